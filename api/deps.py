@@ -1,0 +1,84 @@
+"""FastAPI dependencies, stacked so a route reads like a sentence.
+
+The session commits here, at the edge, when the route returned without error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.crypto import FieldCipher
+from core.orgs import tokens
+from core.orgs.models import ApiToken, Member
+from core.orgs.service import Actor, load_actor
+from sotay.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    async with runtime.session_factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_clock(runtime: RuntimeDep) -> Clock:
+    return runtime.clock
+
+
+def get_cipher(runtime: RuntimeDep) -> FieldCipher:
+    return runtime.cipher
+
+
+ClockDep = Annotated[Clock, Depends(get_clock)]
+CipherDep = Annotated[FieldCipher, Depends(get_cipher)]
+
+_bearer = HTTPBearer(auto_error=False, description="Personal access token from `sotay token create`")
+
+
+async def get_token_holder(
+    session: SessionDep,
+    clock: ClockDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tuple[ApiToken, Member]:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    found = await tokens.authenticate(session, credentials.credentials, now=clock.now())
+    if found is None:
+        raise HTTPException(401, "the token is unknown, expired or revoked", headers={"WWW-Authenticate": "Bearer"})
+    return found
+
+
+TokenHolderDep = Annotated[tuple[ApiToken, Member], Depends(get_token_holder)]
+
+
+async def get_current_member(holder: TokenHolderDep) -> Member:
+    return holder[1]
+
+
+CurrentMember = Annotated[Member, Depends(get_current_member)]
+
+
+async def get_current_actor(session: SessionDep, member: CurrentMember) -> Actor:
+    return await load_actor(session, member)
+
+
+CurrentActor = Annotated[Actor, Depends(get_current_actor)]

@@ -1,0 +1,59 @@
+"""Builds the aiogram Bot and Dispatcher with every router, in the order they must match."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.middlewares import DatabaseMiddleware
+from bot.routers import account, fallback, home, placeholders
+from core import texts
+from core.clock import Clock
+from core.crypto import FieldCipher
+
+
+def create_bot(token: str, api_base: str) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+
+
+def create_storage(redis_url: str | None) -> BaseStorage:
+    if redis_url:
+        from aiogram.fsm.storage.redis import RedisStorage
+
+        return RedisStorage.from_url(redis_url)
+    return MemoryStorage()
+
+
+def domain_routers() -> list[Router]:
+    """Feature routers, one per domain, built fresh for each dispatcher (a Router attaches only once)."""
+    return []
+
+
+def build_dispatcher(
+    *,
+    session_factory: async_sessionmaker[AsyncSession],
+    cipher: FieldCipher,
+    clock: Clock,
+    storage: BaseStorage | None = None,
+    **services: object,
+) -> Dispatcher:
+    dispatcher = Dispatcher(storage=storage or MemoryStorage())
+    dispatcher["cipher"] = cipher
+    dispatcher["clock"] = clock
+    dispatcher["session_factory"] = session_factory
+    for name, service in services.items():
+        dispatcher[name] = service
+    dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory))
+    dispatcher.include_routers(account.build(), home.build(), *domain_routers(), placeholders.build(), fallback.build())
+    return dispatcher
+
+
+async def register_commands(bot: Bot) -> None:
+    await bot.set_my_commands([BotCommand(command=name, description=text) for name, text in texts.account.COMMANDS.items()])

@@ -1,0 +1,54 @@
+"""Keyboards. Large buttons, at most two a row, for weak eyes and thick fingers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from core import texts
+from core.orgs.service import Actor
+from core.ports import Button
+
+
+def rows_of(buttons: Sequence[KeyboardButton], width: int = 2) -> list[list[KeyboardButton]]:
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def share_phone() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        keyboard=[[KeyboardButton(text=texts.account.SHARE_PHONE_BUTTON, request_contact=True)]],
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def home(actor: Actor | None) -> ReplyKeyboardMarkup:
+    labels = [
+        texts.account.BTN_MEETINGS,
+        texts.account.BTN_RESOLUTIONS,
+        texts.account.BTN_FEEDBACK,
+        texts.account.BTN_PROFILE,
+    ]
+    if actor is not None and actor.is_manager:
+        labels += [texts.account.BTN_NOTICE, texts.account.BTN_STATS]
+    labels.append(texts.account.BTN_HELP)
+    return ReplyKeyboardMarkup(
+        keyboard=rows_of([KeyboardButton(text=label) for label in labels]),
+        resize_keyboard=True,
+        is_persistent=True,
+    )
+
+
+def inline(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    """Core's neutral buttons as Telegram inline buttons."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=b.text, callback_data=b.callback_data, url=b.url) for b in row] for row in rows
+        ]
+    )

@@ -1,0 +1,83 @@
+"""Linking an account (/start with a code, or sharing one's own phone) and the home menu."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards as kb
+from core import texts
+from core.clock import Clock
+from core.crypto import FieldCipher
+from core.errors import DomainError
+from core.orgs import linking
+from core.orgs.models import Member
+from core.orgs.service import Actor, load_actor, profile_of
+
+async def _show_linked(message: Message, session: AsyncSession, result: linking.LinkResult) -> None:
+    actor = await load_actor(session, result.member)
+    template = texts.account.ALREADY_LINKED if result.already_linked else texts.account.LINKED
+    await message.answer(template.format(name=result.member.full_name, cell=result.cell.name), reply_markup=kb.home(actor))
+
+
+async def start_with_code(
+    message: Message, command: CommandObject, session: AsyncSession, clock: Clock, member: Member | None, actor: Actor | None
+) -> None:
+    assert message.from_user is not None
+    if member is not None and actor is not None:
+        await message.answer(texts.account.ALREADY_LINKED.format(name=member.full_name), reply_markup=kb.home(actor))
+        return
+    try:
+        result = await linking.redeem_invite(
+            session,
+            code=command.args or "",
+            platform="telegram",
+            platform_user_id=str(message.from_user.id),
+            chat_id=str(message.chat.id),
+            now=clock.now(),
+        )
+    except DomainError as refusal:
+        await message.answer(refusal.message, reply_markup=kb.share_phone())
+        return
+    await _show_linked(message, session, result)
+
+
+async def start(message: Message, member: Member | None, actor: Actor | None) -> None:
+    if member is None:
+        await message.answer(texts.account.WELCOME_UNLINKED, reply_markup=kb.share_phone())
+        return
+    await message.answer(texts.account.HOME, reply_markup=kb.home(actor))
+
+
+async def shared_contact(
+    message: Message, session: AsyncSession, clock: Clock, cipher: FieldCipher, member: Member | None, actor: Actor | None
+) -> None:
+    assert message.from_user is not None and message.contact is not None
+    if member is not None:
+        await message.answer(texts.account.ALREADY_LINKED.format(name=member.full_name), reply_markup=kb.home(actor))
+        return
+    try:
+        result = await linking.link_by_contact(
+            session,
+            cipher=cipher,
+            phone=message.contact.phone_number,
+            contact_user_id=str(message.contact.user_id) if message.contact.user_id else None,
+            platform="telegram",
+            platform_user_id=str(message.from_user.id),
+            chat_id=str(message.chat.id),
+            now=clock.now(),
+        )
+    except DomainError as refusal:
+        await message.answer(refusal.message, reply_markup=kb.share_phone())
+        return
+    await _show_linked(message, session, result)
+
+
+def build() -> Router:
+    router = Router(name="account")
+    router.message.register(start_with_code, CommandStart(deep_link=True))
+    router.message.register(start, CommandStart())
+    router.message.register(shared_contact, F.contact)
+    return router

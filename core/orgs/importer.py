@@ -1,0 +1,340 @@
+"""Member import from CSV or XLSX with Vietnamese or English headers.
+
+All-or-nothing by default: every row is validated first and any error imports nothing, so a
+secretary never ends up with half a cell. Idempotent by party card number.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.crypto import FieldCipher
+from core.orgs.models import Gender, Member, OrgKind, OrgRole, RoleKind
+from core.orgs.phones import normalize_phone
+from core.orgs.service import CITIZEN_ID, PHONE, encrypt_personal, ensure_org_path
+
+# canonical column → accepted headers (compared case- and accent-insensitively)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "org_path": ("Tổ chức đảng", "org_path"),
+    "full_name": ("Họ và tên", "full_name"),
+    "date_of_birth": ("Ngày sinh", "date_of_birth"),
+    "gender": ("Giới tính", "gender"),
+    "joined_on": ("Ngày vào Đảng", "joined_on"),
+    "official_on": ("Ngày chính thức", "official_on"),
+    "card_number": ("Số thẻ đảng viên", "card_number"),
+    "citizen_id": ("Số định danh cá nhân", "citizen_id"),
+    "phone": ("Số điện thoại", "phone"),
+    "role": ("Vai trò", "role"),
+    "exempt": ("Miễn sinh hoạt", "exempt"),
+    "committee_of": ("Cấp ủy", "committee_of"),
+}
+REQUIRED = ("org_path", "full_name", "date_of_birth", "gender", "joined_on", "card_number", "citizen_id")
+MAX_ROWS = 200_000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text.strip().casefold().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").replace("_", " ")
+
+
+_HEADER_LOOKUP = {_fold(alias): column for column, aliases in COLUMNS.items() for alias in aliases}
+_ROLES = {_fold(k): v for k, v in {
+    "Đảng viên": None, "member": None, "": None,
+    "Bí thư": RoleKind.SECRETARY, "secretary": RoleKind.SECRETARY,
+    "Phó bí thư": RoleKind.DEPUTY, "deputy": RoleKind.DEPUTY,
+}.items()}
+_GENDERS = {_fold(k): v for k, v in {"Nam": Gender.MALE, "male": Gender.MALE, "Nữ": Gender.FEMALE, "female": Gender.FEMALE}.items()}
+_BOOLEANS = {_fold(k): v for k, v in {"Có": True, "1": True, "yes": True, "true": True, "x": True,
+                                      "Không": False, "0": False, "no": False, "false": False, "": False}.items()}
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.reason}"
+
+
+@dataclass
+class MemberRow:
+    line: int
+    org_path: list[str]
+    full_name: str
+    date_of_birth: dt.date
+    gender: Gender
+    joined_on: dt.date
+    official_on: dt.date | None
+    card_number: str
+    citizen_id: str
+    phone: str | None
+    role: RoleKind | None
+    exempt: bool
+    committee_of: list[str] | None
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    imported: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(Exception):
+    pass
+
+
+def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """Header and (line number, cells) rows of a CSV or XLSX file."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ImportFileError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    elif suffix in (".csv", ".txt"):
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1258", errors="replace")  # Windows Vietnamese, what Excel often writes
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+        rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    else:
+        raise ImportFileError("only .csv and .xlsx files can be imported")
+    if not rows:
+        raise ImportFileError("the file is empty")
+    header = ["" if cell is None else str(cell) for cell in rows[0]]
+    body = [(index + 2, row) for index, row in enumerate(rows[1:]) if any(str(c or "").strip() for c in row)]
+    if len(body) > MAX_ROWS:
+        raise ImportFileError(f"more than {MAX_ROWS} rows")
+    return header, body
+
+
+def _parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError("expected a date as dd/mm/yyyy")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # Excel turns numeric IDs into floats
+    return str(value).strip()
+
+
+def parse_rows(header: list[str], body: Iterable[tuple[int, list[Any]]], *, today: dt.date) -> tuple[list[MemberRow], list[RowError]]:
+    columns: dict[str, int] = {}
+    errors: list[RowError] = []
+    for index, name in enumerate(header):
+        canonical = _HEADER_LOOKUP.get(_fold(name))
+        if canonical:
+            columns[canonical] = index
+    missing = [c for c in REQUIRED if c not in columns]
+    for column in missing:
+        errors.append(RowError(1, COLUMNS[column][0], "required column is missing"))
+    if missing:
+        return [], errors
+
+    rows: list[MemberRow] = []
+    seen_cards: dict[str, int] = {}
+    seen_ids: dict[str, int] = {}
+    for line, cells in body:
+        def get(column: str) -> Any:
+            index = columns.get(column)
+            return cells[index] if index is not None and index < len(cells) else None
+
+        row_errors: list[RowError] = []
+
+        def fail(column: str, reason: str) -> None:
+            row_errors.append(RowError(line, COLUMNS[column][0], reason))
+
+        values: dict[str, Any] = {}
+        for column in REQUIRED:
+            if not _cell_text(get(column)):
+                fail(column, "value is required")
+        path = [part.strip() for part in _cell_text(get("org_path")).split("/") if part.strip()]
+        if _cell_text(get("org_path")) and not path:
+            fail("org_path", "organisation path is empty")
+        values["org_path"] = path
+        values["full_name"] = " ".join(_cell_text(get("full_name")).split())
+        for column in ("date_of_birth", "joined_on", "official_on"):
+            raw = get(column)
+            if column == "official_on" and not _cell_text(raw):
+                values[column] = None
+                continue
+            if not _cell_text(raw):
+                continue
+            try:
+                values[column] = _parse_date(raw)
+                if values[column] > today:
+                    fail(column, "date is in the future")
+            except ValueError as exc:
+                fail(column, f"{exc}, got '{_cell_text(raw)}'")
+        if values.get("date_of_birth") and values.get("joined_on") and values["joined_on"] < values["date_of_birth"]:
+            fail("joined_on", "admitted before being born")
+        if values.get("official_on") and values.get("joined_on") and values["official_on"] < values["joined_on"]:
+            fail("official_on", "made official before being admitted")
+        gender_text = _cell_text(get("gender"))
+        if gender_text:
+            values["gender"] = _GENDERS.get(_fold(gender_text))
+            if values["gender"] is None:
+                fail("gender", f"expected Nam or Nữ, got '{gender_text}'")
+        card = _cell_text(get("card_number")).replace(" ", "")
+        values["card_number"] = card
+        if card and card in seen_cards:
+            fail("card_number", f"duplicate of line {seen_cards[card]}")
+        citizen_id = _cell_text(get("citizen_id")).replace(" ", "")
+        if citizen_id and (len(citizen_id) != 12 or not citizen_id.isdigit()):
+            fail("citizen_id", f"must be 12 digits, got {len(citizen_id)} characters")
+        elif citizen_id in seen_ids:
+            fail("citizen_id", f"duplicate of line {seen_ids[citizen_id]}")
+        values["citizen_id"] = citizen_id
+        phone_text = _cell_text(get("phone"))
+        values["phone"] = None
+        if phone_text:
+            values["phone"] = normalize_phone(phone_text)
+            if values["phone"] is None:
+                fail("phone", "not a Vietnamese phone number")
+        role_text = _cell_text(get("role"))
+        if _fold(role_text) in _ROLES:
+            values["role"] = _ROLES[_fold(role_text)]
+        else:
+            fail("role", f"unknown role '{role_text}' (Đảng viên, Bí thư or Phó bí thư)")
+        exempt_text = _cell_text(get("exempt"))
+        if _fold(exempt_text) in _BOOLEANS:
+            values["exempt"] = _BOOLEANS[_fold(exempt_text)]
+        else:
+            fail("exempt", f"expected Có or Không, got '{exempt_text}'")
+        committee_text = _cell_text(get("committee_of"))
+        values["committee_of"] = [p.strip() for p in committee_text.split("/") if p.strip()] or None
+        if values["committee_of"] and path and values["committee_of"] == path:
+            fail("committee_of", "a cell is not a committee")
+
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        seen_cards[card] = line
+        seen_ids[citizen_id] = line
+        rows.append(MemberRow(line=line, **values))
+    return rows, errors
+
+
+async def apply_rows(session: AsyncSession, rows: list[MemberRow], *, cipher: FieldCipher) -> ImportReport:
+    report = ImportReport(imported=True)
+    cards = [row.card_number for row in rows]
+    existing: dict[str, Member] = {}
+    for start in range(0, len(cards), 1000):
+        chunk = cards[start : start + 1000]
+        for member in (await session.execute(select(Member).where(Member.card_number.in_(chunk)))).scalars():
+            existing[member.card_number] = member
+    org_cache: dict[tuple[str, ...], int] = {}
+
+    async def org_id_for(path: list[str], kind: OrgKind) -> int:
+        key = (kind.value, *path)
+        if key not in org_cache:
+            org_cache[key] = (await ensure_org_path(session, path, leaf_kind=kind)).id
+        return org_cache[key]
+
+    for row in rows:
+        cell_id = await org_id_for(row.org_path, OrgKind.CELL)
+        member = existing.get(row.card_number)
+        created = member is None
+        if member is None:
+            member = Member(card_number=row.card_number)
+            session.add(member)
+        before = _snapshot(member)
+        member.org_id = cell_id
+        member.full_name = row.full_name
+        member.date_of_birth = row.date_of_birth
+        member.gender = row.gender
+        member.joined_on = row.joined_on
+        member.official_on = row.official_on
+        member.exempt = row.exempt
+        if created or member.citizen_id_hash != cipher.lookup_hash(row.citizen_id, context=CITIZEN_ID) or member.phone_hash != (
+            cipher.lookup_hash(row.phone, context=PHONE) if row.phone else None
+        ):
+            encrypt_personal(member, cipher, citizen_id=row.citizen_id, phone=row.phone)
+        await session.flush()
+        committee_id = await org_id_for(row.committee_of, OrgKind.COMMITTEE) if row.committee_of else None
+        roles_changed = await _set_roles(session, member, cell_id=cell_id, cell_role=row.role, committee_id=committee_id)
+        if created:
+            report.created += 1
+        elif before != _snapshot(member) or roles_changed:
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+def _snapshot(member: Member) -> tuple[Any, ...]:
+    return (
+        member.org_id, member.full_name, member.date_of_birth, member.gender, member.joined_on,
+        member.official_on, member.exempt, member.citizen_id_hash, member.phone_hash,
+    )
+
+
+async def _set_roles(session: AsyncSession, member: Member, *, cell_id: int, cell_role: RoleKind | None, committee_id: int | None) -> bool:
+    """Make the member's roles exactly what the file says; report whether anything changed."""
+    current = {(r.org_id, r.role) for r in (await session.execute(select(OrgRole).where(OrgRole.member_id == member.id))).scalars()}
+    wanted: set[tuple[int, RoleKind]] = set()
+    if cell_role is not None:
+        wanted.add((cell_id, cell_role))
+    if committee_id is not None:
+        wanted.add((committee_id, RoleKind.COMMITTEE_MEMBER))
+    # Cell-committee (chi ủy) memberships are managed in the bot, not by import: keep them.
+    kept = {(org_id, role) for org_id, role in current if role == RoleKind.COMMITTEE_MEMBER and org_id == cell_id}
+    wanted |= kept
+    if current == wanted:
+        return False
+    for org_id, role in current - wanted:
+        await session.execute(delete(OrgRole).where(OrgRole.member_id == member.id, OrgRole.org_id == org_id, OrgRole.role == role))
+    for org_id, role in wanted - current:
+        session.add(OrgRole(member_id=member.id, org_id=org_id, role=role))
+    await session.flush()
+    return True
+
+
+async def import_members(
+    session: AsyncSession, path: Path, *, cipher: FieldCipher, today: dt.date, skip_invalid: bool = False
+) -> ImportReport:
+    header, body = read_table(path)
+    rows, errors = parse_rows(header, body, today=today)
+    if errors and not skip_invalid:
+        return ImportReport(errors=errors)
+    report = await apply_rows(session, rows, cipher=cipher)
+    report.errors = errors
+    return report

@@ -1,0 +1,222 @@
+"""The party tree, members and everything that ties a person to an account."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, BigIntPK, UTCDateTime, utcnow
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Store the readable value, and keep it a VARCHAR + CHECK so adding a value never needs ALTER TYPE.
+    return Enum(cls, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=32)
+
+
+class OrgKind(str, enum.Enum):
+    COMMITTEE = "committee"
+    CELL = "cell"
+
+
+class Gender(str, enum.Enum):
+    MALE = "male"
+    FEMALE = "female"
+
+
+class RoleKind(str, enum.Enum):
+    SECRETARY = "secretary"
+    DEPUTY = "deputy"
+    COMMITTEE_MEMBER = "committee_member"  # of a committee (đảng bộ) or of a cell's chi ủy
+
+
+class SpeechSpeed(str, enum.Enum):
+    NORMAL = "normal"
+    SLOW = "slow"
+
+
+class Org(Base):
+    """An organisation: a committee (đảng bộ) or a cell (chi bộ, always a leaf).
+
+    `path` is a materialised path of ids, "/1/4/12/", so "everything under X" is one
+    indexed prefix query on either database.
+    """
+
+    __tablename__ = "orgs"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[OrgKind] = mapped_column(_enum(OrgKind, "org_kind"))
+    name: Mapped[str] = mapped_column(String(255))
+    code: Mapped[str | None] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(512), default="", index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    show_lunar_date: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    parent: Mapped[Org | None] = relationship(remote_side="Org.id", lazy="raise")
+
+    __table_args__ = (UniqueConstraint("parent_id", "name"),)
+
+    @property
+    def is_cell(self) -> bool:
+        return self.kind == OrgKind.CELL
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to and including this organisation."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+
+class Member(Base):
+    """A party member with the nine fields of Quy định 339-QĐ/TW plus handbook preferences."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"), index=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    date_of_birth: Mapped[dt.date] = mapped_column(Date)
+    gender: Mapped[Gender] = mapped_column(_enum(Gender, "gender"))
+    joined_on: Mapped[dt.date] = mapped_column(Date)
+    official_on: Mapped[dt.date | None] = mapped_column(Date)
+    card_number: Mapped[str] = mapped_column(String(32), unique=True)
+    citizen_id_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    citizen_id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An exempt member is not obliged to attend, but may choose to keep receiving notices.
+    exempt_receives_notices: Mapped[bool] = mapped_column(Boolean, default=False)
+    voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    speech_speed: Mapped[SpeechSpeed] = mapped_column(_enum(SpeechSpeed, "speech_speed"), default=SpeechSpeed.NORMAL)
+    voice_name: Mapped[str] = mapped_column(String(32), default="vi")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    org: Mapped[Org] = relationship(lazy="raise")
+
+    @property
+    def is_probationary(self) -> bool:
+        return self.official_on is None
+
+
+class OrgRole(Base):
+    """A member's function in an organisation: secretary/deputy of a cell, committee member of a committee."""
+
+    __tablename__ = "org_roles"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    role: Mapped[RoleKind] = mapped_column(_enum(RoleKind, "role_kind"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("member_id", "org_id", "role"),)
+
+
+class ChannelLink(Base):
+    """One member ⇔ one account per messenger platform."""
+
+    __tablename__ = "channel_links"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(16))
+    platform_user_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the platform tells us the member blocked the bot (403): delivery stops trying.
+    unreachable_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("platform", "platform_user_id"),
+        UniqueConstraint("member_id", "platform"),
+    )
+
+
+class InviteCode(Base):
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    used_by: Mapped[str | None] = mapped_column(String(64))
+    created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """Security-relevant events. `detail` never holds citizen IDs, phones or secrets."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    actor_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    actor_platform_user: Mapped[str | None] = mapped_column(String(80))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"))
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_audit_events_actor_action_at", "actor_platform_user", "action", "at"),)
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled: webhooks are redelivered, and a redelivery must change nothing."""
+
+    __tablename__ = "processed_updates"
+
+    bot_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=False)
+    processed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "ChannelLink",
+    "Gender",
+    "InviteCode",
+    "Member",
+    "Org",
+    "OrgKind",
+    "OrgRole",
+    "ProcessedUpdate",
+    "RoleKind",
+    "SpeechSpeed",
+]

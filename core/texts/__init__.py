@@ -1,0 +1,6 @@
+"""Every Vietnamese word a person reads lives in this package, one module per domain.
+
+Short, plain, respectful: members are addressed as "đồng chí".
+"""
+
+from core.texts import account, common  # noqa: E402,F401  (domains add their module here)

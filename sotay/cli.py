@@ -1,0 +1,224 @@
+"""The `sotay` command. Names and arguments are a contract with operators and tests."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from pydantic import ValidationError
+
+from sotay.settings import Settings
+
+app = typer.Typer(help="Sổ tay — the party member handbook bot.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+members_app = typer.Typer(help="Member records.", no_args_is_help=True)
+token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+voice_app = typer.Typer(help="Text to speech.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(members_app, name="members")
+app.add_typer(token_app, name="token")
+app.add_typer(voice_app, name="voice")
+
+
+def load_settings_or_exit(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        typer.secho("Configuration error:", fg="red", err=True)
+        for error in exc.errors():
+            field = ".".join(str(p) for p in error["loc"]) or "settings"
+            typer.secho(f"  {field}: {error['msg'].removeprefix('Value error, ')}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _setup_logging(settings: Settings) -> None:
+    from sotay.logging_setup import setup_logging
+
+    setup_logging(settings.log_level, json_lines=settings.log_json)
+
+
+@app.command()
+def run(only: Annotated[Optional[str], typer.Option(help="Run one part: api, bot or worker")] = None) -> None:
+    """Run the API, the bot, the scheduler and the delivery worker (or one of them)."""
+    from sotay.serve import ROLES, serve
+
+    if only is not None and only not in ROLES:
+        typer.secho(f"--only must be one of: {', '.join(ROLES)}", fg="red", err=True)
+        raise typer.Exit(2)
+    settings = load_settings_or_exit()
+    _setup_logging(settings)
+    asyncio.run(serve(settings, only={only} if only else None))
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port of the demo web page and API")] = 8080,
+    sandbox_port: Annotated[int, typer.Option(help="Port of the local Bot API sandbox")] = 8081,
+    open_for_seconds: Annotated[Optional[float], typer.Option(hidden=True)] = None,
+) -> None:
+    """Run everything against the local sandbox with a seeded demo commune: no Telegram needed."""
+    from sotay.demo import run_demo
+
+    settings = load_settings_or_exit(demo=True)
+    _setup_logging(settings)
+    asyncio.run(run_demo(settings, port=port, sandbox_port=sandbox_port, duration=open_for_seconds))
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to the newest schema."""
+    from sotay.migrate import upgrade
+
+    # Migrating needs no encryption key, so the key check is waived here only.
+    settings = load_settings_or_exit(demo=True)
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-def]
+    from core.crypto import FieldCipher
+    from core.db import create_engine, create_session_factory, transaction
+    from sotay.migrate import upgrade_async
+
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await upgrade_async(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            return await work(session, FieldCipher(settings.secret_key_value()))
+    finally:
+        await engine.dispose()
+
+
+@members_app.command("import")
+def members_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows and list the rest")] = False,
+) -> None:
+    """Import members from a CSV or XLSX file (Vietnamese or English headers)."""
+    from core.orgs.importer import ImportFileError, import_members
+
+    settings = load_settings_or_exit()
+    today = dt.datetime.now(settings.tz).date()
+
+    async def work(session, cipher):  # type: ignore[no-untyped-def]
+        return await import_members(session, file, cipher=cipher, today=today, skip_invalid=skip_invalid)
+
+    try:
+        report = asyncio.run(_with_session(settings, work))
+    except ImportFileError as exc:
+        typer.secho(f"cannot import {file.name}: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    for error in report.errors:
+        typer.secho(str(error), fg="red", err=True)
+    if report.imported:
+        typer.echo(f"created {report.created}, updated {report.updated}, unchanged {report.unchanged}")
+    else:
+        typer.secho(f"nothing imported: {len(report.errors)} error(s); fix them or use --skip-invalid", fg="red", err=True)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+def _bot_username(settings: Settings) -> str:
+    if settings.bot_username:
+        return settings.bot_username
+    if settings.telegram_token is None:
+        return "<bot>"
+
+    async def ask() -> str:
+        from bot.dispatcher import create_bot
+
+        bot = create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)  # type: ignore[union-attr]
+        try:
+            me = await asyncio.wait_for(bot.get_me(), 10)
+            return me.username or "<bot>"
+        finally:
+            await bot.session.close()
+
+    try:
+        return asyncio.run(ask())
+    except Exception:  # Telegram unreachable: the code alone still works with /start CODE
+        return "<bot>"
+
+
+@members_app.command("invite")
+def members_invite(
+    card_number: str,
+    days: Annotated[int, typer.Option(min=1, max=90, help="Days before the code expires")] = 14,
+) -> None:
+    """Print a one-time link that ties a Telegram account to this member."""
+    from core.errors import NotFound
+    from core.orgs.linking import create_invite, invite_link
+    from core.orgs.service import member_by_card
+
+    settings = load_settings_or_exit()
+
+    async def work(session, cipher):  # type: ignore[no-untyped-def]
+        member = await member_by_card(session, card_number)
+        return await create_invite(session, member=member, now=dt.datetime.now(dt.timezone.utc), ttl=dt.timedelta(days=days))
+
+    try:
+        invite = asyncio.run(_with_session(settings, work))
+    except NotFound:
+        typer.secho(f"no member with card number {card_number}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(invite_link(_bot_username(settings), invite.code))
+    typer.echo(invite.code)
+    typer.echo(f"expires {invite.expires_at.astimezone(settings.tz):%d/%m/%Y %H:%M}", err=True)
+
+
+@token_app.command("create")
+def token_create(
+    card_number: str,
+    name: Annotated[str, typer.Option(help="What the token is for")] = "",
+    days: Annotated[int, typer.Option(min=1, max=365)] = 90,
+) -> None:
+    """Print a personal API token once; it carries its holder's roles and organisations."""
+    from core.errors import NotFound
+    from core.orgs.service import member_by_card
+    from core.orgs.tokens import create_token
+
+    settings = load_settings_or_exit()
+
+    async def work(session, cipher):  # type: ignore[no-untyped-def]
+        member = await member_by_card(session, card_number)
+        issued = await create_token(session, member=member, now=dt.datetime.now(dt.timezone.utc), name=name, ttl=dt.timedelta(days=days))
+        return issued.token, issued.record.id
+
+    try:
+        token, token_id = asyncio.run(_with_session(settings, work))
+    except NotFound:
+        typer.secho(f"no member with card number {card_number}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(token)
+    typer.echo(f"token id {token_id}; shown once, keep it secret; expires in {days} days", err=True)
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id."""
+    from core.orgs.tokens import revoke
+
+    settings = load_settings_or_exit()
+
+    async def work(session, cipher):  # type: ignore[no-untyped-def]
+        return await revoke(session, token_id=token_id, now=dt.datetime.now(dt.timezone.utc))
+
+    if not asyncio.run(_with_session(settings, work)):
+        typer.secho(f"no active token with id {token_id}", fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"token {token_id} revoked")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

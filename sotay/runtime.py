@@ -1,0 +1,57 @@
+"""The composition root: builds every long-lived object once and hands them out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.clock import Clock, SystemClock
+from core.crypto import FieldCipher
+from core.db import create_engine, create_session_factory
+from sotay.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    cipher: FieldCipher
+    clock: Clock
+    bot: Bot | None = None
+    dispatcher: Dispatcher | None = None
+    services: dict[str, Any] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        if self.bot is not None:
+            await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None, with_bot: bool = True) -> Runtime:
+    engine = create_engine(settings.resolved_database_url)
+    runtime = Runtime(
+        settings=settings,
+        engine=engine,
+        session_factory=create_session_factory(engine),
+        cipher=FieldCipher(settings.secret_key_value()),
+        clock=clock or SystemClock(),
+    )
+    if with_bot and settings.telegram_token is not None:
+        from bot.dispatcher import build_dispatcher, create_bot, create_storage
+
+        runtime.bot = create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
+        runtime.dispatcher = build_dispatcher(
+            session_factory=runtime.session_factory,
+            cipher=runtime.cipher,
+            clock=runtime.clock,
+            storage=create_storage(settings.redis_url),
+            settings=settings,
+        )
+    return runtime

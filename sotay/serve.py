@@ -1,0 +1,123 @@
+"""`sotay run`: the API, the bot, the scheduler and the delivery worker in one process,
+or any one of them (`--only`) for a scaled-out deployment."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+
+from sotay.migrate import upgrade_async
+from sotay.runtime import Runtime, build_runtime
+from sotay.settings import Settings
+
+log = logging.getLogger(__name__)
+ROLES = ("api", "bot", "worker")
+
+# A background job runs until the event is set. Domains (delivery, scheduling) register theirs here.
+BackgroundJob = Callable[[Runtime, asyncio.Event], Awaitable[None]]
+
+
+def worker_jobs() -> list[BackgroundJob]:
+    return []
+
+
+class _EmbeddedServer(uvicorn.Server):
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The process's own handler stops every part together; uvicorn must not take the signals.
+        yield
+
+
+async def _run_api(runtime: Runtime, stop: asyncio.Event) -> None:
+    from api.app import create_app
+
+    settings = runtime.settings
+    config = uvicorn.Config(
+        create_app(runtime), host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False
+    )
+    server = _EmbeddedServer(config)
+    serving = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await serving
+
+
+async def _run_bot(runtime: Runtime, stop: asyncio.Event) -> None:
+    from bot.dispatcher import register_commands
+
+    assert runtime.bot is not None and runtime.dispatcher is not None
+    settings = runtime.settings
+    await _retry_until_stopped(lambda: register_commands(runtime.bot), stop, what="setMyCommands")  # type: ignore[arg-type]
+    if settings.webhook_url:
+        assert settings.webhook_secret is not None
+        await _retry_until_stopped(
+            lambda: runtime.bot.set_webhook(  # type: ignore[union-attr]
+                url=settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(), allowed_updates=runtime.dispatcher.resolve_used_update_types()  # type: ignore[union-attr]
+            ),
+            stop,
+            what="setWebhook",
+        )
+        log.info("webhook set; updates arrive at the API")
+        await stop.wait()
+        return
+    await _retry_until_stopped(lambda: runtime.bot.delete_webhook(), stop, what="deleteWebhook")  # type: ignore[union-attr]
+    polling = asyncio.create_task(
+        runtime.dispatcher.start_polling(runtime.bot, handle_signals=False, close_bot_session=False, polling_timeout=10)
+    )
+    await stop.wait()
+    await runtime.dispatcher.stop_polling()
+    with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+        await polling
+
+
+async def _retry_until_stopped(call: Callable[[], Awaitable[object]], stop: asyncio.Event, *, what: str) -> None:
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            await call()
+            return
+        except Exception as exc:  # Telegram unreachable at start-up: keep trying, do not die
+            log.warning("%s failed (%s); retrying in %.0fs", what, type(exc).__name__, delay)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 30)
+
+
+async def serve(settings: Settings, *, only: set[str] | None = None, stop: asyncio.Event | None = None) -> None:
+    roles = set(only or ROLES)
+    if settings.telegram_token is None:
+        roles.discard("bot")
+        log.warning("SOTAY_TELEGRAM_TOKEN is not set: the bot does not run (use `sotay demo` to try it without Telegram)")
+    runtime = build_runtime(settings, with_bot=bool(roles & {"bot", "worker", "api"}))
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await upgrade_async(settings.resolved_database_url)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    jobs: list[Awaitable[None]] = []
+    if "api" in roles:
+        jobs.append(_run_api(runtime, stop))
+    if "bot" in roles:
+        jobs.append(_run_bot(runtime, stop))
+    if "worker" in roles:
+        jobs.extend(job(runtime, stop) for job in worker_jobs())
+    log.info("sotay running: %s on %s:%s", ", ".join(sorted(roles)), settings.http_host, settings.http_port)
+    tasks = [asyncio.create_task(job) for job in jobs]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                stop.set()
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runtime.close()

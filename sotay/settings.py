@@ -1,0 +1,117 @@
+"""Deployment settings: environment variables prefixed SOTAY_, or a .env file.
+
+Validated at start-up with messages an operator can act on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.crypto import MIN_SECRET_KEY_LENGTH
+
+TELEGRAM_API_BASE = "https://api.telegram.org"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOTAY_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    telegram_token: SecretStr | None = None
+    telegram_api_base: str = TELEGRAM_API_BASE
+    bot_username: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    secret_key: SecretStr | None = None
+    timezone: str = "Asia/Ho_Chi_Minh"
+    demo: bool = False
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    # Delivery (Telegram: ~30 messages/s per bot, about 1/s per chat).
+    send_rate_per_second: float = Field(30.0, gt=0)
+    send_rate_per_chat: float = Field(1.0, gt=0)
+    send_burst_per_chat: int = Field(3, ge=1)
+    delivery_batch_size: int = Field(100, ge=1)
+    delivery_concurrency: int = Field(30, ge=1)
+    delivery_max_attempts: int = Field(8, ge=1)
+
+    # Scheduling.
+    tick_seconds: float = Field(15.0, gt=0)
+
+    # Voice.
+    tts_engine: Literal["espeak", "gtts", "auto"] = "espeak"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}' (use an IANA name such as Asia/Ho_Chi_Minh)") from exc
+        return value
+
+    @field_validator("telegram_api_base")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_secrets(self) -> Settings:
+        if self.webhook_url and not self.webhook_secret:
+            raise ValueError("SOTAY_WEBHOOK_SECRET is required when SOTAY_WEBHOOK_URL is set")
+        if self.webhook_secret and len(self.webhook_secret.get_secret_value()) < 16:
+            raise ValueError("SOTAY_WEBHOOK_SECRET must be at least 16 characters (Telegram allows A-Z a-z 0-9 _ -)")
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        if not self.demo:
+            if not key:
+                raise ValueError(
+                    "SOTAY_SECRET_KEY is required: it encrypts citizen IDs and phones. "
+                    "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+                )
+            if len(key) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(f"SOTAY_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters")
+        return self
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'sotay.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def secret_key_value(self) -> str:
+        """The encryption key; in the demo, one is generated once and kept in DATA_DIR."""
+        if self.secret_key and len(self.secret_key.get_secret_value()) >= MIN_SECRET_KEY_LENGTH:
+            return self.secret_key.get_secret_value()
+        key_file = self.data_dir / "demo-secret.key"
+        if not key_file.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+    @property
+    def polling(self) -> bool:
+        return not self.webhook_url
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,110 @@
+"""Shared fixtures. SQLite by default; PostgreSQL when SOTAY_TEST_DATABASE_URL is set;
+Redis tests run when SOTAY_TEST_REDIS_URL is set (and are skipped otherwise)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.clock import FrozenClock
+from core.crypto import FieldCipher
+from core.db import create_engine, create_session_factory, is_sqlite
+from core.models import metadata
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+POSTGRES_URL = os.environ.get("SOTAY_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("SOTAY_TEST_REDIS_URL")
+# 10:00 in Hà Nội on a Monday.
+TEST_NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.timezone.utc)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"sotay: database={'postgresql' if POSTGRES_URL else 'sqlite'} redis={'yes' if REDIS_URL else 'no'}"
+
+
+@pytest.fixture(scope="session")
+def postgres_schema() -> str | None:
+    """Create the PostgreSQL schema once per run (tables are emptied between tests)."""
+    if not POSTGRES_URL:
+        return None
+
+    async def rebuild() -> None:
+        engine = create_engine(POSTGRES_URL)
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.drop_all)
+            await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            await connection.run_sync(metadata.create_all)
+        await engine.dispose()
+
+    asyncio.run(rebuild())
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, postgres_schema: str | None) -> str:
+    return postgres_schema or f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    if is_sqlite(database_url):
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+    else:
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+async def session(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    async with session_factory() as session:
+        yield session
+
+
+@pytest.fixture
+def cipher() -> FieldCipher:
+    return FieldCipher(TEST_SECRET_KEY)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(TEST_NOW)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not REDIS_URL:
+        pytest.skip("SOTAY_TEST_REDIS_URL not set")
+    return REDIS_URL
+
+
+@pytest.fixture
+def require_postgres(postgres_schema: str | None) -> str:
+    if not postgres_schema:
+        pytest.skip("SOTAY_TEST_DATABASE_URL not set (PostgreSQL-only test)")
+    return postgres_schema
+
+
+@pytest.fixture
+def harness(session_factory: async_sessionmaker[AsyncSession], cipher: FieldCipher, clock: FrozenClock):  # type: ignore[no-untyped-def]
+    """The real Dispatcher with every router, its Telegram side recorded (see tests/botkit.py)."""
+    from bot.dispatcher import build_dispatcher
+    from tests.botkit import BotHarness
+
+    return BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock))
