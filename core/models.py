@@ -1,5 +1,9 @@
-"""Imports every table so Base.metadata is complete (Alembic, tests, create_all)."""
+"""Imports every table so Base.metadata is complete (Alembic, tests, create_all).
 
+Each domain adds its models module here.
+"""
+
+from core.delivery import models as delivery_models  # noqa: F401
 from core.orgs import models as orgs_models  # noqa: F401
 
 from core.db import Base  # noqa: E402

@@ -1,0 +1,140 @@
+"""Putting messages in the outbox. Call these inside the business transaction; never commit here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.delivery.models import OutboxMessage, OutboxState
+from core.orgs.models import ChannelLink, Member
+from core.ports import OutboundMessage
+
+
+@dataclass(frozen=True)
+class Recipient:
+    member_id: int
+    chat_id: str
+    platform: str = "telegram"
+
+
+@dataclass(frozen=True)
+class EnqueueResult:
+    queued: int  # rows newly written
+    already_queued: int  # keys that existed (a repeat of the same business change)
+    unlinked_member_ids: list[int]  # members with no account to send to
+
+
+async def recipients_for(session: AsyncSession, member_ids: Sequence[int], platform: str = "telegram") -> tuple[list[Recipient], list[int]]:
+    """Linked, reachable chats for these members, and the ids of those who have none."""
+    wanted = list(dict.fromkeys(member_ids))
+    found: dict[int, Recipient] = {}
+    for start in range(0, len(wanted), 5000):
+        chunk = wanted[start : start + 5000]
+        rows = await session.execute(
+            select(ChannelLink.member_id, ChannelLink.chat_id)
+            .join(Member, Member.id == ChannelLink.member_id)
+            .where(ChannelLink.member_id.in_(chunk), ChannelLink.platform == platform, Member.active)
+        )
+        for member_id, chat_id in rows:
+            found[member_id] = Recipient(member_id=member_id, chat_id=chat_id, platform=platform)
+    return [found[m] for m in wanted if m in found], [m for m in wanted if m not in found]
+
+
+def _insert_ignoring_duplicates(session: AsyncSession):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = OutboxMessage.__table__
+    return module.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
+
+
+async def enqueue_many(
+    session: AsyncSession,
+    *,
+    member_ids: Sequence[int],
+    kind: str,
+    source: str,
+    message: OutboundMessage | dict[int, OutboundMessage],
+    key_suffix: str = "",
+    not_before: dt.datetime | None = None,
+    priority: int = 0,
+    platform: str = "telegram",
+) -> EnqueueResult:
+    """Queue one message per linked member. The key (kind, source, member, suffix) makes a repeat a no-op.
+
+    `message` is either one message for everyone, or one per member id.
+    """
+    recipients, unlinked = await recipients_for(session, member_ids, platform)
+    if not recipients:
+        return EnqueueResult(queued=0, already_queued=0, unlinked_member_ids=unlinked)
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = []
+    for recipient in recipients:
+        outbound = message[recipient.member_id] if isinstance(message, dict) else message
+        rows.append(
+            {
+                "member_id": recipient.member_id,
+                "platform": platform,
+                "chat_id": recipient.chat_id,
+                "kind": kind,
+                "source": source,
+                "idempotency_key": idempotency_key(kind, source, recipient.member_id, key_suffix),
+                "payload": outbound.to_payload(),
+                "priority": priority,
+                "state": OutboxState.PENDING.value,
+                "attempts": 0,
+                "next_attempt_at": not_before or now,
+                "created_at": now,
+            }
+        )
+    queued = 0
+    connection = await session.connection()
+    statement = _insert_ignoring_duplicates(session)
+    for start in range(0, len(rows), 1000):
+        # RETURNING yields only the rows really inserted: duplicates are skipped silently.
+        result = await connection.execute(statement, rows[start : start + 1000])
+        queued += len(result.all())
+    return EnqueueResult(queued=queued, already_queued=len(rows) - queued, unlinked_member_ids=unlinked)
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    kind: str,
+    source: str,
+    message: OutboundMessage,
+    key_suffix: str = "",
+    not_before: dt.datetime | None = None,
+    priority: int = 0,
+) -> bool:
+    """Queue one message; False when the member has no linked account or it was queued already."""
+    result = await enqueue_many(
+        session, member_ids=[member_id], kind=kind, source=source, message=message, key_suffix=key_suffix,
+        not_before=not_before, priority=priority,
+    )
+    return result.queued == 1
+
+
+def idempotency_key(kind: str, source: str, member_id: int, suffix: str = "") -> str:
+    return f"{kind}|{source}|{member_id}" + (f"|{suffix}" if suffix else "")
+
+
+async def cancel_pending(session: AsyncSession, *, source: str, kind: str | None = None) -> int:
+    """Cancel what has not been sent yet for a source (a cancelled broadcast, a cancelled meeting)."""
+    query = update(OutboxMessage).where(OutboxMessage.source == source, OutboxMessage.state == OutboxState.PENDING)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    result = await session.execute(query.values(state=OutboxState.CANCELLED).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+async def state_counts(session: AsyncSession, *, source: str) -> dict[OutboxState, int]:
+    rows = await session.execute(
+        select(OutboxMessage.state, func.count(OutboxMessage.id)).where(OutboxMessage.source == source).group_by(OutboxMessage.state)
+    )
+    return {state: count for state, count in rows}
