@@ -57,5 +57,8 @@ async def run_migrations_online() -> None:
 
 if context.is_offline_mode():
     run_migrations_offline()
+elif config.attributes.get("connection") is not None:
+    # A caller that already holds a (sync) connection, e.g. a test migrating a scratch schema.
+    _run_sync(config.attributes["connection"])
 else:
     asyncio.run(run_migrations_online())

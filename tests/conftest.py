@@ -108,3 +108,36 @@ def harness(session_factory: async_sessionmaker[AsyncSession], cipher: FieldCiph
     from tests.botkit import BotHarness
 
     return BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock))
+
+
+WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789"
+
+
+@pytest.fixture
+def runtime(engine, session_factory, cipher, clock, harness, tmp_path):  # type: ignore[no-untyped-def]
+    """A Runtime over the test database, with the harness's bot and dispatcher (webhook tests)."""
+    from sotay.runtime import Runtime
+    from sotay.settings import Settings
+
+    settings = Settings(
+        demo=True,
+        secret_key=TEST_SECRET_KEY,
+        data_dir=tmp_path / "data",
+        telegram_token="42:TEST_TOKEN_abcdefghijklmnopqrstuvwxyz",
+        webhook_url="https://example.invalid/telegram/webhook",
+        webhook_secret=WEBHOOK_SECRET,
+    )
+    return Runtime(settings=settings, engine=engine, session_factory=session_factory, cipher=cipher, clock=clock,
+                   bot=harness.bot, dispatcher=harness.dispatcher)
+
+
+@pytest.fixture
+async def api_client(runtime):  # type: ignore[no-untyped-def]
+    """httpx client over the real FastAPI app (ASGI, no network)."""
+    import httpx
+
+    from api.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app(runtime))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sotay.test") as client:
+        yield client

@@ -1,0 +1,30 @@
+# Sổ tay: one image for every role (api, bot, worker, migrations). Docker cannot run on the
+# development machines of this project; this file is kept correct for deployments that have it.
+FROM python:3.11-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    SOTAY_DATA_DIR=/data \
+    SOTAY_HTTP_HOST=0.0.0.0 \
+    SOTAY_HTTP_PORT=8080
+
+# libsndfile comes inside the soundfile wheel and espeak-ng inside espeakng-loader:
+# no system audio packages are needed.
+WORKDIR /app
+COPY pyproject.toml README.md alembic.ini ./
+COPY core ./core
+COPY voice ./voice
+COPY bot ./bot
+COPY api ./api
+COPY sandbox ./sandbox
+COPY sotay ./sotay
+COPY bench ./bench
+COPY migrations ./migrations
+RUN pip install -e . && useradd --system --home /data --uid 10001 sotay && mkdir -p /data && chown sotay /data
+USER sotay
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=3)" || exit 1
+ENTRYPOINT ["sotay"]
+CMD ["run"]
