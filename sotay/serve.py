@@ -23,7 +23,9 @@ BackgroundJob = Callable[[Runtime, asyncio.Event], Awaitable[None]]
 
 
 def worker_jobs() -> list[BackgroundJob]:
-    return []
+    from sotay.scheduler import run_scheduler
+
+    return [run_scheduler]
 
 
 class _EmbeddedServer(uvicorn.Server):

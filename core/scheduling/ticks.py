@@ -1,0 +1,42 @@
+"""Periodic work, asked for on every tick. APScheduler only ticks; what is due lives in tables.
+
+Each job runs in its own transaction (committed by the tick runner, the edge), returns how
+many things it did, and must be safe to run twice at once on two instances: unique keys
+in the tables decide, never timing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.orgs.models import ProcessedUpdate
+
+
+@dataclass(frozen=True)
+class TickContext:
+    now: dt.datetime
+    tz: ZoneInfo
+
+
+TickJob = Callable[[AsyncSession, TickContext], Awaitable[int]]
+
+PROCESSED_UPDATE_RETENTION = dt.timedelta(days=2)
+
+
+async def prune_processed_updates(session: AsyncSession, context: TickContext) -> int:
+    """Telegram redelivers for at most a day; older update ids need not be remembered."""
+    result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < context.now - PROCESSED_UPDATE_RETENTION))
+    return result.rowcount or 0
+
+
+def tick_jobs() -> list[tuple[str, TickJob]]:
+    """Every periodic job, in order. Domains add theirs here (one line each)."""
+    return [
+        ("prune_processed_updates", prune_processed_updates),
+    ]

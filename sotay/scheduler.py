@@ -1,0 +1,54 @@
+"""The scheduler: APScheduler ticks every SOTAY_TICK_SECONDS and runs core's periodic jobs."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from core.db import transaction
+from core.scheduling.ticks import TickContext, tick_jobs
+from sotay.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def run_tick(runtime: Runtime) -> dict[str, int]:
+    """One pass over every job; a failing job is logged and does not stop the others."""
+    context = TickContext(now=runtime.clock.now(), tz=runtime.settings.tz)
+    done: dict[str, int] = {}
+    for name, job in tick_jobs():
+        started = time.perf_counter()
+        try:
+            async with transaction(runtime.session_factory) as session:
+                done[name] = await job(session, context)
+        except Exception as exc:  # one job's failure must not starve the others
+            log.error("tick job %s failed: %s", name, type(exc).__name__, exc_info=exc)
+            continue
+        elapsed = time.perf_counter() - started
+        if done[name] or elapsed > 1:
+            log.info("tick job %s: %d in %.3fs", name, done[name], elapsed)
+    return done
+
+
+async def run_scheduler(runtime: Runtime, stop: asyncio.Event) -> None:
+    scheduler = AsyncIOScheduler(timezone=dt.timezone.utc)
+    scheduler.add_job(
+        run_tick,
+        "interval",
+        seconds=runtime.settings.tick_seconds,
+        args=[runtime],
+        id="tick",
+        max_instances=1,  # a slow tick is skipped, not stacked
+        coalesce=True,
+        next_run_time=dt.datetime.now(dt.timezone.utc),  # catch up right after a restart
+        misfire_grace_time=None,
+    )
+    scheduler.start()
+    try:
+        await stop.wait()
+    finally:
+        scheduler.shutdown(wait=False)

@@ -1,0 +1,50 @@
+import asyncio
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from core.orgs.models import ProcessedUpdate
+from core.scheduling import ticks
+from sotay.scheduler import run_scheduler, run_tick
+
+
+async def test_tick_prunes_old_update_ids(runtime, session, clock) -> None:
+    session.add_all([
+        ProcessedUpdate(bot_id=42, update_id=1, processed_at=clock.now() - dt.timedelta(days=3)),
+        ProcessedUpdate(bot_id=42, update_id=2, processed_at=clock.now() - dt.timedelta(hours=1)),
+    ])
+    await session.commit()
+    done = await run_tick(runtime)
+    assert done["prune_processed_updates"] == 1
+    assert [u for u in (await session.execute(select(ProcessedUpdate.update_id))).scalars()] == [2]
+
+
+async def test_a_failing_job_does_not_stop_the_others(runtime, monkeypatch) -> None:
+    calls = []
+
+    async def broken(session, context):
+        raise RuntimeError("boom")
+
+    async def fine(session, context):
+        calls.append(context.now)
+        return 1
+
+    monkeypatch.setattr("sotay.scheduler.tick_jobs", lambda: [("broken", broken), ("fine", fine)])
+    assert await run_tick(runtime) == {"fine": 1}
+    assert calls == [runtime.clock.now()]
+
+
+async def test_scheduler_ticks_until_stopped(runtime, monkeypatch) -> None:
+    ticked = asyncio.Event()
+
+    async def job(session, context):
+        ticked.set()
+        return 0
+
+    monkeypatch.setattr("sotay.scheduler.tick_jobs", lambda: [("probe", job)])
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_scheduler(runtime, stop))
+    await asyncio.wait_for(ticked.wait(), 5)  # the first tick runs at start, not after a period
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert ticks.tick_jobs()  # the real registry is untouched
