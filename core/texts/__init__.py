@@ -4,3 +4,4 @@ Short, plain, respectful: members are addressed as "đồng chí".
 """
 
 from core.texts import account, common  # noqa: E402,F401  (domains add their module here)
+from core.texts import feedback  # noqa: E402,F401
