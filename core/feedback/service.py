@@ -447,15 +447,12 @@ async def _summaries(session: AsyncSession, items: Sequence[FeedbackItem]) -> li
         return []
     names = await _names(session, {i.author_id for i in items})
     orgs = await orgs_by_ids(session, [i.addressed_org_id for i in items] + [i.current_org_id for i in items])
-    counts = dict(
-        (
-            await session.execute(
-                select(FeedbackReply.item_id, func.count(FeedbackReply.id))
-                .where(FeedbackReply.item_id.in_([i.id for i in items]))
-                .group_by(FeedbackReply.item_id)
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(FeedbackReply.item_id, func.count(FeedbackReply.id))
+        .where(FeedbackReply.item_id.in_([i.id for i in items]))
+        .group_by(FeedbackReply.item_id)
     )
+    counts = {item_id: int(n) for item_id, n in rows}
     return [
         ItemSummary(
             item=i,
