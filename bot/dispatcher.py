@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import DatabaseMiddleware
 from bot.routers import account, fallback, home, placeholders
+from bot.routers import feedback
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
@@ -33,7 +34,9 @@ def create_storage(redis_url: str | None) -> BaseStorage:
 
 def domain_routers() -> list[Router]:
     """Feature routers, one per domain, built fresh for each dispatcher (a Router attaches only once)."""
-    return []
+    return [
+        feedback.build(),
+    ]
 
 
 def build_dispatcher(

@@ -14,7 +14,6 @@ from core import texts
 COMING = [
     texts.account.BTN_MEETINGS,
     texts.account.BTN_RESOLUTIONS,
-    texts.account.BTN_FEEDBACK,
     texts.account.BTN_NOTICE,
     texts.account.BTN_STATS,
 ]

@@ -310,6 +310,12 @@ async def _actionable(session: AsyncSession, *, actor: Actor, item_id: int) -> t
     return item, current
 
 
+async def actionable_view(session: AsyncSession, *, actor: Actor, item_id: int) -> ItemView:
+    """The item, refused unless this actor may act on it now (before asking for a reply or a confirmation)."""
+    await _actionable(session, actor=actor, item_id=item_id)
+    return await view_item(session, actor=actor, item_id=item_id)
+
+
 async def view_item(session: AsyncSession, *, actor: Actor, item_id: int) -> ItemView:
     item, addressed, current = await _load(session, item_id)
     if not may_read(actor, item, addressed):
