@@ -538,11 +538,13 @@ def build() -> Router:
     router.callback_query.filter(Linked())
 
     router.message.register(open_menu, or_f(F.text == texts.account.BTN_FEEDBACK, Command("gopy")))
-    in_a_flow = StateFilter(SendFlow.content, SendFlow.sent, ReplyFlow.content)
-    router.message.register(leave_flow_for_menu, in_a_flow, or_f(F.text.in_(MENU_LABELS), F.text.startswith("/")))
-    router.message.register(receive_content, StateFilter(SendFlow.content))
-    router.message.register(after_sent, StateFilter(SendFlow.sent))
-    router.message.register(receive_reply, StateFilter(ReplyFlow.content))
+    # A home button or a command is never taken as content: it ends the flow and goes to its owner.
+    # (Registered last: once a handler skips, the state filters of this router have already been read.)
+    menu_or_command = or_f(F.text.in_(MENU_LABELS), F.text.startswith("/"))
+    router.message.register(receive_content, StateFilter(SendFlow.content), ~menu_or_command)
+    router.message.register(after_sent, StateFilter(SendFlow.sent), ~menu_or_command)
+    router.message.register(receive_reply, StateFilter(ReplyFlow.content), ~menu_or_command)
+    router.message.register(leave_flow_for_menu, StateFilter(SendFlow.content, SendFlow.sent, ReplyFlow.content), menu_or_command)
 
     router.callback_query.register(menu_action, FeedbackMenu.filter())
     router.callback_query.register(choose_kind, FeedbackKindChoice.filter())
