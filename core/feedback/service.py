@@ -5,6 +5,10 @@ committee above it too). Acting (reply, forward, close): whoever manages the ite
 organisation — after a forward the responsibility moves up, the lower level keeps reading.
 Forwarding goes one level up at a time, so the current organisation is always the addressed one
 or one of its ancestors.
+
+Refusals: an item the actor may not read is "not found", exactly like a missing one (ids are
+sequential; nobody learns what exists elsewhere). An item they may read but not act on is
+"permission denied", with the reason.
 """
 
 from __future__ import annotations
@@ -293,14 +297,14 @@ async def _load(session: AsyncSession, item_id: int, *, for_update: bool = False
 async def readable_item(session: AsyncSession, *, actor: Actor, item_id: int) -> FeedbackItem:
     item, addressed, _ = await _load(session, item_id)
     if not may_read(actor, item, addressed):
-        raise PermissionDenied(texts.feedback.NOT_YOURS)
+        raise NotFound(texts.common.NOT_FOUND)
     return item
 
 
 async def _actionable(session: AsyncSession, *, actor: Actor, item_id: int) -> tuple[FeedbackItem, Org]:
     item, addressed, current = await _load(session, item_id, for_update=True)
     if not may_read(actor, item, addressed):
-        raise PermissionDenied(texts.feedback.NOT_YOURS)
+        raise NotFound(texts.common.NOT_FOUND)
     if item.author_id == actor.member.id:
         raise PermissionDenied(texts.feedback.OWN_ITEM)
     if not actor.manages(current):
@@ -319,7 +323,7 @@ async def actionable_view(session: AsyncSession, *, actor: Actor, item_id: int) 
 async def view_item(session: AsyncSession, *, actor: Actor, item_id: int) -> ItemView:
     item, addressed, current = await _load(session, item_id)
     if not may_read(actor, item, addressed):
-        raise PermissionDenied(texts.feedback.NOT_YOURS)
+        raise NotFound(texts.common.NOT_FOUND)
     author = await session.get(Member, item.author_id)
     assert author is not None
     replies = list(

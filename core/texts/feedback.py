@@ -155,7 +155,6 @@ CLOSED = "✅ Đã đóng ý kiến <b>{reference}</b>."
 ALREADY_CLOSED = "Ý kiến này đã được đóng, không trả lời hay chuyển lên được nữa."
 NO_HIGHER_LEVEL = "Ý kiến đã ở cấp cao nhất, không chuyển lên được nữa."
 OWN_ITEM = "Đồng chí không thể tự trả lời, chuyển hay đóng ý kiến của chính mình."
-NOT_YOURS = "Đồng chí chỉ xem được ý kiến của mình, hoặc ý kiến gửi tới tổ chức mà đồng chí phụ trách."
 NOT_AT_YOUR_LEVEL = "Ý kiến này hiện do {org} xem xét; đồng chí chỉ xem được, không trả lời hay chuyển tiếp."
 
 # Messages that go through the outbox.

@@ -136,7 +136,7 @@ async def test_text_to_the_committee_reaches_its_members_who_answer(harness, ses
 
     # The cell's secretary does not see an item sent to the committee.
     calls = await harness.press(SECRETARY_B, f"fbi:open:{item.id}")
-    assert alerts(calls) == [texts.feedback.NOT_YOURS]
+    assert alerts(calls) == [texts.common.NOT_FOUND]
 
     calls = await harness.press(COMMITTEE, "fbm:inbox")
     assert item.reference in texts_of(calls)[0]
@@ -191,10 +191,10 @@ async def test_access_refusals_through_buttons(harness, session, commune) -> Non
     [item] = await items(session)
     for user_id in (MEMBER_B, SECRETARY_B, OTHER_MEMBER_A, 9001):
         calls = await harness.press(user_id, f"fbi:open:{item.id}")
-        assert alerts(calls) == [texts.feedback.NOT_YOURS], user_id
+        assert alerts(calls) == [texts.common.NOT_FOUND], user_id
         assert item.text not in " ".join(texts_of(calls))
         calls = await harness.press(user_id, f"fbi:reply:{item.id}")
-        assert alerts(calls) == [texts.feedback.NOT_YOURS], user_id
+        assert alerts(calls) == [texts.common.NOT_FOUND], user_id
         # A refused reply button must not leave them in a state where their next text is taken as a reply.
         await harness.text(user_id, "Tôi trả lời đây")
     for action in ("reply", "close", "fwd", "close_ok", "fwd_ok"):

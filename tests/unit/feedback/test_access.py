@@ -57,7 +57,7 @@ async def test_access_matrix(session, commune, send, actor_of, to_parent, matrix
             view = await service.view_item(session, actor=actor, item_id=item.id)
             assert view.can_act == may_act, name
         else:
-            with pytest.raises(PermissionDenied, match=re.escape(texts.feedback.NOT_YOURS)):
+            with pytest.raises(NotFound, match=re.escape(texts.common.NOT_FOUND)):
                 await service.view_item(session, actor=actor, item_id=item.id)
         visible = await service.list_items(session, actor=actor, scope="visible")
         assert (item.id in [s.item.id for s in visible.items]) == may_read, name
@@ -70,19 +70,26 @@ async def test_refused_actions_change_nothing(session, commune, send, actor_of, 
     item = await send(who["author"])
     for name in ("author", "same cell member", "sibling secretary", "other cell member", "other province secretary"):
         actor = await actor_of(who[name])
+        expected = PermissionDenied if name == "author" else NotFound
         for action in (
             service.reply(session, actor=actor, item_id=item.id, content=service.Content(text="x"), now=clock.now()),
             service.forward(session, actor=actor, item_id=item.id, now=clock.now()),
             service.close(session, actor=actor, item_id=item.id, now=clock.now()),
         ):
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(expected):
                 await action
     assert (item.state.value, item.current_org_id) == ("open", commune.cells[0].org.id)
 
 
-async def test_unknown_item_is_not_found(session, commune, actor_of) -> None:
-    with pytest.raises(NotFound):
-        await service.view_item(session, actor=await actor_of(commune.cells[0].secretary), item_id=999_999)
+async def test_unknown_and_unreadable_items_look_the_same(session, commune, send, actor_of) -> None:
+    item = await send(commune.cells[0].members[0])
+    outsider = await actor_of(commune.cells[1].secretary)
+    refusals = []
+    for item_id in (999_999, item.id):
+        with pytest.raises(NotFound) as refusal:
+            await service.view_item(session, actor=outsider, item_id=item_id)
+        refusals.append((refusal.value.code, refusal.value.message))
+    assert refusals[0] == refusals[1]
 
 
 async def test_member_lists_never_leak_other_members_items(session, commune, send, actor_of) -> None:
