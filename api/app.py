@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from api.routes import health, webhook
+from api.routes import feedback
 from sotay.runtime import Runtime
 
 DESCRIPTION = """
@@ -30,4 +31,6 @@ def create_app(runtime: Runtime) -> FastAPI:
 
 def api_routers() -> list:
     """Resource routers under /api/v1, each added by its domain."""
-    return []
+    return [
+        feedback.router,
+    ]
