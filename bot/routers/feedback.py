@@ -139,7 +139,7 @@ def kind_keyboard() -> InlineKeyboardMarkup:
 
 
 def recipient_keyboard(actor: Actor, choices: list[Org]) -> InlineKeyboardMarkup:
-    rows = []
+    rows: list[tuple[Button, ...]] = []
     for org in choices:
         template = texts.feedback.BTN_TO_CELL if org.id == actor.cell.id else texts.feedback.BTN_TO_COMMITTEE
         rows.append((_button(template.format(name=org.name), FeedbackTo(org_id=org.id)),))
@@ -164,6 +164,8 @@ def list_keyboard(page: service.Page, scope: ListScope, view: ListView) -> Inlin
         nav.append(_button(texts.feedback.BTN_NEXT, FeedbackList(scope=scope, view=view, page=page.page + 1)))
     if nav:
         rows.append(tuple(nav))
+    if scope == ListScope.MINE and not page.items:
+        rows.append((_button(texts.feedback.BTN_NEW, FeedbackMenu(action=MenuAction.NEW)),))
     if scope == ListScope.INBOX:
         other = ListView.ALL if view == ListView.WAITING else ListView.WAITING
         label = texts.feedback.BTN_VIEW_ALL if other == ListView.ALL else texts.feedback.BTN_VIEW_WAITING
@@ -310,7 +312,7 @@ async def choose_kind(
 
 
 async def choose_recipient(
-    query: CallbackQuery, callback_data: FeedbackTo, state: FSMContext, session: AsyncSession, actor: Actor, bot: Bot
+    query: CallbackQuery, callback_data: FeedbackTo, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot
 ) -> None:
     data = await state.get_data()
     if data.get("kind") not in texts.feedback.KINDS:
@@ -322,7 +324,7 @@ async def choose_recipient(
     if org is None:
         raise PermissionDenied(texts.feedback.RECIPIENT_INVALID)
     await state.set_state(SendFlow.content)
-    await state.update_data(org_id=org.id, last_at=None, burst_answered=False)
+    await state.update_data(org_id=org.id, started_at=clock.now().isoformat(), last_at=None, burst_answered=False)
     await _show(
         query,
         bot,

@@ -91,11 +91,15 @@ def card_parts(view: ItemView) -> list[str]:
         if view.current_org.id != view.addressed_org.id
         else ""
     )
-    fields = dict(
-        kind_icon=texts.feedback.KIND_ICONS[item.kind.value], reference=item.reference, kind=kind_label(item),
-        addressed=escape(view.addressed_org.name), current_line=current_line, date=local_datetime(item.created_at),
-        state=state_label(item),
-    )
+    fields = {
+        "kind_icon": texts.feedback.KIND_ICONS[item.kind.value],
+        "reference": item.reference,
+        "kind": kind_label(item),
+        "addressed": escape(view.addressed_org.name),
+        "current_line": current_line,
+        "date": local_datetime(item.created_at),
+        "state": state_label(item),
+    }
     if view.is_author:
         header = texts.feedback.CARD_MINE.format(**fields)
     else:

@@ -46,6 +46,8 @@ MAX_TEXT_CHARS = 4000
 # A reply travels with a header to the member; it must fit one Telegram message (4096).
 MAX_REPLY_CHARS = 3500
 MAX_NOTE_CHARS = 500
+# A voice reply's words travel as the voice's caption (Telegram: 1024), after a short header.
+MAX_VOICE_CAPTION_CHARS = 800
 MAX_VOICE_SECONDS = 5 * 60
 MAX_FILE_BYTES = 10 * 1024 * 1024
 PER_HOUR = 5
@@ -53,8 +55,8 @@ PER_DAY = 20
 # Messages closer together than this inside the sending flow are one burst (a long text the
 # Telegram app split, an album, a stuck key): a burst gets one answer, not one per message.
 FLOOD_WINDOW = dt.timedelta(seconds=3)
-# A sending flow left half-way is forgotten after this long.
-FLOW_TTL = dt.timedelta(minutes=30)
+# A flow left half-way is forgotten after this long without a step (slow typists included).
+FLOW_TTL = dt.timedelta(hours=2)
 
 NOTIFY_PRIORITY = 5  # replies and new items go before broadcasts
 
@@ -65,6 +67,19 @@ ITEM_CALLBACK_PREFIX = "fbi"
 
 def item_button_data(action: str, item_id: int) -> str:
     return f"{ITEM_CALLBACK_PREFIX}:{action}:{item_id}"
+
+
+# Notices to those who answer carry the member's voice or photo, so they can listen or look at
+# once; the words become its caption (1024 characters on Telegram), hence the short excerpt.
+NOTICE_EXCERPT_CHARS = 400
+
+
+def media_of(item: FeedbackItem) -> Attachment | None:
+    if item.voice_file_id is not None:
+        return Attachment(kind="voice", file_id=item.voice_file_id, duration=item.voice_duration)
+    if item.photo_file_id is not None:
+        return Attachment(kind="photo", file_id=item.photo_file_id)
+    return None
 
 
 # ---------------------------------------------------------------- input
@@ -207,9 +222,10 @@ async def submit(
             author=render.escape(actor.member.full_name),
             author_cell=render.escape(actor.cell.name),
             org=render.escape(org.name),
-            excerpt=render.excerpt_html(item, limit=600),
+            excerpt=render.excerpt_html(item, limit=NOTICE_EXCERPT_CHARS),
         ),
         buttons=((Button(texts.feedback.BTN_OPEN, item_button_data("open", item.id)),),),
+        attachment=media_of(item),
     )
     await enqueue_many(
         session, member_ids=leaders, kind="feedback_new", source=f"feedback:{item.id}", message=message,
@@ -497,7 +513,7 @@ async def reply(
         raise InvalidInput(texts.feedback.REPLY_UNSUPPORTED)
     if content.voice_file_id is not None:
         _check_voice(content.voice_duration, content.file_size)
-        text = clean_text(content.text, limit=MAX_REPLY_CHARS, required=False, too_long=texts.feedback.REPLY_TOO_LONG)
+        text = clean_text(content.text, limit=MAX_VOICE_CAPTION_CHARS, required=False, too_long=texts.feedback.REPLY_TOO_LONG)
     else:
         text = clean_text(content.text, limit=MAX_REPLY_CHARS, too_long=texts.feedback.REPLY_TOO_LONG)
     answer = FeedbackReply(
@@ -567,10 +583,11 @@ async def forward(
             text=texts.feedback.NOTICE_FORWARDED.format(
                 reference=item.reference, kind=texts.feedback.KINDS[item.kind.value], from_org=render.escape(current.name),
                 to_org=render.escape(target.name), author=render.escape(author.full_name),
-                author_cell=render.escape(author_cell.name), excerpt=render.excerpt_html(item, limit=600),
+                author_cell=render.escape(author_cell.name), excerpt=render.excerpt_html(item, limit=NOTICE_EXCERPT_CHARS),
             )
             + (texts.feedback.NOTICE_FORWARD_NOTE.format(note=render.escape(cleaned_note)) if cleaned_note else ""),
             buttons=((Button(texts.feedback.BTN_OPEN, item_button_data("open", item.id)),),),
+            attachment=media_of(item),
         ),
         key_suffix=f"forward:{record.id}",
         priority=NOTIFY_PRIORITY,

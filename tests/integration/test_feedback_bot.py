@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.routers.feedback import FeedbackItemAction, ItemAction
 from core import texts
 from core.delivery.models import OutboxMessage
-from core.feedback import service
+from core.feedback import render, service
 from core.feedback.models import FeedbackItem, FeedbackReply, FeedbackState
 from core.ports import OutboundMessage
 from tests.botkit import BotHarness, inline_buttons, texts_of
@@ -90,6 +90,7 @@ async def test_voice_feedback_is_answered_by_voice_end_to_end(harness, session, 
     assert sorted(n.member_id for n in notices) == sorted([cell.secretary.id, cell.deputy.id])
     notice = OutboundMessage.from_payload(notices[0].payload)
     assert notice.buttons[0][0].callback_data == f"fbi:open:{item.id}" and "🎤" in notice.text
+    assert notice.attachment is not None and (notice.attachment.kind, notice.attachment.file_id) == ("voice", item.voice_file_id)
 
     # The secretary sees one waiting item in the inbox and opens it: the voice is played back by file id.
     calls = await harness.text(SECRETARY_A, texts.account.BTN_FEEDBACK)
@@ -178,6 +179,9 @@ async def test_photo_with_caption_is_accepted(harness, session, commune) -> None
     [item] = await items(session)
     assert (item.photo_file_id, item.text, item.file_size) == ("in-photo-l", "Cống thoát nước bị tắc", 50_000)
     assert any(item.reference in t for t in texts_of(calls))
+    notice = OutboundMessage.from_payload((await outbox(session, "feedback_new"))[0].payload)
+    assert notice.attachment is not None and (notice.attachment.kind, notice.attachment.file_id) == ("photo", "in-photo-l")
+    assert "Cống thoát nước bị tắc" in notice.text
     calls = await harness.press(SECRETARY_A, f"fbi:open:{item.id}")
     assert [c.photo for c in calls if type(c).__name__ == "SendPhoto"] == ["in-photo-l"]
 
@@ -328,7 +332,7 @@ async def test_cancel_and_an_abandoned_flow(harness, session, commune, clock) ->
     assert texts.common.CANCELLED in texts_of(calls)
     assert texts_of(await harness.text(MEMBER_A, "Chữ bất kỳ")) == [texts.common.CHOOSE_A_BUTTON]
     await start_sending(harness, MEMBER_A, commune)
-    clock.advance(minutes=31)
+    clock.advance(hours=2, seconds=1)
     assert texts_of(await harness.text(MEMBER_A, "Quá muộn")) == [texts.feedback.FLOW_EXPIRED]
     assert await items(session) == []
 
@@ -362,3 +366,34 @@ async def test_inbox_pages_and_views(harness, session, commune, clock) -> None:
 async def test_outbox_buttons_match_the_bot_callbacks() -> None:
     for action in ItemAction:
         assert service.item_button_data(action.value, 17) == FeedbackItemAction(action=action, item_id=17).pack()
+
+
+async def test_a_long_item_opens_in_messages_that_fit(harness, session, commune, clock) -> None:
+    await start_sending(harness, MEMBER_A, commune)
+    await harness.text(MEMBER_A, "Dòng đầu.\n" + "x" * 3980)
+    [item] = await items(session)
+    await harness.press(SECRETARY_A, f"fbi:reply:{item.id}")
+    await harness.text(SECRETARY_A, "y" * 3500)
+    calls = await harness.press(SECRETARY_A, f"fbi:open:{item.id}")
+    sent = [c for c in calls if type(c).__name__ == "SendMessage"]
+    assert len(sent) >= 2 and all(render.visible_length(c.text) <= 4096 for c in sent)
+    assert "x" * 3980 in "".join(c.text for c in sent) and "y" * 3500 in "".join(c.text for c in sent)
+    assert inline_buttons(sent[-1]) and not any(inline_buttons(c) for c in sent[:-1])
+
+
+async def test_empty_list_offers_to_send(harness, session, commune) -> None:
+    calls = await harness.press(MEMBER_A, "fbm:mine")
+    assert texts_of(calls) == [texts.feedback.MINE_EMPTY] and "fbm:new" in data_of(calls, "fbm:")
+
+
+def test_refusals_shown_as_alerts_fit_telegram() -> None:
+    """Callback answers are cut at 200 characters by Telegram; every refusal a button can meet fits."""
+    long_name = "Đảng bộ xã " + "Mường" * 10
+    alerts_texts = [
+        texts.common.NOT_FOUND, texts.common.FORBIDDEN, texts.common.STALE_BUTTON,
+        texts.feedback.OWN_ITEM, texts.feedback.ALREADY_CLOSED, texts.feedback.NO_HIGHER_LEVEL,
+        texts.feedback.RECIPIENT_INVALID, texts.feedback.FLOW_EXPIRED,
+        texts.feedback.NOT_AT_YOUR_LEVEL.format(org=long_name),
+        texts.feedback.RATE_HOUR.format(count=5, minutes=60), texts.feedback.RATE_DAY.format(count=20, hours=24),
+    ]
+    assert max(len(t) for t in alerts_texts) <= 200

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core import texts
-from core.errors import RateLimited
+from core.errors import InvalidInput, RateLimited
 from core.feedback import service
 from core.feedback.models import FeedbackItem
 
@@ -46,7 +46,7 @@ async def test_twenty_a_day(session, commune, send, clock) -> None:
 async def test_refused_submissions_do_not_count(session, commune, send, clock) -> None:
     member = commune.cells[0].members[0]
     for _ in range(10):
-        with pytest.raises(Exception):
+        with pytest.raises(InvalidInput):
             await send(member, "")
     for n in range(service.PER_HOUR):
         await send(member, f"Ý kiến {n}")

@@ -149,7 +149,13 @@ async def test_reply_refuses_bad_content(session, commune, send, actor_of, clock
     cell = commune.cells[0]
     item = await send(cell.members[0])
     secretary = await actor_of(cell.secretary)
-    for content in (service.Content(text=" "), service.Content(text="x" * 3501), service.Content(photo_file_id="p")):
+    for content in (
+        service.Content(text=" "),
+        service.Content(text="x" * 3501),
+        service.Content(photo_file_id="p"),
+        service.Content(voice_file_id="v", voice_duration=10, text="x" * 801),
+        service.Content(voice_file_id="v", voice_duration=301),
+    ):
         with pytest.raises(InvalidInput):
             await service.reply(session, actor=secretary, item_id=item.id, content=content, now=clock.now())
     assert item.state == FeedbackState.OPEN
@@ -290,15 +296,16 @@ async def test_monthly_counts(session, commune, send, actor_of, clock) -> None:
     clock.set(dt.datetime(2026, 12, 2, 3, 0, tzinfo=dt.timezone.utc))  # answered in December: not yet in November's figures
     await service.reply(session, actor=await actor_of(cell_b.secretary), item_id=november_b.id, content=service.Content(text="ok"), now=clock.now())
 
-    month = dict(month_start=dt.date(2026, 11, 1), month_end=dt.date(2026, 12, 1))
+    month = {"month_start": dt.date(2026, 11, 1), "month_end": dt.date(2026, 12, 1)}
     assert await service.feedback_counts(session, org_path_prefix=commune.commune.path, **month) == (3, 1)
     assert await service.feedback_counts(session, org_path_prefix=cell_a.org.path, **month) == (1, 1)
     assert await service.feedback_counts(session, org_path_prefix=cell_b.org.path, **month) == (1, 0)
     assert await service.feedback_counts(session, org_path_prefix=commune.other_province.path, **month) == (0, 0)
     assert to_commune.addressed_org_id == commune.commune.id
-    aware = dict(
-        month_start=dt.datetime(2026, 10, 31, 17, 0, tzinfo=dt.timezone.utc), month_end=dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.timezone.utc)
-    )
+    aware = {
+        "month_start": dt.datetime(2026, 10, 31, 17, 0, tzinfo=dt.timezone.utc),
+        "month_end": dt.datetime(2026, 11, 30, 17, 0, tzinfo=dt.timezone.utc),
+    }
     assert await service.feedback_counts(session, org_path_prefix=commune.province.path, **aware) == (3, 1)
     with pytest.raises(ValueError):
         await service.feedback_counts(session, org_path_prefix="/", month_start=dt.datetime(2026, 11, 1), month_end=dt.date(2026, 12, 1))
