@@ -54,6 +54,8 @@ PER_HOUR = 5
 PER_DAY = 20
 # Messages closer together than this inside the sending flow are one burst (a long text the
 # Telegram app split, an album, a stuck key): a burst gets one answer, not one per message.
+# The database holds the same line: no two items from one member this close together, so
+# updates handled concurrently (webhook, several processes) cannot split a burst into items.
 FLOOD_WINDOW = dt.timedelta(seconds=3)
 # A flow left half-way is forgotten after this long without a step (slow typists included).
 FLOW_TTL = dt.timedelta(hours=2)
@@ -195,6 +197,9 @@ async def submit(
     content = validate_content(content)
     # One member's submissions queue behind each other (PostgreSQL), so the limit cannot be raced.
     await session.execute(select(Member.id).where(Member.id == actor.member.id).with_for_update())
+    latest = await session.scalar(select(func.max(FeedbackItem.created_at)).where(FeedbackItem.author_id == actor.member.id))
+    if latest is not None and now - latest < FLOOD_WINDOW:
+        raise RateLimited(texts.feedback.TOO_SOON)
     await check_rate(session, member=actor.member, now=now)
     item = FeedbackItem(
         author_id=actor.member.id,

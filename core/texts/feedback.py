@@ -69,6 +69,7 @@ FLOOD = (
     "Đồng chí gửi nhiều tin liên tiếp quá nhanh. Mỗi ý kiến là <b>một tin nhắn</b>; "
     "xin đợi vài giây rồi gửi lại nội dung."
 )
+TOO_SOON = "Đồng chí vừa gửi một ý kiến. Xin đợi vài giây rồi gửi tiếp."
 EXTRA_AFTER_SENT = (
     "Ý kiến <b>{reference}</b> đã được ghi nhận với tin nhắn đầu tiên; các tin gửi thêm ngay sau đó chưa được ghi. "
     "Muốn gửi thêm, đồng chí bấm ✍️ Góp ý → 📝 Gửi ý kiến mới."

@@ -120,10 +120,18 @@ async def test_bad_input(client, commune, auth, clock) -> None:
     assert (await client.get("/api/v1/feedback", headers=member)).json()["total"] == 0
 
     # A flood: five an hour, then 429 with the reason; nothing more is stored.
-    codes = [(await send(client, member, cell.org.id, text=f"Ý kiến {n}")).status_code for n in range(8)]
+    codes = []
+    for n in range(8):
+        clock.advance(seconds=10)
+        codes.append((await send(client, member, cell.org.id, text=f"Ý kiến {n}")).status_code)
     assert codes == [201] * 5 + [429] * 3
     refused = await send(client, member, cell.org.id)
-    assert refused.json() == {"error": "rate_limited", "message": texts.feedback.RATE_HOUR.format(count=5, minutes=60)}
+    # The first of the five was 80 seconds ago: 58 min 40 s to wait, said as 59 minutes.
+    assert refused.json() == {"error": "rate_limited", "message": texts.feedback.RATE_HOUR.format(count=5, minutes=59)}
+    # Two at once are refused as a burst, whatever the hourly count.
+    other = await auth(cell.members[1])
+    burst = [(await send(client, other, cell.org.id, text=f"Phần {n}")).status_code for n in range(3)]
+    assert burst == [201, 429, 429]
     assert (await client.get("/api/v1/feedback", params={"scope": "mine"}, headers=member)).json()["total"] == 5
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from core import texts
 from core.errors import InvalidInput, RateLimited
 from core.feedback import service
-from core.feedback.models import FeedbackItem
+from core.feedback.models import FeedbackItem, FeedbackKind
 
 
 async def count(session) -> int:
@@ -53,3 +53,17 @@ async def test_refused_submissions_do_not_count(session, commune, send, clock) -
     await service.check_rate(session, member=commune.cells[0].members[1], now=clock.now())
     with pytest.raises(RateLimited):
         await service.check_rate(session, member=member, now=clock.now())
+
+
+async def test_two_items_within_seconds_are_one_too_many(session, commune, send, actor_of, clock) -> None:
+    """Two updates handled at once (a split text on a webhook) must not both become items."""
+    member = commune.cells[0].members[0]
+    await send(member, "Phần một")
+    actor = await actor_of(member)
+    content = service.Content(text="Phần hai")
+    with pytest.raises(RateLimited) as refusal:
+        await service.submit(session, actor=actor, kind=FeedbackKind.COMMENT, org_id=actor.cell.id, content=content, now=clock.now())
+    assert refusal.value.message == texts.feedback.TOO_SOON
+    clock.advance(seconds=3)
+    await service.submit(session, actor=actor, kind=FeedbackKind.COMMENT, org_id=actor.cell.id, content=content, now=clock.now())
+    assert await count(session) == 2
