@@ -347,7 +347,7 @@ async def receive_content(message: Message, state: FSMContext, session: AsyncSes
     now = clock.now()
     data = await state.get_data()
     started = _moment(data.get("started_at"))
-    if started is None or now - started > service.FLOW_TTL:
+    if started is None or now - started > service.FLOW_TTL or data.get("kind") not in texts.feedback.KINDS or "org_id" not in data:
         await state.clear()
         await message.answer(texts.feedback.FLOW_EXPIRED)
         return

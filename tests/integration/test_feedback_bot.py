@@ -210,8 +210,8 @@ async def test_access_refusals_through_buttons(harness, session, commune) -> Non
 
 
 async def test_members_have_no_inbox(harness, session, commune) -> None:
-    calls = await harness.text(MEMBER_A, texts.account.BTN_FEEDBACK)
-    assert "fbm:inbox" not in data_of(calls, "fbm:")
+    calls = await harness.text(MEMBER_A, "/gopy")
+    assert texts_of(calls) == [texts.feedback.MENU] and "fbm:inbox" not in data_of(calls, "fbm:")
     for data in ("fbm:inbox", "fbl:inbox:w:1", "fbl:inbox:a:2"):
         assert alerts(await harness.press(MEMBER_A, data)) == [texts.common.FORBIDDEN]
 
