@@ -99,17 +99,9 @@ class ReplyFlow(StatesGroup):
     content = State()
 
 
-MENU_LABELS = frozenset(
-    {
-        texts.account.BTN_MEETINGS,
-        texts.account.BTN_RESOLUTIONS,
-        texts.account.BTN_FEEDBACK,
-        texts.account.BTN_PROFILE,
-        texts.account.BTN_HELP,
-        texts.account.BTN_NOTICE,
-        texts.account.BTN_STATS,
-    }
-)
+def home_labels() -> frozenset[str]:
+    """The home keyboard's buttons (texts.account.BTN_*), including any a domain adds later."""
+    return frozenset(value for name, value in vars(texts.account).items() if name.startswith("BTN_") and isinstance(value, str))
 
 
 # ---------------------------------------------------------------- keyboards
@@ -542,7 +534,7 @@ def build() -> Router:
     router.message.register(open_menu, or_f(F.text == texts.account.BTN_FEEDBACK, Command("gopy")))
     # A home button or a command is never taken as content: it ends the flow and goes to its owner.
     # (Registered last: once a handler skips, the state filters of this router have already been read.)
-    menu_or_command = or_f(F.text.in_(MENU_LABELS), F.text.startswith("/"))
+    menu_or_command = or_f(F.text.in_(home_labels()), F.text.startswith("/"))
     router.message.register(receive_content, StateFilter(SendFlow.content), ~menu_or_command)
     router.message.register(after_sent, StateFilter(SendFlow.sent), ~menu_or_command)
     router.message.register(receive_reply, StateFilter(ReplyFlow.content), ~menu_or_command)
