@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -44,7 +45,9 @@ async def start_with_code(
     await _show_linked(message, session, result)
 
 
-async def start(message: Message, member: Member | None, actor: Actor | None) -> None:
+async def start(message: Message, state: FSMContext, member: Member | None, actor: Actor | None) -> None:
+    # /start is the way home from anywhere: it ends whatever multi-step flow was under way.
+    await state.clear()
     if member is None:
         await message.answer(texts.account.WELCOME_UNLINKED, reply_markup=kb.share_phone())
         return
