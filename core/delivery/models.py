@@ -41,6 +41,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Which claim holds the row: a worker records a result or renews a lease only with its own token,
+    # so a row taken over after an expired lease is never written by the worker that lost it.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(Text)

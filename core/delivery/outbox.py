@@ -125,16 +125,22 @@ def idempotency_key(kind: str, source: str, member_id: int, suffix: str = "") ->
 
 
 async def cancel_pending(session: AsyncSession, *, source: str, kind: str | None = None) -> int:
-    """Cancel what has not been sent yet for a source (a cancelled broadcast, a cancelled meeting)."""
-    query = update(OutboxMessage).where(OutboxMessage.source == source, OutboxMessage.state == OutboxState.PENDING)
+    """Cancel what has not been sent yet for a source (a cancelled broadcast, a cancelled meeting).
+
+    Rows a worker has claimed (`sending`) are cancelled too: the worker drops them at its next lease
+    renewal, within about a second. One already on its way to the platform is recorded as sent.
+    """
+    unsent = OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING])
+    query = update(OutboxMessage).where(OutboxMessage.source == source, unsent)
     if kind is not None:
         query = query.where(OutboxMessage.kind == kind)
     result = await session.execute(query.values(state=OutboxState.CANCELLED).execution_options(synchronize_session=False))
     return result.rowcount or 0
 
 
-async def state_counts(session: AsyncSession, *, source: str) -> dict[OutboxState, int]:
-    rows = await session.execute(
-        select(OutboxMessage.state, func.count(OutboxMessage.id)).where(OutboxMessage.source == source).group_by(OutboxMessage.state)
-    )
+async def state_counts(session: AsyncSession, *, source: str, kind: str | None = None) -> dict[OutboxState, int]:
+    query = select(OutboxMessage.state, func.count(OutboxMessage.id)).where(OutboxMessage.source == source)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    rows = await session.execute(query.group_by(OutboxMessage.state))
     return {state: count for state, count in rows}

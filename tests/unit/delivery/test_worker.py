@@ -1,0 +1,349 @@
+"""The delivery worker against the real database and the collecting messenger."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core.clock import FrozenClock
+from core.delivery.budget import BudgetConfig, LocalTokenBucket
+from core.delivery.models import MediaFile, OutboxMessage, OutboxState
+from core.delivery.outbox import cancel_pending, enqueue_many
+from core.delivery.reports import ALERT_KIND
+from core.delivery.worker import DeliveryWorker, backoff
+from core.orgs.models import ChannelLink
+from core.ports import (
+    Attachment,
+    CollectingMessenger,
+    OutboundMessage,
+    PermanentError,
+    RateLimitedError,
+    RecipientUnreachable,
+    SendReceipt,
+    TemporaryError,
+)
+from tests.factories import Commune, make_commune
+
+UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
+
+
+@pytest.fixture
+async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
+    commune = await make_commune(session, cipher, linked=True)
+    await session.commit()
+    return commune
+
+
+def make_worker(session_factory, messenger, clock, **options) -> DeliveryWorker:  # type: ignore[no-untyped-def]
+    budget = options.pop("budget", None) or LocalTokenBucket(UNLIMITED)
+    return DeliveryWorker(session_factory, messenger, budget, clock, bot_key="42", **options)
+
+
+async def queue(session, member_ids, *, source="test:1", kind="test", message=None, priority=0, not_before=None):  # type: ignore[no-untyped-def]
+    result = await enqueue_many(
+        session, member_ids=member_ids, kind=kind, source=source, message=message or OutboundMessage(text="Xin chào"),
+        priority=priority, not_before=not_before,
+    )
+    await session.commit()
+    return result
+
+
+async def rows(session) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id).execution_options(populate_existing=True)
+    return list((await session.execute(query)).scalars())
+
+
+async def test_sends_due_rows_and_records_message_ids(session, session_factory, commune, clock) -> None:
+    cell = commune.cells[0]
+    ids = [m.id for m in cell.everyone]
+    await queue(session, ids)
+    later = clock.now() + dt.timedelta(hours=1)
+    await queue(session, ids, source="test:later", not_before=later)
+    messenger = CollectingMessenger()
+    stats = await make_worker(session_factory, messenger, clock).drain()
+    assert stats.sent == len(ids) and stats.claimed == len(ids)
+    assert sorted(chat for chat, _ in messenger.sent) == sorted(str(1001 + i) for i in range(len(ids)))
+    by_source = {(r.source, r.state) for r in await rows(session)}
+    assert by_source == {("test:1", OutboxState.SENT), ("test:later", OutboxState.PENDING)}
+    sent = [r for r in await rows(session) if r.state == OutboxState.SENT]
+    assert all(r.platform_message_id and r.sent_at == clock.now() and r.attempts == 1 and r.claim_token is None for r in sent)
+    # Nothing due: a second pass does nothing.
+    assert (await make_worker(session_factory, messenger, clock).run_once()).claimed == 0
+
+
+async def test_higher_priority_goes_first(session, session_factory, commune, clock) -> None:
+    member = commune.cells[0].members[0]
+    await queue(session, [member.id], source="low", message=OutboundMessage(text="thấp"))
+    await queue(session, [member.id], source="high", message=OutboundMessage(text="cao"), priority=10)
+    messenger = CollectingMessenger()
+    await make_worker(session_factory, messenger, clock, concurrency=1).drain()
+    assert [m.text for _, m in messenger.sent] == ["cao", "thấp"]
+
+
+async def test_429_pauses_the_whole_budget_and_retries_without_spending_an_attempt(session, session_factory, commune, clock) -> None:
+    cell = commune.cells[0]
+    await queue(session, [cell.members[0].id])
+    messenger = CollectingMessenger(failures={"1003": RateLimitedError("Too Many Requests", retry_after=7)})
+    fake_time = [100.0]
+    budget = LocalTokenBucket(UNLIMITED, now=lambda: fake_time[0])
+    worker = make_worker(session_factory, messenger, clock, budget=budget)
+    stats = await worker.run_once()
+    assert stats.rate_limited == 1 and stats.sent == 0
+    (row,) = await rows(session)
+    assert row.state == OutboxState.PENDING and row.attempts == 0
+    assert row.next_attempt_at == clock.now() + dt.timedelta(seconds=7) and "429" in (row.last_error or "")
+    # Every chat waits, not only the one that got the 429.
+    verdict = await budget.try_acquire("another-chat")
+    assert not verdict.granted and verdict.limit == "paused" and verdict.retry_in == pytest.approx(7)
+    fake_time[0] += 7.01
+    assert (await budget.try_acquire("another-chat")).granted
+    clock.advance(seconds=7)
+    del messenger.failures["1003"]
+    assert (await worker.run_once()).sent == 1
+
+
+async def test_network_errors_back_off_then_give_up(session, session_factory, commune, clock) -> None:
+    await queue(session, [commune.cells[0].members[0].id])
+    messenger = CollectingMessenger(failures={"1003": TemporaryError("TelegramServerError")})
+    worker = make_worker(session_factory, messenger, clock, max_attempts=3)
+    assert (await worker.run_once()).retried == 1
+    (row,) = await rows(session)
+    assert row.state == OutboxState.PENDING and row.attempts == 1 and row.last_error == "TelegramServerError"
+    first_wait = (row.next_attempt_at - clock.now()).total_seconds()
+    assert 1.0 <= first_wait <= 2.0
+    assert (await worker.run_once()).claimed == 0  # not due yet
+    clock.advance(seconds=first_wait)
+    assert (await worker.run_once()).retried == 1
+    (row,) = await rows(session)
+    assert row.attempts == 2 and 2.0 <= (row.next_attempt_at - clock.now()).total_seconds() <= 4.0
+    clock.set(row.next_attempt_at)
+    assert (await worker.run_once()).failed == 1
+    (row,) = await rows(session)
+    assert row.state == OutboxState.FAILED and row.attempts == 3 and "TelegramServerError" in (row.last_error or "")
+
+
+def test_backoff_grows_with_jitter_and_is_capped() -> None:
+    assert [backoff(n, rng=lambda: 1.0) for n in (1, 2, 3, 4)] == [2.0, 4.0, 8.0, 16.0]
+    assert backoff(1, rng=lambda: 0.0) == 1.0
+    assert backoff(30, rng=lambda: 1.0) == 600.0
+
+
+async def test_bad_request_fails_with_the_reason(session, session_factory, commune, clock) -> None:
+    await queue(session, [commune.cells[0].members[0].id])
+    messenger = CollectingMessenger(failures={"1003": PermanentError("Bad Request: can't parse entities")})
+    assert (await make_worker(session_factory, messenger, clock).run_once()).failed == 1
+    (row,) = await rows(session)
+    assert row.state == OutboxState.FAILED and row.last_error == "Bad Request: can't parse entities"
+
+
+async def test_blocked_member_is_unreachable_and_the_secretary_is_told_once(session, session_factory, commune, clock) -> None:
+    cell = commune.cells[0]
+    blocked = cell.members[0]
+    await queue(session, [blocked.id, cell.members[1].id])
+    messenger = CollectingMessenger(failures={"1003": RecipientUnreachable("Forbidden: bot was blocked by the user")})
+    worker = make_worker(session_factory, messenger, clock)
+    stats = await worker.run_once()
+    assert (stats.unreachable, stats.sent) == (1, 1)
+    link = await session.scalar(select(ChannelLink).where(ChannelLink.member_id == blocked.id).execution_options(populate_existing=True))
+    assert link is not None and link.unreachable_since == clock.now()
+    alerts = [r for r in await rows(session) if r.kind == ALERT_KIND]
+    assert sorted(r.member_id for r in alerts) == sorted([cell.secretary.id, cell.deputy.id])  # type: ignore[type-var]
+    assert blocked.full_name in alerts[0].payload["text"]
+    # The alerts go out; a second 403 for the same member does not alert again.
+    await queue(session, [blocked.id], source="test:2")
+    await worker.drain()
+    assert len([r for r in await rows(session) if r.kind == ALERT_KIND]) == 2
+    assert {r.state for r in await rows(session) if r.kind == ALERT_KIND} == {OutboxState.SENT}
+    # The member unblocks: the next message gets through and the account counts as reachable again.
+    del messenger.failures["1003"]
+    await queue(session, [blocked.id], source="test:3")
+    await worker.drain()
+    await session.refresh(link)
+    assert link.unreachable_since is None
+
+
+async def test_quiet_kinds_do_not_alert(session, session_factory, commune, clock) -> None:
+    await queue(session, [commune.cells[0].members[0].id], kind="notice")
+    messenger = CollectingMessenger(failures={"1003": RecipientUnreachable("Forbidden: user is deactivated")})
+    await make_worker(session_factory, messenger, clock, quiet_kinds={"notice"}).drain()
+    assert [r.kind for r in await rows(session)] == ["notice"]
+    assert (await rows(session))[0].state == OutboxState.UNREACHABLE
+
+
+async def test_an_abandoned_claim_is_taken_over_after_its_lease(session, session_factory, commune, clock) -> None:
+    ids = [m.id for m in commune.cells[0].everyone]
+    await queue(session, ids)
+    # A worker claimed everything, then died before sending.
+    dead = make_worker(session_factory, CollectingMessenger(), clock, lease=dt.timedelta(seconds=30))
+    claimed = await dead._claim(100)
+    assert len(claimed) == len(ids)
+    alive = make_worker(session_factory, CollectingMessenger(), clock)
+    assert (await alive.run_once()).claimed == 0  # the lease still holds
+    clock.advance(seconds=31)
+    messenger = CollectingMessenger()
+    stats = await make_worker(session_factory, messenger, clock).run_once()
+    assert stats.sent == len(ids)
+    assert {(r.state, r.attempts) for r in await rows(session)} == {(OutboxState.SENT, 2)}
+    # The dead worker's late answers cannot overwrite the new owner's record.
+    from core.delivery.worker import _Result
+
+    await dead._record([_Result(row, "failed", clock.now(), error="late") for row in claimed])
+    assert {r.state for r in await rows(session)} == {OutboxState.SENT}
+
+
+async def test_one_upload_per_cached_file_then_file_ids(session, session_factory, commune, clock, cipher) -> None:
+    from tests.factories import add_member, make_cell
+
+    big = await make_cell(session, cipher, commune.commune, "Chi bộ đông", size=60, user_id_base=30001)
+    await session.commit()
+    voice = Attachment(kind="voice", path="/tmp/summary.ogg", cache_key="tts:abc", duration=42)
+    ids = [m.id for m in big.everyone]
+    await queue(session, ids, message=OutboundMessage(text="Tóm tắt", attachment=voice))
+    messenger = CollectingMessenger()
+    worker = make_worker(session_factory, messenger, clock, concurrency=10)
+    stats = await worker.drain()
+    assert stats.sent == len(ids) and stats.uploads == 1
+    uploads = [m for _, m in messenger.sent if m.attachment and m.attachment.file_id is None]
+    assert len(uploads) == 1 and uploads[0].attachment.path == "/tmp/summary.ogg"  # type: ignore[union-attr]
+    assert all(m.attachment.file_id == "file-tts:abc" for _, m in messenger.sent if m is not uploads[0])  # type: ignore[union-attr]
+    stored = (await session.execute(select(MediaFile))).scalars().all()
+    assert [(f.cache_key, f.file_id, f.bot_id) for f in stored] == [("tts:abc", "file-tts:abc", "42")]
+    # Another worker (another process) finds the stored file id: no second upload.
+    await queue(session, [big.secretary.id], source="test:again", message=OutboundMessage(text="Lại", attachment=voice))
+    other = CollectingMessenger()
+    assert (await make_worker(session_factory, other, clock).drain()).uploads == 0
+    assert other.sent[0][1].attachment.file_id == "file-tts:abc"  # type: ignore[union-attr]
+    _ = add_member
+
+
+@dataclass
+class FlakyUploads(CollectingMessenger):
+    """The first upload fails (network); later sends work."""
+
+    upload_failures: int = 1
+    upload_calls: list[str] = field(default_factory=list)
+
+    async def send(self, chat_id: str, message: OutboundMessage) -> SendReceipt:
+        if message.attachment is not None and message.attachment.file_id is None:
+            self.upload_calls.append(chat_id)
+            if self.upload_failures:
+                self.upload_failures -= 1
+                raise TemporaryError("ClientConnectorError")
+        return await super().send(chat_id, message)
+
+
+async def test_a_failed_upload_hands_the_upload_to_the_next_row(session, session_factory, commune, clock) -> None:
+    ids = [m.id for m in commune.cells[0].everyone]
+    document = Attachment(kind="document", path="/tmp/nq.pdf", cache_key="doc:nq21", filename="nq.pdf")
+    await queue(session, ids, message=OutboundMessage(text="Nghị quyết", attachment=document))
+    messenger = FlakyUploads()
+    stats = await make_worker(session_factory, messenger, clock, concurrency=len(ids)).run_once()
+    assert (stats.retried, stats.sent, stats.uploads) == (1, len(ids) - 1, 1)
+    assert len(messenger.upload_calls) == 2
+
+
+@dataclass
+class GatedMessenger(CollectingMessenger):
+    """Each send waits for the gate: lets a test act while a message is in flight."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send(self, chat_id: str, message: OutboundMessage) -> SendReceipt:
+        self.started.set()
+        await self.gate.wait()
+        return await super().send(chat_id, message)
+
+
+async def wait_until(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    async def poll() -> None:
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def test_cancelling_stops_what_is_claimed_but_not_sent(session, session_factory, commune, clock) -> None:
+    ids = [m.id for m in commune.cells[0].everyone]
+    await queue(session, ids, source="notice:9")
+    messenger = GatedMessenger()
+    worker = make_worker(session_factory, messenger, clock, concurrency=1)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(messenger.started.wait(), 10)  # one message in flight, the rest claimed
+    assert {r.state for r in await rows(session)} == {OutboxState.SENDING}
+    assert await cancel_pending(session, source="notice:9") == len(ids)
+    await session.commit()
+    await worker._renew()  # what the renewal loop does within a second
+    messenger.gate.set()
+    await wait_until(lambda: worker.stats.sent + worker.stats.lost == len(ids))
+    stop.set()
+    await running
+    assert len(messenger.sent) == 1
+    states = [r.state for r in await rows(session)]
+    assert sorted(states) == sorted([OutboxState.SENT] + [OutboxState.CANCELLED] * (len(ids) - 1))
+
+
+async def test_stopping_hands_back_unsent_rows(session, session_factory, commune, clock) -> None:
+    ids = [m.id for m in commune.cells[0].everyone]
+    await queue(session, ids)
+    messenger = GatedMessenger()
+    worker = make_worker(session_factory, messenger, clock, concurrency=1)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(messenger.started.wait(), 10)
+    stop.set()
+    await asyncio.sleep(0.05)
+    messenger.gate.set()
+    await running
+    states = sorted(r.state.value for r in await rows(session))
+    assert states == sorted(["sent"] + ["pending"] * (len(ids) - 1))
+    assert worker.stats.released == len(ids) - 1
+    assert all(r.claim_token is None and r.attempts == 0 for r in await rows(session) if r.state == OutboxState.PENDING)
+
+
+async def test_a_busy_chat_is_deferred_without_spending_attempts(session, session_factory, commune, clock) -> None:
+    secretary = commune.cells[0].secretary
+    for n in range(5):
+        await queue(session, [secretary.id], source=f"test:{n}")
+    budget = LocalTokenBucket(BudgetConfig(rate=1000, burst=1000, chat_rate=0.1, chat_burst=3))
+    messenger = CollectingMessenger()
+    stats = await make_worker(session_factory, messenger, clock, budget=budget).run_once()
+    assert (stats.sent, stats.deferred) == (3, 2)
+    waiting = [r for r in await rows(session) if r.state == OutboxState.PENDING]
+    assert len(waiting) == 2 and all(r.attempts == 0 and r.next_attempt_at > clock.now() for r in waiting)
+
+
+async def test_run_sends_everything_then_idles(session, session_factory, commune, clock) -> None:
+    ids = [m.id for m in commune.cells[0].everyone + commune.cells[1].everyone]
+    await queue(session, ids)
+    messenger = CollectingMessenger()
+    worker = make_worker(session_factory, messenger, clock, batch_size=3, concurrency=2, idle_interval=0.05)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await wait_until(lambda: worker.stats.sent == len(ids))
+    await queue(session, ids[:2], source="test:late")  # arrives while idle
+    await wait_until(lambda: worker.stats.sent == len(ids) + 2)
+    stop.set()
+    await running
+    assert len(messenger.sent) == len(ids) + 2
+    assert await session.scalar(select(func.count()).where(OutboxMessage.state != OutboxState.SENT)) == 0
+    assert worker.in_flight_high_water <= 2 + len(ids)
+
+
+async def test_a_clock_in_the_past_never_claims_future_rows(session, session_factory, commune, clock) -> None:
+    await queue(session, [commune.cells[0].members[0].id], not_before=clock.now() + dt.timedelta(seconds=1))
+    await session.execute(update(OutboxMessage).values(priority=1))
+    await session.commit()
+    assert (await make_worker(session_factory, CollectingMessenger(), FrozenClock(clock.now())).run_once()).claimed == 0
+
+
+async def test_a_claim_takes_at_most_one_batch(session, session_factory, commune, clock) -> None:
+    ids = [m.id for m in commune.cells[0].everyone]
+    await queue(session, ids)
+    worker = make_worker(session_factory, CollectingMessenger(), clock, batch_size=2)
+    assert [len(await worker._claim(2)) for _ in range(4)] == [2, 2, 2, 0]
