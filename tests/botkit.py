@@ -145,7 +145,7 @@ class BotHarness:
         return await self.feed(self.update(callback_query=query))
 
     async def poll_answer(self, user_id: int, poll_id: str, option_ids: list[int]) -> list[TelegramMethod[Any]]:
-        return await self.feed(self.update(poll_answer=PollAnswer(poll_id=poll_id, user=person(user_id), option_ids=option_ids)))
+        return await self.feed(self.update(poll_answer=PollAnswer(poll_id=poll_id, user=person(user_id), option_ids=option_ids, option_persistent_ids=[str(i) for i in option_ids])))
 
 
 def texts_of(calls: list[TelegramMethod[Any]]) -> list[str]:
