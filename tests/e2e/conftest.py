@@ -1,0 +1,125 @@
+"""End-to-end: the real `sotay run` process talks HTTP to the sandbox Bot API server.
+
+Each test gets a fresh database (a SQLite file, or a fresh PostgreSQL database when
+SOTAY_TEST_DATABASE_URL is set), a sandbox on a free port, and a sotay process in polling or
+webhook mode. Tests act as people through the sandbox's user side and check the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from core.crypto import FieldCipher
+from core.db import create_engine, create_session_factory, is_sqlite
+from sotay.migrate import upgrade_async
+from tests.conftest import POSTGRES_URL, TEST_SECRET_KEY
+from tests.e2e.processes import SotayProcess, free_port, start_sotay, wait_until_healthy
+
+BOT_TOKEN = "7000000001:E2E_sandbox_token_abcdefghijklmnop"
+BOT_USERNAME = "sotay_e2e_bot"
+WEBHOOK_SECRET = "e2e-webhook-secret-0123456789"
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def e2e_database_url(tmp_path: Path) -> AsyncIterator[str]:
+    if not POSTGRES_URL:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
+        await upgrade_async(url)
+        yield url
+        return
+    name = f"sotay_e2e_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL)
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    await upgrade_async(url)
+    yield url
+    async with admin.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+@pytest.fixture
+async def e2e_sessions(e2e_database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(e2e_database_url)
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sandbox():  # type: ignore[no-untyped-def]
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(port=0, bots={BOT_TOKEN: BOT_USERNAME})
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def people(sandbox):  # type: ignore[no-untyped-def]
+    """The sandbox's user side: simulated people who type, tap and read their chats."""
+    from sandbox.client import SandboxClient
+
+    client = SandboxClient(sandbox.base_url, BOT_TOKEN)
+    yield client
+    await client.aclose()
+
+
+@dataclass
+class App:
+    process: SotayProcess
+    mode: str
+    env: dict[str, str]
+
+
+def sotay_env(database_url: str, data_dir: Path, sandbox_url: str, http_port: int, mode: str) -> dict[str, str]:
+    env = {
+        "SOTAY_DATABASE_URL": database_url,
+        "SOTAY_DATA_DIR": str(data_dir),
+        "SOTAY_SECRET_KEY": TEST_SECRET_KEY,
+        "SOTAY_TELEGRAM_TOKEN": BOT_TOKEN,
+        "SOTAY_TELEGRAM_API_BASE": sandbox_url,
+        "SOTAY_BOT_USERNAME": BOT_USERNAME,
+        "SOTAY_HTTP_PORT": str(http_port),
+        "SOTAY_TICK_SECONDS": "1",
+    }
+    if mode == "webhook":
+        env["SOTAY_WEBHOOK_URL"] = f"http://127.0.0.1:{http_port}/telegram/webhook"
+        env["SOTAY_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+    if os.environ.get("SOTAY_TEST_REDIS_URL"):
+        env["SOTAY_REDIS_URL"] = os.environ["SOTAY_TEST_REDIS_URL"]
+    return env
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def app(request, sandbox, e2e_database_url: str, tmp_path: Path) -> AsyncIterator[App]:  # type: ignore[no-untyped-def]
+    port = free_port()
+    env = sotay_env(e2e_database_url, tmp_path / "data", sandbox.base_url, port, request.param)
+    process = start_sotay(["run"], env, tmp_path / "sotay.log", port)
+    try:
+        await wait_until_healthy(process)
+        yield App(process=process, mode=request.param, env=env)
+    finally:
+        code = process.stop()
+        log = process.log()
+        assert "Traceback" not in log, log[-6000:]
+        assert code in (0, -15), f"sotay exited with {code}:\n{log[-4000:]}"
+
+
+@pytest.fixture
+def e2e_cipher() -> FieldCipher:
+    return FieldCipher(TEST_SECRET_KEY)

@@ -1,0 +1,76 @@
+"""Starting and stopping real `sotay` processes for end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class SotayProcess:
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    base_url: str
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        return self.process.returncode
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+
+def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port: int) -> SotayProcess:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SOTAY_")}
+    full_env.update(env)
+    full_env.setdefault("SOTAY_HTTP_PORT", str(http_port))
+    full_env.setdefault("SOTAY_LOG_LEVEL", "INFO")
+    log_file = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sotay.cli", *args],
+        env=full_env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    return SotayProcess(process=process, log_path=log_path, base_url=f"http://127.0.0.1:{http_port}")
+
+
+async def wait_until_healthy(proc: SotayProcess, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            if proc.process.poll() is not None:
+                raise RuntimeError(f"sotay exited with {proc.process.returncode}:\n{proc.log()[-4000:]}")
+            with contextlib.suppress(httpx.HTTPError):
+                if (await client.get(proc.base_url + "/readyz", timeout=2)).status_code == 200:
+                    return
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"sotay did not become ready:\n{proc.log()[-4000:]}")
