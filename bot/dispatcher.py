@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.middlewares import DatabaseMiddleware
 from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
+from bot.routers import meetings
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
@@ -36,6 +37,7 @@ def domain_routers() -> list[Router]:
     """Feature routers, one per domain, built fresh for each dispatcher (a Router attaches only once)."""
     return [
         feedback.build(),
+        meetings.build(),
     ]
 
 

@@ -12,10 +12,8 @@ from bot.filters import Linked
 from core import texts
 
 COMING = [
-    texts.account.BTN_MEETINGS,
     texts.account.BTN_RESOLUTIONS,
     texts.account.BTN_NOTICE,
-    texts.account.BTN_STATS,
 ]
 
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
 
 
@@ -39,4 +40,5 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
     """Every periodic job, in order. Domains add theirs here (one line each)."""
     return [
         ("prune_processed_updates", prune_processed_updates),
+        ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
     ]
