@@ -15,6 +15,7 @@ from bot.middlewares import DatabaseMiddleware
 from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
 from bot.routers import meetings
+from bot.routers import notices
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
@@ -38,6 +39,7 @@ def domain_routers() -> list[Router]:
     return [
         feedback.build(),
         meetings.build(),
+        notices.build(),
     ]
 
 

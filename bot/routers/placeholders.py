@@ -13,7 +13,6 @@ from core import texts
 
 COMING = [
     texts.account.BTN_RESOLUTIONS,
-    texts.account.BTN_NOTICE,
 ]
 
 
