@@ -76,9 +76,9 @@ class SandboxClient:
     # -------------------------------------------------------------- people
 
     async def create_user(self, first_name: str, *, user_id: int | None = None, last_name: str | None = None,
-                          username: str | None = None, phone_number: str | None = None) -> dict[str, Any]:
+                          username: str | None = None, phone_number: str | None = None, label: str | None = None) -> dict[str, Any]:
         return await self._post("/sandbox/users", {"id": user_id, "first_name": first_name, "last_name": last_name,
-                                                   "username": username, "phone_number": phone_number})
+                                                   "username": username, "phone_number": phone_number, "label": label})
 
     async def create_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return (await self._post("/sandbox/users/batch", {"users": users}))["users"]

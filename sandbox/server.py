@@ -62,6 +62,7 @@ class SandboxServer:
             self.world.add_bot(token, username)
         self._runner: web.AppRunner | None = None
         self._webhook_session: aiohttp.ClientSession | None = None
+        self._sample_voice: bytes | None = None
         self.app = self._build_app()
 
     @property
@@ -115,6 +116,7 @@ class SandboxServer:
         app.router.add_get("/sandbox/bots/{bot}/received", self.received_counts)
         app.router.add_post("/sandbox/bots/{bot}/users/{user_id}/{action}", self.user_action)
         app.router.add_get("/sandbox/files/{file_id}", self.download_for_people)
+        app.router.add_get("/sandbox/sample-voice", self.sample_voice)
         if WEB_DIR.exists():
             app.router.add_get("/sandbox/ui/", self.chat_page)
             app.router.add_static("/sandbox/ui/", WEB_DIR)
@@ -241,14 +243,14 @@ class SandboxServer:
         if not body.get("first_name"):
             return _json({"ok": False, "description": "first_name is required"}, status=400)
         user = self.world.add_user(user_id=body.get("id"), first_name=body["first_name"], last_name=body.get("last_name"),
-                                   username=body.get("username"), phone_number=body.get("phone_number"))
+                                   username=body.get("username"), phone_number=body.get("phone_number"), label=body.get("label"))
         return _json(user)
 
     async def create_users(self, request: web.Request) -> web.Response:
         body = await self._body(request)
         created = [self.world.add_user(user_id=u.get("id"), first_name=u.get("first_name") or "Người dùng",
                                        last_name=u.get("last_name"), username=u.get("username"),
-                                       phone_number=u.get("phone_number")) for u in body.get("users", [])]
+                                       phone_number=u.get("phone_number"), label=u.get("label")) for u in body.get("users", [])]
         return _json({"users": created})
 
     async def create_bot(self, request: web.Request) -> web.Response:
@@ -356,6 +358,12 @@ class SandboxServer:
                 texts[str(chat)] = [e.message.get("text") or e.message.get("caption") or "" for e in entries if e.sender == "bot"]
         return _json({"counts": counts, "texts": texts})
 
+    async def sample_voice(self, request: web.Request) -> web.Response:
+        """A two-second OGG/Opus voice note the chat page sends when a person taps 🎤."""
+        if self._sample_voice is None:
+            self._sample_voice = make_sample_voice()
+        return web.Response(body=self._sample_voice, content_type="audio/ogg")
+
     async def download_for_people(self, request: web.Request) -> web.Response:
         stored = self.world.files.get(request.match_info["file_id"])
         if stored is None:
@@ -448,6 +456,21 @@ class SandboxServer:
             return {"answered": False}
         entry.callback_answers.append(answer)
         return {"answered": True, **answer}
+
+
+def make_sample_voice(seconds: float = 2.0) -> bytes:
+    """A short spoken-range tone as mono OGG/Opus (what Telegram's voice messages are)."""
+    import io
+
+    import numpy as np
+    import soundfile
+
+    rate = 48_000
+    t = np.arange(int(rate * seconds)) / rate
+    wave = 0.3 * np.sin(2 * np.pi * 220 * t) * np.sin(np.pi * t / seconds)
+    buffer = io.BytesIO()
+    soundfile.write(buffer, wave.astype("float32"), rate, format="OGG", subtype="OPUS")
+    return buffer.getvalue()
 
 
 async def serve_forever(host: str, port: int, bots: dict[str, str], limits: Limits | None = None) -> None:

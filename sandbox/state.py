@@ -265,21 +265,22 @@ class World:
         raise ApiError(404, "Not Found: no such bot")
 
     def add_user(self, *, user_id: int | None = None, first_name: str, last_name: str | None = None,
-                 username: str | None = None, phone_number: str | None = None) -> dict[str, Any]:
+                 username: str | None = None, phone_number: str | None = None, label: str | None = None) -> dict[str, Any]:
+        """A simulated person. `label` (e.g. "Bí thư — Chi bộ thôn Đông") is shown only on the chat page."""
         uid = int(user_id) if user_id is not None else next(self.user_ids)
         user = {"id": uid, "is_bot": False, "first_name": first_name, "language_code": "vi"}
         if last_name:
             user["last_name"] = last_name
         if username:
             user["username"] = username
-        self.users[uid] = user | ({"phone_number": phone_number} if phone_number else {})
+        self.users[uid] = user | ({"phone_number": phone_number} if phone_number else {}) | ({"label": label} if label else {})
         return self.users[uid]
 
     def public_user(self, user_id: int) -> dict[str, Any]:
         user = self.users.get(user_id)
         if user is None:
             raise ApiError(400, "Bad Request: chat not found")
-        return {k: v for k, v in user.items() if k != "phone_number"}
+        return {k: v for k, v in user.items() if k not in ("phone_number", "label")}
 
     def chat_of(self, user_id: int) -> dict[str, Any]:
         user = self.public_user(user_id)

@@ -34,7 +34,9 @@ class Runtime:
         await self.engine.dispose()
 
 
-def build_runtime(settings: Settings, *, clock: Clock | None = None, with_bot: bool = True) -> Runtime:
+def build_runtime(
+    settings: Settings, *, clock: Clock | None = None, with_bot: bool = True, services: dict[str, Any] | None = None
+) -> Runtime:
     engine = create_engine(settings.resolved_database_url)
     runtime = Runtime(
         settings=settings,
@@ -42,6 +44,7 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None, with_bot: b
         session_factory=create_session_factory(engine),
         cipher=FieldCipher(settings.secret_key_value()),
         clock=clock or SystemClock(),
+        services=dict(services or {}),
     )
     if with_bot and settings.telegram_token is not None:
         from bot.dispatcher import build_dispatcher, create_bot, create_storage

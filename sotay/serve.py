@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 import uvicorn
 
@@ -90,12 +91,14 @@ async def _retry_until_stopped(call: Callable[[], Awaitable[object]], stop: asyn
             delay = min(delay * 2, 30)
 
 
-async def serve(settings: Settings, *, only: set[str] | None = None, stop: asyncio.Event | None = None) -> None:
+async def serve(
+    settings: Settings, *, only: set[str] | None = None, stop: asyncio.Event | None = None, services: dict[str, Any] | None = None
+) -> None:
     roles = set(only or ROLES)
     if settings.telegram_token is None:
         roles.discard("bot")
         log.warning("SOTAY_TELEGRAM_TOKEN is not set: the bot does not run (use `sotay demo` to try it without Telegram)")
-    runtime = build_runtime(settings, with_bot=bool(roles & {"bot", "worker", "api"}))
+    runtime = build_runtime(settings, with_bot=bool(roles & {"bot", "worker", "api"}), services=services)
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await upgrade_async(settings.resolved_database_url)

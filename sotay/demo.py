@@ -1,0 +1,96 @@
+"""`sotay demo`: the sandbox, the bot and the API on loopback with a seeded demo commune.
+
+Nothing leaves the machine: the sandbox stands in for Telegram, and a web page served by the
+API app lets a person act as any member or the secretary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+from pydantic import SecretStr
+
+from core.db import create_engine, create_session_factory, transaction
+from core.orgs.linking import create_invite
+from core.orgs.service import member_by_card
+from sandbox.server import SandboxServer
+from sotay import demo_data
+from sotay.migrate import upgrade_async
+from sotay.serve import serve
+from sotay.settings import Settings
+
+log = logging.getLogger(__name__)
+DEMO_TOKEN = "1000000001:DEMO_local_sandbox_token_not_secret"
+DEMO_BOT = "sotay_demo_bot"
+ROLE_LABELS = {"secretary": "Bí thư", "deputy": "Phó bí thư"}
+
+
+def demo_settings(settings: Settings, *, port: int, sandbox_url: str) -> Settings:
+    data_dir = settings.data_dir / "demo"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return settings.model_copy(
+        update={
+            "demo": True,
+            "data_dir": data_dir,
+            "database_url": settings.database_url or f"sqlite+aiosqlite:///{(data_dir / 'demo.db').resolve()}",
+            "telegram_token": SecretStr(DEMO_TOKEN),
+            "telegram_api_base": sandbox_url,
+            "bot_username": DEMO_BOT,
+            "webhook_url": None,
+            "webhook_secret": None,
+            "http_port": port,
+            "tick_seconds": min(settings.tick_seconds, 5.0),
+        }
+    )
+
+
+async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str:
+    """Seed members and their simulated phones; returns the invite code of the one not yet linked."""
+    from core.crypto import FieldCipher
+
+    await upgrade_async(settings.resolved_database_url)
+    engine = create_engine(settings.resolved_database_url)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            cipher = FieldCipher(settings.secret_key_value())
+            await demo_data.seed(session, cipher)
+            unlinked = next(p for p in demo_data.PEOPLE if not p.linked)
+            invite = await create_invite(session, member=await member_by_card(session, unlinked.card), now=dt.datetime.now(dt.timezone.utc))
+    finally:
+        await engine.dispose()
+    for person in demo_data.PEOPLE:
+        role = ROLE_LABELS.get(person.role.value if person.role else "", "Đảng viên")
+        notes = [role, person.cell]
+        if person.exempt:
+            notes.append("miễn sinh hoạt")
+        if not person.linked:
+            notes.append(f"chưa liên kết — gõ /start {invite.code}")
+        sandbox.world.add_user(user_id=demo_data.user_id_of(person), first_name=person.name, phone_number=person.phone,
+                               label=" · ".join(notes))
+    return invite.code
+
+
+async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration: float | None = None) -> None:
+    sandbox = SandboxServer(port=sandbox_port, bots={DEMO_TOKEN: DEMO_BOT})
+    await sandbox.start()
+    try:
+        settings = demo_settings(settings, port=port, sandbox_url=sandbox.base_url)
+        code = await seed_demo(settings, sandbox)
+        stop = asyncio.Event()
+        page = f"http://{settings.http_host}:{port}/"
+        print(
+            "\n  Sổ tay demo is running — nothing leaves this machine.\n"
+            f"  Open {page} in a browser and pick a person on the left.\n"
+            f"  (sandbox Bot API: {sandbox.base_url}; the unlinked member can link with /start {code})\n"
+            "  Stop with Ctrl+C.\n",
+            flush=True,
+        )
+        if duration is not None:
+            asyncio.get_running_loop().call_later(duration, stop.set)
+        await serve(settings, stop=stop, services={"sandbox_url": sandbox.base_url})
+    finally:
+        with contextlib.suppress(Exception):
+            await sandbox.stop()
