@@ -26,6 +26,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(webhook.router)
     for router in api_routers():
         app.include_router(router, prefix="/api/v1")
+    if runtime.services.get("sandbox_url"):
+        from api.routes.demo import mount_demo
+
+        mount_demo(app, runtime.services["sandbox_url"])
     return app
 
 
