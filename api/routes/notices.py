@@ -1,0 +1,173 @@
+"""/api/v1/notices: broadcast a notice to an organisation, follow its delivery and «Đã xem».
+
+Sending needs the same right as in the bot: secretary or deputy of the cell, or a committee member
+above it. A notice is visible to its author and to whoever manages its organisation; to anyone else
+it is 404, exactly like a missing one. Notices sent here carry text only (files stay in Telegram);
+the final report goes to the author's Telegram when they have linked an account.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query, status
+from pydantic import BaseModel, Field
+
+from api.deps import ClockDep, CurrentActor, SessionDep
+from core.notices import service
+from core.notices.models import Notice
+from core.orgs.service import get_org
+
+router = APIRouter(prefix="/notices", tags=["notices"])
+
+MAX_ID = 2**63 - 1
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(examples=["not_found"])
+    message: str = Field(examples=["Không tìm thấy nội dung này. Có thể nó đã bị xóa hoặc đồng chí đã bấm một nút cũ."])
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    described = {
+        401: "No token, or the token is unknown, expired or revoked",
+        403: "The caller does not manage that organisation",
+        404: "No such notice or organisation, or one the caller may not see (indistinguishable)",
+        409: "The notice has already finished or been stopped; or the idempotency key belongs to someone else",
+        422: "Empty or too long text, or nobody to send to; `message` says which",
+    }
+    return {code: {"model": ErrorOut, "description": described[code]} for code in codes}
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class NoticeCreate(BaseModel):
+    org_id: int = Field(ge=1, le=MAX_ID, description="A cell, or a committee meaning its whole subtree", examples=[12])
+    text: str = Field(min_length=1, max_length=service.MAX_TEXT_CHARS, examples=["Họp chi bộ lúc 8 giờ sáng Chủ Nhật tại nhà văn hóa thôn."])
+
+
+class OrgRef(BaseModel):
+    id: int = Field(examples=[12])
+    name: str = Field(examples=["Chi bộ thôn Khe Gầy"])
+
+
+class CountsOut(BaseModel):
+    recipients: int = Field(description="Everyone the notice is for", examples=[16])
+    linked: int = Field(description="Recipients with a Telegram account: the messages queued", examples=[14])
+    unlinked: int = Field(description="Recipients without an account: phone them", examples=[2])
+    sent: int = Field(examples=[12])
+    pending: int = Field(description="Not sent yet (queued, being sent, or waiting for a retry)", examples=[1])
+    unreachable: int = Field(description="Blocked the bot, or the account is gone", examples=[1])
+    failed: int = Field(examples=[0])
+    cancelled: int = Field(description="Not sent because the notice was stopped", examples=[0])
+    seen: int = Field(description="Recipients who pressed «✅ Đã xem»", examples=[9])
+
+
+class NoticeOut(BaseModel):
+    id: int = Field(examples=[7])
+    org: OrgRef
+    text: str
+    attachment: Literal["photo", "document", "voice"] | None = Field(description="A file sent with it from Telegram", examples=[None])
+    status: Literal["sending", "done", "cancelled"]
+    author_member_id: int | None = Field(examples=[3])
+    created_at: dt.datetime
+    cancelled_at: dt.datetime | None
+    finished_at: dt.datetime | None = Field(description="When every message was tried (or the notice stopped) and reported")
+    counts: CountsOut
+
+
+class RecipientOut(BaseModel):
+    member_id: int = Field(examples=[17])
+    full_name: str = Field(examples=["Lò Văn Páo"])
+    linked: bool
+    delivery: Literal["unlinked", "pending", "sending", "sent", "failed", "unreachable", "cancelled"]
+    sent_at: dt.datetime | None
+    seen_at: dt.datetime | None = Field(description="When they pressed «✅ Đã xem»")
+
+
+class NoticeDetail(NoticeOut):
+    recipients: list[RecipientOut]
+
+
+async def _out(session: SessionDep, notice: Notice) -> NoticeOut:
+    org = await get_org(session, notice.org_id)
+    progress = await service.progress_of(session, notice)
+    return NoticeOut(
+        id=notice.id,
+        org=OrgRef(id=org.id, name=org.name),
+        text=notice.text,
+        attachment=notice.attachment_kind.value if notice.attachment_kind else None,
+        status=notice.status.value,
+        author_member_id=notice.author_member_id,
+        created_at=notice.created_at,
+        cancelled_at=notice.cancelled_at,
+        finished_at=notice.finished_at,
+        counts=CountsOut(
+            recipients=progress.total, linked=progress.linked, unlinked=progress.unlinked, sent=progress.sent, pending=progress.pending,
+            unreachable=progress.unreachable, failed=progress.failed, cancelled=progress.cancelled, seen=progress.seen,
+        ),
+    )
+
+
+NoticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="Notice id", examples=[7])]
+
+
+# ---------------------------------------------------------------- routes
+
+
+@router.post(
+    "",
+    summary="Send a notice to every member of an organisation",
+    status_code=status.HTTP_201_CREATED,
+    responses=_errors(401, 403, 404, 409, 422),
+)
+async def create_notice(
+    body: NoticeCreate,
+    session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="Repeat a request with the same key: one notice is sent"),
+    ] = None,
+) -> NoticeOut:
+    notice = await service.create_notice(
+        session,
+        actor=actor,
+        org_id=body.org_id,
+        text=body.text,
+        now=clock.now(),
+        request_key=f"api:{actor.member.id}:{idempotency_key}" if idempotency_key else None,
+    )
+    return await _out(session, notice)
+
+
+@router.get("", summary="The latest notices of the organisations the caller manages, and their own", responses=_errors(401))
+async def list_notices(
+    session: SessionDep, actor: CurrentActor, limit: Annotated[int, Query(ge=1, le=50)] = 20
+) -> list[NoticeOut]:
+    return [await _out(session, summary.notice) for summary in await service.recent_notices(session, actor=actor, limit=limit)]
+
+
+@router.get("/{notice_id}", summary="One notice: delivery and «Đã xem» of every recipient", responses=_errors(401, 404))
+async def get_notice(notice_id: NoticeId, session: SessionDep, actor: CurrentActor) -> NoticeDetail:
+    notice, _ = await service.notice_for_manager(session, actor=actor, notice_id=notice_id)
+    recipients = await service.recipients_of(session, notice)
+    return NoticeDetail(
+        **(await _out(session, notice)).model_dump(),
+        recipients=[
+            RecipientOut(
+                member_id=r.member_id, full_name=r.full_name, linked=r.linked, delivery=r.delivery,  # type: ignore[arg-type]
+                sent_at=r.sent_at, seen_at=r.seen_at,
+            )
+            for r in recipients
+        ],
+    )
+
+
+@router.post("/{notice_id}/cancel", summary="Stop a notice that is still being sent", responses=_errors(401, 404, 409))
+async def cancel_notice(notice_id: NoticeId, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> NoticeOut:
+    notice = await service.cancel_notice(session, actor=actor, notice_id=notice_id, now=clock.now())
+    return await _out(session, notice)
