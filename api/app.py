@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from api.errors import install_error_handlers
 from api.routes import health, webhook
 from api.routes import feedback
+from api.routes import meetings
 from api.routes import notices
 from sotay.runtime import Runtime
 
@@ -38,5 +39,6 @@ def api_routers() -> list:
     """Resource routers under /api/v1, each added by its domain."""
     return [
         feedback.router,
+        meetings.router,
         notices.router,
     ]

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
+from core.errors import InvalidInput
 from core.meetings import dates
 from core.meetings.render import escape as _escape
 from core.meetings.models import AbsenceReason, Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
@@ -203,6 +204,16 @@ def default_period(now: dt.datetime, months: int = 6) -> tuple[dt.date, dt.date]
     return dt.date(year, month, 1), today
 
 
+MAX_PERIOD = dt.timedelta(days=3 * 366)
+
+
+def check_period(start: dt.date, end: dt.date) -> None:
+    if start > end:
+        raise InvalidInput(texts.meetings.PERIOD_INVALID)
+    if end - start > MAX_PERIOD:
+        raise InvalidInput(texts.meetings.PERIOD_TOO_LONG)
+
+
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return dates.to_utc(start, dt.time(0, 0)), dates.to_utc(end + dt.timedelta(days=1), dt.time(0, 0))
 
@@ -216,6 +227,7 @@ async def viewable_org(session: AsyncSession, *, actor: Actor, org_id: int) -> O
 async def period_stats(session: AsyncSession, *, actor: Actor, org_id: int, start: dt.date, end: dt.date) -> PeriodStats:
     """Held meetings of the organisation's subtree between two local dates: per month and per cell."""
     org = await viewable_org(session, actor=actor, org_id=org_id)
+    check_period(start, end)
     low, high = _bounds(start, end)
     query = (
         select(
@@ -248,6 +260,7 @@ async def period_stats(session: AsyncSession, *, actor: Actor, org_id: int, star
 async def member_stats(session: AsyncSession, *, actor: Actor, org_id: int, start: dt.date, end: dt.date) -> list[MemberStats]:
     """Each invited member of the subtree over the period, the least present first."""
     org = await viewable_org(session, actor=actor, org_id=org_id)
+    check_period(start, end)
     low, high = _bounds(start, end)
     query = (
         select(
@@ -279,6 +292,7 @@ async def detail_rows(
 ) -> list[DetailRow]:
     """One row per invitation of the period's meetings (cancelled ones left out), for exports."""
     org = await viewable_org(session, actor=actor, org_id=org_id)
+    check_period(start, end)
     low, high = _bounds(start, end)
     query = (
         select(Meeting, Invitation, Member.full_name, Member.card_number, Org.name, Attendance.present)

@@ -199,6 +199,10 @@ REASON_TOO_LONG = "Lý do dài {length} ký tự, vượt quá {limit} ký tự.
 VOICE_TOO_LONG = "Tin nhắn thoại dài hơn {limit} phút. Đồng chí vui lòng nói ngắn gọn hơn."
 CONCLUSIONS_EMPTY = "Kết luận đang trống. Đồng chí vui lòng gõ nội dung hoặc bấm giữ nút 🎤 để nói."
 CONCLUSIONS_TOO_LONG = "Kết luận dài {length} ký tự, vượt quá {limit} ký tự. Đồng chí vui lòng rút gọn."
+NOT_INVITED_YOU = "Đồng chí không có trong danh sách mời của cuộc họp này."
+PERIOD_INVALID = "Ngày bắt đầu phải trước ngày kết thúc."
+PERIOD_TOO_LONG = "Mỗi lần chỉ xem được số liệu tối đa 3 năm."
+ABSENCE_REASON_NEEDED = "Khi xin vắng, đồng chí vui lòng chọn lý do."
 RULE_NOT_FOUND = "Không tìm thấy lịch họp định kỳ này."
 
 # ---------------------------------------------------------------- the invitation (outbox)
