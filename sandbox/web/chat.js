@@ -116,9 +116,18 @@
     return bubble;
   }
 
-  function renderKeyboard(keyboard) {
+  function renderKeyboard(keyboard, chatIsEmpty) {
     const box = $("keyboard");
     box.innerHTML = "";
+    if (chatIsEmpty) {
+      // Like Telegram: a new chat offers one big START button, which sends /start.
+      const b = document.createElement("button");
+      b.className = "start";
+      b.textContent = "BẮT ĐẦU";
+      b.onclick = () => sendText("/start");
+      box.appendChild(b);
+      return;
+    }
     if (!keyboard || !keyboard.keyboard) return;
     for (const row of keyboard.keyboard) {
       const r = document.createElement("div"); r.className = "row";
@@ -141,7 +150,7 @@
     const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
     box.innerHTML = "";
     for (const m of data.messages) if (!m.deleted) box.appendChild(renderMessage(m));
-    renderKeyboard(data.keyboard);
+    renderKeyboard(data.keyboard, data.messages.length === 0);
     if (nearBottom || force) box.scrollTop = box.scrollHeight;
   }
 
