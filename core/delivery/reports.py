@@ -74,5 +74,5 @@ async def _alert_leaders(session: AsyncSession, *, member_id: int, now: dt.datet
     message = OutboundMessage(text=texts.delivery.MEMBER_UNREACHABLE.format(name=html.escape(name), cell=html.escape(cell_name)))
     await enqueue_many(
         session, member_ids=leader_ids, kind=ALERT_KIND, source=f"unreachable:{member_id}", message=message,
-        key_suffix=now.date().isoformat(), priority=ALERT_PRIORITY,
+        key_suffix=now.date().isoformat(), priority=ALERT_PRIORITY, not_before=now,
     )

@@ -224,7 +224,7 @@ async def create_notice(
     message = render.notice_message(notice, org_name=org.name, author_name=actor.member.full_name)
     result = await enqueue_many(
         session, member_ids=[row.id for row in audience if row.linked], kind=KIND, source=notice.source, message=message,
-        priority=BROADCAST_PRIORITY, platform=PLATFORM,
+        priority=BROADCAST_PRIORITY, platform=PLATFORM, not_before=now,
     )
     notice.recipients_linked = result.queued + result.already_queued
     await audit.record(
@@ -415,7 +415,7 @@ async def refresh_progress(session: AsyncSession, *, now: dt.datetime) -> int:
             await _finish(session, notice, org, now)
             done += 1
         elif progress.sent != notice.progress_shown and (notice.progress_at is None or now - notice.progress_at >= PROGRESS_EVERY):
-            await _to_author(session, notice, render.status_message(notice, org_name=org.name, sent=progress.sent), f"progress:{progress.sent}")
+            await _to_author(session, notice, render.status_message(notice, org_name=org.name, sent=progress.sent), f"progress:{progress.sent}", now)
             notice.progress_shown = progress.sent
             notice.progress_at = now
             done += 1
@@ -429,17 +429,17 @@ async def _finish(session: AsyncSession, notice: Notice, org: Org, now: dt.datet
     report = await report_of(session, notice)
     notice.progress_shown = report.progress.sent
     notice.progress_at = now
-    await _to_author(session, notice, render.status_message(notice, org_name=org.name, sent=report.progress.sent), "final")
-    await _to_author(session, notice, OutboundMessage(text=report_text(report), buttons=((render.report_button(notice.id),),)), "report")
+    await _to_author(session, notice, render.status_message(notice, org_name=org.name, sent=report.progress.sent), "final", now)
+    await _to_author(session, notice, OutboundMessage(text=report_text(report), buttons=((render.report_button(notice.id),),)), "report", now)
 
 
-async def _to_author(session: AsyncSession, notice: Notice, message: OutboundMessage, step: str) -> None:
+async def _to_author(session: AsyncSession, notice: Notice, message: OutboundMessage, step: str, now: dt.datetime) -> None:
     if notice.author_member_id is None:
         return
     if message.edit_message_id is None and step != "report":
         return  # no status message to edit (a notice made through the API)
     await enqueue(
         session, member_id=notice.author_member_id, kind=AUTHOR_KIND, source=notice.author_source, message=message, key_suffix=step,
-        priority=AUTHOR_PRIORITY,
+        priority=AUTHOR_PRIORITY, not_before=now,
     )
 

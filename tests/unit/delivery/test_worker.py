@@ -26,6 +26,7 @@ from core.ports import (
     SendReceipt,
     TemporaryError,
 )
+from tests.conftest import TEST_NOW
 from tests.factories import Commune, make_commune
 
 UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
@@ -46,7 +47,7 @@ def make_worker(session_factory, messenger, clock, **options) -> DeliveryWorker:
 async def queue(session, member_ids, *, source="test:1", kind="test", message=None, priority=0, not_before=None):  # type: ignore[no-untyped-def]
     result = await enqueue_many(
         session, member_ids=member_ids, kind=kind, source=source, message=message or OutboundMessage(text="Xin chào"),
-        priority=priority, not_before=not_before,
+        priority=priority, not_before=not_before or TEST_NOW,  # due on the test clock, whatever the real date
     )
     await session.commit()
     return result

@@ -30,7 +30,7 @@ async def test_two_workers_never_send_the_same_row(require_postgres, session, se
     commune = await make_commune(session, cipher, linked=True)
     big = await make_cell(session, cipher, commune.commune, "Chi bộ đông", size=300, user_id_base=40001)
     ids = [m.id for m in big.everyone]
-    await enqueue_many(session, member_ids=ids, kind="test", source="test:pg", message=OutboundMessage(text="x"))
+    await enqueue_many(session, member_ids=ids, kind="test", source="test:pg", message=OutboundMessage(text="x"), not_before=clock.now())
     await session.commit()
     messengers = [SlowMessenger(), SlowMessenger()]
     budget = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
