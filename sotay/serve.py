@@ -1,7 +1,6 @@
 """`sotay run`: the API, the bot, the scheduler and the delivery worker in one process,
 or any one of them (`--only`) for a scaled-out deployment."""
 
-    return [run_scheduler, run_delivery]
 from __future__ import annotations
 
 import asyncio
@@ -28,6 +27,7 @@ def worker_jobs() -> list[BackgroundJob]:
     from sotay.delivery import run_delivery
     from sotay.scheduler import run_scheduler
 
+    return [run_scheduler, run_delivery]
 
 
 class _EmbeddedServer(uvicorn.Server):
