@@ -264,12 +264,14 @@ class MemberOut(TotalsOut):
     name: str
     card_number: str
     cell_name: str
+    months: list[MonthOut] = Field(description="Months in which the member was invited")
 
     @classmethod
     def of(cls, member: MemberStats) -> MemberOut:
         return cls(
             **TotalsOut.from_totals(member).model_dump(), member_id=member.member_id, name=member.name, card_number=member.card_number,
             cell_name=member.cell_name,
+            months=[MonthOut(**TotalsOut.from_totals(t).model_dump(), month=m.strftime("%Y-%m")) for m, t in sorted(member.months.items())],
         )
 
 

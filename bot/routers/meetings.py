@@ -65,17 +65,11 @@ log = logging.getLogger(__name__)
 # A form left half-way is forgotten after this long.
 FLOW_TTL = dt.timedelta(minutes=60)
 MAX_PLACE_SUGGESTIONS = 4
-MENU_LABELS = frozenset(
-    {
-        texts.account.BTN_MEETINGS,
-        texts.account.BTN_RESOLUTIONS,
-        texts.account.BTN_FEEDBACK,
-        texts.account.BTN_PROFILE,
-        texts.account.BTN_HELP,
-        texts.account.BTN_NOTICE,
-        texts.account.BTN_STATS,
-    }
-)
+
+
+def home_labels() -> frozenset[str]:
+    """The home keyboard's buttons (texts.account.BTN_*), including any a domain adds later."""
+    return frozenset(value for name, value in vars(texts.account).items() if name.startswith("BTN_") and isinstance(value, str))
 
 
 class MeetingForm(StatesGroup):
@@ -1030,14 +1024,16 @@ def build() -> Router:
 
     router.message.register(open_menu, or_f(F.text == texts.account.BTN_MEETINGS, Command("lichhop")))
     router.message.register(open_stats, or_f(F.text == texts.account.BTN_STATS, Command("thongke")))
+    # A home button or a command is never taken as input: it ends the flow and goes to its owner.
+    menu_or_command = or_f(F.text.in_(home_labels()), F.text.startswith("/"))
     in_a_flow = StateFilter(*MeetingForm.__all_states__, AbsenceFlow.reason, ConclusionsFlow.content)
-    router.message.register(leave_flow_for_menu, in_a_flow, or_f(F.text.in_(MENU_LABELS), F.text.startswith("/")))
-    router.message.register(typed_when, StateFilter(MeetingForm.day, MeetingForm.time))
-    router.message.register(typed_place, StateFilter(MeetingForm.place))
-    router.message.register(typed_agenda, StateFilter(MeetingForm.agenda))
-    router.message.register(receive_document, StateFilter(MeetingForm.documents))
-    router.message.register(typed_reason, StateFilter(AbsenceFlow.reason))
-    router.message.register(typed_conclusions, StateFilter(ConclusionsFlow.content))
+    router.message.register(leave_flow_for_menu, in_a_flow, menu_or_command)
+    router.message.register(typed_when, StateFilter(MeetingForm.day, MeetingForm.time), ~menu_or_command)
+    router.message.register(typed_place, StateFilter(MeetingForm.place), ~menu_or_command)
+    router.message.register(typed_agenda, StateFilter(MeetingForm.agenda), ~menu_or_command)
+    router.message.register(receive_document, StateFilter(MeetingForm.documents), ~menu_or_command)
+    router.message.register(typed_reason, StateFilter(AbsenceFlow.reason), ~menu_or_command)
+    router.message.register(typed_conclusions, StateFilter(ConclusionsFlow.content), ~menu_or_command)
 
     form_states = StateFilter(*MeetingForm.__all_states__)
     router.callback_query.register(inert, Inert.filter())

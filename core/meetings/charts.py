@@ -19,6 +19,7 @@ RED = "#c62828"
 def attendance_chart(stats: PeriodStats) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     figure = Figure(figsize=(8, 4.5), dpi=110)
     FigureCanvasAgg(figure)
@@ -37,6 +38,7 @@ def attendance_chart(stats: PeriodStats) -> bytes:
     axes.set_xticks(positions)
     axes.set_xticklabels(labels)
     axes.set_ylabel(texts.meetings.CHART_Y)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(texts.meetings.CHART_TITLE.format(org=stats.org.name))
     top = max((m.invited for m in stats.months), default=0)
     axes.set_ylim(0, max(1, top) * 1.18)

@@ -77,10 +77,15 @@ def workbook(stats: PeriodStats, members: Sequence[MemberStats], rows: Sequence[
         months.append([month_label(month.month), month.meetings, month.invited, month.present, month.absent_excused,
                        month.absent_unexcused, _rate(month.rate)])
     people = book.create_sheet(texts.meetings.SHEET_MEMBERS)
-    people.append(list(texts.meetings.EXPORT_MEMBER_HEADERS))
+    month_keys = [m.month for m in stats.months]
+    people.append([*texts.meetings.EXPORT_MEMBER_HEADERS, *(month_label(m) for m in month_keys)])
     for member in members:
-        people.append([_safe(member.name), member.card_number, _safe(member.cell_name), member.invited, member.present,
-                       member.absent_excused, member.absent_unexcused, _rate(member.rate)])
+        by_month = [member.months.get(m) for m in month_keys]
+        people.append(
+            [_safe(member.name), member.card_number, _safe(member.cell_name), member.invited, member.present, member.absent_excused,
+             member.absent_unexcused, _rate(member.rate),
+             *(texts.meetings.EXPORT_MONTH_CELL.format(present=t.present, invited=t.invited) if t else "" for t in by_month)]
+        )
     detail = book.create_sheet(texts.meetings.SHEET_DETAIL)
     detail.append(list(texts.meetings.EXPORT_DETAIL_HEADERS))
     for row in rows:

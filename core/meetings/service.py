@@ -391,6 +391,13 @@ async def create_meeting(
     rule = None
     local_start = dates.local(starts_at)
     if repeat_monthly:
+        # A cell keeps one monthly rhythm per kind: the new rule replaces an older one.
+        previous = await session.execute(
+            select(RecurrenceRule).where(RecurrenceRule.cell_id == cell.id, RecurrenceRule.kind == kind, RecurrenceRule.active)
+        )
+        for old in previous.scalars():
+            old.active = False
+            old.stopped_at = now
         rule = RecurrenceRule(
             cell_id=cell.id, kind=kind, day_of_month=local_start.day, local_time=local_start.time().replace(tzinfo=None),
             place=place, agenda=agenda, active=True, created_by_id=actor.member.id, created_at=now,
@@ -987,6 +994,16 @@ async def create_occurrence(session: AsyncSession, *, rule: RecurrenceRule, day:
     """The rule's meeting for one date, with its invitations; None when it exists already."""
     exists = await session.scalar(select(Meeting.id).where(Meeting.rule_id == rule.id, Meeting.occurrence_on == day))
     if exists is not None:
+        return None
+    # The secretary already set up a meeting of this kind that day by hand: that one is this month's.
+    low, high = dates.to_utc(day, dt.time(0, 0)), dates.to_utc(day + dt.timedelta(days=1), dt.time(0, 0))
+    same_day = await session.scalar(
+        select(Meeting.id).where(
+            Meeting.cell_id == rule.cell_id, Meeting.kind == rule.kind, Meeting.status != MeetingStatus.CANCELLED,
+            Meeting.starts_at >= low, Meeting.starts_at < high,
+        )
+    )
+    if same_day is not None:
         return None
     cell = await get_org(session, rule.cell_id)
     meeting = await _new_meeting(

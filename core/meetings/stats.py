@@ -78,6 +78,7 @@ class MemberStats(Totals):
     name: str = ""
     card_number: str = ""
     cell_name: str = ""
+    months: dict[dt.date, Totals] = field(default_factory=dict)  # by the first day of the month
 
 
 @dataclass
@@ -258,14 +259,14 @@ async def period_stats(session: AsyncSession, *, actor: Actor, org_id: int, star
 
 
 async def member_stats(session: AsyncSession, *, actor: Actor, org_id: int, start: dt.date, end: dt.date) -> list[MemberStats]:
-    """Each invited member of the subtree over the period, the least present first."""
+    """Each invited member of the subtree over the period, in total and month by month, the least present first."""
     org = await viewable_org(session, actor=actor, org_id=org_id)
     check_period(start, end)
     low, high = _bounds(start, end)
     query = (
         select(
-            Member.id, Member.full_name, Member.card_number, Member.org_id, func.count(Invitation.id),
-            _count_if(_present()), _count_if(_excused()), _count_if(_unexcused()),
+            Member.id, Member.full_name, Member.card_number, Member.org_id, Meeting.starts_at, Invitation.answer, Invitation.obliged,
+            Attendance.present,
         )
         .select_from(Invitation)
         .join(Meeting, Meeting.id == Invitation.meeting_id)
@@ -273,18 +274,27 @@ async def member_stats(session: AsyncSession, *, actor: Actor, org_id: int, star
         .join(Member, Member.id == Invitation.member_id)
         .outerjoin(Attendance, _attendance_join())
         .where(in_subtree(org.path), Meeting.status == MeetingStatus.HELD, Meeting.starts_at >= low, Meeting.starts_at < high)
-        .group_by(Member.id, Member.full_name, Member.card_number, Member.org_id)
     )
     rows = (await session.execute(query)).all()
     cells = await orgs_by_ids(session, {row[3] for row in rows})
-    found = [
-        MemberStats(
-            member_id=member_id, name=name, card_number=card, cell_name=cells[cell_id].name if cell_id in cells else "",
-            meetings=int(invited), invited=int(invited), present=int(present), absent_excused=int(excused), absent_unexcused=int(unexcused),
-        )
-        for member_id, name, card, cell_id, invited, present, excused, unexcused in rows
-    ]
-    return sorted(found, key=lambda m: (m.rate if m.rate is not None else 1.0, -m.absent_unexcused, m.name))
+    found: dict[int, MemberStats] = {}
+    for member_id, name, card, cell_id, starts_at, answer, obliged, present in rows:
+        member = found.get(member_id)
+        if member is None:
+            member = found[member_id] = MemberStats(
+                member_id=member_id, name=name, card_number=card, cell_name=cells[cell_id].name if cell_id in cells else ""
+            )
+        one = Totals(meetings=1, invited=1)
+        if present:
+            one.present = 1
+        elif answer == Answer.EXCUSED or not obliged:
+            one.absent_excused = 1
+        else:
+            one.absent_unexcused = 1
+        member.add(one)
+        month = dates.local(starts_at).date().replace(day=1)
+        member.months.setdefault(month, Totals()).add(one)
+    return sorted(found.values(), key=lambda m: (m.rate if m.rate is not None else 1.0, -m.absent_unexcused, m.name))
 
 
 async def detail_rows(

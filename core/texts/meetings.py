@@ -407,6 +407,7 @@ EXPORT_DETAIL_HEADERS = (
 EXPORT_MONTH_HEADERS = ("Tháng", "Số cuộc họp", "Lượt mời", "Có mặt", "Vắng có phép", "Vắng không phép", "Tỷ lệ có mặt")
 EXPORT_MEMBER_HEADERS = ("Đảng viên", "Số thẻ", "Chi bộ", "Được mời", "Có mặt", "Vắng có phép", "Vắng không phép", "Tỷ lệ có mặt")
 EXPORT_MEETING_HEADERS = ("Đảng viên", "Số thẻ", "Trả lời", "Lý do", "Chi tiết lý do", "Điểm danh")
+EXPORT_MONTH_CELL = "{present}/{invited}"  # present out of invited, in one month
 SHEET_MONTHS = "Theo tháng"
 SHEET_MEMBERS = "Theo đảng viên"
 SHEET_DETAIL = "Chi tiết"

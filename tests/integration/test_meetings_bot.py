@@ -533,3 +533,63 @@ async def test_member_changes_the_answer_until_the_start(harness, session, commu
     clock.set(meeting.starts_at)
     calls = await harness.press(MEMBER_A, f"mti:yes:{invitation.id}")
     assert alerts(calls) == [texts.meetings.ANSWERS_CLOSED]
+
+
+async def test_secretary_screens_documents_on_edit_pending_requests_and_menus(harness, session, commune, clock) -> None:
+    cell = commune.cells[0]
+    await create_via_buttons(harness)
+    await harness.press(SECRETARY_A, "mtf:send")
+    [meeting] = await meetings(session)
+
+    # 🗂 Quản lý cuộc họp lists it; the card opens.
+    calls = await harness.press(SECRETARY_A, "mtm:mng:0")
+    assert f"mto:open:{meeting.id}" in data_of(calls, "mto:")
+    # A document added later reaches every invitee, with a change notice.
+    await harness.press(SECRETARY_A, f"mto:edit:{meeting.id}")
+    calls = await harness.press(SECRETARY_A, "mtf:adddocs")
+    assert "PDF" in joined(calls)
+    await document(harness, SECRETARY_A, name="Báo cáo.pdf", size=len(PDF))
+    calls = await harness.press(SECRETARY_A, "mtf:docs")
+    assert "Thêm 1 tài liệu" in joined(calls)
+    await harness.press(SECRETARY_A, "mtf:save")
+    assert len(await outbox(session, service.KIND_DOCUMENT)) == 8
+    assert len(await outbox(session, service.KIND_CHANGED)) == 8
+
+    # Two requests wait; the card shows them and re-sends each with its buttons (voice by file id).
+    for user_id, member in ((MEMBER_A, cell.members[0]), (OTHER_MEMBER_A, cell.members[1])):
+        invitation = await invitation_of(session, meeting, member)
+        await harness.press(user_id, f"mti:no:{invitation.id}")
+        await harness.press(user_id, f"mtr:other:{invitation.id}")
+    await harness.text(MEMBER_A, "Con ốm, phải đưa đi viện")
+    await harness.voice(OTHER_MEMBER_A, b"OggS-ly-do", duration=5)
+    calls = await harness.press(SECRETARY_A, f"mto:open:{meeting.id}")
+    assert "Con ốm, phải đưa đi viện" in joined(calls) and f"mto:pending:{meeting.id}" in data_of(calls, "mto:")
+    calls = await harness.press(SECRETARY_A, f"mto:pending:{meeting.id}")
+    assert [type(c).__name__ for c in calls if type(c).__name__ in ("SendMessage", "SendVoice")] == ["SendMessage", "SendVoice"]
+    assert len(data_of(calls, "mta:")) == 4
+    calls = await harness.press(SECRETARY_A, f"mto:answers:{meeting.id}")
+    assert cell.members[0].full_name in joined(calls) and "Con ốm" in joined(calls)
+
+
+async def test_flows_end_on_a_home_button_and_plain_members_get_no_statistics(harness, session, commune) -> None:
+    await harness.text(SECRETARY_A, texts.account.BTN_MEETINGS)
+    await harness.press(SECRETARY_A, "mtm:new:0")
+    await harness.press(SECRETARY_A, "mtk:regular")
+    calls = await harness.text(SECRETARY_A, texts.account.BTN_PROFILE)  # a home button is never read as input
+    assert any("Hồ sơ" in t for t in texts_of(calls))
+    calls = await harness.text(SECRETARY_A, texts.account.BTN_RESOLUTIONS)  # it ends the form and goes to its owner
+    assert texts.meetings.WHEN_NOT_UNDERSTOOD[:20] not in joined(calls)
+    calls = await harness.text(SECRETARY_A, "5/12 19h")  # no longer read as a date
+    assert not data_of(calls, "mtp:")
+    calls = await harness.text(MEMBER_A, "/thongke")
+    assert joined(calls) == texts.meetings.NOT_MANAGER
+    calls = await harness.press(MEMBER_A, f"mts:csv:{commune.cells[0].org.id}")
+    assert alerts(calls) == [texts.common.FORBIDDEN]
+    # The commune committee member sees the commune's statistics (nothing held yet), and may ask for it again.
+    calls = await harness.text(COMMITTEE, texts.account.BTN_STATS)
+    assert any(type(c).__name__ == "SendPhoto" for c in calls)
+    assert commune.commune.name in joined(calls) and texts.meetings.STATS_NO_DATA in joined(calls)
+    calls = await harness.press(COMMITTEE, f"mts:show:{commune.commune.id}")
+    assert any(type(c).__name__ == "SendPhoto" for c in calls)
+    calls = await harness.press(COMMITTEE, f"mts:show:{commune.other_province.id}")
+    assert alerts(calls) == [texts.common.FORBIDDEN]
