@@ -12,6 +12,7 @@ from aiogram.types import BotCommand
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import DatabaseMiddleware
+from bot.patience import PatientReplies
 from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
 from bot.routers import meetings
@@ -23,6 +24,7 @@ from core.crypto import FieldCipher
 
 def create_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    session.middleware(PatientReplies())
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 

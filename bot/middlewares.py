@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.patience import handling_update
 from core.orgs.models import ProcessedUpdate
 from core.orgs.service import load_actor, member_by_platform_user
 
@@ -33,6 +34,18 @@ class DatabaseMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
+        marker = handling_update.set(True)  # this task is answering a person (see bot/patience.py)
+        try:
+            return await self._handle(handler, event, data)
+        finally:
+            handling_update.reset(marker)
+
+    async def _handle(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: Update,
+        data: dict[str, Any],
+    ) -> Any:
         bot_id = data["bot"].id
         async with self.session_factory() as session:
             already = await session.scalar(

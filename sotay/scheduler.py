@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -36,8 +37,14 @@ async def run_tick(runtime: Runtime) -> dict[str, int]:
 
 async def run_scheduler(runtime: Runtime, stop: asyncio.Event) -> None:
     scheduler = AsyncIOScheduler(timezone=dt.timezone.utc)
+    in_flight = asyncio.Lock()
+
+    async def guarded_tick(runtime: Runtime) -> None:
+        async with in_flight:
+            await run_tick(runtime)
+
     scheduler.add_job(
-        run_tick,
+        guarded_tick,
         "interval",
         seconds=runtime.settings.tick_seconds,
         args=[runtime],
@@ -51,4 +58,8 @@ async def run_scheduler(runtime: Runtime, stop: asyncio.Event) -> None:
     try:
         await stop.wait()
     finally:
+        # Let a tick that is under way finish its transactions; shutting down cancels what runs.
+        scheduler.pause()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(in_flight.acquire(), 30)
         scheduler.shutdown(wait=False)
