@@ -56,7 +56,7 @@ from core import texts
 from core.clock import Clock
 from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.meetings import charts, dates, documents, export, render, service, stats
-from core.meetings.models import AbsenceReason, DocumentKind, Meeting, MeetingKind, MeetingStatus
+from core.meetings.models import AbsenceReason, DocumentKind, MeetingKind, MeetingStatus
 from core.orgs.models import Org
 from core.orgs.service import Actor, get_org
 
@@ -101,8 +101,9 @@ async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboar
         try:
             await query.message.edit_text(text, reply_markup=markup)
             return
-        except TelegramBadRequest:
-            pass
+        except TelegramBadRequest as refusal:
+            if "message is not modified" in refusal.message:  # the same screen pressed twice
+                return
     await bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 

@@ -1,0 +1,1 @@
+"""Cell meetings: invitations, answers, absences, attendance, conclusions and statistics."""

@@ -31,8 +31,8 @@ def attendance_chart(stats: PeriodStats) -> bytes:
     positions = list(range(len(labels)))
     axes.bar(positions, present, color=GREEN, label=texts.meetings.CHART_PRESENT)
     axes.bar(positions, excused, bottom=present, color=AMBER, label=texts.meetings.CHART_EXCUSED)
-    axes.bar(positions, unexcused, bottom=[p + e for p, e in zip(present, excused)], color=RED, label=texts.meetings.CHART_UNEXCUSED)
-    for x, month in zip(positions, stats.months):
+    axes.bar(positions, unexcused, bottom=[p + e for p, e in zip(present, excused, strict=True)], color=RED, label=texts.meetings.CHART_UNEXCUSED)
+    for x, month in zip(positions, stats.months, strict=True):
         if month.invited:
             axes.text(x, month.invited, f"{round(100 * month.present / month.invited)}%", ha="center", va="bottom", fontsize=10)
     axes.set_xticks(positions)

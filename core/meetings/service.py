@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit, texts
 from core.delivery.outbox import cancel_pending, enqueue, enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.meetings import dates, documents as docs, events, render
+from core.meetings import dates, events, render
+from core.meetings import documents as docs
 from core.meetings.models import (
     AbsenceReason,
     Answer,

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import texts
 from core.errors import InvalidInput
 from core.meetings import dates
-from core.meetings.render import escape as _escape
 from core.meetings.models import AbsenceReason, Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
+from core.meetings.render import escape as _escape
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor, get_org, in_subtree, orgs_by_ids
 
