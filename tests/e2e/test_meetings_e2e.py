@@ -1,0 +1,108 @@
+"""Meetings over real HTTP: the secretary creates a meeting with buttons, members receive it through
+the delivery worker, one confirms, one asks leave with a voice reason, the secretary approves,
+records attendance and reads the statistics with their chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from core import texts
+from core.meetings.dates import LOCAL_TZ
+from core.meetings.models import AbsenceReason, Answer, Attendance, Invitation, Meeting, MeetingStatus
+from tests.factories import make_commune
+
+pytestmark = pytest.mark.e2e
+VOICE = b"OggS" + bytes(range(256)) * 4
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+SECRETARY, MEMBER, LEAVING = 1001, 1003, 1004
+
+
+async def test_meeting_from_invitation_to_statistics(app, people, e2e_sessions, e2e_cipher) -> None:
+    async with e2e_sessions() as session:
+        commune = await make_commune(session, e2e_cipher, linked=True)
+        await session.commit()
+    cell = commune.cells[0]
+    await people.create_users([{"id": uid, "first_name": f"Người {uid}"} for uid in (1001, 1002, 1003, 1004, 1005, 1006, 5001)])
+    # Soon enough that attendance opens at once, late enough that answers are still open.
+    starts = (dt.datetime.now(LOCAL_TZ) + dt.timedelta(minutes=40)).replace(second=0, microsecond=0)
+
+    # The secretary: 📅 Lịch họp → ➕ → Sinh hoạt thường kỳ → types the time → a place → default agenda → a PDF → send.
+    await people.send_text(SECRETARY, texts.account.BTN_MEETINGS)
+    menu = await people.wait_for_message(SECRETARY, lambda m: any("Tạo cuộc họp" in t for t, _ in m.buttons))
+    await people.press(SECRETARY, menu.message_id, menu.button("Tạo cuộc họp"))
+    kinds = await people.wait_for_message(SECRETARY, lambda m: any("thường kỳ" in t for t, _ in m.buttons))
+    await people.press(SECRETARY, kinds.message_id, kinds.button("thường kỳ"))
+    await people.wait_for_message(SECRETARY, lambda m: "ngày họp" in m.text)
+    await people.send_text(SECRETARY, starts.strftime("%d/%m/%Y %H:%M"))
+    places = await people.wait_for_message(SECRETARY, lambda m: "địa điểm" in m.text and bool(m.buttons))
+    await people.press(SECRETARY, places.message_id, places.button("📍"))
+    agenda = await people.wait_for_message(SECRETARY, lambda m: any("thường kỳ" in t for t, _ in m.buttons) and "nội dung" in m.text)
+    await people.press(SECRETARY, agenda.message_id, agenda.button("Dùng nội dung thường kỳ"))
+    await people.wait_for_message(SECRETARY, lambda m: "tài liệu họp" in m.text)
+    await people.send_document(SECRETARY, PDF, "Nghi-quyet.pdf", "application/pdf")
+    added = await people.wait_for_message(SECRETARY, lambda m: "Nghi-quyet.pdf" in m.text and bool(m.buttons))
+    await people.press(SECRETARY, added.message_id, added.button("Xong"))
+    review = await people.wait_for_message(SECRETARY, lambda m: "Xem lại" in m.text)
+    assert "7" in review.text
+    await people.press(SECRETARY, review.message_id, review.button("Gửi thông báo mời họp"))
+    await people.wait_for_message(SECRETARY, lambda m: "Đã tạo cuộc họp" in m.text)
+
+    # Members receive the invitation and the document through the delivery worker.
+    when = starts.strftime("%d/%m/%Y — %H:%M")
+    invitation = await people.wait_for_message(MEMBER, lambda m: "THÔNG BÁO MỜI HỌP" in m.text, timeout=25)
+    assert when in invitation.text
+    leaving_invitation = await people.wait_for_message(LEAVING, lambda m: "THÔNG BÁO MỜI HỌP" in m.text, timeout=25)
+    document = await people.wait_for_message(MEMBER, lambda m: bool(m.attachment) and m.attachment["kind"] == "document", timeout=25)
+    assert await people.download(document.attachment) == PDF
+
+    # One confirms; one asks leave with a voice reason.
+    await people.press(MEMBER, invitation.message_id, invitation.button("Tôi sẽ dự họp"))
+    await people.wait_for_message(MEMBER, lambda m: m.message_id == invitation.message_id and "Sẽ dự họp" in m.text)
+    await people.press(LEAVING, leaving_invitation.message_id, leaving_invitation.button("Xin vắng mặt"))
+    reasons = await people.wait_for_message(LEAVING, lambda m: any("Lý do khác" in t for t, _ in m.buttons))
+    await people.press(LEAVING, reasons.message_id, reasons.button("Lý do khác"))
+    await people.wait_for_message(LEAVING, lambda m: "gõ lý do" in m.text)
+    await people.send_voice(LEAVING, VOICE, duration=4)
+    await people.wait_for_message(LEAVING, lambda m: "Đã gửi báo cáo xin vắng" in m.text)
+
+    # The secretary receives the request with the voice and approves it; the member is told.
+    request = await people.wait_for_message(SECRETARY, lambda m: "XIN VẮNG" in m.text and bool(m.buttons), timeout=25)
+    assert request.attachment and request.attachment["kind"] == "voice" and await people.download(request.attachment) == VOICE
+    await people.press(SECRETARY, request.message_id, request.button("Đồng ý"))
+    await people.wait_for_message(LEAVING, lambda m: "đã <b>đồng ý</b>" in m.text or "đã đồng ý" in m.text, timeout=25)
+
+    # Attendance: the list is pre-filled from the answers; the secretary marks herself present too.
+    async with e2e_sessions() as session:
+        meeting = (await session.execute(select(Meeting))).scalar_one()
+    await people.send_text(SECRETARY, texts.account.BTN_MEETINGS)
+    menu = await people.wait_for_message(SECRETARY, lambda m: any("Quản lý" in t for t, _ in m.buttons) and m.message_id > request.message_id)
+    await people.press(SECRETARY, menu.message_id, menu.button("Quản lý"))
+    listing = await people.wait_for_message(SECRETARY, lambda m: any(f"mto:open:{meeting.id}" == d for _, d in m.buttons))
+    await people.press(SECRETARY, listing.message_id, f"mto:open:{meeting.id}")
+    card = await people.wait_for_message(SECRETARY, lambda m: any("Điểm danh" in t for t, _ in m.buttons))
+    await people.press(SECRETARY, card.message_id, card.button("Điểm danh"))
+    sheet = await people.wait_for_message(SECRETARY, lambda m: "Có mặt: <b>1/7</b>" in m.text or "Có mặt: 1/7" in m.text)
+    await people.press(SECRETARY, sheet.message_id, f"mtx:{meeting.id}:{cell.secretary.id}:0")
+    sheet = await people.wait_for_message(SECRETARY, lambda m: m.message_id == sheet.message_id and "2/7" in m.text)
+    await people.press(SECRETARY, sheet.message_id, sheet.button("Xong"))
+    await people.wait_for_message(SECRETARY, lambda m: "Đã lưu điểm danh" in m.text)
+
+    # 📊 Thống kê: a chart and a short text.
+    await people.send_text(SECRETARY, texts.account.BTN_STATS)
+    summary = await people.wait_for_message(SECRETARY, lambda m: "Thống kê dự họp" in m.text)
+    assert "2/7" in summary.text
+    chart = await people.wait_for_message(SECRETARY, lambda m: bool(m.attachment) and m.attachment["kind"] == "photo")
+    assert (await people.download(chart.attachment)).startswith(b"\x89PNG")
+
+    async with e2e_sessions() as session:
+        meeting = (await session.execute(select(Meeting))).scalar_one()
+        invitations = {i.member_id: i for i in (await session.execute(select(Invitation))).scalars()}
+        present = set((await session.execute(select(Attendance.member_id).where(Attendance.present))).scalars())
+    assert meeting.status == MeetingStatus.HELD and len(invitations) == 7
+    assert invitations[cell.members[0].id].answer == Answer.ATTENDING
+    leave = invitations[cell.members[1].id]
+    assert (leave.answer, leave.reason_kind) == (Answer.EXCUSED, AbsenceReason.OTHER) and leave.reason_voice_file_id
+    assert present == {cell.members[0].id, cell.secretary.id}
