@@ -19,11 +19,12 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, texts
-from core.delivery.outbox import cancel_pending, enqueue, enqueue_many
+from core.delivery.models import OutboxMessage, OutboxState
+from core.delivery.outbox import cancel_pending, enqueue, enqueue_many, idempotency_key
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.meetings import dates, events, render
 from core.meetings import documents as docs
@@ -353,6 +354,42 @@ async def invite(session: AsyncSession, *, meeting: Meeting, cell: Org, now: dt.
     )
 
 
+async def _refresh_pending_invitations(
+    session: AsyncSession, *, meeting: Meeting, cell: Org, invitations: Sequence[Invitation], document_count: int
+) -> set[int]:
+    """Rewrite invitations not sent yet to the meeting as it is now; the member ids whose invitation was refreshed.
+
+    Only rows still pending are touched (a row a worker has claimed is left alone and gets a change notice).
+    """
+    pending = set(
+        (
+            await session.execute(
+                select(OutboxMessage.member_id).where(
+                    OutboxMessage.source == source_of(meeting.id), OutboxMessage.kind == KIND_INVITATION,
+                    OutboxMessage.state == OutboxState.PENDING,
+                )
+            )
+        ).scalars()
+    )
+    refreshed: set[int] = set()
+    for invitation in invitations:
+        if invitation.member_id not in pending:
+            continue
+        payload = _invitation_message(meeting, cell, invitation, document_count).to_payload()
+        result = await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.idempotency_key == idempotency_key(KIND_INVITATION, source_of(meeting.id), invitation.member_id),
+                OutboxMessage.state == OutboxState.PENDING,
+            )
+            .values(payload=payload)
+            .returning(OutboxMessage.member_id)
+            .execution_options(synchronize_session=False)
+        )
+        refreshed.update(member_id for member_id in result.scalars() if member_id is not None)
+    return refreshed
+
+
 def _add_documents(session: AsyncSession, meeting: Meeting, uploads: Sequence[docs.DocumentUpload], by: int | None, now: dt.datetime) -> list[MeetingDocument]:
     added = []
     for upload in uploads:
@@ -486,12 +523,15 @@ async def edit_meeting(
         meeting.place = place
     if agenda is not None:
         meeting.agenda = agenda
-    added = _add_documents(session, meeting, documents, actor.member.id, now)
+    _add_documents(session, meeting, documents, actor.member.id, now)
     meeting.version += 1
     meeting.updated_at = now
     await session.flush()
 
     invitations = await invitations_of(session, meeting.id)
+    document_count = len(await documents_of(session, meeting.id))
+    # Invitations still waiting in the outbox are brought up to date instead: those members need no change notice.
+    refreshed = await _refresh_pending_invitations(session, meeting=meeting, cell=cell, invitations=invitations, document_count=document_count)
     change_text = render.change_lines(changes)
     messages = {
         inv.member_id: OutboundMessage(
@@ -503,17 +543,13 @@ async def edit_meeting(
             buttons=render.answer_buttons(inv.id),
         )
         for inv in invitations
+        if inv.member_id not in refreshed
     }
     result = await enqueue_many(
         session, member_ids=list(messages), kind=KIND_CHANGED, source=source_of(meeting.id), message=messages,
         key_suffix=f"v{meeting.version}", priority=NOTIFY_PRIORITY,
     )
-    for document in added:
-        await enqueue_many(
-            session, member_ids=list(messages), kind=KIND_DOCUMENT, source=source_of(meeting.id),
-            message=_document_message(meeting, document), key_suffix=f"doc{document.id}",
-        )
-    await invite(session, meeting=meeting, cell=cell, now=now)  # members who joined the cell since
+    await invite(session, meeting=meeting, cell=cell, now=now)  # new documents to all; members who joined since
     await audit.record(
         session, "meeting.edited", actor_member_id=actor.member.id, org_id=cell.id, target=source_of(meeting.id),
         detail={"fields": [c[0] for c in changes], "version": meeting.version}, at=now,
@@ -539,8 +575,23 @@ async def cancel_meeting(session: AsyncSession, *, actor: Actor, meeting_id: int
     meeting.version += 1
     meeting.updated_at = now
     await session.flush()
+    # Members whose invitation never left need no cancellation either.
+    never_told = set(
+        (
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.source == source_of(meeting.id), OutboxMessage.kind == KIND_INVITATION,
+                    OutboxMessage.state == OutboxState.PENDING,
+                )
+                .values(state=OutboxState.CANCELLED)
+                .returning(OutboxMessage.member_id)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalars()
+    )
     await cancel_pending(session, source=source_of(meeting.id))
-    invitations = await invitations_of(session, meeting.id)
+    invitations = [inv for inv in await invitations_of(session, meeting.id) if inv.member_id not in never_told]
     message = OutboundMessage(
         text=texts.meetings.CANCELLED_NOTICE.format(title=render.title(meeting), cell=render.escape(cell.name), when=render.when(meeting))
     )

@@ -8,10 +8,10 @@ import io
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import texts
-from core.delivery.models import OutboxMessage
+from core.delivery.models import OutboxMessage, OutboxState
 from core.meetings import service
 from core.meetings.models import Invitation, Meeting
 from core.orgs.models import Member
@@ -218,6 +218,9 @@ async def test_edit_notifies_once_per_version_and_cancel(api_client, session, co
     cell = commune.cells[0]
     secretary = await auth(cell.secretary)
     meeting_id = (await create(api_client, secretary, cell.org.id)).json()["id"]
+    # The delivery worker has sent the invitations.
+    await session.execute(update(OutboxMessage).values(state=OutboxState.SENT))
+    await session.commit()
     unchanged = await api_client.patch(f"/api/v1/meetings/{meeting_id}", json={"place": "Nhà văn hóa thôn"}, headers=secretary)
     assert unchanged.status_code == 422 and unchanged.json()["message"] == texts.meetings.NOTHING_CHANGED
     past = await api_client.patch(f"/api/v1/meetings/{meeting_id}", json={"starts_at": "2026-11-01T08:00:00+07:00"}, headers=secretary)

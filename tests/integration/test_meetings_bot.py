@@ -9,10 +9,10 @@ import zipfile
 
 import pytest
 from aiogram.types import Chat, Document, Message, PhotoSize
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from core import texts
-from core.delivery.models import OutboxMessage
+from core.delivery.models import OutboxMessage, OutboxState
 from core.meetings import service
 from core.meetings.models import (
     AbsenceReason,
@@ -77,6 +77,12 @@ def joined(calls) -> str:  # type: ignore[no-untyped-def]
 async def outbox(session, kind: str) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
     query = select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
     return list((await session.execute(query.execution_options(populate_existing=True))).scalars())
+
+
+async def delivered(session) -> None:  # type: ignore[no-untyped-def]
+    """What the delivery worker would do: everything queued so far has been sent."""
+    await session.execute(update(OutboxMessage).where(OutboxMessage.state == OutboxState.PENDING).values(state=OutboxState.SENT))
+    await session.commit()
 
 
 async def meetings(session) -> list[Meeting]:  # type: ignore[no-untyped-def]
@@ -435,6 +441,7 @@ async def test_edit_and_cancel_tell_the_members_what_changed(harness, session, c
     await create_via_buttons(harness)
     await harness.press(SECRETARY_A, "mtf:send")
     [meeting] = await meetings(session)
+    await delivered(session)
     calls = await harness.press(SECRETARY_A, f"mto:open:{meeting.id}")
     assert {f"mto:edit:{meeting.id}", f"mto:cancel:{meeting.id}", f"mto:answers:{meeting.id}"} <= set(data_of(calls, "mto:"))
     await harness.press(SECRETARY_A, f"mto:edit:{meeting.id}")
@@ -540,6 +547,7 @@ async def test_secretary_screens_documents_on_edit_pending_requests_and_menus(ha
     await create_via_buttons(harness)
     await harness.press(SECRETARY_A, "mtf:send")
     [meeting] = await meetings(session)
+    await delivered(session)
 
     # 🗂 Quản lý cuộc họp lists it; the card opens.
     calls = await harness.press(SECRETARY_A, "mtm:mng:0")
@@ -593,3 +601,28 @@ async def test_flows_end_on_a_home_button_and_plain_members_get_no_statistics(ha
     assert any(type(c).__name__ == "SendPhoto" for c in calls)
     calls = await harness.press(COMMITTEE, f"mts:show:{commune.other_province.id}")
     assert alerts(calls) == [texts.common.FORBIDDEN]
+
+
+async def test_invitations_not_sent_yet_are_brought_up_to_date_instead_of_a_change_notice(harness, session, commune) -> None:
+    await create_via_buttons(harness)
+    await harness.press(SECRETARY_A, "mtf:send")
+    [meeting] = await meetings(session)
+    # The worker has sent two invitations so far; the rest still wait.
+    sent_to = {commune.cells[0].secretary.id, commune.cells[0].members[0].id}
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.member_id.in_(sent_to)).values(state=OutboxState.SENT)
+    )
+    await session.commit()
+    await harness.press(SECRETARY_A, f"mto:edit:{meeting.id}")
+    await harness.press(SECRETARY_A, "mtf:place")
+    await harness.text(SECRETARY_A, "Hội trường UBND xã")
+    await harness.press(SECRETARY_A, "mtf:save")
+    changes = await outbox(session, service.KIND_CHANGED)
+    assert {r.member_id for r in changes} == sent_to
+    waiting = [r for r in await outbox(session, service.KIND_INVITATION) if r.state == OutboxState.PENDING]
+    assert len(waiting) == 6 and all("Hội trường UBND xã" in r.payload["text"] for r in waiting)
+
+    # Cancelled before the rest went out: only those who were invited are told.
+    await harness.press(SECRETARY_A, f"mto:cancel_ok:{meeting.id}")
+    assert {r.member_id for r in await outbox(session, service.KIND_CANCELLED)} == sent_to
+    assert all(r.state == OutboxState.CANCELLED for r in await outbox(session, service.KIND_INVITATION) if r.member_id not in sent_to)
