@@ -326,6 +326,10 @@ def reasons(invitation_id: int) -> InlineKeyboardMarkup:
     return kb.inline(rows)
 
 
+def back_to_invitation(invitation_id: int) -> InlineKeyboardMarkup:
+    return kb.inline([(_b(texts.meetings.BTN_BACK, InvitationButton(action=InvitationAction.SHOW, invitation_id=invitation_id)),)])
+
+
 def decision(invitation_id: int) -> InlineKeyboardMarkup:
     return kb.inline(
         [(

@@ -180,7 +180,7 @@ class MeetingCreated(MeetingOut):
 
 class MeetingEdited(MeetingOut):
     changed: list[str] = Field(description="when, place, agenda, documents", examples=[["when", "place"]])
-    queued: int = Field(description="Change notices queued")
+    queued: int = Field(description="Members who will read the change: a change notice queued, or their invitation not sent yet updated")
 
 
 class AnswerIn(BaseModel):

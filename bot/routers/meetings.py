@@ -23,7 +23,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards as kb
 from bot import keyboards_meetings as kbm
 from bot.filters import Linked
 from bot.keyboards_meetings import (
@@ -320,11 +319,10 @@ def _day_step(data: dict[str, Any], now: dt.datetime) -> tuple[str, InlineKeyboa
     return text, kbm.days(suggestions, usual=usual, usual_day_of_month=int(usual_dom) if usual else None)
 
 
-def _time_step(data: dict[str, Any], *, prefix: str | None = None) -> tuple[str, InlineKeyboardMarkup]:
+def _time_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:
     day = dt.date.fromisoformat(data["day"])
     usual_time = dt.time.fromisoformat(data["usual_time"]) if data.get("usual_time") else None
-    text = texts.meetings.ASK_TIME.format(day=dates.format_day(day))
-    return (prefix + "\n\n" + text if prefix else text), kbm.times(usual_time)
+    return texts.meetings.ASK_TIME.format(day=dates.format_day(day)), kbm.times(usual_time)
 
 
 def _last_day(now: dt.datetime) -> dt.date:
@@ -415,8 +413,7 @@ async def typed_when(message: Message, state: FSMContext, session: AsyncSession,
         await state.update_data(day=data["day"], time=None)
         await state.set_state(MeetingForm.time)
         day = dt.date.fromisoformat(data["day"])
-        text, markup = _time_step(data)
-        await message.answer(texts.meetings.TIME_NEEDED.format(day=dates.format_day(day)), reply_markup=markup)
+        await message.answer(texts.meetings.TIME_NEEDED.format(day=dates.format_day(day)), reply_markup=_time_step(data)[1])
         return
     starts_at = _starts_at(data)
     assert starts_at is not None
@@ -725,8 +722,7 @@ async def choose_reason(
         await service.open_invitation(session, actor=actor, invitation_id=invitation_id, now=now)
         await state.set_state(AbsenceFlow.reason)
         await state.set_data({"invitation_id": invitation_id, "started_at": now.isoformat()})
-        back = kb.inline([(kbm._b(texts.meetings.BTN_BACK, InvitationButton(action=InvitationAction.SHOW, invitation_id=invitation_id)),)])
-        await _show(query, bot, texts.meetings.ASK_REASON_TEXT, back)
+        await _show(query, bot, texts.meetings.ASK_REASON_TEXT, kbm.back_to_invitation(invitation_id))
         await query.answer()
         return
     await state.clear()

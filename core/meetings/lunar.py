@@ -11,12 +11,12 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from core import texts
+
 VIETNAM_TZ_HOURS = 7.0
 _SYNODIC_MONTH = 29.530588853
 _EPOCH_NEW_MOON = 2415021.076998695  # the new moon of 1900-01-01 (JD)
 
-STEMS = ("Giáp", "Ất", "Bính", "Đinh", "Mậu", "Kỷ", "Canh", "Tân", "Nhâm", "Quý")
-BRANCHES = ("Tý", "Sửu", "Dần", "Mão", "Thìn", "Tỵ", "Ngọ", "Mùi", "Thân", "Dậu", "Tuất", "Hợi")
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class LunarDate:
     @property
     def year_name(self) -> str:
         """The sexagenary name of the lunar year, e.g. "Bính Ngọ" for 2026."""
-        return f"{STEMS[(self.year + 6) % 10]} {BRANCHES[(self.year + 8) % 12]}"
+        return f"{texts.meetings.LUNAR_STEMS[(self.year + 6) % 10]} {texts.meetings.LUNAR_BRANCHES[(self.year + 8) % 12]}"
 
 
 def julian_day(day: int, month: int, year: int) -> int:

@@ -93,7 +93,7 @@ class CreateResult:
 class EditResult:
     meeting: Meeting
     changes: list[tuple[str, str, str]]
-    queued: int
+    queued: int  # members who will read the change: a change notice, or their waiting invitation updated
 
 
 @dataclass(frozen=True)
@@ -559,7 +559,7 @@ async def edit_meeting(
         session, meeting, events.MeetingEvent.MOVED if moved else events.MeetingEvent.CHANGED,
         previous_starts_at=previous_starts_at if moved else None,
     )
-    return EditResult(meeting=meeting, changes=changes, queued=result.queued)
+    return EditResult(meeting=meeting, changes=changes, queued=result.queued + len(refreshed))
 
 
 async def cancel_meeting(session: AsyncSession, *, actor: Actor, meeting_id: int, now: dt.datetime) -> Meeting:
