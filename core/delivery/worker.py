@@ -47,7 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core import metrics
 from core.clock import Clock
 from core.db import transaction
-from core.delivery.budget import RateBudget
+from core.delivery.budget import RateBudget, Verdict
 from core.delivery.models import MediaFile, OutboxMessage, OutboxState
 from core.delivery.reports import mark_reachable, mark_unreachable
 from core.ports import (
@@ -169,6 +169,7 @@ class DeliveryWorker:
         self._file_ids: dict[str, str] = {}
         self._uploads: dict[str, _Upload] = {}
         self._stopping = False
+        self._budget_turn = asyncio.Lock()
 
     # ------------------------------------------------------------ public
 
@@ -368,16 +369,18 @@ class DeliveryWorker:
                 self._finish_upload(row, None)
                 self._results.put_nowait(_Result(row, "released", self.clock.now()))
                 return
-            verdict = await self.budget.try_acquire(row.chat_id)
+            verdict = await self._take_token(row)
             if verdict.granted:
                 break
-            if verdict.chat_limited and verdict.retry_in > MAX_CHAT_WAIT:
+            if not verdict.chat_limited:
+                continue  # dropped or stopping while it waited: the checks above decide
+            if verdict.retry_in > MAX_CHAT_WAIT:
                 self.stats.deferred += 1
                 self._finish_upload(row, None)
                 retry_at = self.clock.now() + dt.timedelta(seconds=verdict.retry_in)
                 self._results.put_nowait(_Result(row, "defer", self.clock.now(), retry_at=retry_at))
                 return
-            await asyncio.sleep(min(verdict.retry_in, 1.0))
+            await asyncio.sleep(verdict.retry_in)
         self._in_flight += 1
         self.in_flight_high_water = max(self.in_flight_high_water, self._in_flight + self._unrecorded)
         try:
@@ -386,6 +389,16 @@ class DeliveryWorker:
             self._in_flight -= 1
         self._unrecorded += 1
         self._results.put_nowait(replace(result, answered=True))
+
+    async def _take_token(self, row: _Row) -> Verdict:
+        """Wait for the bot's budget, one sender at a time: the others queue behind it instead of all
+        asking the budget (Redis) at once. A busy chat is answered at once, never holding the queue."""
+        async with self._budget_turn:
+            while True:
+                verdict = await self.budget.try_acquire(row.chat_id)
+                if verdict.granted or verdict.chat_limited or row.id in self._lost or self._stopping:
+                    return verdict
+                await asyncio.sleep(min(verdict.retry_in, 1.0))
 
     async def _send(self, row: _Row, message: OutboundMessage) -> _Result:
         try:

@@ -196,16 +196,35 @@ async def test_an_abandoned_claim_is_taken_over_after_its_lease(session, session
     assert {r.state for r in await rows(session)} == {OutboxState.SENT}
 
 
-async def test_one_upload_per_cached_file_then_file_ids(session, session_factory, commune, clock, cipher) -> None:
-    from tests.factories import add_member, make_cell
+async def many_linked_members(session, commune: Commune, count: int, chat_base: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """`count` linked members in one new cell, inserted in bulk (the factory's one-by-one is slow at 900)."""
+    from core.orgs.models import Gender, Member, OrgKind
+    from core.orgs.service import create_org
 
-    big = await make_cell(session, cipher, commune.commune, "Chi bộ đông", size=60, user_id_base=30001)
+    cell = await create_org(session, name="Chi bộ đông", kind=OrgKind.CELL, parent=commune.commune)
+    rows = [
+        {"org_id": cell.id, "full_name": f"Đảng viên {n}", "date_of_birth": dt.date(1960, 1, 1), "gender": Gender.MALE,
+         "joined_on": dt.date(1985, 1, 1), "card_number": f"BULK{n:06d}", "citizen_id_encrypted": b"x", "citizen_id_hash": f"bulk-{n}",
+         "exempt": False, "exempt_receives_notices": False, "voice_enabled": True, "voice_name": "vi", "active": True}
+        for n in range(count)
+    ]
+    await session.execute(Member.__table__.insert(), rows)
+    ids = list((await session.execute(select(Member.id).where(Member.org_id == cell.id).order_by(Member.id))).scalars())
+    await session.execute(
+        ChannelLink.__table__.insert(),
+        [{"member_id": m, "platform": "telegram", "platform_user_id": str(chat_base + n), "chat_id": str(chat_base + n)} for n, m in enumerate(ids)],
+    )
     await session.commit()
+    return ids
+
+
+async def test_one_upload_per_cached_file_then_file_ids(session, session_factory, commune, clock) -> None:
+    # A voice summary of a resolution to a 900-member commune: one upload, 899 sends by file id.
+    ids = await many_linked_members(session, commune, 900, 30001)
     voice = Attachment(kind="voice", path="/tmp/summary.ogg", cache_key="tts:abc", duration=42)
-    ids = [m.id for m in big.everyone]
     await queue(session, ids, message=OutboundMessage(text="Tóm tắt", attachment=voice))
     messenger = CollectingMessenger()
-    worker = make_worker(session_factory, messenger, clock, concurrency=10)
+    worker = make_worker(session_factory, messenger, clock, concurrency=30)
     stats = await worker.drain()
     assert stats.sent == len(ids) and stats.uploads == 1
     uploads = [m for _, m in messenger.sent if m.attachment and m.attachment.file_id is None]
@@ -214,11 +233,10 @@ async def test_one_upload_per_cached_file_then_file_ids(session, session_factory
     stored = (await session.execute(select(MediaFile))).scalars().all()
     assert [(f.cache_key, f.file_id, f.bot_id) for f in stored] == [("tts:abc", "file-tts:abc", "42")]
     # Another worker (another process) finds the stored file id: no second upload.
-    await queue(session, [big.secretary.id], source="test:again", message=OutboundMessage(text="Lại", attachment=voice))
+    await queue(session, ids[:1], source="test:again", message=OutboundMessage(text="Lại", attachment=voice))
     other = CollectingMessenger()
     assert (await make_worker(session_factory, other, clock).drain()).uploads == 0
     assert other.sent[0][1].attachment.file_id == "file-tts:abc"  # type: ignore[union-attr]
-    _ = add_member
 
 
 @dataclass

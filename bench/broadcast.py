@@ -1,0 +1,430 @@
+"""Broadcast benchmark: the outbox and its worker against the sandbox, limits on, versus a naive sender.
+
+    python -m bench.broadcast --recipients 3000 --rate 30 [--faults 0.1] [--kill-after 20]
+                              [--database-url URL] [--redis-url URL] [--workers 2] [--no-baseline]
+
+1. Starts the sandbox (a subprocess, Telegram's limits on: 30/s per bot, 1/s per chat) with two bots.
+2. Seeds N linked members in a fresh database (a temporary SQLite file unless --database-url, whose
+   tables are dropped and recreated) and queues one message each in the outbox.
+3. Runs the delivery worker as separate processes (the production `sotay.delivery.build_worker`,
+   through aiogram and HTTP). With --kill-after S, SIGKILLs the first worker S seconds in, counts
+   what was in flight (received by the sandbox but not recorded as sent), and starts a new one.
+4. Counts from the sandbox what each chat really received: duplicates and lost.
+5. The same N messages through a naive sender (asyncio.gather, retrying 429s and 5xx) with the
+   second bot, for comparison.
+
+Prints one JSON line. `achieved_rate` is measured over the sending window (first to last delivery,
+as recorded by the worker), `seconds` is the wall time from starting the workers to the last
+record; `ratio` = achieved_rate / configured_rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select, text
+
+OUR_TOKEN = "7000001:BENCHbroadcastOutboxWorker0000000000"
+NAIVE_TOKEN = "7000002:BENCHbroadcastNaiveGather00000000000"
+USER_BASE = 700_000_000
+KIND = "bench"
+SOURCE = "bench:broadcast"
+MESSAGE = "📢 <b>THÔNG BÁO</b> — Đảng bộ xã Mù Cang Chải\n\nHọp chi bộ định kỳ lúc 8 giờ sáng Chủ Nhật tại nhà văn hóa thôn."
+TIMEOUT_SECONDS = 1800
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOTAY_")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+# ---------------------------------------------------------------- the sandbox
+
+
+@dataclass
+class Sandbox:
+    process: subprocess.Popen[bytes]
+    base_url: str
+
+    @classmethod
+    async def start(cls, log: Path) -> Sandbox:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "--port", str(port), "--token", OUR_TOKEN, "--token", NAIVE_TOKEN],
+            env=_env(), stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{base_url}/sandbox/health")).status_code == 200:
+                        return cls(process, base_url)
+                await asyncio.sleep(0.05)
+        process.kill()
+        raise RuntimeError(f"the sandbox did not start; see {log}")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(5)
+        if self.process.poll() is None:
+            self.process.kill()
+
+
+async def received(sandbox: Sandbox, token: str) -> dict[int, int]:
+    async with httpx.AsyncClient(timeout=60) as client:
+        counts = (await client.get(f"{sandbox.base_url}/sandbox/bots/{token}/received")).json()["counts"]
+    return {int(chat): int(n) for chat, n in counts.items()}
+
+
+async def http_429(sandbox: Sandbox, token: str) -> int:
+    async with httpx.AsyncClient(timeout=60) as client:
+        stats = (await client.get(f"{sandbox.base_url}/sandbox/bots/{token}/stats")).json()
+    return int(stats["calls"].get("http_429", 0))
+
+
+def delivery_counts(counts: dict[int, int], chats: list[int]) -> tuple[int, int]:
+    """(duplicates, lost) over the intended recipients."""
+    duplicates = sum(max(0, counts.get(chat, 0) - 1) for chat in chats)
+    lost = sum(1 for chat in chats if counts.get(chat, 0) == 0)
+    return duplicates, lost
+
+
+# ---------------------------------------------------------------- the database
+
+
+async def seed(database_url: str, recipients: int) -> list[int]:
+    """N linked members in cells of 100 under one commune, and one queued message each."""
+    from core.crypto import FieldCipher
+    from core.db import create_engine, create_session_factory, is_sqlite, transaction
+    from core.delivery.outbox import enqueue_many
+    from core.models import metadata
+    from core.orgs.models import ChannelLink, Gender, Member, OrgKind
+    from core.orgs.service import create_org, encrypt_personal
+    from core.ports import OutboundMessage
+
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.drop_all)
+        if not is_sqlite(database_url):
+            await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        await connection.run_sync(metadata.create_all)
+    cipher = FieldCipher("bench-secret-key-that-is-long-enough-0123456789")
+    factory = create_session_factory(engine)
+    chats = [USER_BASE + i for i in range(recipients)]
+    async with transaction(factory) as session:
+        province = await create_org(session, name="Đảng bộ tỉnh Lào Cai", kind=OrgKind.COMMITTEE, parent=None)
+        commune = await create_org(session, name="Đảng bộ xã Mù Cang Chải", kind=OrgKind.COMMITTEE, parent=province)
+        member_ids: list[int] = []
+        cell = None
+        for i, chat in enumerate(chats):
+            if i % 100 == 0:
+                cell = await create_org(session, name=f"Chi bộ thôn {i // 100 + 1}", kind=OrgKind.CELL, parent=commune)
+                await session.flush()
+            assert cell is not None
+            member = Member(
+                org_id=cell.id, full_name=f"Đảng viên {i + 1}", date_of_birth=dt.date(1960, 1, 1), gender=Gender.MALE,
+                joined_on=dt.date(1985, 1, 1), official_on=dt.date(1986, 1, 1), card_number=f"B{i:08d}",
+            )
+            encrypt_personal(member, cipher, citizen_id=f"0019{i:08d}", phone=None)
+            session.add(member)
+            if i % 500 == 499:
+                await session.flush()
+        await session.flush()
+        members = (await session.execute(select(Member.id).order_by(Member.id))).scalars().all()
+        for member_id, chat in zip(members, chats):
+            session.add(ChannelLink(member_id=member_id, platform="telegram", platform_user_id=str(chat), chat_id=str(chat)))
+            member_ids.append(member_id)
+        await session.flush()
+        await enqueue_many(session, member_ids=member_ids, kind=KIND, source=SOURCE, message=OutboundMessage(text=MESSAGE))
+    await engine.dispose()
+    return chats
+
+
+async def outbox_snapshot(database_url: str) -> tuple[dict[str, int], set[int], float | None, float | None]:
+    """Counts by state, the chats recorded as sent, and the first and last `sent_at` (epoch seconds)."""
+    from core.db import create_engine
+    from core.delivery.models import OutboxMessage
+
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            states = dict((await connection.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state))).all())
+            sent = (await connection.execute(select(OutboxMessage.chat_id).where(OutboxMessage.state == "sent"))).scalars().all()
+            first, last = (await connection.execute(
+                select(func.min(OutboxMessage.sent_at), func.max(OutboxMessage.sent_at)).where(OutboxMessage.state == "sent")
+            )).one()
+    finally:
+        await engine.dispose()
+
+    def epoch(value: Any) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = dt.datetime.fromisoformat(value)
+        return value.replace(tzinfo=dt.timezone.utc).timestamp()
+
+    return ({getattr(k, "value", k): int(v) for k, v in states.items()}, {int(c) for c in sent}, epoch(first), epoch(last))
+
+
+# ---------------------------------------------------------------- our worker
+
+
+@dataclass
+class Workers:
+    args: argparse.Namespace
+    api_base: str
+    log_dir: Path
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+
+    def start_one(self) -> subprocess.Popen[bytes]:
+        n = len(self.processes)
+        out = self.log_dir / f"worker-{n}.json"
+        command = [
+            sys.executable, "-m", "bench.broadcast", "worker", "--database-url", self.args.database_url, "--api-base", self.api_base,
+            "--rate", str(self.args.rate), "--lease", str(self.args.lease), "--out", str(out),
+        ]
+        if self.args.redis_url:
+            command += ["--redis-url", self.args.redis_url]
+        process = subprocess.Popen(command, env=_env(), stdout=(self.log_dir / f"worker-{n}.log").open("wb"), stderr=subprocess.STDOUT)
+        self.processes.append(process)
+        self.outputs.append(out)
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def stats(self) -> list[dict[str, Any]]:
+        return [json.loads(path.read_text()) for path in self.outputs if path.exists()]
+
+
+async def run_worker(argv: list[str]) -> None:
+    """One worker process: the production wiring, sending until SIGTERM."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--api-base", required=True)
+    parser.add_argument("--rate", type=float, required=True)
+    parser.add_argument("--lease", type=float, required=True)
+    parser.add_argument("--redis-url")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+
+    from bot.dispatcher import create_bot
+    from core.clock import SystemClock
+    from core.db import create_engine, create_session_factory
+    from sotay.delivery import build_worker
+    from sotay.settings import Settings
+
+    settings = Settings(
+        demo=True, data_dir=Path(tempfile.gettempdir()), database_url=args.database_url, redis_url=args.redis_url,
+        telegram_token=OUR_TOKEN, telegram_api_base=args.api_base, send_rate_per_second=args.rate,
+    )
+    engine = create_engine(args.database_url)
+    bot = create_bot(OUR_TOKEN, args.api_base)
+    worker = build_worker(settings, bot=bot, session_factory=create_session_factory(engine), clock=SystemClock(),
+                          lease=dt.timedelta(seconds=args.lease))
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        await worker.run(stop)
+    finally:
+        Path(args.out).write_text(json.dumps(worker.stats.as_dict() | {"in_flight_high_water": worker.in_flight_high_water}))
+        await worker.budget.close()
+        await bot.session.close()
+        await engine.dispose()
+
+
+async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int], log_dir: Path) -> dict[str, Any]:
+    workers = Workers(args, f"{sandbox.base_url}", log_dir)
+    started = time.monotonic()
+    for _ in range(args.workers):
+        workers.start_one()
+    kill: dict[str, Any] | None = None
+    n = len(chats)
+    try:
+        while True:
+            await asyncio.sleep(0.25)
+            elapsed = time.monotonic() - started
+            if elapsed > TIMEOUT_SECONDS:
+                raise RuntimeError("the broadcast did not finish in time")
+            if args.kill_after is not None and kill is None and elapsed >= args.kill_after:
+                victim = workers.processes[0]
+                victim.send_signal(signal.SIGKILL)
+                victim.wait()
+                await asyncio.sleep(0.5)  # let the sandbox finish the requests already on the wire
+                _, recorded, _, _ = await outbox_snapshot(args.database_url)
+                got = await received(sandbox, OUR_TOKEN)
+                delivered_unrecorded = {chat for chat in chats if got.get(chat, 0) and chat not in recorded}
+                # Other workers record their own in-flight answers within moments; the dead one's
+                # rows stay unrecorded until their lease expires and they are sent again.
+                await asyncio.sleep(1.5)
+                _, recorded_later, _, _ = await outbox_snapshot(args.database_url)
+                kill = {"at_seconds": round(elapsed, 1), "sent_before_kill": len(recorded),
+                        "in_flight_at_kill": len(delivered_unrecorded - recorded_later)}
+                await asyncio.sleep(max(0.0, args.restart_after - 2.0))
+                workers.start_one()
+            states, _, _, _ = await outbox_snapshot(args.database_url)
+            if sum(states.get(s, 0) for s in ("sent", "failed", "unreachable", "cancelled")) >= n:
+                break
+        seconds = time.monotonic() - started
+    finally:
+        workers.stop_all()
+    states, _, first, last = await outbox_snapshot(args.database_url)
+    counts = await received(sandbox, OUR_TOKEN)
+    duplicates, lost = delivery_counts(counts, chats)
+    window = (last - first) if first is not None and last is not None else 0.0
+    achieved = (states.get("sent", 0) - 1) / window if window > 0 else 0.0
+    result: dict[str, Any] = {
+        "recipients": n,
+        "seconds": round(seconds, 2),
+        "achieved_rate": round(achieved, 2),
+        "configured_rate": args.rate,
+        "ratio": round(achieved / args.rate, 3),
+        "http_429": await http_429(sandbox, OUR_TOKEN),
+        "duplicates": duplicates,
+        "lost": lost,
+        "outbox": states,
+        "workers": workers.stats(),
+    }
+    if kill is not None:
+        result["kill"] = kill
+    return result
+
+
+# ---------------------------------------------------------------- the naive baseline
+
+
+async def run_naive(args: argparse.Namespace, sandbox: Sandbox, chats: list[int]) -> dict[str, Any]:
+    """What a first attempt looks like: every message at once, retry on 429 after retry_after, on 5xx after 1 s."""
+    from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+
+    from bot.dispatcher import create_bot
+
+    bot = create_bot(NAIVE_TOKEN, sandbox.base_url)
+
+    async def one(chat: int) -> None:
+        for _ in range(args.naive_retries):
+            try:
+                await bot.send_message(chat, MESSAGE)
+                return
+            except TelegramRetryAfter as exc:
+                await asyncio.sleep(exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError, asyncio.TimeoutError):
+                await asyncio.sleep(1)
+
+    started = time.monotonic()
+    try:
+        await asyncio.gather(*(one(chat) for chat in chats))
+    finally:
+        await bot.session.close()
+    seconds = time.monotonic() - started
+    counts = await received(sandbox, NAIVE_TOKEN)
+    duplicates, lost = delivery_counts(counts, chats)
+    delivered = sum(1 for chat in chats if counts.get(chat, 0))
+    achieved = delivered / seconds if seconds else 0.0
+    return {
+        "recipients": len(chats),
+        "seconds": round(seconds, 2),
+        "achieved_rate": round(achieved, 2),
+        "configured_rate": None,
+        "ratio": round(achieved / args.rate, 3),
+        "http_429": await http_429(sandbox, NAIVE_TOKEN),
+        "duplicates": duplicates,
+        "lost": lost,
+        "retries": args.naive_retries,
+    }
+
+
+# ---------------------------------------------------------------- main
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="sotay-bench-") as tmp:
+        tmp_dir = Path(tmp)
+        if args.database_url is None:
+            args.database_url = f"sqlite+aiosqlite:///{tmp_dir / 'bench.db'}"
+        sandbox = await Sandbox.start(tmp_dir / "sandbox.log")
+        try:
+            async with httpx.AsyncClient(timeout=60) as client:
+                users = [{"id": USER_BASE + i, "first_name": f"Đảng viên {i + 1}"} for i in range(args.recipients)]
+                for start in range(0, len(users), 1000):
+                    await client.post(f"{sandbox.base_url}/sandbox/users/batch", json={"users": users[start : start + 1000]})
+                for token in (OUR_TOKEN, NAIVE_TOKEN):
+                    if args.faults:
+                        await client.post(f"{sandbox.base_url}/sandbox/bots/{token}/fault-rate",
+                                          json={"rate": args.faults, "codes": [429, 500, 502]})
+            chats = await seed(args.database_url, args.recipients)
+            result = await run_outbox(args, sandbox, chats, tmp_dir)
+            result["faults"] = args.faults
+            result["database"] = args.database_url.split(":", 1)[0]
+            result["budget"] = "redis" if args.redis_url else "local"
+            if not args.no_baseline:
+                result["baseline"] = await run_naive(args, sandbox, chats)
+            if args.keep_logs:
+                for log in tmp_dir.glob("*.log"):
+                    (Path(args.keep_logs) / log.name).write_bytes(log.read_bytes())
+            return result
+        finally:
+            sandbox.stop()
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.broadcast", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipients", type=int, default=3000)
+    parser.add_argument("--rate", type=float, default=30.0, help="the worker's configured messages per second")
+    parser.add_argument("--faults", type=float, default=0.0, help="share of sends answered 429/500/502 by the sandbox")
+    parser.add_argument("--kill-after", type=float, help="SIGKILL the first worker after this many seconds, then restart it")
+    parser.add_argument("--restart-after", type=float, default=2.0, help="seconds between the kill and the restart (at least 2: the in-flight count)")
+    parser.add_argument("--lease", type=float, default=5.0, help="claim lease in seconds (how soon a dead worker's rows are taken over)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (PostgreSQL for more than one)")
+    parser.add_argument("--database-url", help="a PostgreSQL URL to use instead of a temporary SQLite file (its tables are recreated)")
+    parser.add_argument("--redis-url", help="share the rate budget through Redis")
+    parser.add_argument("--naive-retries", type=int, default=5)
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--keep-logs", help="copy the sandbox and worker logs to this directory")
+    args = parser.parse_args(argv)
+    if args.workers > 1 and (args.database_url is None or args.database_url.startswith("sqlite")):
+        parser.error("several workers need PostgreSQL (--database-url)")
+    return args
+
+
+def cli() -> None:
+    if sys.argv[1:2] == ["worker"]:
+        asyncio.run(run_worker(sys.argv[2:]))
+        return
+    print(json.dumps(asyncio.run(main(parse(sys.argv[1:]))), ensure_ascii=False), flush=True)
+
+
+if __name__ == "__main__":
+    cli()
