@@ -216,6 +216,38 @@ def token_revoke(token_id: int) -> None:
     typer.echo(f"token {token_id} revoked")
 
 
+@voice_app.command("normalize")
+def voice_normalize(text: str) -> None:
+    """Print the spoken form of a Vietnamese text (numbers, dates, codes and abbreviations as words)."""
+    from voice.cli import normalize_command
+
+    typer.echo(normalize_command(text))
+
+
+@voice_app.command("say")
+def voice_say(
+    text: str,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the voice note (.ogg)")],
+    engine: Annotated[str, typer.Option(help="espeak (offline), gtts (online) or auto")] = "espeak",
+    voice: Annotated[str, typer.Option(help="vi, vi-vn-x-central or vi-vn-x-south")] = "vi",
+    speed: Annotated[str, typer.Option(help="normal or slow")] = "normal",
+) -> None:
+    """Speak a Vietnamese text into an OGG/Opus voice note (long texts: FILE.2.ogg, FILE.3.ogg …)."""
+    from voice.cli import say_command
+    from voice.engines import SPEEDS, VOICES, SpeechError
+
+    if engine not in ("espeak", "gtts", "auto") or voice not in VOICES or speed not in SPEEDS:
+        typer.secho("engine: espeak|gtts|auto; voice: " + "|".join(VOICES) + "; speed: " + "|".join(SPEEDS), fg="red", err=True)
+        raise typer.Exit(2)
+    try:
+        written = asyncio.run(say_command(text, output, engine=engine, voice=voice, speed=speed))
+    except SpeechError as exc:
+        typer.secho(f"could not speak: {exc}", fg="red", err=True)
+        raise typer.Exit(1) from None
+    for path, note in written:
+        typer.echo(f"{path}  {note.duration_seconds:.1f} s  {len(note.data) // 1024} KiB  ({note.engine})")
+
+
 def main() -> None:
     app()
 
