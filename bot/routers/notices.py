@@ -273,12 +273,14 @@ async def receive_content(message: Message, state: FSMContext, session: AsyncSes
         await message.answer(texts.notices.UNSUPPORTED)
         return
     text, attachment = content
+    choice = await service.preview(session, actor=actor, org_id=int(data["org_id"]))
     try:
-        cleaned = service.clean_text(text, with_attachment=attachment is not None)
+        cleaned = service.clean_text(
+            text, with_attachment=attachment is not None, org_name=choice.org.name, author_name=actor.member.full_name
+        )
     except InvalidInput as refusal:  # stay in the flow: the secretary sends it again
         await message.answer(refusal.message)
         return
-    choice = await service.preview(session, actor=actor, org_id=int(data["org_id"]))
     draft = secrets.token_hex(4)
     await state.set_state(NoticeFlow.preview)
     await state.update_data(

@@ -38,6 +38,9 @@ MAX_CAPTION_CHARS = 850  # a caption is limited to 1024 by Telegram, header and 
 BROADCAST_PRIORITY = 0
 AUTHOR_PRIORITY = 8  # the author's status and report go before the broadcast itself
 PROGRESS_EVERY = dt.timedelta(seconds=3)
+TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CAPTION_LIMIT = 1024
+FRAMING_CHARS = 60  # "📢 THÔNG BÁO — ", "Người gửi: đồng chí ", line breaks
 
 
 @dataclass(frozen=True)
@@ -153,17 +156,24 @@ async def preview(session: AsyncSession, *, actor: Actor, org_id: int) -> Previe
     return Preview(org=org, total=len(rows), unlinked=sum(1 for row in rows if not row.linked))
 
 
-def clean_text(text: str | None, *, with_attachment: bool) -> str:
-    """The notice's words, checked: required without a file, short enough either way."""
+def clean_text(text: str | None, *, with_attachment: bool, org_name: str = "", author_name: str = "") -> str:
+    """The notice's words, checked: required without a file, short enough either way.
+
+    The header (organisation) and footer (author) travel in the same message, so long names
+    leave less room: what members receive must fit Telegram's 4096 (text) or 1024 (caption).
+    """
     cleaned = (text or "").strip()
+    framing = len(org_name) + len(author_name) + FRAMING_CHARS
     if with_attachment:
-        if len(cleaned) > MAX_CAPTION_CHARS:
-            raise InvalidInput(texts.notices.CAPTION_TOO_LONG.format(limit=MAX_CAPTION_CHARS, length=len(cleaned)))
+        limit = min(MAX_CAPTION_CHARS, TELEGRAM_CAPTION_LIMIT - framing)
+        if len(cleaned) > limit:
+            raise InvalidInput(texts.notices.CAPTION_TOO_LONG.format(limit=limit, length=len(cleaned)))
         return cleaned
     if not cleaned:
         raise InvalidInput(texts.notices.EMPTY)
-    if len(cleaned) > MAX_TEXT_CHARS:
-        raise InvalidInput(texts.notices.TOO_LONG.format(limit=MAX_TEXT_CHARS, length=len(cleaned)))
+    limit = min(MAX_TEXT_CHARS, TELEGRAM_TEXT_LIMIT - framing)
+    if len(cleaned) > limit:
+        raise InvalidInput(texts.notices.TOO_LONG.format(limit=limit, length=len(cleaned)))
     return cleaned
 
 
@@ -187,7 +197,7 @@ async def create_notice(
     The same `request_key` again returns the notice already created (a double tap, an API retry).
     """
     org = await _managed_org(session, actor, org_id)
-    cleaned = clean_text(text, with_attachment=attachment is not None)
+    cleaned = clean_text(text, with_attachment=attachment is not None, org_name=org.name, author_name=actor.member.full_name)
     if request_key is not None:
         existing = await _by_request_key(session, actor, request_key)
         if existing is not None:

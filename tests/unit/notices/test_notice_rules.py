@@ -58,6 +58,10 @@ def test_text_limits() -> None:
         service.clean_text("x" * (service.MAX_TEXT_CHARS + 1), with_attachment=False)
     with pytest.raises(InvalidInput):
         service.clean_text("x" * (service.MAX_CAPTION_CHARS + 1), with_attachment=True)
+    # Long names in the header and footer leave less room in a 1024-character caption.
+    assert service.clean_text("x" * 800, with_attachment=True, org_name="a" * 100, author_name="b" * 50)
+    with pytest.raises(InvalidInput, match="664"):
+        service.clean_text("x" * 800, with_attachment=True, org_name="a" * 200, author_name="b" * 100)
 
 
 async def test_request_keys_are_per_author(session, commune, clock) -> None:
