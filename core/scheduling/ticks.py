@@ -38,7 +38,12 @@ async def prune_processed_updates(session: AsyncSession, context: TickContext) -
 
 def tick_jobs() -> list[tuple[str, TickJob]]:
     """Every periodic job, in order. Domains add theirs here (one line each)."""
+    from core.scheduling import reminders  # imported here: it needs TickContext from this module
+
     return [
         ("prune_processed_updates", prune_processed_updates),
+        # Plan before sending, so a meeting moved a moment ago reminds at its new time.
+        ("plan_reminders", reminders.plan_reminders),
+        ("send_due_reminders", reminders.send_due_reminders),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
     ]

@@ -7,3 +7,4 @@ from core.texts import account, common  # noqa: E402,F401  (domains add their mo
 from core.texts import feedback  # noqa: E402,F401
 from core.texts import meetings  # noqa: E402,F401
 from core.texts import delivery, notices  # noqa: E402,F401
+from core.texts import reminders  # noqa: E402,F401

@@ -1,0 +1,56 @@
+"""What is due lives here: one row per (invitation, reminder kind), so nothing is sent twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, BigIntPK, UTCDateTime, utcnow
+from core.orgs.models import _enum
+
+
+class ReminderKind(str, enum.Enum):
+    EVE = "eve"  # the evening before
+    BEFORE = "before"  # a couple of hours before
+    NUDGE = "nudge"  # to those who have not answered yet
+
+
+class ReminderState(str, enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    DROPPED = "dropped"  # no longer useful: quiet hours ate it, the member was excused, the meeting moved past it
+
+
+class MeetingReminder(Base):
+    __tablename__ = "meeting_reminders"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("meeting_invitations.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReminderKind] = mapped_column(_enum(ReminderKind, "reminder_kind"))
+    # Already moved out of quiet hours when planned.
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The meeting time this row was planned for: a moved meeting is re-planned, and may remind again.
+    planned_for: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    state: Mapped[ReminderState] = mapped_column(_enum(ReminderState, "reminder_state"), default=ReminderState.PENDING)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("invitation_id", "kind"),
+        Index("ix_meeting_reminders_due", "state", "due_at"),
+    )
+
+
+class ReminderPlan(Base):
+    """Which meeting time each meeting's reminders were planned for (planning is then a cheap diff)."""
+
+    __tablename__ = "meeting_reminder_plans"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    planned_for: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    invitations: Mapped[int] = mapped_column(default=0)
