@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api.errors import install_error_handlers
-from api.routes import health, webhook
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.middleware import BodySizeLimit, RequestObservability
+from api.ratelimit import FixedWindowLimiter, enforce_rate_limit
+from api.routes import health, members, metrics, orgs, webhook
 from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
@@ -20,14 +22,23 @@ holder may see; every refusal has the body `{"error": code, "message": reason}`.
 """
 
 
+# Request bodies larger than this are refused with 413 before they are read.
+BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000}
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(title="Sổ tay API", version="1.0", description=DESCRIPTION)
     app.state.runtime = runtime
+    app.state.rate_limiter = FixedWindowLimiter(redis_url=runtime.settings.redis_url)
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(webhook.router)
     for router in api_routers():
-        app.include_router(router, prefix="/api/v1")
+        # Every resource: authenticated, counted against the token's rate limit, one error shape.
+        app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)], responses=ERROR_RESPONSES)
+    app.add_middleware(BodySizeLimit, limits=BODY_LIMITS)
+    app.add_middleware(RequestObservability)
     if runtime.services.get("sandbox_url"):
         from api.routes.demo import mount_demo
 
@@ -38,6 +49,8 @@ def create_app(runtime: Runtime) -> FastAPI:
 def api_routers() -> list:
     """Resource routers under /api/v1, each added by its domain."""
     return [
+        orgs.router,
+        members.router,
         feedback.router,
         meetings.router,
         notices.router,

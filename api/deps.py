@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit, texts
 from core.clock import Clock
 from core.crypto import FieldCipher
 from core.orgs import tokens
@@ -60,10 +61,10 @@ async def get_token_holder(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> tuple[ApiToken, Member]:
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, texts.api.TOKEN_REQUIRED, headers={"WWW-Authenticate": "Bearer"})
     found = await tokens.authenticate(session, credentials.credentials, now=clock.now())
     if found is None:
-        raise HTTPException(401, "the token is unknown, expired or revoked", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, texts.api.TOKEN_INVALID, headers={"WWW-Authenticate": "Bearer"})
     return found
 
 
@@ -82,3 +83,35 @@ async def get_current_actor(session: SessionDep, member: CurrentMember) -> Actor
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
+
+
+class AuditTrail:
+    """Records the caller's writes: `await audit_trail("api.member.update", org_id=…, target="member:7")`.
+
+    The detail holds ids, counts and field names, never values (no personal data in the log).
+    """
+
+    def __init__(self, session: AsyncSession, actor: Actor, token: ApiToken, clock: Clock) -> None:
+        self.session = session
+        self.actor = actor
+        self.token = token
+        self.clock = clock
+
+    async def __call__(self, action: str, *, org_id: int | None, target: str, detail: dict[str, object] | None = None) -> None:
+        await audit.record(
+            self.session,
+            action,
+            actor_member_id=self.actor.member.id,
+            actor_platform_user=f"api:token:{self.token.id}",
+            org_id=org_id,
+            target=target,
+            detail=detail,
+            at=self.clock.now(),
+        )
+
+
+async def get_audit_trail(session: SessionDep, actor: CurrentActor, holder: TokenHolderDep, clock: ClockDep) -> AuditTrail:
+    return AuditTrail(session, actor, holder[0], clock)
+
+
+AuditDep = Annotated[AuditTrail, Depends(get_audit_trail)]

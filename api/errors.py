@@ -1,20 +1,99 @@
-"""One error body for every refusal: {"error": code, "message": reason}."""
+"""One error body for every refusal: {"error": code, "message": reason}.
+
+`ERROR_RESPONSES` documents it in OpenAPI for the statuses every /api/v1 route may answer;
+routes add what is theirs (409, 413) with `error_responses(...)`.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core import texts
 from core.errors import DomainError
+from core.orgs.management import ImportRejected
+
+# Set by the body-size guard when it cut a streamed upload short (see api.middleware).
+BODY_TOO_LARGE_SCOPE_KEY = "sotay.body_too_large"
+
+
+class FieldProblem(BaseModel):
+    loc: list[str] = Field(description="Where the problem is: body, query or path, then the field", examples=[["query", "limit"]])
+    reason: str = Field(examples=["Input should be less than or equal to 200"])
+
+
+class RowProblem(BaseModel):
+    line: int = Field(description="Line of the file (the header is line 1; 0 is the file as a whole)", examples=[7])
+    column: str = Field(examples=["Số định danh cá nhân"])
+    reason: str = Field(examples=["must be 12 digits, got 11 characters"])
+
+
+class ErrorBody(BaseModel):
+    """Every refusal. `fields` comes with `invalid_input` from request validation; `errors` with `import_rejected`."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={"examples": [{"error": "not_found", "message": texts.common.NOT_FOUND}]},
+    )
+
+    error: str = Field(description="Machine-readable code", examples=["not_found", "forbidden", "rate_limited"])
+    message: str = Field(description="A reason in Vietnamese, fit to show to a person")
+    fields: list[FieldProblem] | None = None
+    errors: list[RowProblem] | None = None
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "No token, or the token is unknown, expired or revoked",
+    403: "Visible to the caller, but the caller may not do this",
+    404: "Not found, or outside the caller's organisations (the two are indistinguishable)",
+    409: "Conflicts with existing data (a card number or citizen ID already used, a duplicate name)",
+    413: "The upload is too large",
+    422: "The request is not valid; `fields` says where",
+    429: "Too many requests from this token; retry after `Retry-After` seconds",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        responses[status] = {"model": ErrorBody, "description": _DESCRIPTIONS[status]}
+    if 429 in responses:
+        responses[429]["headers"] = {
+            "Retry-After": {"description": "Seconds until the next window opens", "schema": {"type": "integer"}}
+        }
+    return responses
+
+
+ERROR_RESPONSES = error_responses(401, 403, 404, 422, 429)
 
 
 def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
     return {"error": code, "message": message, **extra}
 
 
+# 400 keeps the generic code "error" (malformed bodies, e.g. the webhook's).
+_HTTP_CODES = {
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "rate_limited",
+}
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ImportRejected)
+    async def import_rejected(_: Request, exc: ImportRejected) -> JSONResponse:
+        rows = [{"line": e.line, "column": e.column, "reason": e.reason} for e in exc.errors]
+        return JSONResponse(error_body(exc.code, exc.message, errors=rows), status_code=exc.status)
+
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
@@ -22,11 +101,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [{"loc": [str(p) for p in e.get("loc", ())], "reason": e.get("msg", "")} for e in exc.errors()]
-        return JSONResponse(error_body("invalid_input", "the request is not valid", fields=fields), status_code=422)
+        return JSONResponse(error_body("invalid_input", texts.api.INVALID_REQUEST, fields=fields), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
-            exc.status_code, "error"
-        )
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if request.scope.get(BODY_TOO_LARGE_SCOPE_KEY):
+            limit = int(request.scope[BODY_TOO_LARGE_SCOPE_KEY])
+            return JSONResponse(error_body("too_large", texts.api.TOO_LARGE.format(megabytes=limit // (1024 * 1024))), status_code=413)
+        code = _HTTP_CODES.get(exc.status_code, "error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None))

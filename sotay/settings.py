@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     demo: bool = False
     log_level: str = "INFO"
     log_json: bool = False
+    metrics_token: SecretStr | None = None  # /metrics from other machines; without it, loopback only
 
     # Delivery (Telegram: ~30 messages/s per bot, about 1/s per chat).
     send_rate_per_second: float = Field(30.0, gt=0)

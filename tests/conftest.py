@@ -141,3 +141,18 @@ async def api_client(runtime):  # type: ignore[no-untyped-def]
     transport = httpx.ASGITransport(app=create_app(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://sotay.test") as client:
         yield client
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """Print the schemathesis tally (operations, examples, status classes) when the fuzz test ran."""
+    import sys
+
+    module = next((m for name, m in sys.modules.items() if name.endswith("test_api_fuzz") and hasattr(m, "SUMMARY")), None)
+    if module is None or not module.SUMMARY:
+        return
+    operations = sorted(key for key in module.SUMMARY if not key.startswith("status "))
+    statuses = {key: module.SUMMARY[key] for key in sorted(module.SUMMARY) if key.startswith("status ")}
+    terminalreporter.write_line(
+        f"schemathesis: {len(operations)} operations, {sum(module.SUMMARY[o] for o in operations)} generated requests, "
+        + ", ".join(f"{k.removeprefix('status ')}: {v}" for k, v in statuses.items())
+    )

@@ -1,0 +1,104 @@
+"""ASGI middleware: a request id on every request and log line, an access log and request metrics
+by route template (never the raw URL or its query string), and upload size limits per path."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import BODY_TOO_LARGE_SCOPE_KEY, error_body
+from core import metrics, texts
+from core.logcontext import request_id
+
+access_log = logging.getLogger("sotay.api.access")
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _route_label(scope: Scope) -> str:
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    # Unmatched paths are whatever a scanner typed: one label for all of them keeps the series bounded.
+    return f"{scope.get('method', '')} {template}" if template else "unmatched"
+
+
+class RequestObservability:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        offered = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-request-id"), "")
+        rid = offered if _CLIENT_REQUEST_ID.match(offered) else uuid.uuid4().hex
+        token = request_id.set(rid)
+        status = 500  # what the client gets if the application raises
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", rid.encode())]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = _route_label(scope)
+            metrics.API_REQUESTS.labels(route=route, status=str(status)).inc()
+            access_log.info("%s %s %.1fms", route, status, (time.perf_counter() - started) * 1000)
+            request_id.reset(token)
+
+
+class BodySizeLimit:
+    """Refuses request bodies over a per-path limit with 413 and the error body.
+
+    A declared Content-Length is refused before reading; a streamed body is cut off when it passes
+    the limit, and the error handler turns the resulting parse failure into the same 413.
+    """
+
+    def __init__(self, app: ASGIApp, *, limits: Mapping[str, int]) -> None:
+        self.app = app
+        self.limits = dict(limits)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limits.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        declared = next((v for k, v in scope.get("headers", ()) if k == b"content-length"), None)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_too_large(send, limit)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    scope[BODY_TOO_LARGE_SCOPE_KEY] = limit
+                    raise _BodyTooLarge
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _send_too_large(send: Send, limit: int) -> None:
+    body = json.dumps(error_body("too_large", texts.api.TOO_LARGE.format(megabytes=limit // (1024 * 1024))), ensure_ascii=False).encode()
+    headers: list[Any] = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+    await send({"type": "http.response.start", "status": 413, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

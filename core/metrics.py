@@ -1,0 +1,65 @@
+"""Operational metrics in one Prometheus registry, served by the API at /metrics.
+
+Any part of the project increments the objects below, e.g.
+`metrics.SENDS.labels(result="sent").inc()` or `metrics.REMINDER_LAG.observe(seconds)`.
+Labels carry kinds and outcomes, never ids or personal data (each value is a new time series).
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.delivery.models import OutboxMessage, OutboxState
+
+NAMESPACE = "sotay"
+# The *_created series double the output and nobody graphs them.
+disable_created_metrics()
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+UPDATES_HANDLED = Counter(
+    "updates_handled", "Messenger updates handled, by update kind", ["kind"], namespace=NAMESPACE, registry=REGISTRY
+)
+OUTBOX_DEPTH = Gauge(
+    "outbox_depth", "Outbox rows by state, counted when scraped", ["state"], namespace=NAMESPACE, registry=REGISTRY
+)
+SENDS = Counter("sends", "Delivery attempts by result (sent, retry, failed, unreachable)", ["result"], namespace=NAMESPACE, registry=REGISTRY)
+TELEGRAM_429 = Counter("telegram_429", "Flood-control answers (429) from Telegram", namespace=NAMESPACE, registry=REGISTRY)
+TTS_CACHE_HITS = Counter("tts_cache_hits", "Voice notes served from the audio cache", namespace=NAMESPACE, registry=REGISTRY)
+TTS_CACHE_MISSES = Counter("tts_cache_misses", "Voice notes that had to be synthesised", namespace=NAMESPACE, registry=REGISTRY)
+REMINDER_LAG = Histogram(
+    "reminder_lag_seconds",
+    "Delay between when a reminder was due and when it was queued",
+    buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600),
+    namespace=NAMESPACE,
+    registry=REGISTRY,
+)
+API_REQUESTS = Counter(
+    "api_requests",
+    "HTTP requests by route template (method and path, never the raw URL) and status code",
+    ["route", "status"],
+    namespace=NAMESPACE,
+    registry=REGISTRY,
+)
+
+
+async def observe_outbox(session: AsyncSession) -> None:
+    """Set the outbox gauge from the table itself, so every instance reports the same truth."""
+    rows = (await session.execute(select(OutboxMessage.state, func.count(OutboxMessage.id)).group_by(OutboxMessage.state))).all()
+    counts = {OutboxState(state).value: int(count) for state, count in rows}
+    for state in OutboxState:
+        OUTBOX_DEPTH.labels(state=state.value).set(counts.get(state.value, 0))
+
+
+def render() -> tuple[bytes, str]:
+    """The exposition text and its content type."""
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

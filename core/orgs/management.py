@@ -1,0 +1,601 @@
+"""Managing organisations and member records: who may see, add, change or retire what.
+
+One rule shapes every function here: an object outside the actor's scope does not exist for them
+(`NotFound`, so an id tells nothing about what lies beyond their organisations); an object they
+may see but not change is `PermissionDenied`. Scope comes from `Actor`:
+
+- a member sees their own cell and their own record;
+- a secretary or deputy manages their cell and every record in it;
+- a committee member manages the committee's whole subtree.
+
+Callers commit; nothing here does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import texts
+from core.crypto import FieldCipher, mask_citizen_id, mask_phone
+from core.db import Base
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.orgs import importer, linking, tokens
+from core.orgs.importer import COLUMNS, ImportReport, MemberRow, RowError
+from core.orgs.models import ApiToken, ChannelLink, Gender, Member, Org, OrgKind, OrgRole
+from core.orgs.phones import normalize_phone
+from core.orgs.service import CITIZEN_ID, Actor, citizen_id_of, create_org, encrypt_personal, in_subtree, phone_of
+
+# Largest id either database stores (BIGINT); anything larger cannot name a row.
+MAX_ID = 2**63 - 1
+MAX_PAGE_SIZE = 200
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 10_000
+MAX_TOKEN_DAYS = 365
+EARLIEST_DATE = dt.date(1900, 1, 1)
+CARD_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z./-]{0,31}$")
+CITIZEN_ID_DIGITS = re.compile(r"^[0-9]{12}$")
+PLATFORM = "telegram"
+
+_Row = TypeVar("_Row", bound=Base)
+
+
+async def _get(session: AsyncSession, model: type[_Row], row_id: int) -> _Row | None:
+    if not 0 < row_id <= MAX_ID:
+        return None
+    return await session.get(model, row_id)
+
+
+# ---------------------------------------------------------------- scope
+
+
+def visible_roots(actor: Actor) -> list[Org]:
+    """The tops of what the actor sees: the subtrees they manage, and their own cell if not inside one."""
+    roots: list[Org] = []
+    for org in sorted([*actor.managed_orgs, actor.cell], key=lambda o: (o.depth, o.id)):
+        if not any(org.path.startswith(root.path) for root in roots):
+            roots.append(org)
+    return roots
+
+
+async def visible_org(session: AsyncSession, actor: Actor, org_id: int) -> Org:
+    org = await _get(session, Org, org_id)
+    if org is None or not actor.can_view(org):
+        raise NotFound(texts.common.NOT_FOUND)
+    return org
+
+
+async def managed_org(session: AsyncSession, actor: Actor, org_id: int) -> Org:
+    org = await visible_org(session, actor, org_id)
+    actor.require_manages(org)
+    return org
+
+
+@dataclass
+class MemberRecord:
+    """A member with the cell they belong to and whether a messenger account is tied to them."""
+
+    member: Member
+    cell: Org
+    linked: bool
+
+
+def _linked() -> Any:
+    return exists().where(ChannelLink.member_id == Member.id)
+
+
+def may_see_member(actor: Actor, member: Member, cell: Org) -> bool:
+    return member.id == actor.member.id or actor.manages(cell)
+
+
+async def visible_member(session: AsyncSession, actor: Actor, member_id: int) -> MemberRecord:
+    row = None
+    if 0 < member_id <= MAX_ID:
+        query = select(Member, Org, _linked().label("linked")).join(Org, Member.org_id == Org.id).where(Member.id == member_id)
+        row = (await session.execute(query)).one_or_none()
+    if row is None or not may_see_member(actor, row[0], row[1]):
+        raise NotFound(texts.common.NOT_FOUND)
+    return MemberRecord(member=row[0], cell=row[1], linked=bool(row[2]))
+
+
+async def managed_member(session: AsyncSession, actor: Actor, member_id: int) -> MemberRecord:
+    record = await visible_member(session, actor, member_id)
+    actor.require_manages(record.cell)
+    return record
+
+
+# ---------------------------------------------------------------- the tree
+
+
+@dataclass
+class OrgNode:
+    org: Org
+    members: int = 0  # active members directly in this organisation (cells only, in practice)
+    total_members: int = 0  # active members in the whole subtree
+    children: list[OrgNode] = field(default_factory=list)
+
+
+async def subtree_size(session: AsyncSession, org: Org) -> int:
+    query = select(func.count(Member.id)).join(Org, Member.org_id == Org.id).where(in_subtree(org.path), Member.active)
+    return int((await session.execute(query)).scalar_one())
+
+
+async def org_tree(session: AsyncSession, actor: Actor, *, org_id: int, max_depth: int | None = None) -> OrgNode:
+    """The subtree under an organisation with member counts; `max_depth` levels below it at most."""
+    root = await visible_org(session, actor, org_id)
+    query = select(Org).where(in_subtree(root.path))
+    if max_depth is not None:
+        query = query.where(Org.depth <= root.depth + max_depth)
+    nodes = {org.id: OrgNode(org) for org in (await session.execute(query.order_by(Org.depth, Org.name, Org.id))).scalars()}
+    counts = await session.execute(
+        select(Org.id, Org.path, func.count(Member.id))
+        .join(Member, Member.org_id == Org.id)
+        .where(in_subtree(root.path), Member.active)
+        .group_by(Org.id, Org.path)
+    )
+    for org_id_, path, count in counts.all():
+        if org_id_ in nodes:
+            nodes[org_id_].members = int(count)
+        for ancestor_id in (int(part) for part in path.strip("/").split("/")):
+            if ancestor_id in nodes:
+                nodes[ancestor_id].total_members += int(count)
+    for node in nodes.values():
+        if node.org.id != root.id and node.org.parent_id in nodes:
+            nodes[node.org.parent_id].children.append(node)
+    return nodes[root.id]
+
+
+async def create_child_org(
+    session: AsyncSession, actor: Actor, *, parent_id: int, name: str, kind: OrgKind, code: str | None = None
+) -> Org:
+    parent = await managed_org(session, actor, parent_id)
+    if parent.kind == OrgKind.CELL:
+        raise InvalidInput(texts.management.ORG_PARENT_IS_CELL)
+    name = " ".join(name.split())
+    code = code.strip() if code and code.strip() else None
+    if not name:
+        raise InvalidInput(texts.management.ORG_NAME_REQUIRED)
+    if await session.scalar(select(Org.id).where(Org.parent_id == parent.id, Org.name == name)) is not None:
+        raise Conflict(texts.management.ORG_NAME_TAKEN)
+    if code is not None and await session.scalar(select(Org.id).where(Org.code == code)) is not None:
+        raise Conflict(texts.management.ORG_CODE_TAKEN)
+    try:
+        async with session.begin_nested():
+            return await create_org(session, name=name, kind=kind, parent=parent, code=code)
+    except IntegrityError:  # created concurrently under the same name or code
+        raise Conflict(texts.management.ORG_NAME_TAKEN) from None
+
+
+# ---------------------------------------------------------------- member records
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    cell_id: int | None = None
+    exempt: bool | None = None
+    probationary: bool | None = None
+    linked: bool | None = None
+    q: str | None = None
+    active: bool = True
+
+
+async def list_members(
+    session: AsyncSession, actor: Actor, *, org_id: int, filters: MemberFilter, limit: int, offset: int
+) -> tuple[list[MemberRecord], int]:
+    """One page of the members under an organisation (ordered by name) and how many match in all.
+
+    Someone who only belongs to the organisation, without managing it, finds just themselves.
+    """
+    org = await visible_org(session, actor, org_id)
+    conditions = [in_subtree(org.path), Member.active == filters.active]
+    if not actor.manages(org):
+        conditions.append(Member.id == actor.member.id)
+    if filters.cell_id is not None:
+        conditions.append(Member.org_id == filters.cell_id)
+    if filters.exempt is not None:
+        conditions.append(Member.exempt == filters.exempt)
+    if filters.probationary is not None:
+        conditions.append(Member.official_on.is_(None) if filters.probationary else Member.official_on.is_not(None))
+    if filters.linked is not None:
+        conditions.append(_linked() if filters.linked else ~_linked())
+    if filters.q and filters.q.strip():
+        q = " ".join(filters.q.split())
+        conditions.append(Member.full_name.icontains(q, autoescape=True) | (Member.card_number == q))
+    total = await session.scalar(select(func.count(Member.id)).join(Org, Member.org_id == Org.id).where(*conditions))
+    query = (
+        select(Member, Org, _linked().label("linked"))
+        .join(Org, Member.org_id == Org.id)
+        .where(*conditions)
+        .order_by(Member.full_name, Member.id)
+        .limit(min(limit, MAX_PAGE_SIZE))
+        .offset(offset)
+    )
+    rows = (await session.execute(query)).all()
+    return [MemberRecord(member=m, cell=c, linked=bool(linked)) for m, c, linked in rows], int(total or 0)
+
+
+@dataclass(frozen=True)
+class MemberDraft:
+    """The nine fields of Quy định 339-QĐ/TW (the cell aside) and the exemption flags."""
+
+    full_name: str
+    date_of_birth: dt.date
+    gender: Gender
+    joined_on: dt.date
+    official_on: dt.date | None
+    card_number: str
+    citizen_id: str
+    phone: str | None = None
+    exempt: bool = False
+    exempt_receives_notices: bool = False
+
+
+DRAFT_FIELDS = frozenset(f.name for f in dataclasses.fields(MemberDraft))
+EDITABLE_FIELDS = DRAFT_FIELDS | {"org_id", "active"}
+_NULLABLE = frozenset({"official_on", "phone"})
+_LABELS = {
+    "full_name": "Họ và tên",
+    "date_of_birth": "Ngày sinh",
+    "gender": "Giới tính",
+    "joined_on": "Ngày vào Đảng",
+    "official_on": "Ngày chính thức",
+    "card_number": "Số thẻ đảng viên",
+    "citizen_id": "Số định danh cá nhân",
+    "phone": "Số điện thoại",
+    "exempt": "Miễn sinh hoạt",
+    "exempt_receives_notices": "Nhận thông báo khi miễn sinh hoạt",
+    "org_id": "Chi bộ",
+    "active": "Đang hoạt động",
+}
+
+
+def validate_draft(draft: MemberDraft, *, today: dt.date) -> MemberDraft:
+    """The draft in canonical form (spaces folded, phone normalised), or InvalidInput with the first problem."""
+    name = " ".join(draft.full_name.split())
+    if not name or len(name) > 255:
+        raise InvalidInput(texts.management.NAME_REQUIRED)
+    for key in ("date_of_birth", "joined_on", "official_on"):
+        value: dt.date | None = getattr(draft, key)
+        if value is None:
+            continue
+        if value > today:
+            raise InvalidInput(texts.management.DATE_IN_FUTURE.format(field=_LABELS[key]))
+        if value < EARLIEST_DATE:
+            raise InvalidInput(texts.management.DATE_TOO_OLD.format(field=_LABELS[key]))
+    if draft.joined_on < draft.date_of_birth:
+        raise InvalidInput(texts.management.JOINED_BEFORE_BORN)
+    if draft.official_on is not None and draft.official_on < draft.joined_on:
+        raise InvalidInput(texts.management.OFFICIAL_BEFORE_JOINED)
+    card = draft.card_number.replace(" ", "")
+    if not CARD_NUMBER.match(card):
+        raise InvalidInput(texts.management.CARD_INVALID)
+    citizen_id = draft.citizen_id.replace(" ", "")
+    if not CITIZEN_ID_DIGITS.match(citizen_id):
+        raise InvalidInput(texts.management.CITIZEN_ID_INVALID)
+    phone = None
+    if draft.phone is not None and draft.phone.strip():
+        phone = normalize_phone(draft.phone)
+        if phone is None:
+            raise InvalidInput(texts.management.PHONE_INVALID)
+    return dataclasses.replace(draft, full_name=name, card_number=card, citizen_id=citizen_id, phone=phone)
+
+
+async def _ensure_unique(
+    session: AsyncSession, cipher: FieldCipher, *, card_number: str | None, citizen_id: str | None, member_id: int | None
+) -> None:
+    """Card number and citizen ID name one record each. The refusal does not say whose record."""
+    if card_number is not None:
+        holder = await session.scalar(select(Member.id).where(Member.card_number == card_number))
+        if holder is not None and holder != member_id:
+            raise Conflict(texts.management.CARD_TAKEN)
+    if citizen_id is not None:
+        lookup = cipher.lookup_hash(citizen_id, context=CITIZEN_ID)
+        holder = await session.scalar(select(Member.id).where(Member.citizen_id_hash == lookup))
+        if holder is not None and holder != member_id:
+            raise Conflict(texts.management.CITIZEN_ID_TAKEN)
+
+
+async def _flush_guarded(session: AsyncSession, member: Member) -> None:
+    try:
+        async with session.begin_nested():
+            session.add(member)
+    except IntegrityError:  # a concurrent request took the card number or citizen ID first
+        raise Conflict(texts.management.CARD_TAKEN) from None
+
+
+async def create_member(
+    session: AsyncSession, actor: Actor, *, cell_id: int, draft: MemberDraft, cipher: FieldCipher, today: dt.date
+) -> MemberRecord:
+    cell = await managed_org(session, actor, cell_id)
+    if not cell.is_cell:
+        raise InvalidInput(texts.management.ORG_NOT_A_CELL)
+    draft = validate_draft(draft, today=today)
+    await _ensure_unique(session, cipher, card_number=draft.card_number, citizen_id=draft.citizen_id, member_id=None)
+    member = Member(
+        org_id=cell.id,
+        full_name=draft.full_name,
+        date_of_birth=draft.date_of_birth,
+        gender=draft.gender,
+        joined_on=draft.joined_on,
+        official_on=draft.official_on,
+        card_number=draft.card_number,
+        exempt=draft.exempt,
+        exempt_receives_notices=draft.exempt_receives_notices,
+        active=True,
+    )
+    encrypt_personal(member, cipher, citizen_id=draft.citizen_id, phone=draft.phone)
+    await _flush_guarded(session, member)
+    return MemberRecord(member=member, cell=cell, linked=False)
+
+
+def _draft_of(member: Member, cipher: FieldCipher) -> MemberDraft:
+    return MemberDraft(
+        full_name=member.full_name,
+        date_of_birth=member.date_of_birth,
+        gender=member.gender,
+        joined_on=member.joined_on,
+        official_on=member.official_on,
+        card_number=member.card_number,
+        citizen_id=citizen_id_of(member, cipher),
+        phone=phone_of(member, cipher),
+        exempt=member.exempt,
+        exempt_receives_notices=member.exempt_receives_notices,
+    )
+
+
+@dataclass
+class MemberUpdate:
+    record: MemberRecord
+    changed: list[str]  # field names only: the audit log never holds the values
+
+
+async def update_member(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    member_id: int,
+    changes: Mapping[str, Any],
+    cipher: FieldCipher,
+    today: dt.date,
+) -> MemberUpdate:
+    """Change some fields of a record; moving it to another cell needs both cells managed."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    for key, value in changes.items():
+        if value is None and key not in _NULLABLE:
+            raise InvalidInput(texts.management.FIELD_REQUIRED.format(field=_LABELS[key]))
+    record = await managed_member(session, actor, member_id)
+    member = record.member
+    target = record.cell
+    if "org_id" in changes and changes["org_id"] != member.org_id:
+        target = await managed_org(session, actor, int(changes["org_id"]))
+        if not target.is_cell:
+            raise InvalidInput(texts.management.ORG_NOT_A_CELL)
+    if changes.get("active") is False and member.id == actor.member.id:
+        raise InvalidInput(texts.management.CANNOT_DEACTIVATE_SELF)
+    before = _draft_of(member, cipher)
+    after = validate_draft(dataclasses.replace(before, **{k: v for k, v in changes.items() if k in DRAFT_FIELDS}), today=today)
+    await _ensure_unique(
+        session,
+        cipher,
+        card_number=after.card_number if after.card_number != before.card_number else None,
+        citizen_id=after.citizen_id if after.citizen_id != before.citizen_id else None,
+        member_id=member.id,
+    )
+    changed = [key for key in sorted(DRAFT_FIELDS) if getattr(before, key) != getattr(after, key)]
+    for key in ("full_name", "date_of_birth", "gender", "joined_on", "official_on", "card_number", "exempt", "exempt_receives_notices"):
+        setattr(member, key, getattr(after, key))
+    if after.citizen_id != before.citizen_id or after.phone != before.phone:
+        encrypt_personal(member, cipher, citizen_id=after.citizen_id, phone=after.phone)
+    if target.id != member.org_id:
+        member.org_id = target.id
+        changed.append("org_id")
+    if "active" in changes and bool(changes["active"]) != member.active:
+        member.active = bool(changes["active"])
+        changed.append("active")
+    await _flush_guarded(session, member)
+    return MemberUpdate(record=MemberRecord(member=member, cell=target, linked=record.linked), changed=sorted(changed))
+
+
+async def deactivate_member(session: AsyncSession, actor: Actor, *, member_id: int) -> MemberRecord:
+    """Retire a record (moved away, passed away, left the Party). Records are never deleted."""
+    record = await managed_member(session, actor, member_id)
+    if record.member.id == actor.member.id:
+        raise InvalidInput(texts.management.CANNOT_DEACTIVATE_SELF)
+    record.member.active = False
+    await session.flush()
+    return record
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    citizen_id: str
+    phone: str | None
+    masked: bool
+
+
+def identifiers_of(member: Member, cipher: FieldCipher, *, reveal: bool = False) -> Identifiers:
+    """Citizen ID and phone, masked unless `reveal` (which callers check with `require_may_reveal`)."""
+    citizen_id = citizen_id_of(member, cipher)
+    phone = phone_of(member, cipher)
+    if reveal:
+        return Identifiers(citizen_id=citizen_id, phone=phone, masked=False)
+    return Identifiers(citizen_id=mask_citizen_id(citizen_id), phone=mask_phone(phone) if phone else None, masked=True)
+
+
+def require_may_reveal(actor: Actor, record: MemberRecord) -> None:
+    """Full identifiers: for the member themselves and for whoever manages their cell."""
+    if not may_see_member(actor, record.member, record.cell):
+        raise PermissionDenied(texts.api.REVEAL_FORBIDDEN)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+async def invite_member(
+    session: AsyncSession, actor: Actor, *, member_id: int, now: dt.datetime, ttl: dt.timedelta = linking.INVITE_TTL
+) -> linking.Invite:
+    record = await managed_member(session, actor, member_id)
+    if not record.member.active:
+        raise Conflict(texts.management.MEMBER_INACTIVE)
+    if record.linked:
+        raise Conflict(texts.management.MEMBER_ALREADY_LINKED)
+    return await linking.create_invite(session, member=record.member, now=now, ttl=ttl, created_by=actor.member)
+
+
+async def reset_member_link(session: AsyncSession, actor: Actor, *, member_id: int, now: dt.datetime) -> bool:
+    """Untie the member's messenger account (a lost phone); False when none was tied."""
+    record = await managed_member(session, actor, member_id)
+    return await linking.reset_link(session, member=record.member, platform=PLATFORM, by=actor.member, now=now)
+
+
+async def issue_token(session: AsyncSession, actor: Actor, *, name: str, days: int, now: dt.datetime) -> tokens.IssuedToken:
+    if len(name) > 128:
+        raise InvalidInput(texts.management.TOKEN_NAME_TOO_LONG)
+    ttl = dt.timedelta(days=max(1, min(days, MAX_TOKEN_DAYS)))
+    return await tokens.create_token(session, member=actor.member, now=now, name=name.strip(), ttl=ttl)
+
+
+async def own_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]:
+    return await tokens.tokens_of(session, actor.member)
+
+
+async def revoke_own_token(session: AsyncSession, actor: Actor, *, token_id: int, now: dt.datetime) -> ApiToken:
+    """Revoke one of the actor's own tokens; revoking twice changes nothing; others' tokens do not exist."""
+    record = await _get(session, ApiToken, token_id)
+    if record is None or record.member_id != actor.member.id:
+        raise NotFound(texts.common.NOT_FOUND)
+    if record.revoked_at is None:
+        await tokens.revoke(session, token_id=record.id, now=now, by=actor.member)
+    return record
+
+
+# ---------------------------------------------------------------- import
+
+
+class ImportRejected(InvalidInput):
+    """Nothing was imported; `errors` lists every problem as line, column and reason."""
+
+    code = "import_rejected"
+
+    def __init__(self, message: str, *, errors: Sequence[RowError]) -> None:
+        super().__init__(message)
+        self.errors = list(errors)
+
+
+async def import_members(
+    session: AsyncSession, actor: Actor, *, path: Path, cipher: FieldCipher, today: dt.date
+) -> ImportReport:
+    """All-or-nothing import of a CSV/XLSX list into organisations the actor manages.
+
+    On top of the importer's own checks, a row is refused when its cell or committee lies outside
+    the actor's subtrees, when its card number belongs to a member elsewhere (the import would move
+    them), when its citizen ID belongs to another record, or when the member holds a function the
+    import would take away outside the actor's subtrees.
+    """
+    try:
+        header, body = importer.read_table(path)
+    except importer.ImportFileError as exc:
+        raise ImportRejected(texts.management.IMPORT_UNREADABLE, errors=[RowError(0, "file", str(exc))]) from None
+    except Exception:  # an uploaded file can break a CSV sniffer or a zip reader in many ways
+        raise ImportRejected(
+            texts.management.IMPORT_UNREADABLE, errors=[RowError(0, "file", "not a readable CSV or XLSX file")]
+        ) from None
+    if len(body) > MAX_IMPORT_ROWS:
+        raise ImportRejected(
+            texts.management.IMPORT_TOO_MANY_ROWS.format(limit=MAX_IMPORT_ROWS),
+            errors=[RowError(0, "file", f"more than {MAX_IMPORT_ROWS} rows")],
+        )
+    rows, errors = importer.parse_rows(header, body, today=today)
+    errors = [*errors, *await _scope_errors(session, actor, rows, cipher)]
+    if errors:
+        errors.sort(key=lambda e: e.line)
+        raise ImportRejected(texts.management.IMPORT_REJECTED.format(count=len(errors)), errors=errors)
+    return await importer.apply_rows(session, rows, cipher=cipher)
+
+
+class _OrgPaths:
+    """Checks org paths (names from the root) the way `ensure_org_path` will walk them."""
+
+    def __init__(self, session: AsyncSession, actor: Actor) -> None:
+        self.session = session
+        self.actor = actor
+        self.cache: dict[tuple[OrgKind, tuple[str, ...]], str | None] = {}
+
+    async def problem(self, names: Sequence[str], leaf_kind: OrgKind) -> str | None:
+        key = (leaf_kind, tuple(names))
+        if key not in self.cache:
+            self.cache[key] = await self._walk(names, leaf_kind)
+        return self.cache[key]
+
+    async def _walk(self, names: Sequence[str], leaf_kind: OrgKind) -> str | None:
+        parent: Org | None = None
+        for index, name in enumerate(names):
+            kind = leaf_kind if index == len(names) - 1 else OrgKind.COMMITTEE
+            query = select(Org).where(Org.name == name)
+            query = query.where(Org.parent_id.is_(None)) if parent is None else query.where(Org.parent_id == parent.id)
+            found = list((await self.session.execute(query.limit(2))).scalars())
+            if len(found) > 1:
+                return texts.management.ROW_AMBIGUOUS_ORG
+            if not found:
+                # The rest of the path will be created under `parent`: the actor must manage it.
+                return None if parent is not None and self.actor.manages(parent) else texts.management.ROW_OUTSIDE_SCOPE
+            org = found[0]
+            if org.kind != kind:
+                return texts.management.ROW_WRONG_KIND.format(name=name, actual=org.kind.value, expected=kind.value)
+            parent = org
+        return None if parent is not None and self.actor.manages(parent) else texts.management.ROW_OUTSIDE_SCOPE
+
+
+def _chunks(values: Iterable[str], size: int = 500) -> Iterable[list[str]]:
+    items = list(values)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRow], cipher: FieldCipher) -> list[RowError]:
+    paths = _OrgPaths(session, actor)
+    existing: dict[str, tuple[Member, Org]] = {}
+    for chunk in _chunks({row.card_number for row in rows}):
+        query = select(Member, Org).join(Org, Member.org_id == Org.id).where(Member.card_number.in_(chunk))
+        existing.update({member.card_number: (member, org) for member, org in (await session.execute(query)).all()})
+    hashes = {row.line: cipher.lookup_hash(row.citizen_id, context=CITIZEN_ID) for row in rows}
+    holders: dict[str, str] = {}
+    for chunk in _chunks(set(hashes.values())):
+        query = select(Member.citizen_id_hash, Member.card_number).where(Member.citizen_id_hash.in_(chunk))
+        holders.update(dict((await session.execute(query)).tuples().all()))
+    role_orgs: dict[int, list[Org]] = {}
+    member_ids = [member.id for member, _ in existing.values()]
+    for start in range(0, len(member_ids), 500):
+        query = select(OrgRole.member_id, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id.in_(member_ids[start : start + 500]))
+        for member_id, org in (await session.execute(query)).tuples().all():
+            role_orgs.setdefault(member_id, []).append(org)
+
+    errors: list[RowError] = []
+    for row in rows:
+        def fail(column: str, reason: str) -> None:
+            errors.append(RowError(row.line, COLUMNS[column][0], reason))  # noqa: B023 (used at once)
+
+        if (reason := await paths.problem(row.org_path, OrgKind.CELL)) is not None:
+            fail("org_path", reason)
+        if row.committee_of and (reason := await paths.problem(row.committee_of, OrgKind.COMMITTEE)) is not None:
+            fail("committee_of", reason)
+        found = existing.get(row.card_number)
+        if found is not None and not actor.manages(found[1]):
+            fail("card_number", texts.management.ROW_CARD_ELSEWHERE)
+        holder = holders.get(hashes[row.line])
+        if holder is not None and holder != row.card_number:
+            fail("citizen_id", texts.management.ROW_CITIZEN_ID_TAKEN)
+        if found is not None and any(not actor.manages(org) for org in role_orgs.get(found[0].id, [])):
+            fail("role", texts.management.ROW_ROLE_ELSEWHERE)
+    return errors

@@ -1,0 +1,162 @@
+"""A token sees and changes only its holder's scope: not another cell, a sibling commune or another province."""
+
+import datetime as dt
+import io
+
+import pytest
+from sqlalchemy import select
+
+from core.orgs.models import AuditEvent, OrgKind
+from core.orgs.service import citizen_id_of, create_org
+from core.orgs.tokens import create_token, revoke
+from tests.factories import make_cell, make_commune
+
+
+@pytest.fixture
+async def world(session, cipher, clock):
+    commune = await make_commune(session, cipher, linked=True)
+    sibling_commune = await create_org(session, name="Đảng bộ xã Khác", kind=OrgKind.COMMITTEE, parent=commune.province)
+    sibling_cell = await make_cell(session, cipher, sibling_commune, "Chi bộ thôn Bên cạnh")
+    tokens = {}
+    for name, member in {
+        "secretary_a": commune.cells[0].secretary,
+        "member_a": commune.cells[0].members[0],
+        "secretary_b": commune.cells[1].secretary,
+        "committee": commune.committee_member,
+        "other_province": commune.other_cell.secretary,
+    }.items():
+        tokens[name] = {"Authorization": f"Bearer {(await create_token(session, member=member, now=clock.now())).token}"}
+    await session.commit()
+    return commune, sibling_cell, tokens
+
+
+async def test_cell_a_cannot_read_or_change_cell_b(api_client, world) -> None:
+    commune, sibling, tokens = world
+    a, b = commune.cells
+    headers = tokens["secretary_a"]
+    assert (await api_client.get(f"/api/v1/orgs/{a.org.id}/members", headers=headers)).json()["total"] == len(a.everyone) + 1
+    for path in (f"/api/v1/orgs/{b.org.id}", f"/api/v1/orgs/{b.org.id}/members", f"/api/v1/members/{b.members[0].id}",
+                 f"/api/v1/orgs/{sibling.org.id}/members", f"/api/v1/members/{sibling.members[0].id}",
+                 f"/api/v1/orgs/{commune.other_cell.org.id}", f"/api/v1/members/{commune.other_cell.members[0].id}"):
+        response = await api_client.get(path, headers=headers)
+        assert response.status_code == 404, path
+        assert response.json()["error"] == "not_found"
+    for method, path, body in (
+        ("PATCH", f"/api/v1/members/{b.members[0].id}", {"full_name": "Đổi tên"}),
+        ("DELETE", f"/api/v1/members/{b.members[0].id}", None),
+        ("POST", f"/api/v1/members/{b.members[0].id}/invites", None),
+        ("POST", f"/api/v1/members/{b.members[0].id}/reset-link", None),
+        ("POST", "/api/v1/orgs", {"parent_id": commune.commune.id, "name": "Chi bộ mới", "kind": "cell"}),
+    ):
+        response = await api_client.request(method, path, json=body, headers=headers)
+        assert response.status_code in (403, 404), (method, path, response.text)
+    created = await api_client.post("/api/v1/members", headers=headers, json={
+        "org_id": b.org.id, "full_name": "Người lạ", "date_of_birth": "1980-01-01", "gender": "male",
+        "joined_on": "2000-01-01", "card_number": "X1", "citizen_id": "001080999999"})
+    assert created.status_code in (403, 404)
+
+
+async def test_committee_member_sees_the_commune_but_not_the_sibling_or_another_province(api_client, world) -> None:
+    commune, sibling, tokens = world
+    headers = tokens["committee"]
+    tree = (await api_client.get(f"/api/v1/orgs/{commune.commune.id}/tree", headers=headers)).json()
+    assert sorted(child["name"] for child in tree["children"]) == sorted(c.org.name for c in commune.cells)
+    assert (await api_client.get(f"/api/v1/members/{commune.cells[1].members[0].id}", headers=headers)).status_code == 200
+    assert (await api_client.get(f"/api/v1/orgs/{sibling.org.id}", headers=headers)).status_code == 404
+    assert (await api_client.get(f"/api/v1/orgs/{commune.province.id}/tree", headers=headers)).status_code == 404
+    assert (await api_client.get(f"/api/v1/orgs/{commune.other_cell.org.id}/members", headers=headers)).status_code == 404
+
+
+async def test_a_member_sees_only_themselves(api_client, world, cipher) -> None:
+    commune, _, tokens = world
+    a = commune.cells[0]
+    me = a.members[0]
+    page = (await api_client.get(f"/api/v1/orgs/{a.org.id}/members", headers=tokens["member_a"])).json()
+    assert [m["id"] for m in page["items"]] == [me.id]
+    assert (await api_client.get(f"/api/v1/members/{a.members[1].id}", headers=tokens["member_a"])).status_code == 404
+    assert (await api_client.patch(f"/api/v1/members/{me.id}", json={"full_name": "x"}, headers=tokens["member_a"])).status_code in (403, 404)
+
+
+async def test_identifiers_masked_unless_revealed_and_audited(api_client, world, cipher, session) -> None:
+    commune, _, tokens = world
+    target = commune.cells[0].members[1]
+    full = citizen_id_of(target, cipher)
+    masked = (await api_client.get(f"/api/v1/members/{target.id}", headers=tokens["secretary_a"])).json()
+    assert masked["citizen_id"] == f"{full[:4]}******{full[-2:]}" and masked["identifiers_masked"] is True
+    revealed = (await api_client.get(f"/api/v1/members/{target.id}?reveal=true", headers=tokens["secretary_a"])).json()
+    assert revealed["citizen_id"] == full
+    events = (await session.execute(select(AuditEvent).where(AuditEvent.action == "api.member.reveal"))).scalars().all()
+    assert [e.target for e in events] == [f"member:{target.id}"] and full not in str(events[0].detail)
+
+
+async def test_expired_and_revoked_tokens_are_refused(api_client, world, session, clock) -> None:
+    commune, _, _ = world
+    member = commune.cells[0].secretary
+    short = await create_token(session, member=member, now=clock.now(), ttl=dt.timedelta(hours=1))
+    revoked = await create_token(session, member=member, now=clock.now())
+    await revoke(session, token_id=revoked.record.id, now=clock.now())
+    await session.commit()
+    assert (await api_client.get("/api/v1/me", headers={"Authorization": f"Bearer {short.token}"})).status_code == 200
+    assert (await api_client.get("/api/v1/me", headers={"Authorization": f"Bearer {revoked.token}"})).status_code == 401
+    clock.advance(hours=1, seconds=1)
+    expired = await api_client.get("/api/v1/me", headers={"Authorization": f"Bearer {short.token}"})
+    assert expired.status_code == 401 and expired.json()["error"] == "unauthenticated"
+    assert (await api_client.get("/api/v1/me")).status_code == 401
+
+
+async def test_writes_are_audited_and_tokens_managed(api_client, world, session) -> None:
+    commune, _, tokens = world
+    a = commune.cells[0]
+    headers = tokens["secretary_a"]
+    changed = await api_client.patch(f"/api/v1/members/{a.members[0].id}", json={"exempt": True}, headers=headers)
+    assert changed.status_code == 200 and changed.json()["exempt"] is True
+    linked = await api_client.post(f"/api/v1/members/{a.members[1].id}/invites", headers=headers)
+    assert linked.status_code == 409  # already tied to an account: a secretary must reset it first
+    assert (await api_client.post(f"/api/v1/members/{a.members[1].id}/reset-link", headers=headers)).json() == {"reset": True}
+    invite = (await api_client.post(f"/api/v1/members/{a.members[1].id}/invites", headers=headers)).json()
+    assert len(invite["code"]) >= 8
+    created = (await api_client.post("/api/v1/tokens", json={"name": "Máy văn phòng", "days": 30}, headers=headers)).json()
+    assert created["token"].startswith("sotay_")
+    listed = (await api_client.get("/api/v1/tokens", headers=headers)).json()
+    assert all("token" not in t for t in listed) and created["id"] in [t["id"] for t in listed]
+    assert (await api_client.delete(f"/api/v1/tokens/{created['id']}", headers=tokens["secretary_b"])).status_code == 404
+    assert (await api_client.delete(f"/api/v1/tokens/{created['id']}", headers=headers)).status_code == 200
+    actions = {e.action for e in (await session.execute(select(AuditEvent))).scalars()}
+    assert {"api.member.update", "api.member.invite", "api.member.reset_link", "api.token.create", "api.token.revoke"} <= actions
+
+
+async def test_import_outside_the_callers_scope_is_rejected_with_line_and_column(api_client, world) -> None:
+    commune, _, tokens = world
+    header = "Tổ chức đảng,Họ và tên,Ngày sinh,Giới tính,Ngày vào Đảng,Ngày chính thức,Số thẻ đảng viên,Số định danh cá nhân,Số điện thoại,Vai trò,Miễn sinh hoạt\n"
+    base = f"{commune.province.name}/{commune.commune.name}"
+    rows = (f"{base}/{commune.cells[0].org.name},Lò Văn A,01/01/1970,Nam,01/01/1990,01/01/1991,IMP1,001070111111,0911111111,Đảng viên,Không\n"
+            f"{base}/{commune.cells[1].org.name},Lò Văn B,01/01/1970,Nam,01/01/1990,01/01/1991,IMP2,001070222222,0911111112,Đảng viên,Không\n")
+    files = {"file": ("ds.csv", io.BytesIO((header + rows).encode()), "text/csv")}
+    refused = await api_client.post("/api/v1/members/import", files=files, headers=tokens["secretary_a"])
+    assert refused.status_code == 422 and refused.json()["error"] == "import_rejected"
+    assert [e["line"] for e in refused.json()["errors"]] == [3]
+    files = {"file": ("ds.csv", io.BytesIO((header + rows).encode()), "text/csv")}
+    accepted = await api_client.post("/api/v1/members/import", files=files, headers=tokens["committee"])
+    assert accepted.status_code == 200 and accepted.json()["created"] == 2
+    exe = {"file": ("ds.exe", io.BytesIO(b"MZ\x90\x00"), "application/octet-stream")}
+    assert (await api_client.post("/api/v1/members/import", files=exe, headers=tokens["committee"])).status_code == 422
+
+
+async def test_rate_limit_per_token(api_client, world) -> None:
+    from api.ratelimit import FixedWindowLimiter
+
+    _, _, tokens = world
+    api_client._transport.app.state.rate_limiter = FixedWindowLimiter(limit=3)  # type: ignore[attr-defined]
+    answers = [await api_client.get("/api/v1/me", headers=tokens["member_a"]) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert answers[3].json()["error"] == "rate_limited" and int(answers[3].headers["Retry-After"]) >= 1
+    assert (await api_client.get("/api/v1/me", headers=tokens["secretary_a"])).status_code == 200  # another token's budget
+
+
+async def test_metrics_are_served_to_loopback(api_client, world) -> None:
+    _, _, tokens = world
+    await api_client.get("/api/v1/me", headers=tokens["member_a"])
+    response = await api_client.get("/metrics")
+    assert response.status_code == 200
+    assert "sotay_api_requests_total" in response.text and "sotay_outbox_depth" in response.text
+    assert (await api_client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})).status_code == 403
