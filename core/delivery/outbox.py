@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import among
 from core.delivery.models import OutboxMessage, OutboxState
 from core.orgs.models import ChannelLink, Member
 from core.ports import OutboundMessage
@@ -38,7 +39,7 @@ async def recipients_for(session: AsyncSession, member_ids: Sequence[int], platf
         rows = await session.execute(
             select(ChannelLink.member_id, ChannelLink.chat_id)
             .join(Member, Member.id == ChannelLink.member_id)
-            .where(ChannelLink.member_id.in_(chunk), ChannelLink.platform == platform, Member.active)
+            .where(among(session, ChannelLink.member_id, chunk), ChannelLink.platform == platform, Member.active)
         )
         for member_id, chat_id in rows:
             found[member_id] = Recipient(member_id=member_id, chat_id=chat_id, platform=platform)
@@ -50,6 +51,57 @@ def _insert_ignoring_duplicates(session: AsyncSession):  # type: ignore[no-untyp
     module = postgresql if dialect == "postgresql" else sqlite
     table = OutboxMessage.__table__
     return module.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One message for one member, for `enqueue_batch` (messages of many sources at once)."""
+
+    member_id: int
+    kind: str
+    source: str
+    message: OutboundMessage
+    key_suffix: str = ""
+    priority: int = 0
+
+
+async def enqueue_batch(
+    session: AsyncSession, items: Sequence[Queued], *, not_before: dt.datetime | None = None, platform: str = "telegram"
+) -> EnqueueResult:
+    """Queue many messages in a few statements: one recipient look-up, multi-row inserts.
+
+    Each (kind, source, member, suffix) key is queued at most once, ever: a repeat is a no-op.
+    """
+    recipients, unlinked = await recipients_for(session, [item.member_id for item in items], platform)
+    chats = {recipient.member_id: recipient.chat_id for recipient in recipients}
+    now = dt.datetime.now(dt.timezone.utc)
+    rows = [
+        {
+            "member_id": item.member_id,
+            "platform": platform,
+            "chat_id": chats[item.member_id],
+            "kind": item.kind,
+            "source": item.source,
+            "idempotency_key": idempotency_key(item.kind, item.source, item.member_id, item.key_suffix),
+            "payload": item.message.to_payload(),
+            "priority": item.priority,
+            "state": OutboxState.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": not_before or now,
+            "created_at": now,
+        }
+        for item in items
+        if item.member_id in chats
+    ]
+    queued = 0
+    if rows:
+        connection = await session.connection()
+        statement = _insert_ignoring_duplicates(session)
+        for start in range(0, len(rows), 1000):
+            # RETURNING yields only the rows really inserted: duplicates are skipped silently.
+            result = await connection.execute(statement, rows[start : start + 1000])
+            queued += len(result.all())
+    return EnqueueResult(queued=queued, already_queued=len(rows) - queued, unlinked_member_ids=unlinked)
 
 
 async def enqueue_many(
@@ -64,41 +116,13 @@ async def enqueue_many(
     priority: int = 0,
     platform: str = "telegram",
 ) -> EnqueueResult:
-    """Queue one message per linked member. The key (kind, source, member, suffix) makes a repeat a no-op.
-
-    `message` is either one message for everyone, or one per member id.
-    """
-    recipients, unlinked = await recipients_for(session, member_ids, platform)
-    if not recipients:
-        return EnqueueResult(queued=0, already_queued=0, unlinked_member_ids=unlinked)
-    now = dt.datetime.now(dt.timezone.utc)
-    rows = []
-    for recipient in recipients:
-        outbound = message[recipient.member_id] if isinstance(message, dict) else message
-        rows.append(
-            {
-                "member_id": recipient.member_id,
-                "platform": platform,
-                "chat_id": recipient.chat_id,
-                "kind": kind,
-                "source": source,
-                "idempotency_key": idempotency_key(kind, source, recipient.member_id, key_suffix),
-                "payload": outbound.to_payload(),
-                "priority": priority,
-                "state": OutboxState.PENDING.value,
-                "attempts": 0,
-                "next_attempt_at": not_before or now,
-                "created_at": now,
-            }
-        )
-    queued = 0
-    connection = await session.connection()
-    statement = _insert_ignoring_duplicates(session)
-    for start in range(0, len(rows), 1000):
-        # RETURNING yields only the rows really inserted: duplicates are skipped silently.
-        result = await connection.execute(statement, rows[start : start + 1000])
-        queued += len(result.all())
-    return EnqueueResult(queued=queued, already_queued=len(rows) - queued, unlinked_member_ids=unlinked)
+    """Queue one message per linked member of one source. `message` is one for all, or one per member id."""
+    items = [
+        Queued(member_id=member_id, kind=kind, source=source, key_suffix=key_suffix, priority=priority,
+               message=message[member_id] if isinstance(message, dict) else message)
+        for member_id in dict.fromkeys(member_ids)
+    ]
+    return await enqueue_batch(session, items, not_before=not_before, platform=platform)
 
 
 async def enqueue(

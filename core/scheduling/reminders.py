@@ -22,8 +22,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
-from core.delivery.outbox import enqueue_many
-from core.meetings import render
+from core.db import among
+from core.delivery.outbox import Queued, enqueue_batch
+from core.meetings import dates, render
 from core.meetings.models import Answer, Invitation, Meeting, MeetingStatus
 from core.orgs.models import Org
 from core.ports import OutboundMessage
@@ -49,7 +50,11 @@ class ReminderSettings:
 
 
 def settings_of(cell: Org) -> ReminderSettings:
-    raw: dict[str, Any] = (cell.settings or {}).get("reminders", {}) if cell is not None else {}
+    return settings_of_raw(cell.settings if cell is not None else None)
+
+
+def settings_of_raw(org_settings: dict[str, Any] | None) -> ReminderSettings:
+    raw: dict[str, Any] = (org_settings or {}).get("reminders", {})
 
     def parse_time(value: Any, default: dt.time) -> dt.time:
         try:
@@ -180,30 +185,47 @@ async def plan_reminders(session: AsyncSession, context: TickContext) -> int:
 # ---------------------------------------------------------------- sending
 
 
-def _message(kind: ReminderKind, meeting: Meeting, cell: Org, invitation: Invitation, tz: ZoneInfo) -> OutboundMessage:
-    left = settings_of(cell).before
+def _text(kind: ReminderKind, due: _Due) -> str:
+    left = settings_of_raw(due.cell_settings).before
     hours = left.total_seconds() / 3600
     duration = texts.reminders.HOURS.format(count=f"{hours:g}") if hours >= 1 else texts.reminders.MINUTES.format(count=int(left.total_seconds() // 60))
     template = {ReminderKind.EVE: texts.reminders.EVE, ReminderKind.BEFORE: texts.reminders.BEFORE, ReminderKind.NUDGE: texts.reminders.NUDGE}[kind]
-    text = template.format(title=render.title(meeting), cell=render.escape(cell.name), when=render.when(meeting),
-                           place=render.escape(meeting.place), hours=duration)
-    buttons = render.answer_buttons(invitation.id) if invitation.answer == Answer.NONE else ()
-    return OutboundMessage(text=text, buttons=buttons)
+    kind_title = texts.meetings.KINDS[due.meeting_kind]
+    return template.format(title=kind_title, cell=render.escape(due.cell_name), when=dates.format_when(due.starts_at),
+                           place=render.escape(due.place), hours=duration)
 
 
-def _drop_reason(reminder: MeetingReminder, invitation: Invitation, meeting: Meeting, now: dt.datetime) -> str | None:
-    if meeting.status != MeetingStatus.SCHEDULED:
-        return "meeting_" + meeting.status.value
-    if reminder.planned_for != meeting.starts_at:
+@dataclass(frozen=True)
+class _Due:
+    """One due reminder with just what deciding and rendering need (plain columns: this path is hot)."""
+
+    reminder_id: int
+    kind: ReminderKind
+    due_at: dt.datetime
+    planned_for: dt.datetime
+    invitation_id: int
+    member_id: int
+    answer: Answer
+    meeting_id: int
+    meeting_kind: str
+    starts_at: dt.datetime
+    status: MeetingStatus
+    place: str
+    cell_name: str
+    cell_settings: dict[str, Any]
+
+
+def _drop_reason(due: _Due, now: dt.datetime) -> str | None:
+    if due.status != MeetingStatus.SCHEDULED:
+        return "meeting_" + due.status.value
+    if due.planned_for != due.starts_at:
         return "meeting_moved"  # planning will give it a new time
-    if meeting.starts_at - MIN_LEAD <= now:
+    if due.starts_at - MIN_LEAD <= now:
         return "stale"
-    if invitation.answer == Answer.EXCUSED:
+    if due.answer == Answer.EXCUSED:
         return "excused"
-    if reminder.kind == ReminderKind.NUDGE and invitation.answer != Answer.NONE:
+    if due.kind == ReminderKind.NUDGE and due.answer != Answer.NONE:
         return "answered"
-    if reminder.kind == ReminderKind.EVE and now.date() > reminder.due_at.date() + dt.timedelta(days=1):
-        return "stale"
     return None
 
 
@@ -211,7 +233,11 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
     """Tick job: queue due reminders in the outbox, drop the ones no longer useful."""
     now = context.now
     query = (
-        select(MeetingReminder, Invitation, Meeting, Org)
+        select(
+            MeetingReminder.id, MeetingReminder.kind, MeetingReminder.due_at, MeetingReminder.planned_for,
+            Invitation.id, Invitation.member_id, Invitation.answer,
+            Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.status, Meeting.place, Org.name, Org.settings,
+        )
         .join(Invitation, Invitation.id == MeetingReminder.invitation_id)
         .join(Meeting, Meeting.id == MeetingReminder.meeting_id)
         .join(Org, Org.id == Meeting.cell_id)
@@ -222,53 +248,47 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
     if session.get_bind().dialect.name == "postgresql":
         # Two schedulers split the due rows instead of waiting on each other.
         query = query.with_for_update(skip_locked=True, of=MeetingReminder)
-    rows = (await session.execute(query)).all()
-    groups: dict[tuple[int, ReminderKind], list[tuple[MeetingReminder, Invitation]]] = defaultdict(list)
-    meetings: dict[int, tuple[Meeting, Org]] = {}
+    rows = [_Due(*row[:7], row[7], row[8].value if hasattr(row[8], "value") else row[8], *row[9:]) for row in (await session.execute(query)).all()]
+    groups: dict[tuple[int, ReminderKind], list[_Due]] = defaultdict(list)
     dropped: dict[str, list[int]] = defaultdict(list)
-    quiet: list[int] = []
-    for reminder, invitation, meeting, cell in rows:
-        reason = _drop_reason(reminder, invitation, meeting, now)
+    deferred: dict[dt.datetime, list[int]] = defaultdict(list)
+    for due in rows:
+        reason = _drop_reason(due, now)
         if reason is not None:
-            dropped[reason].append(reminder.id)
+            dropped[reason].append(due.reminder_id)
             continue
-        settings = settings_of(cell)
+        settings = settings_of_raw(due.cell_settings)
         if in_quiet_hours(now, settings, context.tz):
             # Caught up after downtime in the middle of the night: wait for morning if that still helps.
             morning = next_allowed(now, settings, context.tz)
-            if morning <= meeting.starts_at - MIN_LEAD:
-                quiet.append(reminder.id)
-                reminder.due_at = morning
+            if morning <= due.starts_at - MIN_LEAD:
+                deferred[morning].append(due.reminder_id)
             else:
-                dropped["quiet_hours"].append(reminder.id)
+                dropped["quiet_hours"].append(due.reminder_id)
             continue
-        groups[(meeting.id, reminder.kind)].append((reminder, invitation))
-        meetings[meeting.id] = (meeting, cell)
-    sent_ids: list[int] = []
+        groups[(due.meeting_id, due.kind)].append(due)
+    queued: list[Queued] = []
     for (meeting_id, kind), items in groups.items():
-        meeting, cell = meetings[meeting_id]
-        messages = {invitation.member_id: _message(kind, meeting, cell, invitation, context.tz) for _, invitation in items}
-        await enqueue_many(
-            session,
-            member_ids=list(messages),
-            kind="reminder",
-            source=f"meeting:{meeting_id}",
-            message=messages,
-            key_suffix=f"{kind.value}:{meeting.starts_at.isoformat()}",
-            priority=5,
-        )
-        sent_ids += [reminder.id for reminder, _ in items]
-    for start in range(0, len(sent_ids), 5000):
-        await session.execute(
-            update(MeetingReminder).where(MeetingReminder.id.in_(sent_ids[start : start + 5000]))
-            .values(state=ReminderState.SENT, sent_at=now).execution_options(synchronize_session=False)
-        )
+        text = _text(kind, items[0])  # the same words for everyone invited; only the buttons differ
+        key_suffix = f"{kind.value}:{items[0].starts_at.isoformat()}"
+        queued += [
+            Queued(member_id=due.member_id, kind="reminder", source=f"meeting:{meeting_id}", key_suffix=key_suffix, priority=5,
+                   message=OutboundMessage(text=text, buttons=render.answer_buttons(due.invitation_id) if due.answer == Answer.NONE else ()))
+            for due in items
+        ]
+    await enqueue_batch(session, queued, not_before=now)
+    sent_ids = [due.reminder_id for items in groups.values() for due in items]
+    await _set_state(session, sent_ids, state=ReminderState.SENT, sent_at=now)
     for reason, ids in dropped.items():
-        for start in range(0, len(ids), 5000):
-            await session.execute(
-                update(MeetingReminder).where(MeetingReminder.id.in_(ids[start : start + 5000]))
-                .values(state=ReminderState.DROPPED, reason=reason).execution_options(synchronize_session=False)
-            )
-    await session.flush()
+        await _set_state(session, ids, state=ReminderState.DROPPED, reason=reason)
+    for morning, ids in deferred.items():
+        await _set_state(session, ids, due_at=morning)
     return len(sent_ids)
 
+
+async def _set_state(session: AsyncSession, ids: list[int], **values: Any) -> None:
+    for start in range(0, len(ids), 5000):
+        await session.execute(
+            update(MeetingReminder).where(among(session, MeetingReminder.id, ids[start : start + 5000]))
+            .values(**values).execution_options(synchronize_session=False)
+        )
