@@ -59,10 +59,11 @@ _DESCRIPTIONS = {
 }
 
 
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def error_responses(*statuses: int, descriptions: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for these refusals; a route may say more precisely what each means for it."""
     responses: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        responses[status] = {"model": ErrorBody, "description": _DESCRIPTIONS[status]}
+        responses[status] = {"model": ErrorBody, "description": (descriptions or {}).get(status, _DESCRIPTIONS[status])}
     if 429 in responses:
         responses[429]["headers"] = {
             "Retry-After": {"description": "Seconds until the next window opens", "schema": {"type": "integer"}}

@@ -203,7 +203,7 @@ class BotApi:
         if isinstance(value, str) and value.startswith("attach://"):
             part = files.get(value.removeprefix("attach://"))
             if part is None:
-                raise ApiError(400, f"Bad Request: file must be non-empty")
+                raise ApiError(400, "Bad Request: file must be non-empty")
             data, filename, content_type = part
         elif isinstance(value, str) and kind in files:
             data, filename, content_type = files[kind]

@@ -14,17 +14,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.errors import error_responses
 from api.deps import ClockDep, CurrentActor, SessionDep
 from core.feedback import render, service
 from core.feedback.models import FeedbackItem, FeedbackKind, FeedbackState
 from core.orgs.models import Org
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
-
-
-class ErrorOut(BaseModel):
-    error: str = Field(examples=["not_found"])
-    message: str = Field(examples=["Không tìm thấy nội dung này. Có thể nó đã bị xóa hoặc đồng chí đã bấm một nút cũ."])
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -36,7 +32,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         422: "The input breaks a limit (empty, too long); `message` says which",
         429: "Too many items from this member: 5 an hour, 20 a day",
     }
-    return {code: {"model": ErrorOut, "description": described[code]} for code in codes}
+    return error_responses(*codes, descriptions=described)
 
 
 # ---------------------------------------------------------------- schemas

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query, status
 from pydantic import BaseModel, Field
 
+from api.errors import error_responses
 from api.deps import ClockDep, CurrentActor, SessionDep
 from core.notices import service
 from core.notices.models import Notice
@@ -24,11 +25,6 @@ router = APIRouter(prefix="/notices", tags=["notices"])
 MAX_ID = 2**63 - 1
 
 
-class ErrorOut(BaseModel):
-    error: str = Field(examples=["not_found"])
-    message: str = Field(examples=["Không tìm thấy nội dung này. Có thể nó đã bị xóa hoặc đồng chí đã bấm một nút cũ."])
-
-
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     described = {
         401: "No token, or the token is unknown, expired or revoked",
@@ -37,7 +33,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         409: "The notice has already finished or been stopped; or the idempotency key belongs to someone else",
         422: "Empty or too long text, or nobody to send to; `message` says which",
     }
-    return {code: {"model": ErrorOut, "description": described[code]} for code in codes}
+    return error_responses(*codes, descriptions=described)
 
 
 # ---------------------------------------------------------------- schemas

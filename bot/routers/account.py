@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,7 @@ from core.crypto import FieldCipher
 from core.errors import DomainError
 from core.orgs import linking
 from core.orgs.models import Member
-from core.orgs.service import Actor, load_actor, profile_of
+from core.orgs.service import Actor, load_actor
 
 async def _show_linked(message: Message, session: AsyncSession, result: linking.LinkResult) -> None:
     actor = await load_actor(session, result.member)

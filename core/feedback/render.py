@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from core import render as shared_render
 from core import texts
 from core.feedback.models import FeedbackItem
 
@@ -28,8 +29,7 @@ def escape(value: str) -> str:
     return html.escape(value, quote=False)
 
 
-def visible_length(markup: str) -> int:
-    return len(html.unescape(_TAG.sub("", markup)))
+visible_length = shared_render.visible_length
 
 
 def shorten(value: str, limit: int) -> str:
@@ -139,21 +139,5 @@ def card_parts(view: ItemView) -> list[str]:
 
 
 def pack(parts: Sequence[str], *, limit: int = MESSAGE_LIMIT, separator: str = "\n\n") -> list[str]:
-    """Join blocks into as few messages as fit Telegram's limit; a block never splits mid-markup.
-
-    Every block is at most ~4000 visible characters by the input limits, so each fits on its own.
-    """
-    messages: list[str] = []
-    current = ""
-    for part in parts:
-        if not part:
-            continue
-        candidate = f"{current}{separator}{part}" if current else part
-        if current and visible_length(candidate) > limit:
-            messages.append(current)
-            current = part
-        else:
-            current = candidate
-    if current:
-        messages.append(current)
-    return messages
+    """Blocks of a card, as few messages as fit (see core.render.pack)."""
+    return shared_render.pack(parts, limit=limit, separator=separator)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
+from core import render as shared_render
 from core import texts
 from core.meetings import dates
 from core.meetings.models import AbsenceReason, Answer, Invitation, Meeting, MeetingDocument
@@ -144,16 +145,5 @@ def size_label(size: int) -> str:
 
 
 def pack(parts: Sequence[str], limit: int = 4000) -> list[str]:
-    """Join lines into as few messages as fit Telegram's length limit."""
-    messages: list[str] = []
-    current = ""
-    for part in parts:
-        candidate = f"{current}\n{part}" if current else part
-        if len(candidate) > limit and current:
-            messages.append(current)
-            current = part
-        else:
-            current = candidate
-    if current:
-        messages.append(current)
-    return messages
+    """Join lines into as few messages as fit Telegram's length limit (see core.render.pack)."""
+    return shared_render.pack(parts, limit=limit, separator="\n")

@@ -7,7 +7,6 @@ webhook mode. Tests act as people through the sandbox's user side and check the 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -19,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.crypto import FieldCipher
-from core.db import create_engine, create_session_factory, is_sqlite
+from core.db import create_engine, create_session_factory
 from sotay.migrate import upgrade_async
 from tests.conftest import POSTGRES_URL, TEST_SECRET_KEY
 from tests.e2e.processes import SotayProcess, free_port, start_sotay, wait_until_healthy

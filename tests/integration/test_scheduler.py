@@ -1,7 +1,7 @@
 import asyncio
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.orgs.models import ProcessedUpdate
 from core.scheduling import ticks
