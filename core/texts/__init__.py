@@ -9,3 +9,4 @@ from core.texts import meetings  # noqa: E402,F401
 from core.texts import api, management  # noqa: E402,F401
 from core.texts import delivery, notices  # noqa: E402,F401
 from core.texts import reminders  # noqa: E402,F401
+from core.texts import reports, resolutions  # noqa: E402,F401

@@ -1,0 +1,61 @@
+"""Voice notes of a document's summary: rendered once per (text, voice, speed), outside any
+database transaction, and re-sent by the platform's file id once uploaded.
+
+`VoiceRenderer` (voice.service) caches on disk by (spoken text, engine, voice, speed), so a
+replay, a second publication of the same summary or a restart never synthesises again; and each
+note's `key` is the outbox `cache_key`, so the delivery worker uploads a note once and sends the
+rest by file id (`MediaFile`). Handlers that send a note themselves use the same table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.delivery.models import MediaFile
+from voice.engines import SpeechError, make_speaker
+from voice.service import VoiceNote, VoiceRenderer
+
+log = logging.getLogger(__name__)
+Variant = tuple[str, str]
+
+
+@lru_cache(maxsize=4)
+def default_renderer(cache_dir: str, engine: str = "espeak") -> VoiceRenderer:
+    """One renderer per process and cache directory (its per-key locks must be shared)."""
+    return VoiceRenderer(make_speaker(engine), Path(cache_dir))
+
+
+async def render_variants(renderer: VoiceRenderer, text: str, variants: Iterable[Variant]) -> dict[Variant, list[VoiceNote]]:
+    """Each variant once. A variant that cannot be spoken is left out (its members get text only)."""
+    notes: dict[Variant, list[VoiceNote]] = {}
+    for voice, speed in sorted(set(variants)):
+        try:
+            notes[(voice, speed)] = await renderer.render(text, voice=voice, speed=speed)
+        except (SpeechError, OSError, RuntimeError, ValueError) as exc:
+            log.warning("voice %s/%s could not be rendered: %s", voice, speed, type(exc).__name__)
+    return notes
+
+
+async def stored_file_id(session: AsyncSession, *, cache_key: str, bot_key: str, platform: str = "telegram") -> str | None:
+    return await session.scalar(
+        select(MediaFile.file_id).where(MediaFile.platform == platform, MediaFile.bot_id == bot_key, MediaFile.cache_key == cache_key)
+    )
+
+
+async def remember_file_id(
+    session: AsyncSession, *, cache_key: str, bot_key: str, file_id: str, now: dt.datetime, platform: str = "telegram"
+) -> None:
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(MediaFile.__table__).on_conflict_do_nothing(index_elements=["platform", "bot_id", "cache_key"])
+    await session.execute(
+        statement, [{"platform": platform, "bot_id": bot_key, "cache_key": cache_key, "file_id": file_id, "created_at": now}]
+    )

@@ -1,0 +1,1 @@
+"""📈 Số liệu tổng hợp and the cells' monthly reports (báo cáo tháng)."""
