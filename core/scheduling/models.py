@@ -20,8 +20,8 @@ class ReminderKind(str, enum.Enum):
 
 class ReminderState(str, enum.Enum):
     PENDING = "pending"
-    SENT = "sent"
-    DROPPED = "dropped"  # no longer useful: quiet hours ate it, the member was excused, the meeting moved past it
+    SENT = "sent"  # queued in the outbox (the outbox delivers it)
+    DROPPED = "dropped"  # no longer useful; `reason` says why (excused, meeting_cancelled, stale, superseded, ...)
 
 
 class MeetingReminder(Base):
@@ -47,10 +47,17 @@ class MeetingReminder(Base):
 
 
 class ReminderPlan(Base):
-    """Which meeting time each meeting's reminders were planned for (planning is then a cheap diff)."""
+    """The meeting time and version each meeting's reminders were planned for.
+
+    Planning is then a cheap diff against `meetings`: a new meeting has no plan, a moved one a
+    different time, one with new invitations (an edit invites members who joined since) a
+    different version. The meetings service needs no call into this domain.
+    """
 
     __tablename__ = "meeting_reminder_plans"
 
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
-    planned_for: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    planned_for: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    meeting_version: Mapped[int] = mapped_column(default=0)
     invitations: Mapped[int] = mapped_column(default=0)
+    planned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

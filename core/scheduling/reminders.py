@@ -1,294 +1,417 @@
 """Meeting reminders: planned from `Meeting.starts_at`, sent once, across restarts and instances.
 
-Two tick jobs:
-- `plan_reminders` diffs each upcoming meeting's time against the time its reminders were planned
-  for, and (re)plans the rows: a new meeting gets its rows, a moved meeting gets new due times.
-- `send_due_reminders` claims due rows (SKIP LOCKED on PostgreSQL), drops those no longer useful
-  (meeting started, cancelled or moved; member excused; nudge but already answered), and queues
-  the rest in the outbox under a key that includes the meeting time, so the same reminder for the
-  same meeting time can never be queued twice, whatever runs concurrently.
+What is due lives in `meeting_reminders`, one row per (invitation, kind), with its due time
+precomputed (already moved out of quiet hours). Three tick jobs:
+
+- `plan_reminders` diffs upcoming meetings against `meeting_reminder_plans` (time and version
+  each was planned for) and (re)plans their rows: a new meeting gets rows, a moved one new due
+  times (and its reminders still waiting in the outbox for the old time are cancelled), an edited
+  one rows for members invited since. No call from the meetings service is needed.
+- `send_due_reminders` claims a bounded batch of due rows (SKIP LOCKED on PostgreSQL, so two
+  schedulers split the work), drops those no longer useful (meeting cancelled, held, moved or
+  about to start; member excused; nudge but answered; superseded by a later reminder due at the
+  same time, after downtime), defers those caught up during quiet hours, and queues the rest in
+  the outbox under a key holding the meeting time: the same reminder for the same meeting time
+  is never queued twice, whatever runs concurrently; a moved meeting may remind again.
+- `prune_reminders` forgets rows of meetings long past.
+
+Per-cell settings: `core.scheduling.settings` (in `Org.settings["reminders"]`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from core import texts
+from core import metrics, texts
 from core.db import among
-from core.delivery.outbox import Queued, enqueue_batch
+from core.delivery.outbox import Queued, cancel_pending, enqueue_batch
 from core.meetings import dates, render
-from core.meetings.models import Answer, Invitation, Meeting, MeetingStatus
+from core.meetings.models import Answer, Invitation, Meeting, MeetingDocument, MeetingStatus
+from core.meetings.service import source_of
 from core.orgs.models import Org
 from core.ports import OutboundMessage
 from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderState
+from core.scheduling.settings import ReminderSettings, settings_from
 from core.scheduling.ticks import TickContext
 
+OUTBOX_KIND = "reminder"
+PRIORITY = 5  # above broadcasts, below replies and change notices
+# Meetings are planned this far ahead (recurring meetings are created 10 days before).
 PLAN_HORIZON = dt.timedelta(days=40)
-SEND_BATCH = 20_000
+PLAN_BATCH = 200  # meetings per tick
+SEND_BATCH = 20_000  # reminders per tick
+PRUNE_BATCH = 20_000
+RETENTION = dt.timedelta(days=30)
 # A reminder must arrive at least this long before the start to be worth sending.
 MIN_LEAD = dt.timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class ReminderSettings:
-    """Per cell, from `Org.settings["reminders"]`; these defaults fit most cells."""
-
-    eve_time: dt.time = dt.time(19, 0)
-    before: dt.timedelta = dt.timedelta(hours=2)
-    nudge: dt.timedelta = dt.timedelta(days=2)
-    quiet_start: dt.time = dt.time(21, 30)
-    quiet_end: dt.time = dt.time(6, 30)
-    enabled: bool = True
-
-
-def settings_of(cell: Org) -> ReminderSettings:
-    return settings_of_raw(cell.settings if cell is not None else None)
-
-
-def settings_of_raw(org_settings: dict[str, Any] | None) -> ReminderSettings:
-    raw: dict[str, Any] = (org_settings or {}).get("reminders", {})
-
-    def parse_time(value: Any, default: dt.time) -> dt.time:
-        try:
-            hours, minutes = str(value).split(":")
-            return dt.time(int(hours), int(minutes))
-        except (ValueError, AttributeError):
-            return default
-
-    defaults = ReminderSettings()
-    return ReminderSettings(
-        eve_time=parse_time(raw.get("eve_time"), defaults.eve_time) if "eve_time" in raw else defaults.eve_time,
-        before=dt.timedelta(minutes=float(raw["before_minutes"])) if "before_minutes" in raw else defaults.before,
-        nudge=dt.timedelta(hours=float(raw["nudge_hours"])) if "nudge_hours" in raw else defaults.nudge,
-        quiet_start=parse_time(raw.get("quiet_start"), defaults.quiet_start) if "quiet_start" in raw else defaults.quiet_start,
-        quiet_end=parse_time(raw.get("quiet_end"), defaults.quiet_end) if "quiet_end" in raw else defaults.quiet_end,
-        enabled=bool(raw.get("enabled", True)),
-    )
+# Reminders closer together than this are one too many: the earlier one is left out.
+MIN_GAP = dt.timedelta(hours=3)
+# A reminder due this soon after the invitation (or the notice that the meeting moved) would only
+# repeat it; one due before it is pointless. Both are left out when planning.
+JUST_TOLD = dt.timedelta(minutes=30)
+# When several reminders of one invitation are due at once, the latest one alone is sent.
+RANK = {ReminderKind.NUDGE: 0, ReminderKind.EVE: 1, ReminderKind.BEFORE: 2}
 
 
 # ---------------------------------------------------------------- pure time rules
 
 
-def in_quiet_hours(moment: dt.datetime, settings: ReminderSettings, tz: ZoneInfo) -> bool:
-    local = moment.astimezone(tz).time()
-    start, end = settings.quiet_start, settings.quiet_end
-    return (local >= start or local < end) if start > end else (start <= local < end)
-
-
-def next_allowed(moment: dt.datetime, settings: ReminderSettings, tz: ZoneInfo) -> dt.datetime:
-    """The moment itself, or the end of the quiet hours it falls in."""
-    if not in_quiet_hours(moment, settings, tz):
-        return moment
-    local = moment.astimezone(tz)
-    end_today = local.replace(hour=settings.quiet_end.hour, minute=settings.quiet_end.minute, second=0, microsecond=0)
-    end = end_today if local < end_today else end_today + dt.timedelta(days=1)
-    return end.astimezone(dt.timezone.utc)
-
-
 def schedule(starts_at: dt.datetime, settings: ReminderSettings, tz: ZoneInfo) -> dict[ReminderKind, dt.datetime | None]:
-    """When each reminder is due for a meeting at `starts_at`; None when no useful moment exists."""
-    local_start = starts_at.astimezone(tz)
-    eve_day = local_start.date() - dt.timedelta(days=1)
-    raw = {
-        ReminderKind.EVE: dt.datetime.combine(eve_day, settings.eve_time, tzinfo=tz).astimezone(dt.timezone.utc),
-        ReminderKind.BEFORE: starts_at - settings.before,
-        ReminderKind.NUDGE: starts_at - settings.nudge,
-    }
-    due: dict[ReminderKind, dt.datetime | None] = {}
-    for kind, moment in raw.items():
-        moved = next_allowed(moment, settings, tz)
-        due[kind] = moved if moved <= starts_at - MIN_LEAD else None
+    """When each reminder is due for a meeting at `starts_at` (aware UTC, out of quiet hours);
+    None when switched off or when no useful moment exists."""
+    due: dict[ReminderKind, dt.datetime | None] = {kind: None for kind in ReminderKind}
+    if not settings.enabled:
+        return due
+    starts_at = starts_at.astimezone(dt.timezone.utc)
+    latest = starts_at - MIN_LEAD
+    if settings.eve_time is not None:
+        eve_day = starts_at.astimezone(tz).date() - dt.timedelta(days=1)
+        eve = dt.datetime.combine(eve_day, settings.eve_time, tzinfo=tz).astimezone(dt.timezone.utc)
+        due[ReminderKind.EVE] = settings.quiet.place(eve, deadline=latest, tz=tz)
+    if settings.before is not None:
+        due[ReminderKind.BEFORE] = settings.quiet.place(starts_at - settings.before, deadline=latest, tz=tz)
+    if settings.nudge is not None:
+        due[ReminderKind.NUDGE] = settings.quiet.place(starts_at - settings.nudge, deadline=latest, tz=tz)
     eve, before = due[ReminderKind.EVE], due[ReminderKind.BEFORE]
-    if eve is not None and before is not None and abs(before - eve) < dt.timedelta(hours=3):
-        # Quiet hours pushed the evening reminder next to the last one: one is enough.
+    if eve is not None and before is not None and abs(before - eve) < MIN_GAP:
+        # Quiet hours pushed the evening reminder next to the last one (or the reverse): one is enough.
         due[ReminderKind.EVE] = None
     return due
+
+
+def when_words(starts_at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> str:
+    """"19:30 tối mai (Thứ Bảy, 05/12/2026)", relative to today in local time."""
+    local = starts_at.astimezone(tz)
+    part = next(name for hour, name in reversed(texts.reminders.PARTS_OF_DAY) if local.hour >= hour)
+    values = {"time": dates.format_time(local.time()), "part": part, "day": dates.format_day(local.date())}
+    days_ahead = (local.date() - now.astimezone(tz).date()).days
+    template = {0: texts.reminders.WHEN_TODAY, 1: texts.reminders.WHEN_TOMORROW}.get(days_ahead, texts.reminders.WHEN_OTHER_DAY)
+    return template.format(**values)
+
+
+def time_left_words(left: dt.timedelta) -> str:
+    """"2 tiếng", "1 tiếng rưỡi", "45 phút" (rounded as people say it)."""
+    minutes = max(0, round(left.total_seconds() / 60))
+    if minutes < 60:
+        return texts.reminders.MINUTES.format(count=max(5, 5 * round(minutes / 5)))
+    half_hours = round(minutes / 30)
+    hours, half = divmod(half_hours, 2)
+    return (texts.reminders.HOURS_HALF if half else texts.reminders.HOURS).format(count=hours)
 
 
 # ---------------------------------------------------------------- planning
 
 
-def _insert_ignoring(session: AsyncSession):  # type: ignore[no-untyped-def]
+def _insert(session: AsyncSession, model: type[Any]) -> Any:
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(MeetingReminder.__table__)
+    return module.insert(model.__table__)
 
 
-async def plan_meeting(session: AsyncSession, *, meeting: Meeting, cell: Org, tz: ZoneInfo, now: dt.datetime) -> int:
-    """(Re)plan every invitation's reminders for the meeting's current time. Idempotent."""
-    settings = settings_of(cell)
-    due = schedule(meeting.starts_at, settings, tz) if settings.enabled else {kind: None for kind in ReminderKind}
-    invitation_ids = list((await session.execute(select(Invitation.id).where(Invitation.meeting_id == meeting.id))).scalars())
-    rows = []
-    for invitation_id in invitation_ids:
+async def plan_meeting(
+    session: AsyncSession, *, meeting_id: int, starts_at: dt.datetime, version: int, changed_at: dt.datetime,
+    settings: ReminderSettings, tz: ZoneInfo, now: dt.datetime,
+) -> int:
+    """(Re)plan every invitation's reminders for the meeting's current time. Idempotent.
+
+    Rows already planned for this very time are left alone (sent stays sent); rows planned for
+    another time are recomputed. A reminder due after the member was told (invited, or told of
+    the change, `changed_at`) stays pending even if its time has passed meanwhile: the send job
+    catches it up. Returns the number of invitations planned.
+    """
+    due = schedule(starts_at, settings, tz)
+    invitations = (
+        await session.execute(select(Invitation.id, Invitation.invited_at).where(Invitation.meeting_id == meeting_id).order_by(Invitation.id))
+    ).all()
+    rows: list[dict[str, Any]] = []
+    for invitation_id, invited_at in invitations:
+        told_at = max(changed_at, invited_at)
         for kind, moment in due.items():
-            # A reminder already due when planned would arrive on the heels of the invitation itself.
-            useful = moment is not None and moment > now
+            useful = moment is not None and moment > told_at + JUST_TOLD
             rows.append({
-                "invitation_id": invitation_id, "meeting_id": meeting.id, "kind": kind.value,
-                "due_at": moment or meeting.starts_at, "planned_for": meeting.starts_at,
+                "invitation_id": invitation_id, "meeting_id": meeting_id, "kind": kind.value,
+                "due_at": moment or starts_at, "planned_for": starts_at,
                 "state": (ReminderState.PENDING if useful else ReminderState.DROPPED).value,
-                "reason": None if useful else "not_useful", "created_at": now,
+                "reason": None if useful else ("off" if moment is None else "not_useful"),
+                "sent_at": None, "created_at": now,
             })
-    written = 0
+    connection = await session.connection()
+    table = MeetingReminder.__table__
     for start in range(0, len(rows), 2000):
-        chunk = rows[start : start + 2000]
-        statement = _insert_ignoring(session)
+        statement = _insert(session, MeetingReminder)
         statement = statement.on_conflict_do_update(
             index_elements=["invitation_id", "kind"],
-            set_={"due_at": statement.excluded.due_at, "planned_for": statement.excluded.planned_for,
-                  "state": statement.excluded.state, "reason": statement.excluded.reason, "sent_at": None},
-            # A reminder already sent for this very meeting time stays sent.
-            where=MeetingReminder.__table__.c.planned_for != statement.excluded.planned_for,
+            set_={name: statement.excluded[name] for name in ("due_at", "planned_for", "state", "reason", "sent_at")},
+            where=table.c.planned_for != statement.excluded.planned_for,
         )
-        await (await session.connection()).execute(statement, chunk)
-        written += len(chunk)
-    plan = await session.get(ReminderPlan, meeting.id)
-    if plan is None:
-        session.add(ReminderPlan(meeting_id=meeting.id, planned_for=meeting.starts_at, invitations=len(invitation_ids)))
-    else:
-        plan.planned_for = meeting.starts_at
-        plan.invitations = len(invitation_ids)
-    await session.flush()
-    return written
+        await connection.execute(statement, rows[start : start + 2000])
+    plan = _insert(session, ReminderPlan).values(
+        meeting_id=meeting_id, planned_for=starts_at, meeting_version=version, invitations=len(invitations), planned_at=now
+    )
+    plan = plan.on_conflict_do_update(
+        index_elements=["meeting_id"],
+        set_={name: plan.excluded[name] for name in ("planned_for", "meeting_version", "invitations", "planned_at")},
+    )
+    await connection.execute(plan)
+    return len(invitations)
 
 
 async def plan_reminders(session: AsyncSession, context: TickContext) -> int:
-    """Tick job: plan meetings that are new, moved, or got more invitations since last planned."""
+    """Tick job: plan meetings that are new, moved, or changed since last planned."""
     has_invitations = select(Invitation.id).where(Invitation.meeting_id == Meeting.id).correlate(Meeting).exists()
     query = (
-        select(Meeting, Org)
+        select(Meeting.id, Meeting.starts_at, Meeting.version, Meeting.updated_at, Org.settings, ReminderPlan.planned_for)
         .join(Org, Org.id == Meeting.cell_id)
         .outerjoin(ReminderPlan, ReminderPlan.meeting_id == Meeting.id)
         .where(
             Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at > context.now,
             Meeting.starts_at < context.now + PLAN_HORIZON,
+            or_(
+                ReminderPlan.meeting_id.is_(None),
+                ReminderPlan.planned_for != Meeting.starts_at,
+                ReminderPlan.meeting_version != Meeting.version,
+            ),
             has_invitations,
-            or_(ReminderPlan.meeting_id.is_(None), ReminderPlan.planned_for != Meeting.starts_at),
         )
-        .limit(200)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(PLAN_BATCH)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Two schedulers plan different meetings; one being edited right now waits for the next tick.
+        query = query.with_for_update(skip_locked=True, key_share=True, of=Meeting)
     planned = 0
-    for meeting, cell in (await session.execute(query)).all():
-        planned += await plan_meeting(session, meeting=meeting, cell=cell, tz=context.tz, now=context.now)
+    for meeting_id, starts_at, version, changed_at, org_settings, planned_for in (await session.execute(query)).all():
+        if planned_for is not None and planned_for != starts_at:
+            # Moved: reminders still waiting in the outbox name the old time.
+            await cancel_pending(session, source=source_of(meeting_id), kind=OUTBOX_KIND)
+        planned += await plan_meeting(
+            session, meeting_id=meeting_id, starts_at=starts_at, version=version, changed_at=changed_at, settings=settings_from(org_settings),
+            tz=context.tz, now=context.now,
+        )
     return planned
 
 
 # ---------------------------------------------------------------- sending
 
 
-def _text(kind: ReminderKind, due: _Due) -> str:
-    left = settings_of_raw(due.cell_settings).before
-    hours = left.total_seconds() / 3600
-    duration = texts.reminders.HOURS.format(count=f"{hours:g}") if hours >= 1 else texts.reminders.MINUTES.format(count=int(left.total_seconds() // 60))
-    template = {ReminderKind.EVE: texts.reminders.EVE, ReminderKind.BEFORE: texts.reminders.BEFORE, ReminderKind.NUDGE: texts.reminders.NUDGE}[kind]
-    kind_title = texts.meetings.KINDS[due.meeting_kind]
-    return template.format(title=kind_title, cell=render.escape(due.cell_name), when=dates.format_when(due.starts_at),
-                           place=render.escape(due.place), hours=duration)
-
-
 @dataclass(frozen=True)
 class _Due:
-    """One due reminder with just what deciding and rendering need (plain columns: this path is hot)."""
+    """One claimed reminder, as plain columns (this path is hot)."""
 
     reminder_id: int
     kind: ReminderKind
     due_at: dt.datetime
     planned_for: dt.datetime
+    meeting_id: int
     invitation_id: int
     member_id: int
     answer: Answer
-    meeting_id: int
-    meeting_kind: str
+    superseded: bool
+
+
+@dataclass(frozen=True)
+class _Meeting:
+    id: int
+    kind: str
     starts_at: dt.datetime
     status: MeetingStatus
     place: str
     cell_name: str
-    cell_settings: dict[str, Any]
+    settings: ReminderSettings
+    show_lunar: bool
 
 
-def _drop_reason(due: _Due, now: dt.datetime) -> str | None:
-    if due.status != MeetingStatus.SCHEDULED:
-        return "meeting_" + due.status.value
-    if due.planned_for != due.starts_at:
-        return "meeting_moved"  # planning will give it a new time
-    if due.starts_at - MIN_LEAD <= now:
-        return "stale"
-    if due.answer == Answer.EXCUSED:
-        return "excused"
-    if due.kind == ReminderKind.NUDGE and due.answer != Answer.NONE:
-        return "answered"
-    return None
+def _rank(table: Any) -> Any:
+    return case(*((table.kind == kind.value, rank) for kind, rank in RANK.items()), else_=0)
 
 
-async def send_due_reminders(session: AsyncSession, context: TickContext, *, limit: int = SEND_BATCH) -> int:
-    """Tick job: queue due reminders in the outbox, drop the ones no longer useful."""
-    now = context.now
+def claim_query(now: dt.datetime, *, limit: int, dialect: str) -> Any:
+    """Due pending reminders, oldest first, each with whether a later reminder of the same
+    invitation is due too (then it is superseded). Locks what it returns on PostgreSQL."""
+    later = aliased(MeetingReminder)
+    superseded = (
+        select(later.id)
+        .where(
+            later.invitation_id == MeetingReminder.invitation_id,
+            later.state == ReminderState.PENDING,
+            later.kind != ReminderKind.NUDGE,  # a reminder carries the answer buttons; a nudge replaces nothing
+            later.due_at <= now,
+            or_(later.due_at > MeetingReminder.due_at, and_(later.due_at == MeetingReminder.due_at, _rank(later) > _rank(MeetingReminder))),
+        )
+        .exists()
+    )
     query = (
         select(
-            MeetingReminder.id, MeetingReminder.kind, MeetingReminder.due_at, MeetingReminder.planned_for,
-            Invitation.id, Invitation.member_id, Invitation.answer,
-            Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.status, Meeting.place, Org.name, Org.settings,
+            MeetingReminder.id, MeetingReminder.kind, MeetingReminder.due_at, MeetingReminder.planned_for, MeetingReminder.meeting_id,
+            Invitation.id, Invitation.member_id, Invitation.answer, superseded,
         )
         .join(Invitation, Invitation.id == MeetingReminder.invitation_id)
-        .join(Meeting, Meeting.id == MeetingReminder.meeting_id)
-        .join(Org, Org.id == Meeting.cell_id)
         .where(MeetingReminder.state == ReminderState.PENDING, MeetingReminder.due_at <= now)
         .order_by(MeetingReminder.due_at)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         # Two schedulers split the due rows instead of waiting on each other.
         query = query.with_for_update(skip_locked=True, of=MeetingReminder)
-    rows = [_Due(*row[:7], row[7], row[8].value if hasattr(row[8], "value") else row[8], *row[9:]) for row in (await session.execute(query)).all()]
-    groups: dict[tuple[int, ReminderKind], list[_Due]] = defaultdict(list)
+    return query
+
+
+async def _meetings(session: AsyncSession, meeting_ids: Iterable[int]) -> dict[int, _Meeting]:
+    rows = await session.execute(
+        select(Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.status, Meeting.place, Org.name, Org.settings, Org.show_lunar_date)
+        .join(Org, Org.id == Meeting.cell_id)
+        .where(among(session, Meeting.id, list(meeting_ids)))
+    )
+    return {
+        row[0]: _Meeting(
+            id=row[0], kind=getattr(row[1], "value", row[1]), starts_at=row[2], status=MeetingStatus(row[3]), place=row[4],
+            cell_name=row[5], settings=settings_from(row[6]), show_lunar=bool(row[7]),
+        )
+        for row in rows
+    }
+
+
+async def _document_counts(session: AsyncSession, meeting_ids: Sequence[int]) -> dict[int, int]:
+    if not meeting_ids:
+        return {}
+    rows = await session.execute(
+        select(MeetingDocument.meeting_id, func.count(MeetingDocument.id))
+        .where(among(session, MeetingDocument.meeting_id, list(meeting_ids)))
+        .group_by(MeetingDocument.meeting_id)
+    )
+    return {meeting_id: int(count) for meeting_id, count in rows}
+
+
+def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime) -> str | None:
+    if meeting is None:
+        return "meeting_gone"
+    if meeting.status != MeetingStatus.SCHEDULED:
+        return "meeting_" + meeting.status.value
+    if due.planned_for != meeting.starts_at:
+        return "meeting_moved"  # planning gives it a new time (and resets this row)
+    if meeting.starts_at - MIN_LEAD <= now:
+        return "stale"
+    if not meeting.settings.enabled:
+        return "off"
+    if due.answer == Answer.EXCUSED:
+        return "excused"
+    if due.kind == ReminderKind.NUDGE and due.answer != Answer.NONE:
+        return "answered"
+    if due.superseded:
+        return "superseded"
+    return None
+
+
+def render_text(kind: ReminderKind, meeting: _Meeting, *, answer: Answer, now: dt.datetime, tz: ZoneInfo, documents: int) -> str:
+    lunar_line = ""
+    if meeting.show_lunar:
+        lunar_line = texts.reminders.LUNAR_LINE.format(lunar=dates.format_lunar(meeting.starts_at.astimezone(tz).date()))
+    answer_line = {
+        Answer.NONE: texts.reminders.ANSWER_NONE, Answer.ABSENCE_REQUESTED: texts.reminders.ANSWER_ABSENCE_REQUESTED,
+    }.get(answer, "")
+    values = {
+        "when": when_words(meeting.starts_at, now, tz), "lunar_line": lunar_line, "title": texts.meetings.KINDS[meeting.kind],
+        "cell": render.escape(meeting.cell_name), "place": render.escape(meeting.place), "answer_line": answer_line,
+        "documents_line": texts.reminders.DOCUMENTS_LINE.format(count=documents) if documents else "",
+        "left": time_left_words(meeting.starts_at - now),
+    }
+    template = {ReminderKind.EVE: texts.reminders.EVE, ReminderKind.BEFORE: texts.reminders.BEFORE, ReminderKind.NUDGE: texts.reminders.NUDGE}[kind]
+    return template.format(**values)
+
+
+async def send_due_reminders(session: AsyncSession, context: TickContext, *, limit: int = SEND_BATCH) -> int:
+    """Tick job: queue due reminders in the outbox; drop or defer the others. Returns how many were queued."""
+    now, tz = context.now, context.tz
+    claimed = [
+        _Due(row[0], ReminderKind(getattr(row[1], "value", row[1])), row[2], row[3], row[4], row[5], row[6], Answer(row[7]), bool(row[8]))
+        for row in (await session.execute(claim_query(now, limit=limit, dialect=session.get_bind().dialect.name))).all()
+    ]
+    if not claimed:
+        return 0
+    meetings = await _meetings(session, {due.meeting_id for due in claimed})
     dropped: dict[str, list[int]] = defaultdict(list)
-    deferred: dict[dt.datetime, list[int]] = defaultdict(list)
-    for due in rows:
-        reason = _drop_reason(due, now)
+    kept: dict[int, _Due] = {}  # by invitation: the latest reminder due for it
+    for due in claimed:
+        reason = _drop_reason(due, meetings.get(due.meeting_id), now)
         if reason is not None:
             dropped[reason].append(due.reminder_id)
             continue
-        settings = settings_of_raw(due.cell_settings)
-        if in_quiet_hours(now, settings, context.tz):
-            # Caught up after downtime in the middle of the night: wait for morning if that still helps.
-            morning = next_allowed(now, settings, context.tz)
-            if morning <= due.starts_at - MIN_LEAD:
-                deferred[morning].append(due.reminder_id)
-            else:
-                dropped["quiet_hours"].append(due.reminder_id)
+        other = kept.get(due.invitation_id)
+        if other is None:
+            kept[due.invitation_id] = due
             continue
-        groups[(due.meeting_id, due.kind)].append(due)
+        # Two due at once for one member (downtime): a reminder replaces a nudge, a later one an earlier one.
+        earlier, later = sorted((other, due), key=lambda d: (d.kind != ReminderKind.NUDGE, d.due_at, RANK[d.kind]))
+        kept[due.invitation_id] = later
+        dropped["superseded"].append(earlier.reminder_id)
+    deferred: dict[dt.datetime, list[int]] = defaultdict(list)
+    to_send: list[_Due] = []
+    for due in kept.values():
+        meeting = meetings[due.meeting_id]
+        if meeting.settings.quiet.contains(now, tz):
+            # Caught up after downtime in the middle of the night: wait for morning if that still helps.
+            morning = meeting.settings.quiet.place(now, deadline=meeting.starts_at - MIN_LEAD, tz=tz)
+            if morning is None:
+                dropped["quiet_hours"].append(due.reminder_id)
+            else:
+                deferred[morning].append(due.reminder_id)
+            continue
+        to_send.append(due)
+    documents = await _document_counts(session, sorted({due.meeting_id for due in to_send if due.kind == ReminderKind.EVE}))
+    texts_by: dict[tuple[int, ReminderKind, Answer], str] = {}
     queued: list[Queued] = []
-    for (meeting_id, kind), items in groups.items():
-        text = _text(kind, items[0])  # the same words for everyone invited; only the buttons differ
-        key_suffix = f"{kind.value}:{items[0].starts_at.isoformat()}"
-        queued += [
-            Queued(member_id=due.member_id, kind="reminder", source=f"meeting:{meeting_id}", key_suffix=key_suffix, priority=5,
-                   message=OutboundMessage(text=text, buttons=render.answer_buttons(due.invitation_id) if due.answer == Answer.NONE else ()))
-            for due in items
-        ]
+    for due in to_send:
+        meeting = meetings[due.meeting_id]
+        variant = (meeting.id, due.kind, due.answer if due.answer in (Answer.NONE, Answer.ABSENCE_REQUESTED) else Answer.ATTENDING)
+        text = texts_by.get(variant)
+        if text is None:
+            text = texts_by[variant] = render_text(due.kind, meeting, answer=variant[2], now=now, tz=tz, documents=documents.get(meeting.id, 0))
+        queued.append(Queued(
+            member_id=due.member_id, kind=OUTBOX_KIND, source=source_of(meeting.id), priority=PRIORITY,
+            key_suffix=f"{due.kind.value}:{meeting.starts_at.isoformat()}",
+            message=OutboundMessage(text=text, buttons=render.answer_buttons(due.invitation_id) if due.answer == Answer.NONE else ()),
+        ))
     await enqueue_batch(session, queued, not_before=now)
-    sent_ids = [due.reminder_id for items in groups.values() for due in items]
-    await _set_state(session, sent_ids, state=ReminderState.SENT, sent_at=now)
+    await _set(session, [due.reminder_id for due in to_send], state=ReminderState.SENT, sent_at=now)
     for reason, ids in dropped.items():
-        await _set_state(session, ids, state=ReminderState.DROPPED, reason=reason)
+        await _set(session, ids, state=ReminderState.DROPPED, reason=reason)
     for morning, ids in deferred.items():
-        await _set_state(session, ids, due_at=morning)
-    return len(sent_ids)
+        await _set(session, ids, due_at=morning)
+    for due in to_send:
+        metrics.REMINDER_LAG.observe(max(0.0, (now - due.due_at).total_seconds()))
+    return len(to_send)
 
 
-async def _set_state(session: AsyncSession, ids: list[int], **values: Any) -> None:
+async def _set(session: AsyncSession, ids: list[int], **values: Any) -> None:
     for start in range(0, len(ids), 5000):
         await session.execute(
             update(MeetingReminder).where(among(session, MeetingReminder.id, ids[start : start + 5000]))
             .values(**values).execution_options(synchronize_session=False)
         )
+
+
+# ---------------------------------------------------------------- housekeeping
+
+
+async def prune_reminders(session: AsyncSession, context: TickContext) -> int:
+    """Tick job: forget reminders (and plans) of meetings long past; the outbox keeps what was sent."""
+    cutoff = context.now - RETENTION
+    old = (
+        select(MeetingReminder.id)
+        .where(MeetingReminder.state.in_([ReminderState.SENT, ReminderState.DROPPED]), MeetingReminder.due_at < cutoff)
+        .limit(PRUNE_BATCH)
+        .scalar_subquery()
+    )
+    result = await session.execute(delete(MeetingReminder).where(MeetingReminder.id.in_(old)).execution_options(synchronize_session=False))
+    plans = await session.execute(delete(ReminderPlan).where(ReminderPlan.planned_for < cutoff).execution_options(synchronize_session=False))
+    return (result.rowcount or 0) + (plans.rowcount or 0)

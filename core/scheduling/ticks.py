@@ -45,5 +45,7 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         # Plan before sending, so a meeting moved a moment ago reminds at its new time.
         ("plan_reminders", reminders.plan_reminders),
         ("send_due_reminders", reminders.send_due_reminders),
+        ("prune_reminders", reminders.prune_reminders),
+        # Study-deadline reminders: the study domain's job goes here, built on core.scheduling.study.
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
     ]

@@ -1,25 +1,44 @@
-"""Meeting reminders and nudges."""
+"""Meeting reminders and nudges: short, plain, one glance says when and where."""
 
 EVE = (
-    "⏰ <b>Nhắc lịch họp ngày mai</b>\n"
+    "⏰ <b>Nhắc lịch họp</b>\n"
+    "<b>{when}</b>\n"
+    "{lunar_line}"
     "{title} — {cell}\n"
-    "📅 {when}\n"
-    "📍 {place}\n\n"
-    "Đồng chí nhớ sắp xếp thời gian đến dự nhé."
+    "📍 Tại: {place}\n"
+    "{documents_line}"
+    "{answer_line}\n"
+    "Đồng chí nhớ đến dự nhé."
 )
 BEFORE = (
-    "⏰ <b>Sắp đến giờ họp</b>\n"
+    "⏰ <b>Sắp đến giờ họp</b> — còn khoảng {left} nữa\n"
+    "<b>{when}</b>\n"
     "{title} — {cell}\n"
-    "📅 {when}\n"
-    "📍 {place}\n\n"
-    "Còn khoảng {hours} nữa là bắt đầu. Hẹn gặp đồng chí."
+    "📍 Tại: {place}\n"
+    "{answer_line}\n"
+    "Hẹn gặp đồng chí."
 )
 NUDGE = (
     "📩 <b>Đồng chí chưa trả lời thư mời họp</b>\n"
+    "<b>{when}</b>\n"
+    "{lunar_line}"
     "{title} — {cell}\n"
-    "📅 {when}\n"
-    "📍 {place}\n\n"
+    "📍 Tại: {place}\n\n"
     "Đồng chí bấm một nút bên dưới để chi bộ biết đồng chí có dự được không."
 )
+
+# "19:30 tối mai (Thứ Bảy, 05/12/2026)"
+WHEN_TODAY = "{time} {part} nay ({day})"
+WHEN_TOMORROW = "{time} {part} mai ({day})"
+WHEN_OTHER_DAY = "{time} {part} {day}"
+# Parts of the day, by the local hour they start at.
+PARTS_OF_DAY = ((0, "sáng"), (11, "trưa"), (13, "chiều"), (18, "tối"))
+
+LUNAR_LINE = "({lunar})\n"
+DOCUMENTS_LINE = "📎 Tài liệu họp ({count} tệp) đã gửi kèm thư mời — đồng chí đọc trước cho buổi họp được tốt.\n"
+ANSWER_NONE = "\n👇 Đồng chí chưa trả lời thư mời: bấm một nút bên dưới.\n"
+ANSWER_ABSENCE_REQUESTED = "\n🙏 Đơn xin vắng của đồng chí đang chờ bí thư duyệt.\n"
+
 HOURS = "{count} tiếng"
+HOURS_HALF = "{count} tiếng rưỡi"
 MINUTES = "{count} phút"
