@@ -71,10 +71,21 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _begin_before_savepoint(connection: Any, name: str) -> None:
+    """pysqlite emits BEGIN only before a write. A SAVEPOINT issued earlier would itself open the
+    transaction, and its RELEASE would then COMMIT everything so far — half a business change
+    visible to other processes. Opening the real transaction first keeps savepoints nested."""
+    driver = connection.connection.driver_connection
+    sqlite_connection = getattr(driver, "_conn", driver)  # aiosqlite wraps the sqlite3 connection
+    if not sqlite_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+
+
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
         return engine
     return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
