@@ -7,7 +7,7 @@ from fastapi import Depends, FastAPI
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodySizeLimit, RequestObservability
 from api.ratelimit import FixedWindowLimiter, enforce_rate_limit
-from api.routes import health, members, metrics, orgs, webhook
+from api.routes import account, health, members, metrics, orgs, webhook
 from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
@@ -51,6 +51,7 @@ def api_routers() -> list:
     return [
         orgs.router,
         members.router,
+        account.router,
         feedback.router,
         meetings.router,
         notices.router,

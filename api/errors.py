@@ -78,6 +78,7 @@ def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
     return {"error": code, "message": message, **extra}
 
 
+API_PREFIX = "/api/v1/"
 # 400 keeps the generic code "error" (malformed bodies, e.g. the webhook's).
 _HTTP_CODES = {
     401: "unauthenticated",
@@ -109,5 +110,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if request.scope.get(BODY_TOO_LARGE_SCOPE_KEY):
             limit = int(request.scope[BODY_TOO_LARGE_SCOPE_KEY])
             return JSONResponse(error_body("too_large", texts.api.TOO_LARGE.format(megabytes=limit // (1024 * 1024))), status_code=413)
+        if exc.status_code == 400 and request.url.path.startswith(API_PREFIX):
+            # A body FastAPI or Starlette cannot decode (bad UTF-8, broken multipart) is 400 there but
+            # broken JSON is 422: under /api/v1, every request that is not valid gets 422 invalid_input.
+            fields = [{"loc": ["body"], "reason": str(exc.detail)}]
+            return JSONResponse(error_body("invalid_input", texts.api.INVALID_REQUEST, fields=fields), status_code=422)
         code = _HTTP_CODES.get(exc.status_code, "error")
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code, headers=getattr(exc, "headers", None))

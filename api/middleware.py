@@ -22,8 +22,10 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def _route_label(scope: Scope) -> str:
-    route = scope.get("route")
-    template = getattr(route, "path", None)
+    # FastAPI keeps included routers nested: the matched route's own path lacks the "/api/v1" prefix,
+    # the effective route context (set while routing) has the full template.
+    context = (scope.get("fastapi") or {}).get("effective_route_context")
+    template = getattr(context, "path", None) or getattr(scope.get("route"), "path", None)
     # Unmatched paths are whatever a scanner typed: one label for all of them keeps the series bounded.
     return f"{scope.get('method', '')} {template}" if template else "unmatched"
 

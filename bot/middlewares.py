@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.patience import handling_update
+from core import metrics
 from core.orgs.models import ProcessedUpdate
 from core.orgs.service import load_actor, member_by_platform_user
 
@@ -75,4 +76,5 @@ class DatabaseMiddleware(BaseMiddleware):
             except BaseException:
                 await session.rollback()
                 raise
+            metrics.UPDATES_HANDLED.labels(kind=event.event_type).inc()
             return result

@@ -150,9 +150,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
     module = next((m for name, m in sys.modules.items() if name.endswith("test_api_fuzz") and hasattr(m, "SUMMARY")), None)
     if module is None or not module.SUMMARY:
         return
-    operations = sorted(key for key in module.SUMMARY if not key.startswith("status "))
-    statuses = {key: module.SUMMARY[key] for key in sorted(module.SUMMARY) if key.startswith("status ")}
+    operations = [key for key in module.SUMMARY if key.startswith("operation ")]
+    statuses = {key.removeprefix("status "): module.SUMMARY[key] for key in sorted(module.SUMMARY) if key.startswith("status ")}
     terminalreporter.write_line(
-        f"schemathesis: {len(operations)} operations, {sum(module.SUMMARY[o] for o in operations)} generated requests, "
-        + ", ".join(f"{k.removeprefix('status ')}: {v}" for k, v in statuses.items())
+        f"schemathesis: {len(operations)} operations, {sum(module.SUMMARY[o] for o in operations)} generated requests "
+        f"(positive and negative), " + ", ".join(f"{k}: {v}" for k, v in statuses.items())
+        + f"; operations with failures: {module.SUMMARY['failures']}"
     )

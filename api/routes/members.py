@@ -1,4 +1,4 @@
-"""Members (list, read, create, change, retire, import), their invites and links; the caller and their tokens."""
+"""Members: list, read, create, change, retire, import; their invites and account links."""
 
 from __future__ import annotations
 
@@ -7,21 +7,21 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, UploadFile, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Query, UploadFile, status
 
 from api.deps import AuditDep, CipherDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.errors import error_responses
 from api.schemas.common import Page, PageDep, id_path
-from api.schemas.members import ImportResult, InviteOut, MemberCreate, MemberOut, MemberPatch, ResetLinkOut
+from api.schemas.members import ImportResult, InviteOut, MemberCreate, MemberPatch, MemberRecordOut, ResetLinkOut
+from core import texts
+from core.errors import InvalidInput
 from core.orgs import management
 from core.orgs.linking import invite_link
-from core.orgs.models import RoleKind
 
 router = APIRouter(tags=["members"])
 MemberId = Annotated[int, id_path("Member id")]
 OrgId = Annotated[int, id_path("Organisation id")]
-IMPORT_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_MAX_BYTES = management.MAX_IMPORT_BYTES
 IMPORT_SUFFIXES = {".csv", ".xlsx", ".xlsm", ".txt"}
 
 
@@ -42,10 +42,10 @@ async def list_members(
     linked: Annotated[bool | None, Query(description="Only members with (true) or without (false) a linked account")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Part of the name")] = None,
     active: Annotated[bool, Query(description="false lists retired records")] = True,
-) -> Page[MemberOut]:
+) -> Page[MemberRecordOut]:
     filters = management.MemberFilter(cell_id=cell_id, exempt=exempt, probationary=probationary, linked=linked, q=q, active=active)
     records, total = await management.list_members(session, actor, org_id=org_id, filters=filters, limit=page.limit, offset=page.offset)
-    return Page[MemberOut].of([MemberOut.of(r, cipher) for r in records], total=total, page=page)
+    return Page[MemberRecordOut].of([MemberRecordOut.of(r, cipher) for r in records], total=total, page=page)
 
 
 @router.get("/members/{member_id}", summary="One member; citizen ID and phone masked unless ?reveal=true (audited)")
@@ -56,12 +56,12 @@ async def get_member(
     cipher: CipherDep,
     audit_trail: AuditDep,
     reveal: Annotated[bool, Query(description="Show citizen ID and phone in full (the member, or whoever manages their cell)")] = False,
-) -> MemberOut:
+) -> MemberRecordOut:
     record = await management.visible_member(session, actor, member_id)
     if reveal:
         management.require_may_reveal(actor, record)
         await audit_trail("api.member.reveal", org_id=record.cell.id, target=f"member:{member_id}")
-    return MemberOut.of(record, cipher, reveal=reveal)
+    return MemberRecordOut.of(record, cipher, reveal=reveal)
 
 
 @router.post("/members", summary="Add a member to a cell the caller manages", status_code=status.HTTP_201_CREATED,
@@ -69,29 +69,29 @@ async def get_member(
 async def create_member(
     body: MemberCreate, session: SessionDep, actor: CurrentActor, cipher: CipherDep, audit_trail: AuditDep,
     clock: ClockDep, runtime: RuntimeDep,
-) -> MemberOut:
+) -> MemberRecordOut:
     record = await management.create_member(session, actor, cell_id=body.org_id, draft=body.draft(), cipher=cipher,
                                             today=_today(clock, runtime))
     await audit_trail("api.member.create", org_id=record.cell.id, target=f"member:{record.member.id}")
-    return MemberOut.of(record, cipher)
+    return MemberRecordOut.of(record, cipher)
 
 
 @router.patch("/members/{member_id}", summary="Change some fields of a member", responses=error_responses(409))
 async def update_member(
     member_id: MemberId, body: MemberPatch, session: SessionDep, actor: CurrentActor, cipher: CipherDep,
     audit_trail: AuditDep, clock: ClockDep, runtime: RuntimeDep,
-) -> MemberOut:
+) -> MemberRecordOut:
     update = await management.update_member(session, actor, member_id=member_id, changes=body.changes(), cipher=cipher,
                                             today=_today(clock, runtime))
     await audit_trail("api.member.update", org_id=update.record.cell.id, target=f"member:{member_id}", detail={"fields": update.changed})
-    return MemberOut.of(update.record, cipher)
+    return MemberRecordOut.of(update.record, cipher)
 
 
 @router.delete("/members/{member_id}", summary="Retire a member's record (never deleted)", responses=error_responses(409))
-async def deactivate_member(member_id: MemberId, session: SessionDep, actor: CurrentActor, cipher: CipherDep, audit_trail: AuditDep) -> MemberOut:
+async def deactivate_member(member_id: MemberId, session: SessionDep, actor: CurrentActor, cipher: CipherDep, audit_trail: AuditDep) -> MemberRecordOut:
     record = await management.deactivate_member(session, actor, member_id=member_id)
     await audit_trail("api.member.deactivate", org_id=record.cell.id, target=f"member:{member_id}")
-    return MemberOut.of(record, cipher)
+    return MemberRecordOut.of(record, cipher)
 
 
 @router.post("/members/import", summary="Import a CSV or XLSX list, all or nothing (same columns as `sotay members import`)",
@@ -100,15 +100,12 @@ async def import_members(
     file: UploadFile, session: SessionDep, actor: CurrentActor, cipher: CipherDep, audit_trail: AuditDep,
     clock: ClockDep, runtime: RuntimeDep,
 ) -> ImportResult:
-    from core import texts
-    from core.errors import InvalidInput
-
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in IMPORT_SUFFIXES:
         raise InvalidInput(texts.management.IMPORT_UNREADABLE, code="unsupported_file")
     data = await file.read(IMPORT_MAX_BYTES + 1)
     if len(data) > IMPORT_MAX_BYTES:
-        raise InvalidInput(texts.api.TOO_LARGE.format(megabytes=IMPORT_MAX_BYTES // (1024 * 1024)), code="too_large")
+        raise HTTPException(413, texts.api.TOO_LARGE.format(megabytes=IMPORT_MAX_BYTES // (1024 * 1024)))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"import{suffix}"
         path.write_bytes(data)
@@ -134,76 +131,3 @@ async def reset_link(member_id: MemberId, session: SessionDep, actor: CurrentAct
     reset = await management.reset_member_link(session, actor, member_id=member_id, now=clock.now())
     await audit_trail("api.member.reset_link", org_id=None, target=f"member:{member_id}", detail={"reset": reset})
     return ResetLinkOut(reset=reset)
-
-
-# ---------------------------------------------------------------- the caller
-
-
-class RoleOut(BaseModel):
-    role: RoleKind
-    org_id: int
-    org_name: str
-
-
-class MeOut(BaseModel):
-    member_id: int
-    full_name: str
-    cell_id: int
-    cell_name: str
-    roles: list[RoleOut]
-    manages: list[int] = Field(description="Organisations whose subtree the caller manages")
-
-
-@router.get("/me", summary="Who the token belongs to, with their functions")
-async def me(session: SessionDep, actor: CurrentActor) -> MeOut:
-    return MeOut(
-        member_id=actor.member.id, full_name=actor.member.full_name, cell_id=actor.cell.id, cell_name=actor.cell.name,
-        roles=[RoleOut(role=role, org_id=org.id, org_name=org.name) for role, org in actor.roles],
-        manages=[org.id for org in actor.managed_orgs],
-    )
-
-
-class TokenOut(BaseModel):
-    id: int
-    name: str
-    prefix: str = Field(description="The token's first characters, to recognise it")
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    revoked_at: dt.datetime | None
-    last_used_at: dt.datetime | None
-
-
-class TokenCreate(BaseModel):
-    name: str = Field(default="", max_length=128, examples=["Máy tính văn phòng Đảng ủy"])
-    days: int = Field(default=90, ge=1, le=management.MAX_TOKEN_DAYS)
-
-
-class TokenCreated(TokenOut):
-    token: str = Field(description="Shown once; store it safely")
-
-
-def _token_out(record) -> TokenOut:  # type: ignore[no-untyped-def]
-    return TokenOut(id=record.id, name=record.name, prefix=record.prefix, created_at=record.created_at,
-                    expires_at=record.expires_at, revoked_at=record.revoked_at, last_used_at=record.last_used_at)
-
-
-@router.get("/tokens", summary="The caller's own tokens (never the secret)")
-async def list_tokens(session: SessionDep, actor: CurrentActor) -> list[TokenOut]:
-    return [_token_out(t) for t in await management.own_tokens(session, actor)]
-
-
-@router.post("/tokens", summary="A new personal token for the caller, shown once", status_code=status.HTTP_201_CREATED)
-async def create_token(body: TokenCreate, session: SessionDep, actor: CurrentActor, audit_trail: AuditDep, clock: ClockDep) -> TokenCreated:
-    issued = await management.issue_token(session, actor, name=body.name, days=body.days, now=clock.now())
-    await audit_trail("api.token.create", org_id=None, target=f"token:{issued.record.id}")
-    return TokenCreated(**_token_out(issued.record).model_dump(), token=issued.token)
-
-
-@router.delete("/tokens/{token_id}", summary="Revoke one of the caller's tokens")
-async def revoke_token(
-    token_id: Annotated[int, id_path("Token id")], session: SessionDep, actor: CurrentActor, audit_trail: AuditDep, clock: ClockDep,
-) -> TokenOut:
-    record = await management.revoke_own_token(session, actor, token_id=token_id, now=clock.now())
-    await audit_trail("api.token.revoke", org_id=None, target=f"token:{token_id}")
-    return _token_out(record)
-

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.json_schema import SkipJsonSchema
@@ -16,8 +17,14 @@ CARD_PATTERN = r"^[0-9A-Za-z][0-9A-Za-z./-]{0,31}$"
 CITIZEN_ID_PATTERN = r"^[0-9]{12}$"
 PHONE_EXAMPLE = "0912345678"
 
+# Constraints sit on the string itself, so an optional field (`X | None`) still validates a null.
+FullName = Annotated[str, Field(min_length=1, max_length=255)]
+CardNumber = Annotated[str, Field(pattern=CARD_PATTERN)]
+CitizenId = Annotated[str, Field(pattern=CITIZEN_ID_PATTERN, description="Số định danh cá nhân, 12 digits")]
+Phone = Annotated[str, Field(max_length=20, examples=[PHONE_EXAMPLE])]
 
-class MemberOut(BaseModel):
+
+class MemberRecordOut(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -63,7 +70,7 @@ class MemberOut(BaseModel):
     linked: bool = Field(description="A messenger account is tied to the record")
 
     @classmethod
-    def of(cls, record: MemberRecord, cipher: FieldCipher, *, reveal: bool = False) -> MemberOut:
+    def of(cls, record: MemberRecord, cipher: FieldCipher, *, reveal: bool = False) -> MemberRecordOut:
         member = record.member
         identifiers = identifiers_of(member, cipher, reveal=reveal)
         return cls(
@@ -109,14 +116,14 @@ class MemberCreate(BaseModel):
     )
 
     org_id: Id = Field(description="A cell the caller manages")
-    full_name: str = Field(min_length=1, max_length=255)
+    full_name: FullName
     date_of_birth: dt.date
     gender: Gender
     joined_on: dt.date
     official_on: dt.date | None = Field(default=None, description="Leave out for a probationary member")
-    card_number: str = Field(pattern=CARD_PATTERN)
-    citizen_id: str = Field(pattern=CITIZEN_ID_PATTERN, description="Số định danh cá nhân, 12 digits")
-    phone: str | None = Field(default=None, max_length=20, examples=[PHONE_EXAMPLE])
+    card_number: CardNumber
+    citizen_id: CitizenId
+    phone: Phone | None = None
     exempt: StrictBool = False
     exempt_receives_notices: StrictBool = False
 
@@ -133,14 +140,14 @@ class MemberPatch(BaseModel):
     )
 
     org_id: Id | SkipJsonSchema[None] = Field(default=None, description="Move to another cell the caller manages")
-    full_name: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=255)
+    full_name: FullName | SkipJsonSchema[None] = None
     date_of_birth: dt.date | SkipJsonSchema[None] = None
     gender: Gender | SkipJsonSchema[None] = None
     joined_on: dt.date | SkipJsonSchema[None] = None
     official_on: dt.date | None = None
-    card_number: str | SkipJsonSchema[None] = Field(default=None, pattern=CARD_PATTERN)
-    citizen_id: str | SkipJsonSchema[None] = Field(default=None, pattern=CITIZEN_ID_PATTERN)
-    phone: str | None = Field(default=None, max_length=20)
+    card_number: CardNumber | SkipJsonSchema[None] = None
+    citizen_id: CitizenId | SkipJsonSchema[None] = None
+    phone: Phone | None = None
     exempt: StrictBool | SkipJsonSchema[None] = None
     exempt_receives_notices: StrictBool | SkipJsonSchema[None] = None
     active: StrictBool | SkipJsonSchema[None] = Field(default=None, description="true reactivates a retired record")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -398,6 +398,8 @@ async def update_member(
     if after.citizen_id != before.citizen_id or after.phone != before.phone:
         encrypt_personal(member, cipher, citizen_id=after.citizen_id, phone=after.phone)
     if target.id != member.org_id:
+        # Functions in a cell (secretary, deputy, chi ủy) end when the member leaves it.
+        await session.execute(delete(OrgRole).where(OrgRole.member_id == member.id, OrgRole.org_id == member.org_id))
         member.org_id = target.id
         changed.append("org_id")
     if "active" in changes and bool(changes["active"]) != member.active:
