@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.routers.resolutions import voice_settings_markup
 from core import texts
 from core.crypto import FieldCipher
 from core.orgs.models import Member
@@ -30,7 +31,8 @@ async def profile(message: Message, session: AsyncSession, cipher: FieldCipher, 
             phone=view.phone_masked,
             status_line=view.status,
         )
-        + texts.account.PROFILE_FOOTER
+        + texts.account.PROFILE_FOOTER,
+        reply_markup=voice_settings_markup(),
     )
 
 

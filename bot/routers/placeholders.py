@@ -11,9 +11,7 @@ from aiogram.types import Message
 from bot.filters import Linked
 from core import texts
 
-COMING = [
-    texts.account.BTN_RESOLUTIONS,
-]
+COMING: list[str] = []
 
 
 async def coming_soon(message: Message) -> None:

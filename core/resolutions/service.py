@@ -158,8 +158,8 @@ def clean_summary(summary: str) -> str:
     return value
 
 
-def parse_day(text: str, *, today: dt.date) -> dt.date:
-    """"16/6/2022", "16-06-2022", "16.6.22", "2022-06-16"; refuses a day after today."""
+def parse_day(text: str, *, today: dt.date, allow_future: bool = False) -> dt.date:
+    """"16/6/2022", "16-06-2022", "16.6.22", "2022-06-16"; refuses a day after today unless `allow_future`."""
     value = text.strip()
     match = re.fullmatch(r"(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})", value)
     iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value)
@@ -167,7 +167,7 @@ def parse_day(text: str, *, today: dt.date) -> dt.date:
         if match:
             day, month, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
             if year < 100:
-                year += 2000 if 2000 + year <= today.year else 1900
+                year += 2000 if allow_future or 2000 + year <= today.year else 1900
             result = dt.date(year, month, day)
         elif iso:
             result = dt.date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
@@ -175,7 +175,7 @@ def parse_day(text: str, *, today: dt.date) -> dt.date:
             raise ValueError(value)
     except ValueError as exc:
         raise InvalidInput(texts.resolutions.DATE_INVALID) from exc
-    if result > today:
+    if result > today and not allow_future:
         raise InvalidInput(texts.resolutions.DATE_IN_FUTURE)
     if result.year < 1930:
         raise InvalidInput(texts.resolutions.DATE_INVALID)

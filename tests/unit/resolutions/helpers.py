@@ -102,3 +102,28 @@ class CountingSpeaker:
         seconds = 0.4 if speed == "normal" else 0.6
         t = np.arange(int(16000 * seconds), dtype=np.float32) / 16000
         return Pcm((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+
+
+def with_polls(harness):  # type: ignore[no-untyped-def]
+    """Make the harness's fake Telegram answer sendPoll with a real Poll (ids "poll-1", "poll-2", …)."""
+    import itertools
+
+    from aiogram.types import Poll, PollOption
+
+    original = harness.session.make_request
+    ids = itertools.count(1)
+
+    async def make_request(bot, method, timeout=None):  # type: ignore[no-untyped-def]
+        result = await original(bot, method, timeout)
+        if type(method).__name__ == "SendPoll":
+            options = [PollOption(persistent_id=str(i), text=o if isinstance(o, str) else o.text, voter_count=0) for i, o in enumerate(method.options)]
+            poll = Poll(
+                id=f"poll-{next(ids)}", question=method.question, options=options, total_voter_count=0, is_closed=False,
+                is_anonymous=bool(method.is_anonymous), type=method.type or "regular", allows_multiple_answers=False,
+                allows_revoting=False, members_only=False, correct_option_id=method.correct_option_id,
+            )
+            result = result.model_copy(update={"poll": poll})
+        return result
+
+    harness.session.make_request = make_request  # type: ignore[method-assign]
+    return harness
