@@ -48,6 +48,8 @@ def build_runtime(
     )
     if with_bot and settings.telegram_token is not None:
         from bot.dispatcher import build_dispatcher, create_bot, create_storage
+        from voice.engines import make_speaker
+        from voice.service import VoiceRenderer
 
         runtime.bot = create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
         runtime.dispatcher = build_dispatcher(
@@ -56,5 +58,6 @@ def build_runtime(
             clock=runtime.clock,
             storage=create_storage(settings.redis_url),
             settings=settings,
+            voice_renderer=VoiceRenderer(make_speaker(settings.tts_engine), settings.data_dir / "audio"),
         )
     return runtime

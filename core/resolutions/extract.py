@@ -66,9 +66,19 @@ def sniff(data: bytes) -> str:
         return "ole"
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:3] == b"\xef\xbb\xbf":
         return "text"
-    if b"\x00" in head:
+    if b"\x00" in head or _control_ratio(head) > 0.01:
         return "binary"
     return "text"
+
+
+_TEXT_CONTROLS = frozenset(b"\t\n\r\f")
+
+
+def _control_ratio(head: bytes) -> float:
+    """Share of C0 control bytes other than tabs and line breaks: text has none, images many."""
+    if not head:
+        return 0.0
+    return sum(1 for byte in head if byte < 0x20 and byte not in _TEXT_CONTROLS) / len(head)
 
 
 def extract_text(data: bytes, *, filename: str = "") -> Extracted:

@@ -79,6 +79,7 @@ def published_buttons(document: Document) -> tuple[tuple[Button, ...], ...]:
     return (
         (Button(r.BTN_FULL_TEXT, doc_data("full", document.id)), Button(r.BTN_SAVE, doc_data("save", document.id))),
         (Button(r.BTN_STUDIED, doc_data("study", document.id)),),
+        (Button(r.BTN_REPLAY, voice_data("again", document.id)), Button(r.BTN_SLOWER, voice_data("slow", document.id))),
     )
 
 

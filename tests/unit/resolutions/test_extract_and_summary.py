@@ -157,3 +157,12 @@ def test_too_large_and_too_long() -> None:
     with pytest.raises(InvalidInput) as long:
         extract.extract_text(("Một câu. " * 60_000).encode())
     assert "ký tự" in long.value.message
+
+
+def test_binary_without_nul_bytes_is_not_taken_for_text() -> None:
+    from core.resolutions.extract import extract_text
+
+    with pytest.raises(InvalidInput) as refused:
+        extract_text(b"\x89PNG\r\n\x1a\n\x1b\x02IHDR\x7f\x03\x01\x02\x05" * 3, filename="anh.png")
+    assert refused.value.message == texts.resolutions.FILE_UNSUPPORTED
+    assert extract_text("Nghị quyết\tsố 21\r\nvề Đảng viên\f".encode(), filename="nq.txt").kind == "txt"
