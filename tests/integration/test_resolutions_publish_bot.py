@@ -303,3 +303,26 @@ async def test_forged_buttons_cannot_reach_another_provinces_document(bot, sessi
     # Garbage in the callback data falls through to the stale-button answer.
     calls = await bot.press(MEMBER_A, "rd:open:abc")
     assert texts.common.STALE_BUTTON in texts_of(calls)
+
+
+async def test_the_worker_uploads_each_voice_note_once_and_sends_the_rest_by_file_id(  # type: ignore[no-untyped-def]
+    bot, session, session_factory, commune, clock
+):
+    from core.delivery.budget import BudgetConfig, LocalTokenBucket
+    from core.delivery.worker import DeliveryWorker
+    from core.ports import CollectingMessenger
+
+    commune.cells[0].members[0].speech_speed = SpeechSpeed.SLOW
+    await session.commit()
+    await publish_through_bot(bot, SECRETARY_A)
+
+    messenger = CollectingMessenger()
+    unlimited = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
+    await DeliveryWorker(session_factory, messenger, LocalTokenBucket(unlimited), clock).drain()
+
+    voices = [message.attachment for _, message in messenger.sent if message.attachment and message.attachment.kind == "voice"]
+    summaries = [message for _, message in messenger.sent if message.attachment is None]
+    assert len(summaries) == 6 and len(voices) == 6
+    uploads = [a for a in voices if a.file_id is None]
+    assert len(uploads) == 2 and all(a.path for a in uploads)  # one per variant (normal, slow)
+    assert {a.file_id for a in voices if a.file_id} <= {f"file-{a.cache_key}" for a in uploads}
