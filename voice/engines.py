@@ -1,92 +1,90 @@
-"""Speech engines behind one protocol: espeak-ng offline (the default), gTTS when online.
+"""Speech engines behind one protocol: espeak-ng offline, gTTS when Google is reachable, and a
+fallback that pairs them.
 
-espeak-ng comes from the `espeakng-loader` wheel (the library and its data, with the Vietnamese
-voices), driven through ctypes, so a fresh machine needs no system package. An `espeak-ng`
-binary on PATH is the fallback; text then goes in a file, never on stdin (espeak-ng corrupts
-UTF-8 split across its stdin buffer).
+espeak-ng comes from the `espeakng-loader` wheel (libespeak-ng 1.52 and its data, with the three
+Vietnamese voices), driven through ctypes, so a fresh machine needs no system package. An
+`espeak-ng` binary on PATH is the second choice; the text then goes in a file, never on stdin
+(espeak-ng corrupts UTF-8 sequences split across its stdin buffer).
+
+gTTS builds the request (URL, RPC body, headers: it tracks Google's format release by release);
+sending it is ours, through an injectable HTTP function, because gTTS itself sends with TLS
+verification switched off and cannot be pointed at a recorded response.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import ctypes
 import io
 import logging
+import random
 import re
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
+from voice.audio import Pcm, concat, to_mono_float32, trim_silence
+
 log = logging.getLogger(__name__)
+
 VOICES = ("vi", "vi-vn-x-central", "vi-vn-x-south")
 SPEEDS = ("normal", "slow")
-
-
-@dataclass(frozen=True)
-class Pcm:
-    samples: np.ndarray  # float32, mono, -1..1
-    sample_rate: int
-
-    @property
-    def seconds(self) -> float:
-        return len(self.samples) / self.sample_rate
-
-    @staticmethod
-    def concat(parts: list[Pcm], *, pause_seconds: float = 0.25) -> Pcm:
-        if not parts:
-            raise ValueError("nothing to join")
-        rate = parts[0].sample_rate
-        gap = np.zeros(int(rate * pause_seconds), dtype=np.float32)
-        pieces: list[np.ndarray] = []
-        for index, part in enumerate(parts):
-            samples = part.samples if part.sample_rate == rate else resample(part.samples, part.sample_rate, rate)
-            pieces.append(samples)
-            if index < len(parts) - 1:
-                pieces.append(gap)
-        return Pcm(np.concatenate(pieces).astype(np.float32), rate)
-
-
-def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
-    if source_rate == target_rate or len(samples) == 0:
-        return samples.astype(np.float32)
-    duration = len(samples) / source_rate
-    target_length = max(1, int(round(duration * target_rate)))
-    positions = np.linspace(0, len(samples) - 1, target_length)
-    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+ENGINES = ("espeak", "gtts", "auto")
+EngineName = Literal["espeak", "gtts", "auto"]
 
 
 class SpeechError(Exception):
-    pass
+    """The engine could not speak this text (unavailable, refused, unknown voice)."""
 
 
 class Speaker(Protocol):
+    """Turns (already normalised) Vietnamese text into mono PCM."""
+
     name: str
 
     async def synthesize(self, text: str, *, voice: str, speed: str) -> Pcm: ...
 
 
+def check_voice_and_speed(voice: str, speed: str) -> None:
+    if voice not in VOICES:
+        raise SpeechError(f"unknown voice {voice!r} (one of {', '.join(VOICES)})")
+    if speed not in SPEEDS:
+        raise SpeechError(f"unknown speed {speed!r} (one of {', '.join(SPEEDS)})")
+
+
 # ---------------------------------------------------------------- espeak-ng
 
-# Words per minute: slower than espeak's 175 default, for elderly listeners.
-ESPEAK_RATE = {"normal": 150, "slow": 115}
-ESPEAK_VOLUME = 120  # percent; a little louder than default for cheap phone speakers
+# espeak's rate is in words per minute; a Vietnamese word is a syllable. Measured: 145 gives about
+# 170 syllables a minute of real speech (pauses included), slower than espeak's 175 default, for
+# elderly listeners; "slow" is for members who read Vietnamese poorly.
+ESPEAK_RATE = {"normal": 145, "slow": 115}
+# Pause between words in units of 10 ms: separates syllables a little more when speaking slowly.
+ESPEAK_WORD_GAP = {"normal": 1, "slow": 3}
+# Amplitude stays at espeak's default: above it espeak's int16 output clips on loud vowels.
+# Loudness is evened out later, in floating point, when the note is encoded.
+ESPEAK_VOLUME = 100
+
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_DONT_EXIT = 0x8000  # report errors instead of calling exit() inside our process
 _POS_CHARACTER = 1
 _CHARS_UTF8 = 1
-_PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH, _PARAM_WORDGAP = 1, 2, 3, 7
-_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+_ENDPAUSE = 0x1000
+_PARAM_RATE, _PARAM_VOLUME, _PARAM_WORDGAP = 1, 2, 7
+_SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
 class _EspeakLibrary:
-    """One process-wide libespeak-ng; it keeps global state, so every call holds the lock."""
+    """The process-wide libespeak-ng. It keeps global state (voice, parameters, one callback),
+    so one lock serialises every synthesis."""
 
     _instance: _EspeakLibrary | None = None
     _create_lock = threading.Lock()
@@ -95,13 +93,27 @@ class _EspeakLibrary:
         import espeakng_loader
 
         self.lock = threading.Lock()
-        self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        self.sample_rate = self.lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0)
+        lib = ctypes.CDLL(espeakng_loader.get_library_path())
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetVoiceByName.restype = ctypes.c_int
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_SetParameter.restype = ctypes.c_int
+        lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+                                     ctypes.c_uint, ctypes.POINTER(ctypes.c_uint), ctypes.c_void_p]
+        lib.espeak_Synth.restype = ctypes.c_int
+        lib.espeak_Synchronize.restype = ctypes.c_int
+        lib.espeak_SetSynthCallback.argtypes = [_SYNTH_CALLBACK]
+        lib.espeak_SetSynthCallback.restype = None
+        data_path = espeakng_loader.get_data_path().encode()
+        self.sample_rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data_path, _INITIALIZE_DONT_EXIT)
         if self.sample_rate <= 0:
-            raise SpeechError("espeak-ng did not initialise")
+            raise SpeechError("libespeak-ng did not initialise")
+        self.lib = lib
         self._chunks: list[np.ndarray] = []
-        self._callback = _CALLBACK(self._collect)  # kept referenced: the library calls it later
-        self.lib.espeak_SetSynthCallback(self._callback)
+        self._callback = _SYNTH_CALLBACK(self._collect)  # referenced for as long as the library may call it
+        lib.espeak_SetSynthCallback(self._callback)
 
     @classmethod
     def get(cls) -> _EspeakLibrary:
@@ -111,58 +123,70 @@ class _EspeakLibrary:
             return cls._instance
 
     def _collect(self, wav: ctypes._Pointer, count: int, _events: int) -> int:  # type: ignore[type-arg]
-        if count > 0:
+        if count > 0 and wav:
             self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
-        return 0
+        return 0  # 0: carry on synthesising
 
-    def synthesize(self, text: str, *, voice: str, rate: int) -> np.ndarray:
+    def synthesize(self, text: str, *, voice: str, rate: int, word_gap: int) -> np.ndarray:
+        data = text.encode("utf-8")
+        buffer = ctypes.create_string_buffer(data)
         with self.lock:
             self._chunks = []
             if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
                 raise SpeechError(f"espeak-ng has no voice {voice}")
             self.lib.espeak_SetParameter(_PARAM_RATE, rate, 0)
             self.lib.espeak_SetParameter(_PARAM_VOLUME, ESPEAK_VOLUME, 0)
-            self.lib.espeak_SetParameter(_PARAM_WORDGAP, 1, 0)
-            data = text.encode("utf-8")
-            buffer = ctypes.create_string_buffer(data)
-            if self.lib.espeak_Synth(buffer, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None) != 0:
-                raise SpeechError("espeak-ng failed to synthesise")
+            self.lib.espeak_SetParameter(_PARAM_WORDGAP, word_gap, 0)
+            status = self.lib.espeak_Synth(buffer, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
             self.lib.espeak_Synchronize()
             chunks, self._chunks = self._chunks, []
+        if status != 0:
+            raise SpeechError(f"espeak-ng failed to synthesise (status {status})")
         if not chunks:
             return np.zeros(0, dtype=np.float32)
-        return (np.concatenate(chunks).astype(np.float32) / 32768.0).clip(-1, 1)
+        return to_mono_float32(np.concatenate(chunks))
 
 
 class EspeakSpeaker:
+    """espeak-ng: offline, instant, robotic but intelligible; three regional Vietnamese voices."""
+
     name = "espeak"
 
-    def __init__(self) -> None:
-        self.binary = shutil.which("espeak-ng")
+    def __init__(self, *, binary: str | None = None, use_library: bool = True) -> None:
+        self.binary = binary or shutil.which("espeak-ng")
+        self.use_library = use_library
 
     def _synthesize_blocking(self, text: str, voice: str, speed: str) -> Pcm:
-        if voice not in VOICES:
-            raise SpeechError(f"unknown voice {voice}")
-        rate = ESPEAK_RATE.get(speed, ESPEAK_RATE["normal"])
-        try:
-            library = _EspeakLibrary.get()
-        except (OSError, ImportError, SpeechError) as exc:
-            if self.binary is None:
-                raise SpeechError(f"espeak-ng is not available: {exc}") from exc
-            return self._with_binary(text, voice, rate)
-        return Pcm(library.synthesize(text, voice=voice, rate=rate), library.sample_rate)
+        check_voice_and_speed(voice, speed)
+        rate, word_gap = ESPEAK_RATE[speed], ESPEAK_WORD_GAP[speed]
+        if self.use_library:
+            try:
+                library = _EspeakLibrary.get()
+            except (OSError, ImportError, SpeechError) as exc:
+                if self.binary is None:
+                    raise SpeechError(f"espeak-ng is not available: {exc}") from exc
+                log.warning("libespeak-ng unavailable (%s); using %s", exc, self.binary)
+            else:
+                samples = library.synthesize(text, voice=voice, rate=rate, word_gap=word_gap)
+                return Pcm(samples, library.sample_rate, self.name)
+        if self.binary is None:
+            raise SpeechError("espeak-ng is not available: no library and no binary on PATH")
+        return self._with_binary(text, voice, rate, word_gap)
 
-    def _with_binary(self, text: str, voice: str, rate: int) -> Pcm:
+    def _with_binary(self, text: str, voice: str, rate: int, word_gap: int) -> Pcm:
         import soundfile
 
-        with tempfile.TemporaryDirectory() as folder:
-            source = Path(folder) / "text.txt"
-            target = Path(folder) / "speech.wav"
+        with tempfile.TemporaryDirectory(prefix="sotay-espeak-") as folder:
+            source, target = Path(folder) / "text.txt", Path(folder) / "speech.wav"
             source.write_text(text, encoding="utf-8")
-            subprocess.run([self.binary or "espeak-ng", "-v", voice, "-s", str(rate), "-a", "150", "-f", str(source), "-w", str(target)],
-                           check=True, capture_output=True, timeout=300)
-            samples, sample_rate = soundfile.read(target, dtype="float32")
-        return Pcm(samples, sample_rate)
+            command = [self.binary or "espeak-ng", "-v", voice, "-s", str(rate), "-g", str(word_gap),
+                       "-a", str(ESPEAK_VOLUME), "-b", "1", "-f", str(source), "-w", str(target)]
+            try:
+                subprocess.run(command, check=True, capture_output=True, timeout=600, stdin=subprocess.DEVNULL)
+                samples, sample_rate = soundfile.read(target, dtype="float32", always_2d=True)
+            except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+                raise SpeechError(f"espeak-ng binary failed: {exc}") from exc
+        return Pcm(to_mono_float32(samples), sample_rate, self.name)
 
     async def synthesize(self, text: str, *, voice: str, speed: str) -> Pcm:
         return await asyncio.to_thread(self._synthesize_blocking, text, voice, speed)
@@ -170,118 +194,246 @@ class EspeakSpeaker:
 
 # ---------------------------------------------------------------- gTTS
 
-GTTS_MAX_CHARS = 100
-Transport = Callable[[str, bool], bytes]  # (text chunk, slow) → MP3 bytes
+GTTS_MAX_CHARS = 100  # Google's limit per request, as gTTS enforces it
+# Pauses put back between chunks after trimming each chunk's own silence, by how the chunk ends.
+PAUSE_AFTER_SENTENCE, PAUSE_AFTER_CLAUSE, PAUSE_AFTER_WORDS = 0.35, 0.18, 0.06
 
 
-def split_for_gtts(text: str, limit: int = GTTS_MAX_CHARS) -> list[str]:
-    """Chunks of at most `limit` characters, cut at sentence ends, then clauses, then words."""
-    chunks: list[str] = []
-    for sentence in re.split(r"(?<=[.!?;…])\s+|\n+", text):
-        sentence = sentence.strip()
-        if not sentence:
+@dataclass(frozen=True)
+class HttpRequest:
+    url: str
+    body: str
+    headers: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    status: int
+    body: bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+# Sends one request with a timeout in seconds; raises OSError (or a subclass, such as
+# requests.ConnectionError) when the network fails.
+HttpPost = Callable[[HttpRequest, float], HttpReply]
+
+
+def requests_post() -> HttpPost:
+    """The production HTTP layer: one pooled `requests` session, TLS verified, proxies from the
+    environment."""
+    import requests
+
+    session = requests.Session()
+
+    def post(request: HttpRequest, timeout: float) -> HttpReply:
+        try:
+            response = session.post(request.url, data=request.body.encode("utf-8"), headers=dict(request.headers),
+                                    timeout=timeout)
+        except requests.RequestException as exc:
+            raise OSError(f"{type(exc).__name__}: {exc}") from exc
+        return HttpReply(response.status_code, response.content, dict(response.headers))
+
+    return post
+
+
+def build_gtts_request(text: str, *, slow: bool, tld: str = "com") -> HttpRequest:
+    """The batchexecute request gTTS would send for `text` (at most GTTS_MAX_CHARS characters)."""
+    from gtts import gTTS
+
+    # No pre-processors: they rewrite English abbreviations; our text is already normalised.
+    tts = gTTS(text=text, lang="vi", slow=slow, tld=tld, lang_check=False, pre_processor_funcs=[])
+    prepared = tts._prepare_requests()  # noqa: SLF001 - gTTS's only way to get URL, body and headers together
+    if len(prepared) != 1:
+        raise SpeechError(f"a gTTS chunk became {len(prepared)} requests; chunks must be ≤ {GTTS_MAX_CHARS} characters")
+    request = prepared[0]
+    body = request.body.decode() if isinstance(request.body, bytes) else str(request.body)
+    return HttpRequest(url=str(request.url), body=body, headers=dict(request.headers))
+
+
+_AUDIO_IN_RPC = re.compile(r'jQ1olc","\[\\"(.*)\\"]')
+
+
+def parse_gtts_response(body: bytes) -> bytes:
+    """The MP3 inside Google's batchexecute answer, found exactly as gTTS 2.5 finds it: on each line
+    mentioning the "jQ1olc" RPC, the base64 string in its first JSON array."""
+    audio = b""
+    for line in body.splitlines():
+        decoded = line.decode("utf-8", errors="replace")
+        if "jQ1olc" not in decoded:
             continue
-        if len(sentence) <= limit:
-            chunks.append(sentence)
-            continue
-        current = ""
-        for clause in re.split(r"(?<=[,:])\s+", sentence):
-            for word in clause.split():
-                candidate = f"{current} {word}".strip()
-                if len(candidate) > limit and current:
-                    chunks.append(current)
-                    current = word
-                else:
-                    current = candidate
-            if current and current.endswith((",", ":")) and len(current) > limit * 0.6:
-                chunks.append(current)
-                current = ""
-        if current:
-            chunks.append(current)
-    return chunks
-
-
-def gtts_transport(timeout: float = 10.0) -> Transport:
-    """The real gTTS call (needs Google; unreachable on this project's machines)."""
-
-    def fetch(text: str, slow: bool) -> bytes:
-        from gtts import gTTS
-
-        buffer = io.BytesIO()
-        gTTS(text=text, lang="vi", slow=slow, timeout=timeout).write_to_fp(buffer)
-        return buffer.getvalue()
-
-    return fetch
+        found = _AUDIO_IN_RPC.search(decoded)
+        if not found:
+            raise SpeechError("Google answered without audio")
+        audio += base64.b64decode(found.group(1).encode("ascii"))
+    if not audio:
+        raise SpeechError("Google's answer has no jQ1olc audio")
+    return audio
 
 
 def decode_audio(data: bytes) -> Pcm:
-    """MP3 (what gTTS returns), OGG or WAV bytes → PCM, through libsndfile."""
+    """MP3 (what Google returns), OGG or WAV bytes → mono PCM, through libsndfile (≥ 1.1 reads MP3)."""
     import soundfile
 
-    samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
-    return Pcm(samples.mean(axis=1).astype(np.float32), rate)
+    try:
+        samples, rate = soundfile.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    except (RuntimeError, soundfile.LibsndfileError) as exc:
+        raise SpeechError(f"undecodable audio: {exc}") from exc
+    return Pcm(to_mono_float32(samples), rate)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+|\n+")
+_CLAUSE_END = re.compile(r"(?<=[,:])\s+")
+
+
+def split_for_gtts(text: str, limit: int = GTTS_MAX_CHARS) -> list[str]:
+    """Request-sized chunks (≤ `limit` characters) that end at a sentence end where possible, else
+    at a clause end (comma, colon), and only inside a clause too long on its own, where the
+    words are shared out evenly. Short sentences travel together: fewer requests, fewer 429s."""
+    pieces: list[str] = []
+    for sentence in (s.strip() for s in _SENTENCE_END.split(text)):
+        if not sentence:
+            continue
+        if len(sentence) <= limit:
+            pieces.append(sentence)
+            continue
+        for clause in (c.strip() for c in _CLAUSE_END.split(sentence)):
+            if clause:
+                pieces.extend([clause] if len(clause) <= limit else _even_word_cuts(clause, limit))
+    return _pack(pieces, limit)
+
+
+def _even_word_cuts(clause: str, limit: int) -> list[str]:
+    words = clause.split()
+    count = -(-len(clause) // limit)
+    while True:
+        target = len(clause) / count
+        cuts, current = [], ""
+        for word in words:
+            candidate = f"{current} {word}".strip()
+            if current and (len(candidate) > limit or len(current) >= target):
+                cuts.append(current)
+                current = word
+            else:
+                current = candidate
+        cuts.append(current)
+        if all(len(cut) <= limit for cut in cuts) or count > len(words):
+            return cuts
+        count += 1
+
+
+def _pack(pieces: list[str], limit: int) -> list[str]:
+    chunks: list[str] = []
+    for piece in pieces:
+        if chunks and len(chunks[-1]) + 1 + len(piece) <= limit:
+            chunks[-1] = f"{chunks[-1]} {piece}"
+        else:
+            chunks.append(piece)
+    return chunks
+
+
+def _pause_after(chunk: str) -> float:
+    if chunk.endswith((".", "!", "?", ";", "…")):
+        return PAUSE_AFTER_SENTENCE
+    if chunk.endswith((",", ":")):
+        return PAUSE_AFTER_CLAUSE
+    return PAUSE_AFTER_WORDS
 
 
 class GttsSpeaker:
+    """Google Translate's voice through gTTS: natural, online only, rate-limited."""
+
     name = "gtts"
 
-    def __init__(self, transport: Transport | None = None, *, retries: int = 3, backoff: float = 1.0) -> None:
-        self.transport = transport or gtts_transport()
+    def __init__(self, http: HttpPost | None = None, *, timeout: float = 10.0, retries: int = 3, backoff: float = 1.0,
+                 max_backoff: float = 30.0, sleep: Callable[[float], None] = time.sleep, tld: str = "com") -> None:
+        self.http = http or requests_post()
+        self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.sleep = sleep
+        self.tld = tld
+        self.requests_sent = 0
 
     def _fetch(self, chunk: str, slow: bool) -> bytes:
-        from gtts.tts import gTTSError
-
+        request = build_gtts_request(chunk, slow=slow, tld=self.tld)
         for attempt in range(self.retries + 1):
             try:
-                return self.transport(chunk, slow)
-            except gTTSError as exc:
-                status = getattr(getattr(exc, "rsp", None), "status_code", None)
-                if status == 429 and attempt < self.retries:
-                    time.sleep(self.backoff * (2**attempt))
-                    continue
-                raise SpeechError(f"gTTS failed: {status or type(exc).__name__}") from exc
-            except Exception as exc:  # network down, DNS, timeouts: let the fallback speak
-                raise SpeechError(f"gTTS unreachable: {type(exc).__name__}") from exc
-        raise SpeechError("gTTS kept answering 429")
+                self.requests_sent += 1
+                reply = self.http(request, self.timeout)
+            except (OSError, TimeoutError) as exc:  # offline, DNS, timeout: let the fallback speak now
+                raise SpeechError(f"Google unreachable: {exc}") from exc
+            if reply.status == 200:
+                return parse_gtts_response(reply.body)
+            if (reply.status == 429 or reply.status >= 500) and attempt < self.retries:
+                delay = self._delay(attempt, reply.headers)
+                log.info("gTTS answered %s; retrying in %.1f s", reply.status, delay)
+                self.sleep(delay)
+                continue
+            raise SpeechError(f"gTTS failed with HTTP {reply.status}")
+        raise AssertionError("unreachable")
+
+    def _delay(self, attempt: int, headers: Mapping[str, str]) -> float:
+        retry_after = {k.lower(): v for k, v in headers.items()}.get("retry-after", "")
+        if retry_after.isdigit():
+            return min(float(retry_after), self.max_backoff)
+        # Exponential with jitter, so several bot instances do not retry in step.
+        return min(self.backoff * (2**attempt) * (0.5 + random.random()), self.max_backoff)  # noqa: S311
 
     def _synthesize_blocking(self, text: str, voice: str, speed: str) -> Pcm:
-        # gTTS has one Vietnamese voice; the regional choice applies to espeak-ng only.
-        parts = [decode_audio(self._fetch(chunk, speed == "slow")) for chunk in split_for_gtts(text)]
-        if not parts:
+        # Google has one Vietnamese voice; the regional choice applies to espeak-ng only.
+        check_voice_and_speed(voice, speed)
+        chunks = split_for_gtts(text)
+        if not chunks:
             raise SpeechError("nothing to say")
-        return Pcm.concat(parts, pause_seconds=0.1)
+        parts = [trim_silence(decode_audio(self._fetch(chunk, speed == "slow"))) for chunk in chunks]
+        return concat(parts, [_pause_after(chunk) for chunk in chunks]).spoken_by(self.name)
 
     async def synthesize(self, text: str, *, voice: str, speed: str) -> Pcm:
         return await asyncio.to_thread(self._synthesize_blocking, text, voice, speed)
 
 
-class FallbackSpeaker:
-    """The primary engine, or the fallback when the primary fails (gTTS offline → espeak-ng)."""
+# ---------------------------------------------------------------- fallback
 
-    def __init__(self, primary: Speaker, fallback: Speaker) -> None:
+
+class FallbackSpeaker:
+    """The primary engine, or the fallback when the primary fails (gTTS offline → espeak-ng).
+
+    After a failure the primary rests for `retry_primary_after` seconds: a deployment that lost
+    its internet does not pay a timeout for every part of every note. The returned PCM names the
+    engine that actually spoke, so audio is never cached under the wrong engine."""
+
+    def __init__(self, primary: Speaker, fallback: Speaker, *, retry_primary_after: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.primary = primary
         self.fallback = fallback
         self.name = primary.name
-        self.last_used = primary.name
+        self.retry_primary_after = retry_primary_after
+        self.clock = clock
+        self.fallbacks = 0
+        self._primary_resting_until = 0.0
 
     async def synthesize(self, text: str, *, voice: str, speed: str) -> Pcm:
-        try:
-            pcm = await self.primary.synthesize(text, voice=voice, speed=speed)
-            self.last_used = self.primary.name
-            return pcm
-        except SpeechError as exc:
-            log.warning("%s failed (%s); speaking with %s", self.primary.name, exc, self.fallback.name)
-            self.last_used = self.fallback.name
-            return await self.fallback.synthesize(text, voice=voice, speed=speed)
+        check_voice_and_speed(voice, speed)
+        if self.clock() >= self._primary_resting_until:
+            try:
+                pcm = await self.primary.synthesize(text, voice=voice, speed=speed)
+                return pcm if pcm.engine else pcm.spoken_by(self.primary.name)
+            except Exception as exc:  # noqa: BLE001 - whatever broke, the member still gets a voice note
+                self._primary_resting_until = self.clock() + self.retry_primary_after
+                log.warning("%s failed (%s); speaking with %s", self.primary.name, exc, self.fallback.name)
+        self.fallbacks += 1
+        pcm = await self.fallback.synthesize(text, voice=voice, speed=speed)
+        return pcm if pcm.engine else pcm.spoken_by(self.fallback.name)
 
 
-def make_speaker(engine: str = "espeak", *, gtts_transport_override: Transport | None = None) -> Speaker:
+def make_speaker(engine: str = "espeak", *, http: HttpPost | None = None) -> Speaker:
+    """The speaker a deployment configures: "espeak" (offline), "gtts" (online) or "auto" (gTTS,
+    espeak-ng when Google fails)."""
     if engine == "espeak":
         return EspeakSpeaker()
     if engine == "gtts":
-        return GttsSpeaker(gtts_transport_override)
+        return GttsSpeaker(http)
     if engine == "auto":
-        return FallbackSpeaker(GttsSpeaker(gtts_transport_override), EspeakSpeaker())
-    raise ValueError(f"unknown engine {engine!r} (espeak, gtts or auto)")
+        return FallbackSpeaker(GttsSpeaker(http), EspeakSpeaker())
+    raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")

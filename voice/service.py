@@ -3,111 +3,220 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
+import math
 import re
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from voice.audio import Pcm, split_at_pauses
 from voice.cache import AudioCache, cache_key
-from voice.engines import Pcm, Speaker, SpeechError
+from voice.engines import Speaker, SpeechError, check_voice_and_speed
 from voice.normalize import normalize
 from voice.opus import MAX_PART_SECONDS, encode_voice
 
-# Spoken Vietnamese syllables per minute, by speed (a syllable is a written word).
-SYLLABLES_PER_MINUTE = {"normal": 150, "slow": 115}
-PART_TARGET_SECONDS = MAX_PART_SECONDS - 20  # estimates are rough: keep a margin under 3 minutes
+log = logging.getLogger(__name__)
+
+# Spoken syllables per minute (a written Vietnamese word is one syllable), pauses included, on
+# the slow side of what the engines measure (espeak-ng: ~170 normal, ~120 slow), so that parts
+# come out shorter than estimated rather than longer.
+SYLLABLES_PER_MINUTE = {"normal": 150, "slow": 110}
+# Where text-level splitting aims; the audio-level cut at MAX_PART_SECONDS catches any misestimate.
+PART_TARGET_SECONDS = 150
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;…])\s+")
+_CLAUSE_END = re.compile(r"(?<=[,:])\s+")
 
 
 @dataclass(frozen=True)
 class VoiceNote:
+    """One voice message: part `part` of `parts` of a rendered text."""
+
     path: Path
     data: bytes
     duration_seconds: float
-    key: str  # unique per part: the platform file-id cache key
-    engine: str
-    part: int
-    parts: int
+    key: str  # sha256 of (spoken text, engine, voice, speed): the same for every part of a text
+    engine: str  # the engine that actually spoke, after any fallback
+    part: int = 0
+    parts: int = 1
+
+    @property
+    def part_key(self) -> str:
+        """Unique per voice note: what a platform file-id cache is keyed by."""
+        return f"{self.key}.{self.part}"
 
     @property
     def duration(self) -> int:
+        """Whole seconds, as Telegram's sendVoice wants them."""
         return max(1, round(self.duration_seconds))
 
 
-def split_parts(spoken: str, *, speed: str) -> list[str]:
-    """Sentence groups short enough to be spoken in under ~3 minutes each."""
-    budget = SYLLABLES_PER_MINUTE.get(speed, 150) * PART_TARGET_SECONDS / 60
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?;…])\s+|\n+", spoken) if s.strip()]
+@dataclass
+class RenderStats:
+    """Counters for metrics."""
+
+    cache_hits: int = 0
+    cache_misses: int = 0
+    syntheses: int = 0  # calls to the speaker, one per text part
+    fallbacks: int = 0  # renders spoken by another engine than the configured one
+    synthesis_seconds: float = 0.0
+    encoding_seconds: float = 0.0
+    audio_seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+def estimated_seconds(text: str, *, speed: str) -> float:
+    return len(text.split()) * 60 / SYLLABLES_PER_MINUTE[speed]
+
+
+def _speech_units(spoken: str) -> list[str]:
+    """Sentences; a line without final punctuation (a heading) gets a full stop so that the voice
+    pauses after it once lines are joined."""
+    units: list[str] = []
+    for line in spoken.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line[-1] not in ".!?;:…,":
+            line += "."
+        units.extend(s for s in _SENTENCE_END.split(line) if s)
+    return units
+
+
+def _shorter_than(unit: str, budget: int) -> list[str]:
+    """A sentence too long for one part, cut at clause ends, or between words as a last resort."""
+    pieces: list[str] = []
+    for clause in _CLAUSE_END.split(unit):
+        words = clause.split()
+        pieces.extend(" ".join(words[i : i + budget]) for i in range(0, len(words), budget))
+    return pieces
+
+
+def split_parts(spoken: str, *, speed: str, target_seconds: float = PART_TARGET_SECONDS) -> list[str]:
+    """Groups of whole sentences, each estimated to last at most `target_seconds`, and about the
+    same length: a long text becomes three parts of two minutes, not two long ones and a stub."""
+    budget = max(1, int(SYLLABLES_PER_MINUTE[speed] * target_seconds / 60))
+    units: list[str] = []
+    for unit in _speech_units(spoken):
+        units.extend([unit] if len(unit.split()) <= budget else _shorter_than(unit, budget))
+    total = sum(len(unit.split()) for unit in units)
+    if total <= budget:
+        return [" ".join(units)] if units else []
+    # Try the fewest parts first; sentence lengths can make the ideal shares unreachable, then
+    # one more part gives shorter shares.
+    for count in range(math.ceil(total / budget), len(units) + 1):
+        parts = _group(units, goal=total / count, budget=budget)
+        if len(parts) <= count:
+            return parts
+    return units
+
+
+def _group(units: list[str], *, goal: float, budget: int) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
-    count = 0
-    for sentence in sentences:
-        words = len(sentence.split())
-        if current and count + words > budget:
+    count = done = 0
+    boundary = goal  # where the current part should end, counted from the start of the text
+    for unit in units:
+        words = len(unit.split())
+        # Close the part when this sentence would overflow it, or when the text so far is
+        # nearer the part's ideal end than it would be after this sentence.
+        if current and (count + words > budget or abs(done - boundary) < abs(done + words - boundary)):
             parts.append(" ".join(current))
             current, count = [], 0
-        if words > budget:  # one enormous sentence: cut at words
-            tokens = sentence.split()
-            for start in range(0, len(tokens), int(budget)):
-                parts.append(" ".join(tokens[start : start + int(budget)]))
-            continue
-        current.append(sentence)
+            boundary += goal
+        current.append(unit)
         count += words
+        done += words
     if current:
         parts.append(" ".join(current))
     return parts
 
 
+@dataclass
+class _KeyLock:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
 class VoiceRenderer:
-    def __init__(self, speaker: Speaker, cache_dir: str | Path, *, abbreviations: Mapping[str, str] | None = None) -> None:
+    """Renders texts to voice notes, each (text, engine, voice, speed) once: later renders of the
+    same text come from the on-disk cache, and concurrent ones wait for the first."""
+
+    def __init__(self, speaker: Speaker, cache_dir: str | Path, *, abbreviations: Mapping[str, str] | None = None,
+                 max_part_seconds: float = MAX_PART_SECONDS) -> None:
         self.speaker = speaker
         self.cache = AudioCache(cache_dir)
         self.abbreviations = abbreviations
-        self.cache_hits = 0
-        self.cache_misses = 0
-        self.syntheses = 0
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.max_part_seconds = max_part_seconds
+        self.stats = RenderStats()
+        self._locks: dict[str, _KeyLock] = {}
+
+    @property
+    def cache_hits(self) -> int:
+        return self.stats.cache_hits
+
+    @property
+    def cache_misses(self) -> int:
+        return self.stats.cache_misses
+
+    @property
+    def syntheses(self) -> int:
+        return self.stats.syntheses
 
     async def render(self, text: str, *, voice: str = "vi", speed: str = "normal") -> list[VoiceNote]:
+        check_voice_and_speed(voice, speed)
         spoken = normalize(text, abbreviations=self.abbreviations)
-        if not spoken.strip():
+        if not re.search(r"\w", spoken):
             raise SpeechError("nothing to say")
         key = cache_key(spoken, engine=self.speaker.name, voice=voice, speed=speed)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        async with lock:  # two publishers of the same text wait for one synthesis
-            cached = self._from_cache(key)
-            if cached is not None:
-                self.cache_hits += 1
-                return cached
-            self.cache_misses += 1
-            notes = []
-            texts = split_parts(spoken, speed=speed)
-            manifest = []
-            for index, part_text in enumerate(texts):
-                pcm: Pcm = await self.speaker.synthesize(part_text, voice=voice, speed=speed)
-                self.syntheses += 1
-                encoded = encode_voice(pcm)
-                path = self.cache.put(key, encoded.data, part=index)
-                manifest.append({"duration": encoded.duration_seconds})
-                notes.append(VoiceNote(path=path, data=encoded.data, duration_seconds=encoded.duration_seconds,
-                                       key=f"{key}.{index}", engine=getattr(self.speaker, "last_used", self.speaker.name),
-                                       part=index, parts=len(texts)))
-            self._manifest_path(key).write_text(json.dumps({"engine": notes[0].engine, "parts": manifest}))
-            return notes
+        entry = self._locks.setdefault(key, _KeyLock())
+        entry.users += 1
+        try:
+            async with entry.lock:  # two publishers of the same text wait for one synthesis
+                cached = await asyncio.to_thread(self.cache.load, key)
+                if cached is not None:
+                    self.stats.cache_hits += 1
+                    return self._notes(key, cached.engine, [(p.path, p.data, p.duration_seconds) for p in cached.parts])
+                self.stats.cache_misses += 1
+                return await self._render_uncached(spoken, key, voice=voice, speed=speed)
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                del self._locks[key]
 
-    def _manifest_path(self, key: str) -> Path:
-        return self.cache.path_for(key).with_name(f"{key}.json")
+    async def _render_uncached(self, spoken: str, key: str, *, voice: str, speed: str) -> list[VoiceNote]:
+        target = min(PART_TARGET_SECONDS, self.max_part_seconds * 5 / 6)
+        encoded: list[tuple[bytes, float]] = []
+        engines: list[str] = []
+        for part_text in split_parts(spoken, speed=speed, target_seconds=target):
+            started = time.perf_counter()
+            pcm: Pcm = await self.speaker.synthesize(part_text, voice=voice, speed=speed)
+            self.stats.syntheses += 1
+            self.stats.synthesis_seconds += time.perf_counter() - started
+            engines.append(pcm.engine or self.speaker.name)
+            if len(pcm.samples) == 0:
+                raise SpeechError(f"{engines[-1]} produced no audio")
+            for piece in split_at_pauses(pcm, self.max_part_seconds):
+                started = time.perf_counter()
+                note = await asyncio.to_thread(encode_voice, piece)
+                self.stats.encoding_seconds += time.perf_counter() - started
+                self.stats.audio_seconds += note.duration_seconds
+                encoded.append((note.data, note.duration_seconds))
+        engine = "+".join(dict.fromkeys(engines))
+        if engine != self.speaker.name:
+            # A fallback spoke. File it under the engine that did, not under the one asked for:
+            # the next render then tries the better voice again instead of serving this forever.
+            self.stats.fallbacks += 1
+            key = cache_key(spoken, engine=engine, voice=voice, speed=speed)
+        stored = await asyncio.to_thread(self.cache.store, key, engine=engine, parts=encoded)
+        return self._notes(key, engine, [(p.path, p.data, p.duration_seconds) for p in stored.parts])
 
-    def _from_cache(self, key: str) -> list[VoiceNote] | None:
-        manifest_path = self._manifest_path(key)
-        if not manifest_path.exists():
-            return None
-        manifest = json.loads(manifest_path.read_text())
-        notes = []
-        for index, part in enumerate(manifest["parts"]):
-            data = self.cache.get(key, index)
-            if data is None:
-                return None
-            notes.append(VoiceNote(path=self.cache.path_for(key, index), data=data, duration_seconds=part["duration"],
-                                   key=f"{key}.{index}", engine=manifest["engine"], part=index, parts=len(manifest["parts"])))
-        return notes
+    @staticmethod
+    def _notes(key: str, engine: str, parts: list[tuple[Path, bytes, float]]) -> list[VoiceNote]:
+        return [VoiceNote(path=path, data=data, duration_seconds=duration, key=key, engine=engine, part=index,
+                          parts=len(parts))
+                for index, (path, data, duration) in enumerate(parts)]
