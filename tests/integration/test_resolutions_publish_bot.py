@@ -326,3 +326,75 @@ async def test_the_worker_uploads_each_voice_note_once_and_sends_the_rest_by_fil
     uploads = [a for a in voices if a.file_id is None]
     assert len(uploads) == 2 and all(a.path for a in uploads)  # one per variant (normal, slow)
     assert {a.file_id for a in voices if a.file_id} <= {f"file-{a.cache_key}" for a in uploads}
+
+
+# ---------------------------------------------------------------- study campaigns and quizzes
+
+
+async def test_campaign_quiz_poll_answers_results_and_reminders(bot, session, commune, clock):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from core.resolutions import study
+    from core.resolutions.models import QuizAnswer, StudyAssignment, StudyCampaign
+    from tests.unit.resolutions.helpers import with_polls
+
+    with_polls(bot)
+    cell = commune.cells[0]
+    member_id, other_id = cell.members[0].id, cell.members[1].id
+    obliged = 1 + 1 + len(cell.members) + 1  # secretary, deputy, members, the committee member living in cell A
+    await publish_through_bot(bot, SECRETARY_A)
+    session.expire_all()
+    document_id = (await published(session)).id
+
+    # A member can neither open a campaign nor fake the organiser's steps.
+    calls = await bot.press(MEMBER_A, f"rd:camp:{document_id}")
+    assert texts.common.FORBIDDEN in texts_of(calls)
+    await bot.press(MEMBER_A, "scs:open")
+    assert await session.scalar(select(func.count(StudyCampaign.id))) == 0
+
+    await bot.press(SECRETARY_A, f"rd:camp:{document_id}")
+    await bot.press(SECRETARY_A, "scs:w1")
+    assert R.QUESTION_NEEDS_OPTIONS.format(limit=study.MAX_OPTIONS) in texts_of(await bot.text(SECRETARY_A, "Chỉ một dòng?"))
+    calls = await bot.text(SECRETARY_A, "Nghị quyết 21 bàn về gì?\nA. Tổ chức cơ sở đảng\nB. Kinh tế biển\nC. Giáo dục")
+    assert [data for call in calls for _, data in inline_buttons(call)] == ["scc:0", "scc:1", "scc:2"]
+    await bot.press(SECRETARY_A, "scc:0")
+    await bot.press(SECRETARY_A, "scs:done")
+    calls = await bot.press(SECRETARY_A, "scs:open")
+    assert any(f"{obliged} đảng viên" in text for text in texts_of(calls))
+    session.expire_all()
+    campaign = (await session.execute(select(StudyCampaign))).scalar_one()
+    campaign_id = campaign.id
+    assert campaign.question_count == 1 and study.local_day(campaign.deadline) == dt.date(2026, 11, 30)
+    assert await session.scalar(select(func.count(StudyAssignment.id))) == obliged
+    notices = (await session.execute(select(OutboxMessage).where(OutboxMessage.source == f"campaign:{campaign_id}"))).scalars().all()
+    assert len(notices) == obliged
+
+    # The member takes the quiz: a non-anonymous Telegram quiz poll, answered once.
+    calls = await bot.press(MEMBER_A, f"rd:quiz:{document_id}")
+    poll = next(call for call in calls if type(call).__name__ == "SendPoll")
+    assert poll.type == "quiz" and poll.is_anonymous is False and poll.correct_option_id == 0
+    # Someone else answering that member's poll changes nothing.
+    await bot.poll_answer(OTHER_MEMBER_A, "poll-1", [0])
+    assert await session.scalar(select(func.count(QuizAnswer.id))) == 0
+    calls = await bot.poll_answer(MEMBER_A, "poll-1", [0])
+    assert any("1/1" in text for text in texts_of(calls))
+    await bot.poll_answer(MEMBER_A, "poll-1", [1])  # a second answer to the same question does not count
+    answers = (await session.execute(select(QuizAnswer))).scalars().all()
+    assert [(a.member_id, a.option, a.correct) for a in answers] == [(member_id, 0, True)]
+    await bot.press(MEMBER_A, f"rd:study:{document_id}")
+
+    calls = await bot.press(SECRETARY_A, f"scv:res:{campaign_id}")
+    assert any(f"1/{obliged}" in text for text in texts_of(calls))
+    calls = await bot.press(MEMBER_B, f"scv:res:{campaign_id}")  # another cell's member cannot see the results
+    assert not any(f"/{obliged}" in text for text in texts_of(calls))
+
+    # Three days before the deadline, in the daytime: everyone not done is reminded, once.
+    now = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)  # 09:00 in Hà Nội
+    queued = await study.enqueue_study_reminders(session, now=now)
+    again = await study.enqueue_study_reminders(session, now=now + dt.timedelta(hours=1))
+    await session.commit()
+    reminded = set(
+        (await session.execute(select(OutboxMessage.member_id).where(OutboxMessage.kind == study.REMINDER_KIND))).scalars()
+    )
+    assert queued == obliged - 1 and again == 0
+    assert member_id not in reminded and other_id in reminded
