@@ -11,6 +11,7 @@ from api.routes import account, health, members, metrics, orgs, webhook
 from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
+from api.routes import documents, study
 from sotay.runtime import Runtime
 
 DESCRIPTION = """
@@ -23,7 +24,8 @@ holder may see; every refusal has the body `{"error": code, "message": reason}`.
 
 
 # Request bodies larger than this are refused with 413 before they are read.
-BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000}
+BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000,
+               documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT}
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -55,4 +57,6 @@ def api_routers() -> list:
         feedback.router,
         meetings.router,
         notices.router,
+        documents.router,
+        study.router,
     ]

@@ -487,6 +487,14 @@ async def readable(session: AsyncSession, *, actor: Actor, document_id: int) -> 
     return document
 
 
+async def document_for(session: AsyncSession, *, actor: Actor, document_id: int) -> Document:
+    """A published document that reaches this person, or their own draft; NotFound otherwise."""
+    document = await session.get(Document, document_id)
+    if document is not None and document.state == DocumentState.DRAFT and document.created_by_id == actor.member.id:
+        return document
+    return await readable(session, actor=actor, document_id=document_id)
+
+
 async def reader_view(session: AsyncSession, *, actor: Actor, document_id: int) -> ReaderView:
     document = await readable(session, actor=actor, document_id=document_id)
     org = await session.get(Org, document.org_id)

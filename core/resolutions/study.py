@@ -97,6 +97,7 @@ class AnswerOutcome:
     total: int
     counted: bool  # False: this question was answered before, or the campaign had ended
     finished: bool  # this answer completed the quiz
+    right: bool = False  # this answer was the right option (when counted)
 
 
 @dataclass
@@ -406,10 +407,10 @@ async def answer(
     if not 0 <= option < len(question.options):
         raise InvalidInput(texts.resolutions.BAD_CORRECT_OPTION)
 
-    def outcome(counted: bool, finished: bool = False) -> AnswerOutcome:
+    def outcome(counted: bool, finished: bool = False, right: bool = False) -> AnswerOutcome:
         return AnswerOutcome(
             campaign_id=campaign.id, answered=assignment.quiz_answered, correct=assignment.quiz_correct,
-            total=campaign.question_count, counted=counted, finished=finished,
+            total=campaign.question_count, counted=counted, finished=finished, right=right,
         )
 
     if not is_open(campaign, now):
@@ -439,7 +440,7 @@ async def answer(
     )
     await session.refresh(assignment)
     finished = assignment.quiz_completed_at is not None and assignment.quiz_answered == campaign.question_count
-    return outcome(True, finished)
+    return outcome(True, finished, correct)
 
 
 async def questions_of(session: AsyncSession, *, campaign_id: int) -> list[QuizQuestion]:
