@@ -37,15 +37,15 @@ class VoiceNote:
     path: Path
     data: bytes
     duration_seconds: float
-    key: str  # sha256 of (spoken text, engine, voice, speed): the same for every part of a text
+    key: str  # unique per voice note ("<text_key>.<part>"): what a platform file-id cache is keyed by
     engine: str  # the engine that actually spoke, after any fallback
     part: int = 0
     parts: int = 1
 
     @property
-    def part_key(self) -> str:
-        """Unique per voice note: what a platform file-id cache is keyed by."""
-        return f"{self.key}.{self.part}"
+    def text_key(self) -> str:
+        """sha256 of (spoken text, engine, voice, speed): the same for every part of one rendering."""
+        return self.key.rsplit(".", 1)[0]
 
     @property
     def duration(self) -> int:
@@ -217,6 +217,6 @@ class VoiceRenderer:
 
     @staticmethod
     def _notes(key: str, engine: str, parts: list[tuple[Path, bytes, float]]) -> list[VoiceNote]:
-        return [VoiceNote(path=path, data=data, duration_seconds=duration, key=key, engine=engine, part=index,
-                          parts=len(parts))
+        return [VoiceNote(path=path, data=data, duration_seconds=duration, key=f"{key}.{index}", engine=engine,
+                          part=index, parts=len(parts))
                 for index, (path, data, duration) in enumerate(parts)]

@@ -61,9 +61,10 @@ async def test_second_render_comes_from_the_cache_without_synthesis(tmp_path) ->
     assert len(speaker.texts) == 1 and (renderer.cache_misses, renderer.cache_hits, renderer.syntheses) == (1, 1, 1)
     assert speaker.texts[0].startswith("Nghị quyết hai mươi mốt nghị quyết trung ương ngày ba mươi tháng bảy")
     assert again[0].data == first[0].data and again[0].key == first[0].key and again[0].path == first[0].path
-    assert first[0].key == cache_key(normalize(RESOLUTION), engine="espeak", voice="vi", speed="normal")
+    assert first[0].text_key == cache_key(normalize(RESOLUTION), engine="espeak", voice="vi", speed="normal")
+    assert first[0].key == f"{first[0].text_key}.0"
     assert first[0].engine == "espeak" and first[0].data[:4] == b"OggS" and first[0].path.read_bytes() == first[0].data
-    assert first[0].duration == round(first[0].duration_seconds) and first[0].part_key == f"{first[0].key}.0"
+    assert first[0].duration == round(first[0].duration_seconds)
 
     # A fresh renderer (a restarted bot) finds the notes on disk.
     restarted = VoiceRenderer(speaker, tmp_path)
@@ -92,8 +93,9 @@ async def test_long_text_becomes_several_notes_of_at_most_three_minutes(tmp_path
     speaker = Counting(EspeakSpeaker())
     notes = await VoiceRenderer(speaker, tmp_path).render(long_text, voice="vi")
     assert len(notes) >= 2 and [n.part for n in notes] == list(range(len(notes)))
-    assert all(n.parts == len(notes) and n.key == notes[0].key for n in notes)
-    assert len({n.part_key for n in notes}) == len(notes) and len({n.path for n in notes}) == len(notes)
+    assert all(n.parts == len(notes) and n.text_key == notes[0].text_key for n in notes)
+    # One file-id cache entry per voice message: parts must never share a key.
+    assert len({n.key for n in notes}) == len(notes) and len({n.path for n in notes}) == len(notes)
     for note in notes:
         assert note.duration_seconds <= MAX_PART_SECONDS
         assert ogg_opus_duration(note.data) == pytest.approx(note.duration_seconds, abs=0.05)
@@ -127,7 +129,7 @@ async def test_a_fallback_render_is_filed_under_the_engine_that_spoke(tmp_path) 
     renderer = VoiceRenderer(FallbackSpeaker(Broken(), Metronome("espeak"), retry_primary_after=0), tmp_path)
     notes = await renderer.render(RESOLUTION)
     assert notes[0].engine == "espeak" and renderer.stats.fallbacks == 1
-    assert notes[0].key == cache_key(normalize(RESOLUTION), engine="espeak", voice="vi", speed="normal")
+    assert notes[0].text_key == cache_key(normalize(RESOLUTION), engine="espeak", voice="vi", speed="normal")
     # Not under "gtts": the next render tries Google again rather than serve the robot voice forever.
     await renderer.render(RESOLUTION)
     assert renderer.stats.cache_hits == 0 and renderer.stats.syntheses == 2
@@ -138,10 +140,10 @@ async def test_a_damaged_cache_entry_is_rendered_again(tmp_path) -> None:
     renderer = VoiceRenderer(speaker, tmp_path)
     notes = await renderer.render(RESOLUTION)
     cache = AudioCache(tmp_path)
-    cache.manifest_path(notes[0].key).write_text("{not json")
+    cache.manifest_path(notes[0].text_key).write_text("{not json")
     again = await renderer.render(RESOLUTION)
     assert len(speaker.texts) == 2 and again[0].duration_seconds == notes[0].duration_seconds
-    assert json.loads(cache.manifest_path(notes[0].key).read_text())["engine"] == "metronome"
+    assert json.loads(cache.manifest_path(notes[0].text_key).read_text())["engine"] == "metronome"
     notes[0].path.unlink()
     await renderer.render(RESOLUTION)
     assert len(speaker.texts) == 3
