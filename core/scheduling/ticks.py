@@ -16,6 +16,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.meetings import scheduled as meetings_scheduled
+from core.resolutions import scheduled as resolutions_scheduled
 from core.orgs.models import ProcessedUpdate
 
 
@@ -47,5 +48,6 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("send_due_reminders", reminders.send_due_reminders),
         ("prune_reminders", reminders.prune_reminders),
         # Study-deadline reminders: the study domain's job goes here, built on core.scheduling.study.
+        ("enqueue_study_reminders", resolutions_scheduled.enqueue_study_reminders),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
     ]

@@ -390,8 +390,13 @@ async def test_campaign_quiz_poll_answers_results_and_reminders(bot, session, co
 
     # Three days before the deadline, in the daytime: everyone not done is reminded, once.
     now = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)  # 09:00 in Hà Nội
-    queued = await study.enqueue_study_reminders(session, now=now)
-    again = await study.enqueue_study_reminders(session, now=now + dt.timedelta(hours=1))
+    from core.scheduling.ticks import TickContext, tick_jobs
+
+    job = dict(tick_jobs())["enqueue_study_reminders"]
+    tz = study.LOCAL_TZ
+    assert await job(session, TickContext(now=now - dt.timedelta(days=1), tz=tz)) == 0  # too early
+    queued = await job(session, TickContext(now=now, tz=tz))
+    again = await job(session, TickContext(now=now + dt.timedelta(hours=1), tz=tz))
     await session.commit()
     reminded = set(
         (await session.execute(select(OutboxMessage.member_id).where(OutboxMessage.kind == study.REMINDER_KIND))).scalars()
