@@ -48,8 +48,7 @@ def build_runtime(
     )
     if with_bot and settings.telegram_token is not None:
         from bot.dispatcher import build_dispatcher, create_bot, create_storage
-        from voice.engines import make_speaker
-        from voice.service import VoiceRenderer
+        from core.resolutions.voice import default_renderer
 
         runtime.bot = create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
         runtime.dispatcher = build_dispatcher(
@@ -58,6 +57,7 @@ def build_runtime(
             clock=runtime.clock,
             storage=create_storage(settings.redis_url),
             settings=settings,
-            voice_renderer=VoiceRenderer(make_speaker(settings.tts_engine), settings.data_dir / "audio"),
+            # The process's one renderer for DATA_DIR/audio (the API uses the same): shared per-text locks.
+            voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts_engine),
         )
     return runtime

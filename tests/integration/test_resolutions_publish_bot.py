@@ -403,3 +403,17 @@ async def test_campaign_quiz_poll_answers_results_and_reminders(bot, session, co
     )
     assert queued == obliged - 1 and again == 0
     assert member_id not in reminded and other_id in reminded
+
+
+async def test_the_bot_and_the_api_share_one_voice_renderer(tmp_path: Path) -> None:
+    from api.routes.documents import renderer_of
+    from sotay.runtime import build_runtime
+    from sotay.settings import Settings
+    from tests.conftest import TEST_SECRET_KEY
+
+    settings = Settings(demo=True, secret_key=TEST_SECRET_KEY, data_dir=tmp_path / "data", telegram_token="42:TEST_TOKEN_abcdefghijklmnopqrstuvwxyz")
+    runtime = build_runtime(settings)
+    await runtime.engine.dispose()
+    renderer = runtime.dispatcher["voice_renderer"]  # type: ignore[index]
+    assert isinstance(renderer, VoiceRenderer) and renderer is renderer_of(runtime)
+    assert renderer.cache.directory == tmp_path / "data" / "audio"
