@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.db import among
 from core.delivery.models import OutboxMessage, OutboxState
@@ -66,14 +68,20 @@ class Queued:
 
 
 async def enqueue_batch(
-    session: AsyncSession, items: Sequence[Queued], *, not_before: dt.datetime | None = None, platform: str = "telegram"
+    session: AsyncSession, items: Sequence[Queued], *, not_before: dt.datetime | None = None, platform: str = "telegram",
+    chats: Mapping[int, str] | None = None,
 ) -> EnqueueResult:
     """Queue many messages in a few statements: one recipient look-up, multi-row inserts.
 
     Each (kind, source, member, suffix) key is queued at most once, ever: a repeat is a no-op.
+    `chats` (member id → chat id of active, linked members on `platform`) saves the look-up when
+    the caller read them already; members missing from it count as unlinked.
     """
-    recipients, unlinked = await recipients_for(session, [item.member_id for item in items], platform)
-    chats = {recipient.member_id: recipient.chat_id for recipient in recipients}
+    if chats is None:
+        recipients, unlinked = await recipients_for(session, [item.member_id for item in items], platform)
+        chats = {recipient.member_id: recipient.chat_id for recipient in recipients}
+    else:
+        unlinked = list(dict.fromkeys(item.member_id for item in items if item.member_id not in chats))
     now = dt.datetime.now(dt.timezone.utc)
     rows = [
         {
@@ -96,12 +104,48 @@ async def enqueue_batch(
     queued = 0
     if rows:
         connection = await session.connection()
-        statement = _insert_ignoring_duplicates(session)
-        for start in range(0, len(rows), 1000):
-            # RETURNING yields only the rows really inserted: duplicates are skipped silently.
-            result = await connection.execute(statement, rows[start : start + 1000])
-            queued += len(result.all())
+        if connection.dialect.name == "postgresql":
+            queued = await _insert_unnest(connection, rows)
+        else:
+            statement = _insert_ignoring_duplicates(session)
+            for start in range(0, len(rows), 1000):
+                # RETURNING yields only the rows really inserted: duplicates are skipped silently.
+                result = await connection.execute(statement, rows[start : start + 1000])
+                queued += len(result.all())
     return EnqueueResult(queued=queued, already_queued=len(rows) - queued, unlinked_member_ids=unlinked)
+
+
+_ARRAY_TYPES: dict[str, Any] = {
+    "member_id": BigInteger, "platform": String, "chat_id": String, "kind": String, "source": String,
+    "idempotency_key": String, "payload": Text, "priority": Integer, "state": String, "attempts": Integer,
+    "next_attempt_at": DateTime, "created_at": DateTime,
+}
+
+
+async def _insert_unnest(connection: AsyncConnection, rows: list[dict[str, Any]]) -> int:
+    """PostgreSQL: INSERT … SELECT FROM unnest(one array per column) ON CONFLICT DO NOTHING.
+
+    A dozen array parameters per 10,000 rows instead of a dozen parameters per row: queueing
+    100,000 reminders costs the database's time, not the driver's. Same semantics as the
+    multi-row VALUES path (RETURNING counts only rows really inserted).
+    """
+    table = OutboxMessage.__table__.name
+    columns = list(_ARRAY_TYPES)
+    selected = ", ".join(f"u.{name}::json" if name == "payload" else f"u.{name}" for name in columns)
+    statement = text(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} "
+        f"FROM unnest({', '.join(':' + name for name in columns)}) AS u({', '.join(columns)}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    ).bindparams(*(bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in _ARRAY_TYPES.items()))
+    queued = 0
+    for start in range(0, len(rows), 10_000):
+        chunk = rows[start : start + 10_000]
+        arrays: dict[str, list[Any]] = {name: [row[name] for row in chunk] for name in columns}
+        arrays["payload"] = [json.dumps(payload, ensure_ascii=False) for payload in arrays["payload"]]
+        for name in ("next_attempt_at", "created_at"):  # stored as naive UTC, like core.db.UTCDateTime
+            arrays[name] = [moment.astimezone(dt.timezone.utc).replace(tzinfo=None) for moment in arrays[name]]
+        queued += len((await connection.execute(statement, arrays)).all())
+    return queued
 
 
 async def enqueue_many(

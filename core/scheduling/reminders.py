@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, delete, func, or_, select, update
+from sqlalchemy import DateTime, String, and_, delete, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from core import metrics, texts
 from core.db import among
@@ -38,13 +37,14 @@ from core.delivery.outbox import Queued, cancel_pending, enqueue_batch
 from core.meetings import dates, render
 from core.meetings.models import Answer, Invitation, Meeting, MeetingDocument, MeetingStatus
 from core.meetings.service import source_of
-from core.orgs.models import Org
+from core.orgs.models import ChannelLink, Member, Org
 from core.ports import OutboundMessage
 from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderState
 from core.scheduling.settings import ReminderSettings, settings_from
 from core.scheduling.ticks import TickContext
 
 OUTBOX_KIND = "reminder"
+PLATFORM = "telegram"
 PRIORITY = 5  # above broadcasts, below replies and change notices
 # Meetings are planned this far ahead (recurring meetings are created 10 days before).
 PLAN_HORIZON = dt.timedelta(days=40)
@@ -216,7 +216,7 @@ class _Due:
     invitation_id: int
     member_id: int
     answer: Answer
-    superseded: bool
+    chat_id: str | None
 
 
 @dataclass(frozen=True)
@@ -231,39 +231,56 @@ class _Meeting:
     show_lunar: bool
 
 
-def _rank(table: Any) -> Any:
-    return case(*((table.kind == kind.value, rank) for kind, rank in RANK.items()), else_=0)
-
-
 def claim_query(now: dt.datetime, *, limit: int, dialect: str) -> Any:
-    """Due pending reminders, oldest first, each with whether a later reminder of the same
-    invitation is due too (then it is superseded). Locks what it returns on PostgreSQL."""
-    later = aliased(MeetingReminder)
-    superseded = (
-        select(later.id)
-        .where(
-            later.invitation_id == MeetingReminder.invitation_id,
-            later.state == ReminderState.PENDING,
-            later.kind != ReminderKind.NUDGE,  # a reminder carries the answer buttons; a nudge replaces nothing
-            later.due_at <= now,
-            or_(later.due_at > MeetingReminder.due_at, and_(later.due_at == MeetingReminder.due_at, _rank(later) > _rank(MeetingReminder))),
-        )
-        .exists()
-    )
+    """Due pending reminders, oldest first, with the chat to send each to (None: unlinked or
+    inactive); locks what it returns on PostgreSQL (SKIP LOCKED, so two schedulers split the due
+    rows instead of waiting on each other). One index range scan on (state, due_at)."""
     query = (
         select(
-            MeetingReminder.id, MeetingReminder.kind, MeetingReminder.due_at, MeetingReminder.planned_for, MeetingReminder.meeting_id,
-            Invitation.id, Invitation.member_id, Invitation.answer, superseded,
+            # Plain column types: no per-value converters on this hot path (`_claimed` makes them aware / enums).
+            MeetingReminder.id, type_coerce(MeetingReminder.kind, String()), type_coerce(MeetingReminder.due_at, DateTime()),
+            type_coerce(MeetingReminder.planned_for, DateTime()), MeetingReminder.meeting_id,
+            Invitation.id, Invitation.member_id, type_coerce(Invitation.answer, String()), ChannelLink.chat_id,
         )
         .join(Invitation, Invitation.id == MeetingReminder.invitation_id)
+        # Where to send it, read here rather than in a second round trip: active members' linked chat.
+        .join(Member, Member.id == Invitation.member_id)
+        .outerjoin(ChannelLink, and_(ChannelLink.member_id == Member.id, ChannelLink.platform == PLATFORM, Member.active))
         .where(MeetingReminder.state == ReminderState.PENDING, MeetingReminder.due_at <= now)
         .order_by(MeetingReminder.due_at)
         .limit(limit)
     )
     if dialect == "postgresql":
-        # Two schedulers split the due rows instead of waiting on each other.
         query = query.with_for_update(skip_locked=True, of=MeetingReminder)
     return query
+
+
+def _claimed(rows: Sequence[Any]) -> list[_Due]:
+    kinds, answers, utc = {k.value: k for k in ReminderKind}, {a.value: a for a in Answer}, dt.timezone.utc
+    return [
+        _Due(row[0], kinds[row[1]], row[2].replace(tzinfo=utc), row[3].replace(tzinfo=utc), row[4], row[5], row[6], answers[row[7]], row[8])
+        for row in rows
+    ]
+
+
+async def _latest_due(session: AsyncSession, invitation_ids: Sequence[int], now: dt.datetime) -> dict[int, tuple[dt.datetime, int]]:
+    """For each invitation, the latest reminder (not nudge) due now and still pending, as (due_at, rank):
+    whatever is due before it for the same member is superseded by it. Whether another scheduler
+    holds that row does not matter: it follows the same rules. Looked up by the (invitation, kind) key."""
+    latest: dict[int, tuple[dt.datetime, int]] = {}
+    for start in range(0, len(invitation_ids), 5000):
+        rows = await session.execute(
+            select(MeetingReminder.invitation_id, type_coerce(MeetingReminder.kind, String()), type_coerce(MeetingReminder.due_at, DateTime())).where(
+                among(session, MeetingReminder.invitation_id, list(invitation_ids[start : start + 5000])),
+                MeetingReminder.kind.in_([ReminderKind.EVE, ReminderKind.BEFORE]),
+                MeetingReminder.state == ReminderState.PENDING,
+                MeetingReminder.due_at <= now,
+            )
+        )
+        for invitation_id, kind, due_at in rows:
+            key = (due_at.replace(tzinfo=dt.timezone.utc), RANK[ReminderKind(kind)])
+            latest[invitation_id] = max(key, latest.get(invitation_id, key))
+    return latest
 
 
 async def _meetings(session: AsyncSession, meeting_ids: Iterable[int]) -> dict[int, _Meeting]:
@@ -292,7 +309,7 @@ async def _document_counts(session: AsyncSession, meeting_ids: Sequence[int]) ->
     return {meeting_id: int(count) for meeting_id, count in rows}
 
 
-def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime) -> str | None:
+def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime, *, superseded: bool) -> str | None:
     if meeting is None:
         return "meeting_gone"
     if meeting.status != MeetingStatus.SCHEDULED:
@@ -307,8 +324,10 @@ def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime) -> str |
         return "excused"
     if due.kind == ReminderKind.NUDGE and due.answer != Answer.NONE:
         return "answered"
-    if due.superseded:
+    if superseded:
         return "superseded"
+    if due.chat_id is None:
+        return "unlinked"  # no account to send to (or no longer active)
     return None
 
 
@@ -332,31 +351,25 @@ def render_text(kind: ReminderKind, meeting: _Meeting, *, answer: Answer, now: d
 async def send_due_reminders(session: AsyncSession, context: TickContext, *, limit: int = SEND_BATCH) -> int:
     """Tick job: queue due reminders in the outbox; drop or defer the others. Returns how many were queued."""
     now, tz = context.now, context.tz
-    claimed = [
-        _Due(row[0], ReminderKind(getattr(row[1], "value", row[1])), row[2], row[3], row[4], row[5], row[6], Answer(row[7]), bool(row[8]))
-        for row in (await session.execute(claim_query(now, limit=limit, dialect=session.get_bind().dialect.name))).all()
-    ]
+    claimed = _claimed((await session.execute(claim_query(now, limit=limit, dialect=session.get_bind().dialect.name))).all())
     if not claimed:
         return 0
     meetings = await _meetings(session, {due.meeting_id for due in claimed})
+    # Several due at once for one member (after downtime): only the latest is sent; a reminder
+    # replaces a nudge too (it carries the answer buttons when the member has not answered).
+    latest = await _latest_due(session, sorted({due.invitation_id for due in claimed}), now)
     dropped: dict[str, list[int]] = defaultdict(list)
-    kept: dict[int, _Due] = {}  # by invitation: the latest reminder due for it
+    kept: list[_Due] = []
     for due in claimed:
-        reason = _drop_reason(due, meetings.get(due.meeting_id), now)
-        if reason is not None:
+        superseded = due.invitation_id in latest and latest[due.invitation_id] > (due.due_at, RANK[due.kind])
+        reason = _drop_reason(due, meetings.get(due.meeting_id), now, superseded=superseded)
+        if reason is None:
+            kept.append(due)
+        else:
             dropped[reason].append(due.reminder_id)
-            continue
-        other = kept.get(due.invitation_id)
-        if other is None:
-            kept[due.invitation_id] = due
-            continue
-        # Two due at once for one member (downtime): a reminder replaces a nudge, a later one an earlier one.
-        earlier, later = sorted((other, due), key=lambda d: (d.kind != ReminderKind.NUDGE, d.due_at, RANK[d.kind]))
-        kept[due.invitation_id] = later
-        dropped["superseded"].append(earlier.reminder_id)
     deferred: dict[dt.datetime, list[int]] = defaultdict(list)
     to_send: list[_Due] = []
-    for due in kept.values():
+    for due in kept:
         meeting = meetings[due.meeting_id]
         if meeting.settings.quiet.contains(now, tz):
             # Caught up after downtime in the middle of the night: wait for morning if that still helps.
@@ -381,7 +394,7 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
             key_suffix=f"{due.kind.value}:{meeting.starts_at.isoformat()}",
             message=OutboundMessage(text=text, buttons=render.answer_buttons(due.invitation_id) if due.answer == Answer.NONE else ()),
         ))
-    await enqueue_batch(session, queued, not_before=now)
+    await enqueue_batch(session, queued, not_before=now, platform=PLATFORM, chats={due.member_id: due.chat_id for due in to_send if due.chat_id})
     await _set(session, [due.reminder_id for due in to_send], state=ReminderState.SENT, sent_at=now)
     for reason, ids in dropped.items():
         await _set(session, ids, state=ReminderState.DROPPED, reason=reason)

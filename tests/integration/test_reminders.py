@@ -319,8 +319,9 @@ async def test_unlinked_or_deactivated_members_and_lag_metric(runtime, session, 
     before = sum(sample.value for sample in metrics.REMINDER_LAG.collect()[0].samples if sample.name.endswith("_count"))
     await tick_at(runtime, clock, NUDGE_AT + dt.timedelta(seconds=30))
     assert {m.member_id for m in await sent(session)} == set(s.invitations) - {gone.id}  # nothing to send to: no row
+    assert await reasons(session) == {"unlinked": 1}
     after = sum(sample.value for sample in metrics.REMINDER_LAG.collect()[0].samples if sample.name.endswith("_count"))
-    assert after - before == s.count
+    assert after - before == s.count - 1  # the lag of each reminder queued (30 s here)
 
 
 async def test_old_reminders_are_pruned(runtime, session, cipher, clock) -> None:
