@@ -1,0 +1,262 @@
+"""A cell's monthly report (báo cáo tháng) to the committee directly above.
+
+- Drafted automatically: `draft_reports(month)` writes a draft with the month's figures for every
+  cell that has none (one grouped computation for all cells, one multi-row insert, idempotent on
+  (cell, month)), and tells each cell's secretary and deputy. The scheduler calls it in the first
+  days of each month for the month before (core/resolutions/scheduled.py).
+- Reviewed and sent by the secretary (or deputy): the figures are recomputed at sending, the
+  secretary's note is kept, and the committee members of the organisation above are told through
+  the outbox. A sent report is final.
+- Received: a committee sees, for a month, which cells below it sent, and reads each report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import texts
+from core.delivery.outbox import enqueue_many
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.orgs.models import Org, OrgKind, OrgRole, RoleKind
+from core.orgs.service import Actor, get_org, in_subtree
+from core.ports import Button, OutboundMessage
+from core.resolutions.figures import Figures, cell_figures, local_month, rollup
+from core.resolutions.models import MonthlyReport, ReportState
+
+DRAFT_KIND = "report_draft"  # outbox: "the report of month M is ready for review"
+SENT_KIND = "report"  # outbox: "cell C sent its report" to the committee above
+MAX_NOTE_CHARS = 3000
+REPORT_PREFIX = "rr"  # rr:<action>:<cell_id>:<yyyymm> (bot/routers/reports.py)
+
+
+def report_data(action: str, cell_id: int, month: dt.date) -> str:
+    return f"{REPORT_PREFIX}:{action}:{cell_id}:{month:%Y%m}"
+
+
+@dataclass(frozen=True)
+class ReportView:
+    report: MonthlyReport
+    cell: Org
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class Received:
+    org: Org
+    month: dt.date
+    cells: list[tuple[Org, MonthlyReport | None]]
+
+    @property
+    def sent(self) -> int:
+        return sum(1 for _, report in self.cells if report is not None and report.state == ReportState.SENT)
+
+
+def _check_month(month: dt.date, now: dt.datetime) -> dt.date:
+    month = month.replace(day=1)
+    if month > local_month(now):
+        raise InvalidInput(texts.reports.MONTH_IN_FUTURE)
+    return month
+
+
+async def _cell(session: AsyncSession, actor: Actor, cell_id: int, *, to_send: bool = False) -> Org:
+    """A cell the person manages; to send its report, they must be its own secretary or deputy."""
+    cell = await session.get(Org, cell_id)
+    if cell is None or cell.kind != OrgKind.CELL:
+        raise NotFound(texts.common.NOT_FOUND)
+    if not actor.manages(cell):
+        raise PermissionDenied(texts.common.FORBIDDEN)
+    if to_send and not any(org.id == cell.id and role in (RoleKind.SECRETARY, RoleKind.DEPUTY) for role, org in actor.roles):
+        raise PermissionDenied(texts.reports.ONLY_CELL_SENDS)
+    return cell
+
+
+async def _figures_of(session: AsyncSession, cell: Org, month: dt.date) -> Figures:
+    return (await rollup(session, org=cell, months=[month])).totals[0]
+
+
+async def report_for(session: AsyncSession, *, actor: Actor, cell_id: int, month: dt.date, now: dt.datetime) -> ReportView:
+    """The cell's report for the month: the sent one, or the draft (created or refreshed now)."""
+    cell = await _cell(session, actor, cell_id)
+    month = _check_month(month, now)
+    report = await _report(session, cell.id, month)
+    if report is not None and report.state == ReportState.SENT:
+        return ReportView(report=report, cell=cell, figures=Figures.from_dict(report.figures))
+    figures = await _figures_of(session, cell, month)
+    if report is None:
+        report = MonthlyReport(cell_id=cell.id, month=month, figures=figures.to_dict(), state=ReportState.DRAFT, drafted_at=now)
+        session.add(report)
+    else:
+        report.figures = figures.to_dict()
+    await session.flush()
+    return ReportView(report=report, cell=cell, figures=figures)
+
+
+async def _report(session: AsyncSession, cell_id: int, month: dt.date) -> MonthlyReport | None:
+    return (await session.execute(select(MonthlyReport).where(MonthlyReport.cell_id == cell_id, MonthlyReport.month == month))).scalar_one_or_none()
+
+
+async def send_report(
+    session: AsyncSession, *, actor: Actor, cell_id: int, month: dt.date, now: dt.datetime, note: str | None = None
+) -> ReportView:
+    cell = await _cell(session, actor, cell_id, to_send=True)
+    month = _check_month(month, now)
+    view = await report_for(session, actor=actor, cell_id=cell.id, month=month, now=now)
+    report = view.report
+    if report.state == ReportState.SENT:
+        raise Conflict(texts.reports.ALREADY_SENT)
+    if note is not None:
+        cleaned = note.strip()
+        if len(cleaned) > MAX_NOTE_CHARS:
+            raise InvalidInput(texts.reports.NOTE_TOO_LONG.format(limit=MAX_NOTE_CHARS))
+        report.note = cleaned
+    report.state = ReportState.SENT
+    report.sent_at = now
+    report.sent_by_id = actor.member.id
+    await session.flush()
+    if cell.parent_id is not None:
+        committee = list(
+            (
+                await session.execute(
+                    select(OrgRole.member_id).where(OrgRole.org_id == cell.parent_id, OrgRole.role == RoleKind.COMMITTEE_MEMBER).distinct()
+                )
+            ).scalars()
+        )
+        if committee:
+            message = OutboundMessage(
+                text=texts.reports.RECEIVED_NOTICE.format(cell=html.escape(cell.name), month=month_label(month))
+                + "\n\n" + report_text(cell, month, view.figures, report.note),
+                buttons=((Button(texts.reports.BTN_RECEIVED, report_data("list", cell.parent_id, month)),),),
+            )
+            await enqueue_many(session, member_ids=committee, kind=SENT_KIND, source=f"report:{report.id}", message=message, not_before=now)
+    return view
+
+
+async def received(session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, limit: int = 500) -> Received:
+    """The cells below a committee and their report for the month (None: not drafted yet)."""
+    org = await get_org(session, org_id)
+    actor.require_manages(org)
+    if org.kind == OrgKind.CELL:
+        raise InvalidInput(texts.reports.NOT_A_COMMITTEE)
+    cells = list(
+        (await session.execute(select(Org).where(in_subtree(org.path), Org.kind == OrgKind.CELL).order_by(Org.name).limit(limit))).scalars()
+    )
+    reports = {
+        r.cell_id: r
+        for r in (
+            await session.execute(
+                select(MonthlyReport).where(MonthlyReport.month == month, MonthlyReport.cell_id.in_(select(Org.id).where(in_subtree(org.path))))
+            )
+        ).scalars()
+    }
+    return Received(org=org, month=month, cells=[(cell, reports.get(cell.id)) for cell in cells])
+
+
+async def read_report(session: AsyncSession, *, actor: Actor, cell_id: int, month: dt.date, now: dt.datetime) -> ReportView:
+    """A committee member opens a sent report (the first opening is remembered)."""
+    cell = await _cell(session, actor, cell_id)
+    report = await _report(session, cell.id, month)
+    if report is None or report.state != ReportState.SENT:
+        raise NotFound(texts.reports.NOT_SENT_YET)
+    if report.read_at is None and not any(org.id == cell.id for _, org in actor.roles):
+        report.read_at = now
+    return ReportView(report=report, cell=cell, figures=Figures.from_dict(report.figures))
+
+
+# ---------------------------------------------------------------- drafting for every cell
+
+
+async def draft_reports(session: AsyncSession, *, month: dt.date, now: dt.datetime) -> int:
+    """A draft for every cell without a report for the month; the secretaries are told. Returns drafts made."""
+    month = month.replace(day=1)
+    missing = select(Org.id).where(
+        Org.kind == OrgKind.CELL, ~select(MonthlyReport.id).where(MonthlyReport.cell_id == Org.id, MonthlyReport.month == month).exists()
+    )
+    missing_ids = set((await session.execute(missing)).scalars())
+    if not missing_ids:
+        return 0
+    figures = await cell_figures(session, months=[month])
+    rows = [
+        {"cell_id": cell_id, "month": month, "figures": (figures.get(cell_id) or [Figures()])[0].to_dict(), "note": "",
+         "state": ReportState.DRAFT.value, "drafted_at": now}
+        for cell_id in sorted(missing_ids)
+    ]
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    table = MonthlyReport.__table__
+    statement = module.insert(table).on_conflict_do_nothing(index_elements=["cell_id", "month"]).returning(table.c.cell_id)
+    connection = await session.connection()
+    made: list[int] = []
+    for start in range(0, len(rows), 1000):
+        result = await connection.execute(statement, rows[start : start + 1000])
+        made += [row[0] for row in result.all()]
+    await _tell_secretaries(session, made, month, now)
+    return len(made)
+
+
+async def _tell_secretaries(session: AsyncSession, cell_ids: Sequence[int], month: dt.date, now: dt.datetime) -> None:
+    if not cell_ids:
+        return
+    leaders: dict[int, list[int]] = {}
+    for start in range(0, len(cell_ids), 5000):
+        rows = await session.execute(
+            select(OrgRole.org_id, OrgRole.member_id).where(
+                OrgRole.org_id.in_(cell_ids[start : start + 5000]), OrgRole.role.in_([RoleKind.SECRETARY, RoleKind.DEPUTY])
+            )
+        )
+        for cell_id, member_id in rows:
+            leaders.setdefault(cell_id, []).append(member_id)
+    for cell_id, member_ids in leaders.items():
+        message = OutboundMessage(
+            text=texts.reports.DRAFT_READY.format(month=month_label(month)),
+            buttons=((Button(texts.reports.BTN_REVIEW, report_data("open", cell_id, month)),),),
+        )
+        await enqueue_many(session, member_ids=member_ids, kind=DRAFT_KIND, source=f"report:{cell_id}:{month:%Y%m}", message=message, not_before=now)
+
+
+async def count_missing(session: AsyncSession, *, month: dt.date) -> int:
+    query = select(func.count(Org.id)).where(
+        Org.kind == OrgKind.CELL, ~select(MonthlyReport.id).where(MonthlyReport.cell_id == Org.id, MonthlyReport.month == month).exists()
+    )
+    return int(await session.scalar(query) or 0)
+
+
+# ---------------------------------------------------------------- words
+
+
+def month_label(month: dt.date) -> str:
+    return texts.reports.MONTH_LABEL.format(month=month.month, year=month.year)
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{round(100 * value)}%"
+
+
+def score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}".replace(".", ",") + "/10"
+
+
+def figures_lines(figures: Figures) -> list[str]:
+    r = texts.reports
+    return [
+        r.LINE_MEMBERS.format(members=figures.members, linked=figures.linked),
+        r.LINE_MEETINGS.format(meetings=figures.meetings_held, present=figures.present, invited=figures.invited,
+                               rate=percent(figures.attendance_rate)),
+        r.LINE_ABSENCES.format(excused=figures.absent_excused, unexcused=figures.absent_unexcused),
+        r.LINE_STUDY.format(done=figures.study_done, assigned=figures.study_assigned, rate=percent(figures.study_rate),
+                            score=score(figures.average_score)),
+        r.LINE_FEEDBACK.format(received=figures.feedback_received, answered=figures.feedback_answered),
+    ]
+
+
+def report_text(cell: Org, month: dt.date, figures: Figures, note: str) -> str:
+    lines = [texts.reports.REPORT_TITLE.format(cell=html.escape(cell.name), month=month_label(month)), "", *figures_lines(figures)]
+    if note:
+        lines += ["", texts.reports.REPORT_NOTE.format(note=html.escape(note))]
+    return "\n".join(lines)
