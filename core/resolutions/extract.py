@@ -6,8 +6,8 @@ The type is read from the file's first bytes, never from its name. Every refusal
 - larger than `MAX_FILE_BYTES` (Telegram lets bots download 20 MB at most);
 - a PDF of more than `MAX_PAGES` pages, encrypted, or unreadable;
 - a PDF without a text layer (a scan): paste the text instead;
-- a DOCX whose zip declares more than `MAX_DOCX_UNCOMPRESSED` bytes, or compresses any entry more
-  than `MAX_COMPRESSION_RATIO` times, or has too many entries (a zip bomb) — checked from the
+- a DOCX whose zip declares more than `MAX_DOCX_UNCOMPRESSED` bytes, or compresses an entry or the
+  whole archive more than `MAX_COMPRESSION_RATIO` times, or has too many entries (a zip bomb) — from the
   zip's directory *before* anything is decompressed;
 - text longer than `MAX_TEXT_CHARS` once extracted;
 - an old .doc, a picture or anything else.
@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PAGES = 100
 MAX_TEXT_CHARS = 400_000  # ~100 dense pages
-MAX_DOCX_UNCOMPRESSED = 60 * 1024 * 1024
+MAX_DOCX_UNCOMPRESSED = 20 * 1024 * 1024
 MAX_DOCX_ENTRIES = 2000
-MAX_COMPRESSION_RATIO = 120
+MAX_COMPRESSION_RATIO = 100
 # A text layer thinner than this per page (letters and digits) is a scan, or next to one.
 MIN_CHARS_PER_PAGE = 40
 
@@ -202,6 +202,9 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
             raise InvalidInput(texts.resolutions.DOCX_BOMB)
         if entry.file_size > 1024 * 1024 and entry.file_size > MAX_COMPRESSION_RATIO * max(entry.compress_size, 1):
             raise InvalidInput(texts.resolutions.DOCX_BOMB)
+    compressed = sum(entry.compress_size for entry in entries)
+    if declared > 2 * 1024 * 1024 and declared > MAX_COMPRESSION_RATIO * max(compressed, 1):
+        raise InvalidInput(texts.resolutions.DOCX_BOMB)
     names = {entry.filename for entry in entries}
     if "word/document.xml" not in names:
         raise InvalidInput(texts.resolutions.FILE_UNSUPPORTED)

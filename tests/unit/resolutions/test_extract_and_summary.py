@@ -166,3 +166,26 @@ def test_binary_without_nul_bytes_is_not_taken_for_text() -> None:
         extract_text(b"\x89PNG\r\n\x1a\n\x1b\x02IHDR\x7f\x03\x01\x02\x05" * 3, filename="anh.png")
     assert refused.value.message == texts.resolutions.FILE_UNSUPPORTED
     assert extract_text("Nghị quyết\tsố 21\r\nvề Đảng viên\f".encode(), filename="nq.txt").kind == "txt"
+
+
+def test_zip_limits_total_declared_size_and_overall_ratio() -> None:
+    import os
+
+    def archive(entries: dict[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as out:
+            for name, data in entries.items():
+                out.writestr(name, data)
+        return buffer.getvalue()
+
+    # Incompressible, so the ratio is ~1, but 21 MB declared: refused before anything is inflated.
+    too_big = archive({"word/document.xml": b"<w/>", "word/media/a.bin": os.urandom(21 * 1024 * 1024)})
+    with pytest.raises(InvalidInput) as refused:
+        extract.check_zip(too_big)
+    assert refused.value.message == texts.resolutions.DOCX_BOMB
+    # Many small entries, none over 1 MB, together 160:1.
+    many = archive({"word/document.xml": b"<w/>", **{f"word/p{i}.xml": b"\0" * 512 * 1024 for i in range(8)}})
+    with pytest.raises(InvalidInput):
+        extract.check_zip(many)
+    # An ordinary document passes.
+    assert extract.check_zip(docx_bytes(["Nghị quyết số 21-NQ/TW"] * 50)) is not None
