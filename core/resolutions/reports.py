@@ -138,6 +138,20 @@ async def send_report(
     return view
 
 
+async def save_note(session: AsyncSession, *, actor: Actor, cell_id: int, month: dt.date, note: str, now: dt.datetime) -> ReportView:
+    """The secretary's own words on the draft (sent along with the figures)."""
+    await _cell(session, actor, cell_id, to_send=True)
+    view = await report_for(session, actor=actor, cell_id=cell_id, month=month, now=now)
+    if view.report.state == ReportState.SENT:
+        raise Conflict(texts.reports.ALREADY_SENT)
+    cleaned = note.strip()
+    if len(cleaned) > MAX_NOTE_CHARS:
+        raise InvalidInput(texts.reports.NOTE_TOO_LONG.format(limit=MAX_NOTE_CHARS))
+    view.report.note = cleaned
+    await session.flush()
+    return view
+
+
 async def received(session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, limit: int = 500) -> Received:
     """The cells below a committee and their report for the month (None: not drafted yet)."""
     org = await get_org(session, org_id)

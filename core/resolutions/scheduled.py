@@ -15,4 +15,22 @@ if TYPE_CHECKING:
 async def enqueue_study_reminders(session: AsyncSession, context: TickContext) -> int:
     """Remind members of open study campaigns who have not finished, before the deadline: each
     (campaign, member, reminder kind) at most once, even with two instances ticking at once."""
-    return await study.enqueue_study_reminders(session, now=context.now)
+    return await study.enqueue_study_reminders(session, now=context.now, tz=context.tz)
+
+
+# The first days of a month: last month's reports are drafted for every cell that has none.
+DRAFT_DAYS = range(1, 6)
+
+
+async def draft_monthly_reports(session: AsyncSession, context: TickContext) -> int:
+    """Draft last month's report for every cell without one (and tell its secretary), early in the
+    month. Idempotent: (cell, month) is unique, so a second tick or instance drafts nothing."""
+    from core.resolutions import figures, reports
+
+    today = context.now.astimezone(context.tz).date()
+    if today.day not in DRAFT_DAYS:
+        return 0
+    month = figures.add_months(today.replace(day=1), -1)
+    if await reports.count_missing(session, month=month) == 0:
+        return 0
+    return await reports.draft_reports(session, month=month, now=context.now)

@@ -8,10 +8,11 @@ organisers follow the results; the undecided are reminded before the deadline.
 - Quiz answers arrive from Telegram quiz polls (`QuizPoll` maps poll id → question and member)
   or from the API; each question counts once per member (the first answer), and the
   assignment's counters are updated in SQL so two answers at once cannot lose one.
-- Reminders: "d3" three days before the deadline and "d1" the day before, to members not done,
-  during the day only (07:00–21:00 in Vietnam), each (campaign, member, kind) at most once
-  (`StudyReminder` unique key, and the outbox key). The scheduler calls
-  `enqueue_study_reminders` on every tick (core/resolutions/scheduled.py).
+- Reminders: by each cell's reminder settings (core.scheduling: by default "d3" and "d1", three
+  days and one day before the deadline at 19:00, never in quiet hours), to members not done;
+  after downtime only the latest due one; none planned before the campaign opened; each
+  (campaign, member, kind) at most once (`StudyReminder` unique key, and the outbox key). The
+  scheduler calls `enqueue_study_reminders` on every tick (core/resolutions/scheduled.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from core.orgs.models import Member, Org
 from core.orgs.service import Actor, in_subtree, obliged_members
 from core.ports import Button, OutboundMessage
 from core.resolutions import render
+from core.scheduling import study as scheduling_study
+from core.scheduling.settings import ReminderSettings, settings_from
 from core.resolutions.models import (
     Document,
     DocumentState,
@@ -57,9 +60,8 @@ MAX_OPTIONS = 10
 MAX_QUESTION_CHARS = 300
 MAX_OPTION_CHARS = 100
 MAX_DEADLINE = dt.timedelta(days=366)
-# (kind, days before the deadline): the earlier one is skipped when the campaign opened inside it.
-REMINDERS = (("d3", 3), ("d1", 1))
-DAY_HOURS = range(7, 21)
+# Campaigns whose deadline is this close are looked at for reminders (the longest lead a cell may set).
+REMINDER_HORIZON_DAYS = 15
 REMINDER_BATCH = 5000
 
 
@@ -554,55 +556,70 @@ def _not_done() -> object:
     )
 
 
-async def due_study_reminders(session: AsyncSession, *, now: dt.datetime, limit: int = REMINDER_BATCH) -> list[DueReminder]:
-    """Reminders due now and not yet queued: members not done, in the window of each reminder kind.
+def _due_kind(
+    deadline: dt.datetime, opened_at: dt.datetime, *, now: dt.datetime, settings: ReminderSettings, tz: ZoneInfo
+) -> str | None:
+    """The reminder kind due now for a cell's members, by the scheduling rules (per-cell settings,
+    quiet hours, the latest due one superseding earlier ones after downtime), among the moments
+    that fall after the campaign was opened (no "three days left" right after opening it)."""
+    if not settings.enabled or now >= deadline - scheduling_study.MIN_LEAD or settings.quiet.contains(now, tz):
+        return None
+    times = scheduling_study.study_reminder_times(deadline, settings=settings, tz=tz)
+    passed = [(moment, kind) for kind, moment in times.items() if moment is not None and opened_at < moment <= now]
+    return max(passed)[1] if passed else None
 
-    The window of "d3" runs from three days before the deadline until "d1"'s window opens the day
-    before; a campaign opened with less time left than a kind's lead skips that kind.
-    """
-    if now.astimezone(LOCAL_TZ).hour not in DAY_HOURS:
-        return []
-    longest = max(days for _, days in REMINDERS)
-    open_campaigns = (
+
+async def due_study_reminders(
+    session: AsyncSession, *, now: dt.datetime, limit: int = REMINDER_BATCH, tz: ZoneInfo = LOCAL_TZ
+) -> list[DueReminder]:
+    """Reminders due now and not yet queued: members not done, each cell by its own reminder
+    settings (core.scheduling.settings: days before, time of day, quiet hours, on/off)."""
+    horizon = now + dt.timedelta(days=max(REMINDER_HORIZON_DAYS, 1))
+    campaigns = (
         await session.execute(
             select(StudyCampaign.id, StudyCampaign.opened_at, StudyCampaign.deadline).where(
-                StudyCampaign.closed_at.is_(None), StudyCampaign.deadline > now, StudyCampaign.deadline <= now + dt.timedelta(days=longest)
+                StudyCampaign.closed_at.is_(None), StudyCampaign.deadline > now, StudyCampaign.deadline <= horizon
             )
         )
     ).all()
     due: list[DueReminder] = []
-    for kind, days in REMINDERS:
-        lead = dt.timedelta(days=days)
-        later = [d for _, d in REMINDERS if d < days]
-        window_end = dt.timedelta(days=max(later)) if later else dt.timedelta(0)
-        campaign_ids = [
-            cid for cid, opened_at, deadline in open_campaigns
-            if deadline - lead <= now < deadline - window_end and deadline - opened_at > lead
-        ]
-        if not campaign_ids:
-            continue
-        reminded = select(StudyReminder.id).where(
-            StudyReminder.campaign_id == StudyAssignment.campaign_id, StudyReminder.member_id == StudyAssignment.member_id,
-            StudyReminder.kind == kind,
-        )
-        query = (
-            select(StudyAssignment.campaign_id, StudyAssignment.member_id, StudyAssignment.studied_at.is_(None))
-            .join(StudyCampaign, StudyCampaign.id == StudyAssignment.campaign_id)
-            .join(Member, Member.id == StudyAssignment.member_id)
-            .where(StudyAssignment.campaign_id.in_(campaign_ids), Member.active, _not_done(), ~reminded.exists())  # type: ignore[arg-type]
-            .order_by(StudyAssignment.campaign_id, StudyAssignment.member_id)
-            .limit(limit - len(due))
-        )
-        for campaign_id, member_id, needs_study in (await session.execute(query)).all():
-            due.append(DueReminder(campaign_id=campaign_id, member_id=member_id, kind=kind, needs_study=bool(needs_study)))
-        if len(due) >= limit:
-            break
+    for campaign_id, opened_at, deadline in campaigns:
+        cells = (
+            await session.execute(
+                select(Org.id, Org.settings).where(Org.id.in_(select(StudyAssignment.cell_id).where(StudyAssignment.campaign_id == campaign_id).distinct()))
+            )
+        ).all()
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for cell_id, cell_settings in cells:
+            kind = _due_kind(deadline, opened_at, now=now, settings=settings_from(cell_settings), tz=tz)
+            if kind is not None:
+                by_kind[kind].append(cell_id)
+        for kind, cell_ids in by_kind.items():
+            reminded = select(StudyReminder.id).where(
+                StudyReminder.campaign_id == StudyAssignment.campaign_id, StudyReminder.member_id == StudyAssignment.member_id,
+                StudyReminder.kind == kind,
+            )
+            query = (
+                select(StudyAssignment.member_id, StudyAssignment.studied_at.is_(None))
+                .join(StudyCampaign, StudyCampaign.id == StudyAssignment.campaign_id)
+                .join(Member, Member.id == StudyAssignment.member_id)
+                .where(StudyAssignment.campaign_id == campaign_id, Member.active, _not_done(), ~reminded.exists())  # type: ignore[arg-type]
+                .order_by(StudyAssignment.member_id)
+            )
+            if len(cell_ids) < len(cells):  # cells differ in their settings: only those due for this kind
+                query = query.where(StudyAssignment.cell_id.in_(cell_ids))
+            for member_id, needs_study in (await session.execute(query.limit(limit - len(due)))).all():
+                due.append(DueReminder(campaign_id=campaign_id, member_id=member_id, kind=kind, needs_study=bool(needs_study)))
+            if len(due) >= limit:
+                return due
     return due
 
 
-async def enqueue_study_reminders(session: AsyncSession, *, now: dt.datetime, limit: int = REMINDER_BATCH) -> int:
+async def enqueue_study_reminders(
+    session: AsyncSession, *, now: dt.datetime, limit: int = REMINDER_BATCH, tz: ZoneInfo = LOCAL_TZ
+) -> int:
     """Queue the due reminders; each (campaign, member, kind) once, even across instances."""
-    due = await due_study_reminders(session, now=now, limit=limit)
+    due = await due_study_reminders(session, now=now, limit=limit, tz=tz)
     if not due:
         return 0
     dialect = session.get_bind().dialect.name

@@ -49,5 +49,6 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("prune_reminders", reminders.prune_reminders),
         # Study-deadline reminders: the study domain's job goes here, built on core.scheduling.study.
         ("enqueue_study_reminders", resolutions_scheduled.enqueue_study_reminders),
+        ("draft_monthly_reports", resolutions_scheduled.draft_monthly_reports),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
     ]

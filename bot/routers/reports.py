@@ -1,0 +1,313 @@
+"""📈 Số liệu tổng hợp and 📝 báo cáo tháng, for secretaries and committee members.
+
+Reached from the 📊 Thống kê screen (its «📈 Số liệu tổng hợp» button), or /solieu and /baocao.
+A short text with the month's figures and each direct sub-organisation, a chart of six months,
+CSV and Excel files; a cell's monthly report to review, annotate and send; a committee's list of
+the reports received. Every id is re-checked by core.resolutions (figures / reports).
+
+Callback data:
+    rf:<action>:<org_id>:<yyyymm>    figures: show | chart | csv | xlsx | kids
+    rr:<action>:<cell_id>:<yyyymm>   reports: open | note | send | read;  list (org_id: a committee)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command, StateFilter, or_f
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards as kb
+from bot.filters import Linked
+from core import texts
+from core.clock import Clock
+from core.orgs.models import Org, OrgKind
+from core.orgs.service import Actor, in_subtree
+from core.ports import Button
+from core.render import pack
+from core.resolutions import charts, export, figures, reports
+from core.resolutions.models import ReportState
+
+T = texts.reports
+MAX_CHILD_LINES = 15
+MAX_MISSING_NAMES = 12
+NOTE_TTL = dt.timedelta(minutes=30)
+
+
+class FiguresButton(CallbackData, prefix="rf"):
+    action: str
+    org_id: int
+    month: int  # yyyymm
+
+
+class ReportButton(CallbackData, prefix=reports.REPORT_PREFIX):
+    action: str
+    cell_id: int
+    month: int
+
+
+class NoteFlow(StatesGroup):
+    note = State()
+
+
+def figures_button(org_id: int) -> Button:
+    """«📈 Số liệu tổng hợp» (this month) for another screen: the 📊 Thống kê keyboard."""
+    return Button(T.BTN_FIGURES, FiguresButton(action="show", org_id=org_id, month=0).pack())
+
+
+def _code(month: dt.date) -> int:
+    return month.year * 100 + month.month
+
+
+def _month(code: int) -> dt.date:
+    try:
+        return dt.date(code // 100, code % 100, 1)
+    except ValueError:
+        raise SkipHandler() from None
+
+
+def _b(text: str, data: CallbackData) -> Button:
+    return Button(text, data.pack())
+
+
+def _default_month(now: dt.datetime) -> dt.date:
+    """The month a report is about: the last one in the first ten days, the current one after."""
+    current = figures.local_month(now)
+    return figures.add_months(current, -1) if now.astimezone(figures.LOCAL_TZ).day <= 10 else current
+
+
+async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    if isinstance(query.message, Message) and query.message.text is not None:
+        try:
+            await query.message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest as refusal:
+            if "message is not modified" in refusal.message:
+                return
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _figures_text(rollup: figures.Rollup) -> str:
+    month = rollup.months[-1]
+    lines = [T.FIGURES_TITLE.format(org=html.escape(rollup.org.name), month=reports.month_label(month)), "",
+             *reports.figures_lines(rollup.totals[-1])]
+    if rollup.children:
+        lines.append(T.CHILDREN_TITLE)
+        for ref, rows in rollup.children[:MAX_CHILD_LINES]:
+            f = rows[-1]
+            lines.append(T.CHILD_LINE.format(name=html.escape(ref.name), members=f.members, attendance=reports.percent(f.attendance_rate),
+                                             study=reports.percent(f.study_rate)))
+        if len(rollup.children) > MAX_CHILD_LINES:
+            lines.append(T.CHILDREN_MORE.format(count=len(rollup.children) - MAX_CHILD_LINES))
+    return "\n".join(lines)
+
+
+def _figures_markup(org: Org, month: dt.date, now: dt.datetime) -> InlineKeyboardMarkup:
+    code = _code(month)
+    nav = [_b(T.BTN_PREV_MONTH, FiguresButton(action="show", org_id=org.id, month=_code(figures.add_months(month, -1))))]
+    if month < figures.local_month(now):
+        nav.append(_b(T.BTN_NEXT_MONTH, FiguresButton(action="show", org_id=org.id, month=_code(figures.add_months(month, 1)))))
+    rows: list[tuple[Button, ...]] = [tuple(nav)]
+    second = [_b(T.BTN_CHART, FiguresButton(action="chart", org_id=org.id, month=code))]
+    if org.kind == OrgKind.COMMITTEE:
+        second.append(_b(T.BTN_DRILL, FiguresButton(action="kids", org_id=org.id, month=code)))
+    rows.append(tuple(second))
+    rows.append((_b(T.BTN_CSV, FiguresButton(action="csv", org_id=org.id, month=code)), _b(T.BTN_XLSX, FiguresButton(action="xlsx", org_id=org.id, month=code))))
+    if org.kind == OrgKind.CELL:
+        rows.append((_b(T.BTN_CELL_REPORT, ReportButton(action="open", cell_id=org.id, month=code)),))
+    else:
+        rows.append((_b(T.BTN_RECEIVED, ReportButton(action="list", cell_id=org.id, month=code)),))
+    return kb.inline(rows)
+
+
+def _orgs_markup(orgs: list[Org], month: dt.date) -> InlineKeyboardMarkup:
+    return kb.inline([(_b(org.name, FiguresButton(action="show", org_id=org.id, month=_code(month))),) for org in orgs[:20]])
+
+
+async def open_figures(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    await state.clear()
+    orgs = sorted(actor.managed_orgs, key=lambda o: (o.depth, o.name))
+    if not orgs:
+        await message.answer(T.NOT_MANAGER)
+        return
+    month = figures.local_month(clock.now())
+    if len(orgs) > 1:
+        await message.answer(T.CHOOSE_ORG, reply_markup=_orgs_markup(orgs, month))
+        return
+    rollup = await figures.org_figures(session, actor=actor, org_id=orgs[0].id, month=month)
+    await message.answer(_figures_text(rollup), reply_markup=_figures_markup(rollup.org, month, clock.now()))
+
+
+async def figures_action(query: CallbackQuery, callback_data: FiguresButton, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
+    now, org_id, chat_id, action = clock.now(), callback_data.org_id, query.from_user.id, callback_data.action
+    month = _month(callback_data.month) if callback_data.month else figures.local_month(now)  # 0: this month
+    if month > figures.local_month(now):
+        month = figures.local_month(now)
+    if action == "show":
+        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month)
+        await _show(query, bot, _figures_text(rollup), _figures_markup(rollup.org, month, now))
+    elif action == "chart":
+        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, history=6)
+        png = await asyncio.to_thread(charts.figures_chart, rollup)
+        await query.answer()
+        await bot.send_photo(chat_id, BufferedInputFile(png, filename="so-lieu.png"), caption=T.CHART_CAPTION.format(org=html.escape(rollup.org.name)))
+        return
+    elif action in ("csv", "xlsx"):
+        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month)
+        name = T.EXPORT_FILENAME.format(month=f"{month:%Y-%m}")
+        if action == "csv":
+            payload, filename = export.figures_csv(rollup), f"{name}.csv"
+        else:
+            names = await _cell_names(session, rollup)
+            payload = await asyncio.to_thread(export.figures_xlsx, rollup, names)
+            filename = f"{name}.xlsx"
+        await query.answer()
+        await bot.send_document(chat_id, BufferedInputFile(payload, filename=filename),
+                                caption=T.EXPORT_CAPTION.format(org=html.escape(rollup.org.name), month=reports.month_label(month)))
+        return
+    elif action == "kids":
+        org = await figures.viewable(session, actor=actor, org_id=org_id)
+        children = list((await session.execute(select(Org).where(Org.parent_id == org.id).order_by(Org.name).limit(20))).scalars())
+        await _show(query, bot, T.CHOOSE_ORG, _orgs_markup(children, month))
+    else:
+        raise SkipHandler()
+    await query.answer()
+
+
+async def _cell_names(session: AsyncSession, rollup: figures.Rollup) -> dict[int, str]:
+    if rollup.org.kind == OrgKind.CELL:
+        return {rollup.org.id: rollup.org.name}
+    rows = await session.execute(select(Org.id, Org.name).where(in_subtree(rollup.org.path)))
+    return dict(rows.all())
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _report_markup(view: reports.ReportView, actor: Actor) -> InlineKeyboardMarkup | None:
+    code = _code(view.report.month)
+    own = any(org.id == view.cell.id for _, org in actor.roles)
+    if view.report.state == ReportState.SENT or not own:
+        return kb.inline([(_b(T.BTN_FIGURES, FiguresButton(action="show", org_id=view.cell.id, month=code)),)])
+    return kb.inline([
+        (_b(T.BTN_SEND_REPORT, ReportButton(action="send", cell_id=view.cell.id, month=code)),),
+        (_b(T.BTN_ADD_NOTE, ReportButton(action="note", cell_id=view.cell.id, month=code)),
+         _b(T.BTN_FIGURES, FiguresButton(action="show", org_id=view.cell.id, month=code))),
+    ])
+
+
+def _report_screen(view: reports.ReportView) -> str:
+    text = reports.report_text(view.cell, view.report.month, view.figures, view.report.note)
+    if view.report.state == ReportState.SENT and view.report.sent_at is not None:
+        at = view.report.sent_at.astimezone(figures.LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+        return text + T.REPORT_SENT_FOOTER.format(at=at)
+    return text + T.REPORT_DRAFT_FOOTER
+
+
+async def open_report(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    """/baocao: a cell leader's report of the month; a committee member's reports received."""
+    await state.clear()
+    now = clock.now()
+    month = _default_month(now)
+    cells = [org for role, org in actor.roles if org.kind == OrgKind.CELL and org in actor.managed_orgs]
+    if cells:
+        view = await reports.report_for(session, actor=actor, cell_id=cells[0].id, month=month, now=now)
+        await message.answer(_report_screen(view), reply_markup=_report_markup(view, actor))
+        return
+    committees = [org for org in actor.managed_orgs if org.kind == OrgKind.COMMITTEE]
+    if not committees:
+        await message.answer(T.NOT_MANAGER)
+        return
+    text, markup = await _received_screen(session, actor, committees[0].id, month)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _received_screen(session: AsyncSession, actor: Actor, org_id: int, month: dt.date) -> tuple[str, InlineKeyboardMarkup]:
+    box = await reports.received(session, actor=actor, org_id=org_id, month=month)
+    text = T.RECEIVED_TITLE.format(month=reports.month_label(month), org=html.escape(box.org.name), sent=box.sent, total=len(box.cells))
+    missing = [cell.name for cell, report in box.cells if report is None or report.state != ReportState.SENT]
+    if missing:
+        names = ", ".join(html.escape(n) for n in missing[:MAX_MISSING_NAMES])
+        more = T.RECEIVED_MISSING_MORE.format(count=len(missing) - MAX_MISSING_NAMES) if len(missing) > MAX_MISSING_NAMES else ""
+        text += T.RECEIVED_MISSING.format(names=names + more)
+    code = _code(month)
+    rows: list[tuple[Button, ...]] = [
+        (_b(T.BTN_OPEN_REPORT.format(cell=cell.name)[:60], ReportButton(action="read", cell_id=cell.id, month=code)),)
+        for cell, report in box.cells if report is not None and report.state == ReportState.SENT
+    ][:20]
+    rows.append((
+        _b(T.BTN_PREV_MONTH, ReportButton(action="list", cell_id=org_id, month=_code(figures.add_months(month, -1)))),
+        _b(T.BTN_FIGURES, FiguresButton(action="show", org_id=org_id, month=code)),
+    ))
+    return text, kb.inline(rows)
+
+
+async def report_action(
+    query: CallbackQuery, callback_data: ReportButton, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot
+) -> None:
+    month, cell_id, now, action = _month(callback_data.month), callback_data.cell_id, clock.now(), callback_data.action
+    if action == "open":
+        view = await reports.report_for(session, actor=actor, cell_id=cell_id, month=month, now=now)
+        await _show(query, bot, _report_screen(view), _report_markup(view, actor))
+    elif action == "send":
+        view = await reports.send_report(session, actor=actor, cell_id=cell_id, month=month, now=now)
+        await _show(query, bot, _report_screen(view), _report_markup(view, actor))
+        await query.answer(T.REPORT_SENT.format(month=reports.month_label(month)), show_alert=True)
+        return
+    elif action == "note":
+        await reports.report_for(session, actor=actor, cell_id=cell_id, month=month, now=now)  # checks the cell
+        await state.set_state(NoteFlow.note)
+        await state.set_data({"cell_id": cell_id, "month": callback_data.month, "started_at": now.isoformat()})
+        await bot.send_message(query.from_user.id, T.ASK_NOTE)
+    elif action == "read":
+        view = await reports.read_report(session, actor=actor, cell_id=cell_id, month=month, now=now)
+        await bot.send_message(query.from_user.id, _report_screen(view))
+    elif action == "list":
+        text, markup = await _received_screen(session, actor, cell_id, month)
+        await _show(query, bot, text, markup)
+    else:
+        raise SkipHandler()
+    await query.answer()
+
+
+async def typed_note(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    data: dict[str, Any] = await state.get_data()
+    started = data.get("started_at")
+    if not isinstance(started, str) or clock.now() - dt.datetime.fromisoformat(started) > NOTE_TTL or not message.text:
+        await state.clear()
+        raise SkipHandler()
+    view = await reports.save_note(session, actor=actor, cell_id=int(data["cell_id"]), month=_month(int(data["month"])), note=message.text, now=clock.now())
+    await state.clear()
+    await message.answer(T.NOTE_SAVED)
+    for part in pack([_report_screen(view)]):
+        await message.answer(part, reply_markup=_report_markup(view, actor))
+
+
+def home_labels() -> frozenset[str]:
+    return frozenset(value for name, value in vars(texts.account).items() if name.startswith("BTN_") and isinstance(value, str))
+
+
+def build() -> Router:
+    router = Router(name="reports")
+    router.message.filter(Linked())
+    router.callback_query.filter(Linked())
+    router.message.register(open_figures, Command("solieu"))
+    router.message.register(open_report, Command("baocao"))
+    router.message.register(typed_note, StateFilter(NoteFlow.note), ~or_f(F.text.in_(home_labels()), F.text.startswith("/")))
+    router.callback_query.register(figures_action, FiguresButton.filter())
+    router.callback_query.register(report_action, ReportButton.filter())
+    return router
