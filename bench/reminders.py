@@ -7,7 +7,8 @@ rows per invitation) — and measures:
 
 - `tick_query_*`: the tick's claim query (`core.scheduling.reminders.claim_query`, the real one:
   join, supersede check, FOR UPDATE SKIP LOCKED, LIMIT) on a typical tick, when nothing is due;
-- `idle_tick_*`: every reminder job of a tick (plan, send, prune), each in its own transaction;
+- `idle_tick_*`: every reminder job of a tick (plan, send, prune), each in its own transaction
+  as `sotay.scheduler.run_tick` runs them, nothing to do (the steady state);
 - `due_batch_query_*`: the claim query when a full batch (20,000) is due;
 - `enqueue_seconds`: queueing `--due` due reminders into the outbox through the real tick job
   (render, recipients, multi-row INSERT … ON CONFLICT DO NOTHING, state updates), tick after tick.
@@ -51,37 +52,39 @@ async def build(url: str, invitations: int, due: int, now: dt.datetime) -> float
     started = time.perf_counter()
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
-        statements: list[tuple[str, dict[str, Any]]] = [
-            ("INSERT INTO orgs (id, parent_id, kind, name, path, depth, show_lunar_date, settings, created_at) "
-             "VALUES (1, NULL, 'committee', 'Tỉnh', '/1/', 0, false, '{}', :now)", {}),
-            ("INSERT INTO orgs (id, parent_id, kind, name, path, depth, show_lunar_date, settings, created_at) "
-             "SELECT g + 1, 1, 'cell', 'Chi bộ ' || g, '/1/' || (g + 1) || '/', 1, false, '{}', :now FROM generate_series(1, :cells) g", {}),
-            ("INSERT INTO members (id, org_id, full_name, date_of_birth, gender, joined_on, card_number, citizen_id_encrypted, "
-             "citizen_id_hash, exempt, exempt_receives_notices, voice_enabled, speech_speed, voice_name, active, created_at, updated_at) "
-             "SELECT g, 2 + (g - 1) / :per, 'Đảng viên ' || g, DATE '1960-01-01', 'male', DATE '1990-01-01', 'B' || g, "
-             "'\\x01'::bytea, md5(g::text), false, false, true, 'normal', 'vi', true, :now, :now FROM generate_series(1, :n) g", {}),
-            ("INSERT INTO channel_links (member_id, platform, platform_user_id, chat_id, linked_at) "
-             "SELECT g, 'telegram', g::text, g::text, :now FROM generate_series(1, :n) g", {}),
+        statements = [
+            "INSERT INTO orgs (id, parent_id, kind, name, path, depth, show_lunar_date, settings, created_at) "
+            "VALUES (1, NULL, 'committee', 'Tỉnh', '/1/', 0, false, '{}', :now)",
+            "INSERT INTO orgs (id, parent_id, kind, name, path, depth, show_lunar_date, settings, created_at) "
+            "SELECT g + 1, 1, 'cell', 'Chi bộ ' || g, '/1/' || (g + 1) || '/', 1, false, '{}', :now FROM generate_series(1, :cells) g",
+            "INSERT INTO members (id, org_id, full_name, date_of_birth, gender, joined_on, card_number, citizen_id_encrypted, "
+            "citizen_id_hash, exempt, exempt_receives_notices, voice_enabled, speech_speed, voice_name, active, created_at, updated_at) "
+            "SELECT g, 2 + (g - 1) / :per, 'Đảng viên ' || g, DATE '1960-01-01', 'male', DATE '1990-01-01', 'B' || g, "
+            "'\\x01'::bytea, md5(g::text), false, false, true, 'normal', 'vi', true, :now, :now FROM generate_series(1, :n) g",
+            "INSERT INTO channel_links (member_id, platform, platform_user_id, chat_id, linked_at) "
+            "SELECT g, 'telegram', g::text, g::text, :now FROM generate_series(1, :n) g",
             # One meeting per cell, over the next 30 days, at 19:30 local (12:30 UTC).
-            ("INSERT INTO meetings (id, cell_id, kind, starts_at, place, agenda, status, version, conclusions_revision, created_at, updated_at) "
-             "SELECT g, g + 1, 'regular', date_trunc('day', CAST(:now AS timestamp)) + (g % 30 + 3) * interval '1 day' + interval '12 hours 30 minutes', "
-             "'Nhà văn hóa thôn', '', 'scheduled', 1, 0, :now, :now FROM generate_series(1, :cells) g", {}),
-            ("INSERT INTO meeting_invitations (id, meeting_id, member_id, obliged, answer, revision, invited_at) "
-             "SELECT g, 1 + (g - 1) / :per, g, true, CASE WHEN g % 3 = 0 THEN 'attending' ELSE 'none' END, 0, :now "
-             "FROM generate_series(1, :n) g", {}),
+            "INSERT INTO meetings (id, cell_id, kind, starts_at, place, agenda, status, version, conclusions_revision, created_at, updated_at) "
+            "SELECT g, g + 1, 'regular', date_trunc('day', CAST(:now AS timestamp)) + (g % 30 + 3) * interval '1 day' + interval '12 hours 30 minutes', "
+            "'Nhà văn hóa thôn', '', 'scheduled', 1, 0, :created, :created FROM generate_series(1, :cells) g",
+            "INSERT INTO meeting_invitations (id, meeting_id, member_id, obliged, answer, revision, invited_at) "
+            "SELECT g, 1 + (g - 1) / :per, g, true, CASE WHEN g % 3 = 0 THEN 'attending' ELSE 'none' END, 0, :created "
+            "FROM generate_series(1, :n) g",
             # Planned already (the steady state): each meeting's plan row, and 3 reminders per invitation.
-            ("INSERT INTO meeting_reminder_plans (meeting_id, planned_for, meeting_version, invitations, planned_at) "
-             "SELECT id, starts_at, 1, :per, :now FROM meetings", {}),
-            ("INSERT INTO meeting_reminders (invitation_id, meeting_id, kind, due_at, planned_for, state, created_at) "
-             "SELECT i.id, i.meeting_id, k.kind, m.starts_at - k.before, m.starts_at, 'pending', :now "
-             "FROM meeting_invitations i JOIN meetings m ON m.id = i.meeting_id "
-             "CROSS JOIN (VALUES ('nudge', interval '48 hours'), ('eve', interval '24 hours 30 minutes'), ('before', interval '2 hours')) "
-             "AS k(kind, before)", {}),
+            "INSERT INTO meeting_reminder_plans (meeting_id, planned_for, meeting_version, invitations, planned_at) "
+            "SELECT id, starts_at, 1, :per, :now FROM meetings",
+            "INSERT INTO meeting_reminders (invitation_id, meeting_id, kind, due_at, planned_for, state, created_at) "
+            "SELECT i.id, i.meeting_id, k.kind, m.starts_at - k.before, m.starts_at, 'pending', :now "
+            "FROM meeting_invitations i JOIN meetings m ON m.id = i.meeting_id "
+            "CROSS JOIN (VALUES ('nudge', interval '48 hours'), ('eve', interval '24 hours 30 minutes'), ('before', interval '2 hours')) "
+            "AS k(kind, before)",
             # `due` eve reminders (whole meetings) are due five minutes ago.
-            ("UPDATE meeting_reminders SET due_at = CAST(:now AS timestamp) - interval '5 minutes' WHERE kind = 'eve' AND invitation_id <= :due", {}),
+            "UPDATE meeting_reminders SET due_at = CAST(:now AS timestamp) - interval '5 minutes' WHERE kind = 'eve' AND invitation_id <= :due",
         ]
-        params = {"now": naive_now, "cells": cells, "n": invitations, "per": MEMBERS_PER_CELL, "due": due}
-        for statement, _ in statements:
+        # Meetings were created (and invitations sent) a day ago.
+        params = {"now": naive_now, "created": naive_now - dt.timedelta(days=1), "cells": cells, "n": invitations,
+                  "per": MEMBERS_PER_CELL, "due": due}
+        for statement in statements:
             await connection.execute(text(statement), params)
         for sequence_table in ("orgs", "members", "meetings", "meeting_invitations"):
             await connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{sequence_table}', 'id'), (SELECT max(id) FROM {sequence_table}))"))
@@ -136,6 +139,7 @@ async def measure(url: str, due: int, now: dt.datetime) -> dict[str, Any]:
         return len((await session.execute(reminders.claim_query(at, limit=reminders.SEND_BATCH, dialect="postgresql"))).all())
 
     await timed(factory, lambda s: claim(s, quiet_now), 5)  # warm the caches and the statement cache
+    await timed_ticks(factory, TickContext(now=quiet_now, tz=TZ), 1)  # the first look at every meeting (sets the watermark)
     result: dict[str, Any] = {}
     result |= summary("tick_query", await timed(factory, lambda s: claim(s, quiet_now), 100))
     result |= summary("idle_tick", await timed_ticks(factory, TickContext(now=quiet_now, tz=TZ), 30))

@@ -97,6 +97,7 @@ class Meeting(Base):
     __table_args__ = (
         UniqueConstraint("rule_id", "occurrence_on"),
         Index("ix_meetings_cell_starts", "cell_id", "starts_at"),
+        Index("ix_meetings_updated_at", "updated_at"),  # reminders re-plan meetings changed since their last look
     )
 
 

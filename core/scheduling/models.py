@@ -49,7 +49,8 @@ class MeetingReminder(Base):
 class ReminderPlan(Base):
     """The meeting time and version each meeting's reminders were planned for.
 
-    Planning is then a cheap diff against `meetings`: a new meeting has no plan, a moved one a
+    Planning is a diff against `meetings` changed since the last look (`meetings.updated_at`,
+    set by every change in core.meetings.service): a new meeting has no plan, a moved one a
     different time, one with new invitations (an edit invites members who joined since) a
     different version. The meetings service needs no call into this domain.
     """
@@ -61,3 +62,12 @@ class ReminderPlan(Base):
     meeting_version: Mapped[int] = mapped_column(default=0)
     invitations: Mapped[int] = mapped_column(default=0)
     planned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Watermark(Base):
+    """How far a tick job has looked (e.g. "meetings changed since"), shared by every instance."""
+
+    __tablename__ = "scheduling_watermarks"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -3,8 +3,8 @@
 What is due lives in `meeting_reminders`, one row per (invitation, kind), with its due time
 precomputed (already moved out of quiet hours). Three tick jobs:
 
-- `plan_reminders` diffs upcoming meetings against `meeting_reminder_plans` (time and version
-  each was planned for) and (re)plans their rows: a new meeting gets rows, a moved one new due
+- `plan_reminders` diffs upcoming meetings changed since its last look against
+  `meeting_reminder_plans` (time and version each was planned for) and (re)plans their rows: a new meeting gets rows, a moved one new due
   times (and its reminders still waiting in the outbox for the old time are cancelled), an edited
   one rows for members invited since. No call from the meetings service is needed.
 - `send_due_reminders` claims a bounded batch of due rows (SKIP LOCKED on PostgreSQL, so two
@@ -39,16 +39,18 @@ from core.meetings.models import Answer, Invitation, Meeting, MeetingDocument, M
 from core.meetings.service import source_of
 from core.orgs.models import ChannelLink, Member, Org
 from core.ports import OutboundMessage
-from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderState
+from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderState, Watermark
 from core.scheduling.settings import ReminderSettings, settings_from
 from core.scheduling.ticks import TickContext
 
 OUTBOX_KIND = "reminder"
 PLATFORM = "telegram"
 PRIORITY = 5  # above broadcasts, below replies and change notices
-# Meetings are planned this far ahead (recurring meetings are created 10 days before).
-PLAN_HORIZON = dt.timedelta(days=40)
 PLAN_BATCH = 200  # meetings per tick
+PLAN_WATERMARK = "plan_reminders"
+# A meeting change committed up to this long after its `updated_at` is still seen.
+CHANGE_SKEW = dt.timedelta(minutes=10)
+EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 SEND_BATCH = 20_000  # reminders per tick
 PRUNE_BATCH = 20_000
 RETENTION = dt.timedelta(days=30)
@@ -166,38 +168,53 @@ async def plan_meeting(
 
 
 async def plan_reminders(session: AsyncSession, context: TickContext) -> int:
-    """Tick job: plan meetings that are new, moved, or changed since last planned."""
-    has_invitations = select(Invitation.id).where(Invitation.meeting_id == Meeting.id).correlate(Meeting).exists()
+    """Tick job: plan upcoming meetings that are new, moved, or changed since last planned.
+
+    Only meetings changed since the last look are compared (an index range on
+    `meetings.updated_at`, from a shared watermark minus CHANGE_SKEW for transactions that
+    committed late), so an idle tick costs the same at any scale. Returns invitations planned.
+    """
+    mark = await session.scalar(select(Watermark.value).where(Watermark.name == PLAN_WATERMARK))
+    since = (mark or EPOCH) - CHANGE_SKEW
     query = (
-        select(Meeting.id, Meeting.starts_at, Meeting.version, Meeting.updated_at, Org.settings, ReminderPlan.planned_for)
-        .join(Org, Org.id == Meeting.cell_id)
+        select(Meeting.id, Meeting.starts_at, Meeting.version, Meeting.updated_at, Meeting.cell_id, ReminderPlan.planned_for)
         .outerjoin(ReminderPlan, ReminderPlan.meeting_id == Meeting.id)
         .where(
+            Meeting.updated_at >= since,
             Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at > context.now,
-            Meeting.starts_at < context.now + PLAN_HORIZON,
             or_(
                 ReminderPlan.meeting_id.is_(None),
                 ReminderPlan.planned_for != Meeting.starts_at,
                 ReminderPlan.meeting_version != Meeting.version,
             ),
-            has_invitations,
         )
-        .order_by(Meeting.starts_at, Meeting.id)
+        .order_by(Meeting.updated_at, Meeting.id)
         .limit(PLAN_BATCH)
     )
     if session.get_bind().dialect.name == "postgresql":
         # Two schedulers plan different meetings; one being edited right now waits for the next tick.
         query = query.with_for_update(skip_locked=True, key_share=True, of=Meeting)
+    rows = (await session.execute(query)).all()
+    cell_settings = {
+        cell_id: settings_from(org_settings)
+        for cell_id, org_settings in await session.execute(select(Org.id, Org.settings).where(Org.id.in_({row[4] for row in rows})))
+    } if rows else {}
     planned = 0
-    for meeting_id, starts_at, version, changed_at, org_settings, planned_for in (await session.execute(query)).all():
+    for meeting_id, starts_at, version, changed_at, cell_id, planned_for in rows:
         if planned_for is not None and planned_for != starts_at:
             # Moved: reminders still waiting in the outbox name the old time.
             await cancel_pending(session, source=source_of(meeting_id), kind=OUTBOX_KIND)
         planned += await plan_meeting(
-            session, meeting_id=meeting_id, starts_at=starts_at, version=version, changed_at=changed_at, settings=settings_from(org_settings),
-            tz=context.tz, now=context.now,
+            session, meeting_id=meeting_id, starts_at=starts_at, version=version, changed_at=changed_at,
+            settings=cell_settings[cell_id], tz=context.tz, now=context.now,
         )
+    # A full batch: more may be waiting, continue from the last one next tick.
+    reached = rows[-1][3] if len(rows) == PLAN_BATCH else context.now
+    statement = _insert(session, Watermark).values(name=PLAN_WATERMARK, value=reached)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["name"], set_={"value": statement.excluded.value}, where=Watermark.__table__.c.value < statement.excluded.value,
+    ))
     return planned
 
 

@@ -369,3 +369,35 @@ async def test_two_schedulers_on_postgres_send_each_reminder_once(require_postgr
     assert len(pairs) == len(set(pairs)) == 3 * invitations  # one outbox row per (invitation, kind)
     await session.commit()
     assert set((await session.execute(select(MeetingReminder.state))).scalars()) == {ReminderState.SENT}
+
+
+async def test_planning_reads_only_what_changed_in_batches_and_sees_late_commits(runtime, session, cipher, clock, monkeypatch) -> None:
+    from core.scheduling import reminders
+
+    s = await setup(session, cipher, clock)
+    cell_b = (await session.execute(select(Org).where(Org.kind == OrgKind.CELL, Org.id != s.cell.org.id).order_by(Org.id))).scalars().first()
+    secretary_b = await session.scalar(select(Member).where(Member.org_id == cell_b.id).order_by(Member.id).limit(1))
+
+    async def create(cell_id: int, actor_member: Member) -> Meeting:
+        result = await service.create_meeting(session, actor=await load_actor(session, actor_member), cell_id=cell_id,
+                                              kind=MeetingKind.REGULAR, starts_at=MEETING_AT, place="Hội trường", now=clock.now())
+        await session.commit()
+        return result.meeting
+
+    b = await create(cell_b.id, secretary_b)
+    monkeypatch.setattr(reminders, "PLAN_BATCH", 1)
+    first = await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+    second = await tick_at(runtime, clock, at(2026, 12, 1, 9, 1, 15))
+    third = await tick_at(runtime, clock, at(2026, 12, 1, 9, 1, 30))
+    assert first["plan_reminders"] > 0 and second["plan_reminders"] > 0 and third["plan_reminders"] == 0
+    await session.commit()
+    assert {p.meeting_id for p in (await session.execute(select(ReminderPlan))).scalars()} == {s.meeting.id, b.id}
+
+    # A meeting whose transaction started five minutes ago and committed only now is still planned.
+    clock.set(at(2026, 12, 1, 9, 0))
+    await service.cancel_meeting(session, actor=await load_actor(session, secretary_b), meeting_id=b.id, now=clock.now())
+    late = await create(cell_b.id, secretary_b)  # updated_at 09:00, before the watermark (09:01:30)
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 5))
+    await session.commit()
+    assert await session.get(ReminderPlan, late.id) is not None
+    assert await session.scalar(select(func.count()).select_from(MeetingReminder).where(MeetingReminder.meeting_id == late.id)) > 0
