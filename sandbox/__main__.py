@@ -1,31 +1,73 @@
-"""`python -m sandbox --port 8081 --token 123:ABC…[:username]` runs the sandbox alone."""
+"""`python -m sandbox --port 8081 --token 123456:ABC…[:username]` runs the sandbox alone."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import logging
+import signal
 
-from sandbox.server import serve_forever
-from sandbox.state import Limits
+from sandbox.limits import Limits
+from sandbox.server import SandboxServer
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="A local Telegram-compatible Bot API server")
+def parse_token(spec: str) -> tuple[str, str | None]:
+    """TOKEN or TOKEN:username. A token is `<digits>:<secret>`, so a username is a third `:` part."""
+    bot_id, _, rest = spec.partition(":")
+    secret, _, username = rest.partition(":")
+    if not bot_id.isdigit() or not secret:
+        raise argparse.ArgumentTypeError(f"{spec!r} is not a bot token (123456:ABC…[:username])")
+    return f"{bot_id}:{secret}", username or None
+
+
+def parse_person(spec: str) -> tuple[int, str, str | None]:
+    """ID:First name[:phone]"""
+    user_id, _, rest = spec.partition(":")
+    name, _, phone = rest.partition(":")
+    if not user_id.isdigit() or not name:
+        raise argparse.ArgumentTypeError(f"{spec!r} is not ID:Name[:phone]")
+    return int(user_id), name, phone or None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description="A local Telegram-compatible Bot API server")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
-    parser.add_argument("--token", action="append", default=[], help="TOKEN or TOKEN:username (repeatable)")
+    parser.add_argument("--token", type=parse_token, action="append", default=[], help="TOKEN or TOKEN:username (repeatable)")
+    parser.add_argument("--user", type=parse_person, action="append", default=[], help="a person, ID:Name[:phone] (repeatable)")
     parser.add_argument("--no-limits", action="store_true", help="switch Telegram's rate limits off")
-    args = parser.parse_args()
-    bots = {}
-    for spec in args.token:
-        parts = spec.split(":")
-        token = ":".join(parts[:2])
-        bots[token] = parts[2] if len(parts) > 2 else None
-    limits = Limits(enabled=not args.no_limits)
+    parser.add_argument("--no-auto-register", action="store_true", help="answer 401 to tokens not given with --token")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of send* calls answered 429/500/502")
+    parser.add_argument("--log-level", default="WARNING")
+    return parser
+
+
+async def serve(args: argparse.Namespace) -> None:
+    server = SandboxServer(args.host, args.port, bots=dict(args.token), limits=Limits(enabled=not args.no_limits),
+                           auto_register=not args.no_auto_register)
+    for user_id, name, phone in args.user:
+        server.world.add_person(user_id=user_id, first_name=name, phone_number=phone)
+    if args.fault_rate:
+        for bot in server.world.bots.values():
+            bot.faults.set_rate(args.fault_rate, (429, 500, 502), seed=7)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(sig, stop.set)
+    await server.start()
+    print(f"sandbox Bot API at {server.base_url}  (chat page: {server.base_url}/sandbox/ui/)", flush=True)
     try:
-        asyncio.run(serve_forever(args.host, args.port, {t: u for t, u in bots.items()}, limits))  # type: ignore[arg-type]
-    except KeyboardInterrupt:
-        pass
+        await stop.wait()
+    finally:
+        await server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(args))
 
 
 if __name__ == "__main__":

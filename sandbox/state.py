@@ -1,337 +1,552 @@
-"""The sandbox's world: bots, simulated people, chats, files and polls, all in memory.
+"""The sandbox's world, all in memory: bots, simulated people, their chats, files and polls.
 
-Kept apart from HTTP so the same state serves the Bot API side (what a bot sees) and the
-user side (what a person does and reads).
+Kept apart from HTTP so the same state serves the Bot API side (what a bot sees) and the user
+side (what a person does and reads). Every mutation is synchronous: the server runs on one event
+loop, so a method that does not await cannot interleave with another and needs no locks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fnmatch
 import hashlib
 import itertools
-import math
 import random
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from typing import Any
+from typing import Any, Literal
+
+from sandbox.errors import ApiError, bad_request
+from sandbox.limits import Limits, RateLimiter
+
+__all__ = ["ApiError", "BotAccount", "Chat", "ChatEntry", "Fault", "Limits", "Person", "StoredFile", "World"]
+
+TELEGRAM_TOKEN = re.compile(r"\d+:[A-Za-z0-9_-]{20,}")
+# Update types a bot gets when it never said which it wants (Telegram's documented default).
+DEFAULT_UPDATE_TYPES = frozenset({
+    "message", "edited_message", "channel_post", "edited_channel_post", "business_connection", "business_message",
+    "edited_business_message", "deleted_business_messages", "inline_query", "chosen_inline_result", "callback_query",
+    "shipping_query", "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member",
+    "chat_join_request", "chat_boost", "removed_chat_boost",
+})
 
 
-class ApiError(Exception):
-    """An answer in Telegram's error shape."""
+class Signal:
+    """Wakes everyone waiting at the moment it fires; nobody can miss it or clear it for others.
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
+    Waiters take `listen()` *before* checking their condition, then await it: a fire in between
+    is kept by the event they hold.
+    """
 
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
-        if self.retry_after is not None:
-            body["parameters"] = {"retry_after": self.retry_after}
-        return body
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def listen(self) -> asyncio.Event:
+        return self._event
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+
+async def wait_for_signal(event: asyncio.Event, timeout: float) -> bool:
+    """True when `event` fired within `timeout` seconds."""
+    if timeout <= 0:
+        return event.is_set()
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout)
+    return event.is_set()
+
+
+# ------------------------------------------------------------------------------------ people
 
 
 @dataclass
-class Limits:
-    """Telegram's limits. Switch `enabled` off for tests that do not care about pacing."""
+class Person:
+    """A simulated Telegram user. `label` (e.g. "Bí thư — Chi bộ thôn Đông") is shown only on the chat page."""
 
-    enabled: bool = True
-    per_bot_per_second: float = 30.0
-    per_bot_burst: float = 30.0
-    per_chat_per_second: float = 1.0
-    per_chat_burst: float = 3.0
-    per_group_per_minute: float = 20.0
-    max_text: int = 4096
-    max_caption: int = 1024
-    max_callback_data: int = 64
-    max_upload_bytes: int = 50 * 1024 * 1024
-    max_download_bytes: int = 20 * 1024 * 1024
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    phone_number: str | None = None
+    label: str | None = None
+    language_code: str = "vi"
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def telegram_user(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            user["last_name"] = self.last_name
+        if self.username:
+            user["username"] = self.username
+        user["language_code"] = self.language_code
+        return user
+
+    def private_chat(self) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.first_name}
+        if self.last_name:
+            chat["last_name"] = self.last_name
+        if self.username:
+            chat["username"] = self.username
+        return chat
+
+    def as_json(self) -> dict[str, Any]:
+        data = {"id": self.id, "is_bot": False, "first_name": self.first_name, "last_name": self.last_name,
+                "username": self.username, "phone_number": self.phone_number, "label": self.label,
+                "language_code": self.language_code, "display_name": self.display_name}
+        return {key: value for key, value in data.items() if value is not None}
 
 
-class TokenBucket:
-    def __init__(self, rate: float, burst: float) -> None:
-        self.rate = rate
-        self.capacity = burst
-        self.tokens = burst
-        self.stamp = time.monotonic()
-
-    def take(self) -> float:
-        """0 when a token was taken, else the seconds until one will be there."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
+# ------------------------------------------------------------------------------------- files
 
 
 @dataclass
 class StoredFile:
-    file_id: str
+    """Bytes kept once per content and kind; each bot reaches them by its own file_id, as in Telegram."""
+
     unique_id: str
+    digest: str
     data: bytes
+    kind: str
     mime_type: str
     file_name: str | None
-    kind: str
+    path: str
+    attributes: dict[str, Any] = field(default_factory=dict)  # duration, width, height: fixed at first upload
 
     @property
-    def path(self) -> str:
-        return f"{self.kind}s/{self.unique_id}"
+    def size(self) -> int:
+        return len(self.data)
+
+
+class FileStore:
+    def __init__(self) -> None:
+        self._by_unique_id: dict[str, StoredFile] = {}
+        self._by_path: dict[str, StoredFile] = {}
+        self._issued: dict[str, tuple[int, StoredFile]] = {}  # file_id → (bot id, file)
+
+    def put(self, data: bytes, *, kind: str, mime_type: str, file_name: str | None, extension: str) -> StoredFile:
+        digest = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()
+        unique_id = f"AQAD{digest[:20]}"
+        existing = self._by_unique_id.get(unique_id)
+        if existing is not None:
+            return existing  # the same bytes keep the same ids, as in Telegram
+        stored = StoredFile(unique_id=unique_id, digest=digest, data=data, kind=kind, mime_type=mime_type,
+                            file_name=file_name, path=f"{kind}s/file_{len(self._by_unique_id)}.{extension}")
+        self._by_unique_id[unique_id] = stored
+        self._by_path[stored.path] = stored
+        return stored
+
+    def file_id(self, stored: StoredFile, bot_id: int) -> str:
+        """Telegram's file_ids belong to one bot; this one is stable for (bot, content)."""
+        file_id = f"SBX{stored.kind[:2].upper()}{bot_id}_{stored.digest[:40]}"
+        self._issued[file_id] = (bot_id, stored)
+        return file_id
+
+    def for_bot(self, file_id: str, bot_id: int) -> StoredFile | None:
+        issued = self._issued.get(file_id)
+        if issued is None or issued[0] != bot_id:
+            return None
+        return issued[1]
+
+    def by_unique_id(self, unique_id: str) -> StoredFile | None:
+        return self._by_unique_id.get(unique_id)
+
+    def find(self, key: str) -> StoredFile | None:
+        """A file by its unique id or any bot's file_id: how people's download links name files."""
+        issued = self._issued.get(key)
+        return issued[1] if issued else self._by_unique_id.get(key)
+
+    def by_path(self, path: str) -> StoredFile | None:
+        return self._by_path.get(path)
+
+
+# ------------------------------------------------------------------------------------- chats
 
 
 @dataclass
 class ChatEntry:
-    """One message in a chat as the person sees it (and its history)."""
+    """One message in a chat as the person sees it, with its history."""
 
-    message_id: int
-    sender: str  # "bot" or "user"
     message: dict[str, Any]  # the Bot API Message object
+    sender: Literal["bot", "user"]
     version: int
-    html: str | None = None
-    keyboard: dict[str, Any] | None = None  # a reply keyboard this message showed
-    edits: list[str] = field(default_factory=list)
+    reply_keyboard: dict[str, Any] | None = None  # the reply keyboard (or its removal) this message brought
+    edits: list[str] = field(default_factory=list)  # earlier texts or captions, oldest first
     deleted: bool = False
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
+    poll_choice: list[int] | None = None  # what the person voted, for polls
+
+    @property
+    def message_id(self) -> int:
+        return int(self.message["message_id"])
+
+
+@dataclass
+class Chat:
+    """A private chat between one bot and one person (chat id == the person's id)."""
+
+    bot_token: str
+    person_id: int
+    entries: list[ChatEntry] = field(default_factory=list)
+    by_id: dict[int, ChatEntry] = field(default_factory=dict)
+    message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    reply_keyboard: dict[str, Any] | None = None
+    keyboard_collapsed: bool = False  # a one-time keyboard folds away once used
+    blocked: bool = False
+    action: str | None = None
+    action_until: float = 0.0
+
+    def add(self, entry: ChatEntry) -> ChatEntry:
+        self.entries.append(entry)
+        self.by_id[entry.message_id] = entry
+        return entry
+
+    def live(self, message_id: int) -> ChatEntry | None:
+        entry = self.by_id.get(message_id)
+        return entry if entry is not None and not entry.deleted else None
+
+    def current_action(self) -> str | None:
+        """A chat action shows for five seconds or until the next message, as in Telegram's apps."""
+        return self.action if self.action and time.monotonic() < self.action_until else None
+
+
+@dataclass
+class PollRecord:
+    bot_token: str
+    chat_id: int
+    message_id: int
+    poll: dict[str, Any]  # the Poll object inside the message, updated in place
+    votes: dict[int, list[int]] = field(default_factory=dict)
+
+    def refresh_closed(self) -> None:
+        close_date = self.poll.get("close_date")
+        if close_date and time.time() >= close_date:
+            self.poll["is_closed"] = True
+
+
+# ------------------------------------------------------------------------------------- bots
+
+
+class UpdateQueue:
+    """A bot's pending updates with getUpdates' semantics (offset confirms, allowed_updates filters)."""
+
+    def __init__(self) -> None:
+        self._pending: list[dict[str, Any]] = []
+        self._next_id = 1
+        self.allowed: frozenset[str] = DEFAULT_UPDATE_TYPES
+        self.arrived = Signal()
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """Queue an update; None when the bot asked not to get this kind (Telegram drops those)."""
+        if kind not in self.allowed:
+            return None
+        update = {"update_id": self._next_id, kind: payload}
+        self._next_id += 1
+        self._pending.append(update)
+        self.arrived.fire()
+        return update
+
+    def set_allowed(self, kinds: list[str] | None) -> None:
+        """None keeps the previous choice; an empty list means Telegram's default set."""
+        if kinds is None:
+            return
+        self.allowed = frozenset(kinds) if kinds else DEFAULT_UPDATE_TYPES
+        # Updates of kinds no longer wanted would otherwise sit at the head of the queue forever
+        self._pending = [u for u in self._pending if self._kind(u) in self.allowed]
+
+    @staticmethod
+    def _kind(update: dict[str, Any]) -> str:
+        return next(key for key in update if key != "update_id")
+
+    def confirm(self, offset: int) -> None:
+        """Telegram: updates below a positive offset are confirmed; a negative one keeps the last -offset."""
+        if offset > 0:
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+        elif offset < 0:
+            self._pending = self._pending[offset:]
+
+    def peek(self, limit: int) -> list[dict[str, Any]]:
+        return self._pending[:limit]
+
+    def remove(self, update: dict[str, Any]) -> None:
+        with contextlib.suppress(ValueError):
+            self._pending.remove(update)
+
+    def clear(self) -> None:
+        self._pending.clear()
 
 
 @dataclass
 class Fault:
+    """The next `remaining` calls of methods matching `method` (case-insensitive, `*` wildcards) fail."""
+
     method: str
     code: int
     remaining: int
-    retry_after: int | None
     description: str
+    retry_after: int | None = None
+    after_effect: bool = False  # the call takes effect but its answer is lost: a timeout after sending
+
+    def matches(self, method: str) -> bool:
+        return self.remaining > 0 and fnmatch.fnmatchcase(method.lower(), self.method.lower())
 
 
 DEFAULT_FAULT_DESCRIPTIONS = {
-    429: "Too Many Requests: retry after {retry_after}",
     400: "Bad Request: injected fault",
     403: "Forbidden: bot was blocked by the user",
+    429: "Too Many Requests: retry after {retry_after}",
     500: "Internal Server Error",
     502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
-ALLOWED_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
-                     "span", "blockquote", "tg-emoji"}
+
+def fault_description(code: int, retry_after: int | None) -> str:
+    return DEFAULT_FAULT_DESCRIPTIONS.get(code, f"Error {code}").format(retry_after=retry_after or 1)
 
 
-class _HtmlChecker(HTMLParser):
-    """Telegram's HTML parse mode: a few tags, balanced; anything else is a 400."""
+class FaultPlan:
+    """Scheduled faults first, then a random share of send* calls for benchmarks."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.text: list[str] = []
-        self.error: str | None = None
+        self.scheduled: list[Fault] = []
+        self.rate = 0.0
+        self.codes: tuple[int, ...] = (429, 500, 502)
+        self.random = random.Random(7)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_HTML_TAGS:
-            self.error = f'Unsupported start tag "{tag}"'
-        self.stack.append(tag)
+    def schedule(self, fault: Fault) -> None:
+        self.scheduled.append(fault)
 
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.error = self.error or f'Unexpected end tag "{tag}"'
-            return
-        self.stack.pop()
+    def clear(self) -> None:
+        self.scheduled.clear()
+        self.rate = 0.0
 
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
+    def set_rate(self, rate: float, codes: tuple[int, ...], seed: int | None) -> None:
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be between 0 and 1")
+        self.rate = rate
+        self.codes = codes or (429, 500, 502)
+        self.random.seed(seed)
+
+    def next_for(self, method: str) -> Fault | None:
+        for fault in self.scheduled:
+            if fault.matches(method):
+                fault.remaining -= 1
+                self.scheduled = [f for f in self.scheduled if f.remaining > 0]
+                return fault
+        is_send = method.lower().startswith("send") and method.lower() != "sendchataction"
+        if self.rate and is_send and self.random.random() < self.rate:
+            code = self.random.choice(self.codes)
+            retry_after = 1 if code == 429 else None
+            return Fault(method, code, 1, fault_description(code, retry_after), retry_after)
+        return None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"scheduled": [{"method": f.method, "code": f.code, "remaining": f.remaining, "retry_after": f.retry_after,
+                               "after_effect": f.after_effect} for f in self.scheduled],
+                "rate": self.rate, "codes": list(self.codes)}
 
 
-def plain_text(text: str, parse_mode: str | None) -> str:
-    """What Telegram stores as `text`: markup removed. Raises ApiError for malformed HTML."""
-    if not parse_mode or parse_mode.upper() != "HTML":
-        return text
-    if re.search(r"<(?![a-zA-Z/])", text):
-        raise ApiError(400, "Bad Request: can't parse entities: unescaped '<'")
-    checker = _HtmlChecker()
-    checker.feed(text)
-    checker.close()
-    if checker.error or checker.stack:
-        raise ApiError(400, f"Bad Request: can't parse entities: {checker.error or 'unclosed tag ' + checker.stack[-1]}")
-    return "".join(checker.text)
+class Stats:
+    """Counters the control API shows: calls per method, answers per status, notable events."""
+
+    def __init__(self) -> None:
+        self.methods: Counter[str] = Counter()
+        self.responses: Counter[int] = Counter()
+        self.events: Counter[str] = Counter()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            # `calls` mixes methods, events and http_429: the broadcast benchmark reads it there
+            "calls": dict(self.methods) | dict(self.events) | {"http_429": self.responses[429]},
+            "methods": dict(self.methods),
+            "events": dict(self.events),
+            "responses": {str(code): n for code, n in sorted(self.responses.items())},
+            "http_429": self.responses[429],
+        }
 
 
-class BotState:
-    def __init__(self, token: str, username: str, limits: Limits) -> None:
+@dataclass
+class WebhookConfig:
+    url: str
+    secret_token: str | None
+    max_connections: int = 40
+
+
+@dataclass
+class PendingQuery:
+    """A pressed button waiting for answerCallbackQuery."""
+
+    entry: ChatEntry
+    answered: asyncio.Future[dict[str, Any]]
+    expires_at: float
+
+
+class BotAccount:
+    def __init__(self, token: str, username: str, limits: Limits, first_name: str = "Sổ tay") -> None:
         self.token = token
         self.id = int(token.split(":", 1)[0])
         self.username = username
+        self.first_name = first_name
         self.limits = limits
-        self.updates: list[dict[str, Any]] = []
-        self.update_ids = itertools.count(1)
-        self.new_update = asyncio.Event()
-        self.webhook_url: str | None = None
-        self.webhook_secret: str | None = None
-        self.webhook_task: asyncio.Task[None] | None = None
+        self.rate = RateLimiter(limits)
+        self.updates = UpdateQueue()
+        self.webhook: WebhookConfig | None = None
+        self.webhook_changed = Signal()
         self.last_error_date: int | None = None
         self.last_error_message: str | None = None
+        self.webhook_task: asyncio.Task[None] | None = None
+        self.poller_generation = 0  # a newer getUpdates or setWebhook ends an older long poll (409)
         self.commands: dict[str, list[dict[str, Any]]] = {}
-        self.bucket = TokenBucket(limits.per_bot_per_second, limits.per_bot_burst)
-        self.chat_buckets: dict[int, TokenBucket] = {}
-        self.faults: list[Fault] = []
-        self.fault_rate = 0.0
-        self.fault_codes: tuple[int, ...] = (429, 500, 502)
-        self.random = random.Random(7)
-        self.stats: dict[str, int] = {}
-        self.callback_waiters: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self.settings: dict[str, Any] = {}  # name, description, short description, menu button
+        self.faults = FaultPlan()
+        self.stats = Stats()
+        self.pending_queries: dict[str, PendingQuery] = {}
+        self._query_ids = itertools.count(1)
 
     @property
     def user(self) -> dict[str, Any]:
-        return {"id": self.id, "is_bot": True, "first_name": "Sổ tay", "username": self.username,
-                "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {"id": self.id, "is_bot": True, "first_name": self.first_name, "username": self.username,
+                "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False,
+                "can_connect_to_business": False, "has_main_web_app": False}
 
-    def count(self, name: str, amount: int = 1) -> None:
-        self.stats[name] = self.stats.get(name, 0) + amount
+    def set_limits(self, limits: Limits) -> None:
+        self.limits = limits
+        self.rate = RateLimiter(limits)
 
-    def push_update(self, **payload: Any) -> dict[str, Any]:
-        update = {"update_id": next(self.update_ids), **payload}
-        self.updates.append(update)
-        self.new_update.set()
-        return update
+    def new_query_id(self) -> str:
+        return f"{self.id % 1_000_000}{next(self._query_ids):012d}"
 
-    def check_faults(self, method: str) -> None:
-        for fault in self.faults:
-            if fault.method.lower() == method.lower() and fault.remaining > 0:
-                fault.remaining -= 1
-                raise ApiError(fault.code, fault.description.format(retry_after=fault.retry_after or 1), fault.retry_after)
-        if self.fault_rate and method.lower().startswith("send") and self.random.random() < self.fault_rate:
-            code = self.random.choice(self.fault_codes)
-            retry_after = 1 if code == 429 else None
-            if code == 429:
-                self.count("http_429")
-            raise ApiError(code, DEFAULT_FAULT_DESCRIPTIONS.get(code, "Error").format(retry_after=retry_after), retry_after)
+    def forget_expired_queries(self) -> None:
+        now = time.monotonic()
+        for query_id in [q for q, pending in self.pending_queries.items() if pending.expires_at < now]:
+            pending = self.pending_queries.pop(query_id)
+            if not pending.answered.done():
+                pending.answered.cancel()
 
-    def check_rate(self, chat_id: int) -> None:
-        if not self.limits.enabled:
-            return
-        wait = self.bucket.take()
-        if not wait:
-            bucket = self.chat_buckets.setdefault(chat_id, TokenBucket(self.limits.per_chat_per_second, self.limits.per_chat_burst))
-            wait = bucket.take()
-            if wait:
-                self.bucket.tokens = min(self.bucket.capacity, self.bucket.tokens + 1)  # not spent after all
-        if wait:
-            self.count("http_429")
-            retry_after = max(1, math.ceil(wait))
-            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "username": self.username, "first_name": self.first_name,
+                "webhook_url": self.webhook.url if self.webhook else None, "pending_updates": len(self.updates)}
+
+
+# ------------------------------------------------------------------------------------- world
 
 
 class World:
     """Everything the sandbox knows."""
 
-    def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits or Limits()
-        self.bots: dict[str, BotState] = {}
-        self.users: dict[int, dict[str, Any]] = {}
-        self.blocked: set[tuple[str, int]] = set()
-        self.chats: dict[tuple[str, int], list[ChatEntry]] = {}
-        self.keyboards: dict[tuple[str, int], dict[str, Any] | None] = {}
-        self.message_ids: dict[tuple[str, int], itertools.count[int]] = {}
-        self.files: dict[str, StoredFile] = {}
-        self.files_by_unique: dict[str, StoredFile] = {}
-        self.polls: dict[str, dict[str, Any]] = {}
+    def __init__(self, limits: Limits | None = None, *, auto_register: bool = True) -> None:
+        self.limits = limits or Limits()  # the limits each new bot starts with
+        self.auto_register = auto_register
+        self.bots: dict[str, BotAccount] = {}
+        self.people: dict[int, Person] = {}
+        self.chats: dict[tuple[str, int], Chat] = {}
+        self.files = FileStore()
+        self.polls: dict[str, PollRecord] = {}
         self.version = 0
-        self.changed = asyncio.Condition()
-        self.user_ids = itertools.count(100_000_001)
+        self.changed = Signal()
+        self.closing = False
+        self._person_ids = itertools.count(100_000_001)
+        self._poll_ids = itertools.count(1)
 
-    # -------------------------------------------------------------- registry
+    # ------------------------------------------------------------------ change feed
 
-    def add_bot(self, token: str, username: str | None = None) -> BotState:
-        if token not in self.bots:
-            bot_id = token.split(":", 1)[0]
-            self.bots[token] = BotState(token, username or f"sandbox_{bot_id}_bot", self.limits)
+    def touch(self) -> int:
+        """Note a change people can see; returns the new version for the changed entry."""
+        self.version += 1
+        self.changed.fire()
+        return self.version
+
+    async def wait_for_change(self, after: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.version <= after and not self.closing:
+            changed = self.changed.listen()
+            if not await wait_for_signal(changed, deadline - time.monotonic()):
+                return
+
+    # ------------------------------------------------------------------ bots
+
+    def add_bot(self, token: str, username: str | None = None, first_name: str | None = None) -> BotAccount:
+        if not re.fullmatch(r"\d+:\S+", token):
+            raise bad_request("a bot token looks like 123456:ABC…")
+        bot = self.bots.get(token)
+        if bot is None:
+            bot = BotAccount(token, username or f"sandbox_{token.split(':', 1)[0]}_bot", self.limits)
+            self.bots[token] = bot
         elif username:
-            self.bots[token].username = username
-        return self.bots[token]
+            bot.username = username
+        if first_name:
+            bot.first_name = first_name
+        return bot
 
-    def bot(self, token: str, *, auto_register: bool) -> BotState:
-        if token in self.bots:
-            return self.bots[token]
-        if auto_register and re.fullmatch(r"\d+:[A-Za-z0-9_-]{20,}", token):
+    def bot(self, token: str) -> BotAccount:
+        """The bot a Bot API request speaks for: 401 for an unknown token, as Telegram answers."""
+        bot = self.bots.get(token)
+        if bot is not None:
+            return bot
+        if self.auto_register and TELEGRAM_TOKEN.fullmatch(token):
             return self.add_bot(token)
         raise ApiError(401, "Unauthorized")
 
-    def default_bot(self, key: str) -> BotState:
+    def find_bot(self, key: str) -> BotAccount:
+        """A bot named in a control URL: its token, its username, or "default" for the first one."""
         if key in ("default", "") and self.bots:
             return next(iter(self.bots.values()))
-        if key in self.bots:
-            return self.bots[key]
-        raise ApiError(404, "Not Found: no such bot")
+        for bot in self.bots.values():
+            if key in (bot.token, bot.username):
+                return bot
+        if self.auto_register and TELEGRAM_TOKEN.fullmatch(key):
+            return self.add_bot(key)
+        raise ApiError(404, f"Not Found: no bot {key!r}")
 
-    def add_user(self, *, user_id: int | None = None, first_name: str, last_name: str | None = None,
-                 username: str | None = None, phone_number: str | None = None, label: str | None = None) -> dict[str, Any]:
-        """A simulated person. `label` (e.g. "Bí thư — Chi bộ thôn Đông") is shown only on the chat page."""
-        uid = int(user_id) if user_id is not None else next(self.user_ids)
-        user = {"id": uid, "is_bot": False, "first_name": first_name, "language_code": "vi"}
-        if last_name:
-            user["last_name"] = last_name
-        if username:
-            user["username"] = username
-        self.users[uid] = user | ({"phone_number": phone_number} if phone_number else {}) | ({"label": label} if label else {})
-        return self.users[uid]
+    # ------------------------------------------------------------------ people
 
-    def public_user(self, user_id: int) -> dict[str, Any]:
-        user = self.users.get(user_id)
-        if user is None:
-            raise ApiError(400, "Bad Request: chat not found")
-        return {k: v for k, v in user.items() if k not in ("phone_number", "label")}
+    def add_person(self, *, user_id: int | None = None, first_name: str, last_name: str | None = None,
+                   username: str | None = None, phone_number: str | None = None, label: str | None = None,
+                   language_code: str | None = None) -> Person:
+        if not str(first_name or "").strip():
+            raise bad_request("first_name is required")
+        person_id = int(user_id) if user_id is not None else next(self._person_ids)
+        if person_id <= 0:
+            raise bad_request("a user id is a positive number")
+        person = Person(person_id, str(first_name), last_name or None, username or None, phone_number or None,
+                        label or None, language_code or "vi")
+        self.people[person_id] = person
+        self.touch()
+        return person
 
-    def chat_of(self, user_id: int) -> dict[str, Any]:
-        user = self.public_user(user_id)
-        chat = {"id": user_id, "type": "private", "first_name": user["first_name"]}
-        for key in ("last_name", "username"):
-            if key in user:
-                chat[key] = user[key]
+    def add_user(self, **fields: Any) -> Person:
+        """The name `sotay demo` knows; same as add_person."""
+        return self.add_person(**fields)
+
+    def person(self, person_id: int) -> Person:
+        person = self.people.get(person_id)
+        if person is None:
+            raise ApiError(404, f"Not Found: no person {person_id}; create them first")
+        return person
+
+    # ------------------------------------------------------------------ chats and polls
+
+    def chat(self, bot: BotAccount, person_id: int) -> Chat:
+        key = (bot.token, person_id)
+        chat = self.chats.get(key)
+        if chat is None:
+            chat = self.chats[key] = Chat(bot.token, person_id)
         return chat
 
-    # -------------------------------------------------------------- files
+    def existing_chat(self, bot: BotAccount, person_id: int) -> Chat | None:
+        return self.chats.get((bot.token, person_id))
 
-    def store_file(self, data: bytes, *, kind: str, mime_type: str, file_name: str | None = None) -> StoredFile:
-        digest = hashlib.sha256(data).hexdigest()
-        unique_id = f"{kind[:2]}{digest[:16]}"
-        existing = self.files_by_unique.get(unique_id)
-        if existing is not None:
-            return existing  # the same bytes keep the same id, as in Telegram
-        stored = StoredFile(file_id=f"SBX{kind[:3].upper()}{digest[:40]}", unique_id=unique_id, data=data,
-                            mime_type=mime_type, file_name=file_name, kind=kind)
-        self.files[stored.file_id] = stored
-        self.files_by_unique[unique_id] = stored
-        return stored
-
-    # -------------------------------------------------------------- chats
-
-    def next_message_id(self, token: str, chat_id: int) -> int:
-        return next(self.message_ids.setdefault((token, chat_id), itertools.count(1)))
-
-    async def touch(self) -> int:
-        async with self.changed:
-            self.version += 1
-            self.changed.notify_all()
-            return self.version
-
-    async def record(self, token: str, chat_id: int, entry_factory: Any) -> ChatEntry:
-        version = await self.touch()
-        entry: ChatEntry = entry_factory(version)
-        self.chats.setdefault((token, chat_id), []).append(entry)
-        return entry
-
-    def find(self, token: str, chat_id: int, message_id: int) -> ChatEntry:
-        for entry in self.chats.get((token, chat_id), []):
-            if entry.message_id == message_id and not entry.deleted:
-                return entry
-        raise ApiError(400, "Bad Request: message to edit not found")
-
-    async def wait_for_change(self, after: int, timeout: float) -> None:
-        async with self.changed:
-            if self.version > after:
-                return
-            try:
-                await asyncio.wait_for(self.changed.wait_for(lambda: self.version > after), timeout)
-            except asyncio.TimeoutError:
-                return
+    def new_poll_id(self) -> str:
+        return f"{int(time.time())}{next(self._poll_ids):08d}"
