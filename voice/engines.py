@@ -42,16 +42,30 @@ ENGINES = ("espeak", "gtts", "auto")
 EngineName = Literal["espeak", "gtts", "auto"]
 
 
+# Spoken syllables per minute (a written Vietnamese word is one syllable), pauses included, used
+# to cut long texts into parts of a few minutes. For an engine that does not state its own
+# (`syllables_per_minute` on the speaker): on the slow side, so that parts come out shorter than
+# estimated rather than longer.
+SYLLABLES_PER_MINUTE: Mapping[str, float] = {"normal": 150, "slow": 110}
+
+
 class SpeechError(Exception):
     """The engine could not speak this text (unavailable, refused, unknown voice)."""
 
 
 class Speaker(Protocol):
-    """Turns (already normalised) Vietnamese text into mono PCM."""
+    """Turns (already normalised) Vietnamese text into mono PCM. May also carry
+    `syllables_per_minute: Mapping[str, float]` (by speed) to size long texts' parts."""
 
     name: str
 
     async def synthesize(self, text: str, *, voice: str, speed: str) -> Pcm: ...
+
+
+def speaking_rate(speaker: object, speed: str) -> float:
+    """Syllables per minute `speaker` is expected to reach at `speed`, pauses included."""
+    rates = getattr(speaker, "syllables_per_minute", None) or SYLLABLES_PER_MINUTE
+    return float(rates.get(speed, SYLLABLES_PER_MINUTE[speed]))
 
 
 def check_voice_and_speed(voice: str, speed: str) -> None:
@@ -151,6 +165,9 @@ class EspeakSpeaker:
     """espeak-ng: offline, instant, robotic but intelligible; three regional Vietnamese voices."""
 
     name = "espeak"
+    # Measured at ESPEAK_RATE: 170-190 (normal) and 120-135 (slow), depending on how many numbers
+    # the text has; the lower ends, so that parts are not longer than planned.
+    syllables_per_minute: Mapping[str, float] = {"normal": 170, "slow": 120}
 
     def __init__(self, *, binary: str | None = None, use_library: bool = True) -> None:
         self.binary = binary or shutil.which("espeak-ng")
@@ -412,6 +429,11 @@ class FallbackSpeaker:
         self.clock = clock
         self.fallbacks = 0
         self._primary_resting_until = 0.0
+
+    @property
+    def syllables_per_minute(self) -> dict[str, float]:
+        """The slower engine's pace at each speed, for either may end up speaking."""
+        return {speed: min(speaking_rate(self.primary, speed), speaking_rate(self.fallback, speed)) for speed in SPEEDS}
 
     async def synthesize(self, text: str, *, voice: str, speed: str) -> Pcm:
         check_voice_and_speed(voice, speed)

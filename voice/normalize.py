@@ -50,11 +50,6 @@ _ROMAN_CONTEXT = (
     r"(?i:khóa|khoá|đại hội|phần|chương|mục|tiểu mục|hội nghị trung ương|hội nghị|quyển|tập|đợt|"
     r"quý|thế kỷ|phụ lục|quốc hội)"
 )
-# Words announcing a date: after them "3/2" is the third of February, not three halves.
-_DATE_LEADS = frozenset(
-    "từ đến tới hôm sáng chiều tối trưa đêm trước sau hạn và hoặc dịp lễ kỷ niệm nay qua "
-    "vào lúc ngày mùng mồng".split()
-)
 # Words that make "N-M" a range and "N/M" a fraction: counted things, units, "số", "tổng".
 _COUNTED = frozenset(
     "người đảng đồng đại hộ khẩu lần năm tháng tuần giờ phút buổi chi xã phường thôn bản tổ cuộc "
@@ -313,16 +308,20 @@ def _dates(text: str) -> str:
 
 
 def _day_month_or_not(match: re.Match[str]) -> str:
-    """ "3/2", "29-10": a day and month, a fraction ("2/3 số đại biểu") or a range ("3-5 năm")."""
+    """ "3/2", "29-10": a day and month, unless a counted noun follows, which makes a range
+    ("từ 5-7 người"), a fraction ("2/3 số đại biểu") or a tally ("19/21 đồng chí"). Only "ngày"
+    or "mùng" just before makes it a date whatever follows."""
     first, separator, second = int(match[1]), match[2], int(match[3])
     previous = _previous_word(match.string, match.start())
+    after_day_word = previous in ("ngày", "mùng", "mồng")
     counted = _next_word(match.string, match.end()) in _COUNTED
-    announced = previous in _DATE_LEADS
-    if _valid_date(first, second) and (announced or not counted):
-        return _spoken_date(first, second, None, with_ngay=previous not in ("ngày", "mùng", "mồng"))
-    if separator == "/":
+    if _valid_date(first, second) and (after_day_word or not counted):
+        return _spoken_date(first, second, None, with_ngay=not after_day_word)
+    if separator == "-":
+        return f"{read_number(first)} đến {read_number(second)}"
+    if first < second <= 10:  # a true fraction: "hai phần ba"
         return f"{read_number(first)} phần {read_number(second)}"
-    return f"{read_number(first)} đến {read_number(second)}"
+    return f"{read_number(first)} trên {read_number(second)}"  # a tally: "mười chín trên hai mươi mốt"
 
 
 def _times(text: str) -> str:

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import math
+import os
 import re
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from voice.audio import Pcm, split_at_pauses
 from voice.cache import AudioCache, cache_key
-from voice.engines import Speaker, SpeechError, check_voice_and_speed
+from voice.engines import SYLLABLES_PER_MINUTE, Speaker, SpeechError, check_voice_and_speed, speaking_rate
 from voice.normalize import normalize
-from voice.opus import MAX_PART_SECONDS, encode_voice
+from voice.opus import MAX_PART_SECONDS, EncodedAudio, encode_voice
 
-log = logging.getLogger(__name__)
-
-# Spoken syllables per minute (a written Vietnamese word is one syllable), pauses included, on
-# the slow side of what the engines measure (espeak-ng: ~170 normal, ~120 slow), so that parts
-# come out shorter than estimated rather than longer.
-SYLLABLES_PER_MINUTE = {"normal": 150, "slow": 110}
 # Where text-level splitting aims; the audio-level cut at MAX_PART_SECONDS catches any misestimate.
 PART_TARGET_SECONDS = 150
 
@@ -69,10 +64,6 @@ class RenderStats:
         return dict(self.__dict__)
 
 
-def estimated_seconds(text: str, *, speed: str) -> float:
-    return len(text.split()) * 60 / SYLLABLES_PER_MINUTE[speed]
-
-
 def _speech_units(spoken: str) -> list[str]:
     """Sentences; a line without final punctuation (a heading) gets a full stop so that the voice
     pauses after it once lines are joined."""
@@ -96,10 +87,12 @@ def _shorter_than(unit: str, budget: int) -> list[str]:
     return pieces
 
 
-def split_parts(spoken: str, *, speed: str, target_seconds: float = PART_TARGET_SECONDS) -> list[str]:
+def split_parts(spoken: str, *, speed: str, target_seconds: float = PART_TARGET_SECONDS,
+                syllables_per_minute: float | None = None) -> list[str]:
     """Groups of whole sentences, each estimated to last at most `target_seconds`, and about the
     same length: a long text becomes three parts of two minutes, not two long ones and a stub."""
-    budget = max(1, int(SYLLABLES_PER_MINUTE[speed] * target_seconds / 60))
+    rate = syllables_per_minute or SYLLABLES_PER_MINUTE[speed]
+    budget = max(1, int(rate * target_seconds / 60))
     units: list[str] = []
     for unit in _speech_units(spoken):
         units.extend([unit] if len(unit.split()) <= budget else _shorter_than(unit, budget))
@@ -147,13 +140,18 @@ class VoiceRenderer:
     same text come from the on-disk cache, and concurrent ones wait for the first."""
 
     def __init__(self, speaker: Speaker, cache_dir: str | Path, *, abbreviations: Mapping[str, str] | None = None,
-                 max_part_seconds: float = MAX_PART_SECONDS) -> None:
+                 max_part_seconds: float = MAX_PART_SECONDS, encoder_threads: int | None = None) -> None:
         self.speaker = speaker
         self.cache = AudioCache(cache_dir)
         self.abbreviations = abbreviations
         self.max_part_seconds = max_part_seconds
         self.stats = RenderStats()
         self._locks: dict[str, _KeyLock] = {}
+        # Opus encoding is the slow stage (libsndfile encodes speech ~15× faster than real time per
+        # core) and releases the GIL: parts are encoded in parallel, on a bounded pool shared by all
+        # renders so that a burst of publications cannot take every core from the bot.
+        threads = encoder_threads or min(2, os.cpu_count() or 1)
+        self._encoders = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="opus-encoder")
 
     @property
     def cache_hits(self) -> int:
@@ -189,31 +187,41 @@ class VoiceRenderer:
                 del self._locks[key]
 
     async def _render_uncached(self, spoken: str, key: str, *, voice: str, speed: str) -> list[VoiceNote]:
-        target = min(PART_TARGET_SECONDS, self.max_part_seconds * 5 / 6)
-        encoded: list[tuple[bytes, float]] = []
+        texts = split_parts(spoken, speed=speed, target_seconds=min(PART_TARGET_SECONDS, self.max_part_seconds * 5 / 6),
+                            syllables_per_minute=speaking_rate(self.speaker, speed))
+        encodings: list[asyncio.Future[EncodedAudio]] = []
         engines: list[str] = []
-        for part_text in split_parts(spoken, speed=speed, target_seconds=target):
-            started = time.perf_counter()
-            pcm: Pcm = await self.speaker.synthesize(part_text, voice=voice, speed=speed)
-            self.stats.syntheses += 1
-            self.stats.synthesis_seconds += time.perf_counter() - started
-            engines.append(pcm.engine or self.speaker.name)
-            if len(pcm.samples) == 0:
-                raise SpeechError(f"{engines[-1]} produced no audio")
-            for piece in split_at_pauses(pcm, self.max_part_seconds):
+        try:
+            for part_text in texts:  # synthesis is fast and engines are serial: one part at a time
                 started = time.perf_counter()
-                note = await asyncio.to_thread(encode_voice, piece)
-                self.stats.encoding_seconds += time.perf_counter() - started
-                self.stats.audio_seconds += note.duration_seconds
-                encoded.append((note.data, note.duration_seconds))
+                pcm: Pcm = await self.speaker.synthesize(part_text, voice=voice, speed=speed)
+                self.stats.syntheses += 1
+                self.stats.synthesis_seconds += time.perf_counter() - started
+                engines.append(pcm.engine or self.speaker.name)
+                if len(pcm.samples) == 0:
+                    raise SpeechError(f"{engines[-1]} produced no audio")
+                encodings += [asyncio.ensure_future(self._encode(piece)) for piece in split_at_pauses(pcm, self.max_part_seconds)]
+            encoded = await asyncio.gather(*encodings)
+        except BaseException:
+            for pending in encodings:
+                pending.cancel()
+            raise
         engine = "+".join(dict.fromkeys(engines))
         if engine != self.speaker.name:
             # A fallback spoke. File it under the engine that did, not under the one asked for:
             # the next render then tries the better voice again instead of serving this forever.
             self.stats.fallbacks += 1
             key = cache_key(spoken, engine=engine, voice=voice, speed=speed)
-        stored = await asyncio.to_thread(self.cache.store, key, engine=engine, parts=encoded)
+        parts = [(note.data, note.duration_seconds) for note in encoded]
+        stored = await asyncio.to_thread(self.cache.store, key, engine=engine, parts=parts)
         return self._notes(key, engine, [(p.path, p.data, p.duration_seconds) for p in stored.parts])
+
+    async def _encode(self, pcm: Pcm) -> EncodedAudio:
+        started = time.perf_counter()
+        note = await asyncio.get_running_loop().run_in_executor(self._encoders, encode_voice, pcm)
+        self.stats.encoding_seconds += time.perf_counter() - started
+        self.stats.audio_seconds += note.duration_seconds
+        return note
 
     @staticmethod
     def _notes(key: str, engine: str, parts: list[tuple[Path, bytes, float]]) -> list[VoiceNote]:
