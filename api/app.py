@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
-from api.middleware import BodySizeLimit, RequestObservability
+from api.middleware import BodySizeLimit, RejectNulCharacters, RequestObservability
 from api.ratelimit import FixedWindowLimiter, enforce_rate_limit
 from api.routes import account, health, members, metrics, orgs, webhook
 from api.routes import feedback
@@ -39,6 +39,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     for router in api_routers():
         # Every resource: authenticated, counted against the token's rate limit, one error shape.
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)], responses=ERROR_RESPONSES)
+    app.add_middleware(RejectNulCharacters, prefix="/api/")
     app.add_middleware(BodySizeLimit, limits=BODY_LIMITS)
     app.add_middleware(RequestObservability)
     if runtime.services.get("sandbox_url"):

@@ -95,6 +95,77 @@ class BodySizeLimit:
         await self.app(scope, limited_receive, send)
 
 
+class RejectNulCharacters:
+    """Refuses text containing NUL (U+0000) under a path prefix with 422 invalid_input.
+
+    PostgreSQL cannot store NUL in text columns, so such a value would fail deep inside a route as a
+    500; no name, reason or search term needs one. Checked: the path, the query string and JSON
+    bodies (parsed, so an escaped backslash followed by "u0000" is still fine).
+    """
+
+    def __init__(self, app: ASGIApp, *, prefix: str) -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith(self.prefix):
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"")
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            await _send_invalid(send, ["query"])
+            return
+        content_type = next((v for k, v in scope.get("headers", ()) if k == b"content-type"), b"")
+        if not content_type.split(b";")[0].strip().lower().endswith(b"json"):
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        body = b""
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False):
+                break
+        try:
+            has_nul = _contains_nul(json.loads(body)) if body else False
+        except ValueError:
+            has_nul = False  # not JSON (or not UTF-8): the route's own validation answers
+        if has_nul:
+            await _send_invalid(send, ["body"])
+            return
+        replay = iter(messages)
+
+        async def replayed() -> Message:
+            return next(replay, None) or await receive()
+
+        await self.app(scope, replayed, send)
+
+
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+async def _send_invalid(send: Send, loc: list[str]) -> None:
+    problem = {"loc": loc, "reason": "text must not contain NUL characters"}
+    await _send_json(send, 422, error_body("invalid_input", texts.api.INVALID_REQUEST, fields=[problem]))
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, object]) -> None:
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    headers: list[Any] = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class _BodyTooLarge(Exception):
     pass
 

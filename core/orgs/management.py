@@ -519,11 +519,24 @@ async def import_members(
             errors=[RowError(0, "file", f"more than {MAX_IMPORT_ROWS} rows")],
         )
     rows, errors = importer.parse_rows(header, body, today=today)
-    errors = [*errors, *await _scope_errors(session, actor, rows, cipher)]
+    unstorable = _nul_errors(header, body)
+    # Rows with NUL never reach a query: PostgreSQL refuses such text even in a WHERE clause.
+    checkable = [row for row in rows if row.line not in {e.line for e in unstorable}]
+    errors = [*unstorable, *errors, *await _scope_errors(session, actor, checkable, cipher)]
     if errors:
         errors.sort(key=lambda e: e.line)
         raise ImportRejected(texts.management.IMPORT_REJECTED.format(count=len(errors)), errors=errors)
     return await importer.apply_rows(session, rows, cipher=cipher)
+
+
+def _nul_errors(header: list[str], body: list[tuple[int, list[Any]]]) -> list[RowError]:
+    """NUL characters (from a binary file renamed .csv) cannot be stored; name every cell that has one."""
+    return [
+        RowError(line, header[index] if index < len(header) else f"#{index + 1}", texts.management.ROW_NUL_CHARACTER)
+        for line, cells in body
+        for index, cell in enumerate(cells)
+        if isinstance(cell, str) and "\x00" in cell
+    ]
 
 
 class _OrgPaths:

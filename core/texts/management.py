@@ -33,6 +33,7 @@ ROW_AMBIGUOUS_ORG = "organisation path is ambiguous (two organisations share a n
 ROW_WRONG_KIND = "'{name}' is a {actual}, not a {expected}"
 ROW_CARD_ELSEWHERE = "card number belongs to a member outside the organisations you manage"
 ROW_CITIZEN_ID_TAKEN = "citizen ID belongs to another member"
+ROW_NUL_CHARACTER = "contains a NUL character (is this really a CSV file?)"
 ROW_ROLE_ELSEWHERE = "member holds a function outside the organisations you manage; ask the committee above"
 
 # Tokens.

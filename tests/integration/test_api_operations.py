@@ -125,3 +125,19 @@ async def test_openapi_documents_errors_examples_and_security(api_client) -> Non
     assert "Retry-After" in member["responses"]["429"]["headers"]
     assert spec["components"]["schemas"]["MemberRecordOut"]["examples"][0]["citizen_id"].count("*") == 6
     assert spec["paths"]["/api/v1/members/import"]["post"]["responses"]["413"]
+
+
+async def test_nul_characters_are_refused_before_they_reach_the_database(api_client, secretary) -> None:
+    commune, _, headers = secretary
+    cell = commune.cells[0].org
+    token = await api_client.post("/api/v1/tokens", json={"name": "máy\u0000"}, headers=headers)
+    assert token.status_code == 422 and token.json()["fields"][0]["loc"] == ["body"]
+    escaped = await api_client.post("/api/v1/tokens", content=b'{"name": "a\\\\u0000b"}', headers={**headers, "Content-Type": "application/json"})
+    assert escaped.status_code == 201 and escaped.json()["name"] == "a\\u0000b"  # a backslash, then text
+    search = await api_client.get(f"/api/v1/orgs/{cell.id}/members?q=a%00b", headers=headers)
+    assert search.status_code == 422 and search.json()["error"] == "invalid_input"
+    header = "Tổ chức đảng,Họ và tên,Ngày sinh,Giới tính,Ngày vào Đảng,Số thẻ đảng viên,Số định danh cá nhân\n"
+    row = f"{commune.province.name}/{commune.commune.name}/{cell.name},Lò\x00Văn,01/01/1970,Nam,01/01/1990,NUL1,001070123123\n"
+    files = {"file": ("ds.csv", io.BytesIO((header + row).encode()), "text/csv")}
+    refused = await api_client.post("/api/v1/members/import", files=files, headers=headers)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["column"] == "Họ và tên"
