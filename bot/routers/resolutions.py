@@ -49,7 +49,7 @@ from bot import keyboards as kb
 from bot.filters import Linked
 from core import texts
 from core.clock import Clock
-from core.errors import InvalidInput, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Button
@@ -701,7 +701,7 @@ async def _create_draft(
     if data.get("document_id"):  # a new text replaces the draft made from the previous one
         try:
             await service.discard_draft(session, actor=actor, document_id=int(data["document_id"]))
-        except Exception:  # already gone
+        except (NotFound, Conflict):  # already gone, or published meanwhile
             pass
     issued = data.get("issued_on")
     document = await service.create_draft(
@@ -791,7 +791,7 @@ async def publish_step(
         if data and data.get("document_id"):
             try:
                 await service.discard_draft(session, actor=actor, document_id=int(data["document_id"]))
-            except Exception:  # published meanwhile, or gone: nothing to discard
+            except (NotFound, Conflict):  # published meanwhile, or gone: nothing to discard
                 pass
         await state.clear()
         await _show(query, bot, R.PUBLISH_CANCELLED)

@@ -16,8 +16,8 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.meetings import scheduled as meetings_scheduled
-from core.resolutions import scheduled as resolutions_scheduled
 from core.orgs.models import ProcessedUpdate
+from core.resolutions import scheduled as resolutions_scheduled
 
 
 @dataclass(frozen=True)
