@@ -55,7 +55,7 @@ class FixedWindowLimiter:
         if self.redis_url:
             try:
                 return await self._increment_in_redis(name)
-            except Exception as exc:  # any Redis failure: fall back rather than refuse every request
+            except Exception as exc:  # noqa: BLE001 — any Redis failure: fall back rather than refuse every request
                 log.warning("rate limiter: Redis unavailable (%s); counting in memory", type(exc).__name__)
         if self._window != window:
             self._counts.clear()  # one window at a time keeps memory bounded by the number of tokens

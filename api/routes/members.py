@@ -12,7 +12,14 @@ from fastapi import APIRouter, HTTPException, Query, UploadFile, status
 from api.deps import AuditDep, CipherDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.errors import error_responses
 from api.schemas.common import Page, PageDep, id_path
-from api.schemas.members import ImportResult, InviteOut, MemberCreate, MemberPatch, MemberRecordOut, ResetLinkOut
+from api.schemas.members import (
+    ImportResult,
+    InviteOut,
+    MemberCreate,
+    MemberPatch,
+    MemberRecordOut,
+    ResetLinkOut,
+)
 from core import texts
 from core.errors import InvalidInput
 from core.orgs import management

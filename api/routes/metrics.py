@@ -36,7 +36,7 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     try:
         async with runtime.session_factory() as session:
             await metrics.observe_outbox(session)
-    except Exception as exc:  # the database being down must not hide every other metric
+    except Exception as exc:  # noqa: BLE001 — the database being down must not hide every other metric
         log.warning("metrics: outbox depth unavailable (%s)", type(exc).__name__)
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)

@@ -31,9 +31,25 @@ from core.db import Base
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs import importer, linking, tokens
 from core.orgs.importer import COLUMNS, ImportReport, MemberRow, RowError
-from core.orgs.models import ApiToken, ChannelLink, Gender, Member, Org, OrgKind, OrgRole
+from core.orgs.models import (
+    ApiToken,
+    ChannelLink,
+    Gender,
+    Member,
+    Org,
+    OrgKind,
+    OrgRole,
+)
 from core.orgs.phones import normalize_phone
-from core.orgs.service import CITIZEN_ID, Actor, citizen_id_of, create_org, encrypt_personal, in_subtree, phone_of
+from core.orgs.service import (
+    CITIZEN_ID,
+    Actor,
+    citizen_id_of,
+    create_org,
+    encrypt_personal,
+    in_subtree,
+    phone_of,
+)
 
 # Largest id either database stores (BIGINT); anything larger cannot name a row.
 MAX_ID = 2**63 - 1
@@ -509,7 +525,7 @@ async def import_members(
         header, body = importer.read_table(path)
     except importer.ImportFileError as exc:
         raise ImportRejected(texts.management.IMPORT_UNREADABLE, errors=[RowError(0, "file", str(exc))]) from None
-    except Exception:  # an uploaded file can break a CSV sniffer or a zip reader in many ways
+    except Exception:  # noqa: BLE001 — an uploaded file can break a CSV sniffer or a zip reader in many ways
         raise ImportRejected(
             texts.management.IMPORT_UNREADABLE, errors=[RowError(0, "file", "not a readable CSV or XLSX file")]
         ) from None

@@ -3,8 +3,8 @@ upload limits, malformed bodies, the rate limiter's Redis mode, the OpenAPI docu
 
 import io
 import json
-import uuid
 import logging
+import uuid
 
 import pytest
 from pydantic import SecretStr
