@@ -629,7 +629,6 @@ class BotApi:
         entry.version = self.world.touch()
 
     async def answer_callback_query(self, bot: BotAccount, params: Params) -> Any:
-        bot.forget_expired_queries()
         pending = bot.pending_queries.get(params.string("callback_query_id") or "")
         if pending is None:
             raise bad_request("query is too old and response timeout expired or query ID is invalid")

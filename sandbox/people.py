@@ -129,10 +129,11 @@ class People:
             raise bad_request("message not found")
         if not any_data and not has_callback_button(entry.message.get("reply_markup"), data):
             raise bad_request(f"the message has no button with callback data {data!r}")
-        bot.forget_expired_queries()
         query_id = bot.new_query_id()
-        answered: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        bot.pending_queries[query_id] = PendingQuery(entry, answered, time.monotonic() + bot.limits.callback_query_ttl)
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future[dict[str, Any] | None] = loop.create_future()
+        bot.pending_queries[query_id] = PendingQuery(entry, answered)
+        loop.call_later(bot.limits.callback_query_ttl, bot.expire_query, query_id)
         bot.updates.push("callback_query", {
             "id": query_id, "from": person.telegram_user(), "message": snapshot(entry.message),
             "chat_instance": str(zlib.crc32(f"{bot.token}/{person_id}".encode())), "data": data,

@@ -133,8 +133,7 @@ class SandboxServer:
         for bot in self.world.bots.values():
             bot.updates.arrived.fire()  # long polls return at once
             for pending in bot.pending_queries.values():
-                if not pending.answered.done():
-                    pending.answered.cancel()
+                pending.expire()  # people still waiting on a press get "not answered"
         await self.webhooks.close()
         if self._runner is not None:
             await self._runner.cleanup()

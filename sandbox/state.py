@@ -386,11 +386,14 @@ class WebhookConfig:
 
 @dataclass
 class PendingQuery:
-    """A pressed button waiting for answerCallbackQuery."""
+    """A pressed button waiting for answerCallbackQuery: the future gets the answer, or None once too old."""
 
     entry: ChatEntry
-    answered: asyncio.Future[dict[str, Any]]
-    expires_at: float
+    answered: asyncio.Future[dict[str, Any] | None]
+
+    def expire(self) -> None:
+        if not self.answered.done():  # a person may still be waiting on their press
+            self.answered.set_result(None)
 
 
 class BotAccount:
@@ -428,12 +431,11 @@ class BotAccount:
     def new_query_id(self) -> str:
         return f"{self.id % 1_000_000}{next(self._query_ids):012d}"
 
-    def forget_expired_queries(self) -> None:
-        now = time.monotonic()
-        for query_id in [q for q, pending in self.pending_queries.items() if pending.expires_at < now]:
-            pending = self.pending_queries.pop(query_id)
-            if not pending.answered.done():
-                pending.answered.cancel()
+    def expire_query(self, query_id: str) -> None:
+        """A pressed button not answered in time: Telegram's clients stop waiting, answers come too late."""
+        pending = self.pending_queries.pop(query_id, None)
+        if pending is not None:
+            pending.expire()
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "username": self.username, "first_name": self.first_name,

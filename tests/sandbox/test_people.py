@@ -100,11 +100,12 @@ async def test_press_needs_a_real_button_and_records_the_answer(bot: Bot, people
 
 
 async def test_callback_queries_expire(bot: Bot, people: SandboxClient) -> None:
-    await people.set_limits(callback_query_ttl=0.1)
+    await people.set_limits(callback_query_ttl=0.2)
     sent = await bot.send_message(MAI, "Đồng ý?", reply_markup=BUTTONS)
-    await people.press(MAI, sent.message_id, "no", wait=0)
+    started = asyncio.get_running_loop().time()
+    assert (await people.press(MAI, sent.message_id, "no", wait=5))["answered"] is False
+    assert asyncio.get_running_loop().time() - started < 2  # the press ends when the query expires
     [update] = await bot.get_updates()
-    await asyncio.sleep(0.2)
     with pytest.raises(TelegramBadRequest, match="query is too old"):
         await bot.answer_callback_query(update.callback_query.id)
 
