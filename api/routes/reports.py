@@ -1,0 +1,191 @@
+"""/api/v1: monthly figures of an organisation over its subtree (JSON, CSV, XLSX), and the cells'
+monthly reports (read the draft, add a note, send it up; a committee lists what it received).
+
+Figures are for those who manage the organisation: a cell's secretary or deputy, or a committee
+member above it; anyone else gets 403 (another province, a sibling commune).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+from pydantic import AwareDatetime, BaseModel, Field
+from sqlalchemy import select
+
+from api.deps import ClockDep, CurrentActor, SessionDep
+from api.errors import error_responses
+from api.schemas.common import id_path
+from core.orgs.models import Org, OrgKind
+from core.orgs.service import in_subtree
+from core.resolutions import export, figures, reports
+from core.resolutions.figures import Figures
+from core.resolutions.models import ReportState
+
+router = APIRouter(tags=["reports"])
+
+OrgId = Annotated[int, id_path("Organisation id (a cell or a committee)")]
+CellId = Annotated[int, id_path("Cell id")]
+MonthPath = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Local month, YYYY-MM", examples=["2026-10"])]
+MonthQuery = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Local month YYYY-MM (default: this month)")]
+FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
+
+
+class FiguresOut(BaseModel):
+    members: int
+    linked: int = Field(description="Members with a linked Telegram account")
+    meetings_held: int
+    invited: int
+    present: int
+    absent_excused: int
+    absent_unexcused: int
+    attendance_rate: float | None
+    study_assigned: int
+    study_done: int
+    study_rate: float | None
+    quiz_done: int
+    average_score: float | None = Field(description="Out of 10, over finished quizzes")
+    feedback_received: int
+    feedback_answered: int
+
+    @classmethod
+    def of(cls, f: Figures) -> FiguresOut:
+        def r(value: float | None) -> float | None:
+            return None if value is None else round(value, 4)
+
+        return cls(**f.to_dict() | {"attendance_rate": r(f.attendance_rate), "study_rate": r(f.study_rate), "average_score": r(f.average_score)})
+
+
+class MonthFigures(BaseModel):
+    month: str = Field(examples=["2026-10"])
+    figures: FiguresOut
+
+
+class ChildFigures(BaseModel):
+    org_id: int
+    name: str
+    kind: OrgKind
+    months: list[MonthFigures]
+
+
+class RollupOut(BaseModel):
+    org_id: int
+    name: str
+    months: list[MonthFigures] = Field(description="The organisation's whole subtree, month by month")
+    children: list[ChildFigures] = Field(description="Each direct sub-organisation's subtree")
+    own: list[MonthFigures] = Field(description="Rows addressed to the organisation itself (feedback sent to a committee)")
+
+
+class ReportOut(BaseModel):
+    cell_id: int
+    cell: str
+    month: str
+    state: ReportState
+    figures: FiguresOut
+    note: str
+    drafted_at: AwareDatetime
+    sent_at: AwareDatetime | None
+    read_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, view: reports.ReportView) -> ReportOut:
+        r = view.report
+        return cls(cell_id=view.cell.id, cell=view.cell.name, month=f"{r.month:%Y-%m}", state=r.state, figures=FiguresOut.of(view.figures),
+                   note=r.note, drafted_at=r.drafted_at, sent_at=r.sent_at, read_at=r.read_at)
+
+
+class ReceivedItem(BaseModel):
+    cell_id: int
+    cell: str
+    state: ReportState | None = Field(description="null: not drafted yet")
+    sent_at: AwareDatetime | None
+
+
+class ReceivedOut(BaseModel):
+    org_id: int
+    month: str
+    sent: int
+    total: int
+    cells: list[ReceivedItem]
+
+
+class NoteIn(BaseModel):
+    note: str = Field(max_length=reports.MAX_NOTE_CHARS, examples=["Chi bộ đề nghị cấp thêm tài liệu học tập."])
+
+
+class SendIn(BaseModel):
+    note: str | None = Field(None, max_length=reports.MAX_NOTE_CHARS)
+
+
+def _month(value: str | None, clock_now: dt.datetime) -> dt.date:
+    return figures.parse_month(value) if value else figures.local_month(clock_now)
+
+
+def _months(rows: list[Figures], months: list[dt.date]) -> list[MonthFigures]:
+    return [MonthFigures(month=f"{m:%Y-%m}", figures=FiguresOut.of(f)) for m, f in zip(months, rows, strict=True)]
+
+
+def _file(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(content=content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/orgs/{org_id}/figures", responses=FILES, response_model=RollupOut,
+            summary="Monthly figures over the subtree, with each direct sub-organisation")
+async def org_figures(
+    org_id: OrgId,
+    session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    month: MonthQuery = None,
+    months: Annotated[int, Query(ge=1, le=figures.MAX_MONTHS, description="How many months, ending with `month`")] = 1,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file (csv: the last month; xlsx: every month)")] = "json",
+) -> Response | RollupOut:
+    last = _month(month, clock.now())
+    rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=last, history=months)
+    name = f"so-lieu-{rollup.org.id}-{last:%Y-%m}"
+    if format == "csv":
+        return _file(export.figures_csv(rollup), export.CSV_MEDIA_TYPE, f"{name}.csv")
+    if format == "xlsx":
+        names = {rollup.org.id: rollup.org.name}
+        if rollup.org.kind == OrgKind.COMMITTEE:
+            names = dict((await session.execute(select(Org.id, Org.name).where(in_subtree(rollup.org.path)))).all())
+        return _file(await asyncio.to_thread(export.figures_xlsx, rollup, names), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+    return RollupOut(
+        org_id=rollup.org.id, name=rollup.org.name, months=_months(rollup.totals, rollup.months),
+        children=[ChildFigures(org_id=ref.id, name=ref.name, kind=ref.kind, months=_months(rows, rollup.months)) for ref, rows in rollup.children],
+        own=_months(rollup.own, rollup.months),
+    )
+
+
+@router.get("/orgs/{org_id}/reports", summary="A committee's received monthly reports: every cell below it and its report's state")
+async def received_reports(org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep, month: MonthQuery = None) -> ReceivedOut:
+    chosen = _month(month, clock.now())
+    box = await reports.received(session, actor=actor, org_id=org_id, month=chosen)
+    return ReceivedOut(
+        org_id=box.org.id, month=f"{chosen:%Y-%m}", sent=box.sent, total=len(box.cells),
+        cells=[ReceivedItem(cell_id=c.id, cell=c.name, state=r.state if r else None, sent_at=r.sent_at if r else None) for c, r in box.cells],
+    )
+
+
+@router.get("/reports/{cell_id}/{month}", summary="A cell's report for a month: the sent one, or the draft with today's figures")
+async def get_report(cell_id: CellId, month: MonthPath, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> ReportOut:
+    chosen = figures.parse_month(month)
+    view = await reports.report_for(session, actor=actor, cell_id=cell_id, month=chosen, now=clock.now())
+    if view.report.state == ReportState.SENT and not any(org.id == cell_id for _, org in actor.roles):
+        view = await reports.read_report(session, actor=actor, cell_id=cell_id, month=chosen, now=clock.now())
+    return ReportOut.of(view)
+
+
+@router.patch("/reports/{cell_id}/{month}", responses=error_responses(409), summary="The cell's own words on its draft")
+async def note_report(cell_id: CellId, month: MonthPath, body: NoteIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> ReportOut:
+    view = await reports.save_note(session, actor=actor, cell_id=cell_id, month=figures.parse_month(month), note=body.note, now=clock.now())
+    return ReportOut.of(view)
+
+
+@router.post("/reports/{cell_id}/{month}/send", responses=error_responses(409), summary="Send the report to the committee above (final)")
+async def send_report(cell_id: CellId, month: MonthPath, body: SendIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> ReportOut:
+    view = await reports.send_report(session, actor=actor, cell_id=cell_id, month=figures.parse_month(month), now=clock.now(), note=body.note)
+    return ReportOut.of(view)
