@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4f893a457f50
+Revision ID: 6e3688909162
 Revises: 
-Create Date: 2026-11-23 02:21:32.865841
+Create Date: 2026-11-23 03:11:45.294354
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 
-revision: str = '4f893a457f50'
+revision: str = '6e3688909162'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -60,6 +60,11 @@ def upgrade() -> None:
     with op.batch_alter_table('processed_updates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_processed_updates_processed_at'), ['processed_at'], unique=False)
 
+    op.create_table('scheduling_watermarks',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('value', core.db.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_scheduling_watermarks'))
+    )
     op.create_table('members',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -138,6 +143,39 @@ def upgrade() -> None:
     sa.UniqueConstraint('member_id', 'platform', name=op.f('uq_channel_links_member_id_platform')),
     sa.UniqueConstraint('platform', 'platform_user_id', name=op.f('uq_channel_links_platform_platform_user_id'))
     )
+    op.create_table('documents',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.Enum('NQ', 'CT', 'QĐ', 'KL', 'HD', 'KH', 'TB', 'ĐA', 'CV', name='document_kind', native_enum=False, length=32), nullable=False),
+    sa.Column('code', sa.String(length=64), nullable=True),
+    sa.Column('issued_on', sa.Date(), nullable=True),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('full_text', sa.Text(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('search_head', sa.String(length=1200), nullable=False),
+    sa.Column('search_text', sa.Text(), nullable=False),
+    sa.Column('file_path', sa.String(length=512), nullable=True),
+    sa.Column('file_name', sa.String(length=255), nullable=True),
+    sa.Column('file_mime', sa.String(length=128), nullable=True),
+    sa.Column('file_size', sa.Integer(), nullable=True),
+    sa.Column('file_sha256', sa.String(length=64), nullable=True),
+    sa.Column('file_id', sa.String(length=256), nullable=True),
+    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'published', 'withdrawn', name='document_state', native_enum=False, length=32), nullable=False),
+    sa.Column('created_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('created_at', core.db.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', core.db.UTCDateTime(), nullable=False),
+    sa.Column('published_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('published_at', core.db.UTCDateTime(), nullable=True),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['members.id'], name=op.f('fk_documents_created_by_id_members'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['org_id'], ['orgs.id'], name=op.f('fk_documents_org_id_orgs'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['published_by_id'], ['members.id'], name=op.f('fk_documents_published_by_id_members'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_documents'))
+    )
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_documents_org_id'), ['org_id'], unique=False)
+        batch_op.create_index('ix_documents_org_state_published', ['org_id', 'state', 'published_at'], unique=False)
+
     op.create_table('feedback_items',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('reference', sa.String(length=24), nullable=True),
@@ -205,6 +243,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('meeting_rules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meeting_rules_cell_id'), ['cell_id'], unique=False)
+
+    op.create_table('monthly_reports',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cell_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('state', sa.Enum('draft', 'sent', name='report_state', native_enum=False, length=32), nullable=False),
+    sa.Column('drafted_at', core.db.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', core.db.UTCDateTime(), nullable=True),
+    sa.Column('sent_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('read_at', core.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['cell_id'], ['orgs.id'], name=op.f('fk_monthly_reports_cell_id_orgs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sent_by_id'], ['members.id'], name=op.f('fk_monthly_reports_sent_by_id_members'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_reports')),
+    sa.UniqueConstraint('cell_id', 'month', name=op.f('uq_monthly_reports_cell_id_month'))
+    )
+    with op.batch_alter_table('monthly_reports', schema=None) as batch_op:
+        batch_op.create_index('ix_monthly_reports_month_state', ['month', 'state'], unique=False)
 
     op.create_table('notices',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -277,6 +334,32 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_member_id'), ['member_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_source'), ['source'], unique=False)
 
+    op.create_table('document_bookmarks',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('document_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_document_bookmarks_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_document_bookmarks_member_id_members'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_bookmarks')),
+    sa.UniqueConstraint('member_id', 'document_id', name=op.f('uq_document_bookmarks_member_id_document_id'))
+    )
+    with op.batch_alter_table('document_bookmarks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_bookmarks_document_id'), ['document_id'], unique=False)
+
+    op.create_table('document_studies',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('document_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('studied_at', core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_document_studies_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_document_studies_member_id_members'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_studies')),
+    sa.UniqueConstraint('member_id', 'document_id', name=op.f('uq_document_studies_member_id_document_id'))
+    )
+    with op.batch_alter_table('document_studies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_studies_document_id'), ['document_id'], unique=False)
+
     op.create_table('feedback_forwards',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('item_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -342,6 +425,7 @@ def upgrade() -> None:
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meetings_cell_id'), ['cell_id'], unique=False)
         batch_op.create_index('ix_meetings_cell_starts', ['cell_id', 'starts_at'], unique=False)
+        batch_op.create_index('ix_meetings_updated_at', ['updated_at'], unique=False)
 
     op.create_table('notice_recipients',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -356,6 +440,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('notice_recipients', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_notice_recipients_member_id'), ['member_id'], unique=False)
+
+    op.create_table('study_campaigns',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('document_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('org_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('deadline', core.db.UTCDateTime(), nullable=False),
+    sa.Column('opened_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('opened_at', core.db.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', core.db.UTCDateTime(), nullable=True),
+    sa.Column('question_count', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_study_campaigns_document_id_documents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['opened_by_id'], ['members.id'], name=op.f('fk_study_campaigns_opened_by_id_members'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['org_id'], ['orgs.id'], name=op.f('fk_study_campaigns_org_id_orgs'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_study_campaigns')),
+    sa.UniqueConstraint('document_id', 'org_id', name=op.f('uq_study_campaigns_document_id_org_id'))
+    )
+    with op.batch_alter_table('study_campaigns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_study_campaigns_deadline'), ['deadline'], unique=False)
+        batch_op.create_index(batch_op.f('ix_study_campaigns_document_id'), ['document_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_study_campaigns_org_id'), ['org_id'], unique=False)
 
     op.create_table('meeting_attendance',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -419,10 +523,63 @@ def upgrade() -> None:
     op.create_table('meeting_reminder_plans',
     sa.Column('meeting_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('planned_for', core.db.UTCDateTime(), nullable=False),
+    sa.Column('meeting_version', sa.Integer(), nullable=False),
     sa.Column('invitations', sa.Integer(), nullable=False),
+    sa.Column('planned_at', core.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_meeting_reminder_plans_meeting_id_meetings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('meeting_id', name=op.f('pk_meeting_reminder_plans'))
     )
+    with op.batch_alter_table('meeting_reminder_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_meeting_reminder_plans_planned_for'), ['planned_for'], unique=False)
+
+    op.create_table('quiz_questions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=300), nullable=False),
+    sa.Column('options', sa.JSON(), nullable=False),
+    sa.Column('correct_option', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['study_campaigns.id'], name=op.f('fk_quiz_questions_campaign_id_study_campaigns'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_questions')),
+    sa.UniqueConstraint('campaign_id', 'position', name=op.f('uq_quiz_questions_campaign_id_position'))
+    )
+    with op.batch_alter_table('quiz_questions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_questions_campaign_id'), ['campaign_id'], unique=False)
+
+    op.create_table('study_assignments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('cell_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('assigned_at', core.db.UTCDateTime(), nullable=False),
+    sa.Column('studied_at', core.db.UTCDateTime(), nullable=True),
+    sa.Column('quiz_answered', sa.Integer(), nullable=False),
+    sa.Column('quiz_correct', sa.Integer(), nullable=False),
+    sa.Column('quiz_completed_at', core.db.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['campaign_id'], ['study_campaigns.id'], name=op.f('fk_study_assignments_campaign_id_study_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['cell_id'], ['orgs.id'], name=op.f('fk_study_assignments_cell_id_orgs'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_study_assignments_member_id_members'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_study_assignments')),
+    sa.UniqueConstraint('campaign_id', 'member_id', name=op.f('uq_study_assignments_campaign_id_member_id'))
+    )
+    with op.batch_alter_table('study_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_study_assignments_cell_id'), ['cell_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_study_assignments_member_id'), ['member_id'], unique=False)
+
+    op.create_table('study_reminders',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('campaign_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('queued_at', core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['study_campaigns.id'], name=op.f('fk_study_reminders_campaign_id_study_campaigns'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_study_reminders_member_id_members'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_study_reminders')),
+    sa.UniqueConstraint('campaign_id', 'member_id', 'kind', name=op.f('uq_study_reminders_campaign_id_member_id_kind'))
+    )
+    with op.batch_alter_table('study_reminders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_study_reminders_member_id'), ['member_id'], unique=False)
+
     op.create_table('meeting_reminders',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('invitation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -443,16 +600,73 @@ def upgrade() -> None:
         batch_op.create_index('ix_meeting_reminders_due', ['state', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_meeting_reminders_meeting_id'), ['meeting_id'], unique=False)
 
+    op.create_table('quiz_answers',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('question_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('option', sa.Integer(), nullable=False),
+    sa.Column('correct', sa.Boolean(), nullable=False),
+    sa.Column('answered_at', core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_quiz_answers_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['question_id'], ['quiz_questions.id'], name=op.f('fk_quiz_answers_question_id_quiz_questions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_answers')),
+    sa.UniqueConstraint('question_id', 'member_id', name=op.f('uq_quiz_answers_question_id_member_id'))
+    )
+    with op.batch_alter_table('quiz_answers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_answers_member_id'), ['member_id'], unique=False)
+
+    op.create_table('quiz_polls',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('poll_id', sa.String(length=64), nullable=False),
+    sa.Column('question_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('chat_id', sa.String(length=64), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('sent_at', core.db.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_quiz_polls_member_id_members'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['question_id'], ['quiz_questions.id'], name=op.f('fk_quiz_polls_question_id_quiz_questions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_polls')),
+    sa.UniqueConstraint('poll_id', name=op.f('uq_quiz_polls_poll_id'))
+    )
+    with op.batch_alter_table('quiz_polls', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_quiz_polls_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_quiz_polls_question_id'), ['question_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('quiz_polls', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_polls_question_id'))
+        batch_op.drop_index(batch_op.f('ix_quiz_polls_member_id'))
+
+    op.drop_table('quiz_polls')
+    with op.batch_alter_table('quiz_answers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_answers_member_id'))
+
+    op.drop_table('quiz_answers')
     with op.batch_alter_table('meeting_reminders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_reminders_meeting_id'))
         batch_op.drop_index('ix_meeting_reminders_due')
 
     op.drop_table('meeting_reminders')
+    with op.batch_alter_table('study_reminders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_study_reminders_member_id'))
+
+    op.drop_table('study_reminders')
+    with op.batch_alter_table('study_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_study_assignments_member_id'))
+        batch_op.drop_index(batch_op.f('ix_study_assignments_cell_id'))
+
+    op.drop_table('study_assignments')
+    with op.batch_alter_table('quiz_questions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_quiz_questions_campaign_id'))
+
+    op.drop_table('quiz_questions')
+    with op.batch_alter_table('meeting_reminder_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_meeting_reminder_plans_planned_for'))
+
     op.drop_table('meeting_reminder_plans')
     with op.batch_alter_table('meeting_invitations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_invitations_member_id'))
@@ -468,11 +682,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_meeting_attendance_meeting_id'))
 
     op.drop_table('meeting_attendance')
+    with op.batch_alter_table('study_campaigns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_study_campaigns_org_id'))
+        batch_op.drop_index(batch_op.f('ix_study_campaigns_document_id'))
+        batch_op.drop_index(batch_op.f('ix_study_campaigns_deadline'))
+
+    op.drop_table('study_campaigns')
     with op.batch_alter_table('notice_recipients', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notice_recipients_member_id'))
 
     op.drop_table('notice_recipients')
     with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.drop_index('ix_meetings_updated_at')
         batch_op.drop_index('ix_meetings_cell_starts')
         batch_op.drop_index(batch_op.f('ix_meetings_cell_id'))
 
@@ -485,6 +706,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feedback_forwards_item_id'))
 
     op.drop_table('feedback_forwards')
+    with op.batch_alter_table('document_studies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_studies_document_id'))
+
+    op.drop_table('document_studies')
+    with op.batch_alter_table('document_bookmarks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_bookmarks_document_id'))
+
+    op.drop_table('document_bookmarks')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_source'))
         batch_op.drop_index(batch_op.f('ix_outbox_member_id'))
@@ -502,6 +731,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notices_author_member_id'))
 
     op.drop_table('notices')
+    with op.batch_alter_table('monthly_reports', schema=None) as batch_op:
+        batch_op.drop_index('ix_monthly_reports_month_state')
+
+    op.drop_table('monthly_reports')
     with op.batch_alter_table('meeting_rules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_meeting_rules_cell_id'))
 
@@ -518,6 +751,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feedback_items_addressed_org_id'))
 
     op.drop_table('feedback_items')
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_index('ix_documents_org_state_published')
+        batch_op.drop_index(batch_op.f('ix_documents_org_id'))
+
+    op.drop_table('documents')
     op.drop_table('channel_links')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_events_at'))
@@ -533,6 +771,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_members_org_id'))
 
     op.drop_table('members')
+    op.drop_table('scheduling_watermarks')
     with op.batch_alter_table('processed_updates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_processed_updates_processed_at'))
 
