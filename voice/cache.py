@@ -23,7 +23,7 @@ AUDIO_FORMAT_VERSION = "opus24k-v2"
 
 def cache_key(spoken_text: str, *, engine: str, voice: str, speed: str) -> str:
     """sha256 of the normalised text and how it is spoken (fields separated by NUL, which none contains)."""
-    material = "\x00".join((AUDIO_FORMAT_VERSION, engine, voice, speed, spoken_text))
+    material = f"{AUDIO_FORMAT_VERSION}\x00{engine}\x00{voice}\x00{speed}\x00{spoken_text}"
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 

@@ -259,7 +259,7 @@ def build_gtts_request(text: str, *, slow: bool, tld: str = "com") -> HttpReques
 
     # No pre-processors: they rewrite English abbreviations; our text is already normalised.
     tts = gTTS(text=text, lang="vi", slow=slow, tld=tld, lang_check=False, pre_processor_funcs=[])
-    prepared = tts._prepare_requests()  # noqa: SLF001 - gTTS's only way to get URL, body and headers together
+    prepared = tts._prepare_requests()
     if len(prepared) != 1:
         raise SpeechError(f"a gTTS chunk became {len(prepared)} requests; chunks must be ≤ {GTTS_MAX_CHARS} characters")
     request = prepared[0]
@@ -395,7 +395,7 @@ class GttsSpeaker:
         if retry_after.isdigit():
             return min(float(retry_after), self.max_backoff)
         # Exponential with jitter, so several bot instances do not retry in step.
-        return min(self.backoff * (2**attempt) * (0.5 + random.random()), self.max_backoff)  # noqa: S311
+        return min(self.backoff * (2**attempt) * (0.5 + random.random()), self.max_backoff)
 
     def _synthesize_blocking(self, text: str, voice: str, speed: str) -> Pcm:
         # Google has one Vietnamese voice; the regional choice applies to espeak-ng only.

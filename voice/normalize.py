@@ -51,12 +51,13 @@ _ROMAN_CONTEXT = (
     r"quý|thế kỷ|phụ lục|quốc hội)"
 )
 # Words that make "N-M" a range and "N/M" a fraction: counted things, units, "số", "tổng".
-_COUNTED = frozenset(
-    "người đảng đồng đại hộ khẩu lần năm tháng tuần giờ phút buổi chi xã phường thôn bản tổ cuộc "
-    "tiết trang điểm bài lớp câu học thành cán số tổng phần em cháu tỷ triệu nghìn ngàn trăm ha km "
-    "tấn kg lượt ý văn nghị chỉ hội cơ đơn doanh gia đoàn công hợp trường tiêu lao hạng suất đảng viên "
-    "%".split()
-)
+_COUNTED = frozenset({
+    "người", "đảng", "đồng", "đại", "hộ", "khẩu", "lần", "năm", "tháng", "tuần", "giờ", "phút", "buổi",
+    "chi", "xã", "phường", "thôn", "bản", "tổ", "cuộc", "tiết", "trang", "điểm", "bài", "lớp", "câu", "học",
+    "thành", "cán", "số", "tổng", "phần", "em", "cháu", "tỷ", "triệu", "nghìn", "ngàn", "trăm", "ha", "km",
+    "tấn", "kg", "lượt", "ý", "văn", "nghị", "chỉ", "hội", "cơ", "đơn", "doanh", "gia", "đoàn", "công",
+    "hợp", "trường", "tiêu", "lao", "hạng", "suất", "viên", "%",
+})
 # Nouns after a slash that make it "per": "đồng/người/năm" → "đồng mỗi người mỗi năm".
 _PER = (
     r"(?:người|năm|tháng|ngày|tuần|quý|hộ|khẩu|giờ|phút|lần|ha|héc ta|km|ki lô mét|tấn|kg|ki lô gam|"
@@ -121,7 +122,9 @@ def _compiled(entries: tuple[tuple[str, str], ...]) -> _Dictionary:
     if not words:
         return _Dictionary(words, None)
     keys = sorted(words, key=len, reverse=True)  # longest first: "BCHTW" before "BCH"
-    pattern = re.compile(r"(?<![\w.&/-])(" + "|".join(map(re.escape, keys)) + r")(?![\w&/-]|\.\w)")
+    # Bounded by anything but letters, digits, "&", "-" (parts of longer abbreviations such as
+    # "GD&ĐT", "KT-XH") and a dot inside a word ("TP.HCM").
+    pattern = re.compile(r"(?<![\w.&-])(" + "|".join(map(re.escape, keys)) + r")(?![\w&-]|\.\w)")
     return _Dictionary(words, pattern)
 
 
@@ -183,14 +186,21 @@ def _clean(text: str) -> str:
     return re.sub(r"(?m)^[ ]*(?:[-+•▪●○◦*]|\u2022)[ ]+", "", text)
 
 
+_KINDS = "|".join(sorted(map(re.escape, DOCUMENT_KINDS), key=len, reverse=True))
+_ISSUER_PART = r"[A-ZĐƯ][^\W\d_]*\d*"  # letters, then digits for a legislature: "TW", "ThU", "QH13"
+_DOCUMENT_CODE = re.compile(
+    rf"(?<![\w/.])(?P<number>\d+)(?:/(?P<year>(?:19|20)\d{{2}}))?\s*(?P<sep>[-/])\s*(?P<kind>{_KINDS})"
+    rf"\s*[-/]\s*(?P<issuer>{_ISSUER_PART}(?:[-/]{_ISSUER_PART})*)(?![\w])"
+)
+_LAW_CODE = re.compile(rf"(?<![\w/.])(\d+)/((?:19|20)\d{{2}})/({_ISSUER_PART})(?![\w/])")
+_UNIT_AFTER_NUMBER = re.compile(
+    r"(\d|\b(?:trăm|nghìn|ngàn|triệu|tỷ))\s*(" + "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+    + r")(?![\w²³])"
+)
+
+
 def _document_codes(text: str, dictionary: _Dictionary) -> str:
     """21-NQ/TW, 339-QĐ/TW, 151/NQ-HĐBCQG, 100/2019/NĐ-CP, and laws: 15/2012/QH13."""
-    kinds = "|".join(sorted(map(re.escape, DOCUMENT_KINDS), key=len, reverse=True))
-    issuer_part = r"[A-ZĐƯ][^\W\d_]*\d*"
-    pattern = re.compile(
-        rf"(?<![\w/.])(?P<number>\d+)(?:/(?P<year>(?:19|20)\d{{2}}))?\s*(?P<sep>[-/])\s*(?P<kind>{kinds})"
-        rf"\s*[-/]\s*(?P<issuer>{issuer_part}(?:[-/]{issuer_part})*)(?![\w])"
-    )
 
     def replace(match: re.Match[str]) -> str:
         kind = match["kind"]
@@ -202,13 +212,13 @@ def _document_codes(text: str, dictionary: _Dictionary) -> str:
             spoken += f" năm {read_number(int(match['year']))}"
         return f"{spoken} {kind_words} {_issuer_words(match['issuer'], dictionary.words)}"
 
-    text = pattern.sub(replace, text)
+    text = _DOCUMENT_CODE.sub(replace, text)
 
     def law(match: re.Match[str]) -> str:
         number, year, issuer = int(match[1]), int(match[2]), match[3]
         return f"{read_number(number)} năm {read_number(year)} {_issuer_words(issuer, dictionary.words)}"
 
-    return re.sub(rf"(?<![\w/.])(\d+)/((?:19|20)\d{{2}})/({issuer_part})(?![\w/])", law, text)
+    return _LAW_CODE.sub(law, text)
 
 
 def _qd_reading(before: str, *, state_style: bool) -> str:
@@ -366,11 +376,7 @@ def _numbers(text: str) -> str:
     # Ranges: "10-15 người", "2020-2025", "10-15%".
     text = re.sub(rf"(?<![\w/.,-])({_NUMBER})\s*-\s*(?=(?:{_NUMBER})(?![\w/-]))", r"\1 đến ", text)
     text = re.sub(rf"({_NUMBER})\s*%", lambda m: f"{_number_words(m[1])} phần trăm", text)
-    units = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
-    text = re.sub(
-        rf"(\d|\b(?:trăm|nghìn|ngàn|triệu|tỷ))\s*({units})(?![\w²³])",
-        lambda m: f"{m[1]} {_UNITS[m[2]]}", text,
-    )
+    text = _UNIT_AFTER_NUMBER.sub(lambda m: f"{m[1]} {_UNITS[m[2]]}", text)
     # Spaces around: "4G", "F0" must not glue a word to a letter; extra spaces are collapsed later.
     return re.sub(_NUMBER, lambda m: f" {_number_words(m.group(0))} ", text)
 
@@ -380,14 +386,14 @@ def _symbols(text: str) -> str:
     text = re.sub(rf"(?<=\w)\s*/\s*(?={_PER}\b)", " mỗi ", text)
     text = text.replace("/", ", ").replace("&", " và ")
     # Brackets become pauses; quotes, markup and decorations are not read at all.
-    text = re.sub(r"\s*[()\[\]]\s*", ", ", text)
+    text = re.sub(r"[ \t]*[()\[\]][ \t]*", ", ", text)
     text = re.sub(r"[\"“”‘’'«»*#_~|•▪●→]", "", text)
     text = _SPACES.sub(" ", text)
     text = re.sub(r" +([,.;:!?])", r"\1", text)
-    text = re.sub(r",(?:\s*,)+", ",", text)  # ", ," left by brackets next to commas
-    text = re.sub(r",\s*([.;:!?])", r"\1", text)
-    text = re.sub(r"(?m)^\s*,\s*", "", text)
-    text = re.sub(r"(?m),\s*$", "", text)
+    text = re.sub(r",(?:[ \t]*,)+", ",", text)  # ", ," left by brackets next to commas
+    text = re.sub(r",[ \t]*([.;:!?])", r"\1", text)
+    text = re.sub(r"(?m)^[ \t]*,[ \t]*", "", text)
+    text = re.sub(r"(?m),[ \t]*$", "", text)
     lines = [line.strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 

@@ -14,7 +14,13 @@ from pathlib import Path
 
 from voice.audio import Pcm, split_at_pauses
 from voice.cache import AudioCache, cache_key
-from voice.engines import SYLLABLES_PER_MINUTE, Speaker, SpeechError, check_voice_and_speed, speaking_rate
+from voice.engines import (
+    SYLLABLES_PER_MINUTE,
+    Speaker,
+    SpeechError,
+    check_voice_and_speed,
+    speaking_rate,
+)
 from voice.normalize import normalize
 from voice.opus import MAX_PART_SECONDS, EncodedAudio, encode_voice
 

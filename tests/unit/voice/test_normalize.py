@@ -195,6 +195,7 @@ PHRASES = [
     ("Đ/c Nguyễn Văn An, Bí thư Chi bộ", "Đồng chí Nguyễn Văn An, Bí thư Chi bộ"),
     ("các đ/c đảng viên", "các đồng chí đảng viên"),
     ("ĐH XIII của Đảng", "Đại hội mười ba của Đảng"),
+    ("lãnh đạo UBND/HĐND xã", "lãnh đạo ủy ban nhân dân, hội đồng nhân dân xã"),
     ("đội ngũ CBCCVC", "đội ngũ cán bộ, công chức, viên chức"),
     ("hội viên HCCB và HLHPN", "hội viên hội cựu chiến binh và hội liên hiệp phụ nữ"),
     ("đồng bào DTTS", "đồng bào dân tộc thiểu số"),
@@ -222,6 +223,7 @@ PHRASES = [
     ("Nội dung: học tập & làm theo", "Nội dung: học tập và làm theo"),
     ("- Tổ chức học tập.\n- Báo cáo kết quả.", "Tổ chức học tập.\nBáo cáo kết quả."),
     ("Một câu...\n\n\n\nCâu khác", "Một câu...\n\nCâu khác"),
+    ("Tiếp theo (BCH)\n\n(Kèm theo danh sách)", "Tiếp theo, ban chấp hành\n\nKèm theo danh sách"),
     ("Chi\u00a0bộ\u200b thôn", "Chi bộ thôn"),
     ("", ""),
 ]

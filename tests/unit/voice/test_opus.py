@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 import soundfile
 
-from voice.audio import Pcm, concat, even_loudness, resample, split_at_pauses, trim_silence
+from voice.audio import (
+    Pcm,
+    concat,
+    even_loudness,
+    resample,
+    split_at_pauses,
+    trim_silence,
+)
 from voice.engines import EspeakSpeaker
 from voice.opus import MAX_PART_SECONDS, encode_voice, ogg_opus_duration, opus_head
 
