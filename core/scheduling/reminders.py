@@ -4,15 +4,17 @@ What is due lives in `meeting_reminders`, one row per (invitation, kind), with i
 precomputed (already moved out of quiet hours). Three tick jobs:
 
 - `plan_reminders` diffs upcoming meetings changed since its last look against
-  `meeting_reminder_plans` (time and version each was planned for) and (re)plans their rows: a new meeting gets rows, a moved one new due
-  times (and its reminders still waiting in the outbox for the old time are cancelled), an edited
-  one rows for members invited since. No call from the meetings service is needed.
+  `meeting_reminder_plans` (the time and version each was planned for) and (re)plans their
+  rows: a new meeting gets rows, a moved one new due times (and its reminders still waiting in
+  the outbox for the old time are cancelled), an edited one rows for members invited since.
+  No call from the meetings service is needed.
 - `send_due_reminders` claims a bounded batch of due rows (SKIP LOCKED on PostgreSQL, so two
   schedulers split the work), drops those no longer useful (meeting cancelled, held, moved or
-  about to start; member excused; nudge but answered; superseded by a later reminder due at the
-  same time, after downtime), defers those caught up during quiet hours, and queues the rest in
-  the outbox under a key holding the meeting time: the same reminder for the same meeting time
-  is never queued twice, whatever runs concurrently; a moved meeting may remind again.
+  about to start; member excused or unreachable; nudge but answered; superseded by a later
+  reminder due at the same time, after downtime), defers those caught up during quiet hours
+  to the morning, and queues the rest in the outbox under a key holding the meeting time: the
+  same reminder for the same meeting time is never queued twice, whatever runs concurrently;
+  a moved meeting may remind again.
 - `prune_reminders` forgets rows of meetings long past.
 
 Per-cell settings: `core.scheduling.settings` (in `Org.settings["reminders"]`).
@@ -61,6 +63,7 @@ MIN_GAP = dt.timedelta(hours=3)
 # A reminder due this soon after the invitation (or the notice that the meeting moved) would only
 # repeat it; one due before it is pointless. Both are left out when planning.
 JUST_TOLD = dt.timedelta(minutes=30)
+MOVED = "meeting_moved"  # why a row was dropped: its meeting had moved (re-planning resets it)
 # When several reminders of one invitation are due at once, the latest one alone is sent.
 RANK = {ReminderKind.NUDGE: 0, ReminderKind.EVE: 1, ReminderKind.BEFORE: 2}
 
@@ -153,7 +156,8 @@ async def plan_meeting(
         statement = statement.on_conflict_do_update(
             index_elements=["invitation_id", "kind"],
             set_={name: statement.excluded[name] for name in ("due_at", "planned_for", "state", "reason", "sent_at")},
-            where=table.c.planned_for != statement.excluded.planned_for,
+            # Also rows the send job dropped because the meeting had moved, in case it moved back.
+            where=or_(table.c.planned_for != statement.excluded.planned_for, table.c.reason == MOVED),
         )
         await connection.execute(statement, rows[start : start + 2000])
     plan = _insert(session, ReminderPlan).values(
@@ -332,7 +336,7 @@ def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime, *, super
     if meeting.status != MeetingStatus.SCHEDULED:
         return "meeting_" + meeting.status.value
     if due.planned_for != meeting.starts_at:
-        return "meeting_moved"  # planning gives it a new time (and resets this row)
+        return MOVED  # planning gives it a new time (and resets this row)
     if meeting.starts_at - MIN_LEAD <= now:
         return "stale"
     if not meeting.settings.enabled:
@@ -360,6 +364,8 @@ def render_text(kind: ReminderKind, meeting: _Meeting, *, answer: Answer, now: d
         "cell": render.escape(meeting.cell_name), "place": render.escape(meeting.place), "answer_line": answer_line,
         "documents_line": texts.reminders.DOCUMENTS_LINE.format(count=documents) if documents else "",
         "left": time_left_words(meeting.starts_at - now),
+        "closing": texts.reminders.CLOSING_ABSENCE_REQUESTED if answer == Answer.ABSENCE_REQUESTED
+        else texts.reminders.CLOSING_BEFORE if kind == ReminderKind.BEFORE else texts.reminders.CLOSING_EVE,
     }
     template = {ReminderKind.EVE: texts.reminders.EVE, ReminderKind.BEFORE: texts.reminders.BEFORE, ReminderKind.NUDGE: texts.reminders.NUDGE}[kind]
     return template.format(**values)

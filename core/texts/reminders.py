@@ -8,7 +8,7 @@ EVE = (
     "📍 Tại: {place}\n"
     "{documents_line}"
     "{answer_line}\n"
-    "Đồng chí nhớ đến dự nhé."
+    "{closing}"
 )
 BEFORE = (
     "⏰ <b>Sắp đến giờ họp</b> — còn khoảng {left} nữa\n"
@@ -16,7 +16,7 @@ BEFORE = (
     "{title} — {cell}\n"
     "📍 Tại: {place}\n"
     "{answer_line}\n"
-    "Hẹn gặp đồng chí."
+    "{closing}"
 )
 NUDGE = (
     "📩 <b>Đồng chí chưa trả lời thư mời họp</b>\n"
@@ -38,6 +38,10 @@ LUNAR_LINE = "({lunar})\n"
 DOCUMENTS_LINE = "📎 Tài liệu họp ({count} tệp) đã gửi kèm thư mời — đồng chí đọc trước cho buổi họp được tốt.\n"
 ANSWER_NONE = "\n👇 Đồng chí chưa trả lời thư mời: bấm một nút bên dưới.\n"
 ANSWER_ABSENCE_REQUESTED = "\n🙏 Đơn xin vắng của đồng chí đang chờ bí thư duyệt.\n"
+CLOSING_EVE = "Đồng chí nhớ đến dự nhé."
+CLOSING_BEFORE = "Hẹn gặp đồng chí."
+# While an absence request waits for the secretary, the member may still have to come.
+CLOSING_ABSENCE_REQUESTED = "Nếu chưa được đồng ý, đồng chí cố gắng sắp xếp đến dự nhé."
 
 HOURS = "{count} tiếng"
 HOURS_HALF = "{count} tiếng rưỡi"

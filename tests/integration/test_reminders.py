@@ -142,6 +142,7 @@ async def test_a_member_excused_gets_no_more_reminders(runtime, session, cipher,
     eve = {m.member_id: m for m in await sent(session, "eve")}
     assert set(eve) == set(s.invitations) - {excused.id}
     assert "chờ bí thư duyệt" in eve[waiting.id].payload["text"]  # asked leave, not decided yet: still reminded, told so
+    assert "Nếu chưa được đồng ý" in eve[waiting.id].payload["text"] and "nhớ đến dự" in eve[s.cell.members[2].id].payload["text"]
     await tick_at(runtime, clock, BEFORE_AT + dt.timedelta(seconds=5))
     assert {m.member_id for m in await sent(session, "before")} == set(s.invitations) - {excused.id}
     assert (await reasons(session))["excused"] == 3
