@@ -1,207 +1,503 @@
 // The sandbox chat page: act as any simulated person and use the bot as on a phone.
+// Query parameters: ?api=<control API base URL> (default: this origin), ?bot=<token or username>, ?user=<id>.
 (() => {
   "use strict";
+
   const params = new URLSearchParams(location.search);
   const API = (params.get("api") || location.origin).replace(/\/$/, "");
-  const BOT = params.get("bot") || "default";
-  const state = { users: [], current: null, version: -1, keyboard: null };
+  const BOT = encodeURIComponent(params.get("bot") || "default");
+  const POLL_MS = 1000;
   const $ = (id) => document.getElementById(id);
 
+  const state = {
+    users: [],
+    current: null,   // the person whose phone this is
+    version: 0,      // the sandbox's change counter: we ask only for what changed after it
+    bubbles: new Map(), // message_id → bubble element
+    keyboard: null,  // the reply keyboard markup shown now
+    keyboardJson: "",
+    keyboardHidden: false,
+    keyboardShownByHand: false,
+    blocked: false,
+    polling: false,
+  };
+
+  // ------------------------------------------------------------------ talking to the sandbox
+
   async function call(path, body) {
-    const response = await fetch(API + path, body === undefined ? {} : {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    });
-    return response.json();
+    const init = body === undefined ? {} : body instanceof FormData
+      ? { method: "POST", body }
+      : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+    const response = await fetch(API + path, init);
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(data.description || `HTTP ${response.status}`);
+    return data;
   }
 
-  // Telegram's HTML subset, nothing more: the page never renders markup the bot did not mean.
-  const ALLOWED = new Set(["B", "STRONG", "I", "EM", "U", "INS", "S", "STRIKE", "DEL", "A", "CODE", "PRE", "BLOCKQUOTE", "SPAN"]);
-  function sanitize(html) {
-    const doc = new DOMParser().parseFromString(`<div>${html}</div>`, "text/html");
-    const out = document.createElement("div");
-    (function copy(from, to) {
-      for (const node of from.childNodes) {
-        if (node.nodeType === Node.TEXT_NODE) { to.appendChild(document.createTextNode(node.textContent)); continue; }
-        if (node.nodeType !== Node.ELEMENT_NODE) continue;
-        if (!ALLOWED.has(node.tagName)) { copy(node, to); continue; }
-        const el = document.createElement(node.tagName);
-        if (node.tagName === "A" && /^https?:/.test(node.getAttribute("href") || "")) {
-          el.href = node.getAttribute("href"); el.target = "_blank"; el.rel = "noopener";
-        }
-        copy(node, el);
-        to.appendChild(el);
+  const personPath = (action) => `/sandbox/bots/${BOT}/users/${state.current.id}/${action}`;
+
+  async function act(action, body) {
+    if (!state.current) return null;
+    try {
+      const result = await call(personPath(action), body || {});
+      poll();
+      return result;
+    } catch (error) {
+      toast("⚠️ " + error.message);
+      return null;
+    }
+  }
+
+  // ------------------------------------------------------------------ formatted text
+
+  // Telegram's entities, offsets in UTF-16 code units — which is what JavaScript strings index.
+  function formatted(text, entities) {
+    const sorted = [...(entities || [])].sort((a, b) => a.offset - b.offset || b.length - a.length);
+    const fragment = document.createDocumentFragment();
+    build(fragment, text || "", sorted, 0, (text || "").length);
+    return fragment;
+  }
+
+  function build(parent, text, entities, from, to) {
+    let position = from;
+    let index = 0;
+    while (index < entities.length) {
+      const entity = entities[index];
+      const end = entity.offset + entity.length;
+      let next = index + 1;
+      while (next < entities.length && entities[next].offset < end) next++;
+      if (entity.offset >= position && end <= to) {
+        parent.appendChild(document.createTextNode(text.slice(position, entity.offset)));
+        const element = entityElement(entity, text.slice(entity.offset, end));
+        const inner = entities.slice(index + 1, next).filter((e) => e.offset + e.length <= end);
+        build(element, text, inner, entity.offset, end);
+        parent.appendChild(element);
+        position = end;
       }
-    })(doc.body.firstChild, out);
-    return out;
+      index = next;
+    }
+    parent.appendChild(document.createTextNode(text.slice(position, to)));
   }
 
-  function toast(text) {
-    const el = document.createElement("div");
-    el.className = "toast";
-    el.textContent = text;
-    $("messages").appendChild(el);
-    el.scrollIntoView({ block: "end" });
-    setTimeout(() => el.remove(), 4000);
+  function link(href) {
+    const a = document.createElement("a");
+    if (/^(https?:|mailto:|tel:)/i.test(href)) { a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer"; }
+    return a;
+  }
+
+  function entityElement(entity, content) {
+    switch (entity.type) {
+      case "bold": return document.createElement("b");
+      case "italic": return document.createElement("i");
+      case "underline": return document.createElement("u");
+      case "strikethrough": return document.createElement("s");
+      case "code": return document.createElement("code");
+      case "pre": return document.createElement("pre");
+      case "blockquote": case "expandable_blockquote": return document.createElement("blockquote");
+      case "text_link": return link(entity.url || "");
+      case "url": return link(/^https?:/i.test(content) ? content : "http://" + content);
+      case "email": return link("mailto:" + content);
+      case "phone_number": return link("tel:" + content);
+      case "spoiler": {
+        const span = document.createElement("span");
+        span.className = "spoiler";
+        span.title = "Chạm để xem";
+        span.onclick = () => span.classList.add("shown");
+        return span;
+      }
+      case "bot_command": {
+        // As in Telegram, tapping a command sends it.
+        const span = document.createElement("span");
+        span.className = "command";
+        span.onclick = () => sendText(content);
+        return span;
+      }
+      default: return document.createElement("span");
+    }
+  }
+
+  // ------------------------------------------------------------------ one message
+
+  function clock(seconds) {
+    return seconds ? new Date(seconds * 1000).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) : "";
+  }
+
+  function renderAttachment(bubble, a) {
+    const src = API + a.url;
+    if (a.kind === "voice" || a.kind === "audio") {
+      const audio = document.createElement("audio");
+      audio.controls = true; audio.preload = "none"; audio.src = src;
+      audio.setAttribute("aria-label", a.kind === "voice" ? "Tin nhắn thoại" : "Âm thanh");
+      bubble.appendChild(audio);
+      if (a.duration) {
+        const d = document.createElement("small");
+        d.textContent = `🔊 ${a.duration} giây`;
+        bubble.appendChild(d);
+      }
+    } else if (a.kind === "photo") {
+      const img = document.createElement("img");
+      img.src = src; img.alt = "Ảnh"; img.loading = "lazy";
+      bubble.appendChild(img);
+    } else {
+      const doc = document.createElement("a");
+      doc.className = "doc"; doc.href = src; doc.download = a.file_name || "tai-lieu";
+      const size = a.size ? ` (${Math.max(1, Math.round(a.size / 1024))} KB)` : "";
+      doc.textContent = "📄 " + (a.file_name || "Tài liệu") + size;
+      bubble.appendChild(doc);
+    }
+  }
+
+  function renderPoll(m) {
+    const poll = m.poll;
+    const box = document.createElement("div");
+    box.className = "poll";
+    const kind = document.createElement("span");
+    kind.className = "kind";
+    kind.textContent = (poll.type === "quiz" ? "Câu đố" : "Bình chọn") + (poll.is_anonymous ? " ẩn danh" : "") +
+      (poll.is_closed ? " · đã đóng" : "");
+    box.appendChild(kind);
+    const question = document.createElement("b");
+    question.textContent = poll.question;
+    box.appendChild(question);
+
+    const chosen = m.poll_choice || [];
+    const showResults = poll.is_closed || chosen.length > 0;
+    const total = poll.total_voter_count || 0;
+    const correct = poll.correct_option_ids || (poll.correct_option_id != null ? [poll.correct_option_id] : []);
+    const picked = new Set();
+
+    poll.options.forEach((option, index) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "option";
+      const label = document.createElement("span");
+      label.className = "label";
+      const text = document.createElement("span");
+      text.textContent = (chosen.includes(index) ? "✔ " : "") + option.text;
+      label.appendChild(text);
+      if (showResults) {
+        const share = total ? Math.round((100 * option.voter_count) / total) : 0;
+        const bar = document.createElement("span");
+        bar.className = "bar"; bar.style.width = share + "%";
+        button.appendChild(bar);
+        const count = document.createElement("span");
+        count.textContent = `${share}%`;
+        label.appendChild(count);
+        if (poll.type === "quiz" && correct.includes(index)) button.classList.add("correct");
+        if (poll.type === "quiz" && chosen.includes(index) && !correct.includes(index)) button.classList.add("wrong");
+      }
+      button.appendChild(label);
+      const locked = poll.is_closed || (chosen.length > 0 && !poll.allows_revoting);
+      button.disabled = locked;
+      button.onclick = async () => {
+        if (poll.allows_multiple_answers) {
+          picked.has(index) ? picked.delete(index) : picked.add(index);
+          button.classList.toggle("selected", picked.has(index));
+          return;
+        }
+        const result = await act("poll_answer", { poll_id: poll.id, option_ids: [index] });
+        if (result && result.correct === true) toast("🎉 Chính xác!");
+        if (result && result.correct === false) toast(poll.explanation ? "❌ " + poll.explanation : "❌ Chưa đúng");
+      };
+      box.appendChild(button);
+    });
+    if (poll.allows_multiple_answers && !poll.is_closed) {
+      const submit = document.createElement("button");
+      submit.type = "button"; submit.className = "submit"; submit.textContent = "Bình chọn";
+      submit.onclick = () => act("poll_answer", { poll_id: poll.id, option_ids: [...picked].sort() });
+      box.appendChild(submit);
+    }
+    const count = document.createElement("div");
+    count.className = "total";
+    count.textContent = `${total} người đã trả lời`;
+    box.appendChild(count);
+    return box;
+  }
+
+  function renderInlineKeyboard(m) {
+    const rows = (m.reply_markup && m.reply_markup.inline_keyboard) || [];
+    if (!rows.length) return null;
+    const grid = document.createElement("div");
+    grid.className = "inline";
+    for (const row of rows) {
+      const line = document.createElement("div");
+      line.className = "row";
+      for (const spec of row) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = spec.text;
+        button.onclick = async () => {
+          if (spec.url) { window.open(spec.url, "_blank", "noopener"); return; }
+          if (spec.callback_data == null) { toast("Nút này không dùng được trong bản thử nghiệm"); return; }
+          button.setAttribute("aria-busy", "true");
+          button.disabled = true;
+          const answer = await act("press", { message_id: m.message_id, data: spec.callback_data, wait: 5 });
+          button.removeAttribute("aria-busy");
+          button.disabled = false;
+          if (answer && answer.text) answer.show_alert ? showAlert(answer.text) : toast(answer.text);
+        };
+        line.appendChild(button);
+      }
+      grid.appendChild(line);
+    }
+    return grid;
   }
 
   function renderMessage(m) {
     const bubble = document.createElement("div");
     bubble.className = "bubble " + (m.from === "bot" ? "bot" : "me") + (m.edits && m.edits.length ? " edited" : "");
     bubble.dataset.messageId = m.message_id;
+    if (m.reply_to) {
+      const quoted = state.bubbles.get(m.reply_to);
+      const quote = document.createElement("div");
+      quote.className = "quote";
+      quote.textContent = quoted ? (quoted.querySelector(".text") || quoted).textContent.slice(0, 80) : "Tin nhắn trước";
+      bubble.appendChild(quote);
+    }
+    if (m.attachment) renderAttachment(bubble, m.attachment);
+    if (m.contact) {
+      const contact = document.createElement("span");
+      contact.className = "contact";
+      contact.textContent = `📱 ${m.contact.first_name || ""} ${m.contact.phone_number}`.trim();
+      bubble.appendChild(contact);
+    }
     const body = document.createElement("div");
     body.className = "text";
-    if (m.html) body.appendChild(sanitize(m.html));
-    else body.textContent = m.text || m.caption || (m.contact ? "📱 " + m.contact.phone_number : "");
-    const a = m.attachment;
-    if (a) {
-      const src = API + a.url;
-      if (a.kind === "voice" || a.kind === "audio") {
-        const audio = document.createElement("audio");
-        audio.controls = true; audio.preload = "none"; audio.src = src;
-        bubble.appendChild(audio);
-        if (a.duration) { const d = document.createElement("small"); d.textContent = ` 🔊 ${a.duration} giây`; bubble.appendChild(d); }
-      } else if (a.kind === "photo") {
-        const img = document.createElement("img"); img.src = src; img.alt = "ảnh"; bubble.appendChild(img);
-      } else {
-        const link = document.createElement("a");
-        link.className = "doc"; link.href = src; link.download = a.file_name || "tai-lieu";
-        link.textContent = "📄 " + (a.file_name || "Tài liệu");
-        bubble.appendChild(link);
-      }
-    }
+    body.appendChild(formatted(m.text || m.caption || "", m.entities));
     bubble.appendChild(body);
-    if (m.poll) {
-      const poll = document.createElement("div");
-      poll.className = "poll";
-      const q = document.createElement("b"); q.textContent = "📊 " + m.poll.question; poll.appendChild(q);
-      m.poll.options.forEach((option, index) => {
-        const b = document.createElement("button");
-        b.textContent = option.text;
-        b.disabled = m.poll.is_closed;
-        b.onclick = async () => {
-          await call(`/sandbox/bots/${BOT}/users/${state.current.id}/poll_answer`, { poll_id: m.poll.id, option_ids: [index] });
-          poll.querySelectorAll("button").forEach((x) => (x.disabled = true));
-          b.textContent = "✔ " + b.textContent;
-        };
-        poll.appendChild(b);
-      });
-      bubble.appendChild(poll);
-    }
-    const rows = (m.reply_markup && m.reply_markup.inline_keyboard) || [];
-    if (rows.length) {
-      const grid = document.createElement("div");
-      grid.className = "inline";
-      for (const row of rows) {
-        const r = document.createElement("div"); r.className = "row";
-        for (const button of row) {
-          const b = document.createElement("button");
-          b.textContent = button.text;
-          b.onclick = async () => {
-            if (button.url) { window.open(button.url, "_blank", "noopener"); return; }
-            b.disabled = true;
-            const answer = await call(`/sandbox/bots/${BOT}/users/${state.current.id}/press`, { message_id: m.message_id, data: button.callback_data });
-            b.disabled = false;
-            if (answer && answer.text) toast(answer.text);
-          };
-          r.appendChild(b);
-        }
-        grid.appendChild(r);
-      }
-      bubble.appendChild(grid);
-    }
+    if (m.poll) bubble.appendChild(renderPoll(m));
+    const inline = renderInlineKeyboard(m);
+    if (inline) bubble.appendChild(inline);
     const time = document.createElement("span");
     time.className = "time";
-    time.textContent = m.date ? new Date(m.date * 1000).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) : "";
+    time.textContent = clock(m.edit_date || m.date);
     bubble.appendChild(time);
     return bubble;
   }
 
-  function renderKeyboard(keyboard, chatIsEmpty) {
-    const box = $("keyboard");
-    box.innerHTML = "";
-    if (chatIsEmpty) {
-      // Like Telegram: a new chat offers one big START button, which sends /start.
-      const b = document.createElement("button");
-      b.className = "start";
-      b.textContent = "BẮT ĐẦU";
-      b.onclick = () => sendText("/start");
-      box.appendChild(b);
+  // ------------------------------------------------------------------ the chat
+
+  function upsert(m) {
+    const box = $("messages");
+    const existing = state.bubbles.get(m.message_id);
+    if (m.deleted) {
+      if (existing) existing.remove();
+      state.bubbles.delete(m.message_id);
       return;
     }
-    if (!keyboard || !keyboard.keyboard) return;
-    for (const row of keyboard.keyboard) {
-      const r = document.createElement("div"); r.className = "row";
-      for (const button of row) {
-        const b = document.createElement("button");
-        b.textContent = button.text;
-        b.onclick = () => (button.request_contact ? shareContact() : sendText(button.text));
-        r.appendChild(b);
+    const bubble = renderMessage(m);
+    if (existing) existing.replaceWith(bubble);
+    else box.appendChild(bubble);
+    state.bubbles.set(m.message_id, bubble);
+  }
+
+  function renderKeyboard() {
+    const box = $("keyboard");
+    box.innerHTML = "";
+    $("text").placeholder = (state.keyboard && state.keyboard.input_field_placeholder) || "Nhập tin nhắn…";
+    $("show-keyboard").hidden = !(state.keyboard && state.keyboardHidden);
+    if (state.blocked) return;
+    if (state.bubbles.size === 0) {
+      // Like Telegram: a new chat offers one big START button, which sends /start.
+      const start = document.createElement("button");
+      start.type = "button"; start.className = "start"; start.textContent = "BẮT ĐẦU";
+      start.onclick = () => sendText("/start");
+      box.appendChild(start);
+      return;
+    }
+    if (!state.keyboard || state.keyboardHidden) return;
+    for (const row of state.keyboard.keyboard || []) {
+      const line = document.createElement("div");
+      line.className = "row";
+      for (const spec of row) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = spec.text;
+        button.onclick = () => (spec.request_contact ? shareContact(spec.text) : tap(spec.text));
+        line.appendChild(button);
       }
-      box.appendChild(r);
+      box.appendChild(line);
     }
   }
 
-  async function refresh(force) {
-    if (!state.current) return;
-    const data = await call(`/sandbox/bots/${BOT}/chats/${state.current.id}`);
-    if (!force && data.version === state.version) return;
-    state.version = data.version;
-    const box = $("messages");
-    const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
-    box.innerHTML = "";
-    for (const m of data.messages) if (!m.deleted) box.appendChild(renderMessage(m));
-    renderKeyboard(data.keyboard, data.messages.length === 0);
-    if (nearBottom || force) box.scrollTop = box.scrollHeight;
+  function showHeader(action) {
+    const who = $("who");
+    const name = state.current ? state.current.display_name || state.current.first_name : "chưa chọn người dùng";
+    const doing = { typing: "đang soạn tin…", record_voice: "đang ghi âm…", upload_voice: "đang gửi tin thoại…",
+      upload_document: "đang gửi tệp…", upload_photo: "đang gửi ảnh…" }[action];
+    who.textContent = doing || (state.current ? `Đang dùng với tư cách: ${name}${state.current.label ? " — " + state.current.label : ""}` : name);
+    who.classList.toggle("typing", Boolean(doing));
   }
 
-  async function sendText(text) {
+  async function poll() {
+    if (!state.current || state.polling) return;
+    state.polling = true;
+    const person = state.current;
+    try {
+      const data = await call(`/sandbox/bots/${BOT}/chats/${person.id}?after=${state.version}`);
+      $("connection").hidden = true;
+      if (person !== state.current) return; // another person was chosen meanwhile
+      const box = $("messages");
+      const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
+      const arrived = data.messages.some((m) => !state.bubbles.has(m.message_id) && !m.deleted);
+      data.messages.forEach(upsert);
+      state.version = data.version;
+      const wasBlocked = state.blocked;
+      state.blocked = data.blocked;
+      $("blocked").hidden = !data.blocked;
+      $("composer").hidden = data.blocked;
+      $("block").title = data.blocked ? "Bỏ chặn bot" : "Chặn bot";
+      const keyboardJson = JSON.stringify(data.keyboard);
+      if (keyboardJson !== state.keyboardJson) state.keyboardShownByHand = false; // a new keyboard opens by itself
+      // A one-time keyboard folds away once used; ⌨️ brings it back, as in Telegram.
+      const hidden = Boolean(data.keyboard_collapsed) && !state.keyboardShownByHand;
+      const redraw = keyboardJson !== state.keyboardJson || hidden !== state.keyboardHidden || arrived || !box.firstChild;
+      state.keyboard = data.keyboard;
+      state.keyboardJson = keyboardJson;
+      state.keyboardHidden = hidden;
+      if (redraw || data.blocked !== wasBlocked) renderKeyboard();
+      showHeader(data.action);
+      if (arrived && nearBottom) box.scrollTop = box.scrollHeight;
+    } catch (error) {
+      $("connection").hidden = false;
+    } finally {
+      state.polling = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ what the person does
+
+  function sendText(text) {
     if (!state.current || !text.trim()) return;
-    await call(`/sandbox/bots/${BOT}/users/${state.current.id}/text`, { text });
-    setTimeout(() => refresh(true), 150);
+    state.keyboardShownByHand = false;
+    act("text", { text }).then(scrollDown);
   }
 
-  async function shareContact() {
-    const phone = state.current.phone_number || prompt("Số điện thoại của đồng chí:");
-    if (!phone) return;
-    await call(`/sandbox/bots/${BOT}/users/${state.current.id}/contact`, { phone_number: phone });
-    setTimeout(() => refresh(true), 150);
+  function tap(label) {
+    state.keyboardShownByHand = false;
+    act("tap", { text: label }).then(scrollDown);
+  }
+
+  async function shareContact(label) {
+    // The sandbox shares the phone in the person's profile; without one, ask for it.
+    if (state.current.phone_number) { tap(label); return; }
+    const phone = prompt("Số điện thoại của đồng chí:");
+    if (phone) act("contact", { phone_number: phone }).then(scrollDown);
   }
 
   async function sendSampleVoice() {
     if (!state.current) return;
     const sample = await fetch(API + "/sandbox/sample-voice");
-    const bytes = new Uint8Array(await sample.arrayBuffer());
-    let binary = ""; bytes.forEach((b) => (binary += String.fromCharCode(b)));
-    await call(`/sandbox/bots/${BOT}/users/${state.current.id}/voice`, { data_base64: btoa(binary), duration: 2 });
-    setTimeout(() => refresh(true), 150);
+    if (!sample.ok) { toast("⚠️ Không tạo được tin nhắn thoại mẫu"); return; }
+    const form = new FormData();
+    form.append("file", new Blob([await sample.arrayBuffer()], { type: "audio/ogg" }), "voice.ogg");
+    act("voice", form).then(scrollDown);
   }
 
+  function sendFile(file) {
+    if (!state.current || !file) return;
+    const form = new FormData();
+    form.append("file", file, file.name);
+    if (file.type) form.append("mime_type", file.type);
+    act(/^image\/(jpeg|png)$/.test(file.type) ? "photo" : "document", form).then(scrollDown);
+  }
+
+  async function setBlocked(blocked) {
+    await act(blocked ? "block" : "unblock");
+  }
+
+  function scrollDown() {
+    setTimeout(() => { const box = $("messages"); box.scrollTop = box.scrollHeight; }, 300);
+  }
+
+  function toast(text) {
+    const note = document.createElement("div");
+    note.className = "toast";
+    note.setAttribute("role", "status");
+    note.textContent = text;
+    $("messages").appendChild(note);
+    note.scrollIntoView({ block: "end" });
+    setTimeout(() => note.remove(), 4000);
+  }
+
+  function showAlert(text) {
+    const dialog = $("alert");
+    $("alert-text").textContent = text;
+    if (typeof dialog.showModal === "function") dialog.showModal(); else alert(text);
+  }
+
+  // ------------------------------------------------------------------ people
+
   function choose(user, button) {
-    state.current = user; state.version = -1;
-    document.querySelectorAll(".people button").forEach((b) => b.classList.remove("active"));
+    state.current = user;
+    state.version = 0;
+    state.bubbles.clear();
+    state.keyboard = null; state.keyboardJson = ""; state.keyboardHidden = false; state.keyboardShownByHand = false;
+    $("messages").innerHTML = "";
+    document.querySelectorAll(".people li button").forEach((b) => b.classList.remove("active"));
     button.classList.add("active");
-    $("who").textContent = [user.first_name, user.last_name].filter(Boolean).join(" ") + (user.label ? " — " + user.label : "");
-    refresh(true);
+    const url = new URL(location.href);
+    url.searchParams.set("user", user.id);
+    history.replaceState(null, "", url);
+    showHeader(null);
+    poll().then(scrollDown);
+  }
+
+  function renderPeople() {
+    const list = $("people");
+    const filter = $("people-filter").value.trim().toLowerCase();
+    list.innerHTML = "";
+    for (const user of state.users) {
+      const name = user.display_name || [user.first_name, user.last_name].filter(Boolean).join(" ");
+      if (filter && !(name + " " + (user.label || "")).toLowerCase().includes(filter)) continue;
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = name;
+      button.dataset.userId = user.id;
+      if (user.label) {
+        const role = document.createElement("span");
+        role.className = "role"; role.textContent = user.label;
+        button.appendChild(role);
+      }
+      if (state.current && state.current.id === user.id) button.classList.add("active");
+      button.onclick = () => choose(user, button);
+      item.appendChild(button);
+      list.appendChild(item);
+    }
   }
 
   async function loadPeople() {
-    const data = await call("/sandbox/users");
-    state.users = data.users;
-    const list = $("people");
-    list.innerHTML = "";
-    for (const user of state.users) {
-      const li = document.createElement("li");
-      const b = document.createElement("button");
-      b.textContent = [user.first_name, user.last_name].filter(Boolean).join(" ");
-      b.dataset.userId = user.id;
-      if (user.label) { const s = document.createElement("span"); s.className = "role"; s.textContent = user.label; b.appendChild(s); }
-      b.onclick = () => choose(user, b);
-      li.appendChild(b); list.appendChild(li);
+    try {
+      const data = await call("/sandbox/users");
+      const changed = JSON.stringify(data.users) !== JSON.stringify(state.users);
+      state.users = data.users;
+      $("people-filter").hidden = state.users.length < 8;
+      if (changed) renderPeople();
+      if (!state.current) {
+        const wanted = params.get("user");
+        const buttons = [...$("people").querySelectorAll("button")];
+        const first = buttons.find((b) => b.dataset.userId === wanted) || buttons[0];
+        if (first) first.click();
+      }
+    } catch (error) {
+      $("connection").hidden = false;
     }
-    const wanted = params.get("user");
-    const first = [...list.querySelectorAll("button")].find((b) => b.dataset.userId === wanted) || list.querySelector("button");
-    if (first && !state.current) first.click();
   }
+
+  async function loadBot() {
+    try {
+      const { bots } = await call("/sandbox/bots");
+      const wanted = decodeURIComponent(BOT);
+      const bot = bots.find((b) => b.username === wanted || String(b.id) === wanted.split(":")[0]) || bots[0];
+      if (!bot) return;
+      $("bot-name").textContent = bot.first_name;
+      $("bot-avatar").textContent = bot.first_name.split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
+      document.title = `${bot.first_name} — thử nghiệm`;
+    } catch (error) { /* the header keeps its default */ }
+  }
+
+  // ------------------------------------------------------------------ wiring
 
   $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -210,6 +506,17 @@
     input.value = "";
   });
   $("record").addEventListener("click", sendSampleVoice);
+  $("attach").addEventListener("click", () => $("file").click());
+  $("file").addEventListener("change", (event) => { sendFile(event.target.files[0]); event.target.value = ""; });
+  $("show-keyboard").addEventListener("click", () => {
+    state.keyboardHidden = false; state.keyboardShownByHand = true; renderKeyboard();
+  });
+  $("block").addEventListener("click", () => setBlocked(!state.blocked));
+  $("unblock").addEventListener("click", () => setBlocked(false));
+  $("people-filter").addEventListener("input", renderPeople);
+
+  loadBot();
   loadPeople();
-  setInterval(() => refresh(false).catch(() => {}), 1000);
+  setInterval(poll, POLL_MS);
+  setInterval(loadPeople, 5000);
 })();
