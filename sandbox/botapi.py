@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import mimetypes
 import re
 import time
@@ -30,6 +31,7 @@ from sandbox.state import (
     wait_for_signal,
 )
 
+log = logging.getLogger("sandbox.botapi")
 # Parameters that arrive JSON-serialised in form bodies (and sometimes in JSON bodies too).
 JSON_FIELDS = frozenset({
     "reply_markup", "allowed_updates", "commands", "options", "entities", "caption_entities", "scope",
@@ -131,6 +133,11 @@ class BotApi:
         except ApiError as error:
             bot.stats.responses[error.code] += 1
             return error.code, error.body()
+        except Exception:
+            # A bug in the sandbox: answer as Telegram does when it fails, and leave the traceback in the log
+            log.exception("sandbox failed in %s", method)
+            bot.stats.responses[500] += 1
+            return 500, ApiError(500, "Internal Server Error").body()
         bot.stats.responses[200] += 1
         return 200, {"ok": True, "result": result}
 
@@ -295,7 +302,6 @@ class BotApi:
         stored = self.world.files.put(upload.data, kind=kind, mime_type=mime, file_name=upload.filename, extension=extension)
         if not stored.attributes:  # the first upload fixes them, as Telegram stores them once
             self._read_attributes(stored, kind, params or Params())
-        bot.stats.events["uploads"] += 1
         return stored
 
     @staticmethod
@@ -463,8 +469,10 @@ class BotApi:
         caption = self._formatted(bot, params, "caption", required=False)
         markup = parse_reply_markup(params.get("reply_markup"), bot.limits)
         reply_to = self._reply_to(chat, params)
-        stored, _ = self._media(bot, params, kind)
+        stored, uploaded = self._media(bot, params, kind)
         self._spend_rate(bot, chat.person_id)
+        if uploaded:
+            bot.stats.events["uploads"] += 1
         message = self._new_message(bot, chat, reply_to)
         message.update(self.media_fields(stored, kind, bot))
         self._set_text(message, caption, "caption")
@@ -513,7 +521,7 @@ class BotApi:
             "allows_revoting": params.flag("allows_revoting", not is_quiz), "members_only": False,
         }
         if is_quiz:
-            poll["correct_option_ids"] = sorted(correct)  # type: ignore[arg-type]
+            poll["correct_option_ids"] = sorted(correct)
             poll["correct_option_id"] = poll["correct_option_ids"][0]  # still read by older clients
         explanation = params.string("explanation")
         if explanation:

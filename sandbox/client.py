@@ -20,13 +20,19 @@ from typing import Any, Literal, Self
 
 import httpx
 
-OWN_CONTACT = "self"
+OWN_CONTACT: Literal["self"] = "self"
 
 
 @functools.cache
 def shared_tls_context() -> ssl.SSLContext:
     """One TLS context for every client: building one costs ~0.1 s, and the sandbox speaks plain HTTP anyway."""
     return httpx.create_ssl_context()
+
+
+def _object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise TypeError(f"the sandbox answered {type(data).__name__}, not a JSON object")
+    return data
 
 
 class SandboxError(RuntimeError):
@@ -51,7 +57,7 @@ class ChatMessage:
 
     @property
     def from_bot(self) -> bool:
-        return self.raw["from"] == "bot"
+        return bool(self.raw["from"] == "bot")
 
     @property
     def text(self) -> str:
@@ -136,11 +142,11 @@ class SandboxClient:
             raise SandboxError(path, response.status_code, data)
         return data
 
-    async def _post(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        return await self._request("POST", path, json=body or {})
+    async def _post(self, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        return _object(await self._request("POST", path, json=body or {}))
 
-    async def _get(self, path: str, **params: Any) -> Any:
-        return await self._request("GET", path, params=params)
+    async def _get(self, path: str, **params: Any) -> dict[str, Any]:
+        return _object(await self._request("GET", path, params=params))
 
     @property
     def _bot_path(self) -> str:
@@ -161,10 +167,13 @@ class SandboxClient:
 
     async def create_users(self, users: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Many at once: [{"id": 1001, "first_name": "Mai", "phone_number": …}, …]."""
-        return (await self._post("/sandbox/users/batch", {"users": users}))["users"]
+        created: list[dict[str, Any]] = (await self._post("/sandbox/users/batch", {"users": users}))["users"]
+        return created
 
     async def users(self) -> list[dict[str, Any]]:
-        return (await self._get("/sandbox/users"))["users"]
+        """Everyone the sandbox knows, with display_name, phone_number and label."""
+        people: list[dict[str, Any]] = (await self._get("/sandbox/users"))["users"]
+        return people
 
     # -------------------------------------------------------------- what a person does
 
@@ -306,4 +315,5 @@ class SandboxClient:
         return await self._get(f"{self._bot_path}/received")
 
     async def commands(self) -> list[dict[str, Any]]:
-        return (await self._get(f"{self._bot_path}/commands"))["commands"]
+        commands: list[dict[str, Any]] = (await self._get(f"{self._bot_path}/commands"))["commands"]
+        return commands

@@ -94,5 +94,5 @@ def find_keyboard_button(keyboard: dict[str, Any] | None, label: str) -> dict[st
     for row in (keyboard or {}).get("keyboard", []):
         for button in row:
             if button.get("text") == label:
-                return button
+                return dict(button)
     return None

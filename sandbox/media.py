@@ -33,7 +33,7 @@ def ogg_duration(data: bytes) -> int | None:
     head = data.find(b"OpusHead")
     if head >= 0 and head + 12 <= len(data):
         (pre_skip,) = struct.unpack_from("<H", data, head + 10)
-    return max(0, math.ceil((granule - pre_skip) / OPUS_SAMPLE_RATE))
+    return max(0, math.ceil((int(granule) - int(pre_skip)) / OPUS_SAMPLE_RATE))
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

@@ -33,14 +33,16 @@ class People:
         return person, chat
 
     def _message(self, person: Person, chat: Chat, reply_to_message_id: int | None) -> dict[str, Any]:
-        message: dict[str, Any] = {"message_id": next(chat.message_ids), "from": person.telegram_user(),
-                                   "chat": person.private_chat(), "date": int(time.time())}
+        replied = None
         if reply_to_message_id is not None:
             replied = chat.live(int(reply_to_message_id))
             if replied is None:
                 raise bad_request("message to be replied not found")
+        message: dict[str, Any] = {"message_id": next(chat.message_ids), "from": person.telegram_user(),
+                                   "chat": person.private_chat(), "date": int(time.time())}
+        if replied is not None:
             message["reply_to_message"] = snapshot(replied.message)
-            message["reply_to_message"].pop("reply_to_message", None)
+            message["reply_to_message"].pop("reply_to_message", None)  # Telegram nests one level only
         return message
 
     def _deliver(self, bot: BotAccount, chat: Chat, message: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
+from sandbox.botapi import METHODS
 from sandbox.client import SandboxClient
 from sandbox.limits import Limits, RateLimiter
 from sandbox.server import SandboxServer
@@ -151,6 +152,16 @@ async def test_unknown_method_and_tokens(server: SandboxServer, http: httpx.Asyn
     fresh = await http.get("/bot777:AUTO_registered_token_abcdef/getMe")  # Telegram-shaped: accepted on first use
     assert fresh.json()["result"]["username"] == "sandbox_777_bot"
     assert (await http.get(f"/bot{TOKEN}/GETME")).status_code == 200  # method names ignore case
+
+
+async def test_a_sandbox_bug_answers_500_in_telegrams_shape(http: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(api: object, bot: object, params: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setitem(METHODS, "getMe", broken)
+    answer = await http.get(f"/bot{TOKEN}/getMe")
+    assert (answer.status_code, answer.json()) == (500, {"ok": False, "error_code": 500, "description": "Internal Server Error"})
+    assert (await http.get(f"/bot{TOKEN}/getWebhookInfo")).status_code == 200  # and keeps serving
 
 
 async def test_auto_registration_can_be_switched_off() -> None:

@@ -50,6 +50,16 @@ async def test_commands_in_text_become_bot_command_entities(bot: Bot, people: Sa
     assert message.chat.id == MAI and message.chat.type == "private"
 
 
+async def test_a_person_replies_to_a_bot_message(bot: Bot, people: SandboxClient) -> None:
+    question = await bot.send_message(MAI, "Lý do vắng mặt?")
+    await people.send_text(MAI, "Ốm", reply_to_message_id=question.message_id)
+    [update] = await bot.get_updates()
+    assert update.message and update.message.reply_to_message
+    assert update.message.reply_to_message.message_id == question.message_id
+    with pytest.raises(SandboxError, match="message to be replied not found"):
+        await people.send_text(MAI, "?", reply_to_message_id=999)
+
+
 async def test_contacts_own_and_someone_elses(bot: Bot, people: SandboxClient) -> None:
     await people.send_contact(MAI)  # own card, phone from the profile
     await people.send_contact(MAI, "0987654321", contact_user_id=777)
