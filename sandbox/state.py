@@ -258,9 +258,10 @@ class UpdateQueue:
 
     def set_allowed(self, kinds: list[str] | None) -> None:
         """None keeps the previous choice; an empty list means Telegram's default set."""
-        if kinds is None:
+        wanted = frozenset(kinds) if kinds else DEFAULT_UPDATE_TYPES
+        if kinds is None or wanted == self.allowed:  # aiogram repeats its choice on every poll
             return
-        self.allowed = frozenset(kinds) if kinds else DEFAULT_UPDATE_TYPES
+        self.allowed = wanted
         # Updates of kinds no longer wanted would otherwise sit at the head of the queue forever
         self._pending = [u for u in self._pending if self._kind(u) in self.allowed]
 
