@@ -142,8 +142,12 @@ async def _insert_unnest(connection: AsyncConnection, rows: list[dict[str, Any]]
         chunk = rows[start : start + 10_000]
         arrays: dict[str, list[Any]] = {name: [row[name] for row in chunk] for name in columns}
         arrays["payload"] = [json.dumps(payload, ensure_ascii=False) for payload in arrays["payload"]]
-        for name in ("next_attempt_at", "created_at"):  # stored as naive UTC, like core.db.UTCDateTime
-            arrays[name] = [moment.astimezone(dt.timezone.utc).replace(tzinfo=None) for moment in arrays[name]]
+        naive: dict[dt.datetime, dt.datetime] = {}  # stored as naive UTC, like core.db.UTCDateTime (a batch shares a few values)
+        for name in ("next_attempt_at", "created_at"):
+            arrays[name] = [
+                naive.get(moment) or naive.setdefault(moment, moment.astimezone(dt.timezone.utc).replace(tzinfo=None))
+                for moment in arrays[name]
+            ]
         queued += len((await connection.execute(statement, arrays)).all())
     return queued
 

@@ -26,7 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, String, and_, delete, func, or_, select, type_coerce, update
@@ -225,9 +225,8 @@ async def plan_reminders(session: AsyncSession, context: TickContext) -> int:
 # ---------------------------------------------------------------- sending
 
 
-@dataclass(frozen=True)
-class _Due:
-    """One claimed reminder, as plain columns (this path is hot)."""
+class _Due(NamedTuple):
+    """One claimed reminder, as plain columns (this path is hot: a tuple is the cheapest record)."""
 
     reminder_id: int
     kind: ReminderKind
