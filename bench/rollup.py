@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.db import create_engine, create_session_factory
+from core.db import create_engine, create_session_factory, transaction
 from core.models import metadata
 from core.orgs.models import Member, Org
 from core.orgs.service import load_actor
@@ -173,14 +173,28 @@ def summary(name: str, values: list[float]) -> dict[str, float]:
 async def measure(url: str, month: dt.date, now: dt.datetime) -> dict[str, Any]:
     engine = create_engine(url)
     factory = create_session_factory(engine)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)  # tables added since the database was built (--reuse)
     async with factory() as session:
         province = await session.get(Org, 1)
         assert province is not None
         cell_ids = list((await session.execute(select(Org.id).where(Org.kind == "cell"))).scalars())
-        check = await figures.rollup(session, org=province, months=[month])
-    totals = check.totals[0]
+    result: dict[str, Any] = {}
+
+    # The background refresh (tick job `refresh_figures`): every organisation's own row for the month.
+    started = time.perf_counter()
+    async with transaction(factory) as session:
+        stored_rows = await figures.refresh_month(session, month=month, now=now, force=True)
+    result["refresh_seconds"] = round(time.perf_counter() - started, 2)
+    result["refresh_rows"] = stored_rows
 
     async def province_rollup(session: AsyncSession) -> None:
+        org = await session.get(Org, 1)
+        assert org is not None
+        rolled = await figures.rollup(session, org=org, months=[month], now=now)
+        assert rolled.as_of is not None
+
+    async def province_live(session: AsyncSession) -> None:
         org = await session.get(Org, 1)
         assert org is not None
         await figures.rollup(session, org=org, months=[month])
@@ -195,9 +209,14 @@ async def measure(url: str, month: dt.date, now: dt.datetime) -> dict[str, Any]:
         await reports.report_for(session, actor=actor, cell_id=cell_id, month=month, now=now)
 
     await timed(factory, province_rollup, 1)  # warm the caches
-    result: dict[str, Any] = {}
-    result |= summary("province_rollup", await timed(factory, province_rollup, 5))
+    result |= summary("province_rollup", await timed(factory, province_rollup, 10))
     result |= summary("cell_report", await timed(factory, cell_report, len(picks)))
+    result |= summary("province_live_rollup", await timed(factory, province_live, 3))
+    async with factory() as session:
+        check = await figures.rollup(session, org=province, months=[month], now=now)
+        live = await figures.rollup(session, org=province, months=[month])
+    totals = check.totals[0]
+    result["stored_equals_live"] = totals.to_dict() == live.totals[0].to_dict()
     result["check"] = {
         "members": totals.members, "linked": totals.linked, "meetings_held": totals.meetings_held, "invited": totals.invited,
         "attendance_rate": round(totals.attendance_rate or 0, 3), "study_assigned": totals.study_assigned,
@@ -214,32 +233,37 @@ async def main() -> None:
     parser.add_argument("--cells", type=int, default=20_000)
     parser.add_argument("--database-url", default=DEFAULT_URL, help="a PostgreSQL server; the scratch database is created next to this one")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure a scratch database kept by an earlier --keep run (no build)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgresql"):
         parser.error("--database-url must be PostgreSQL")
     now = dt.datetime.now(dt.timezone.utc)
     this_month = figures.local_month(now)
     months = [figures.add_months(this_month, offset) for offset in range(-12, 0)]  # the last twelve full months
-    name = f"sotay_bench_rollup_{uuid.uuid4().hex[:8]}"
+    name = args.reuse or f"sotay_bench_rollup_{uuid.uuid4().hex[:8]}"
     admin = create_engine(args.database_url)
-    async with admin.connect() as connection:
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    if not args.reuse:
+        async with admin.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = args.database_url.rsplit("/", 1)[0] + f"/{name}"
+    build_times: dict[str, float] = {}
+    build_seconds = 0.0
     try:
-        started = time.perf_counter()
-        build_times = await build(url, args.members, args.cells, months)
-        build_seconds = time.perf_counter() - started
+        if not args.reuse:
+            started = time.perf_counter()
+            build_times = await build(url, args.members, args.cells, months)
+            build_seconds = time.perf_counter() - started
         result = await measure(url, months[-1], now)
     finally:
-        if not args.keep:
+        if not args.keep and not args.reuse:
             async with admin.connect() as connection:
                 await connection.execution_options(isolation_level="AUTOCOMMIT")
                 await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
     print(json.dumps({
         "members": args.members, "cells": args.cells, "month": f"{months[-1]:%Y-%m}", "build_seconds": round(build_seconds, 1),
-        **build_times, **result, "goals": {"province_rollup_ms": 2000, "cell_report_ms": 50},
+        **build_times, **result, "database": name if (args.keep or args.reuse) else None, "goals": {"province_rollup_ms": 2000, "cell_report_ms": 50},
     }, ensure_ascii=False))
 
 

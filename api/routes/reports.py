@@ -77,6 +77,7 @@ class RollupOut(BaseModel):
     months: list[MonthFigures] = Field(description="The organisation's whole subtree, month by month")
     children: list[ChildFigures] = Field(description="Each direct sub-organisation's subtree")
     own: list[MonthFigures] = Field(description="Rows addressed to the organisation itself (feedback sent to a committee)")
+    as_of: AwareDatetime | None = Field(description="null: computed now; else the time of the stored refresh it was read from")
 
 
 class ReportOut(BaseModel):
@@ -144,7 +145,7 @@ async def org_figures(
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file (csv: the last month; xlsx: every month)")] = "json",
 ) -> Response | RollupOut:
     last = _month(month, clock.now())
-    rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=last, history=months)
+    rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=last, history=months, now=clock.now())
     name = f"so-lieu-{rollup.org.id}-{last:%Y-%m}"
     if format == "csv":
         return _file(export.figures_csv(rollup), export.CSV_MEDIA_TYPE, f"{name}.csv")
@@ -156,7 +157,7 @@ async def org_figures(
     return RollupOut(
         org_id=rollup.org.id, name=rollup.org.name, months=_months(rollup.totals, rollup.months),
         children=[ChildFigures(org_id=ref.id, name=ref.name, kind=ref.kind, months=_months(rows, rollup.months)) for ref, rows in rollup.children],
-        own=_months(rollup.own, rollup.months),
+        own=_months(rollup.own, rollup.months), as_of=rollup.as_of,
     )
 
 

@@ -113,6 +113,8 @@ def _figures_text(rollup: figures.Rollup) -> str:
                                              study=reports.percent(f.study_rate)))
         if len(rollup.children) > MAX_CHILD_LINES:
             lines.append(T.CHILDREN_MORE.format(count=len(rollup.children) - MAX_CHILD_LINES))
+    if rollup.as_of is not None:
+        lines.append(T.AS_OF.format(at=rollup.as_of.astimezone(figures.LOCAL_TZ).strftime("%H:%M %d/%m/%Y")))
     return "\n".join(lines)
 
 
@@ -148,7 +150,7 @@ async def open_figures(message: Message, state: FSMContext, session: AsyncSessio
     if len(orgs) > 1:
         await message.answer(T.CHOOSE_ORG, reply_markup=_orgs_markup(orgs, month))
         return
-    rollup = await figures.org_figures(session, actor=actor, org_id=orgs[0].id, month=month)
+    rollup = await figures.org_figures(session, actor=actor, org_id=orgs[0].id, month=month, now=clock.now())
     await message.answer(_figures_text(rollup), reply_markup=_figures_markup(rollup.org, month, clock.now()))
 
 
@@ -158,16 +160,16 @@ async def figures_action(query: CallbackQuery, callback_data: FiguresButton, ses
     if month > figures.local_month(now):
         month = figures.local_month(now)
     if action == "show":
-        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month)
+        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, now=now)
         await _show(query, bot, _figures_text(rollup), _figures_markup(rollup.org, month, now))
     elif action == "chart":
-        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, history=6)
+        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, history=6, now=now)
         png = await asyncio.to_thread(charts.figures_chart, rollup)
         await query.answer()
         await bot.send_photo(chat_id, BufferedInputFile(png, filename="so-lieu.png"), caption=T.CHART_CAPTION.format(org=html.escape(rollup.org.name)))
         return
     elif action in ("csv", "xlsx"):
-        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month)
+        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, now=now)
         name = T.EXPORT_FILENAME.format(month=f"{month:%Y-%m}")
         if action == "csv":
             payload, filename = export.figures_csv(rollup), f"{name}.csv"

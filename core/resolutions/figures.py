@@ -22,7 +22,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
+from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal_column, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
@@ -33,7 +34,7 @@ from core.meetings.models import Attendance, Invitation, Meeting, MeetingStatus
 from core.meetings.stats import _attendance_join, _excused, _present, _unexcused
 from core.orgs.models import ChannelLink, Member, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_subtree
-from core.resolutions.models import StudyAssignment, StudyCampaign
+from core.resolutions.models import FiguresRefresh, OrgMonthFigures, StudyAssignment, StudyCampaign
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_MONTHS = 24
@@ -108,6 +109,7 @@ class Rollup:
     children: list[tuple[OrgRef, list[Figures]]] = field(default_factory=list)  # each direct sub-organisation's subtree
     own: list[Figures] = field(default_factory=list)  # rows addressed to the organisation itself (feedback to a committee)
     cells: dict[int, list[Figures]] = field(default_factory=dict)  # every cell of the subtree with data
+    as_of: dt.datetime | None = None  # computed now (None), or read from the refresh made at this time
 
     def month(self, index: int = -1) -> Figures:
         return self.totals[index]
@@ -287,13 +289,90 @@ async def collect(session: AsyncSession, scope: Scope, months: Sequence[dt.date]
     return by_org
 
 
+# ---------------------------------------------------------------- stored figures
+
+# The current month's stored rows serve for this long after a refresh; a closed month's serve for
+# good once refreshed this long after its end (late attendance and answers have come in by then).
+MAX_AGE = dt.timedelta(minutes=20)
+SETTLE = dt.timedelta(days=10)
+REFRESH_EVERY = dt.timedelta(minutes=10)
+
+
+async def snapshot_time(session: AsyncSession, months: Sequence[dt.date], *, now: dt.datetime) -> dt.datetime | None:
+    """When the stored rows of all these months were computed, if they may be used now; else None."""
+    rows = dict((await session.execute(select(FiguresRefresh.month, FiguresRefresh.refreshed_at).where(FiguresRefresh.month.in_(list(months))))).all())
+    if len(rows) < len(set(months)):
+        return None
+    for month in months:
+        refreshed = rows[month]
+        settled = refreshed >= bounds([month])[-1] + SETTLE
+        if not settled and now - refreshed > MAX_AGE:
+            return None
+    return min(rows.values())
+
+
+async def is_settled(session: AsyncSession, month: dt.date) -> bool:
+    refreshed = await session.scalar(select(FiguresRefresh.refreshed_at).where(FiguresRefresh.month == month))
+    return refreshed is not None and refreshed >= bounds([month])[-1] + SETTLE
+
+
+async def stored(session: AsyncSession, scope: Scope, months: Sequence[dt.date]) -> dict[int, list[Figures]]:
+    index = {month: position for position, month in enumerate(months)}
+    columns = [getattr(OrgMonthFigures, name) for name in FIELD_NAMES]
+    rows = await session.execute(
+        select(OrgMonthFigures.org_id, OrgMonthFigures.month, *columns)
+        .where(OrgMonthFigures.month.in_(list(months)), scope.where(OrgMonthFigures.org_id))
+    )
+    by_org: dict[int, list[Figures]] = {}
+    for org_id, month, *values in rows:
+        row = by_org.setdefault(org_id, [Figures() for _ in months])
+        row[index[month]] = Figures(*values)
+    return by_org
+
+
+async def refresh_month(session: AsyncSession, *, month: dt.date, now: dt.datetime, force: bool = False) -> int | None:
+    """Recompute and store every organisation's own figures for the month (the whole database).
+
+    Claims the month first (one instance at a time: the claim is an UPDATE guarded by the last
+    start, or the first INSERT), so two schedulers never compute it twice at once. Returns the
+    rows stored, or None when another instance has it or it is fresh enough."""
+    table = FiguresRefresh.__table__
+    stale = now - REFRESH_EVERY
+    claimed = await session.execute(
+        update(FiguresRefresh).where(FiguresRefresh.month == month, FiguresRefresh.started_at <= (now if force else stale)).values(started_at=now)
+    )
+    if not claimed.rowcount:
+        dialect = session.get_bind().dialect.name
+        module = postgresql if dialect == "postgresql" else sqlite
+        inserted = await session.execute(
+            module.insert(table).on_conflict_do_nothing(index_elements=["month"]).returning(table.c.month),
+            [{"month": month, "started_at": now, "refreshed_at": now - dt.timedelta(days=3650)}],
+        )
+        if inserted.first() is None:
+            return None
+    by_org = await collect(session, Scope(None), [month])
+    await session.execute(delete(OrgMonthFigures).where(OrgMonthFigures.month == month))
+    rows = [{"month": month, "org_id": org_id, **row[0].to_dict()} for org_id, row in by_org.items()]
+    connection = await session.connection()
+    for start in range(0, len(rows), 5000):
+        await connection.execute(insert(OrgMonthFigures.__table__), rows[start : start + 5000])
+    await session.execute(update(FiguresRefresh).where(FiguresRefresh.month == month).values(refreshed_at=now))
+    return len(rows)
+
+
 # ---------------------------------------------------------------- rolling up
 
 
-async def rollup(session: AsyncSession, *, org: Org, months: Sequence[dt.date]) -> Rollup:
-    """The organisation's figures, and each direct sub-organisation's, summed from the per-cell rows."""
-    by_org = await collect(session, Scope(org), months)
-    result = Rollup(org=org, months=list(months), totals=[Figures() for _ in months], own=[Figures() for _ in months])
+async def rollup(session: AsyncSession, *, org: Org, months: Sequence[dt.date], now: dt.datetime | None = None) -> Rollup:
+    """The organisation's figures, and each direct sub-organisation's, summed from the per-organisation rows.
+
+    A cell is always computed live (a handful of indexed queries). A committee reads the stored
+    per-organisation rows when every month asked for has a usable refresh (see `snapshot_time`),
+    and is computed live otherwise (a small deployment, or before the first refresh).
+    """
+    as_of = None if org.kind == OrgKind.CELL or now is None else await snapshot_time(session, months, now=now)
+    by_org = await collect(session, Scope(org), months) if as_of is None else await stored(session, Scope(org), months)
+    result = Rollup(org=org, months=list(months), totals=[Figures() for _ in months], own=[Figures() for _ in months], as_of=as_of)
     if not by_org:
         result.children = [(child, [Figures() for _ in months]) for child in await _children(session, org)]
         return result
@@ -338,12 +417,15 @@ def check_months(months: Sequence[dt.date]) -> None:
         raise InvalidInput(texts.reports.PERIOD_TOO_LONG.format(limit=MAX_MONTHS))
 
 
-async def org_figures(session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, history: int = 1) -> Rollup:
-    """`history` months ending with `month` (the chart uses 6)."""
+async def org_figures(
+    session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, history: int = 1, now: dt.datetime | None = None
+) -> Rollup:
+    """`history` months ending with `month` (the chart uses 6). With `now`, a committee's figures may
+    come from the stored rows of a recent refresh (`Rollup.as_of` says when)."""
     org = await viewable(session, actor=actor, org_id=org_id)
     months = months_until(month, history)
     check_months(months)
-    return await rollup(session, org=org, months=months)
+    return await rollup(session, org=org, months=months, now=now)
 
 
 async def cell_figures(session: AsyncSession, *, months: Sequence[dt.date], org: Org | None = None) -> dict[int, list[Figures]]:

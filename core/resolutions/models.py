@@ -218,7 +218,51 @@ class MonthlyReport(Base):
     __table_args__ = (UniqueConstraint("cell_id", "month"), Index("ix_monthly_reports_month_state", "month", "state"))
 
 
+class OrgMonthFigures(Base):
+    """One organisation's own figures for one local month (rows of its own: a cell's members,
+    meetings and studies; feedback addressed to a committee), as computed by the last refresh.
+
+    A committee's figures are the sum over its subtree; reading 20,000 of these rows is what lets
+    a province's monthly rollup answer in milliseconds instead of scanning a year of invitations.
+    Refreshed in the background (core/resolutions/scheduled.py); see core.resolutions.figures.
+    """
+
+    __tablename__ = "org_month_figures"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+    members: Mapped[int] = mapped_column(Integer, default=0)
+    linked: Mapped[int] = mapped_column(Integer, default=0)
+    meetings_held: Mapped[int] = mapped_column(Integer, default=0)
+    invited: Mapped[int] = mapped_column(Integer, default=0)
+    present: Mapped[int] = mapped_column(Integer, default=0)
+    absent_excused: Mapped[int] = mapped_column(Integer, default=0)
+    absent_unexcused: Mapped[int] = mapped_column(Integer, default=0)
+    study_assigned: Mapped[int] = mapped_column(Integer, default=0)
+    study_done: Mapped[int] = mapped_column(Integer, default=0)
+    quiz_done: Mapped[int] = mapped_column(Integer, default=0)
+    quiz_correct: Mapped[int] = mapped_column(Integer, default=0)
+    quiz_questions: Mapped[int] = mapped_column(Integer, default=0)
+    feedback_received: Mapped[int] = mapped_column(Integer, default=0)
+    feedback_answered: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("month", "org_id"),)
+
+
+class FiguresRefresh(Base):
+    """When a month's `OrgMonthFigures` were last recomputed for the whole database."""
+
+    __tablename__ = "figures_refreshes"
+
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 __all__ = [
+    "FiguresRefresh",
+    "OrgMonthFigures",
     "Bookmark",
     "Document",
     "DocumentKind",

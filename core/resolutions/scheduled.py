@@ -34,3 +34,18 @@ async def draft_monthly_reports(session: AsyncSession, context: TickContext) -> 
     if await reports.count_missing(session, month=month) == 0:
         return 0
     return await reports.draft_reports(session, month=month, now=context.now)
+
+
+async def refresh_figures(session: AsyncSession, context: TickContext) -> int:
+    """Recompute the stored monthly figures (core.resolutions.figures): the current month every
+    ten minutes, and the previous month until it has settled (ten days after its end). One
+    instance at a time per month; returns the rows stored."""
+    from core.resolutions import figures
+
+    current = figures.local_month(context.now)
+    stored = 0
+    for month in (figures.add_months(current, -1), current):
+        if month != current and await figures.is_settled(session, month):
+            continue
+        stored += await figures.refresh_month(session, month=month, now=context.now) or 0
+    return stored

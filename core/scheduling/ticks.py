@@ -50,5 +50,6 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         # Study-deadline reminders: the study domain's job goes here, built on core.scheduling.study.
         ("enqueue_study_reminders", resolutions_scheduled.enqueue_study_reminders),
         ("draft_monthly_reports", resolutions_scheduled.draft_monthly_reports),
+        ("refresh_figures", resolutions_scheduled.refresh_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
     ]

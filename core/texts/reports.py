@@ -14,6 +14,7 @@ LINE_MEETINGS = "📅 Sinh hoạt: {meetings} cuộc, có mặt {present}/{invit
 LINE_ABSENCES = "🚫 Vắng có phép: {excused} · không phép: {unexcused}"
 LINE_STUDY = "📚 Học tập: {done}/{assigned} đã nghiên cứu (<b>{rate}</b>), điểm kiểm tra TB {score}"
 LINE_FEEDBACK = "✍️ Góp ý nhận: {received}, đã trả lời: {answered}"
+AS_OF = "\n<i>Số liệu tính lúc {at}.</i>"
 CHILDREN_TITLE = "\n<b>Theo đơn vị trực thuộc:</b>"
 CHILD_LINE = "• {name}: {members} ĐV, dự họp {attendance}, học tập {study}"
 CHILDREN_MORE = "… và {count} đơn vị khác (xem tệp Excel)."

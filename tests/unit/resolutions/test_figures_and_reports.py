@@ -169,3 +169,36 @@ async def test_reports_drafted_sent_and_received(session, commune, clock) -> Non
     assert again.report.state == ReportState.SENT
     current = await reports.report_for(session, actor=secretary_a, cell_id=commune.cells[0].org.id, month=NOVEMBER, now=now)
     assert current.report.state == ReportState.DRAFT and current.figures.meetings_held == 1
+
+
+async def test_stored_figures_match_the_live_ones_and_expire(session, commune, clock) -> None:
+    from core.resolutions import scheduled
+    from core.resolutions.models import FiguresRefresh, OrgMonthFigures
+    from core.scheduling.ticks import TickContext, tick_jobs
+
+    await seed(session, commune, clock)
+    committee = await load_actor(session, commune.committee_member)
+    now = clock.now()  # 23 November: October is still settling, November is current
+    live = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, history=2, now=now)
+    assert live.as_of is None  # nothing stored yet: computed live
+    job = dict(tick_jobs())["refresh_figures"]
+    assert job is scheduled.refresh_figures
+    stored_rows = await job(session, TickContext(now=now, tz=figures.LOCAL_TZ))
+    assert stored_rows > 0 and await job(session, TickContext(now=now, tz=figures.LOCAL_TZ)) == 0  # fresh: not again
+    await session.commit()
+    assert {r.month for r in (await session.execute(select(FiguresRefresh))).scalars()} == {OCTOBER, NOVEMBER}
+    snap = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, history=2, now=now)
+    assert snap.as_of == now
+    assert [t.to_dict() for t in snap.totals] == [t.to_dict() for t in live.totals]
+    assert [(ref.id, [f.to_dict() for f in rows]) for ref, rows in snap.children] == [(ref.id, [f.to_dict() for f in rows]) for ref, rows in live.children]
+    assert snap.own[0].feedback_received == 1  # October's feedback to the commune committee
+    # A cell is always live; a committee's stored rows expire (current month) after MAX_AGE.
+    secretary = await load_actor(session, commune.cells[0].secretary)
+    assert (await figures.org_figures(session, actor=secretary, org_id=commune.cells[0].org.id, month=OCTOBER, now=now)).as_of is None
+    later = now + figures.MAX_AGE + dt.timedelta(minutes=1)
+    assert (await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, now=later)).as_of is None
+    # October was refreshed more than ten days after its end: settled, stored for good; November is not.
+    assert await figures.is_settled(session, OCTOBER) and not await figures.is_settled(session, NOVEMBER)
+    much_later = now + dt.timedelta(days=40)
+    assert (await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=OCTOBER, now=much_later)).as_of == now
+    assert (await session.execute(select(func.count(OrgMonthFigures.id)).where(OrgMonthFigures.month == OCTOBER))).scalar_one() == 4  # 3 cells + the commune (its feedback)
