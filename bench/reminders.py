@@ -11,7 +11,8 @@ rows per invitation) — and measures:
   as `sotay.scheduler.run_tick` runs them, nothing to do (the steady state);
 - `due_batch_query_*`: the claim query when a full batch (20,000) is due;
 - `enqueue_seconds`: queueing `--due` due reminders into the outbox through the real tick job
-  (render, recipients, multi-row INSERT … ON CONFLICT DO NOTHING, state updates), tick after tick.
+  (render, recipients, multi-row INSERT … ON CONFLICT DO NOTHING, state updates), tick after tick;
+  `enqueue_two_schedulers_*`: the same with two schedulers draining at once.
 
 Prints one JSON object. Goals: tick query < 50 ms at 1M invitations; 100,000 queued in < 10 s.
 The scratch database is dropped at the end unless --keep.
@@ -130,6 +131,36 @@ async def timed_ticks(factory: async_sessionmaker[AsyncSession], context: TickCo
     return timings
 
 
+async def drain(factory: async_sessionmaker[AsyncSession], context: TickContext) -> tuple[int, int]:
+    """Run the send job tick after tick, as `run_tick` does, until nothing is due: (ticks, queued)."""
+    ticks = queued = 0
+    while True:
+        async with transaction(factory) as session:
+            done = await reminders.send_due_reminders(session, context)
+        if done == 0:
+            return ticks, queued
+        ticks += 1
+        queued += done
+
+
+async def outbox_rows(factory: async_sessionmaker[AsyncSession]) -> int:
+    async with factory() as session:
+        return int(await session.scalar(select(func.count(OutboxMessage.id))) or 0)
+
+
+async def reset(engine: Any, due: int) -> None:
+    """Back to `due` eve reminders due and an empty outbox."""
+    async with engine.begin() as connection:
+        await connection.execute(text("DELETE FROM outbox"))
+        await connection.execute(text(
+            "UPDATE meeting_reminders SET state = 'pending', sent_at = NULL, reason = NULL WHERE kind = 'eve' AND invitation_id <= :due"
+        ), {"due": due})
+    async with engine.connect() as connection:
+        await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("VACUUM ANALYZE meeting_reminders"))
+        await connection.execute(text("VACUUM ANALYZE outbox"))
+
+
 async def measure(url: str, due: int, now: dt.datetime) -> dict[str, Any]:
     engine = create_engine(url)
     factory = create_session_factory(engine)
@@ -145,21 +176,26 @@ async def measure(url: str, due: int, now: dt.datetime) -> dict[str, Any]:
     result |= summary("idle_tick", await timed_ticks(factory, TickContext(now=quiet_now, tz=TZ), 30))
     result |= summary("due_batch_query", await timed(factory, lambda s: claim(s, now), 10))
 
+    context = TickContext(now=now, tz=TZ)
     started, cpu_started = time.perf_counter(), time.process_time()
-    ticks = queued = 0
-    while True:
-        async with transaction(factory) as session:
-            done = await reminders.send_due_reminders(session, TickContext(now=now, tz=TZ))
-        if done == 0:
-            break
-        ticks += 1
-        queued += done
+    ticks, queued = await drain(factory, context)
     result["enqueue_seconds"] = round(time.perf_counter() - started, 2)
     result["enqueue_python_cpu_seconds"] = round(time.process_time() - cpu_started, 2)  # the rest is the database
     result["enqueue_ticks"] = ticks
-    async with factory() as session:
-        result["outbox_rows"] = int(await session.scalar(select(func.count(OutboxMessage.id))) or 0)
     result["enqueued"] = queued
+    result["outbox_rows"] = await outbox_rows(factory)
+
+    # Again with two schedulers (two engines) draining at once: SKIP LOCKED splits the batches,
+    # the outbox key keeps every reminder single; one's Python overlaps the other's database work.
+    await reset(engine, due)
+    engines = [create_engine(url) for _ in range(2)]
+    started = time.perf_counter()
+    drained = await asyncio.gather(*(drain(create_session_factory(e), context) for e in engines))
+    result["enqueue_two_schedulers_seconds"] = round(time.perf_counter() - started, 2)
+    result["enqueue_two_schedulers_enqueued"] = sum(count for _, count in drained)
+    result["enqueue_two_schedulers_outbox_rows"] = await outbox_rows(factory)
+    for extra in engines:
+        await extra.dispose()
     await engine.dispose()
     return result
 

@@ -83,71 +83,85 @@ async def enqueue_batch(
     else:
         unlinked = list(dict.fromkeys(item.member_id for item in items if item.member_id not in chats))
     now = dt.datetime.now(dt.timezone.utc)
-    rows = [
-        {
-            "member_id": item.member_id,
-            "platform": platform,
-            "chat_id": chats[item.member_id],
-            "kind": item.kind,
-            "source": item.source,
-            "idempotency_key": idempotency_key(item.kind, item.source, item.member_id, item.key_suffix),
-            "payload": item.message.to_payload(),
-            "priority": item.priority,
-            "state": OutboxState.PENDING.value,
-            "attempts": 0,
-            "next_attempt_at": not_before or now,
-            "created_at": now,
-        }
-        for item in items
-        if item.member_id in chats
-    ]
+    sendable = [item for item in items if item.member_id in chats]
     queued = 0
-    if rows:
+    if sendable:
         connection = await session.connection()
         if connection.dialect.name == "postgresql":
-            queued = await _insert_unnest(connection, rows)
+            queued = await _insert_unnest(connection, sendable, chats=chats, platform=platform, not_before=not_before or now, now=now)
         else:
+            rows = [
+                {
+                    "member_id": item.member_id,
+                    "platform": platform,
+                    "chat_id": chats[item.member_id],
+                    "kind": item.kind,
+                    "source": item.source,
+                    "idempotency_key": idempotency_key(item.kind, item.source, item.member_id, item.key_suffix),
+                    "payload": item.message.to_payload(),
+                    "priority": item.priority,
+                    "state": OutboxState.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": not_before or now,
+                    "created_at": now,
+                }
+                for item in sendable
+            ]
             statement = _insert_ignoring_duplicates(session)
             for start in range(0, len(rows), 1000):
                 # RETURNING yields only the rows really inserted: duplicates are skipped silently.
                 result = await connection.execute(statement, rows[start : start + 1000])
                 queued += len(result.all())
-    return EnqueueResult(queued=queued, already_queued=len(rows) - queued, unlinked_member_ids=unlinked)
+    return EnqueueResult(queued=queued, already_queued=len(sendable) - queued, unlinked_member_ids=unlinked)
 
 
-_ARRAY_TYPES: dict[str, Any] = {
-    "member_id": BigInteger, "platform": String, "chat_id": String, "kind": String, "source": String,
-    "idempotency_key": String, "payload": Text, "priority": Integer, "state": String, "attempts": Integer,
-    "next_attempt_at": DateTime, "created_at": DateTime,
+_PER_ROW: dict[str, Any] = {
+    "member_id": BigInteger, "chat_id": String, "kind": String, "source": String, "idempotency_key": String,
+    "payload": Text, "priority": Integer,
 }
 
 
-async def _insert_unnest(connection: AsyncConnection, rows: list[dict[str, Any]]) -> int:
-    """PostgreSQL: INSERT … SELECT FROM unnest(one array per column) ON CONFLICT DO NOTHING.
+async def _insert_unnest(
+    connection: AsyncConnection, items: Sequence[Queued], *, chats: Mapping[int, str], platform: str,
+    not_before: dt.datetime, now: dt.datetime,
+) -> int:
+    """PostgreSQL: INSERT … SELECT FROM unnest(one array per varying column) ON CONFLICT DO NOTHING.
 
-    A dozen array parameters per 10,000 rows instead of a dozen parameters per row: queueing
-    100,000 reminders costs the database's time, not the driver's. Same semantics as the
-    multi-row VALUES path (RETURNING counts only rows really inserted).
+    A few array parameters per 10,000 rows instead of a dozen parameters per row, and each distinct
+    message serialised once: queueing 100,000 reminders costs the database's time, not Python's.
+    Same semantics as the multi-row VALUES path (RETURNING counts only rows really inserted).
     """
-    table = OutboxMessage.__table__.name
-    columns = list(_ARRAY_TYPES)
+    columns = list(_PER_ROW)
     selected = ", ".join(f"u.{name}::json" if name == "payload" else f"u.{name}" for name in columns)
     statement = text(
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {selected} "
+        f"INSERT INTO {OutboxMessage.__table__.name} ({', '.join(columns)}, platform, state, attempts, next_attempt_at, created_at) "
+        f"SELECT {selected}, :platform, :state, 0, :not_before, :now "
         f"FROM unnest({', '.join(':' + name for name in columns)}) AS u({', '.join(columns)}) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
-    ).bindparams(*(bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in _ARRAY_TYPES.items()))
+    ).bindparams(
+        *(bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in _PER_ROW.items()),
+        bindparam("not_before", type_=DateTime), bindparam("now", type_=DateTime),
+    )
+    payloads: dict[int, str] = {}  # by message object: many rows often share one message
     queued = 0
-    for start in range(0, len(rows), 10_000):
-        chunk = rows[start : start + 10_000]
-        arrays: dict[str, list[Any]] = {name: [row[name] for row in chunk] for name in columns}
-        arrays["payload"] = [json.dumps(payload, ensure_ascii=False) for payload in arrays["payload"]]
-        naive: dict[dt.datetime, dt.datetime] = {}  # stored as naive UTC, like core.db.UTCDateTime (a batch shares a few values)
-        for name in ("next_attempt_at", "created_at"):
-            arrays[name] = [
-                naive.get(moment) or naive.setdefault(moment, moment.astimezone(dt.timezone.utc).replace(tzinfo=None))
-                for moment in arrays[name]
-            ]
+    for start in range(0, len(items), 10_000):
+        chunk = items[start : start + 10_000]
+        arrays: dict[str, Any] = {
+            "member_id": [item.member_id for item in chunk],
+            "chat_id": [chats[item.member_id] for item in chunk],
+            "kind": [item.kind for item in chunk],
+            "source": [item.source for item in chunk],
+            "idempotency_key": [idempotency_key(item.kind, item.source, item.member_id, item.key_suffix) for item in chunk],
+            "payload": [
+                payloads.get(id(item.message)) or payloads.setdefault(id(item.message), json.dumps(item.message.to_payload(), ensure_ascii=False))
+                for item in chunk
+            ],
+            "priority": [item.priority for item in chunk],
+            "platform": platform, "state": OutboxState.PENDING.value,
+            # Stored as naive UTC, like core.db.UTCDateTime.
+            "not_before": not_before.astimezone(dt.timezone.utc).replace(tzinfo=None),
+            "now": now.astimezone(dt.timezone.utc).replace(tzinfo=None),
+        }
         queued += len((await connection.execute(statement, arrays)).all())
     return queued
 

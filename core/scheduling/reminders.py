@@ -284,21 +284,27 @@ def _claimed(rows: Sequence[Any]) -> list[_Due]:
 
 
 async def _latest_due(session: AsyncSession, invitation_ids: Sequence[int], now: dt.datetime) -> dict[int, tuple[dt.datetime, int]]:
-    """For each invitation, the latest reminder (not nudge) due now and still pending, as (due_at, rank):
-    whatever is due before it for the same member is superseded by it. Whether another scheduler
-    holds that row does not matter: it follows the same rules. Looked up by the (invitation, kind) key."""
+    """For each invitation with more than one reminder due (after downtime), the latest one that is
+    not a nudge, as (due_at, rank): whatever is due before it for the same member is superseded by
+    it. Whether another scheduler holds that row does not matter: it follows the same rules.
+    Looked up by the (invitation, kind) key; in the usual tick no invitation qualifies."""
+    connection = await session.connection()
+    due_now = (MeetingReminder.state == ReminderState.PENDING, MeetingReminder.due_at <= now)
     latest: dict[int, tuple[dt.datetime, int]] = {}
+    ranks = {kind.value: rank for kind, rank in RANK.items()}
     for start in range(0, len(invitation_ids), 5000):
-        rows = await session.execute(
-            select(MeetingReminder.invitation_id, type_coerce(MeetingReminder.kind, String()), type_coerce(MeetingReminder.due_at, DateTime())).where(
-                among(session, MeetingReminder.invitation_id, list(invitation_ids[start : start + 5000])),
-                MeetingReminder.kind.in_([ReminderKind.EVE, ReminderKind.BEFORE]),
-                MeetingReminder.state == ReminderState.PENDING,
-                MeetingReminder.due_at <= now,
-            )
+        several = (
+            select(MeetingReminder.invitation_id)
+            .where(among(session, MeetingReminder.invitation_id, list(invitation_ids[start : start + 5000])), *due_now)
+            .group_by(MeetingReminder.invitation_id)
+            .having(func.count() > 1)
+        )
+        rows = await connection.execute(
+            select(MeetingReminder.invitation_id, type_coerce(MeetingReminder.kind, String()), type_coerce(MeetingReminder.due_at, DateTime()))
+            .where(MeetingReminder.invitation_id.in_(several), MeetingReminder.kind.in_([ReminderKind.EVE, ReminderKind.BEFORE]), *due_now)
         )
         for invitation_id, kind, due_at in rows:
-            key = (due_at.replace(tzinfo=dt.timezone.utc), RANK[ReminderKind(kind)])
+            key = (due_at.replace(tzinfo=dt.timezone.utc), ranks[kind])
             latest[invitation_id] = max(key, latest.get(invitation_id, key))
     return latest
 
@@ -373,7 +379,9 @@ def render_text(kind: ReminderKind, meeting: _Meeting, *, answer: Answer, now: d
 async def send_due_reminders(session: AsyncSession, context: TickContext, *, limit: int = SEND_BATCH) -> int:
     """Tick job: queue due reminders in the outbox; drop or defer the others. Returns how many were queued."""
     now, tz = context.now, context.tz
-    claimed = _claimed((await session.execute(claim_query(now, limit=limit, dialect=session.get_bind().dialect.name))).all())
+    # Core execution (no ORM result machinery): this path is hot.
+    connection = await session.connection()
+    claimed = _claimed((await connection.execute(claim_query(now, limit=limit, dialect=connection.dialect.name))).all())
     if not claimed:
         return 0
     meetings = await _meetings(session, {due.meeting_id for due in claimed})
@@ -403,19 +411,24 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
             continue
         to_send.append(due)
     documents = await _document_counts(session, sorted({due.meeting_id for due in to_send if due.kind == ReminderKind.EVE}))
-    texts_by: dict[tuple[int, ReminderKind, Answer], str] = {}
+    # One text per (meeting, kind, answer): the same words for everyone; only the buttons differ.
+    messages: dict[tuple[int, ReminderKind, Answer], OutboundMessage] = {}
+    keys: dict[tuple[int, ReminderKind], tuple[str, str]] = {}  # (source, key suffix) by meeting and kind
     queued: list[Queued] = []
     for due in to_send:
         meeting = meetings[due.meeting_id]
         variant = (meeting.id, due.kind, due.answer if due.answer in (Answer.NONE, Answer.ABSENCE_REQUESTED) else Answer.ATTENDING)
-        text = texts_by.get(variant)
-        if text is None:
-            text = texts_by[variant] = render_text(due.kind, meeting, answer=variant[2], now=now, tz=tz, documents=documents.get(meeting.id, 0))
-        queued.append(Queued(
-            member_id=due.member_id, kind=OUTBOX_KIND, source=source_of(meeting.id), priority=PRIORITY,
-            key_suffix=f"{due.kind.value}:{meeting.starts_at.isoformat()}",
-            message=OutboundMessage(text=text, buttons=render.answer_buttons(due.invitation_id) if due.answer == Answer.NONE else ()),
-        ))
+        message = messages.get(variant)
+        if message is None:
+            message = messages[variant] = OutboundMessage(
+                text=render_text(due.kind, meeting, answer=variant[2], now=now, tz=tz, documents=documents.get(meeting.id, 0))
+            )
+        if due.answer == Answer.NONE:  # not answered yet: the reminder carries the two answer buttons
+            message = OutboundMessage(text=message.text, buttons=render.answer_buttons(due.invitation_id))
+        source, suffix = keys.get(variant[:2]) or keys.setdefault(
+            variant[:2], (source_of(meeting.id), f"{due.kind.value}:{meeting.starts_at.isoformat()}")
+        )
+        queued.append(Queued(member_id=due.member_id, kind=OUTBOX_KIND, source=source, priority=PRIORITY, key_suffix=suffix, message=message))
     await enqueue_batch(session, queued, not_before=now, platform=PLATFORM, chats={due.member_id: due.chat_id for due in to_send if due.chat_id})
     await _set(session, [due.reminder_id for due in to_send], state=ReminderState.SENT, sent_at=now)
     for reason, ids in dropped.items():
