@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.patience import handling_update
+from bot.patience import answering_a_person
 from core import metrics
 from core.orgs.models import ProcessedUpdate
 from core.orgs.service import load_actor, member_by_platform_user
@@ -35,11 +35,8 @@ class DatabaseMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
-        marker = handling_update.set(True)  # this task is answering a person (see bot/patience.py)
-        try:
+        with answering_a_person():  # this task is answering a person (see bot/patience.py)
             return await self._handle(handler, event, data)
-        finally:
-            handling_update.reset(marker)
 
     async def _handle(
         self,

@@ -9,6 +9,8 @@ so only calls made while handling an update (marked by the update middleware) ar
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -20,6 +22,18 @@ from aiogram.methods import Response, TelegramMethod
 handling_update: ContextVar[bool] = ContextVar("sotay_handling_update", default=False)
 MAX_WAIT_SECONDS = 5
 MAX_RETRIES = 3
+
+
+@contextmanager
+def answering_a_person() -> Iterator[None]:
+    """Mark the calls made inside as replies to someone waiting: the update middleware does it for
+    handlers; the error handler runs outside it (after the middleware rolled back) and needs it too,
+    or the refusal of a typo is lost to the flood limit of the very burst that preceded it."""
+    marker = handling_update.set(True)
+    try:
+        yield
+    finally:
+        handling_update.reset(marker)
 
 
 class PatientReplies(BaseRequestMiddleware):

@@ -8,6 +8,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import keyboards as kb
+from bot.patience import answering_a_person
 from core import texts
 from core.errors import DomainError
 from core.orgs.models import Member
@@ -38,10 +39,11 @@ async def on_error(event: ErrorEvent) -> bool:
         log.error("update %s failed: %s", update.update_id, type(exception).__name__, exc_info=exception)
         text = texts.common.APOLOGY
     try:
-        if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
-        elif update.message is not None:
-            await update.message.answer(text)
+        with answering_a_person():  # a short flood limit is waited out, as for any reply
+            if update.callback_query is not None:
+                await update.callback_query.answer(text, show_alert=True)
+            elif update.message is not None:
+                await update.message.answer(text)
     except Exception as reply_error:  # the apology itself failed (network): nothing more to do
         log.warning("could not send apology for update %s: %s", update.update_id, type(reply_error).__name__)
     return True
