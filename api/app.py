@@ -11,7 +11,7 @@ from api.routes import account, health, members, metrics, orgs, webhook
 from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
-from api.routes import documents, reports, study
+from api.routes import documents, reminders, reports, study
 from sotay.runtime import Runtime
 
 DESCRIPTION = """
@@ -61,4 +61,5 @@ def api_routers() -> list:
         documents.router,
         study.router,
         reports.router,
+        reminders.router,
     ]

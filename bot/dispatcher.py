@@ -17,7 +17,7 @@ from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
 from bot.routers import meetings
 from bot.routers import notices
-from bot.routers import reports, resolutions
+from bot.routers import reminders, reports, resolutions
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
@@ -42,6 +42,7 @@ def domain_routers() -> list[Router]:
     return [
         feedback.build(),
         meetings.build(),
+        reminders.build(),
         notices.build(),
         resolutions.build(),
         reports.build(),

@@ -30,6 +30,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import keyboards as kb
+from bot.routers.reminders import settings_button
 from bot.routers.reports import figures_button
 from core import texts
 from core.meetings import dates, render
@@ -202,6 +203,7 @@ def menu(upcoming: Sequence[tuple[Meeting, int]], *, leads: bool, hear_invitatio
     if leads:
         rows.append((_b(texts.meetings.BTN_NEW, MeetMenu(action=MenuAction.NEW)),))
         rows.append((_b(texts.meetings.BTN_MANAGE, MeetMenu(action=MenuAction.MANAGE)), _b(texts.meetings.BTN_RULES, MeetMenu(action=MenuAction.RULES))))
+        rows.append((settings_button(),))
     return kb.inline(rows) if rows else None
 
 

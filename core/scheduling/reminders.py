@@ -124,7 +124,7 @@ def _insert(session: AsyncSession, model: type[Any]) -> Any:
 
 async def plan_meeting(
     session: AsyncSession, *, meeting_id: int, starts_at: dt.datetime, version: int, changed_at: dt.datetime,
-    settings: ReminderSettings, tz: ZoneInfo, now: dt.datetime,
+    settings: ReminderSettings, tz: ZoneInfo, now: dt.datetime, settings_changed: bool = False,
 ) -> int:
     """(Re)plan every invitation's reminders for the meeting's current time. Idempotent.
 
@@ -156,8 +156,12 @@ async def plan_meeting(
         statement = statement.on_conflict_do_update(
             index_elements=["invitation_id", "kind"],
             set_={name: statement.excluded[name] for name in ("due_at", "planned_for", "state", "reason", "sent_at")},
-            # Also rows the send job dropped because the meeting had moved, in case it moved back.
-            where=or_(table.c.planned_for != statement.excluded.planned_for, table.c.reason == MOVED),
+            where=(
+                # New settings for the same meeting time: every reminder not yet sent is recomputed.
+                table.c.state != ReminderState.SENT.value if settings_changed
+                # Also rows the send job dropped because the meeting had moved, in case it moved back.
+                else or_(table.c.planned_for != statement.excluded.planned_for, table.c.reason == MOVED)
+            ),
         )
         await connection.execute(statement, rows[start : start + 2000])
     plan = _insert(session, ReminderPlan).values(
@@ -169,6 +173,27 @@ async def plan_meeting(
     )
     await connection.execute(plan)
     return len(invitations)
+
+
+async def replan_cell(session: AsyncSession, *, cell_id: int, settings: ReminderSettings, tz: ZoneInfo, now: dt.datetime) -> int:
+    """A cell's reminder settings changed: re-plan the reminders of its upcoming meetings.
+
+    Reminders already sent stay sent; one the new settings would have sent already is not sent
+    late (the change counts as the moment members were last told). Returns meetings re-planned.
+    """
+    meetings = (
+        await session.execute(
+            select(Meeting.id, Meeting.starts_at, Meeting.version)
+            .where(Meeting.cell_id == cell_id, Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now)
+            .order_by(Meeting.id)
+        )
+    ).all()
+    for meeting_id, starts_at, version in meetings:
+        await plan_meeting(
+            session, meeting_id=meeting_id, starts_at=starts_at, version=version, changed_at=now,
+            settings=settings, tz=tz, now=now, settings_changed=True,
+        )
+    return len(meetings)
 
 
 async def plan_reminders(session: AsyncSession, context: TickContext) -> int:

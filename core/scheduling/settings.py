@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from core import texts
+from core.errors import InvalidInput
 from core.orgs.models import Org
 from core.scheduling.quiet_hours import QuietHours
 
@@ -106,3 +109,76 @@ def _days(value: Any) -> tuple[int, ...]:
     if not all(STUDY_DAYS[0] <= day <= STUDY_DAYS[1] for day in days):
         return DEFAULT.study_days_before
     return tuple(days)
+
+
+# ---------------------------------------------------------------- changing them (strict)
+
+MAX_STUDY_REMINDERS = 5
+HHMM = re.compile(r"(\d{1,2})[:hH](\d{2})")
+
+
+def as_raw(settings: ReminderSettings) -> dict[str, Any]:
+    """The stored JSON form of `settings` (what `settings_from` reads back to the same value)."""
+    return {
+        "enabled": settings.enabled,
+        "eve_time": _hhmm(settings.eve_time) if settings.eve_time is not None else None,
+        "before_minutes": int(settings.before.total_seconds() // 60) if settings.before is not None else 0,
+        "nudge_hours": int(settings.nudge.total_seconds() // 3600) if settings.nudge is not None else 0,
+        "quiet_start": _hhmm(settings.quiet.start),
+        "quiet_end": _hhmm(settings.quiet.end),
+        "study_days_before": list(settings.study_days_before),
+        "study_time": _hhmm(settings.study_time),
+    }
+
+
+def changed(current: ReminderSettings, changes: Mapping[str, Any]) -> ReminderSettings:
+    """`current` with `changes` applied, each checked strictly: an unknown key, a wrong type or a
+    value out of bounds is refused with a message naming it (unlike the lenient reader above,
+    which must never stop reminders over a bad stored value)."""
+    raw = as_raw(current)
+    for key, value in changes.items():
+        if key not in raw:
+            raise InvalidInput(texts.reminders.SETTING_UNKNOWN.format(key=key))
+        raw[key] = _checked(key, value)
+    if raw["quiet_start"] != raw["quiet_end"] and _quiet_length(raw["quiet_start"], raw["quiet_end"]) > dt.timedelta(hours=12):
+        raise InvalidInput(texts.reminders.SETTING_QUIET_TOO_LONG)
+    return settings_from({SETTINGS_KEY: raw})
+
+
+def _checked(key: str, value: Any) -> Any:
+    def refuse() -> InvalidInput:
+        return InvalidInput(texts.reminders.SETTING_INVALID[key])
+
+    if key == "enabled":
+        if not isinstance(value, bool):
+            raise refuse()
+        return value
+    if key in ("eve_time", "quiet_start", "quiet_end", "study_time"):
+        if value is None and key == "eve_time":
+            return None
+        match = HHMM.fullmatch(value.strip()) if isinstance(value, str) else None
+        if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+            raise refuse()
+        return f"{int(match[1]):02d}:{match[2]}"
+    if key in ("before_minutes", "nudge_hours"):
+        bounds = BEFORE_MINUTES if key == "before_minutes" else NUDGE_HOURS
+        if isinstance(value, bool) or not isinstance(value, int) or (value != 0 and not bounds[0] <= value <= bounds[1]):
+            raise refuse()
+        return value
+    # study_days_before
+    if not isinstance(value, list) or len(value) > MAX_STUDY_REMINDERS or not all(
+        isinstance(day, int) and not isinstance(day, bool) and STUDY_DAYS[0] <= day <= STUDY_DAYS[1] for day in value
+    ):
+        raise refuse()
+    return sorted(set(value), reverse=True)
+
+
+def _hhmm(moment: dt.time) -> str:
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def _quiet_length(start: str, end: str) -> dt.timedelta:
+    begin, finish = (dt.datetime.combine(dt.date(2000, 1, 1), dt.time.fromisoformat(moment)) for moment in (start, end))
+    if finish <= begin:
+        finish += dt.timedelta(days=1)
+    return finish - begin

@@ -1,0 +1,196 @@
+"""⏰ Cài đặt nhắc họp: a cell's leaders choose when reminders go out, with big buttons.
+
+Reached from 📅 Lịch họp (leaders' row). Every choice is a button; core.scheduling.service
+re-checks who asks and for which cell, validates the value and re-plans upcoming reminders.
+
+Callback data:
+    rms:<cell_id>:<field>:<value>
+        field ""                     the settings screen (cell_id 0: the cell the person leads)
+        field eve|before|nudge|quiet|study, value ""   the choices for that setting
+        field ... with a value       save it (times as HHMM, quiet as HHMM-HHMM, study as 3-1)
+        field enabled, value 1|0     switch every reminder on or off
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards as kb
+from bot.filters import Linked
+from core import texts
+from core.clock import Clock
+from core.errors import InvalidInput, PermissionDenied
+from core.meetings import render
+from core.meetings.service import manageable_cells
+from core.orgs.models import Org
+from core.orgs.service import Actor
+from core.ports import Button
+from core.scheduling import service
+from core.scheduling.settings import ReminderSettings, changed
+
+T = texts.reminders
+
+# What each setting offers, as (button value, what it changes). Anything else can be set through the API.
+CHOICES: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
+    "eve": tuple((f"{hour}00", {"eve_time": f"{hour}:00"}) for hour in (18, 19, 20)) + (("off", {"eve_time": None}),),
+    "before": tuple((str(minutes), {"before_minutes": minutes}) for minutes in (60, 120, 180)) + (("0", {"before_minutes": 0}),),
+    "nudge": tuple((str(hours), {"nudge_hours": hours}) for hours in (24, 48, 72)) + (("0", {"nudge_hours": 0}),),
+    "quiet": (
+        ("2100-0600", {"quiet_start": "21:00", "quiet_end": "06:00"}),
+        ("2130-0630", {"quiet_start": "21:30", "quiet_end": "06:30"}),
+        ("2200-0700", {"quiet_start": "22:00", "quiet_end": "07:00"}),
+    ),
+    "study": (("3-1", {"study_days_before": [3, 1]}), ("7-3-1", {"study_days_before": [7, 3, 1]}),
+              ("1", {"study_days_before": [1]}), ("0", {"study_days_before": []})),
+    "enabled": (("1", {"enabled": True}), ("0", {"enabled": False})),
+}
+QUESTIONS = {"eve": T.ASK_EVE, "before": T.ASK_BEFORE, "nudge": T.ASK_NUDGE, "quiet": T.ASK_QUIET, "study": T.ASK_STUDY}
+
+
+class ReminderSettingsButton(CallbackData, prefix="rms"):
+    cell_id: int
+    field: str = ""
+    value: str = ""
+
+
+def settings_button(cell_id: int = 0) -> Button:
+    """«⏰ Cài đặt nhắc họp» for the 📅 Lịch họp leaders' row."""
+    return Button(T.BTN_SETTINGS, ReminderSettingsButton(cell_id=cell_id).pack())
+
+
+# ---------------------------------------------------------------- words
+
+
+def _hhmm(moment: dt.time) -> str:
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def _ahead(delta: dt.timedelta | None) -> str:
+    if delta is None:
+        return T.SETTING_OFF
+    minutes = int(delta.total_seconds() // 60)
+    if minutes % (24 * 60) == 0:
+        return T.SETTING_BEFORE_DAYS.format(count=minutes // (24 * 60))
+    if minutes % 60 == 0:
+        return T.SETTING_BEFORE_HOURS.format(count=minutes // 60)
+    return T.SETTING_BEFORE_MINUTES.format(count=minutes)
+
+
+def values(settings: ReminderSettings) -> dict[str, str]:
+    """Each setting in words, as shown on the screen and on its button."""
+    quiet = settings.quiet
+    return {
+        "eve": T.SETTING_AT.format(time=_hhmm(settings.eve_time)) if settings.eve_time is not None else T.SETTING_OFF,
+        "before": _ahead(settings.before),
+        "nudge": _ahead(settings.nudge),
+        "quiet": T.SETTING_QUIET.format(start=_hhmm(quiet.start), end=_hhmm(quiet.end)) if quiet.start != quiet.end else T.SETTING_QUIET_NONE,
+        "study": T.SETTING_STUDY.format(
+            days=T.SETTING_DAYS_JOIN.join(str(day) for day in settings.study_days_before), time=_hhmm(settings.study_time)
+        ) if settings.study_days_before else T.SETTING_OFF,
+    }
+
+
+def screen(cell: Org, settings: ReminderSettings) -> tuple[str, InlineKeyboardMarkup]:
+    words = values(settings)
+    lines = [T.SETTINGS_TITLE.format(cell=render.escape(cell.name)), ""]
+    if settings.enabled:
+        lines += [T.SETTINGS_LINES.format(**words), "", T.SETTINGS_HINT]
+    else:
+        lines.append(T.SETTINGS_OFF)
+
+    def button(label: str, field: str, value: str = "") -> Button:
+        return Button(label, ReminderSettingsButton(cell_id=cell.id, field=field, value=value).pack())
+
+    rows: list[tuple[Button, ...]] = []
+    if settings.enabled:
+        rows += [
+            (button(T.BTN_EVE.format(value=words["eve"]), "eve"),),
+            (button(T.BTN_BEFORE.format(value=words["before"]), "before"),),
+            (button(T.BTN_NUDGE.format(value=words["nudge"]), "nudge"),),
+            (button(T.BTN_QUIET.format(value=words["quiet"]), "quiet"),),
+            (button(T.BTN_STUDY.format(value=words["study"]), "study"),),
+            (button(T.BTN_TURN_OFF, "enabled", "0"),),
+        ]
+    else:
+        rows.append((button(T.BTN_TURN_ON, "enabled", "1"),))
+    rows.append((Button(texts.meetings.BTN_BACK, _meetings_home()),))
+    return "\n".join(lines), kb.inline(rows)
+
+
+def _meetings_home() -> str:
+    from bot.keyboards_meetings import MeetMenu, MenuAction  # that module shows this screen's button
+
+    return MeetMenu(action=MenuAction.HOME).pack()
+
+
+def choices(cell: Org, field: str, current: ReminderSettings) -> InlineKeyboardMarkup:
+    now_words = values(current)[field]
+    rows: list[tuple[Button, ...]] = []
+    for value, change in CHOICES[field]:
+        label = T.BTN_CHOICE_OFF if value in ("off", "0") else values(changed(current, change))[field]
+        if label == now_words:
+            label = f"✅ {label}"
+        rows.append((Button(label, ReminderSettingsButton(cell_id=cell.id, field=field, value=value).pack()),))
+    rows.append((Button(texts.meetings.BTN_BACK, ReminderSettingsButton(cell_id=cell.id).pack()),))
+    return kb.inline(rows)
+
+
+# ---------------------------------------------------------------- handler
+
+
+async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup) -> None:
+    if isinstance(query.message, Message) and query.message.text is not None:
+        try:
+            await query.message.edit_text(text, reply_markup=markup)
+            return
+        except TelegramBadRequest as refusal:
+            if "message is not modified" in refusal.message:
+                return
+    await bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+async def settings_action(
+    query: CallbackQuery, callback_data: ReminderSettingsButton, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot
+) -> None:
+    cell_id = callback_data.cell_id
+    if cell_id == 0:
+        cells = manageable_cells(actor)
+        if not cells:
+            raise PermissionDenied(texts.meetings.NOT_LEADER)
+        if len(cells) > 1:
+            rows = [(Button(cell.name, ReminderSettingsButton(cell_id=cell.id).pack()),) for cell in cells]
+            await _show(query, bot, T.ASK_CELL, kb.inline(rows))
+            await query.answer()
+            return
+        cell_id = cells[0].id
+    field, value = callback_data.field, callback_data.value
+    if field and (field not in CHOICES or (not value and field not in QUESTIONS)):
+        raise InvalidInput(texts.common.STALE_BUTTON)
+    if field and value:
+        change = dict(CHOICES[field]).get(value)
+        if change is None:
+            raise InvalidInput(texts.common.STALE_BUTTON)
+        cell, settings = await service.change_reminder_settings(session, actor=actor, cell_id=cell_id, changes=change, now=clock.now())
+        await _show(query, bot, *screen(cell, settings))
+        await query.answer(T.SETTINGS_SAVED)
+        return
+    cell, settings = await service.reminder_settings(session, actor=actor, cell_id=cell_id)
+    if field:
+        await _show(query, bot, QUESTIONS[field], choices(cell, field, settings))
+    else:
+        await _show(query, bot, *screen(cell, settings))
+    await query.answer()
+
+
+def build() -> Router:
+    router = Router(name="reminders")
+    router.callback_query.filter(Linked())
+    router.callback_query.register(settings_action, ReminderSettingsButton.filter())
+    return router
