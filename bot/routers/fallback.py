@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import Router
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
 from bot import keyboards as kb
@@ -29,7 +30,7 @@ async def stale_button(query: CallbackQuery, member: Member | None) -> None:
     await query.answer(texts.common.STALE_BUTTON if member else texts.common.NOT_LINKED, show_alert=True)
 
 
-async def on_error(event: ErrorEvent) -> bool:
+async def on_error(event: ErrorEvent, bot: Bot) -> bool:
     update = event.update
     exception = event.exception
     if isinstance(exception, DomainError):
@@ -41,7 +42,10 @@ async def on_error(event: ErrorEvent) -> bool:
     try:
         with answering_a_person():  # a short flood limit is waited out, as for any reply
             if update.callback_query is not None:
-                await update.callback_query.answer(text, show_alert=True)
+                try:
+                    await update.callback_query.answer(text, show_alert=True)
+                except TelegramBadRequest:  # the handler answered it already, or it expired: say it in the chat
+                    await bot.send_message(update.callback_query.from_user.id, text)
             elif update.message is not None:
                 await update.message.answer(text)
     except Exception as reply_error:  # the apology itself failed (network): nothing more to do

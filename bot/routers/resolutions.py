@@ -372,8 +372,9 @@ async def document_action(
             await _refresh_document(query, session, actor, document_id, now)
         return
     elif action == "full":
+        document = await service.readable(session, actor=actor, document_id=document_id)  # a refusal shows as the alert
         await query.answer()
-        await _send_full_text(bot, chat_id, session, actor, document_id)
+        await _send_full_text(bot, chat_id, session, actor, document.id)
         return
     elif action == "listen":
         document = await service.readable(session, actor=actor, document_id=document_id)
@@ -381,8 +382,9 @@ async def document_action(
         await _send_voice(bot, chat_id, session, _renderer(voice_renderer, settings), document, service.member_variant(actor.member), now)
         return
     elif action == "quiz":
+        quiz = await study.quiz_for(session, actor=actor, document_id=document_id, now=now)  # a refusal shows as the alert
         await query.answer()
-        await _send_quiz(bot, chat_id, session, actor, document_id, now)
+        await _send_quiz(bot, chat_id, session, actor, quiz, now)
         return
     elif action == "camp":
         await _start_campaign(query, state, session, actor, clock, bot, document_id)
@@ -533,8 +535,7 @@ async def voice_preferences(
 # ---------------------------------------------------------------- quizzes (Telegram quiz polls)
 
 
-async def _send_quiz(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor, document_id: int, now: dt.datetime) -> None:
-    quiz = await study.quiz_for(session, actor=actor, document_id=document_id, now=now)
+async def _send_quiz(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor, quiz: study.QuizState, now: dt.datetime) -> None:
     await bot.send_message(chat_id, R.QUIZ_INTRO.format(title=html.escape(quiz.document.title), count=len(quiz.pending)))
     for question in quiz.pending:
         sent = await bot.send_poll(
