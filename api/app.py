@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Depends, FastAPI
 
 from api.errors import ERROR_RESPONSES, install_error_handlers
@@ -12,6 +14,7 @@ from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
 from api.routes import documents, reminders, reports, study
+from core.orgs.management import MAX_ID
 from sotay.runtime import Runtime
 
 DESCRIPTION = """
@@ -23,9 +26,11 @@ holder may see; every refusal has the body `{"error": code, "message": reason}`.
 """
 
 
-# Request bodies larger than this are refused with 413 before they are read.
+# Request bodies larger than this are refused with 413 before they are read; any other body under
+# /api/ (JSON: the longest text any field takes is far below) at most DEFAULT_BODY_LIMIT.
 BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000,
-               documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT}
+               documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT}
+DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -40,13 +45,40 @@ def create_app(runtime: Runtime) -> FastAPI:
         # Every resource: authenticated, counted against the token's rate limit, one error shape.
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)], responses=ERROR_RESPONSES)
     app.add_middleware(RejectNulCharacters, prefix="/api/")
-    app.add_middleware(BodySizeLimit, limits=BODY_LIMITS)
+    app.add_middleware(BodySizeLimit, limits=BODY_LIMITS, default_prefix="/api/", default_limit=DEFAULT_BODY_LIMIT)
     app.add_middleware(RequestObservability)
+    _exact_id_bounds(app)
     if runtime.services.get("sandbox_url"):
         from api.routes.demo import mount_demo
 
         mount_demo(app, runtime.services["sandbox_url"])
     return app
+
+
+def _exact_id_bounds(app: FastAPI) -> None:
+    """FastAPI's OpenAPI model keeps `maximum` as a float, and 2**63 - 1 does not survive that
+    (9.223372036854776e18 is 2**63): put the exact largest id back, so clients and the fuzzer read
+    the bound the API enforces."""
+    build = app.openapi
+
+    def fix(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("maximum", "minimum") and isinstance(value, float) and value == float(MAX_ID):
+                    node[key] = MAX_ID
+                else:
+                    fix(value)
+        elif isinstance(node, list):
+            for item in node:
+                fix(item)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            fix(build())
+        assert app.openapi_schema is not None
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def api_routers() -> list:

@@ -63,16 +63,30 @@ class RequestObservability:
 class BodySizeLimit:
     """Refuses request bodies over a per-path limit with 413 and the error body.
 
-    A declared Content-Length is refused before reading; a streamed body is cut off when it passes
-    the limit, and the error handler turns the resulting parse failure into the same 413.
+    Paths are exact or route templates (`/api/v1/meetings/{meeting_id}/documents`); any other path
+    under `default_prefix` gets `default_limit`. A declared Content-Length is refused before
+    reading; a streamed body is cut off when it passes the limit, and the error handler turns the
+    resulting parse failure into the same 413.
     """
 
-    def __init__(self, app: ASGIApp, *, limits: Mapping[str, int]) -> None:
+    def __init__(self, app: ASGIApp, *, limits: Mapping[str, int], default_prefix: str = "", default_limit: int | None = None) -> None:
         self.app = app
-        self.limits = dict(limits)
+        self.limits = {path: limit for path, limit in limits.items() if "{" not in path}
+        self.templates = [(re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$"), limit)
+                          for path, limit in limits.items() if "{" in path]
+        self.default_prefix = default_prefix
+        self.default_limit = default_limit
+
+    def limit_for(self, path: str) -> int | None:
+        if path in self.limits:
+            return self.limits[path]
+        for pattern, limit in self.templates:
+            if pattern.match(path):
+                return limit
+        return self.default_limit if self.default_limit is not None and path.startswith(self.default_prefix) else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.limits.get(scope.get("path", "")) if scope["type"] == "http" else None
+        limit = self.limit_for(scope.get("path", "")) if scope["type"] == "http" else None
         if limit is None:
             await self.app(scope, receive, send)
             return

@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse, Response
 
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.errors import error_responses
-from api.schemas.common import id_path
+from api.schemas.common import Day, id_form, id_path
 from api.schemas.resolutions import (
     AudienceOut,
     BookmarkOut,
@@ -88,8 +88,8 @@ async def create_document(
     kind: Annotated[DocumentKind, Form(description="NQ, CT, QĐ, KL, HD, KH, TB, ĐA or CV")],
     title: Annotated[str, Form(min_length=1, max_length=service.MAX_TITLE_CHARS)],
     code: Annotated[str | None, Form(max_length=64, description="«21-NQ/TW»")] = None,
-    issued_on: Annotated[dt.date | None, Form(description="Date of issue")] = None,
-    org_id: Annotated[int | None, Form(ge=1, le=2**63 - 1, description="Where it will go (default: the first organisation the caller manages)")] = None,
+    issued_on: Annotated[Day | None, Form(description="Date of issue")] = None,
+    org_id: Annotated[int | None, id_form("Where it will go (default: the first organisation the caller manages)")] = None,
     text: Annotated[str | None, Form(max_length=extract.MAX_TEXT_CHARS, description="The full text, when no file is sent")] = None,
     file: Annotated[UploadFile | None, File(description=f"PDF (≤ {extract.MAX_PAGES} pages), DOCX or TXT, ≤ {UPLOAD_MAX_BYTES // (1024 * 1024)} MB")] = None,
 ) -> DocumentDetail:
@@ -122,17 +122,22 @@ async def get_document(document_id: DocumentId, session: SessionDep, actor: Curr
 
 @router.patch("/documents/{document_id}", summary="Edit a draft: replace the summary, fix the title, code, kind, date or target",
               responses=error_responses(409))
-async def edit_document(document_id: DocumentId, body: DocumentPatch, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> DocumentDetail:
+async def edit_document(
+    document_id: DocumentId, body: DocumentPatch, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> DocumentDetail:
     document = await service.update_draft(
         session, actor=actor, document_id=document_id, now=clock.now(), summary=body.summary, title=body.title,
         code=body.code or None, clear_code=body.code == "", kind=body.kind, issued_on=body.issued_on, org_id=body.org_id,
     )
+    await audit_trail("api.document.update", org_id=document.org_id, target=f"document:{document_id}",
+                      detail={"fields": sorted(body.model_fields_set)})
     return DocumentDetail.of(document)
 
 
 @router.delete("/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Discard a draft", responses=error_responses(409))
-async def discard_document(document_id: DocumentId, session: SessionDep, actor: CurrentActor) -> Response:
+async def discard_document(document_id: DocumentId, session: SessionDep, actor: CurrentActor, audit_trail: AuditDep) -> Response:
     await service.discard_draft(session, actor=actor, document_id=document_id)
+    await audit_trail("api.document.discard", org_id=None, target=f"document:{document_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -203,20 +208,24 @@ async def document_audio(
 
 
 @router.put("/documents/{document_id}/bookmark", summary="⭐ Lưu")
-async def bookmark(document_id: DocumentId, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> BookmarkOut:
+async def bookmark(document_id: DocumentId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> BookmarkOut:
     changed = await service.set_bookmark(session, actor=actor, document_id=document_id, on=True, now=clock.now())
+    await audit_trail("api.document.bookmark", org_id=None, target=f"document:{document_id}", detail={"on": True})
     return BookmarkOut(bookmarked=True, changed=changed)
 
 
 @router.delete("/documents/{document_id}/bookmark", summary="☆ Bỏ lưu")
-async def unbookmark(document_id: DocumentId, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> BookmarkOut:
+async def unbookmark(document_id: DocumentId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> BookmarkOut:
     changed = await service.set_bookmark(session, actor=actor, document_id=document_id, on=False, now=clock.now())
+    await audit_trail("api.document.bookmark", org_id=None, target=f"document:{document_id}", detail={"on": False})
     return BookmarkOut(bookmarked=False, changed=changed)
 
 
 @router.post("/documents/{document_id}/studied", summary="✅ Tôi đã nghiên cứu (once; completes the caller's study campaigns for it)")
-async def studied(document_id: DocumentId, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> StudiedOut:
-    return StudiedOut(changed=await service.confirm_studied(session, actor=actor, document_id=document_id, now=clock.now()))
+async def studied(document_id: DocumentId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> StudiedOut:
+    changed = await service.confirm_studied(session, actor=actor, document_id=document_id, now=clock.now())
+    await audit_trail("api.document.studied", org_id=None, target=f"document:{document_id}")
+    return StudiedOut(changed=changed)
 
 
 @router.get("/documents/{document_id}/quiz", summary="The caller's quiz for this document: the questions still to answer")

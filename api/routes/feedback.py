@@ -15,12 +15,15 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.errors import error_responses
-from api.deps import ClockDep, CurrentActor, SessionDep
+from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
+from api.schemas.common import Id, id_path, id_query
 from core.feedback import render, service
 from core.feedback.models import FeedbackItem, FeedbackKind, FeedbackState
 from core.orgs.models import Org
 
 router = APIRouter(prefix="/feedback", tags=["feedback"])
+
+ItemId = Annotated[int, id_path("Feedback item id", 123)]
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -147,7 +150,7 @@ class FeedbackIn(BaseModel):
     )
 
     kind: FeedbackKind
-    org_id: int = Field(description="The member's own cell or the committee directly above (see GET /feedback/recipients)")
+    org_id: Id = Field(description="The member's own cell or the committee directly above (see GET /feedback/recipients)")
     # Length is checked by core (1..4000 after trimming) so the refusal explains the limit in words.
     text: str = Field(max_length=100_000)
 
@@ -222,8 +225,8 @@ async def list_feedback(
     ] = "visible",
     state: FeedbackState | None = None,
     kind: FeedbackKind | None = None,
-    org_id: Annotated[int | None, Query(description="Only items addressed inside this organisation's subtree")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    org_id: Annotated[int | None, id_query("Only items addressed inside this organisation's subtree")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> FeedbackPage:
     result = await service.list_items(
@@ -241,15 +244,16 @@ async def recipients(session: SessionDep, actor: CurrentActor) -> list[Recipient
     "", summary="Send a comment, report or proposal (text)", status_code=status.HTTP_201_CREATED, response_model=FeedbackOut,
     responses=_errors(401, 403, 422, 429),
 )
-async def create_feedback(body: FeedbackIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> FeedbackOut:
+async def create_feedback(body: FeedbackIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> FeedbackOut:
     item = await service.submit(
         session, actor=actor, kind=body.kind, org_id=body.org_id, content=service.Content(text=body.text), now=clock.now()
     )
+    await audit_trail("api.feedback.create", org_id=item.addressed_org_id, target=f"feedback:{item.id}")
     return _detail(await service.view_item(session, actor=actor, item_id=item.id))
 
 
 @router.get("/{item_id}", summary="One item with its replies and forwards", response_model=FeedbackOut, responses=_errors(401, 404))
-async def get_feedback(item_id: int, session: SessionDep, actor: CurrentActor) -> FeedbackOut:
+async def get_feedback(item_id: ItemId, session: SessionDep, actor: CurrentActor) -> FeedbackOut:
     return _detail(await service.view_item(session, actor=actor, item_id=item_id))
 
 
@@ -257,8 +261,11 @@ async def get_feedback(item_id: int, session: SessionDep, actor: CurrentActor) -
     "/{item_id}/replies", summary="Answer the member (delivered with the reference)", status_code=status.HTTP_201_CREATED,
     response_model=ReplyOut, responses=_errors(401, 403, 404, 409, 422),
 )
-async def reply_to_feedback(item_id: int, body: ReplyIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> ReplyOut:
+async def reply_to_feedback(
+    item_id: ItemId, body: ReplyIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> ReplyOut:
     _, answer = await service.reply(session, actor=actor, item_id=item_id, content=service.Content(text=body.text), now=clock.now())
+    await audit_trail("api.feedback.reply", org_id=answer.org_id, target=f"feedback:{item_id}")
     current = await session.get(Org, answer.org_id)
     return ReplyOut(
         id=answer.id, author_name=actor.member.full_name, org_name=current.name if current else "", text=answer.text,
@@ -271,13 +278,17 @@ async def reply_to_feedback(item_id: int, body: ReplyIn, session: SessionDep, ac
     responses=_errors(401, 403, 404, 409, 422),
 )
 async def forward_feedback(
-    item_id: int, session: SessionDep, actor: CurrentActor, clock: ClockDep, body: ForwardIn | None = None
+    item_id: ItemId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep, body: ForwardIn | None = None
 ) -> FeedbackOut:
     await service.forward(session, actor=actor, item_id=item_id, note=body.note if body else None, now=clock.now())
-    return _detail(await service.view_item(session, actor=actor, item_id=item_id))
+    view = await service.view_item(session, actor=actor, item_id=item_id)
+    await audit_trail("api.feedback.forward", org_id=view.item.current_org_id, target=f"feedback:{item_id}")
+    return _detail(view)
 
 
 @router.post("/{item_id}/close", summary="Close the item", response_model=FeedbackOut, responses=_errors(401, 403, 404, 409))
-async def close_feedback(item_id: int, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> FeedbackOut:
+async def close_feedback(item_id: ItemId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> FeedbackOut:
     await service.close(session, actor=actor, item_id=item_id, now=clock.now())
-    return _detail(await service.view_item(session, actor=actor, item_id=item_id))
+    view = await service.view_item(session, actor=actor, item_id=item_id)
+    await audit_trail("api.feedback.close", org_id=view.item.current_org_id, target=f"feedback:{item_id}")
+    return _detail(view)

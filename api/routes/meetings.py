@@ -1,5 +1,5 @@
-"""Meetings over HTTP: list, create, read with invitations and answers, edit, cancel, answer,
-decide absences, record attendance, send conclusions, statistics and exports.
+"""Meetings over HTTP: list, create, read with invitations and answers, edit, attach documents,
+cancel, answer, decide absences, record attendance, send conclusions, statistics and exports.
 
 Every route calls one core service, which checks what the token's holder may do.
 """
@@ -9,11 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, status
+import asyncio
+
+from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.deps import ClockDep, CurrentActor, SessionDep
+from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
+from api.errors import error_responses
+from api.routes.documents import files_dir_of
+from api.schemas.common import Day, id_path, id_query
 from api.schemas.meetings import (
     AnswerIn,
     AttendanceIn,
@@ -33,20 +38,19 @@ from api.schemas.meetings import (
 )
 from core import texts
 from core.errors import InvalidInput
-from core.meetings import dates, export, service, stats
+from core.meetings import dates, documents, export, service, stats
 from core.meetings.models import Meeting, MeetingStatus
 from core.orgs.models import Org
 from core.orgs.service import get_org, orgs_by_ids
 
 router = APIRouter(tags=["meetings"])
 
-MAX_ID = 2**63 - 1
-MeetingId = Annotated[int, Path(ge=1, le=MAX_ID, description="Meeting id", examples=[7])]
-InvitationId = Annotated[int, Path(ge=1, le=MAX_ID, description="Invitation id", examples=[31])]
-OrgId = Annotated[int, Path(ge=1, le=MAX_ID, description="Organisation id (a cell or a committee)", examples=[4])]
+MeetingId = Annotated[int, id_path("Meeting id", 7)]
+InvitationId = Annotated[int, id_path("Invitation id", 31)]
+OrgId = Annotated[int, id_path("Organisation id (a cell or a committee)", 4)]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file: csv (UTF-8) or xlsx")]
-FromDate = Annotated[dt.date | None, Query(alias="from", description="First local day (default: 6 months back)")]
-ToDate = Annotated[dt.date | None, Query(alias="to", description="Last local day, included (default: today)")]
+FromDate = Annotated[Day | None, Query(alias="from", description="First local day (default: 6 months back)")]
+ToDate = Annotated[Day | None, Query(alias="to", description="Last local day, included (default: today)")]
 
 REFUSALS = {
     403: {"description": "The caller may not do this"},
@@ -55,6 +59,11 @@ REFUSALS = {
     422: {"description": "Invalid input, with a message to show people"},
 }
 FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
+
+
+DOCUMENTS_PATH = "/api/v1/meetings/{meeting_id}/documents"
+DOCUMENT_MAX_BYTES = documents.MAX_DOCUMENT_BYTES
+DOCUMENTS_BODY_LIMIT = DOCUMENT_MAX_BYTES + 64 * 1024  # the multipart envelope around one file
 
 
 class MeetingPage(BaseModel):
@@ -77,7 +86,7 @@ def _file(content: bytes, media_type: str, filename: str) -> Response:
 async def list_meetings(
     session: SessionDep,
     actor: CurrentActor,
-    org_id: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Only this organisation's subtree")] = None,
+    org_id: Annotated[int | None, id_query("Only this organisation's subtree")] = None,
     start: FromDate = None,
     end: ToDate = None,
     meeting_status: Annotated[MeetingStatus | None, Query(alias="status")] = None,
@@ -99,11 +108,13 @@ async def list_meetings(
 
 
 @router.post("/meetings", summary="Create a meeting and invite the members", status_code=status.HTTP_201_CREATED, responses=REFUSALS)
-async def create_meeting(body: MeetingCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> MeetingCreated:
+async def create_meeting(body: MeetingCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> MeetingCreated:
     result = await service.create_meeting(
         session, actor=actor, cell_id=body.org_id, kind=body.kind, starts_at=body.starts_at, place=body.place, agenda=body.agenda,
         repeat_monthly=body.repeat_monthly, now=clock.now(),
     )
+    await audit_trail("api.meeting.create", org_id=result.meeting.cell_id, target=f"meeting:{result.meeting.id}",
+                      detail={"invited": result.invite.invited})
     out = await _out(session, result.meeting, await _cell(session, result.meeting))
     return MeetingCreated(
         **out.model_dump(), invited=result.invite.invited, queued=result.invite.queued, unlinked_member_ids=result.invite.unlinked_member_ids
@@ -134,22 +145,57 @@ async def get_meeting(meeting_id: MeetingId, session: SessionDep, actor: Current
 
 
 @router.patch("/meetings/{meeting_id}", summary="Change time, place or agenda; invitees are told what changed", responses=REFUSALS)
-async def edit_meeting(meeting_id: MeetingId, body: MeetingPatch, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> MeetingEdited:
+async def edit_meeting(
+    meeting_id: MeetingId, body: MeetingPatch, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> MeetingEdited:
     result = await service.edit_meeting(
         session, actor=actor, meeting_id=meeting_id, starts_at=body.starts_at, place=body.place, agenda=body.agenda, now=clock.now()
     )
+    return await _edited(session, result, audit_trail, "api.meeting.update")
+
+
+async def _edited(session: SessionDep, result: service.EditResult, audit_trail: AuditDep, action: str) -> MeetingEdited:
+    changed = [change[0] for change in result.changes]
+    await audit_trail(action, org_id=result.meeting.cell_id, target=f"meeting:{result.meeting.id}", detail={"fields": changed})
     out = await _out(session, result.meeting, await _cell(session, result.meeting))
-    return MeetingEdited(**out.model_dump(), changed=[change[0] for change in result.changes], queued=result.queued)
+    return MeetingEdited(**out.model_dump(), changed=changed, queued=result.queued)
+
+
+@router.post(
+    "/meetings/{meeting_id}/documents", status_code=status.HTTP_201_CREATED,
+    summary=f"Attach a file (PDF, DOC, DOCX, XLSX, JPG, PNG; ≤ {DOCUMENT_MAX_BYTES // 1024 // 1024} MB, "
+            f"≤ {documents.MAX_DOCUMENTS} a meeting); every invitee gets it with a change notice",
+    responses={
+        **REFUSALS, **error_responses(413),
+        422: {"description": "Not allowed: a file type outside the list, content that is not what its name says, an empty file, "
+                             "too many files, or a meeting already held; `message` says which"},
+    },
+)
+async def add_meeting_document(
+    meeting_id: MeetingId,
+    file: Annotated[UploadFile, File(description="The file; its name's extension must match its content")],
+    session: SessionDep, actor: CurrentActor, clock: ClockDep, runtime: RuntimeDep, audit_trail: AuditDep,
+) -> MeetingEdited:
+    await service.managed_meeting(session, actor=actor, meeting_id=meeting_id)  # scope first: nothing is stored for others
+    data = await file.read(DOCUMENT_MAX_BYTES + 1)
+    if len(data) > DOCUMENT_MAX_BYTES:
+        raise HTTPException(413, texts.api.TOO_LARGE.format(megabytes=DOCUMENT_MAX_BYTES // 1024 // 1024))
+    upload = await asyncio.to_thread(documents.store_upload, files_dir_of(runtime), data, filename=file.filename or "")
+    result = await service.edit_meeting(session, actor=actor, meeting_id=meeting_id, documents=[upload], now=clock.now())
+    return await _edited(session, result, audit_trail, "api.meeting.document")
 
 
 @router.post("/meetings/{meeting_id}/cancel", summary="Cancel a meeting not yet held; invitees are told", responses=REFUSALS)
-async def cancel_meeting(meeting_id: MeetingId, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> MeetingOut:
+async def cancel_meeting(meeting_id: MeetingId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> MeetingOut:
     meeting = await service.cancel_meeting(session, actor=actor, meeting_id=meeting_id, now=clock.now())
+    await audit_trail("api.meeting.cancel", org_id=meeting.cell_id, target=f"meeting:{meeting.id}")
     return await _out(session, meeting, await _cell(session, meeting))
 
 
 @router.post("/meetings/{meeting_id}/answer", summary="The caller answers their own invitation", responses=REFUSALS)
-async def answer(meeting_id: MeetingId, body: AnswerIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> InvitationOut:
+async def answer(
+    meeting_id: MeetingId, body: AnswerIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> InvitationOut:
     invitation_id = await service.own_invitation_id(session, actor=actor, meeting_id=meeting_id)
     if body.answer == "attending":
         result = await service.answer_attending(session, actor=actor, invitation_id=invitation_id, now=clock.now())
@@ -159,6 +205,7 @@ async def answer(meeting_id: MeetingId, body: AnswerIn, session: SessionDep, act
         result = await service.request_absence(
             session, actor=actor, invitation_id=invitation_id, reason=body.reason, text=body.reason_text, now=clock.now()
         )
+    await audit_trail("api.meeting.answer", org_id=None, target=f"invitation:{invitation_id}", detail={"answer": body.answer})
     attendance = await service.attendance_of(session, meeting_id)
     return InvitationOut.of(result.invitation, actor.member.full_name, attendance.get(actor.member.id))
 
@@ -167,10 +214,14 @@ async def answer(meeting_id: MeetingId, body: AnswerIn, session: SessionDep, act
     "/meetings/invitations/{invitation_id}/decision", summary="A leader of the cell approves or refuses an absence request",
     responses=REFUSALS,
 )
-async def decide(invitation_id: InvitationId, body: DecisionIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> InvitationOut:
+async def decide(
+    invitation_id: InvitationId, body: DecisionIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> InvitationOut:
     invitation, meeting, name = await service.decide_absence(
         session, actor=actor, invitation_id=invitation_id, approve=body.approve, now=clock.now()
     )
+    await audit_trail("api.meeting.absence_decision", org_id=meeting.cell_id, target=f"invitation:{invitation_id}",
+                      detail={"approve": body.approve})
     attendance = await service.attendance_of(session, meeting.id)
     return InvitationOut.of(invitation, name, attendance.get(invitation.member_id))
 
@@ -180,17 +231,20 @@ async def decide(invitation_id: InvitationId, body: DecisionIn, session: Session
     responses=REFUSALS,
 )
 async def record_attendance(
-    meeting_id: MeetingId, body: AttendanceIn, session: SessionDep, actor: CurrentActor, clock: ClockDep
+    meeting_id: MeetingId, body: AttendanceIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
 ) -> AttendanceOut:
     sheet = await service.set_attendance(session, actor=actor, meeting_id=meeting_id, present_member_ids=body.present_member_ids, now=clock.now())
+    await audit_trail("api.meeting.attendance", org_id=sheet.meeting.cell_id, target=f"meeting:{meeting_id}",
+                      detail={"present": sheet.present, "total": len(sheet.rows)})
     return AttendanceOut.of(sheet)
 
 
 @router.post("/meetings/{meeting_id}/conclusions", summary="Send the conclusions to every invitee who was absent", responses=REFUSALS)
 async def send_conclusions(
-    meeting_id: MeetingId, body: ConclusionsIn, session: SessionDep, actor: CurrentActor, clock: ClockDep
+    meeting_id: MeetingId, body: ConclusionsIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
 ) -> ConclusionsOut:
     count = await service.send_conclusions(session, actor=actor, meeting_id=meeting_id, text=body.text, now=clock.now())
+    await audit_trail("api.meeting.conclusions", org_id=None, target=f"meeting:{meeting_id}", detail={"sent_to": count})
     return ConclusionsOut(sent_to=count)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, UploadFile, status
 
 from api.deps import AuditDep, CipherDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.errors import error_responses
-from api.schemas.common import Page, PageDep, id_path
+from api.schemas.common import Page, PageDep, id_path, id_query
 from api.schemas.members import (
     ImportResult,
     InviteOut,
@@ -43,7 +43,7 @@ async def list_members(
     actor: CurrentActor,
     cipher: CipherDep,
     page: PageDep,
-    cell_id: Annotated[int | None, Query(ge=1, le=management.MAX_ID, description="Only this cell")] = None,
+    cell_id: Annotated[int | None, id_query("Only this cell")] = None,
     exempt: Annotated[bool | None, Query(description="Only exempt (true) or obliged (false) members")] = None,
     probationary: Annotated[bool | None, Query(description="Only probationary (true) or official (false) members")] = None,
     linked: Annotated[bool | None, Query(description="Only members with (true) or without (false) a linked account")] = None,

@@ -11,18 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, status
+from fastapi import APIRouter, Header, Query, status
 from pydantic import BaseModel, Field
 
 from api.errors import error_responses
-from api.deps import ClockDep, CurrentActor, SessionDep
+from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
+from api.schemas.common import Id, id_path
 from core.notices import service
 from core.notices.models import Notice
 from core.orgs.service import get_org
 
 router = APIRouter(prefix="/notices", tags=["notices"])
 
-MAX_ID = 2**63 - 1
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -40,7 +40,7 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 
 class NoticeCreate(BaseModel):
-    org_id: int = Field(ge=1, le=MAX_ID, description="A cell, or a committee meaning its whole subtree", examples=[12])
+    org_id: Id = Field(description="A cell, or a committee meaning its whole subtree", examples=[12])
     text: str = Field(min_length=1, max_length=service.MAX_TEXT_CHARS, examples=["Họp chi bộ lúc 8 giờ sáng Chủ Nhật tại nhà văn hóa thôn."])
 
 
@@ -107,7 +107,7 @@ async def _out(session: SessionDep, notice: Notice) -> NoticeOut:
     )
 
 
-NoticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="Notice id", examples=[7])]
+NoticeId = Annotated[int, id_path("Notice id", 7)]
 
 
 # ---------------------------------------------------------------- routes
@@ -124,6 +124,7 @@ async def create_notice(
     session: SessionDep,
     actor: CurrentActor,
     clock: ClockDep,
+    audit_trail: AuditDep,
     idempotency_key: Annotated[
         str | None,
         Header(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="Repeat a request with the same key: one notice is sent"),
@@ -137,6 +138,7 @@ async def create_notice(
         now=clock.now(),
         request_key=f"api:{actor.member.id}:{idempotency_key}" if idempotency_key else None,
     )
+    await audit_trail("api.notice.create", org_id=notice.org_id, target=f"notice:{notice.id}")
     return await _out(session, notice)
 
 
@@ -164,6 +166,7 @@ async def get_notice(notice_id: NoticeId, session: SessionDep, actor: CurrentAct
 
 
 @router.post("/{notice_id}/cancel", summary="Stop a notice that is still being sent", responses=_errors(401, 404, 409))
-async def cancel_notice(notice_id: NoticeId, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> NoticeOut:
+async def cancel_notice(notice_id: NoticeId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> NoticeOut:
     notice = await service.cancel_notice(session, actor=actor, notice_id=notice_id, now=clock.now())
+    await audit_trail("api.notice.cancel", org_id=notice.org_id, target=f"notice:{notice.id}")
     return await _out(session, notice)

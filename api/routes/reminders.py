@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ClockDep, CurrentActor, SessionDep
+from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
 from api.schemas.common import id_path
 from core.scheduling import service
 from core.scheduling.settings import ReminderSettings, as_raw
@@ -70,10 +70,11 @@ async def get_reminder_settings(org_id: CellId, session: SessionDep, actor: Curr
 
 @router.patch("/orgs/{org_id}/reminder-settings", summary="Change a cell's reminder settings; upcoming reminders are re-planned")
 async def change_reminder_settings(
-    org_id: CellId, body: ReminderSettingsChange, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+    org_id: CellId, body: ReminderSettingsChange, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep,
 ) -> ReminderSettingsOut:
     changes = body.model_dump(exclude_unset=True)
     # null means "off" only for the evening reminder; elsewhere it means "leave as it is".
     changes = {key: value for key, value in changes.items() if value is not None or key == "eve_time"}
     cell, settings = await service.change_reminder_settings(session, actor=actor, cell_id=org_id, changes=changes, now=clock.now())
+    await audit_trail("api.reminder_settings.update", org_id=cell.id, target=f"org:{cell.id}", detail={"fields": sorted(changes)})
     return ReminderSettingsOut.of(cell.id, settings)

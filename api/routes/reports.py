@@ -11,14 +11,14 @@ import asyncio
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
 
-from api.deps import ClockDep, CurrentActor, SessionDep
+from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
 from api.errors import error_responses
-from api.schemas.common import id_path
+from api.schemas.common import id_path, month_path, month_query
 from core.orgs.models import Org, OrgKind
 from core.orgs.service import in_subtree
 from core.resolutions import export, figures, reports
@@ -29,8 +29,8 @@ router = APIRouter(tags=["reports"])
 
 OrgId = Annotated[int, id_path("Organisation id (a cell or a committee)")]
 CellId = Annotated[int, id_path("Cell id")]
-MonthPath = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Local month, YYYY-MM", examples=["2026-10"])]
-MonthQuery = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Local month YYYY-MM (default: this month)")]
+MonthPath = Annotated[str, month_path()]
+MonthQuery = Annotated[str | None, month_query()]
 FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
 
 
@@ -181,12 +181,18 @@ async def get_report(cell_id: CellId, month: MonthPath, session: SessionDep, act
 
 
 @router.patch("/reports/{cell_id}/{month}", responses=error_responses(409), summary="The cell's own words on its draft")
-async def note_report(cell_id: CellId, month: MonthPath, body: NoteIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> ReportOut:
+async def note_report(
+    cell_id: CellId, month: MonthPath, body: NoteIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> ReportOut:
     view = await reports.save_note(session, actor=actor, cell_id=cell_id, month=figures.parse_month(month), note=body.note, now=clock.now())
+    await audit_trail("api.report.note", org_id=cell_id, target=f"report:{cell_id}:{view.report.month:%Y-%m}")
     return ReportOut.of(view)
 
 
 @router.post("/reports/{cell_id}/{month}/send", responses=error_responses(409), summary="Send the report to the committee above (final)")
-async def send_report(cell_id: CellId, month: MonthPath, body: SendIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> ReportOut:
+async def send_report(
+    cell_id: CellId, month: MonthPath, body: SendIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> ReportOut:
     view = await reports.send_report(session, actor=actor, cell_id=cell_id, month=figures.parse_month(month), now=clock.now(), note=body.note)
+    await audit_trail("api.report.send", org_id=cell_id, target=f"report:{cell_id}:{view.report.month:%Y-%m}")
     return ReportOut.of(view)

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
 from api.errors import error_responses
-from api.schemas.common import id_path
+from api.schemas.common import id_path, id_query
 from api.schemas.resolutions import (
     AnswerIn,
     AnswerOut,
@@ -31,7 +31,7 @@ router = APIRouter(prefix="/study", tags=["study"])
 
 CampaignId = Annotated[int, id_path("Campaign id")]
 QuestionId = Annotated[int, id_path("Quiz question id")]
-OrgFilter = Annotated[int | None, Query(ge=1, le=2**63 - 1, description="Only this part (an organisation the caller manages)")]
+OrgFilter = Annotated[int | None, id_query("Only this part (an organisation the caller manages)")]
 
 
 @router.post("/campaigns", status_code=status.HTTP_201_CREATED, responses=error_responses(409), summary="Open a study campaign")
@@ -75,6 +75,9 @@ async def close_campaign(campaign_id: CampaignId, session: SessionDep, actor: Cu
 
 
 @router.post("/questions/{question_id}/answer", responses=error_responses(409), summary="Answer one quiz question (once)")
-async def answer_question(question_id: QuestionId, body: AnswerIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> AnswerOut:
+async def answer_question(
+    question_id: QuestionId, body: AnswerIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> AnswerOut:
     outcome = await study.answer(session, member=actor.member, question_id=question_id, option=body.option, now=clock.now())
+    await audit_trail("api.study.answer", org_id=None, target=f"question:{question_id}")
     return AnswerOut(correct=outcome.right, answered=outcome.answered, correct_total=outcome.correct, total=outcome.total, finished=outcome.finished)

@@ -1,14 +1,21 @@
-"""Shapes shared by every resource: ids, pagination."""
+"""Shapes shared by every resource: ids, months, pagination.
+
+Every id the API takes — in the path, the query, a form or a JSON body — is one of these types, so
+a number outside a positive 64-bit integer is refused with 422 before any database sees it. Every
+month is `Month`/`month_path`/`month_query`: the pattern admits only the months core accepts.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Form, Path, Query
 from pydantic import BaseModel, Field
 
 from core.orgs.management import MAX_ID, MAX_PAGE_SIZE
+from core.resolutions.figures import MONTH_RE
 
 T = TypeVar("T")
 
@@ -16,8 +23,38 @@ T = TypeVar("T")
 Id = Annotated[int, Field(ge=1, le=MAX_ID, examples=[12])]
 
 
-def id_path(description: str) -> object:
-    return Path(ge=1, le=MAX_ID, description=description, examples=[12])
+
+
+def id_path(description: str, example: int = 12) -> object:
+    return Path(ge=1, le=MAX_ID, description=description, examples=[example])
+
+
+def id_query(description: str) -> object:
+    return Query(ge=1, le=MAX_ID, description=description)
+
+
+def id_form(description: str) -> object:
+    return Form(ge=1, le=MAX_ID, description=description)
+
+
+# A calendar day the API takes (periods, dates of issue, deadlines): years 1900–2199, so a day
+# turned into UTC instants (or the day after) never overflows `datetime`.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
+
+# A local month "YYYY-MM" between core's first and last month (years 1970–2199): figures are
+# computed over real UTC instants, and year 1 or 9999 would overflow them.
+MONTH_PATTERN = MONTH_RE
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="Local month, YYYY-MM", examples=["2026-10"])]
+
+
+def month_path(description: str = "Local month, YYYY-MM") -> object:
+    return Path(pattern=MONTH_PATTERN, description=description, examples=["2026-10"])
+
+
+def month_query(description: str = "Local month YYYY-MM (default: this month)") -> object:
+    return Query(pattern=MONTH_PATTERN, description=description, examples=["2026-10"])
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.schemas.common import Id
 from core.meetings import dates, service
 from core.meetings.models import AbsenceReason, Answer, DocumentKind, Invitation, Meeting, MeetingDocument, MeetingKind, MeetingStatus
 from core.meetings.stats import MeetingStats, MemberStats, PeriodStats, Totals
@@ -27,7 +28,7 @@ class MeetingCreate(BaseModel):
         }
     )
 
-    org_id: int = Field(ge=1, description="The cell (chi bộ) holding the meeting")
+    org_id: Id = Field(description="The cell (chi bộ) holding the meeting")
     kind: MeetingKind = Field(description="regular (thường kỳ), thematic (chuyên đề) or committee (chi ủy: only the cell committee is invited)")
     starts_at: AwareDatetime = Field(description="With its UTC offset; in the future and within a year")
     place: str = Field(min_length=1, max_length=service.MAX_PLACE_CHARS)
@@ -202,7 +203,7 @@ class DecisionIn(BaseModel):
 class AttendanceIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"present_member_ids": [12, 13, 15]}]})
 
-    present_member_ids: list[int] = Field(max_length=10_000, description="Invitees who were present; every other invitee is absent")
+    present_member_ids: list[Id] = Field(max_length=10_000, description="Invitees who were present; every other invitee is absent")
 
 
 class AttendanceRowOut(BaseModel):

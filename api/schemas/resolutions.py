@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.schemas.common import Id
+from api.schemas.common import Day, Id
 from core.resolutions import study
 from core.resolutions.models import Document, DocumentKind, DocumentState, QuizQuestion, StudyCampaign
 from core.resolutions.summarize import MAX_SUMMARY_CHARS
@@ -70,7 +70,7 @@ class DocumentPatch(BaseModel):
     title: str | None = Field(None, max_length=500)
     code: str | None = Field(None, max_length=64, description="Empty string removes the code")
     kind: DocumentKind | None = None
-    issued_on: dt.date | None = None
+    issued_on: Day | None = None
     org_id: Id | None = Field(None, description="Where it will be published (an organisation the caller manages)")
 
 
@@ -110,7 +110,7 @@ class QuestionIn(BaseModel):
 class CampaignCreate(BaseModel):
     document_id: Id
     org_id: Id = Field(description="Whose members study: an organisation the caller manages that the document reaches")
-    deadline: dt.date = Field(description="Last local day (Vietnam), after today", examples=["2026-12-15"])
+    deadline: Day = Field(description="Last local day (Vietnam), after today", examples=["2026-12-15"])
     questions: list[QuestionIn] = Field(default_factory=list, max_length=study.MAX_QUESTIONS)
 
 

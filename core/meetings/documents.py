@@ -7,11 +7,14 @@ than 20 MB, so that is also the limit here.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import os
+import tempfile
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from core import texts
 from core.errors import InvalidInput
@@ -39,13 +42,15 @@ ALLOWED_EXTENSIONS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class DocumentUpload:
-    """A file the secretary sent, already checked: the platform's id and what we know of it."""
+    """A file the secretary sent, already checked: the platform's id (sent in the messenger) or the
+    path where it is kept (uploaded over HTTP), and what we know of it."""
 
-    file_id: str
+    file_id: str | None
     filename: str
     mime_type: str
     size: int
     kind: DocumentKind = DocumentKind.DOCUMENT
+    path: str | None = None
 
 
 def extension_of(filename: str) -> str:
@@ -116,3 +121,26 @@ def _shown(filename: str) -> str:
 def clean_filename(filename: str) -> str:
     name = os.path.basename(filename.replace("\\", "/")).strip() or "tai-lieu"
     return name[:200]
+
+
+def store_upload(files_dir: str | Path, data: bytes, *, filename: str) -> DocumentUpload:
+    """A file received over HTTP, checked exactly like one sent in the messenger (name, size, then
+    content), and kept under `files_dir/meetings` named by its content hash (written once)."""
+    name = clean_filename(filename)
+    mime = check_metadata(name, len(data))
+    kind = check_content(name, data)
+    digest = hashlib.sha256(data).hexdigest()
+    directory = Path(files_dir) / "meetings" / digest[:2]
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{digest}{extension_of(name)}"
+    if not path.exists():
+        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    return DocumentUpload(file_id=None, filename=name, mime_type=mime, size=len(data), kind=kind, path=str(path))
+
+
+def cache_key_of(path: str) -> str:
+    """The delivery worker's key for a stored file: its content hash (one upload per bot)."""
+    return f"meeting-document:{Path(path).stem}"

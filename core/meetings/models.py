@@ -102,14 +102,17 @@ class Meeting(Base):
 
 
 class MeetingDocument(Base):
-    """A file attached to a meeting, kept as the platform's file id and sent by id."""
+    """A file attached to a meeting: from the messenger, kept as the platform's file id and sent by
+    id; uploaded over HTTP, kept on disk (`file_path`, named by its content hash) and sent from there
+    (the delivery worker remembers the platform's id after the first upload)."""
 
     __tablename__ = "meeting_documents"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "meeting_document_kind"), default=DocumentKind.DOCUMENT)
-    file_id: Mapped[str] = mapped_column(String(256))
+    file_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    file_path: Mapped[str | None] = mapped_column(String(512), nullable=True)
     filename: Mapped[str] = mapped_column(String(255))
     mime_type: Mapped[str] = mapped_column(String(128))
     size: Mapped[int] = mapped_column(Integer)

@@ -328,7 +328,11 @@ def _document_message(meeting: Meeting, document: MeetingDocument) -> OutboundMe
     kind = "photo" if document.kind == DocumentKind.PHOTO else "document"
     return OutboundMessage(
         text=render.document_caption(meeting, document),
-        attachment=Attachment(kind=kind, file_id=document.file_id, filename=document.filename),
+        attachment=(
+            Attachment(kind=kind, file_id=document.file_id, filename=document.filename)
+            if document.file_id or not document.file_path
+            else Attachment(kind=kind, path=document.file_path, filename=document.filename, cache_key=docs.cache_key_of(document.file_path))
+        ),
     )
 
 
@@ -394,7 +398,7 @@ def _add_documents(session: AsyncSession, meeting: Meeting, uploads: Sequence[do
     added = []
     for upload in uploads:
         document = MeetingDocument(
-            meeting_id=meeting.id, kind=upload.kind, file_id=upload.file_id, filename=docs.clean_filename(upload.filename),
+            meeting_id=meeting.id, kind=upload.kind, file_id=upload.file_id, file_path=upload.path, filename=docs.clean_filename(upload.filename),
             mime_type=upload.mime_type, size=upload.size, added_by_id=by, added_at=now,
         )
         session.add(document)

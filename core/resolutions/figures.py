@@ -141,14 +141,30 @@ def bounds(months: Sequence[dt.date]) -> list[dt.datetime]:
     return [dt.datetime.combine(m, dt.time(0, 0), LOCAL_TZ).astimezone(dt.timezone.utc) for m in edges]
 
 
+# Months anyone may ask about. Outside them the UTC bounds of a month (and its history) would
+# overflow `datetime`; the API's month pattern (`MONTH_RE`) says the same range.
+FIRST_MONTH = dt.date(2000, 1, 1)
+LAST_MONTH = dt.date(2199, 12, 1)
+MONTH_RE = r"^2[01]\d\d-(0[1-9]|1[0-2])$"
+
+
+def check_month(month: dt.date) -> dt.date:
+    """The month's first day, or InvalidInput when it is outside FIRST_MONTH..LAST_MONTH."""
+    start = month_start(month)
+    if not FIRST_MONTH <= start <= LAST_MONTH:
+        raise InvalidInput(texts.reports.MONTH_INVALID)
+    return start
+
+
 def parse_month(value: str) -> dt.date:
-    """"2026-10", "10/2026" or "2026-10-01"."""
+    """"2026-10", "10/2026" or "2026-10-01", within FIRST_MONTH..LAST_MONTH."""
     text = value.strip()
     for pattern in ("%Y-%m", "%m/%Y", "%Y-%m-%d"):
         try:
-            return month_start(dt.datetime.strptime(text, pattern).date())
+            parsed = dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
+        return check_month(parsed)
     raise InvalidInput(texts.reports.MONTH_INVALID)
 
 
@@ -423,7 +439,7 @@ async def org_figures(
     """`history` months ending with `month` (the chart uses 6). With `now`, a committee's figures may
     come from the stored rows of a recent refresh (`Rollup.as_of` says when)."""
     org = await viewable(session, actor=actor, org_id=org_id)
-    months = months_until(month, history)
+    months = months_until(check_month(month), history)
     check_months(months)
     return await rollup(session, org=org, months=months, now=now)
 

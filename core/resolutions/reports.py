@@ -27,7 +27,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import Actor, get_org, in_subtree
 from core.ports import Button, OutboundMessage
-from core.resolutions.figures import Figures, cell_figures, local_month, rollup
+from core.resolutions.figures import Figures, cell_figures, check_month, local_month, rollup
 from core.resolutions.models import MonthlyReport, ReportState
 
 DRAFT_KIND = "report_draft"  # outbox: "the report of month M is ready for review"
@@ -59,7 +59,7 @@ class Received:
 
 
 def _check_month(month: dt.date, now: dt.datetime) -> dt.date:
-    month = month.replace(day=1)
+    month = check_month(month)
     if month > local_month(now):
         raise InvalidInput(texts.reports.MONTH_IN_FUTURE)
     return month
@@ -154,6 +154,7 @@ async def save_note(session: AsyncSession, *, actor: Actor, cell_id: int, month:
 
 async def received(session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, limit: int = 500) -> Received:
     """The cells below a committee and their report for the month (None: not drafted yet)."""
+    month = check_month(month)
     org = await get_org(session, org_id)
     actor.require_manages(org)
     if org.kind == OrgKind.CELL:

@@ -160,3 +160,96 @@ async def test_metrics_are_served_to_loopback(api_client, world) -> None:
     assert response.status_code == 200
     assert "sotay_api_requests_total" in response.text and "sotay_outbox_depth" in response.text
     assert (await api_client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"})).status_code == 403
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def _foreign_objects(session, clock, commune, sibling):  # type: ignore[no-untyped-def]
+    """A meeting, notice, feedback item and draft document in cell B, and a meeting in the sibling commune."""
+    from core.feedback import service as feedback
+    from core.feedback.models import FeedbackKind
+    from core.meetings import service as meetings
+    from core.meetings.models import MeetingKind
+    from core.notices import service as notices
+    from core.orgs.service import load_actor
+    from core.resolutions import service as resolutions
+    from core.resolutions.models import DocumentKind
+
+    b = commune.cells[1]
+    starts = clock.now() + dt.timedelta(days=10)
+    secretary_b = await load_actor(session, b.secretary)
+    meeting_b = (await meetings.create_meeting(session, actor=secretary_b, cell_id=b.org.id, kind=MeetingKind.REGULAR, starts_at=starts,
+                                               place="Nhà văn hóa", agenda="", now=clock.now())).meeting
+    sibling_actor = await load_actor(session, sibling.secretary)
+    meeting_sibling = (await meetings.create_meeting(session, actor=sibling_actor, cell_id=sibling.org.id, kind=MeetingKind.REGULAR,
+                                                     starts_at=starts, place="Hội trường", agenda="", now=clock.now())).meeting
+    notice_b = await notices.create_notice(session, actor=secretary_b, org_id=b.org.id, text="Thông báo của chi bộ B", now=clock.now())
+    item_b = await feedback.submit(session, actor=await load_actor(session, b.members[0]), kind=FeedbackKind.PROPOSAL, org_id=b.org.id,
+                                   content=feedback.Content(text="Đề nghị của đảng viên chi bộ B"), now=clock.now())
+    draft_b = await resolutions.create_draft(session, actor=secretary_b, now=clock.now(), draft=resolutions.DraftInput(
+        kind=DocumentKind.NQ, title="Nghị quyết chi bộ B", full_text="Chi bộ B họp bàn việc tháng mười hai. Mọi đảng viên tham gia."))
+    invitation_b = (await meetings.answer_lines(session, meeting_id=meeting_b.id))[0].invitation
+    await session.commit()
+    return meeting_b, meeting_sibling, notice_b, item_b, draft_b, invitation_b
+
+
+async def test_cell_a_cannot_touch_cell_b_or_the_sibling_commune_in_any_domain(api_client, world, session, clock, tmp_path) -> None:
+    """Meetings (incl. attaching documents), invitations, notices, feedback, documents, study, reports and figures."""
+    commune, sibling, tokens = world
+    a, b = commune.cells
+    meeting_b, meeting_sibling, notice_b, item_b, draft_b, invitation_b = await _foreign_objects(session, clock, commune, sibling)
+    headers = tokens["secretary_a"]
+    month = f"{clock.now():%Y-%m}"
+    reads = [
+        f"/api/v1/meetings/{meeting_b.id}", f"/api/v1/meetings/{meeting_sibling.id}", f"/api/v1/meetings/{meeting_b.id}/stats",
+        f"/api/v1/meetings/{meeting_b.id}/stats?format=csv", f"/api/v1/orgs/{b.org.id}/meeting-stats?format=xlsx",
+        f"/api/v1/orgs/{sibling.org.id}/meeting-stats", f"/api/v1/notices/{notice_b.id}", f"/api/v1/feedback/{item_b.id}",
+        f"/api/v1/documents/{draft_b.id}", f"/api/v1/documents/{draft_b.id}/original", f"/api/v1/documents/{draft_b.id}/audience",
+        f"/api/v1/reports/{b.org.id}/{month}", f"/api/v1/reports/{sibling.org.id}/{month}", f"/api/v1/orgs/{b.org.id}/figures",
+        f"/api/v1/orgs/{sibling.org.id}/figures?format=csv", f"/api/v1/orgs/{commune.commune.id}/reports",
+    ]
+    for path in reads:
+        response = await api_client.get(path, headers=headers)
+        assert response.status_code in (403, 404), (path, response.status_code)
+        assert set(response.json()) >= {"error", "message"} and response.json()["message"], path
+    writes = [
+        ("PATCH", f"/api/v1/meetings/{meeting_b.id}", {"place": "Chỗ khác"}),
+        ("POST", f"/api/v1/meetings/{meeting_b.id}/cancel", None),
+        ("POST", f"/api/v1/meetings/{meeting_sibling.id}/cancel", None),
+        ("PUT", f"/api/v1/meetings/{meeting_b.id}/attendance", {"present_member_ids": [b.members[0].id]}),
+        ("POST", f"/api/v1/meetings/{meeting_b.id}/conclusions", {"text": "Kết luận"}),
+        ("POST", f"/api/v1/meetings/{meeting_b.id}/answer", {"answer": "attending"}),
+        ("POST", f"/api/v1/meetings/invitations/{invitation_b.id}/decision", {"approve": True}),
+        ("POST", "/api/v1/meetings", {"org_id": b.org.id, "kind": "regular", "starts_at": "2026-12-05T19:30:00+07:00", "place": "X"}),
+        ("POST", "/api/v1/meetings", {"org_id": sibling.org.id, "kind": "regular", "starts_at": "2026-12-05T19:30:00+07:00", "place": "X"}),
+        ("POST", "/api/v1/notices", {"org_id": b.org.id, "text": "Thông báo lạ"}),
+        ("POST", "/api/v1/notices", {"org_id": sibling.org.id, "text": "Thông báo lạ"}),
+        ("POST", f"/api/v1/notices/{notice_b.id}/cancel", None),
+        ("POST", f"/api/v1/feedback/{item_b.id}/replies", {"text": "Trả lời"}),
+        ("POST", f"/api/v1/feedback/{item_b.id}/forward", None),
+        ("POST", f"/api/v1/feedback/{item_b.id}/close", None),
+        ("POST", "/api/v1/feedback", {"kind": "proposal", "org_id": b.org.id, "text": "Góp ý"}),
+        ("PATCH", f"/api/v1/documents/{draft_b.id}", {"summary": "Khác"}),
+        ("DELETE", f"/api/v1/documents/{draft_b.id}", None),
+        ("POST", f"/api/v1/documents/{draft_b.id}/publish", None),
+        ("POST", "/api/v1/study/campaigns", {"document_id": draft_b.id, "org_id": b.org.id, "deadline": "2026-12-20"}),
+        ("PATCH", f"/api/v1/reports/{b.org.id}/{month}", {"note": "Ghi chú"}),
+        ("POST", f"/api/v1/reports/{b.org.id}/{month}/send", {}),
+        ("POST", f"/api/v1/reports/{sibling.org.id}/{month}/send", {}),
+    ]
+    for method, path, body in writes:
+        response = await api_client.request(method, path, json=body, headers=headers)
+        assert response.status_code in (403, 404), (method, path, response.status_code, response.text)
+        assert response.json()["error"] in ("forbidden", "not_found", "permission_denied"), (method, path, response.text)
+    for meeting in (meeting_b, meeting_sibling):
+        files = {"file": ("bien-ban.pdf", io.BytesIO(PDF), "application/pdf")}
+        response = await api_client.post(f"/api/v1/meetings/{meeting.id}/documents", files=files, headers=headers)
+        assert response.status_code in (403, 404), response.text
+    assert not (tmp_path / "data" / "files").exists(), "nothing is stored for a refused upload"
+    # Nothing changed, and every refused write left B's objects as they were.
+    from core.meetings.models import Meeting, MeetingDocument, MeetingStatus
+
+    row = (await session.execute(select(Meeting.status, Meeting.place).where(Meeting.id == meeting_b.id))).one()
+    assert tuple(row) == (MeetingStatus.SCHEDULED, "Nhà văn hóa")
+    assert (await session.execute(select(MeetingDocument))).scalars().all() == []
