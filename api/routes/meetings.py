@@ -35,6 +35,7 @@ from api.schemas.meetings import (
     MeetingPatch,
     MeetingStatsOut,
     PeriodStatsOut,
+    RuleOut,
 )
 from core import texts
 from core.errors import InvalidInput
@@ -47,6 +48,7 @@ router = APIRouter(tags=["meetings"])
 
 MeetingId = Annotated[int, id_path("Meeting id", 7)]
 InvitationId = Annotated[int, id_path("Invitation id", 31)]
+RuleId = Annotated[int, id_path("Monthly rule id", 2)]
 OrgId = Annotated[int, id_path("Organisation id (a cell or a committee)", 4)]
 Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file: csv (UTF-8) or xlsx")]
 FromDate = Annotated[Day | None, Query(alias="from", description="First local day (default: 6 months back)")]
@@ -292,3 +294,18 @@ async def org_meeting_stats(
         return _file(export.detail_csv(rows), export.CSV_MEDIA_TYPE, f"{name}.csv")
     members = await stats.member_stats(session, actor=actor, org_id=org_id, start=start, end=end)
     return _file(export.workbook(period, members, rows), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+
+
+@router.get("/orgs/{org_id}/meeting-rules", summary="A cell's monthly meeting rules still running, with the next meeting each creates",
+            responses=REFUSALS)
+async def meeting_rules(org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> list[RuleOut]:
+    now = clock.now()
+    return [RuleOut.of(rule, now) for rule in await service.cell_rules(session, actor=actor, cell_id=org_id)]
+
+
+@router.post("/meeting-rules/{rule_id}/stop", summary="Stop a monthly rule: no further meetings are created (those created stay)",
+             responses=REFUSALS)
+async def stop_meeting_rule(rule_id: RuleId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> RuleOut:
+    rule = await service.stop_rule(session, actor=actor, rule_id=rule_id, now=clock.now())
+    await audit_trail("api.meeting_rule.stop", org_id=rule.cell_id, target=f"meeting_rule:{rule.id}")
+    return RuleOut.of(rule, clock.now())

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.errors import error_responses
 from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
-from api.schemas.common import Id, id_path
+from api.schemas.common import Id, id_path, id_query
 from core.notices import service
 from core.notices.models import Notice
 from core.orgs.service import get_org
@@ -140,6 +140,21 @@ async def create_notice(
     )
     await audit_trail("api.notice.create", org_id=notice.org_id, target=f"notice:{notice.id}")
     return await _out(session, notice)
+
+
+class AudienceOut(BaseModel):
+    org: OrgRef
+    recipients: int = Field(description="Members the notice would be for (not the sender)", examples=[16])
+    unlinked: int = Field(description="Of those, members without a Telegram account: phone them", examples=[2])
+
+
+@router.get("/audience", summary="Preview: who a notice to this organisation would reach, before sending",
+            responses=_errors(401, 403, 404, 422))
+async def notice_audience(
+    session: SessionDep, actor: CurrentActor, org_id: Annotated[int, id_query("A cell, or a committee meaning its whole subtree")]
+) -> AudienceOut:
+    preview = await service.preview(session, actor=actor, org_id=org_id)
+    return AudienceOut(org=OrgRef(id=preview.org.id, name=preview.org.name), recipients=preview.total, unlinked=preview.unlinked)
 
 
 @router.get("", summary="The latest notices of the organisations the caller manages, and their own", responses=_errors(401))

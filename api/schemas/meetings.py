@@ -9,7 +9,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas.common import Id
 from core.meetings import dates, service
-from core.meetings.models import AbsenceReason, Answer, DocumentKind, Invitation, Meeting, MeetingDocument, MeetingKind, MeetingStatus
+from core.meetings.models import (
+    AbsenceReason,
+    Answer,
+    DocumentKind,
+    Invitation,
+    Meeting,
+    MeetingDocument,
+    MeetingKind,
+    MeetingStatus,
+    RecurrenceRule,
+)
 from core.meetings.stats import MeetingStats, MemberStats, PeriodStats, Totals
 from core.orgs.models import Org
 
@@ -306,4 +316,34 @@ class PeriodStatsOut(BaseModel):
             months=[MonthOut(**TotalsOut.from_totals(m).model_dump(), month=m.month.strftime("%Y-%m")) for m in stats.months],
             cells=[CellOut(**TotalsOut.from_totals(c).model_dump(), org_id=c.cell_id, name=c.name) for c in stats.cells],
             members=[MemberOut.of(m) for m in members],
+        )
+
+
+class RuleOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": 2, "org_id": 4, "kind": "regular", "day_of_month": 5, "local_time": "19:30", "place": "Nhà văn hóa thôn Khe Gầy",
+                 "agenda": "", "active": True, "next_starts_at": "2026-12-05T12:30:00Z", "stopped_at": None}
+            ]
+        }
+    )
+
+    id: int
+    org_id: int
+    kind: MeetingKind
+    day_of_month: int = Field(description="1 to 31; a shorter month uses its last day")
+    local_time: str = Field(description="Vietnam's time, HH:MM", examples=["19:30"])
+    place: str
+    agenda: str
+    active: bool
+    next_starts_at: dt.datetime | None = Field(description="UTC start of the next meeting it will create; null once stopped")
+    stopped_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, rule: RecurrenceRule, now: dt.datetime) -> RuleOut:
+        return cls(
+            id=rule.id, org_id=rule.cell_id, kind=rule.kind, day_of_month=rule.day_of_month, local_time=rule.local_time.strftime("%H:%M"),
+            place=rule.place, agenda=rule.agenda, active=rule.active,
+            next_starts_at=service.next_occurrence(rule, now)[1] if rule.active else None, stopped_at=rule.stopped_at,
         )

@@ -180,7 +180,7 @@ async def _foreign_objects(session, clock, commune, sibling):  # type: ignore[no
     starts = clock.now() + dt.timedelta(days=10)
     secretary_b = await load_actor(session, b.secretary)
     meeting_b = (await meetings.create_meeting(session, actor=secretary_b, cell_id=b.org.id, kind=MeetingKind.REGULAR, starts_at=starts,
-                                               place="Nhà văn hóa", agenda="", now=clock.now())).meeting
+                                               place="Nhà văn hóa", agenda="", repeat_monthly=True, now=clock.now())).meeting
     sibling_actor = await load_actor(session, sibling.secretary)
     meeting_sibling = (await meetings.create_meeting(session, actor=sibling_actor, cell_id=sibling.org.id, kind=MeetingKind.REGULAR,
                                                      starts_at=starts, place="Hội trường", agenda="", now=clock.now())).meeting
@@ -208,6 +208,8 @@ async def test_cell_a_cannot_touch_cell_b_or_the_sibling_commune_in_any_domain(a
         f"/api/v1/documents/{draft_b.id}", f"/api/v1/documents/{draft_b.id}/original", f"/api/v1/documents/{draft_b.id}/audience",
         f"/api/v1/reports/{b.org.id}/{month}", f"/api/v1/reports/{sibling.org.id}/{month}", f"/api/v1/orgs/{b.org.id}/figures",
         f"/api/v1/orgs/{sibling.org.id}/figures?format=csv", f"/api/v1/orgs/{commune.commune.id}/reports",
+        f"/api/v1/orgs/{b.org.id}/meeting-rules", f"/api/v1/orgs/{sibling.org.id}/meeting-rules",
+        f"/api/v1/notices/audience?org_id={b.org.id}", f"/api/v1/notices/audience?org_id={sibling.org.id}",
     ]
     for path in reads:
         response = await api_client.get(path, headers=headers)
@@ -216,6 +218,8 @@ async def test_cell_a_cannot_touch_cell_b_or_the_sibling_commune_in_any_domain(a
     writes = [
         ("PATCH", f"/api/v1/meetings/{meeting_b.id}", {"place": "Chỗ khác"}),
         ("POST", f"/api/v1/meetings/{meeting_b.id}/cancel", None),
+        ("POST", f"/api/v1/meeting-rules/{meeting_b.rule_id}/stop", None),
+        ("POST", f"/api/v1/meeting-rules/{meeting_sibling.rule_id or 999}/stop", None),
         ("POST", f"/api/v1/meetings/{meeting_sibling.id}/cancel", None),
         ("PUT", f"/api/v1/meetings/{meeting_b.id}/attendance", {"present_member_ids": [b.members[0].id]}),
         ("POST", f"/api/v1/meetings/{meeting_b.id}/conclusions", {"text": "Kết luận"}),
@@ -252,4 +256,7 @@ async def test_cell_a_cannot_touch_cell_b_or_the_sibling_commune_in_any_domain(a
 
     row = (await session.execute(select(Meeting.status, Meeting.place).where(Meeting.id == meeting_b.id))).one()
     assert tuple(row) == (MeetingStatus.SCHEDULED, "Nhà văn hóa")
+    from core.meetings.models import RecurrenceRule
+
+    assert (await session.execute(select(RecurrenceRule.active).where(RecurrenceRule.id == meeting_b.rule_id))).scalar_one() is True
     assert (await session.execute(select(MeetingDocument))).scalars().all() == []

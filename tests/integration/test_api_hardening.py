@@ -226,3 +226,26 @@ async def test_writes_from_every_domain_are_audited_with_the_token(api_client, s
     events = (await session.execute(select(AuditEvent).where(AuditEvent.action.like("api.%")))).scalars().all()
     assert {e.action for e in events} >= {"api.meeting.update", "api.notice.create", "api.report.note", "api.meeting.cancel"}
     assert {e.actor_platform_user for e in events} == {f"api:token:{token_id}"}
+
+
+async def test_monthly_rules_are_listed_and_stopped_and_a_notice_audience_previewed(api_client, session, setup, clock) -> None:
+    from core.meetings.models import MeetingKind, RecurrenceRule
+
+    commune, headers, token_id = setup
+    cell = commune.cells[0]
+    actor = await load_actor(session, cell.secretary)
+    created = await meetings.create_meeting(session, actor=actor, cell_id=cell.org.id, kind=MeetingKind.REGULAR, repeat_monthly=True,
+                                            starts_at=clock.now() + dt.timedelta(days=7), place="Nhà văn hóa", agenda="", now=clock.now())
+    await session.commit()
+    rules = (await api_client.get(f"/api/v1/orgs/{cell.org.id}/meeting-rules", headers=headers)).json()
+    assert [(r["id"], r["active"]) for r in rules] == [(created.meeting.rule_id, True)] and rules[0]["next_starts_at"]
+    stopped = await api_client.post(f"/api/v1/meeting-rules/{created.meeting.rule_id}/stop", headers=headers)
+    assert stopped.status_code == 200 and stopped.json()["active"] is False and stopped.json()["next_starts_at"] is None
+    assert (await api_client.get(f"/api/v1/orgs/{cell.org.id}/meeting-rules", headers=headers)).json() == []
+    assert (await session.execute(select(RecurrenceRule.active))).scalar_one() is False
+    missing = await api_client.post("/api/v1/meeting-rules/999999/stop", headers=headers)
+    assert missing.status_code == 404 and missing.json()["message"] == texts.meetings.RULE_NOT_FOUND
+    audience = (await api_client.get(f"/api/v1/notices/audience?org_id={cell.org.id}", headers=headers)).json()
+    assert audience["org"]["id"] == cell.org.id and audience["recipients"] >= len(cell.members) and audience["unlinked"] == 0
+    events = (await session.execute(select(AuditEvent).where(AuditEvent.action == "api.meeting_rule.stop"))).scalars().all()
+    assert [e.actor_platform_user for e in events] == [f"api:token:{token_id}"]
