@@ -47,14 +47,15 @@ class SotayProcess:
             self.process.wait(5)
 
 
-def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port: int) -> SotayProcess:
+def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port: int, *, module: str = "sotay.cli") -> SotayProcess:
+    """`python -m sotay.cli ARGS` (or another entry point `module`, e.g. tests.e2e.shifted_clock)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SOTAY_")}
     full_env.update(env)
     full_env.setdefault("SOTAY_HTTP_PORT", str(http_port))
     full_env.setdefault("SOTAY_LOG_LEVEL", "INFO")
     log_file = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "sotay.cli", *args],
+        [sys.executable, "-m", module, *args],
         env=full_env,
         stdout=log_file,
         stderr=subprocess.STDOUT,
