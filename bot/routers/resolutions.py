@@ -915,11 +915,11 @@ async def _results(chat_id: int, session: AsyncSession, actor: Actor, bot: Bot, 
 async def campaign_view(query: CallbackQuery, callback_data: CampView, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
     chat_id = query.from_user.id
     if callback_data.action == "res":
-        await query.answer()
         await _results(chat_id, session, actor, bot, callback_data.campaign_id)
+        await query.answer()  # after the checks: a refusal must be the query's one answer
     elif callback_data.action == "members":
-        await query.answer()
         members = await study.member_results(session, actor=actor, campaign_id=callback_data.campaign_id)
+        await query.answer()
         campaign = await session.get(study.StudyCampaign, callback_data.campaign_id)
         questions = campaign.question_count if campaign else 0
         lines = []
