@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
-from api.schemas.common import id_path
+from api.schemas.common import StrictBool, StrictInt, id_path
 from core.scheduling import service
 from core.scheduling.settings import ReminderSettings, as_raw
 
@@ -52,13 +52,13 @@ class ReminderSettingsChange(BaseModel):
         json_schema_extra={"examples": [{"eve_time": "20:00", "before_minutes": 60}, {"enabled": False}, {"eve_time": None}]},
     )
 
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     eve_time: str | None = Field(None, pattern=TIME_PATTERN, description="HH:MM, or null to switch it off")
-    before_minutes: int | None = Field(None, ge=0, le=24 * 60, description="0 switches it off; else 15 to 1440")
-    nudge_hours: int | None = Field(None, ge=0, le=14 * 24, description="0 switches it off; else 1 to 336")
+    before_minutes: StrictInt | None = Field(None, ge=0, le=24 * 60, description="0 switches it off; else 15 to 1440")
+    nudge_hours: StrictInt | None = Field(None, ge=0, le=14 * 24, description="0 switches it off; else 1 to 336")
     quiet_start: str | None = Field(None, pattern=TIME_PATTERN)
     quiet_end: str | None = Field(None, pattern=TIME_PATTERN)
-    study_days_before: list[int] | None = Field(None, max_length=5, description="Each 1 to 30")
+    study_days_before: list[StrictInt] | None = Field(None, max_length=5, description="Each 1 to 30")
     study_time: str | None = Field(None, pattern=TIME_PATTERN)
 
 

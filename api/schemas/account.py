@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import StrictInt
 from core.orgs.management import MAX_TOKEN_DAYS
 from core.orgs.models import ApiToken, OrgKind, RoleKind
 from core.orgs.service import Actor
@@ -95,7 +96,7 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Máy tính văn phòng Đảng ủy", "days": 90}]})
 
     name: str = Field(default="", max_length=128, description="What the token is for")
-    days: int = Field(default=90, ge=1, le=MAX_TOKEN_DAYS, description="Days until it expires")
+    days: StrictInt = Field(default=90, ge=1, le=MAX_TOKEN_DAYS, description="Days until it expires")
 
 
 class TokenCreated(TokenOut):

@@ -20,7 +20,11 @@ from core.resolutions.figures import MONTH_RE
 T = TypeVar("T")
 
 # Ids are positive 64-bit integers: a larger number is refused as invalid, never sent to the database.
-Id = Annotated[int, Field(ge=1, le=MAX_ID, examples=[12])]
+# In JSON bodies they are strict: `true` or "12" is not an id.
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID, examples=[12])]
+# Any other whole number or yes/no in a JSON body: strict too (pydantic would read `true` as 1 and 1 as true).
+StrictInt = Annotated[int, Field(strict=True)]
+StrictBool = Annotated[bool, Field(strict=True)]
 
 
 

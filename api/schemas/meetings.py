@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.schemas.common import Id
+from api.schemas.common import Id, StrictBool
 from core.meetings import dates, service
 from core.meetings.models import (
     AbsenceReason,
@@ -43,7 +43,7 @@ class MeetingCreate(BaseModel):
     starts_at: AwareDatetime = Field(description="With its UTC offset; in the future and within a year")
     place: str = Field(min_length=1, max_length=service.MAX_PLACE_CHARS)
     agenda: str = Field("", max_length=service.MAX_AGENDA_CHARS)
-    repeat_monthly: bool = Field(False, description="Regular meetings only: create the meeting on this day of every month")
+    repeat_monthly: StrictBool = Field(False, description="Regular meetings only: create the meeting on this day of every month")
 
 
 class MeetingPatch(BaseModel):
@@ -207,7 +207,7 @@ class AnswerIn(BaseModel):
 class DecisionIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"approve": True}]})
 
-    approve: bool
+    approve: StrictBool
 
 
 class AttendanceIn(BaseModel):

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.schemas.common import Day, Id
+from api.schemas.common import Day, Id, StrictInt
 from core.resolutions import study
 from core.resolutions.models import Document, DocumentKind, DocumentState, QuizQuestion, StudyCampaign
 from core.resolutions.summarize import MAX_SUMMARY_CHARS
@@ -104,7 +104,7 @@ class StudiedOut(BaseModel):
 class QuestionIn(BaseModel):
     text: str = Field(min_length=1, max_length=study.MAX_QUESTION_CHARS, examples=["Nghị quyết 21 đặt mục tiêu đến năm nào?"])
     options: list[str] = Field(min_length=2, max_length=study.MAX_OPTIONS, examples=[["2025", "2030", "2045"]])
-    correct: int = Field(ge=0, le=study.MAX_OPTIONS - 1, description="Index of the right option", examples=[1])
+    correct: StrictInt = Field(ge=0, le=study.MAX_OPTIONS - 1, description="Index of the right option", examples=[1])
 
 
 class CampaignCreate(BaseModel):
@@ -191,7 +191,7 @@ class QuizOut(BaseModel):
 
 
 class AnswerIn(BaseModel):
-    option: int = Field(ge=0, le=study.MAX_OPTIONS - 1, examples=[1])
+    option: StrictInt = Field(ge=0, le=study.MAX_OPTIONS - 1, examples=[1])
 
 
 class AnswerOut(BaseModel):

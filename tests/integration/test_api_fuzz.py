@@ -10,7 +10,7 @@ positive requests also must not work without the token (ignored_auth), negative 
 refused with a 4xx. Positive data may still be refused with 422: rules such as "not born in the
 future" are the domain's and cannot be said in JSON Schema.
 
-`SOTAY_FUZZ_EXAMPLES` (default 25) sets examples per operation and mode; runs are deterministic
+`SOTAY_FUZZ_EXAMPLES` (default 40) sets examples per operation and mode; runs are deterministic
 unless `SOTAY_FUZZ_SEED` picks another seed (`SOTAY_FUZZ_SEED=7 SOTAY_FUZZ_EXAMPLES=60` for a deep run
 with other data). The test's time limit grows with the examples.
 """
@@ -54,7 +54,7 @@ from sotay.settings import Settings
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import make_commune
 
-EXAMPLES = int(os.environ.get("SOTAY_FUZZ_EXAMPLES", "25"))  # per mode: 50 requests per operation
+EXAMPLES = int(os.environ.get("SOTAY_FUZZ_EXAMPLES", "40"))  # per mode: 80 requests per operation
 SEED = os.environ.get("SOTAY_FUZZ_SEED")  # unset: derandomized (the same requests every run)
 # Ids below this exist after seeding (orgs, members) or are created by the fuzzer's own POSTs.
 SEEDED_IDS = 24

@@ -249,3 +249,20 @@ async def test_monthly_rules_are_listed_and_stopped_and_a_notice_audience_previe
     assert audience["org"]["id"] == cell.org.id and audience["recipients"] >= len(cell.members) and audience["unlinked"] == 0
     events = (await session.execute(select(AuditEvent).where(AuditEvent.action == "api.meeting_rule.stop"))).scalars().all()
     assert [e.actor_platform_user for e in events] == [f"api:token:{token_id}"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/tokens", {"days": True}),
+        ("/api/v1/tokens", {"days": "30"}),
+        ("/api/v1/notices", {"org_id": True, "text": "x"}),
+        ("/api/v1/meetings", {"org_id": "12", "kind": "regular", "starts_at": "2026-12-05T19:30:00+07:00", "place": "X"}),
+        ("/api/v1/meetings/invitations/1/decision", {"approve": 1}),
+        ("/api/v1/study/questions/1/answer", {"option": False}),
+    ],
+)
+async def test_json_numbers_and_flags_are_not_coerced(api_client, setup, path, body) -> None:
+    _, headers, _ = setup
+    response = await api_client.post(path, json=body, headers=headers)
+    assert response.status_code == 422 and response.json()["error"] == "invalid_input", response.text
