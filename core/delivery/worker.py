@@ -278,6 +278,10 @@ class DeliveryWorker:
         async with transaction(self.session_factory) as session:
             postgres = session.get_bind().dialect.name == "postgresql"
             candidates = select(OutboxMessage.id).where(self._due(now)).order_by(OutboxMessage.priority.desc(), OutboxMessage.id).limit(limit)
+            if self._held:
+                # Never our own rows again: after the wall clock jumps (a laptop waking from sleep,
+                # an NTP step) their leases look expired, but they are still being sent here.
+                candidates = candidates.where(OutboxMessage.id.notin_(list(self._held)))
             if postgres:
                 # A CTE, not `id IN (sub-select)`: PostgreSQL may run a sub-select once per row, and
                 # with SKIP LOCKED each run would pick other rows, claiming far more than `limit`.

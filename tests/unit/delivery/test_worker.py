@@ -366,3 +366,25 @@ async def test_a_claim_takes_at_most_one_batch(session, session_factory, commune
     await queue(session, ids)
     worker = make_worker(session_factory, CollectingMessenger(), clock, batch_size=2)
     assert [len(await worker._claim(2)) for _ in range(4)] == [2, 2, 2, 0]
+
+
+async def test_a_clock_jump_never_makes_the_worker_send_its_own_rows_twice(session, session_factory, commune, clock) -> None:
+    """The wall clock jumps past the lease while messages are being sent (a laptop waking from
+    sleep): the rows look abandoned, but this worker still holds them and must not take them again."""
+    ids = [m.id for m in commune.cells[0].everyone]
+    await queue(session, ids)
+    messenger = GatedMessenger()
+    worker = make_worker(session_factory, messenger, clock, concurrency=len(ids), idle_interval=0.05)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await asyncio.wait_for(messenger.started.wait(), 10)
+    clock.advance(hours=20)
+    await asyncio.sleep(worker.idle_interval * 3)  # the loop claims again meanwhile
+    messenger.gate.set()
+    await wait_until(lambda: worker.stats.sent == len(ids))
+    await asyncio.sleep(worker.idle_interval * 2)
+    stop.set()
+    await running
+    assert sorted(chat for chat, _ in messenger.sent) == sorted({chat for chat, _ in messenger.sent})
+    assert len(messenger.sent) == len(ids)
+    assert {(r.state, r.attempts) for r in await rows(session)} == {(OutboxState.SENT, 1)}
