@@ -7,6 +7,7 @@ webhook mode. Tests act as people through the sandbox's user side and check the 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -113,10 +114,16 @@ async def app(request, sandbox, e2e_database_url: str, tmp_path: Path) -> AsyncI
         await wait_until_healthy(process)
         yield App(process=process, mode=request.param, env=env)
     finally:
-        code = process.stop()
-        log = process.log()
-        assert "Traceback" not in log, log[-6000:]
-        assert code in (0, -15), f"sotay exited with {code}:\n{log[-4000:]}"
+        await stop_cleanly(process)
+
+
+async def stop_cleanly(process: SotayProcess) -> None:
+    """Stop sotay (SIGTERM) and check it ended well: no traceback, no kill."""
+    # In a thread: the sandbox runs on this event loop and must answer the sends still in flight.
+    code = await asyncio.to_thread(process.stop)
+    log = process.log()
+    assert "Traceback" not in log, log[-6000:]
+    assert code in (0, -15), f"sotay exited with {code}:\n{log[-4000:]}"
 
 
 @pytest.fixture
