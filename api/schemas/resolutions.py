@@ -115,6 +115,13 @@ class CampaignCreate(BaseModel):
 
 
 class CampaignOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"id": 3, "document_id": 5, "org_id": 4, "deadline": "2026-12-15T16:59:59Z", "opened_at": "2026-11-23T03:00:00Z",
+                          "closed_at": None, "question_count": 3}]
+        }
+    )
+
     id: int
     document_id: int
     org_id: int

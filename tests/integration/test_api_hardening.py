@@ -266,3 +266,24 @@ async def test_json_numbers_and_flags_are_not_coerced(api_client, setup, path, b
     _, headers, _ = setup
     response = await api_client.post(path, json=body, headers=headers)
     assert response.status_code == 422 and response.json()["error"] == "invalid_input", response.text
+
+
+async def test_docs_render_and_every_operation_shows_an_example(api_client) -> None:
+    import json
+
+    docs = await api_client.get("/docs")
+    assert docs.status_code == 200 and "swagger-ui" in docs.text and "/openapi.json" in docs.text
+    spec = (await api_client.get("/openapi.json")).json()
+    schemas = spec["components"]["schemas"]
+
+    def shows_example(node: object) -> bool:
+        text = json.dumps(node)
+        if '"examples"' in text or '"example"' in text:
+            return True
+        return any(shows_example(schemas[name]) for name in re.findall(r"#/components/schemas/([A-Za-z0-9_.-]+)", text))
+
+    operations = [(f"{method.upper()} {path}", op) for path, ops in spec["paths"].items() if path.startswith("/api/v1") for method, op in ops.items()]
+    success = lambda op: next((r for code, r in op["responses"].items() if code.startswith("2")), {})  # noqa: E731
+    assert [label for label, op in operations
+            if not shows_example({"parameters": op.get("parameters"), "body": op.get("requestBody"), "ok": success(op)})] == []
+    assert spec["components"]["schemas"]["ErrorBody"]["examples"][0]["message"]
