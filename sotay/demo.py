@@ -70,6 +70,11 @@ async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str:
             notes.append(f"chưa liên kết — gõ /start {invite.code}")
         sandbox.world.add_user(user_id=demo_data.user_id_of(person), first_name=person.name, phone_number=person.phone,
                                label=" · ".join(notes))
+        if person.linked:
+            # Linked members started the bot when they linked (in real Telegram a bot cannot write
+            # to someone who never did): their /start waits for the bot, whose answer brings the
+            # home keyboard, so whatever the bot pushes first, their buttons are there.
+            sandbox.people.send_text(sandbox.world.bots[DEMO_TOKEN], demo_data.user_id_of(person), "/start")
     return invite.code
 
 
