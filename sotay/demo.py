@@ -13,11 +13,13 @@ import logging
 
 from pydantic import SecretStr
 
+from core.clock import SystemClock
 from core.db import create_engine, create_session_factory, transaction
 from core.orgs.linking import create_invite
 from core.orgs.service import member_by_card
 from sandbox.server import SandboxServer
-from sotay import demo_data
+from core.resolutions.voice import default_renderer
+from sotay import demo_content, demo_data
 from sotay.migrate import upgrade_async
 from sotay.serve import serve
 from sotay.settings import Settings
@@ -48,17 +50,26 @@ def demo_settings(settings: Settings, *, port: int, sandbox_url: str) -> Setting
 
 
 async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str:
-    """Seed members and their simulated phones; returns the invite code of the one not yet linked."""
+    """Seed members, what the commune has been doing (demo_content) and the members' simulated
+    phones; returns the invite code of the one not yet linked."""
     from core.crypto import FieldCipher
 
     await upgrade_async(settings.resolved_database_url)
     engine = create_engine(settings.resolved_database_url)
     try:
-        async with transaction(create_session_factory(engine)) as session:
+        session_factory = create_session_factory(engine)
+        async with transaction(session_factory) as session:
             cipher = FieldCipher(settings.secret_key_value())
             await demo_data.seed(session, cipher)
             unlinked = next(p for p in demo_data.PEOPLE if not p.linked)
             invite = await create_invite(session, member=await member_by_card(session, unlinked.card), now=dt.datetime.now(dt.timezone.utc))
+        # The process's renderer for DATA_DIR/audio, as `sotay run` builds it: the bot replays from its cache.
+        renderer = default_renderer(str(settings.data_dir / "audio"), settings.tts_engine)
+        report = await demo_content.seed_content(session_factory, renderer=renderer, now=SystemClock().now())
+        log.info(
+            "demo content seeded in %.2f s (voice %.2f s): %s", report.seconds["total"], report.seconds.get("voice", 0.0),
+            "; ".join(report.done) or "nothing new",
+        )
     finally:
         await engine.dispose()
     for person in demo_data.PEOPLE:

@@ -1,0 +1,106 @@
+"""`sotay demo`'s seeded content: made through the core services, consistent, and seeded once."""
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from core.delivery.models import OutboxMessage, OutboxState
+from core.feedback import service as feedback
+from core.meetings import service as meetings
+from core.meetings import stats
+from core.meetings.models import Answer, Attendance, Invitation, Meeting, MeetingStatus
+from core.orgs.models import Org
+from core.orgs.service import load_actor, member_by_card
+from core.resolutions import study
+from core.resolutions.models import Document, DocumentState, StudyCampaign
+from sotay import demo_content, demo_data
+from voice.engines import EspeakSpeaker
+from voice.service import VoiceRenderer
+
+
+async def _counts(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    async def count(model) -> int:  # type: ignore[no-untyped-def]
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+    return {
+        "documents": await count(Document), "campaigns": await count(StudyCampaign), "meetings": await count(Meeting),
+        "outbox": await count(OutboxMessage), "attendance": await count(Attendance),
+        "feedback": await count(feedback.FeedbackItem),
+    }
+
+
+async def test_demo_content_is_seeded_through_the_services_once(session_factory, cipher, clock, tmp_path: Path) -> None:
+    async with session_factory() as session:
+        await demo_data.seed(session, cipher)
+        await session.commit()
+    renderer = VoiceRenderer(EspeakSpeaker(), tmp_path / "audio")
+    now = clock.now()
+    report = await demo_content.seed_content(session_factory, renderer=renderer, now=now)
+    assert len(report.done) == 7, report.done
+
+    async with session_factory() as session:
+        # The resolution reached every member who receives notices, with its voice note on disk.
+        document = (await session.execute(select(Document))).scalar_one()
+        assert document.state == DocumentState.PUBLISHED and document.code == "12-KH/ĐU"
+        rows = list((await session.execute(select(OutboxMessage).where(OutboxMessage.source == f"document:{document.id}"))).scalars())
+        voice = [row for row in rows if (row.payload.get("attachment") or {}).get("kind") == "voice"]
+        hung = await member_by_card(session, "DEMO-008")  # Trần Văn Hùng, 74: text and voice
+        assert {row.member_id for row in voice} >= {hung.id}
+        assert Path(voice[0].payload["attachment"]["path"]).stat().st_size > 10_000
+        publisher = await member_by_card(session, demo_content.PUBLISHER)
+        assert publisher.id not in {row.member_id for row in rows}
+        assert all(row.state == OutboxState.PENDING for row in rows)
+
+        # Study: figures are not empty.
+        campaign = (await session.execute(select(StudyCampaign))).scalar_one()
+        results = await study.campaign_results(session, actor=await load_actor(session, publisher), campaign_id=campaign.id)
+        assert results.totals.studied == len(demo_content.STUDIED)
+        assert results.totals.quiz_done == 4 and results.totals.quiz_correct == 7
+
+        for story in demo_content.STORIES:
+            cell = (await session.execute(select(Org).where(Org.name == story.cell))).scalar_one()
+            secretary = await load_actor(session, await member_by_card(session, demo_content.SECRETARIES[story.cell]))
+            held = (await session.execute(select(Meeting).where(Meeting.cell_id == cell.id, Meeting.status == MeetingStatus.HELD))).scalar_one()
+            assert held.starts_at < now - dt.timedelta(days=14) and held.conclusions_text
+            # Its messages are history: none of them will reach anyone today.
+            past_states = set((await session.execute(select(OutboxMessage.state).where(OutboxMessage.source == meetings.source_of(held.id)))).scalars())
+            assert past_states == {OutboxState.CANCELLED}
+            start, end = stats.default_period(now)
+            period = await stats.period_stats(session, actor=secretary, org_id=cell.id, start=start, end=end)
+            assert period.totals.meetings == 1 and 0 < period.totals.present < period.totals.invited
+
+            upcoming = (await session.execute(select(Meeting).where(Meeting.cell_id == cell.id, Meeting.status == MeetingStatus.SCHEDULED))).scalar_one()
+            assert dt.timedelta(days=2) < upcoming.starts_at - now < dt.timedelta(days=4)
+            answers = dict((await session.execute(select(Invitation.member_id, Invitation.answer).where(Invitation.meeting_id == upcoming.id))).all())
+            asker = await member_by_card(session, story.asks_leave.card)
+            assert answers[asker.id] == Answer.ABSENCE_REQUESTED
+            assert list(answers.values()).count(Answer.ATTENDING) == len(story.attending)
+            # The secretary has the request to decide, and the invitations are on their way.
+            request = (await session.execute(select(OutboxMessage).where(
+                OutboxMessage.source == meetings.source_of(upcoming.id), OutboxMessage.kind == meetings.KIND_ABSENCE_REQUEST,
+                OutboxMessage.member_id == secretary.member.id,
+            ))).scalar_one()
+            assert request.state == OutboxState.PENDING
+            invitations = await session.scalar(select(func.count()).select_from(OutboxMessage).where(
+                OutboxMessage.source == meetings.source_of(upcoming.id), OutboxMessage.kind == meetings.KIND_INVITATION,
+            ))
+            assert invitations == len([p for p in demo_data.PEOPLE if p.cell == story.cell and p.linked and not p.exempt])
+
+        east = await load_actor(session, publisher)
+        assert await feedback.waiting_count(session, actor=east) == 1
+        before = await _counts(session)
+
+    # A second start the same day seeds nothing; one a week later plans the next meetings only.
+    again = await demo_content.seed_content(session_factory, renderer=renderer, now=now + dt.timedelta(hours=2))
+    assert again.done == []
+    async with session_factory() as session:
+        assert await _counts(session) == before
+    later = await demo_content.seed_content(session_factory, renderer=renderer, now=now + dt.timedelta(days=7))
+    assert [line.split(" in ")[0] for line in later.done] == ["upcoming meeting", "upcoming meeting"]
+    async with session_factory() as session:
+        after = await _counts(session)
+        assert after["meetings"] == before["meetings"] + 2
+        assert {k: v for k, v in after.items() if k not in ("meetings", "outbox")} == {
+            k: v for k, v in before.items() if k not in ("meetings", "outbox")
+        }
