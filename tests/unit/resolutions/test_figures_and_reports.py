@@ -100,6 +100,7 @@ async def test_figures_roll_up_two_levels(session, cipher, commune, clock) -> No
 
     # Two levels up: the province sees the commune as one child with the same totals.
     province_admin = await add_member(session, cipher, a.org, "Tỉnh ủy viên")
+    province_admin.created_at = clock.now()  # joined in November (the test's today), whatever the real date
     session.add(OrgRole(member_id=province_admin.id, org_id=commune.province.id, role=RoleKind.COMMITTEE_MEMBER))
     await session.commit()
     province = await figures.org_figures(session, actor=await load_actor(session, province_admin), org_id=commune.province.id, month=OCTOBER)
