@@ -212,13 +212,21 @@ class DeliveryWorker:
         recorder = asyncio.create_task(self._record_loop())
         renewer = asyncio.create_task(self._renew_loop())
         senders: set[asyncio.Task[None]] = set()
+        # One row per chat on its way at a time, the chat's rows in claim order (priority, id): a
+        # row waiting for its voice note's upload is not overtaken by the next message to the same
+        # person ("listen in the next message" stays true).
+        busy_chats: set[str] = set()
         next_claim = 0.0
         self._stopping = False
         log.info("delivery worker started (batch %d, concurrency %d)", self.batch_size, self.concurrency)
 
-        def done(task: asyncio.Task[None]) -> None:
-            senders.discard(task)
-            wake.set()
+        def finished(chat_id: str) -> Callable[[asyncio.Task[None]], None]:
+            def done(task: asyncio.Task[None]) -> None:
+                senders.discard(task)
+                busy_chats.discard(chat_id)
+                wake.set()
+
+            return done
 
         try:
             while not stop.is_set():
@@ -233,14 +241,22 @@ class DeliveryWorker:
                     queue.extend(claimed)
                     # Nothing due: look again after a pause, not on every loop.
                     next_claim = 0.0 if claimed else loop.time() + self.idle_interval
+                later: deque[_Row] = deque()  # rows of chats with a row on its way, in order
                 while queue and len(senders) < self.concurrency:
                     row = queue.popleft()
                     if row.id in self._lost:
                         self._forget(row)
                         continue
+                    if row.chat_id in busy_chats:
+                        later.append(row)
+                        continue
+                    busy_chats.add(row.chat_id)
                     task = asyncio.create_task(self._deliver(row))
                     senders.add(task)
-                    task.add_done_callback(done)
+                    task.add_done_callback(finished(row.chat_id))
+                if later:
+                    later.extend(queue)
+                    queue = later
                 wake.clear()
                 if queue or senders:
                     await _wait_any(stop, wake, 0.05 if len(queue) < self.concurrency else 0.5)

@@ -388,3 +388,37 @@ async def test_a_clock_jump_never_makes_the_worker_send_its_own_rows_twice(sessi
     assert sorted(chat for chat, _ in messenger.sent) == sorted({chat for chat, _ in messenger.sent})
     assert len(messenger.sent) == len(ids)
     assert {(r.state, r.attempts) for r in await rows(session)} == {(OutboxState.SENT, 1)}
+
+
+@dataclass
+class SlowUploads(CollectingMessenger):
+    """An upload takes a while (a voice note going up to Telegram); other sends are instant."""
+
+    async def send(self, chat_id: str, message: OutboundMessage) -> SendReceipt:
+        if message.attachment is not None and message.attachment.file_id is None:
+            await asyncio.sleep(0.3)
+        return await super().send(chat_id, message)
+
+
+async def test_a_chat_gets_its_messages_in_order_while_a_voice_note_uploads(session, session_factory, commune, clock) -> None:
+    # A resolution's summary and voice note to every member, then a meeting invitation queued the
+    # same minute: nobody gets the invitation between the summary and its voice note, although the
+    # voice rows wait for one upload and the invitations could go at once.
+    ids = [m.id for m in commune.cells[0].everyone]
+    voice = Attachment(kind="voice", path="/tmp/summary.ogg", cache_key="tts:order", duration=36)
+    await queue(session, ids, source="document:1", message=OutboundMessage(text="Tóm tắt"))
+    await queue(session, ids, source="document:1v", message=OutboundMessage(text="🔊", attachment=voice))
+    await queue(session, ids, source="meeting:1", message=OutboundMessage(text="Mời họp"))
+    messenger = SlowUploads()
+    worker = make_worker(session_factory, messenger, clock, concurrency=30, idle_interval=0.05)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await wait_until(lambda: worker.stats.sent == 3 * len(ids))
+    stop.set()
+    await running
+    by_chat: dict[str, list[str]] = {}
+    for chat, message in messenger.sent:
+        by_chat.setdefault(chat, []).append(message.text)
+    assert len(by_chat) == len(ids)
+    assert all(texts == ["Tóm tắt", "🔊", "Mời họp"] for texts in by_chat.values()), by_chat
+    assert worker.stats.uploads == 1
