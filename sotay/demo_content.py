@@ -9,8 +9,8 @@ life, each step done by the right person through the same service the bot and th
    renderer, outside the writing transaction, as the bot's publishing flow does);
 2. it opens a study campaign on it with a two-question quiz; a few members have studied it and
    answered;
-3. last month each cell held its regular meeting: invitations, an absence approved, attendance
-   recorded, conclusions written. That is history: its messages went out at the time, so the
+3. in each of the last three months each cell held its regular meeting: invitations, absences
+   approved, attendance recorded, conclusions written (📊 Thống kê has figures and a chart). That is history: its messages went out at the time, so the
    ones still queued are cancelled (`cancel_pending`) instead of reaching members today;
 4. each cell has a regular meeting a few days ahead at 19:30, invitations sent; one member
    said they would come and one asked leave — the request waits for the secretary;
@@ -110,16 +110,21 @@ class AbsenceAsk:
 
 
 @dataclass(frozen=True)
+class PastMeeting:
+    months_ago: int
+    excused: AbsenceAsk | None  # asked leave, approved
+    absent: list[str]  # stayed away without a word
+    conclusions: str
+
+
+@dataclass(frozen=True)
 class CellStory:
     cell: str
     place: str
     # the meeting ahead: who said they would come, who asked leave (waiting for the secretary)
     attending: list[str]
     asks_leave: AbsenceAsk
-    # last month's meeting: who asked leave (approved) and who stayed away without a word
-    past_excused: AbsenceAsk | None
-    past_absent: list[str]
-    past_conclusions: str
+    past: list[PastMeeting]  # the regular meetings of the last months, held
 
 
 STORIES = [
@@ -128,27 +133,34 @@ STORIES = [
         place="Nhà văn hóa thôn Khe Gầy",
         attending=["DEMO-002"],
         asks_leave=AbsenceAsk("DEMO-007", AbsenceReason.FAMILY, "Nhà có đám cưới con gái, xin phép chi bộ cho vắng buổi này."),
-        past_excused=AbsenceAsk("DEMO-004", AbsenceReason.FAMILY, "Đưa con xuống huyện khám bệnh."),
-        past_absent=["DEMO-007"],
-        past_conclusions=(
-            "Chi bộ thống nhất:\n"
-            "1. Vận động 100% hộ trong thôn ký cam kết giữ rừng đầu nguồn, không đốt nương trong mùa khô.\n"
-            "2. Hoàn thành thu đảng phí trước ngày 15.\n"
-            "3. Đồng chí Lý A Dình báo cáo lý do vắng họp với chi ủy."
-        ),
+        past=[
+            PastMeeting(3, None, ["DEMO-009"], "Chi bộ thống nhất: tập trung thu hoạch lúa mùa, phân công đảng viên giúp hộ neo đơn gặt lúa."),
+            PastMeeting(
+                2, AbsenceAsk("DEMO-008", AbsenceReason.SICK, "Đau lưng, đi lại khó khăn."), [],
+                "Chi bộ thống nhất: vận động bà con đăng ký làm homestay; đồng chí Sùng Thị Mai phụ trách.",
+            ),
+            PastMeeting(
+                1, AbsenceAsk("DEMO-004", AbsenceReason.FAMILY, "Đưa con xuống huyện khám bệnh."), ["DEMO-007"],
+                "Chi bộ thống nhất:\n"
+                "1. Vận động 100% hộ trong thôn ký cam kết giữ rừng đầu nguồn, không đốt nương trong mùa khô.\n"
+                "2. Hoàn thành thu đảng phí trước ngày 15.\n"
+                "3. Đồng chí Lý A Dình báo cáo lý do vắng họp với chi ủy.",
+            ),
+        ],
     ),
     CellStory(
         cell=demo_data.CELL_WEST,
         place="Nhà văn hóa thôn Púng Luông",
         attending=["DEMO-012"],
         asks_leave=AbsenceAsk("DEMO-011", AbsenceReason.SICK, "Đang điều trị ở Trạm y tế xã, xin phép vắng."),
-        past_excused=None,
-        past_absent=["DEMO-012"],
-        past_conclusions=(
-            "Chi bộ thống nhất:\n"
-            "1. Phối hợp chi hội phụ nữ đón đoàn khách du lịch cộng đồng đầu tiên của thôn.\n"
-            "2. Sửa đoạn đường nội thôn bị sạt lở trước ngày 20."
-        ),
+        past=[
+            PastMeeting(3, None, [], "Chi bộ thống nhất: sửa lại mương dẫn nước vào ruộng bậc thang trước vụ mới."),
+            PastMeeting(
+                2, AbsenceAsk("DEMO-011", AbsenceReason.FAMILY, "Nhà có việc hiếu."), [],
+                "Chi bộ thống nhất: phối hợp chi hội phụ nữ đón đoàn khách du lịch cộng đồng đầu tiên của thôn.",
+            ),
+            PastMeeting(1, None, ["DEMO-012"], "Chi bộ thống nhất: sửa đoạn đường nội thôn bị sạt lở trước ngày 20."),
+        ],
     ),
 ]
 FEEDBACK_AUTHOR = "DEMO-005"  # Nguyễn Văn Bình, Khe Gầy
@@ -179,9 +191,10 @@ def _at(day: dt.date, moment: dt.time) -> dt.datetime:
     return dates.to_utc(day, moment)
 
 
-def _last_month_day(now: dt.datetime, day_of_month: int = 5) -> dt.date:
+def _months_ago_day(now: dt.datetime, months: int, day_of_month: int = 5) -> dt.date:
+    """"Mùng 5" of an earlier month: the cell's usual regular-meeting day."""
     today = dates.local(now).date()
-    year, month = dates.add_months(today.year, today.month, -1)
+    year, month = dates.add_months(today.year, today.month, -months)
     return dates.clamp_day(year, month, day_of_month)
 
 
@@ -283,43 +296,48 @@ async def _say_attending(session: AsyncSession, meeting: Meeting, card: str, now
     await meetings.answer_attending(session, actor=actor, invitation_id=invitation_id, now=now)
 
 
-async def seed_past_meeting(session_factory: async_sessionmaker[AsyncSession], story: CellStory, *, now: dt.datetime, report: SeedReport) -> None:
-    """Last month's regular meeting, held: answers, an approved absence, attendance, conclusions."""
+async def seed_past_meetings(session_factory: async_sessionmaker[AsyncSession], story: CellStory, *, now: dt.datetime, report: SeedReport) -> None:
+    """The last months' regular meetings, held: answers, approved absences, attendance, conclusions."""
     async with transaction(session_factory) as session:
         cell = await _org(session, story.cell, OrgKind.CELL)
         if await _meeting(session, cell, held=True) is not None:
             return
         secretary = await _actor(session, SECRETARIES[story.cell])
-        starts_at = _at(_last_month_day(now), EVENING)
-        created = await meetings.create_meeting(
-            session, actor=secretary, cell_id=cell.id, kind=MeetingKind.REGULAR, starts_at=starts_at, place=story.place,
-            agenda=_agenda(starts_at, study_first=False), now=starts_at - dt.timedelta(days=6),
-        )
-        meeting = created.meeting
-        absent = set(story.past_absent)
-        if story.past_excused is not None:
-            absent.add(story.past_excused.card)
-            invitation_id = await _ask_leave(session, meeting, story.past_excused, starts_at - dt.timedelta(days=2))
-            await meetings.decide_absence(
-                session, actor=secretary, invitation_id=invitation_id, approve=True, now=starts_at - dt.timedelta(days=1, hours=20)
+        present_total = invited_total = 0
+        for past in story.past:
+            starts_at = _at(_months_ago_day(now, past.months_ago), EVENING)
+            created = await meetings.create_meeting(
+                session, actor=secretary, cell_id=cell.id, kind=MeetingKind.REGULAR, starts_at=starts_at, place=story.place,
+                agenda=_agenda(starts_at, study_first=False), now=starts_at - dt.timedelta(days=6),
             )
-        # Half of the linked members said they would come; the others simply came.
-        cards = [
-            p.card for p in demo_data.PEOPLE
-            if p.cell == story.cell and p.linked and not p.exempt and p.card not in absent and p.card != SECRETARIES[story.cell]
-        ]
-        for index, card in enumerate(cards[: max(1, len(cards) // 2)]):
-            await _say_attending(session, meeting, card, starts_at - dt.timedelta(days=3) + dt.timedelta(minutes=23 * index))
-        absent_ids = {(await member_by_card(session, card)).id for card in absent}
-        held_at = starts_at + dt.timedelta(hours=2)
-        invited = [invitation.member_id for invitation in await meetings.invitations_of(session, meeting.id)]
-        await meetings.set_attendance(
-            session, actor=secretary, meeting_id=meeting.id, present_member_ids=[m for m in invited if m not in absent_ids], now=held_at
-        )
-        await meetings.send_conclusions(session, actor=secretary, meeting_id=meeting.id, text=story.past_conclusions, now=held_at + dt.timedelta(hours=1))
-        # History: these messages went out a month ago; they must not reach anyone today.
-        await cancel_pending(session, source=meetings.source_of(meeting.id))
-        report.done.append(f"past meeting in {story.cell}: {len(invited) - len(absent_ids)}/{len(invited)} present")
+            meeting = created.meeting
+            absent = set(past.absent)
+            if past.excused is not None:
+                absent.add(past.excused.card)
+                invitation_id = await _ask_leave(session, meeting, past.excused, starts_at - dt.timedelta(days=2))
+                await meetings.decide_absence(
+                    session, actor=secretary, invitation_id=invitation_id, approve=True, now=starts_at - dt.timedelta(days=1, hours=20)
+                )
+            # Half of the linked members said they would come; the others simply came.
+            cards = [
+                p.card for p in demo_data.PEOPLE
+                if p.cell == story.cell and p.linked and not p.exempt and p.card not in absent and p.card != SECRETARIES[story.cell]
+            ]
+            for index, card in enumerate(cards[: max(1, len(cards) // 2)]):
+                await _say_attending(session, meeting, card, starts_at - dt.timedelta(days=3) + dt.timedelta(minutes=23 * index))
+            absent_ids = {(await member_by_card(session, card)).id for card in absent}
+            held_at = starts_at + dt.timedelta(hours=2)
+            invited = [invitation.member_id for invitation in await meetings.invitations_of(session, meeting.id)]
+            await meetings.set_attendance(
+                session, actor=secretary, meeting_id=meeting.id, present_member_ids=[m for m in invited if m not in absent_ids], now=held_at
+            )
+            if absent_ids:
+                await meetings.send_conclusions(session, actor=secretary, meeting_id=meeting.id, text=past.conclusions, now=held_at + dt.timedelta(hours=1))
+            # History: these messages went out at the time; they must not reach anyone today.
+            await cancel_pending(session, source=meetings.source_of(meeting.id))
+            present_total += len(invited) - len(absent_ids)
+            invited_total += len(invited)
+        report.done.append(f"past meetings in {story.cell}: {len(story.past)} held, {present_total}/{invited_total} present")
 
 
 async def seed_upcoming_meeting(
@@ -365,7 +383,7 @@ async def seed_content(
     document_id = await seed_resolution(session_factory, renderer=renderer, now=now, report=report)
     await seed_study(session_factory, document_id=document_id, now=now, report=report)
     for story in STORIES:
-        await seed_past_meeting(session_factory, story, now=now, report=report)
+        await seed_past_meetings(session_factory, story, now=now, report=report)
     for story in STORIES:
         await seed_upcoming_meeting(session_factory, story, now=now, report=report)
     await seed_feedback(session_factory, now=now, report=report)

@@ -61,14 +61,22 @@ async def test_demo_content_is_seeded_through_the_services_once(session_factory,
         for story in demo_content.STORIES:
             cell = (await session.execute(select(Org).where(Org.name == story.cell))).scalar_one()
             secretary = await load_actor(session, await member_by_card(session, demo_content.SECRETARIES[story.cell]))
-            held = (await session.execute(select(Meeting).where(Meeting.cell_id == cell.id, Meeting.status == MeetingStatus.HELD))).scalar_one()
-            assert held.starts_at < now - dt.timedelta(days=14) and held.conclusions_text
-            # Its messages are history: none of them will reach anyone today.
-            past_states = set((await session.execute(select(OutboxMessage.state).where(OutboxMessage.source == meetings.source_of(held.id)))).scalars())
+            held = list((await session.execute(
+                select(Meeting).where(Meeting.cell_id == cell.id, Meeting.status == MeetingStatus.HELD).order_by(Meeting.starts_at)
+            )).scalars())
+            assert len(held) == len(story.past) == 3
+            assert now - dt.timedelta(days=125) < held[0].starts_at and held[-1].starts_at < now - dt.timedelta(days=14)
+            assert held[-1].conclusions_text
+            # Their messages are history: none of them will reach anyone today.
+            past_states = set((await session.execute(
+                select(OutboxMessage.state).where(OutboxMessage.source.in_([meetings.source_of(m.id) for m in held]))
+            )).scalars())
             assert past_states == {OutboxState.CANCELLED}
+            # 📊 Thống kê: three months with figures.
             start, end = stats.default_period(now)
             period = await stats.period_stats(session, actor=secretary, org_id=cell.id, start=start, end=end)
-            assert period.totals.meetings == 1 and 0 < period.totals.present < period.totals.invited
+            assert period.totals.meetings == 3 and 0 < period.totals.present < period.totals.invited
+            assert len([month for month in period.months if month.meetings]) == 3
 
             upcoming = (await session.execute(select(Meeting).where(Meeting.cell_id == cell.id, Meeting.status == MeetingStatus.SCHEDULED))).scalar_one()
             assert dt.timedelta(days=2) < upcoming.starts_at - now < dt.timedelta(days=4)
