@@ -64,6 +64,22 @@ async def test_a_person_uses_the_bot_in_the_demo_page(demo: str, tmp_path: Path)
         await expect(page.locator(".bubble.bot", has_text="Hướng dẫn sử dụng").last).to_be_visible(timeout=15000)
         await page.screenshot(path=str(tmp_path / "secretary.png"))
 
+        # The seeded commune life waits for the secretary: an absence request to decide, a góp ý in
+        # the inbox, and attendance figures of the last months.
+        request = page.locator(".bubble.bot", has_text="BÁO CÁO XIN VẮNG HỌP").filter(has_text="Lý A Dình")
+        await expect(request).to_be_visible(timeout=15000)
+        await request.locator("button", has_text="Đồng ý").first.click()
+        await expect(page.locator(".bubble.bot", has_text="Đã đồng ý cho đồng chí Lý A Dình").last).to_be_visible(timeout=15000)
+        await page.locator(".keyboard button", has_text="✍️ Góp ý").click()
+        await page.locator(".bubble.bot button", has_text="Hộp thư (1 chờ trả lời)").last.click()
+        await expect(page.locator(".bubble.bot", has_text="Nguyễn Văn Bình").last).to_contain_text("GY-", timeout=15000)
+        await page.locator(".keyboard button", has_text="📊 Thống kê").click()
+        await page.locator(".bubble.bot button", has_text="Chi bộ thôn Khe Gầy").last.click()
+        figures = page.locator(".bubble.bot", has_text="Thống kê dự họp").last
+        await expect(figures).to_contain_text("Số cuộc họp đã tổ chức: 3", timeout=15000)
+        await expect(page.locator(".bubble.bot img").last).to_be_visible()  # the chart
+        await page.screenshot(path=str(tmp_path / "secretary-figures.png"))
+
         # A member not yet linked shares their phone with one tap and is linked.
         await page.get_by_role("button", name="Phạm Thị Lan").click()
         await page.locator(".keyboard button", has_text="BẮT ĐẦU").click()
@@ -73,4 +89,50 @@ async def test_a_person_uses_the_bot_in_the_demo_page(demo: str, tmp_path: Path)
         await expect(page.locator(".bubble.bot", has_text="Đã liên kết").last).to_be_visible(timeout=15000)
         await expect(page.locator(".keyboard button", has_text="📅 Lịch họp")).to_be_visible()
         await page.screenshot(path=str(tmp_path / "linked.png"))
+        await browser.close()
+
+
+async def test_an_elderly_member_listens_to_the_seeded_resolution_and_answers_the_invitation(demo: str, tmp_path: Path) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + ["--autoplay-policy=no-user-gesture-required"]
+        )
+        page = await browser.new_page(viewport={"width": 1100, "height": 900})
+        await page.goto(demo + "/")
+        # Trần Văn Hùng, 74: the commune committee's plan came as text and as a voice note, then
+        # the study notice and his cell's invitation — in that order.
+        await page.get_by_role("button", name="Trần Văn Hùng").click()
+        bubbles = page.locator(".bubble.bot")
+        summary = bubbles.filter(has_text="Văn bản mới").filter(has_text="Tóm tắt:")
+        voice = bubbles.filter(has=page.locator("audio")).filter(has_text="Tóm tắt Kế hoạch 12-KH/ĐU")
+        invitation = bubbles.filter(has_text="THÔNG BÁO MỜI HỌP")
+        await expect(invitation).to_be_visible(timeout=20000)
+        await expect(summary).to_be_visible()
+        await expect(voice).to_be_visible(timeout=20000)
+        texts = await bubbles.all_inner_texts()
+        order = [next(i for i, t in enumerate(texts) if needle in t) for needle in ("Tóm tắt:", "🔊 Tóm tắt Kế hoạch", "Học tập văn bản", "THÔNG BÁO MỜI HỌP")]
+        assert order == sorted(order), texts
+
+        # The voice note is real speech (espeak-ng, OGG/Opus) and plays in the browser.
+        audio = voice.locator("audio")
+        source = await audio.get_attribute("src")
+        assert source
+        ogg = await page.evaluate("src => fetch(src).then(r => r.arrayBuffer()).then(b => [b.byteLength, String.fromCharCode(...new Uint8Array(b.slice(0, 4)))])", source)
+        assert ogg[1] == "OggS" and ogg[0] > 20_000, ogg
+        played = await audio.evaluate(
+            "a => a.play().then(() => new Promise(done => setTimeout(() => done(a.currentTime), 1200)))"
+        )
+        assert played > 0.3, played
+        await expect(voice).to_contain_text("giây")
+
+        # One tap answers the invitation; 📅 Lịch họp remembers it.
+        await invitation.last.locator("button", has_text="✅ Tôi sẽ dự họp").click()
+        await expect(invitation.last).to_contain_text("Sẽ dự họp", timeout=15000)
+        await page.locator(".keyboard button", has_text="📅 Lịch họp").click()
+        await expect(bubbles.filter(has_text="Các cuộc họp sắp tới").last).to_contain_text("Trả lời của đồng chí: ✅ Sẽ dự họp", timeout=15000)
+        await page.locator(".keyboard button", has_text="📜 Nghị quyết").click()
+        await expect(bubbles.filter(has_text="Trang 1/1").last).to_contain_text("12-KH/ĐU", timeout=15000)
+        await page.screenshot(path=str(tmp_path / "member.png"), full_page=True)
         await browser.close()
