@@ -70,11 +70,16 @@ async def _run_bot(runtime: Runtime, stop: asyncio.Event) -> None:
         await stop.wait()
         return
     await _retry_until_stopped(lambda: runtime.bot.delete_webhook(), stop, what="deleteWebhook")  # type: ignore[union-attr]
+    if stop.is_set():  # stopped while Telegram was still unreachable: polling never began
+        return
     polling = asyncio.create_task(
         runtime.dispatcher.start_polling(runtime.bot, handle_signals=False, close_bot_session=False, polling_timeout=10)
     )
     await stop.wait()
-    await runtime.dispatcher.stop_polling()
+    try:
+        await runtime.dispatcher.stop_polling()
+    except RuntimeError:  # stopped in the moment before polling had begun: nothing to end gracefully
+        polling.cancel()
     with contextlib.suppress(asyncio.CancelledError, RuntimeError):
         await polling
 
