@@ -246,6 +246,12 @@ class UpdateQueue:
     def __len__(self) -> int:
         return len(self._pending)
 
+    def continue_after(self, update_id: int) -> None:
+        """Number the next updates after `update_id`: a bot that remembers the ids it handled
+        (redeliveries are skipped) meets a restarted sandbox as it would meet Telegram, whose ids
+        only grow."""
+        self._next_id = max(self._next_id, update_id + 1)
+
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         """Queue an update; None when the bot asked not to get this kind (Telegram drops those)."""
         if kind not in self.allowed:

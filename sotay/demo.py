@@ -12,10 +12,12 @@ import datetime as dt
 import logging
 
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from core.clock import SystemClock
 from core.db import create_engine, create_session_factory, transaction
 from core.orgs.linking import create_invite
+from core.orgs.models import ChannelLink, ProcessedUpdate
 from core.orgs.service import member_by_card
 from sandbox.server import SandboxServer
 from core.resolutions.voice import default_renderer
@@ -49,20 +51,30 @@ def demo_settings(settings: Settings, *, port: int, sandbox_url: str) -> Setting
     )
 
 
-async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str:
+async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str | None:
     """Seed members, what the commune has been doing (demo_content) and the members' simulated
-    phones; returns the invite code of the one not yet linked."""
+    phones; returns the invite code of the one not yet linked (None once a visitor linked them)."""
     from core.crypto import FieldCipher
 
     await upgrade_async(settings.resolved_database_url)
+    sandbox_bot = sandbox.world.bots[DEMO_TOKEN]
     engine = create_engine(settings.resolved_database_url)
     try:
         session_factory = create_session_factory(engine)
         async with transaction(session_factory) as session:
             cipher = FieldCipher(settings.secret_key_value())
             await demo_data.seed(session, cipher)
-            unlinked = next(p for p in demo_data.PEOPLE if not p.linked)
-            invite = await create_invite(session, member=await member_by_card(session, unlinked.card), now=dt.datetime.now(dt.timezone.utc))
+            # Who is linked now: a visitor may have linked the unlinked member during an earlier start.
+            linked_ids = set((await session.execute(select(ChannelLink.member_id).where(ChannelLink.platform == "telegram"))).scalars())
+            linked = {p.card for p in demo_data.PEOPLE if (await member_by_card(session, p.card)).id in linked_ids}
+            unlinked = next((p for p in demo_data.PEOPLE if p.card not in linked), None)
+            invite = None
+            if unlinked is not None:
+                invite = await create_invite(session, member=await member_by_card(session, unlinked.card), now=dt.datetime.now(dt.timezone.utc))
+            # A second start on the same data directory meets a new sandbox whose update ids would
+            # start at 1 again, and the bot skips ids it has handled: number on after them.
+            handled = await session.scalar(select(func.max(ProcessedUpdate.update_id)).where(ProcessedUpdate.bot_id == sandbox_bot.id))
+            sandbox_bot.updates.continue_after(handled or 0)
         # The process's renderer for DATA_DIR/audio, as `sotay run` builds it: the bot replays from its cache.
         renderer = default_renderer(str(settings.data_dir / "audio"), settings.tts_engine)
         report = await demo_content.seed_content(session_factory, renderer=renderer, now=SystemClock().now())
@@ -77,16 +89,16 @@ async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str:
         notes = [role, person.cell]
         if person.exempt:
             notes.append("miễn sinh hoạt")
-        if not person.linked:
+        if person.card not in linked and invite is not None:
             notes.append(f"chưa liên kết — gõ /start {invite.code}")
         sandbox.world.add_user(user_id=demo_data.user_id_of(person), first_name=person.name, phone_number=person.phone,
                                label=" · ".join(notes))
-        if person.linked:
+        if person.card in linked:
             # Linked members started the bot when they linked (in real Telegram a bot cannot write
             # to someone who never did): their /start waits for the bot, whose answer brings the
             # home keyboard, so whatever the bot pushes first, their buttons are there.
-            sandbox.people.send_text(sandbox.world.bots[DEMO_TOKEN], demo_data.user_id_of(person), "/start")
-    return invite.code
+            sandbox.people.send_text(sandbox_bot, demo_data.user_id_of(person), "/start")
+    return invite.code if invite is not None else None
 
 
 async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration: float | None = None) -> None:
@@ -97,10 +109,11 @@ async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration
         code = await seed_demo(settings, sandbox)
         stop = asyncio.Event()
         page = f"http://{settings.http_host}:{port}/"
+        link = f"; the unlinked member can link with /start {code}" if code else ""
         print(
             "\n  Sổ tay demo is running — nothing leaves this machine.\n"
             f"  Open {page} in a browser and pick a person on the left.\n"
-            f"  (sandbox Bot API: {sandbox.base_url}; the unlinked member can link with /start {code})\n"
+            f"  (sandbox Bot API: {sandbox.base_url}{link})\n"
             "  Stop with Ctrl+C.\n",
             flush=True,
         )

@@ -112,3 +112,41 @@ async def test_demo_content_is_seeded_through_the_services_once(session_factory,
         assert {k: v for k, v in after.items() if k not in ("meetings", "outbox")} == {
             k: v for k, v in before.items() if k not in ("meetings", "outbox")
         }
+
+
+async def test_a_second_start_on_the_same_data_dir_seeds_nothing_twice_and_the_bot_still_listens(tmp_path: Path) -> None:
+    from core.db import create_engine, create_session_factory
+    from core.orgs.models import ChannelLink, Member, ProcessedUpdate
+    from sandbox.server import SandboxServer
+    from sotay.demo import DEMO_BOT, DEMO_TOKEN, demo_settings, seed_demo
+    from sotay.settings import Settings
+    from tests.conftest import TEST_SECRET_KEY
+
+    settings = demo_settings(Settings(demo=True, secret_key=TEST_SECRET_KEY, data_dir=tmp_path / "data"), port=0, sandbox_url="http://127.0.0.1:9")
+    first = SandboxServer(bots={DEMO_TOKEN: DEMO_BOT})  # not listening: seed_demo only fills its world
+    assert await seed_demo(settings, first)
+    first_ids = [u["update_id"] for u in first.world.bots[DEMO_TOKEN].updates.peek(100)]
+    assert len(first_ids) == len([p for p in demo_data.PEOPLE if p.linked])  # every linked member's /start
+
+    # What the bot did meanwhile: it handled those updates, and a visitor linked Phạm Thị Lan.
+    engine = create_engine(settings.resolved_database_url)
+    factory = create_session_factory(engine)
+    try:
+        async with factory() as session:
+            session.add_all(ProcessedUpdate(bot_id=first.world.bots[DEMO_TOKEN].id, update_id=i) for i in first_ids)
+            lan = await member_by_card(session, "DEMO-009")
+            session.add(ChannelLink(member_id=lan.id, platform="telegram", platform_user_id="700009", chat_id="700009"))
+            await session.commit()
+            before = await _counts(session)
+
+        second = SandboxServer(bots={DEMO_TOKEN: DEMO_BOT})  # a new sandbox: update ids would start at 1 again
+        assert await seed_demo(settings, second) is None  # nobody left to link: no invite code
+        updates = second.world.bots[DEMO_TOKEN].updates.peek(100)
+        assert len(updates) == len(demo_data.PEOPLE)  # Lan too has started the bot now
+        assert min(u["update_id"] for u in updates) > max(first_ids)
+        assert "chưa liên kết" not in second.world.person(700009).label  # type: ignore[operator]
+        async with factory() as session:
+            assert await _counts(session) == before
+            assert await session.scalar(select(func.count()).select_from(Member)) == len(demo_data.PEOPLE)
+    finally:
+        await engine.dispose()
