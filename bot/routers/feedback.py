@@ -16,7 +16,6 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter, or_f
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -26,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.screens import show
 from core import texts
 from core.clock import Clock
 from core.errors import DomainError, InvalidInput, PermissionDenied
@@ -199,17 +199,6 @@ def confirm_keyboard(action: ItemAction, item_id: int) -> InlineKeyboardMarkup:
 # ---------------------------------------------------------------- helpers
 
 
-async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed message; send a new one when it cannot be edited (media, too old)."""
-    if isinstance(query.message, Message) and query.message.text is not None:
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest:
-            pass
-    await bot.send_message(query.from_user.id, text, reply_markup=markup)
-
-
 def _moment(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if isinstance(value, str) else None
 
@@ -269,7 +258,7 @@ async def menu_action(
         await service.check_rate(session, member=actor.member, now=clock.now())
         await state.set_state(SendFlow.kind)
         await state.set_data({"started_at": clock.now().isoformat()})
-        await _show(query, bot, texts.feedback.ASK_KIND, kind_keyboard())
+        await show(query, bot, texts.feedback.ASK_KIND, kind_keyboard())
     elif action == MenuAction.MINE:
         await state.clear()
         await _show_list(query, bot, session, actor, ListScope.MINE, ListView.ALL, 1)
@@ -280,11 +269,11 @@ async def menu_action(
         await _show_list(query, bot, session, actor, ListScope.INBOX, ListView.WAITING, 1)
     elif action == MenuAction.CANCEL:
         await state.clear()
-        await _show(query, bot, texts.common.CANCELLED)
+        await show(query, bot, texts.common.CANCELLED)
     else:
         await state.clear()
         waiting = await service.waiting_count(session, actor=actor)
-        await _show(query, bot, texts.feedback.MENU, menu_keyboard(actor, waiting))
+        await show(query, bot, texts.feedback.MENU, menu_keyboard(actor, waiting))
     await query.answer()
 
 
@@ -299,7 +288,7 @@ async def choose_kind(
     await state.set_data({"started_at": data.get("started_at") or clock.now().isoformat(), "kind": callback_data.kind.value})
     choices = await service.recipients_for(session, actor=actor)
     kind = texts.feedback.KINDS[callback_data.kind.value]
-    await _show(query, bot, texts.feedback.ASK_RECIPIENT.format(kind=kind), recipient_keyboard(actor, choices))
+    await show(query, bot, texts.feedback.ASK_RECIPIENT.format(kind=kind), recipient_keyboard(actor, choices))
     await query.answer()
 
 
@@ -317,7 +306,7 @@ async def choose_recipient(
         raise PermissionDenied(texts.feedback.RECIPIENT_INVALID)
     await state.set_state(SendFlow.content)
     await state.update_data(org_id=org.id, started_at=clock.now().isoformat(), last_at=None, burst_answered=False)
-    await _show(
+    await show(
         query,
         bot,
         texts.feedback.ASK_CONTENT.format(
@@ -408,7 +397,7 @@ async def _show_list(
             title = texts.feedback.INBOX_TITLE.format(view=label, page=page.page, pages=page.pages)
         lines = [render.list_line(page.offset + n, s, mine=mine) for n, s in enumerate(page.items, start=1)]
         text = "\n\n".join([title, *lines])
-    await _show(query, bot, text, list_keyboard(page, scope, view))
+    await show(query, bot, text, list_keyboard(page, scope, view))
 
 
 async def show_list(query: CallbackQuery, callback_data: FeedbackList, session: AsyncSession, actor: Actor, bot: Bot) -> None:
@@ -470,16 +459,16 @@ async def item_action(
         )
     elif action == ItemAction.CLOSE:
         view = await service.actionable_view(session, actor=actor, item_id=item_id)
-        await _show(query, bot, texts.feedback.CONFIRM_CLOSE.format(reference=view.item.reference), confirm_keyboard(ItemAction.CLOSE_OK, item_id))
+        await show(query, bot, texts.feedback.CONFIRM_CLOSE.format(reference=view.item.reference), confirm_keyboard(ItemAction.CLOSE_OK, item_id))
     elif action == ItemAction.CLOSE_OK:
         item = await service.close(session, actor=actor, item_id=item_id, now=clock.now())
-        await _show(query, bot, texts.feedback.CLOSED.format(reference=item.reference))
+        await show(query, bot, texts.feedback.CLOSED.format(reference=item.reference))
     elif action == ItemAction.FORWARD:
         view = await service.actionable_view(session, actor=actor, item_id=item_id)
         target = view.forward_to
         if target is None:
             raise PermissionDenied(texts.feedback.NO_HIGHER_LEVEL)
-        await _show(
+        await show(
             query,
             bot,
             texts.feedback.CONFIRM_FORWARD.format(reference=view.item.reference, org=render.escape(target.name), author=render.escape(view.author_name)),
@@ -488,7 +477,7 @@ async def item_action(
     elif action == ItemAction.FORWARD_OK:
         item, record = await service.forward(session, actor=actor, item_id=item_id, now=clock.now())
         target = await get_org(session, record.to_org_id)
-        await _show(query, bot, texts.feedback.FORWARDED.format(reference=item.reference, org=render.escape(target.name)))
+        await show(query, bot, texts.feedback.FORWARDED.format(reference=item.reference, org=render.escape(target.name)))
     await query.answer()
 
 

@@ -51,6 +51,7 @@ from bot.keyboards_meetings import (
     StatsAction,
     StatsButton,
 )
+from bot.screens import show
 from core import texts
 from core.clock import Clock
 from core.errors import DomainError, InvalidInput, PermissionDenied
@@ -92,25 +93,6 @@ class ConclusionsFlow(StatesGroup):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed message; send a new one when it cannot be edited (media, too old)."""
-    if isinstance(query.message, Message) and query.message.text is not None:
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest as refusal:
-            if "message is not modified" in refusal.message:  # the same screen pressed twice
-                return
-    await bot.send_message(query.from_user.id, text, reply_markup=markup)
-
-
-def _plain(text: str) -> str:
-    """Callback toasts show no HTML."""
-    for tag in ("<b>", "</b>", "<i>", "</i>"):
-        text = text.replace(tag, "")
-    return text
 
 
 async def _flow_data(state: FSMContext, now: dt.datetime) -> dict[str, Any] | None:
@@ -224,7 +206,7 @@ async def menu_action(
     if action == MenuAction.HOME:
         await state.clear()
         text, markup = await _menu(session, actor, now)
-        await _show(query, bot, text, markup)
+        await show(query, bot, text, markup)
     elif action == MenuAction.NEW:
         cells = service.manageable_cells(actor)
         if not cells:
@@ -233,14 +215,14 @@ async def menu_action(
         if len(cells) > 1:
             await state.set_state(MeetingForm.cell)
             await state.set_data({"mode": "create", "started_at": now.isoformat()})
-            await _show(query, bot, texts.meetings.ASK_CELL, kbm.cells(cells))
+            await show(query, bot, texts.meetings.ASK_CELL, kbm.cells(cells))
         else:
             await _ask_kind(query, bot, state, cells[0], now)
     elif action == MenuAction.MANAGE:
         cell = _led_cell(actor, callback_data.cell_id)
         meetings = await service.cell_meetings(session, actor=actor, cell_id=cell.id, now=now)
         if not meetings:
-            await _show(query, bot, texts.meetings.MANAGE_EMPTY, kbm.meeting_list([]))
+            await show(query, bot, texts.meetings.MANAGE_EMPTY, kbm.meeting_list([]))
         else:
             lines = [texts.meetings.MANAGE_TITLE.format(cell=render.escape(cell.name)), ""]
             for number, meeting in enumerate(meetings, start=1):
@@ -249,12 +231,12 @@ async def menu_action(
                         number=number, status=texts.meetings.STATUSES[meeting.status.value], title=render.title(meeting), when=render.when(meeting)
                     )
                 )
-            await _show(query, bot, "\n".join(lines), kbm.meeting_list(meetings))
+            await show(query, bot, "\n".join(lines), kbm.meeting_list(meetings))
     elif action == MenuAction.RULES:
         cell = _led_cell(actor, callback_data.cell_id)
         rules = await service.cell_rules(session, actor=actor, cell_id=cell.id)
         if not rules:
-            await _show(query, bot, texts.meetings.RULES_EMPTY, kbm.rules([]))
+            await show(query, bot, texts.meetings.RULES_EMPTY, kbm.rules([]))
         else:
             lines = [texts.meetings.RULES_TITLE, ""]
             for rule in rules:
@@ -265,7 +247,7 @@ async def menu_action(
                         next=texts.meetings.RULE_NEXT.format(when=dates.format_when(next_start)),
                     )
                 )
-            await _show(query, bot, "\n".join(lines), kbm.rules(rules))
+            await show(query, bot, "\n".join(lines), kbm.rules(rules))
     await query.answer()
 
 
@@ -275,7 +257,7 @@ async def menu_action(
 async def _ask_kind(query: CallbackQuery, bot: Bot, state: FSMContext, cell: Org, now: dt.datetime) -> None:
     await state.set_state(MeetingForm.kind)
     await state.set_data({"mode": "create", "started_at": now.isoformat(), "cell_id": cell.id, "docs": [], "repeat": False})
-    await _show(query, bot, texts.meetings.ASK_KIND, kbm.kinds())
+    await show(query, bot, texts.meetings.ASK_KIND, kbm.kinds())
 
 
 async def choose_cell(query: CallbackQuery, callback_data: FormCell, state: FSMContext, actor: Actor, clock: Clock, bot: Bot) -> None:
@@ -305,7 +287,7 @@ async def choose_kind(
         kind=callback_data.kind.value, usual_dom=usual_day, usual_time=usual_time.strftime("%H:%M") if usual_time else None, places=places
     )
     await state.set_state(MeetingForm.day)
-    await _show(query, bot, *_day_step(await state.get_data(), now))
+    await show(query, bot, *_day_step(await state.get_data(), now))
     await query.answer()
 
 
@@ -337,7 +319,7 @@ async def show_calendar(query: CallbackQuery, state: FSMContext, clock: Clock, b
     if not (1 <= number <= 12) or (year, number) < (today.year, today.month) or (year, number) > (last.year, last.month):
         year, number = today.year, today.month
     await state.set_state(MeetingForm.day)
-    await _show(query, bot, texts.meetings.CALENDAR_TITLE, kbm.calendar(year, number, today=today, last_day=last))
+    await show(query, bot, texts.meetings.CALENDAR_TITLE, kbm.calendar(year, number, today=today, last_day=last))
 
 
 async def calendar_month(query: CallbackQuery, callback_data: FormMonth, state: FSMContext, clock: Clock, bot: Bot) -> None:
@@ -362,7 +344,7 @@ async def pick_day(query: CallbackQuery, callback_data: FormDay, state: FSMConte
         raise InvalidInput(texts.meetings.DATE_PAST.format(when=dates.format_day(day)) if day < _today(now) else texts.meetings.DATE_TOO_FAR)
     await state.update_data(day=day.isoformat())
     await state.set_state(MeetingForm.time)
-    await _show(query, bot, *_time_step(await state.get_data()))
+    await show(query, bot, *_time_step(await state.get_data()))
     await query.answer()
 
 
@@ -384,7 +366,7 @@ async def pick_time(
     service.validate_starts_at(starts_at, now)
     await state.update_data(time=data["time"])
     text, markup = await _after_when(state, session, actor, now)
-    await _show(query, bot, text, markup)
+    await show(query, bot, text, markup)
     await query.answer()
 
 
@@ -468,7 +450,7 @@ async def pick_place(
         await query.answer(texts.meetings.FLOW_EXPIRED, show_alert=True)
         return
     place = service.clean_place(places[callback_data.index])
-    await _show(query, bot, *await _after_place(state, session, actor, place, now))
+    await show(query, bot, *await _after_place(state, session, actor, place, now))
     await query.answer()
 
 
@@ -601,7 +583,7 @@ async def form_action(
     action = callback_data.action
     if action == FormAction.CANCEL:
         await state.clear()
-        await _show(query, bot, texts.meetings.FLOW_CANCELLED)
+        await show(query, bot, texts.meetings.FLOW_CANCELLED)
         await query.answer()
         return
     data = await _flow_data(state, now)
@@ -613,23 +595,23 @@ async def form_action(
     if action == FormAction.CALENDAR:
         await show_calendar(query, state, clock, bot)
     elif action == FormAction.DEFAULT_AGENDA:
-        await _show(query, bot, *await _after_agenda(state, session, actor, texts.meetings.DEFAULT_AGENDA, now))
+        await show(query, bot, *await _after_agenda(state, session, actor, texts.meetings.DEFAULT_AGENDA, now))
     elif action == FormAction.DOCS_DONE:
-        await _show(query, bot, *(await _edit_review(state, session, actor, now) if editing else await _review(state, session)))
+        await show(query, bot, *(await _edit_review(state, session, actor, now) if editing else await _review(state, session)))
     elif action == FormAction.REPEAT and not editing:
         await state.update_data(repeat=not data.get("repeat") and kind == MeetingKind.REGULAR)
-        await _show(query, bot, *await _review(state, session))
+        await show(query, bot, *await _review(state, session))
     elif action == FormAction.CHANGE_WHEN:
         await state.set_state(MeetingForm.day)
-        await _show(query, bot, *_day_step(data, now))
+        await show(query, bot, *_day_step(data, now))
     elif action == FormAction.CHANGE_PLACE:
-        await _show(query, bot, *await _place_step(state))
+        await show(query, bot, *await _place_step(state))
     elif action == FormAction.CHANGE_AGENDA:
         await state.set_state(MeetingForm.agenda)
-        await _show(query, bot, texts.meetings.ASK_AGENDA, kbm.agenda(kind))
+        await show(query, bot, texts.meetings.ASK_AGENDA, kbm.agenda(kind))
     elif action == FormAction.ADD_DOCS:
         await state.set_state(MeetingForm.documents)
-        await _show(query, bot, _documents_prompt(), kbm.documents(bool(data.get("docs"))))
+        await show(query, bot, _documents_prompt(), kbm.documents(bool(data.get("docs"))))
     elif action == FormAction.SEND and not editing:
         await _send_new_meeting(query, bot, state, session, actor, data, now)
     elif action == FormAction.SAVE and editing:
@@ -639,7 +621,7 @@ async def form_action(
             place=data.get("new_place"), agenda=data.get("new_agenda"), documents=_uploads(data), now=now,
         )
         await state.clear()
-        await _show(query, bot, texts.meetings.EDITED.format(queued=result.queued), kbm.back_to(result.meeting.id))
+        await show(query, bot, texts.meetings.EDITED.format(queued=result.queued), kbm.back_to(result.meeting.id))
     else:
         await query.answer(texts.common.STALE_BUTTON, show_alert=True)
         return
@@ -662,7 +644,7 @@ async def _send_new_meeting(
     if result.unlinked_names:
         names = ", ".join(render.escape(n) for n in result.unlinked_names[:10]) + ("…" if len(result.unlinked_names) > 10 else "")
         text += texts.meetings.CREATED_UNLINKED.format(count=len(result.unlinked_names), names=names)
-    await _show(query, bot, text, kbm.back_to(result.meeting.id))
+    await show(query, bot, text, kbm.back_to(result.meeting.id))
 
 
 async def form_button_without_flow(query: CallbackQuery, state: FSMContext) -> None:
@@ -691,17 +673,17 @@ async def invitation_action(
         await state.clear()
         await service.answer_attending(session, actor=actor, invitation_id=invitation_id, now=now)
         view = await service.my_invitation(session, actor=actor, invitation_id=invitation_id)
-        await _show(query, bot, _my_invitation_text(view), kbm.answers(invitation_id))
+        await show(query, bot, _my_invitation_text(view), kbm.answers(invitation_id))
         await query.answer(texts.meetings.TOAST_ATTENDING)
         return
     if action == InvitationAction.NO:
         view = await service.open_invitation(session, actor=actor, invitation_id=invitation_id, now=now)
-        await _show(query, bot, texts.meetings.ASK_REASON.format(when=render.when(view.meeting)), kbm.reasons(invitation_id))
+        await show(query, bot, texts.meetings.ASK_REASON.format(when=render.when(view.meeting)), kbm.reasons(invitation_id))
     elif action == InvitationAction.SHOW:
         await state.clear()
         view = await service.my_invitation(session, actor=actor, invitation_id=invitation_id)
         answerable = view.meeting.status == MeetingStatus.SCHEDULED and now < view.meeting.starts_at
-        await _show(query, bot, _my_invitation_text(view), kbm.answers(invitation_id) if answerable else None)
+        await show(query, bot, _my_invitation_text(view), kbm.answers(invitation_id) if answerable else None)
     elif action == InvitationAction.HEAR:
         view = await service.my_invitation(session, actor=actor, invitation_id=invitation_id)
         if view.meeting.conclusions_voice_file_id is None:
@@ -722,12 +704,12 @@ async def choose_reason(
         await service.open_invitation(session, actor=actor, invitation_id=invitation_id, now=now)
         await state.set_state(AbsenceFlow.reason)
         await state.set_data({"invitation_id": invitation_id, "started_at": now.isoformat()})
-        await _show(query, bot, texts.meetings.ASK_REASON_TEXT, kbm.back_to_invitation(invitation_id))
+        await show(query, bot, texts.meetings.ASK_REASON_TEXT, kbm.back_to_invitation(invitation_id))
         await query.answer()
         return
     await state.clear()
     result = await service.request_absence(session, actor=actor, invitation_id=invitation_id, reason=callback_data.reason, now=now)
-    await _show(query, bot, _absence_answer(result), kbm.answers(invitation_id))
+    await show(query, bot, _absence_answer(result), kbm.answers(invitation_id))
     await query.answer(texts.meetings.TOAST_ABSENCE_SENT if not result.auto_excused else None)
 
 
@@ -780,7 +762,7 @@ async def decide(query: CallbackQuery, callback_data: DecisionButton, session: A
         session, actor=actor, invitation_id=callback_data.invitation_id, approve=approve, now=clock.now()
     )
     template = texts.meetings.DECIDED_APPROVED if approve else texts.meetings.DECIDED_REFUSED
-    await _show(query, bot, template.format(name=render.escape(name), when=render.when(meeting)), kbm.back_to(meeting.id))
+    await show(query, bot, template.format(name=render.escape(name), when=render.when(meeting)), kbm.back_to(meeting.id))
     await query.answer()
 
 
@@ -825,7 +807,7 @@ async def meeting_action(
     action = callback_data.action
     if action == MeetingAction.OPEN:
         await state.clear()
-        await _show(query, bot, *await _card(session, actor, meeting_id, now))
+        await show(query, bot, *await _card(session, actor, meeting_id, now))
     elif action == MeetingAction.EDIT:
         meeting, cell = await service.editable_meeting(session, actor=actor, meeting_id=meeting_id, now=now)
         _, usual_time, recent = await service.usual_schedule(session, cell_id=cell.id)
@@ -839,22 +821,22 @@ async def meeting_action(
                 "docs": [],
             }
         )
-        await _show(query, bot, texts.meetings.EDIT_WHAT.format(when=render.when(meeting)), kbm.edit_menu())
+        await show(query, bot, texts.meetings.EDIT_WHAT.format(when=render.when(meeting)), kbm.edit_menu())
     elif action == MeetingAction.CANCEL:
         meeting, _ = await service.cancellable_meeting(session, actor=actor, meeting_id=meeting_id)
         count = await service.meeting_invitee_count(session, meeting.id)
-        await _show(query, bot, texts.meetings.CONFIRM_CANCEL.format(when=render.when(meeting), count=count), kbm.confirm_cancel(meeting.id))
+        await show(query, bot, texts.meetings.CONFIRM_CANCEL.format(when=render.when(meeting), count=count), kbm.confirm_cancel(meeting.id))
     elif action == MeetingAction.CANCEL_OK:
         meeting = await service.cancel_meeting(session, actor=actor, meeting_id=meeting_id, now=now)
-        await _show(query, bot, texts.meetings.CANCELLED_DONE.format(when=render.when(meeting)), kbm.back_to(meeting.id))
+        await show(query, bot, texts.meetings.CANCELLED_DONE.format(when=render.when(meeting)), kbm.back_to(meeting.id))
     elif action == MeetingAction.ATTENDANCE:
         sheet = await service.attendance_sheet(session, actor=actor, meeting_id=meeting_id, now=now)
-        await _show(query, bot, _attendance_text(sheet, 0), kbm.attendance(sheet, 0))
+        await show(query, bot, _attendance_text(sheet, 0), kbm.attendance(sheet, 0))
     elif action == MeetingAction.CONCLUSIONS:
         meeting, count = await service.conclusions_target(session, actor=actor, meeting_id=meeting_id)
         await state.set_state(ConclusionsFlow.content)
         await state.set_data({"meeting_id": meeting.id, "started_at": now.isoformat()})
-        await _show(query, bot, texts.meetings.ASK_CONCLUSIONS.format(when=render.when(meeting), count=count), kbm.back_to(meeting.id))
+        await show(query, bot, texts.meetings.ASK_CONCLUSIONS.format(when=render.when(meeting), count=count), kbm.back_to(meeting.id))
     elif action == MeetingAction.ANSWERS:
         view = await service.meeting_card(session, actor=actor, meeting_id=meeting_id)
         lines = [texts.meetings.ANSWERS_TITLE.format(when=render.when(view.meeting)), ""]
@@ -887,7 +869,7 @@ async def attendance_toggle(
     sheet = await service.toggle_attendance(
         session, actor=actor, meeting_id=callback_data.meeting_id, member_id=callback_data.member_id, now=clock.now()
     )
-    await _show(query, bot, _attendance_text(sheet, callback_data.page), kbm.attendance(sheet, callback_data.page))
+    await show(query, bot, _attendance_text(sheet, callback_data.page), kbm.attendance(sheet, callback_data.page))
     await query.answer()
 
 
@@ -907,10 +889,10 @@ async def attendance_action(
     if callback_data.action == AttendanceAction.DONE:
         summary = stats.meeting_stats_text(await stats.meeting_stats(session, meeting=sheet.meeting))
         absent = any(not row.present for row in sheet.rows)
-        await _show(query, bot, texts.meetings.ATTENDANCE_SAVED.format(stats=summary), kbm.after_attendance(meeting_id, absentees=absent))
+        await show(query, bot, texts.meetings.ATTENDANCE_SAVED.format(stats=summary), kbm.after_attendance(meeting_id, absentees=absent))
         await query.answer(texts.meetings.TOAST_SAVED)
         return
-    await _show(query, bot, _attendance_text(sheet, page), kbm.attendance(sheet, page))
+    await show(query, bot, _attendance_text(sheet, page), kbm.attendance(sheet, page))
     await query.answer()
 
 
@@ -944,7 +926,7 @@ async def typed_conclusions(message: Message, state: FSMContext, session: AsyncS
 
 async def stop_rule(query: CallbackQuery, callback_data: RuleStop, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
     await service.stop_rule(session, actor=actor, rule_id=callback_data.rule_id, now=clock.now())
-    await _show(query, bot, texts.meetings.RULE_STOPPED, kbm.rules([]))
+    await show(query, bot, texts.meetings.RULE_STOPPED, kbm.rules([]))
     await query.answer()
 
 

@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked, Manager
+from bot.screens import show
 from core import texts
 from core.clock import Clock
 from core.errors import InvalidInput
@@ -168,17 +169,6 @@ def list_keyboard(summaries: list[service.NoticeSummary]) -> InlineKeyboardMarku
 # ---------------------------------------------------------------- helpers
 
 
-async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed message; send a new one when it cannot be edited."""
-    if isinstance(query.message, Message) and query.message.text is not None:
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest:
-            pass
-    await bot.send_message(query.from_user.id, text, reply_markup=markup)
-
-
 def _content_of(message: Message) -> tuple[str | None, service.NoticeAttachment | None] | None:
     """The words and the one file of a message; None for what a notice cannot carry."""
     if message.photo:
@@ -201,7 +191,7 @@ async def _ask_content(query: CallbackQuery, bot: Bot, state: FSMContext, org_id
     await state.set_state(NoticeFlow.content)
     await state.set_data({"org_id": org_id, "started_at": clock.now().isoformat()})
     cancel = kb.inline([(_button(texts.common.CANCEL, NoticeDraft(action=DraftAction.DROP, draft="-")),)])
-    await _show(query, bot, texts.notices.ASK_CONTENT.format(org=html.escape(org_name)), cancel)
+    await show(query, bot, texts.notices.ASK_CONTENT.format(org=html.escape(org_name)), cancel)
 
 
 # ---------------------------------------------------------------- writing a notice
@@ -221,11 +211,11 @@ async def menu_action(
         if len(targets) == 1:
             await _ask_content(query, bot, state, targets[0].org.id, targets[0].org.name, clock)
         else:
-            await _show(query, bot, texts.notices.ASK_TARGET, targets_keyboard(targets, 0))
+            await show(query, bot, texts.notices.ASK_TARGET, targets_keyboard(targets, 0))
     else:
         summaries = await service.recent_notices(session, actor=actor)
         if not summaries:
-            await _show(query, bot, texts.notices.LIST_EMPTY)
+            await show(query, bot, texts.notices.LIST_EMPTY)
         else:
             lines = [texts.notices.LIST_TITLE]
             for s in summaries:
@@ -238,13 +228,13 @@ async def menu_action(
                     )
                     + f"\n<i>{render.excerpt(s.notice)}</i>"
                 )
-            await _show(query, bot, "\n\n".join(lines), list_keyboard(summaries))
+            await show(query, bot, "\n\n".join(lines), list_keyboard(summaries))
     await query.answer()
 
 
 async def targets_page(query: CallbackQuery, callback_data: NoticeTargetsPage, session: AsyncSession, actor: Actor, bot: Bot) -> None:
     targets = await service.targets_for(session, actor=actor)
-    await _show(query, bot, texts.notices.ASK_TARGET, targets_keyboard(targets, callback_data.page))
+    await show(query, bot, texts.notices.ASK_TARGET, targets_keyboard(targets, callback_data.page))
     await query.answer()
 
 
@@ -308,7 +298,7 @@ async def draft_action(
 ) -> None:
     if callback_data.action == DraftAction.DROP:
         await state.clear()
-        await _show(query, bot, texts.notices.DRAFT_DROPPED)
+        await show(query, bot, texts.notices.DRAFT_DROPPED)
         await query.answer()
         return
     data = await state.get_data()
@@ -332,7 +322,7 @@ async def draft_action(
     await state.clear()
     org = await get_org(session, notice.org_id)
     status = render.status_message(notice, org_name=org.name, sent=0)
-    await _show(query, bot, status.text, kb.inline(status.buttons))
+    await show(query, bot, status.text, kb.inline(status.buttons))
     await query.answer()
 
 
@@ -347,9 +337,9 @@ async def stop_action(query: CallbackQuery, callback_data: NoticeStop, session: 
         await bot.send_message(query.from_user.id, texts.notices.ASK_STOP, reply_markup=stop_keyboard(notice_id))
     elif callback_data.action == StopAction.OK:
         await service.cancel_notice(session, actor=actor, notice_id=notice_id, now=clock.now())
-        await _show(query, bot, texts.notices.STOPPED)
+        await show(query, bot, texts.notices.STOPPED)
     else:
-        await _show(query, bot, texts.notices.KEEP_SENDING)
+        await show(query, bot, texts.notices.KEEP_SENDING)
     await query.answer()
 
 

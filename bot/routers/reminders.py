@@ -17,13 +17,13 @@ import datetime as dt
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.screens import show
 from core import texts
 from core.clock import Clock
 from core.errors import InvalidInput, PermissionDenied
@@ -145,17 +145,6 @@ def choices(cell: Org, field: str, current: ReminderSettings) -> InlineKeyboardM
 # ---------------------------------------------------------------- handler
 
 
-async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup) -> None:
-    if isinstance(query.message, Message) and query.message.text is not None:
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest as refusal:
-            if "message is not modified" in refusal.message:
-                return
-    await bot.send_message(query.from_user.id, text, reply_markup=markup)
-
-
 async def settings_action(
     query: CallbackQuery, callback_data: ReminderSettingsButton, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot
 ) -> None:
@@ -166,7 +155,7 @@ async def settings_action(
             raise PermissionDenied(texts.meetings.NOT_LEADER)
         if len(cells) > 1:
             rows = [(Button(cell.name, ReminderSettingsButton(cell_id=cell.id).pack()),) for cell in cells]
-            await _show(query, bot, T.ASK_CELL, kb.inline(rows))
+            await show(query, bot, T.ASK_CELL, kb.inline(rows))
             await query.answer()
             return
         cell_id = cells[0].id
@@ -178,14 +167,14 @@ async def settings_action(
         if change is None:
             raise InvalidInput(texts.common.STALE_BUTTON)
         cell, settings = await service.change_reminder_settings(session, actor=actor, cell_id=cell_id, changes=change, now=clock.now())
-        await _show(query, bot, *screen(cell, settings))
+        await show(query, bot, *screen(cell, settings))
         await query.answer(T.SETTINGS_SAVED)
         return
     cell, settings = await service.reminder_settings(session, actor=actor, cell_id=cell_id)
     if field:
-        await _show(query, bot, QUESTIONS[field], choices(cell, field, settings))
+        await show(query, bot, QUESTIONS[field], choices(cell, field, settings))
     else:
-        await _show(query, bot, *screen(cell, settings))
+        await show(query, bot, *screen(cell, settings))
     await query.answer()
 
 

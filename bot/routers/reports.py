@@ -19,7 +19,6 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command, StateFilter, or_f
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.screens import show
 from core import texts
 from core.clock import Clock
 from core.orgs.models import Org, OrgKind
@@ -85,17 +85,6 @@ def _default_month(now: dt.datetime) -> dt.date:
     """The month a report is about: the last one in the first ten days, the current one after."""
     current = figures.local_month(now)
     return figures.add_months(current, -1) if now.astimezone(figures.LOCAL_TZ).day <= 10 else current
-
-
-async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    if isinstance(query.message, Message) and query.message.text is not None:
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest as refusal:
-            if "message is not modified" in refusal.message:
-                return
-    await bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
 # ---------------------------------------------------------------- figures
@@ -161,7 +150,7 @@ async def figures_action(query: CallbackQuery, callback_data: FiguresButton, ses
         month = figures.local_month(now)
     if action == "show":
         rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, now=now)
-        await _show(query, bot, _figures_text(rollup), _figures_markup(rollup.org, month, now))
+        await show(query, bot, _figures_text(rollup), _figures_markup(rollup.org, month, now))
     elif action == "chart":
         rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, history=6, now=now)
         png = await asyncio.to_thread(charts.figures_chart, rollup)
@@ -184,7 +173,7 @@ async def figures_action(query: CallbackQuery, callback_data: FiguresButton, ses
     elif action == "kids":
         org = await figures.viewable(session, actor=actor, org_id=org_id)
         children = list((await session.execute(select(Org).where(Org.parent_id == org.id).order_by(Org.name).limit(20))).scalars())
-        await _show(query, bot, T.CHOOSE_ORG, _orgs_markup(children, month))
+        await show(query, bot, T.CHOOSE_ORG, _orgs_markup(children, month))
     else:
         raise SkipHandler()
     await query.answer()
@@ -264,10 +253,10 @@ async def report_action(
     month, cell_id, now, action = _month(callback_data.month), callback_data.cell_id, clock.now(), callback_data.action
     if action == "open":
         view = await reports.report_for(session, actor=actor, cell_id=cell_id, month=month, now=now)
-        await _show(query, bot, _report_screen(view), _report_markup(view, actor))
+        await show(query, bot, _report_screen(view), _report_markup(view, actor))
     elif action == "send":
         view = await reports.send_report(session, actor=actor, cell_id=cell_id, month=month, now=now)
-        await _show(query, bot, _report_screen(view), _report_markup(view, actor))
+        await show(query, bot, _report_screen(view), _report_markup(view, actor))
         await query.answer(T.REPORT_SENT.format(month=reports.month_label(month)), show_alert=True)
         return
     elif action == "note":
@@ -280,7 +269,7 @@ async def report_action(
         await bot.send_message(query.from_user.id, _report_screen(view))
     elif action == "list":
         text, markup = await _received_screen(session, actor, cell_id, month)
-        await _show(query, bot, text, markup)
+        await show(query, bot, text, markup)
     else:
         raise SkipHandler()
     await query.answer()

@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.screens import plain, show
 from core import texts
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -169,24 +170,6 @@ def voice_settings_markup() -> InlineKeyboardMarkup:
     return kb.inline([(_b(R.BTN_VOICE_SETTINGS, VoicePref(action="open")),)])
 
 
-async def _show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed message; send a new one when it cannot be edited (a voice note, a file)."""
-    if isinstance(query.message, Message) and query.message.text is not None:
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-            return
-        except TelegramBadRequest as refusal:
-            if "message is not modified" in refusal.message:
-                return
-    await bot.send_message(query.from_user.id, text, reply_markup=markup)
-
-
-def _plain(text: str) -> str:
-    for tag in ("<b>", "</b>", "<i>", "</i>"):
-        text = text.replace(tag, "")
-    return html.unescape(text)
-
-
 def _renderer(voice_renderer: VoiceRenderer | None, settings: Any) -> VoiceRenderer | None:
     if voice_renderer is not None:
         return voice_renderer
@@ -265,7 +248,7 @@ async def library_page(query: CallbackQuery, callback_data: ResLib, state: FSMCo
     search = (await state.get_data()).get("query") if callback_data.mode == LibraryMode.FOUND else None
     mode = callback_data.mode if callback_data.mode != LibraryMode.FOUND or search else LibraryMode.ALL
     text, markup = await _library_screen(session, actor, mode, callback_data.page, search)
-    await _show(query, bot, text, markup)
+    await show(query, bot, text, markup)
     await query.answer()
 
 
@@ -279,7 +262,7 @@ async def menu_action(
         await bot.send_message(query.from_user.id, R.SEARCH_PROMPT)
     elif action == "saved":
         text, markup = await _library_screen(session, actor, LibraryMode.SAVED, 1)
-        await _show(query, bot, text, markup)
+        await show(query, bot, text, markup)
     elif action == "publish":
         await _start_publishing(query, state, actor, clock, bot)
     elif action == "camps":
@@ -359,7 +342,7 @@ async def document_action(
     chat_id = query.from_user.id
     if action == "open":
         text, markup = await _document_screen(session, actor, document_id, now)
-        await _show(query, bot, text, markup)
+        await show(query, bot, text, markup)
     elif action in ("save", "unsave"):
         await service.set_bookmark(session, actor=actor, document_id=document_id, on=action == "save", now=now)
         await query.answer(R.SAVED if action == "save" else R.UNSAVED)
@@ -528,7 +511,7 @@ async def voice_preferences(
         await bot.send_message(query.from_user.id, text, reply_markup=markup)
         await query.answer()
     else:
-        await _show(query, bot, text, markup)
+        await show(query, bot, text, markup)
         await query.answer(R.VOICE_SAVED)
 
 
@@ -588,7 +571,7 @@ async def _start_publishing(query: CallbackQuery, state: FSMContext, actor: Acto
 
 async def choose_kind(query: CallbackQuery, callback_data: PubKind, state: FSMContext, clock: Clock, bot: Bot) -> None:
     if await _flow(state, clock.now()) is None:
-        await query.answer(_plain(R.FLOW_EXPIRED), show_alert=True)
+        await query.answer(plain(R.FLOW_EXPIRED), show_alert=True)
         return
     try:
         kind = DocumentKind[callback_data.kind]
@@ -596,7 +579,7 @@ async def choose_kind(query: CallbackQuery, callback_data: PubKind, state: FSMCo
         raise SkipHandler() from None
     await state.update_data(kind=kind.name)
     await state.set_state(PublishFlow.code)
-    await _show(query, bot, R.PUBLISH_CODE, _step_markup(_b(R.BTN_SKIP, PubStep(action="skipcode"))))
+    await show(query, bot, R.PUBLISH_CODE, _step_markup(_b(R.BTN_SKIP, PubStep(action="skipcode"))))
     await query.answer()
 
 
@@ -604,7 +587,7 @@ async def _ask_date(target: Message | CallbackQuery, state: FSMContext, bot: Bot
     await state.set_state(PublishFlow.date)
     markup = _step_markup(_b(R.BTN_TODAY, PubStep(action="today")), _b(R.BTN_SKIP, PubStep(action="skipdate")))
     if isinstance(target, CallbackQuery):
-        await _show(target, bot, R.PUBLISH_DATE, markup)
+        await show(target, bot, R.PUBLISH_DATE, markup)
     else:
         await target.answer(R.PUBLISH_DATE, reply_markup=markup)
 
@@ -613,7 +596,7 @@ async def _ask_title(target: Message | CallbackQuery, state: FSMContext, bot: Bo
     await state.set_state(PublishFlow.title)
     markup = _step_markup()
     if isinstance(target, CallbackQuery):
-        await _show(target, bot, R.PUBLISH_TITLE, markup)
+        await show(target, bot, R.PUBLISH_TITLE, markup)
     else:
         await target.answer(R.PUBLISH_TITLE, reply_markup=markup)
 
@@ -769,7 +752,7 @@ async def _preview(chat_id: int, state: FSMContext, session: AsyncSession, actor
 async def choose_target(query: CallbackQuery, callback_data: PubTarget, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
     data = await _flow(state, clock.now())
     if data is None or not data.get("document_id"):
-        await query.answer(_plain(R.FLOW_EXPIRED), show_alert=True)
+        await query.answer(plain(R.FLOW_EXPIRED), show_alert=True)
         return
     await query.answer()
     await _preview(query.from_user.id, state, session, actor, bot, callback_data.org_id, clock.now())
@@ -795,11 +778,11 @@ async def publish_step(
             except (NotFound, Conflict):  # published meanwhile, or gone: nothing to discard
                 pass
         await state.clear()
-        await _show(query, bot, R.PUBLISH_CANCELLED)
+        await show(query, bot, R.PUBLISH_CANCELLED)
         await query.answer()
         return
     if data is None:
-        await query.answer(_plain(R.FLOW_EXPIRED), show_alert=True)
+        await query.answer(plain(R.FLOW_EXPIRED), show_alert=True)
         return
     step = await state.get_state()
     if action == "skipcode" and step == PublishFlow.code.state:
@@ -824,13 +807,13 @@ async def publish_step(
         await state.set_state(PublishFlow.summary)
         await bot.send_message(query.from_user.id, R.PUBLISH_SUMMARY_EMPTY)
     elif action == "hear" and step == PublishFlow.preview.state:
-        await query.answer(_plain(R.VOICE_PREPARING))
+        await query.answer(plain(R.VOICE_PREPARING))
         document = await service.draft_for_author(session, actor=actor, document_id=int(data["document_id"]))
         await _send_voice(bot, query.from_user.id, session, _renderer(voice_renderer, settings), document,
                           service.member_variant(actor.member), clock.now())
         return
     elif action == "send" and step == PublishFlow.preview.state:
-        await query.answer(_plain(R.PUBLISH_SENDING))
+        await query.answer(plain(R.PUBLISH_SENDING))
         await _publish(query, state, session, actor, clock, bot, int(data["document_id"]), _renderer(voice_renderer, settings))
         return
     else:
@@ -852,7 +835,7 @@ async def _publish(
     text = R.PUBLISHED_DONE.format(title=render.escape(result.document.title), queued=result.queued, org=render.escape(result.org.name),
                                    unlinked_line=unlinked)
     markup = kb.inline([(_b(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=document_id)),)])
-    await _show(query, bot, text, markup)
+    await show(query, bot, text, markup)
 
 
 # ---------------------------------------------------------------- study campaigns (organisers)
@@ -967,7 +950,7 @@ async def _ask_deadline(chat_id: int, state: FSMContext, bot: Bot, org: Org) -> 
 async def choose_campaign_org(query: CallbackQuery, callback_data: CampOrg, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
     data = await _flow(state, clock.now())
     if data is None or data.get("document_id") != callback_data.document_id:
-        await query.answer(_plain(R.FLOW_EXPIRED), show_alert=True)
+        await query.answer(plain(R.FLOW_EXPIRED), show_alert=True)
         return
     orgs = {o.id: o for o in await study.campaign_orgs(session, actor=actor, document_id=callback_data.document_id)}
     org = orgs.get(callback_data.org_id)
@@ -1006,11 +989,11 @@ async def campaign_step(query: CallbackQuery, callback_data: CampStep, state: FS
     data = await _flow(state, now)
     if action == "cancel":
         await state.clear()
-        await _show(query, bot, texts.common.CANCELLED)
+        await show(query, bot, texts.common.CANCELLED)
         await query.answer()
         return
     if data is None:
-        await query.answer(_plain(R.FLOW_EXPIRED), show_alert=True)
+        await query.answer(plain(R.FLOW_EXPIRED), show_alert=True)
         return
     step = await state.get_state()
     if action in ("w1", "w2", "m1") and step == CampaignFlow.deadline.state:
@@ -1030,7 +1013,7 @@ async def campaign_step(query: CallbackQuery, callback_data: CampStep, state: FS
             deadline_day=dt.date.fromisoformat(data["deadline"]), questions=questions, now=now,
         )
         await state.clear()
-        await _show(query, bot, R.CAMPAIGN_OPENED.format(members=opened.members, org=render.escape(opened.org.name),
+        await show(query, bot, R.CAMPAIGN_OPENED.format(members=opened.members, org=render.escape(opened.org.name),
                                                          deadline=study.format_deadline(opened.campaign)),
                     kb.inline([(_b(R.BTN_CAMPAIGN_RESULTS, CampView(action="res", campaign_id=opened.campaign.id)),)]))
         await query.answer()
@@ -1044,7 +1027,7 @@ async def choose_correct(
     data = await _flow(state, clock.now())
     pending = (data or {}).get("pending")
     if data is None or not pending:
-        await query.answer(_plain(R.FLOW_EXPIRED), show_alert=True)
+        await query.answer(plain(R.FLOW_EXPIRED), show_alert=True)
         return
     if not 0 <= callback_data.option < len(pending["options"]):
         raise SkipHandler()
