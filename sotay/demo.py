@@ -1,4 +1,5 @@
-"""`sotay demo`: the sandbox, the bot and the API on loopback with a seeded demo commune.
+"""`sotay demo`: the sandbox, the bot and the API on loopback with a seeded demo commune and a few
+weeks of its life (sotay/demo_content.py).
 
 Nothing leaves the machine: the sandbox stands in for Telegram, and a web page served by the
 API app lets a person act as any member or the secretary.
