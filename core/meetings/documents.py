@@ -7,11 +7,9 @@ than 20 MB, so that is also the limit here.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import io
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from pathlib import Path
 from core import texts
 from core.errors import InvalidInput
 from core.meetings.models import DocumentKind
+from core.storage import store_by_content
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_DOCUMENTS = 10
@@ -129,15 +128,7 @@ def store_upload(files_dir: str | Path, data: bytes, *, filename: str) -> Docume
     name = clean_filename(filename)
     mime = check_metadata(name, len(data))
     kind = check_content(name, data)
-    digest = hashlib.sha256(data).hexdigest()
-    directory = Path(files_dir) / "meetings" / digest[:2]
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{digest}{extension_of(name)}"
-    if not path.exists():
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
+    path = store_by_content(Path(files_dir) / "meetings", data, extension=extension_of(name))
     return DocumentUpload(file_id=None, filename=name, mime_type=mime, size=len(data), kind=kind, path=str(path))
 
 

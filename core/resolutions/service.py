@@ -12,11 +12,8 @@ delivery worker uploads the first one and sends the rest by the platform's file 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
-import os
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +34,7 @@ from core.resolutions.extract import MAX_TEXT_CHARS, Extracted, tidy
 from core.resolutions.models import Bookmark, Document, DocumentKind, DocumentState, DocumentStudy, StudyAssignment, StudyCampaign
 from core.resolutions.search import fold, query_tokens
 from core.resolutions.summarize import MAX_SUMMARY_CHARS, summarize
+from core.storage import store_by_content
 from voice.engines import VOICES
 from voice.service import VoiceNote
 
@@ -198,20 +196,12 @@ def _refresh_search(document: Document) -> None:
 
 def store_original(files_dir: str | Path, data: bytes, *, filename: str, extracted: Extracted) -> StoredFile:
     """Keep an uploaded original under DATA_DIR/files, named by its content hash (written once)."""
-    digest = hashlib.sha256(data).hexdigest()
     extension = {"pdf": ".pdf", "docx": ".docx", "txt": ".txt"}[extracted.kind]
-    directory = Path(files_dir) / digest[:2]
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{digest}{extension}"
-    if not path.exists():
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
+    path = store_by_content(files_dir, data, extension=extension)
     name = Path(filename).name.strip() or f"van-ban{extension}"
     if not name.lower().endswith(extension):
         name = f"{Path(name).stem or 'van-ban'}{extension}"
-    return StoredFile(path=str(path), name=name[:255], mime_type=extracted.mime_type, size=len(data), sha256=digest)
+    return StoredFile(path=str(path), name=name[:255], mime_type=extracted.mime_type, size=len(data), sha256=path.stem)
 
 
 # ---------------------------------------------------------------- where one may publish
