@@ -193,10 +193,12 @@ def cancel_row() -> tuple[Button, ...]:
 # ---------------------------------------------------------------- menu
 
 
-def menu(upcoming: Sequence[tuple[Meeting, int]], *, leads: bool, hear_invitation_id: int | None) -> InlineKeyboardMarkup | None:
+def menu(upcoming: Sequence[tuple[Meeting, int, bool]], *, leads: bool, hear_invitation_id: int | None) -> InlineKeyboardMarkup | None:
+    """`upcoming`: (meeting, invitation id, answered already) of each meeting still open for answers."""
     rows: list[tuple[Button, ...]] = []
-    for meeting, invitation_id in upcoming:
-        rows.append((_b(texts.meetings.BTN_CHANGE_ANSWER.format(date=render.short_date(meeting)),
+    for meeting, invitation_id, answered in upcoming:
+        label = texts.meetings.BTN_CHANGE_ANSWER if answered else texts.meetings.BTN_ANSWER
+        rows.append((_b(label.format(date=render.short_date(meeting)),
                         InvitationButton(action=InvitationAction.SHOW, invitation_id=invitation_id)),))
     if hear_invitation_id is not None:
         rows.append((_b(texts.meetings.BTN_HEAR_CONCLUSIONS, InvitationButton(action=InvitationAction.HEAR, invitation_id=hear_invitation_id)),))

@@ -56,7 +56,7 @@ from core import texts
 from core.clock import Clock
 from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.meetings import charts, dates, documents, export, render, service, stats
-from core.meetings.models import AbsenceReason, DocumentKind, MeetingKind, MeetingStatus
+from core.meetings.models import AbsenceReason, Answer, DocumentKind, MeetingKind, MeetingStatus
 from core.orgs.models import Org
 from core.orgs.service import Actor, get_org
 
@@ -177,7 +177,7 @@ async def _menu(session: AsyncSession, actor: Actor, now: dt.datetime) -> tuple[
         if meeting.conclusions_voice_file_id:
             lines.append(texts.meetings.LAST_CONCLUSIONS_VOICE)
             hear = invitation.id
-    open_ones = [(m, inv.id) for m, inv in upcoming if m.status == MeetingStatus.SCHEDULED and now < m.starts_at]
+    open_ones = [(m, inv.id, inv.answer != Answer.NONE) for m, inv in upcoming if m.status == MeetingStatus.SCHEDULED and now < m.starts_at]
     markup = kbm.menu(open_ones, leads=bool(service.manageable_cells(actor)), hear_invitation_id=hear)
     return "\n".join(lines), markup
 

@@ -63,6 +63,7 @@ UPCOMING_LINE = "{number}. <b>{title}</b>\n    📅 {when}\n    📍 {place}\n  
 LAST_CONCLUSIONS_TITLE = "📝 <b>Kết luận cuộc họp gần nhất</b> ({when}):"
 LAST_CONCLUSIONS_VOICE = "🎤 Kết luận bằng tin nhắn thoại — bấm nút bên dưới để nghe."
 BTN_CHANGE_ANSWER = "✏️ Trả lời lại: {date}"
+BTN_ANSWER = "📝 Trả lời mời họp: {date}"
 BTN_OPEN_MEETING = "📂 Họp {date}"
 BTN_NEW = "➕ Tạo cuộc họp"
 BTN_MANAGE = "🗂 Quản lý cuộc họp"

@@ -202,6 +202,13 @@ async def test_secretary_creates_with_buttons_and_every_eligible_member_is_invit
     assert "05/12/2026 — 19:30" in joined(calls) and texts.meetings.ANSWERS["none"] in joined(calls)
     assert f"mti:show:{invitation.id}" in data_of(calls, "mti:")
     assert "mtm:new:0" not in data_of(calls, "mtm:")  # no ➕ for a plain member
+    # Not answered yet: the button asks for an answer, it does not offer to "answer again".
+    labels = [t for t, d in buttons(calls) if d == f"mti:show:{invitation.id}"]
+    assert labels == [texts.meetings.BTN_ANSWER.format(date="05/12")]
+    await harness.press(MEMBER_A, f"mti:yes:{invitation.id}")
+    calls = await harness.text(MEMBER_A, texts.account.BTN_MEETINGS)
+    assert texts.meetings.ANSWERS["attending"] in joined(calls)
+    assert [t for t, d in buttons(calls) if d == f"mti:show:{invitation.id}"] == [texts.meetings.BTN_CHANGE_ANSWER.format(date="05/12")]
 
 
 async def test_lunar_date_when_the_cell_turns_it_on(harness, session, commune) -> None:
