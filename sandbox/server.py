@@ -70,6 +70,22 @@ async def _control_errors_and_cors(request: web.Request, handler: Handler) -> we
     return response
 
 
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """One "bytes=a-b", "bytes=a-" or "bytes=-n" range, clamped to the file; None: the whole file."""
+    if not header or not header.startswith("bytes=") or "," in header:
+        return None
+    first, _, last = header[len("bytes="):].strip().partition("-")
+    try:
+        if not first:  # the last n bytes
+            count = int(last)
+            return (max(0, size - count), size - 1) if count > 0 else None
+        start = int(first)
+        end = min(int(last), size - 1) if last else size - 1
+    except ValueError:
+        return None
+    return (start, end) if start <= end or start >= size else None
+
 class SandboxServer:
     """A Telegram-compatible Bot API server with simulated people, on loopback.
 
@@ -423,10 +439,21 @@ class SandboxServer:
         stored = self.world.files.find(request.match_info["key"])
         if stored is None:
             raise ApiError(404, "Not Found: no such file")
-        headers = {"Cache-Control": "max-age=3600"}  # content-addressed: the bytes behind a key never change
+        # Content-addressed: the bytes behind a key never change. Byte ranges, as Telegram's file
+        # server answers them: a browser asks for the end of an OGG voice note to learn its length
+        # (without them the page's player showed 0:00 and could not seek).
+        headers = {"Cache-Control": "max-age=3600", "Accept-Ranges": "bytes"}
         if stored.file_name:
             headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(stored.file_name, safe='')}"
-        return web.Response(body=stored.data, content_type=stored.mime_type, headers=headers)
+        data = stored.data
+        wanted = _byte_range(request.headers.get("Range"), len(data))
+        if wanted is None:
+            return web.Response(body=data, content_type=stored.mime_type, headers=headers)
+        start, end = wanted
+        if start >= len(data):
+            return web.Response(status=416, headers={**headers, "Content-Range": f"bytes */{len(data)}"})
+        headers["Content-Range"] = f"bytes {start}-{end}/{len(data)}"
+        return web.Response(status=206, body=data[start : end + 1], content_type=stored.mime_type, headers=headers)
 
     async def sample_voice(self, request: web.Request) -> web.Response:
         """A two-second OGG/Opus voice note the chat page sends when a person taps 🎤."""

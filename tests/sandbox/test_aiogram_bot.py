@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 
+import httpx
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -23,6 +24,7 @@ from aiogram.types import (
 
 from sandbox.client import SandboxClient
 from sandbox.media import make_sample_voice
+from sandbox.server import SandboxServer
 from tests.sandbox.conftest import MAI, MAI_PHONE, OTHER_TOKEN, aiogram_bot
 
 YES = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="✅ Đồng ý", callback_data="yes:1")]])
@@ -177,3 +179,25 @@ async def test_reply_keyboard_with_contact_button(bot: Bot, people: SandboxClien
     assert (await people.chat(MAI))["keyboard_collapsed"] is True  # one-time keyboards fold away after use
     await bot.send_message(MAI, "Đã liên kết", reply_markup=ReplyKeyboardRemove())
     assert await people.keyboard(MAI) == []
+
+
+async def test_the_chat_page_can_seek_in_a_voice_note(bot: Bot, people: SandboxClient, server: SandboxServer) -> None:
+    # A browser asks for byte ranges of an OGG to learn its length and to seek; answered like
+    # Telegram's file server (206 with Content-Range), the whole file without a Range header.
+    voice = make_sample_voice(2.0)
+    await bot.send_voice(MAI, BufferedInputFile(voice, "tom-tat.ogg"))
+    url = server.base_url + (await people.bot_messages(MAI))[0].attachment["url"]  # type: ignore[index]
+    size = len(voice)
+    async with httpx.AsyncClient() as client:
+        whole = await client.get(url)
+        assert whole.status_code == 200 and whole.content == voice and whole.headers["accept-ranges"] == "bytes"
+        head = await client.get(url, headers={"Range": "bytes=0-99"})
+        assert head.status_code == 206 and head.content == voice[:100] and head.headers["content-range"] == f"bytes 0-99/{size}"
+        tail = await client.get(url, headers={"Range": "bytes=-50"})
+        assert tail.status_code == 206 and tail.content == voice[-50:]
+        rest = await client.get(url, headers={"Range": f"bytes={size - 10}-"})
+        assert rest.status_code == 206 and rest.content == voice[-10:]
+        beyond = await client.get(url, headers={"Range": f"bytes={size + 5}-"})
+        assert beyond.status_code == 416 and beyond.headers["content-range"] == f"bytes */{size}"
+        nonsense = await client.get(url, headers={"Range": "bytes=abc"})
+        assert nonsense.status_code == 200 and nonsense.content == voice
