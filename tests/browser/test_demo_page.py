@@ -121,10 +121,10 @@ async def test_an_elderly_member_listens_to_the_seeded_resolution_and_answers_th
         assert source
         ogg = await page.evaluate("src => fetch(src).then(r => r.arrayBuffer()).then(b => [b.byteLength, String.fromCharCode(...new Uint8Array(b.slice(0, 4)))])", source)
         assert ogg[1] == "OggS" and ogg[0] > 20_000, ogg
-        played = await audio.evaluate(
-            "a => a.play().then(() => new Promise(done => setTimeout(() => done(a.currentTime), 1200)))"
+        played, length = await audio.evaluate(
+            "a => a.play().then(() => new Promise(done => setTimeout(() => done([a.currentTime, a.duration]), 1200)))"
         )
-        assert played > 0.3, played
+        assert played > 0.3 and 15 < length < 120, (played, length)  # the player knows its length: it can seek
         await expect(voice).to_contain_text("giây")
 
         # One tap answers the invitation; 📅 Lịch họp remembers it.
