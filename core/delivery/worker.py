@@ -70,6 +70,8 @@ BACKOFF_CAP = 600.0  # never wait more than ten minutes between tries
 # A row whose chat is busy for longer than this goes back to the table instead of holding a
 # sending slot (a secretary receiving a status edit, a reply and a notice at once).
 MAX_CHAT_WAIT = 2.0
+# The in-memory queue holds at most this many claims' worth of rows.
+MAX_QUEUED_BATCHES = 5
 RECORD_RETRY_CAP = 5.0
 
 
@@ -217,6 +219,7 @@ class DeliveryWorker:
         # person ("listen in the next message" stays true).
         busy_chats: set[str] = set()
         next_claim = 0.0
+        held_back = 0
         self._stopping = False
         log.info("delivery worker started (batch %d, concurrency %d)", self.batch_size, self.concurrency)
 
@@ -232,7 +235,11 @@ class DeliveryWorker:
             while not stop.is_set():
                 # Keep about one batch queued: enough never to starve the senders, little enough
                 # that a cancelled broadcast stops quickly and leases are never at risk.
-                if len(queue) < self.concurrency and loop.time() >= next_claim:
+                # Rows held back behind their chat's message on its way do not count: other
+                # chats must not wait while one busy chat drains at its own pace (its rows keep
+                # their order in the queue). A cap keeps the queue and its leases bounded.
+                if len(queue) - held_back < self.concurrency and len(queue) < MAX_QUEUED_BATCHES * self.batch_size \
+                        and loop.time() >= next_claim:
                     try:
                         claimed = await self._claim(self.batch_size)
                     except Exception as exc:  # database briefly unavailable: try again shortly
@@ -254,6 +261,7 @@ class DeliveryWorker:
                     task = asyncio.create_task(self._deliver(row))
                     senders.add(task)
                     task.add_done_callback(finished(row.chat_id))
+                held_back = len(later)
                 if later:
                     later.extend(queue)
                     queue = later

@@ -422,3 +422,24 @@ async def test_a_chat_gets_its_messages_in_order_while_a_voice_note_uploads(sess
     assert len(by_chat) == len(ids)
     assert all(texts == ["Tóm tắt", "🔊", "Mời họp"] for texts in by_chat.values()), by_chat
     assert worker.stats.uploads == 1
+
+
+async def test_one_busy_chat_does_not_hold_up_the_others(session, session_factory, commune, clock) -> None:
+    """Forty messages for the secretary (absence requests, say), queued first, drain at the chat's
+    own pace; the members' messages queued after them go out meanwhile, not behind them."""
+    secretary = commune.cells[0].secretary
+    for n in range(40):
+        await queue(session, [secretary.id], source=f"absence:{n}", message=OutboundMessage(text=f"Xin vắng {n}"))
+    others = [m.id for m in commune.cells[0].everyone if m.id != secretary.id]
+    await queue(session, others, source="notice:1", message=OutboundMessage(text="Thông báo"))
+    messenger = CollectingMessenger()
+    budget = LocalTokenBucket(BudgetConfig(rate=1e6, burst=1e6, chat_rate=5, chat_burst=1))
+    worker = make_worker(session_factory, messenger, clock, budget=budget, concurrency=5, batch_size=10, idle_interval=0.05)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await wait_until(lambda: sum(1 for _, m in messenger.sent if m.text == "Thông báo") == len(others), timeout=20)
+    stop.set()
+    await running
+    to_secretary = [m.text for chat, m in messenger.sent if m.text.startswith("Xin vắng")]
+    assert len(to_secretary) < 10, f"the members waited behind {len(to_secretary)} of the secretary's messages"
+    assert to_secretary == [f"Xin vắng {n}" for n in range(len(to_secretary))]  # and the secretary's stay in order
