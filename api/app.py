@@ -29,7 +29,8 @@ holder may see; every refusal has the body `{"error": code, "message": reason}`.
 # Request bodies larger than this are refused with 413 before they are read; any other body under
 # /api/ (JSON: the longest text any field takes is far below) at most DEFAULT_BODY_LIMIT.
 BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000,
-               documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT}
+               documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT,
+               notices.FILE_PATH: notices.FILE_BODY_LIMIT}
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 

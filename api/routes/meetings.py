@@ -12,11 +12,11 @@ from typing import Annotated, Literal
 import asyncio
 
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
-from api.errors import error_responses
+from api.errors import ErrorBody, error_responses
 from api.routes.documents import files_dir_of
 from api.schemas.common import Day, id_path, id_query
 from api.schemas.meetings import (
@@ -185,6 +185,26 @@ async def add_meeting_document(
     upload = await asyncio.to_thread(documents.store_upload, files_dir_of(runtime), data, filename=file.filename or "")
     result = await service.edit_meeting(session, actor=actor, meeting_id=meeting_id, documents=[upload], now=clock.now())
     return await _edited(session, result, audit_trail, "api.meeting.document")
+
+
+DocumentId = Annotated[int, id_path("Document id (from the meeting's `documents`)", 3)]
+
+
+@router.get(
+    "/meetings/{meeting_id}/documents/{document_id}",
+    summary="Download a document of the meeting (to invitees, leaders of the cell and committees above)",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {mime: {"schema": {"type": "string", "format": "binary"}} for mime in sorted(set(documents.ALLOWED_EXTENSIONS.values()))},
+              "description": "The file, with its name in Content-Disposition"},
+        404: {"description": "No such meeting or document, a document of another meeting, or a meeting the caller may not see"},
+        409: {"model": ErrorBody, "description": "Attached in Telegram (`error`: `document_not_stored`): Sổ tay keeps only Telegram's "
+                                                 "file id, not a copy, so it is opened in the invitation there; `message` says so"},
+    },
+)
+async def download_meeting_document(meeting_id: MeetingId, document_id: DocumentId, session: SessionDep, actor: CurrentActor) -> FileResponse:
+    document = await service.document_for_viewer(session, actor=actor, meeting_id=meeting_id, document_id=document_id)
+    return FileResponse(documents.stored_file(document), media_type=document.mime_type, filename=document.filename)
 
 
 @router.post("/meetings/{meeting_id}/cancel", summary="Cancel a meeting not yet held; invitees are told", responses=REFUSALS)

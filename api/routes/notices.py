@@ -2,27 +2,34 @@
 
 Sending needs the same right as in the bot: secretary or deputy of the cell, or a committee member
 above it. A notice is visible to its author and to whoever manages its organisation; to anyone else
-it is 404, exactly like a missing one. Notices sent here carry text only (files stay in Telegram);
-the final report goes to the author's Telegram when they have linked an account.
+it is 404, exactly like a missing one. `POST /notices` sends text; `POST /notices/with-file` sends
+one file (photo, document or voice message) with an optional caption, as the bot does. The final
+report goes to the author's Telegram when they have linked an account.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, File, Form, Header, HTTPException, Query, UploadFile, status
 from pydantic import BaseModel, Field
 
 from api.errors import error_responses
-from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
-from api.schemas.common import Id, id_path, id_query
-from core.notices import service
+from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
+from api.routes.documents import files_dir_of
+from api.schemas.common import Id, id_form, id_path, id_query
+from core import texts
+from core.notices import files, service
 from core.notices.models import Notice
 from core.orgs.service import get_org
 
 router = APIRouter(prefix="/notices", tags=["notices"])
 
+FILE_PATH = "/api/v1/notices/with-file"
+FILE_MAX_BYTES = files.MAX_FILE_BYTES
+FILE_BODY_LIMIT = FILE_MAX_BYTES + 64 * 1024  # the multipart envelope: the file, a caption, an id
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -31,7 +38,9 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         403: "The caller does not manage that organisation",
         404: "No such notice or organisation, or one the caller may not see (indistinguishable)",
         409: "The notice has already finished or been stopped; or the idempotency key belongs to someone else",
-        422: "Empty or too long text, or nobody to send to; `message` says which",
+        413: f"The file is larger than {FILE_MAX_BYTES // 1024 // 1024} MB",
+        422: "Empty or too long text, nobody to send to, or a file refused (a type outside the list, content that is not what "
+             "its name says, an empty file); `message` says which",
     }
     return error_responses(*codes, descriptions=described)
 
@@ -65,7 +74,11 @@ class NoticeOut(BaseModel):
     id: int = Field(examples=[7])
     org: OrgRef
     text: str
-    attachment: Literal["photo", "document", "voice"] | None = Field(description="A file sent with it from Telegram", examples=[None])
+    attachment: Literal["photo", "document", "voice"] | None = Field(
+        description="The file sent with it (from Telegram or uploaded here), as members receive it", examples=["document"]
+    )
+    attachment_name: str | None = Field(description="The uploaded file's name (files sent in Telegram have none)",
+                                        examples=["Kế hoạch tháng 12.pdf"])
     status: Literal["sending", "done", "cancelled"]
     author_member_id: int | None = Field(examples=[3])
     created_at: dt.datetime
@@ -95,6 +108,7 @@ async def _out(session: SessionDep, notice: Notice) -> NoticeOut:
         org=OrgRef(id=org.id, name=org.name),
         text=notice.text,
         attachment=notice.attachment_kind.value if notice.attachment_kind else None,
+        attachment_name=notice.attachment_filename,
         status=notice.status.value,
         author_member_id=notice.author_member_id,
         created_at=notice.created_at,
@@ -108,6 +122,14 @@ async def _out(session: SessionDep, notice: Notice) -> NoticeOut:
 
 
 NoticeId = Annotated[int, id_path("Notice id", 7)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="Repeat a request with the same key: one notice is sent"),
+]
+
+
+def _request_key(actor: CurrentActor, idempotency_key: str | None) -> str | None:
+    return f"api:{actor.member.id}:{idempotency_key}" if idempotency_key else None
 
 
 # ---------------------------------------------------------------- routes
@@ -125,20 +147,48 @@ async def create_notice(
     actor: CurrentActor,
     clock: ClockDep,
     audit_trail: AuditDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description="Repeat a request with the same key: one notice is sent"),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> NoticeOut:
     notice = await service.create_notice(
-        session,
-        actor=actor,
-        org_id=body.org_id,
-        text=body.text,
-        now=clock.now(),
-        request_key=f"api:{actor.member.id}:{idempotency_key}" if idempotency_key else None,
+        session, actor=actor, org_id=body.org_id, text=body.text, now=clock.now(), request_key=_request_key(actor, idempotency_key)
     )
     await audit_trail("api.notice.create", org_id=notice.org_id, target=f"notice:{notice.id}")
+    return await _out(session, notice)
+
+
+@router.post(
+    "/with-file",
+    summary=f"Send a notice with one file — photo (JPG, PNG), document (PDF, DOC, DOCX, XLSX) or voice message (OGG/Opus), "
+            f"≤ {FILE_MAX_BYTES // 1024 // 1024} MB — and an optional caption (≤ {service.MAX_CAPTION_CHARS} characters)",
+    description="Members receive the file exactly as when the secretary sends it in the bot: the caption with the "
+                "organisation's header and the sender's footer, and the «✅ Đã xem» button. An image larger than "
+                f"{files.MAX_PHOTO_BYTES // 1024 // 1024} MB is sent as a file.",
+    status_code=status.HTTP_201_CREATED,
+    responses=_errors(401, 403, 404, 409, 413, 422),
+)
+async def create_notice_with_file(
+    org_id: Annotated[int, id_form("A cell, or a committee meaning its whole subtree")],
+    file: Annotated[UploadFile, File(description="The file; its name's extension must match its content")],
+    session: SessionDep,
+    actor: CurrentActor,
+    clock: ClockDep,
+    runtime: RuntimeDep,
+    audit_trail: AuditDep,
+    text: Annotated[str, Form(max_length=service.MAX_CAPTION_CHARS, description="The caption; may be empty",
+                              examples=["Kế hoạch sinh hoạt tháng 12, đồng chí xem tệp đính kèm."])] = "",
+    idempotency_key: IdempotencyKey = None,
+) -> NoticeOut:
+    await service.preview(session, actor=actor, org_id=org_id)  # scope and audience first: nothing is stored for others
+    data = await file.read(FILE_MAX_BYTES + 1)
+    if len(data) > FILE_MAX_BYTES:
+        raise HTTPException(413, texts.api.TOO_LARGE.format(megabytes=FILE_MAX_BYTES // 1024 // 1024))
+    attachment = await asyncio.to_thread(files.store_upload, files_dir_of(runtime), data, filename=file.filename or "")
+    notice = await service.create_notice(
+        session, actor=actor, org_id=org_id, text=text, attachment=attachment, now=clock.now(),
+        request_key=_request_key(actor, idempotency_key),
+    )
+    await audit_trail("api.notice.create", org_id=notice.org_id, target=f"notice:{notice.id}",
+                      detail={"attachment": notice.attachment_kind.value if notice.attachment_kind else None})
     return await _out(session, notice)
 
 

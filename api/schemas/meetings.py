@@ -60,10 +60,15 @@ class DocumentOut(BaseModel):
     filename: str = Field(examples=["Nghị quyết tháng 12.pdf"])
     mime_type: str = Field(examples=["application/pdf"])
     size: int = Field(description="Bytes", examples=[183_422])
+    downloadable: bool = Field(
+        description="GET /meetings/{meeting_id}/documents/{document_id} returns it (uploaded over the API); "
+                    "a file attached in Telegram stays there", examples=[True],
+    )
 
     @classmethod
     def of(cls, document: MeetingDocument) -> DocumentOut:
-        return cls(id=document.id, kind=document.kind, filename=document.filename, mime_type=document.mime_type, size=document.size)
+        return cls(id=document.id, kind=document.kind, filename=document.filename, mime_type=document.mime_type, size=document.size,
+                   downloadable=bool(document.file_path))
 
 
 class MeetingOut(BaseModel):

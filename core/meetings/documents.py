@@ -1,42 +1,30 @@
-"""Which files may travel with a meeting invitation: checked by name, size and content.
-
-A file is accepted only when its extension is on the list AND its first bytes are what that
-extension promises — a renamed .exe is refused either way. Telegram bots cannot download more
-than 20 MB, so that is also the limit here.
-"""
+"""Which files may travel with a meeting invitation: PDF, Word, Excel and images, at most 20 MB
+(Telegram bots cannot download more), checked by name, size and content (`core.files`)."""
 
 from __future__ import annotations
 
-import html
-import io
-import os
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from core import texts
-from core.errors import InvalidInput
-from core.meetings.models import DocumentKind
+from core.errors import Conflict
+from core.files import FileRule, clean_filename, extension_of, shown
+from core.files import check_content as _check_content
+from core.files import check_metadata as _check_metadata
+from core.meetings.models import DocumentKind, MeetingDocument
 from core.storage import store_by_content
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_DOCUMENTS = 10
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP = b"PK\x03\x04"
-_PDF = b"%PDF-"
-_JPEG = b"\xff\xd8\xff"
-_PNG = b"\x89PNG\r\n\x1a\n"
+RULE = FileRule(
+    extensions=frozenset({".pdf", ".doc", ".docx", ".xlsx", ".jpg", ".jpeg", ".png"}),
+    max_bytes=MAX_DOCUMENT_BYTES,
+    type_refused=texts.meetings.FILE_TYPE_REFUSED,
+)
+ALLOWED_EXTENSIONS: dict[str, str] = dict(RULE.mime_types)
 
-ALLOWED_EXTENSIONS: dict[str, str] = {
-    ".pdf": "application/pdf",
-    ".doc": "application/msword",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".png": "image/png",
-}
+__all__ = ["clean_filename", "extension_of"]  # re-exported: the bot router and tests use them from here
 
 
 @dataclass(frozen=True)
@@ -52,74 +40,15 @@ class DocumentUpload:
     path: str | None = None
 
 
-def extension_of(filename: str) -> str:
-    return os.path.splitext(filename.strip().lower())[1]
-
-
-def _size_mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".replace(".", ",")
-
-
 def check_metadata(filename: str, size: int | None) -> str:
     """Before downloading: the name's extension and the announced size. Returns the MIME type."""
-    name = filename or "?"
-    mime = ALLOWED_EXTENSIONS.get(extension_of(name))
-    if mime is None:
-        raise InvalidInput(texts.meetings.FILE_TYPE_REFUSED.format(name=_shown(name)))
-    if size is not None and size > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(
-            texts.meetings.FILE_TOO_LARGE.format(name=_shown(name), size=_size_mb(size), limit=MAX_DOCUMENT_BYTES // 1024 // 1024)
-        )
-    if size == 0:
-        raise InvalidInput(texts.meetings.FILE_EMPTY.format(name=_shown(name)))
-    return mime
-
-
-def _zip_has(content: bytes, folder: str) -> bool:
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, ValueError):
-        return False
-    return "[Content_Types].xml" in names and any(name.startswith(folder) for name in names)
-
-
-def content_matches(extension: str, content: bytes) -> bool:
-    if extension == ".pdf":
-        return content.startswith(_PDF)
-    if extension == ".doc":
-        return content.startswith(_OLE)
-    if extension == ".docx":
-        return content.startswith(_ZIP) and _zip_has(content, "word/")
-    if extension == ".xlsx":
-        return content.startswith(_ZIP) and _zip_has(content, "xl/")
-    if extension in (".jpg", ".jpeg"):
-        return content.startswith(_JPEG)
-    if extension == ".png":
-        return content.startswith(_PNG)
-    return False
+    return _check_metadata(RULE, filename, size)
 
 
 def check_content(filename: str, content: bytes) -> DocumentKind:
     """After downloading: the bytes must be what the extension says."""
-    check_metadata(filename, len(content))
-    extension = extension_of(filename)
-    if not content_matches(extension, content):
-        raise InvalidInput(texts.meetings.FILE_CONTENT_MISMATCH.format(name=_shown(filename), extension=extension))
+    _check_content(RULE, filename, content)
     return DocumentKind.DOCUMENT
-
-
-def _shown(filename: str) -> str:
-    """A file name safe to put in an HTML message, and short enough to read."""
-    name = filename.strip() or "?"
-    if len(name) > 60:
-        name = name[:57] + "…"
-    return html.escape(name, quote=False)
-
-
-def clean_filename(filename: str) -> str:
-    name = os.path.basename(filename.replace("\\", "/")).strip() or "tai-lieu"
-    return name[:200]
 
 
 def store_upload(files_dir: str | Path, data: bytes, *, filename: str) -> DocumentUpload:
@@ -135,3 +64,18 @@ def store_upload(files_dir: str | Path, data: bytes, *, filename: str) -> Docume
 def cache_key_of(path: str) -> str:
     """The delivery worker's key for a stored file: its content hash (one upload per bot)."""
     return f"meeting-document:{Path(path).stem}"
+
+
+STORED_ELSEWHERE = "document_not_stored"  # the API's error code for a document kept only by the messenger
+
+
+def stored_file(document: MeetingDocument) -> Path:
+    """Where the document's bytes are on this server. A file attached in the messenger is kept there
+    only (Sổ tay holds its platform id, not a copy): that is a conflict with a reason people read."""
+    name = shown(document.filename)
+    if not document.file_path:
+        raise Conflict(texts.meetings.DOCUMENT_ONLY_IN_MESSENGER.format(name=name), code=STORED_ELSEWHERE)
+    path = Path(document.file_path)
+    if not path.is_file():
+        raise Conflict(texts.meetings.DOCUMENT_FILE_MISSING.format(name=name), code=STORED_ELSEWHERE)
+    return path

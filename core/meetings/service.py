@@ -1094,6 +1094,19 @@ async def meeting_for_viewer(session: AsyncSession, *, actor: Actor, meeting_id:
     return MeetingAccess(meeting=meeting, cell=cell, manages=manages, own_invitation=own)
 
 
+async def document_for_viewer(session: AsyncSession, *, actor: Actor, meeting_id: int, document_id: int) -> MeetingDocument:
+    """One of a meeting's documents, for whoever may see the meeting (invitees, leaders of the cell,
+    committees above). Anyone else, and a document of another meeting, are told it does not exist."""
+    try:
+        await meeting_for_viewer(session, actor=actor, meeting_id=meeting_id)
+    except PermissionDenied:
+        raise NotFound(texts.common.NOT_FOUND) from None
+    document = await session.get(MeetingDocument, document_id)
+    if document is None or document.meeting_id != meeting_id:
+        raise NotFound(texts.common.NOT_FOUND)
+    return document
+
+
 async def list_meetings(
     session: AsyncSession,
     *,

@@ -35,6 +35,10 @@ class Notice(Base):
     # A file the author sent to the bot: its platform file id is reused for every recipient.
     attachment_kind: Mapped[AttachmentKind | None] = mapped_column(_enum(AttachmentKind, "notice_attachment_kind"))
     attachment_file_id: Mapped[str | None] = mapped_column(String(256))
+    # A file uploaded over the API: kept on disk (named by its content hash) and sent from there once
+    # per bot, then by the platform's id (the delivery worker remembers it); its name as uploaded.
+    attachment_path: Mapped[str | None] = mapped_column(String(512))
+    attachment_filename: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[NoticeStatus] = mapped_column(_enum(NoticeStatus, "notice_status"), default=NoticeStatus.SENDING)
     # The same request twice (a double tap, an API retry) creates one notice.
     request_key: Mapped[str | None] = mapped_column(String(96), unique=True)

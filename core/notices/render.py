@@ -6,6 +6,7 @@ import html
 from collections.abc import Sequence
 
 from core import texts
+from core.notices import files
 from core.notices.models import Notice, NoticeStatus
 from core.ports import Attachment, Button, OutboundMessage
 
@@ -42,6 +43,11 @@ def notice_message(notice: Notice, *, org_name: str, author_name: str | None) ->
     attachment = None
     if notice.attachment_kind is not None and notice.attachment_file_id:
         attachment = Attachment(kind=notice.attachment_kind.value, file_id=notice.attachment_file_id)
+    elif notice.attachment_kind is not None and notice.attachment_path:
+        attachment = Attachment(
+            kind=notice.attachment_kind.value, path=notice.attachment_path, filename=notice.attachment_filename,
+            cache_key=files.cache_key_of(notice.attachment_kind, notice.attachment_path),
+        )
     return OutboundMessage(
         text=body(org_name=org_name, text=notice.text, author_name=author_name),
         buttons=((seen_button(notice.id),),),

@@ -25,7 +25,8 @@ from core.delivery.models import OutboxMessage, OutboxState
 from core.delivery.outbox import cancel_pending, enqueue, enqueue_many, state_counts
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.notices import render
-from core.notices.models import AttachmentKind, Notice, NoticeRecipient, NoticeStatus
+from core.notices.files import NoticeAttachment
+from core.notices.models import Notice, NoticeRecipient, NoticeStatus
 from core.orgs.models import ChannelLink, Member, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_any_subtree, in_subtree, receives_notices
 from core.ports import OutboundMessage
@@ -41,12 +42,6 @@ PROGRESS_EVERY = dt.timedelta(seconds=3)
 TELEGRAM_TEXT_LIMIT = 4096
 TELEGRAM_CAPTION_LIMIT = 1024
 FRAMING_CHARS = 60  # "📢 THÔNG BÁO — ", "Người gửi: đồng chí ", line breaks
-
-
-@dataclass(frozen=True)
-class NoticeAttachment:
-    kind: AttachmentKind
-    file_id: str
 
 
 @dataclass(frozen=True)
@@ -211,6 +206,8 @@ async def create_notice(
         text=cleaned,
         attachment_kind=attachment.kind if attachment else None,
         attachment_file_id=attachment.file_id if attachment else None,
+        attachment_path=attachment.path if attachment else None,
+        attachment_filename=attachment.filename if attachment else None,
         status=NoticeStatus.SENDING,
         request_key=request_key,
         recipients_total=len(audience),

@@ -4,6 +4,7 @@ Short, plain, respectful: members are addressed as "đồng chí".
 """
 
 from core.texts import account, common  # noqa: E402,F401  (domains add their module here)
+from core.texts import files  # noqa: E402,F401
 from core.texts import feedback  # noqa: E402,F401
 from core.texts import meetings  # noqa: E402,F401
 from core.texts import api, management  # noqa: E402,F401

@@ -1,5 +1,7 @@
 """📅 Lịch họp: creating meetings, invitations, answers, absences, attendance, conclusions, statistics."""
 
+from core.texts import files
+
 # ---------------------------------------------------------------- words
 
 KINDS = {
@@ -163,19 +165,21 @@ PLACE_TOO_LONG = "Tên địa điểm dài quá {limit} ký tự. Đồng chí v
 AGENDA_EMPTY = "Nội dung họp đang trống. Đồng chí vui lòng gõ vài dòng, hoặc bấm nút nội dung thường kỳ."
 AGENDA_TOO_LONG = "Nội dung họp dài {length} ký tự, vượt quá {limit} ký tự. Đồng chí vui lòng rút gọn, chi tiết để trong tài liệu đính kèm."
 NOT_A_DOCUMENT = "Ở bước này đồng chí gửi <b>tệp tài liệu</b> (PDF, Word, Excel hoặc ảnh), hoặc bấm một nút bên dưới."
-FILE_TOO_LARGE = (
-    "Tệp «{name}» nặng {size} MB, vượt quá giới hạn {limit} MB nên chưa được nhận. "
-    "Đồng chí vui lòng nén nhỏ hoặc chia thành nhiều tệp."
-)
 FILE_TYPE_REFUSED = (
     "Tệp «{name}» không được nhận: Sổ tay chỉ nhận tài liệu <b>PDF, Word (.doc, .docx), Excel (.xlsx)</b> "
     "và ảnh <b>JPG, PNG</b>."
 )
-FILE_CONTENT_MISMATCH = (
-    "Tệp «{name}» có đuôi {extension} nhưng nội dung không đúng loại tệp đó, nên chưa được nhận. "
-    "Đồng chí vui lòng mở tệp trên máy kiểm tra và gửi lại."
+# Shared with every file a person sends (core/texts/files.py).
+FILE_TOO_LARGE = files.FILE_TOO_LARGE
+FILE_CONTENT_MISMATCH = files.FILE_CONTENT_MISMATCH
+FILE_EMPTY = files.FILE_EMPTY
+DOCUMENT_ONLY_IN_MESSENGER = (
+    "Tài liệu «{name}» được gửi kèm qua Telegram nên Sổ tay không giữ bản sao trên máy chủ. "
+    "Đồng chí mở tài liệu trong tin nhắn mời họp trên Telegram."
 )
-FILE_EMPTY = "Tệp «{name}» không có nội dung. Đồng chí vui lòng gửi lại."
+DOCUMENT_FILE_MISSING = (
+    "Tệp «{name}» không còn trên máy chủ. Đồng chí vui lòng đính kèm lại tài liệu cho cuộc họp."
+)
 TOO_MANY_DOCUMENTS = "Mỗi cuộc họp có tối đa {limit} tệp tài liệu."
 FILE_DOWNLOAD_FAILED = "Sổ tay chưa tải được tệp «{name}». Đồng chí vui lòng gửi lại sau ít phút."
 REPEAT_ONLY_REGULAR = "Chỉ sinh hoạt thường kỳ mới lặp lại hàng tháng được."

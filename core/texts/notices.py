@@ -75,3 +75,9 @@ LIST_EMPTY = "Chưa có thông báo nào được gửi."
 LIST_ITEM = "{when} · {org} · {state} · đã xem {seen}/{sent}"
 STATE_LABELS = {"sending": "đang gửi", "done": "đã gửi xong", "cancelled": "đã dừng"}
 ATTACHMENT_LABELS = {"photo": "[Ảnh]", "document": "[Tệp]", "voice": "[Tin nhắn thoại]"}
+
+# A file sent with a notice over the API.
+FILE_TYPE_REFUSED = (
+    "Tệp «{name}» không được nhận: thông báo chỉ kèm được tài liệu <b>PDF, Word (.doc, .docx), Excel (.xlsx)</b>, "
+    "ảnh <b>JPG, PNG</b> hoặc tin nhắn thoại <b>OGG</b>."
+)

@@ -250,6 +250,10 @@ async def test_cell_a_cannot_touch_cell_b_or_the_sibling_commune_in_any_domain(a
         files = {"file": ("bien-ban.pdf", io.BytesIO(PDF), "application/pdf")}
         response = await api_client.post(f"/api/v1/meetings/{meeting.id}/documents", files=files, headers=headers)
         assert response.status_code in (403, 404), response.text
+    for org in (b.org, sibling.org, commune.other_cell.org):
+        files = {"file": ("bien-ban.pdf", io.BytesIO(PDF), "application/pdf")}
+        response = await api_client.post("/api/v1/notices/with-file", data={"org_id": str(org.id), "text": "Lạ"}, files=files, headers=headers)
+        assert response.status_code in (403, 404), response.text
     assert not (tmp_path / "data" / "files").exists(), "nothing is stored for a refused upload"
     # Nothing changed, and every refused write left B's objects as they were.
     from core.meetings.models import Meeting, MeetingDocument, MeetingStatus
@@ -260,3 +264,33 @@ async def test_cell_a_cannot_touch_cell_b_or_the_sibling_commune_in_any_domain(a
 
     assert (await session.execute(select(RecurrenceRule.active).where(RecurrenceRule.id == meeting_b.rule_id))).scalar_one() is True
     assert (await session.execute(select(MeetingDocument))).scalars().all() == []
+
+
+async def test_a_meetings_documents_are_downloaded_only_by_those_who_see_the_meeting(api_client, world, session, clock, tmp_path) -> None:
+    """Cell B's document: 404 to cell A's secretary and member, the sibling commune and another province; 200 to the commune committee.
+    A's own meeting does not open B's document by its id."""
+    from core.meetings import documents, service as meetings
+    from core.meetings.models import MeetingKind
+    from core.orgs.service import load_actor
+
+    commune, sibling, tokens = world
+    a, b = commune.cells
+    meeting_b, meeting_sibling, *_ = await _foreign_objects(session, clock, commune, sibling)
+    secretary_b = await load_actor(session, b.secretary)
+    upload = documents.store_upload(tmp_path / "elsewhere", PDF, filename="Biên bản chi bộ B.pdf")
+    edited = await meetings.edit_meeting(session, actor=secretary_b, meeting_id=meeting_b.id, documents=[upload], now=clock.now())
+    document_b = (await meetings.documents_of(session, meeting_b.id))[0]
+    own = (await meetings.create_meeting(session, actor=await load_actor(session, a.secretary), cell_id=a.org.id, kind=MeetingKind.REGULAR,
+                                         starts_at=clock.now() + dt.timedelta(days=3), place="Hội trường", agenda="", now=clock.now())).meeting
+    await session.commit()
+    assert edited.meeting.id == meeting_b.id
+    path = f"/api/v1/meetings/{meeting_b.id}/documents/{document_b.id}"
+    sibling_token = {"Authorization": f"Bearer {(await create_token(session, member=sibling.secretary, now=clock.now())).token}"}
+    await session.commit()
+    for headers in (tokens["secretary_a"], tokens["member_a"], tokens["other_province"], sibling_token):
+        response = await api_client.get(path, headers=headers)
+        assert response.status_code == 404 and response.json()["error"] == "not_found", response.text
+    for wrong in (f"/api/v1/meetings/{own.id}/documents/{document_b.id}", f"/api/v1/meetings/{meeting_sibling.id}/documents/{document_b.id}"):
+        assert (await api_client.get(wrong, headers=tokens["secretary_a"])).status_code == 404, wrong
+    assert (await api_client.get(path, headers=tokens["secretary_b"])).content == PDF
+    assert (await api_client.get(path, headers=tokens["committee"])).status_code == 200
