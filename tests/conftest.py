@@ -157,3 +157,26 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         f"(positive and negative), " + ", ".join(f"{k}: {v}" for k, v in statuses.items())
         + f"; operations with failures: {module.SUMMARY['failures']}"
     )
+
+
+@pytest.fixture
+async def commune(session: AsyncSession, cipher: FieldCipher):  # type: ignore[no-untyped-def]
+    """The usual world, committed: a province → commune → two linked cells, and a cell elsewhere."""
+    from tests.factories import make_commune
+
+    commune = await make_commune(session, cipher, linked=True)
+    await session.commit()
+    return commune
+
+
+@pytest.fixture
+def bearer(session: AsyncSession, clock: FrozenClock):  # type: ignore[no-untyped-def]
+    """`await bearer(member)`: API headers with a fresh personal token of that member (valid a day)."""
+    from core.orgs.tokens import create_token
+
+    async def issue(member) -> dict[str, str]:  # type: ignore[no-untyped-def]
+        issued = await create_token(session, member=member, now=clock.now(), ttl=dt.timedelta(days=1))
+        await session.commit()
+        return {"Authorization": f"Bearer {issued.token}"}
+
+    return issue

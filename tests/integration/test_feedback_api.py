@@ -16,7 +16,6 @@ from core.orgs.tokens import create_token
 from sotay.runtime import Runtime
 from sotay.settings import Settings
 from tests.conftest import TEST_SECRET_KEY
-from tests.factories import Commune, make_commune
 
 
 @pytest.fixture
@@ -27,12 +26,6 @@ async def client(engine, session_factory, cipher, clock, tmp_path) -> AsyncItera
     async with httpx.AsyncClient(transport=transport, base_url="http://sotay.test") as http:
         yield http
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 @pytest.fixture

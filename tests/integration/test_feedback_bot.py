@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from aiogram.types import Message, PhotoSize, Sticker
 from sqlalchemy import func, select
 
@@ -15,19 +14,13 @@ from core.feedback import render, service
 from core.feedback.models import FeedbackItem, FeedbackReply, FeedbackState
 from core.ports import OutboundMessage
 from tests.botkit import BotHarness, inline_buttons, texts_of
-from tests.factories import Commune, make_commune
+from tests.factories import Commune
 
 # Telegram ids from tests.factories.make_commune.
 SECRETARY_A, DEPUTY_A, MEMBER_A, OTHER_MEMBER_A = 1001, 1002, 1003, 1004
 SECRETARY_B, MEMBER_B = 2001, 2003
 COMMITTEE = 5001
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 def alerts(calls) -> list[str]:  # type: ignore[no-untyped-def]

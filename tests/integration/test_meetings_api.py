@@ -16,16 +16,9 @@ from core.meetings import service
 from core.meetings.models import Invitation, Meeting
 from core.orgs.models import Member
 from core.orgs.tokens import create_token
-from tests.factories import Commune, make_commune
 
 STARTS = "2026-12-05T19:30:00+07:00"
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 @pytest.fixture

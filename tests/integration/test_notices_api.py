@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
-import pytest
 from sqlalchemy import select
 
 from core.db import transaction
@@ -13,29 +11,12 @@ from core.delivery.models import OutboxMessage
 from core.delivery.worker import DeliveryWorker
 from core.notices import service
 from core.notices.models import Notice
-from core.orgs.models import Member
-from core.orgs.tokens import create_token
 from core.ports import CollectingMessenger, RecipientUnreachable
-from tests.factories import Commune, add_member, make_commune
+from tests.factories import add_member
 
 UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
 
 
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
-
-
-@pytest.fixture
-def bearer(session, clock):  # type: ignore[no-untyped-def]
-    async def issue(member: Member) -> dict[str, str]:
-        issued = await create_token(session, member=member, now=clock.now(), ttl=dt.timedelta(days=1))
-        await session.commit()
-        return {"Authorization": f"Bearer {issued.token}"}
-
-    return issue
 
 
 async def test_secretary_sends_and_follows_a_notice(api_client, session, session_factory, commune, bearer, clock, cipher) -> None:

@@ -22,19 +22,13 @@ from core.orgs.models import Member
 from core.orgs.service import load_actor
 from core.ports import CollectingMessenger, RecipientUnreachable
 from tests.botkit import BotHarness, inline_buttons, reply_keyboard_labels, texts_of
-from tests.factories import Commune, add_member, make_commune
+from tests.factories import add_member
 
 SECRETARY_A, DEPUTY_A, MEMBER_A, OTHER_MEMBER_A = 1001, 1002, 1003, 1004
 SECRETARY_B, MEMBER_B = 2001, 2003
 COMMITTEE = 5001
 UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 @pytest.fixture

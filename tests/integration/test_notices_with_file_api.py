@@ -4,7 +4,6 @@ Telegram once and then sent by its id; refused files say why and leave nothing b
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -17,10 +16,8 @@ from core.delivery.models import MediaFile, OutboxMessage
 from core.delivery.worker import DeliveryWorker
 from core.notices import files, render, service
 from core.notices.models import AttachmentKind, Notice
-from core.orgs.models import AuditEvent, Member
+from core.orgs.models import AuditEvent
 from core.orgs.service import load_actor
-from core.orgs.tokens import create_token
-from tests.factories import Commune, make_commune
 
 UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
 PATH = "/api/v1/notices/with-file"
@@ -30,21 +27,6 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
 OGG = b"OggS\x00\x02" + b"\0" * 64
 
 
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
-
-
-@pytest.fixture
-def bearer(session, clock):  # type: ignore[no-untyped-def]
-    async def issue(member: Member) -> dict[str, str]:
-        issued = await create_token(session, member=member, now=clock.now(), ttl=dt.timedelta(days=1))
-        await session.commit()
-        return {"Authorization": f"Bearer {issued.token}"}
-
-    return issue
 
 
 def _upload(name: str, content: bytes, mime: str = "application/octet-stream") -> dict[str, tuple[str, io.BytesIO, str]]:

@@ -12,9 +12,8 @@ from sqlalchemy import select
 
 from core.delivery.models import OutboxMessage
 from core.meetings.models import Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
-from core.orgs.models import Member, OrgKind, OrgRole, RoleKind
+from core.orgs.models import OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org
-from core.orgs.tokens import create_token
 from core.resolutions import reports
 from tests.factories import Commune, add_member, make_cell, make_commune
 
@@ -33,15 +32,6 @@ async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
     await session.commit()
     return commune
 
-
-@pytest.fixture
-def bearer(session, clock):  # type: ignore[no-untyped-def]
-    async def issue(member: Member) -> dict[str, str]:
-        issued = await create_token(session, member=member, now=clock.now(), ttl=dt.timedelta(days=1))
-        await session.commit()
-        return {"Authorization": f"Bearer {issued.token}"}
-
-    return issue
 
 
 async def test_figures_and_their_access(api_client, session, cipher, commune, bearer) -> None:

@@ -4,17 +4,13 @@ study campaigns with quiz answers, and every refusal (empty summary, bad files, 
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from sqlalchemy import select
 
 from core import texts
 from core.delivery.models import OutboxMessage
-from core.orgs.models import Member
-from core.orgs.tokens import create_token
 from core.ports import OutboundMessage
-from tests.factories import Commune, make_commune
 from tests.unit.resolutions.helpers import CountingSpeaker, docx_bytes, pdf_scanned, pdf_with_text, zip_bomb
 from voice.service import VoiceRenderer
 
@@ -28,12 +24,6 @@ TEXT = (
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
-
 
 @pytest.fixture
 def speaker(runtime, tmp_path) -> CountingSpeaker:  # type: ignore[no-untyped-def]
@@ -41,15 +31,6 @@ def speaker(runtime, tmp_path) -> CountingSpeaker:  # type: ignore[no-untyped-de
     runtime.services["voice_renderer"] = VoiceRenderer(speaker, tmp_path / "voice")
     return speaker
 
-
-@pytest.fixture
-def bearer(session, clock):  # type: ignore[no-untyped-def]
-    async def issue(member: Member) -> dict[str, str]:
-        issued = await create_token(session, member=member, now=clock.now(), ttl=dt.timedelta(days=1))
-        await session.commit()
-        return {"Authorization": f"Bearer {issued.token}"}
-
-    return issue
 
 
 async def create(api_client, headers, *, org_id: int, text: str = TEXT, title: str = "Về tăng cường củng cố tổ chức cơ sở đảng", code: str = "21-NQ/TW"):  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ from core.ports import OutboundMessage
 from core.resolutions import service
 from core.resolutions.models import Bookmark, Document, DocumentKind, DocumentState, DocumentStudy
 from tests.botkit import BotHarness, inline_buttons, texts_of
-from tests.factories import Commune, make_commune
+from tests.factories import Commune
 from tests.unit.resolutions.helpers import CountingSpeaker, docx_bytes, pdf_scanned, pdf_with_text, with_polls, zip_bomb
 from voice.service import VoiceRenderer
 
@@ -35,12 +35,6 @@ TEXT = (
     "Chú trọng kết nạp đảng viên là người dân tộc thiểu số. Các cấp ủy thường xuyên kiểm tra, giám sát việc thực hiện."
 )
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from core.delivery.models import OutboxMessage
 from core.orgs.models import Member, SpeechSpeed
 from core.resolutions.models import Bookmark, Document, DocumentState, DocumentStudy
 from tests.botkit import BotHarness, inline_buttons, texts_of
-from tests.factories import Commune, make_commune
 from tests.unit.resolutions.helpers import docx_bytes, zip_bomb
 from voice.engines import EspeakSpeaker
 from voice.service import VoiceRenderer
@@ -39,12 +38,6 @@ FULL_TEXT = (
     "Nghị quyết có hiệu lực từ ngày ký và được phổ biến đến toàn thể đảng viên."
 )
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 @pytest.fixture

@@ -27,16 +27,10 @@ from core.ports import (
     TemporaryError,
 )
 from tests.conftest import TEST_NOW
-from tests.factories import Commune, make_commune
+from tests.factories import Commune
 
 UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 def make_worker(session_factory, messenger, clock, **options) -> DeliveryWorker:  # type: ignore[no-untyped-def]

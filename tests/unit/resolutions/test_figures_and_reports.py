@@ -16,17 +16,11 @@ from core.orgs.models import ChannelLink, Member, OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, load_actor
 from core.resolutions import figures, reports, service, study
 from core.resolutions.models import DocumentKind, MonthlyReport, ReportState
-from tests.factories import Commune, add_member, make_cell, make_commune
+from tests.factories import Commune, add_member, make_cell
 
 OCTOBER = dt.date(2026, 10, 1)
 NOVEMBER = dt.date(2026, 11, 1)
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 async def held_meeting(session, cell, members, *, at: dt.datetime, present: set[int], excused: set[int]) -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,6 @@ from core.ports import CollectingMessenger, OutboundMessage
 from core.resolutions import service
 from core.resolutions.models import DocumentKind, DocumentState
 from core.resolutions.voice import render_variants
-from tests.factories import Commune, make_commune
 from tests.unit.resolutions.helpers import CountingSpeaker
 from voice.service import VoiceRenderer
 
@@ -32,12 +31,6 @@ TEXT = (
 )
 UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
 
-
-@pytest.fixture
-async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
-    return commune
 
 
 async def draft(session, actor, *, org_id: int, title: str = "Về tăng cường củng cố tổ chức cơ sở đảng", code: str | None = "21-nq/tw", text: str = TEXT, now):  # type: ignore[no-untyped-def]
