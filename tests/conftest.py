@@ -102,12 +102,13 @@ def require_postgres(postgres_schema: str | None) -> str:
 
 
 @pytest.fixture
-def harness(session_factory: async_sessionmaker[AsyncSession], cipher: FieldCipher, clock: FrozenClock):  # type: ignore[no-untyped-def]
-    """The real Dispatcher with every router, its Telegram side recorded (see tests/botkit.py)."""
+def harness(session_factory: async_sessionmaker[AsyncSession], cipher: FieldCipher, clock: FrozenClock, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The real Dispatcher with every router, its Telegram side recorded (see tests/botkit.py);
+    files people send are kept under the test's own folder."""
     from bot.dispatcher import build_dispatcher
     from tests.botkit import BotHarness
 
-    return BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock))
+    return BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock, files_dir=tmp_path / "files"))
 
 
 WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789"

@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import io
 import logging
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -51,6 +52,7 @@ from bot.keyboards_meetings import (
     StatsAction,
     StatsButton,
 )
+from bot import storage
 from bot.screens import show
 from core import texts
 from core.clock import Clock
@@ -118,7 +120,8 @@ def _starts_at(data: dict[str, Any]) -> dt.datetime | None:
 def _uploads(data: dict[str, Any]) -> list[documents.DocumentUpload]:
     return [
         documents.DocumentUpload(
-            file_id=d["file_id"], filename=d["filename"], mime_type=d["mime_type"], size=int(d["size"]), kind=DocumentKind(d["kind"])
+            file_id=d["file_id"], filename=d["filename"], mime_type=d["mime_type"], size=int(d["size"]), kind=DocumentKind(d["kind"]),
+            path=d.get("path"),
         )
         for d in data.get("docs", [])
     ]
@@ -505,8 +508,12 @@ async def _download(bot: Bot, file_id: str, name: str) -> bytes:
     return buffer.getvalue()
 
 
-async def receive_document(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
-    """A file for the meeting: checked by name and size first, then downloaded and checked by content."""
+async def receive_document(
+    message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot,
+    files_dir: Path | None = None, settings: Any = None,
+) -> None:
+    """A file for the meeting: checked by name and size first, then downloaded, checked by content
+    and kept (by its content hash), so the API can hand it out too."""
     now = clock.now()
     data = await _flow_data(state, now)
     if data is None:
@@ -520,9 +527,11 @@ async def receive_document(message: Message, state: FSMContext, session: AsyncSe
     if message.document is not None:
         document = message.document
         name = documents.clean_filename(document.file_name or "")
-        mime = documents.check_metadata(name, document.file_size)
-        kind = documents.check_content(name, await _download(bot, document.file_id, name))
-        upload = {"file_id": document.file_id, "filename": name, "mime_type": mime, "size": document.file_size or 0, "kind": kind.value}
+        documents.check_metadata(name, document.file_size)  # before downloading anything
+        content = await _download(bot, document.file_id, name)
+        stored = await asyncio.to_thread(documents.store_upload, storage.files_dir(files_dir, settings), content, filename=name)
+        upload = {"file_id": document.file_id, "filename": stored.filename, "mime_type": stored.mime_type, "size": stored.size,
+                  "kind": stored.kind.value, "path": stored.path}
     elif message.photo:
         photo = message.photo[-1]
         name = f"anh-{already + 1}.jpg"

@@ -47,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot import storage
 from bot.screens import plain, show
 from core import texts
 from core.clock import Clock
@@ -176,14 +177,6 @@ def _renderer(voice_renderer: VoiceRenderer | None, settings: Any) -> VoiceRende
     if settings is not None and getattr(settings, "data_dir", None) is not None:
         return default_renderer(str(Path(settings.data_dir) / "audio"), getattr(settings, "tts_engine", "espeak"))
     return None
-
-
-def _files_dir(files_dir: Path | str | None, settings: Any) -> Path:
-    if files_dir is not None:
-        return Path(files_dir)
-    if settings is not None and getattr(settings, "data_dir", None) is not None:
-        return Path(settings.data_dir) / "files"
-    return Path("data") / "files"
 
 
 async def _flow(state: FSMContext, now: dt.datetime) -> dict[str, Any] | None:
@@ -612,7 +605,7 @@ async def typed_step(
         return
     step = await state.get_state()
     if step == PublishFlow.text.state:
-        await _receive_text(message, state, data, session, actor, clock, bot, _files_dir(files_dir, settings))
+        await _receive_text(message, state, data, session, actor, clock, bot, storage.files_dir(files_dir, settings))
         return
     if not message.text:
         await message.answer(R.TYPE_OR_PRESS)

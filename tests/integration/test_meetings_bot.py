@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from aiogram.types import Chat, Document, Message, PhotoSize
@@ -171,6 +172,9 @@ async def test_secretary_creates_with_buttons_and_every_eligible_member_is_invit
     assert meeting.agenda == texts.meetings.DEFAULT_AGENDA
     docs = list((await session.execute(select(MeetingDocument).order_by(MeetingDocument.id))).scalars())
     assert [d.filename for d in docs] == ["Nghị quyết tháng 12.pdf", "Dự thảo.docx"]
+    # Sent in Telegram (by its file id), and kept here too once checked, so the API can hand it out.
+    assert all(d.file_id for d in docs)
+    assert Path(docs[0].file_path).read_bytes() == PDF and Path(docs[1].file_path).read_bytes().startswith(b"PK")
 
     invitations = list((await session.execute(select(Invitation))).scalars())
     exempt_ids = {m.id for m in (await session.execute(select(Member).where(Member.exempt))).scalars()}
