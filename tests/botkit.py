@@ -21,6 +21,7 @@ from aiogram.types import (
     Contact,
     Document,
     File,
+    InlineKeyboardMarkup,
     Message,
     MessageEntity,
     PhotoSize,
@@ -138,9 +139,11 @@ class BotHarness:
         document = Document(file_id=file_id, file_unique_id=file_id, file_name=filename, mime_type=mime_type, file_size=len(data))
         return await self.feed(self.update(message=self._message(user_id, document=document, caption=caption)))
 
-    async def press(self, user_id: int, data: str, *, message_id: int = 1, message_text: str = "…") -> list[TelegramMethod[Any]]:
+    async def press(self, user_id: int, data: str, *, message_id: int = 1, message_text: str = "…",
+                    reply_markup: InlineKeyboardMarkup | None = None) -> list[TelegramMethod[Any]]:
+        """A button pressed on a message of the bot (with that message's own keyboard, when given)."""
         message = Message(message_id=message_id, date=dt.datetime.now(dt.timezone.utc), chat=Chat(id=user_id, type="private"),
-                          from_user=BOT_USER, text=message_text)
+                          from_user=BOT_USER, text=message_text, reply_markup=reply_markup)
         query = CallbackQuery(id=str(next(self._update_ids)), from_user=person(user_id), chat_instance="ci", data=data, message=message)
         return await self.feed(self.update(callback_query=query))
 

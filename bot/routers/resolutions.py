@@ -372,12 +372,14 @@ async def document_action(
 
 
 async def _refresh_document(query: CallbackQuery, session: AsyncSession, actor: Actor, document_id: int, now: dt.datetime) -> None:
-    """After ⭐ or ✅ on the document screen, redraw its buttons (an outbox message stays as it is)."""
+    """After ⭐ or ✅ on the document screen, redraw its buttons. A message that came through the
+    outbox (the published summary, a campaign's notice) stays as it is: only the screen has the
+    way back to the library."""
     message = query.message
     if not isinstance(message, Message) or message.text is None or not message.reply_markup:
         return
-    if not any((b.callback_data or "").startswith(f"{render.DOC_PREFIX}:open") or (b.callback_data or "").startswith("rl:")
-               for row in message.reply_markup.inline_keyboard for b in row):
+    back = f"{ResLib.__prefix__}:"
+    if not any((b.callback_data or "").startswith(back) for row in message.reply_markup.inline_keyboard for b in row):
         return
     text, markup = await _document_screen(session, actor, document_id, now)
     try:

@@ -99,8 +99,12 @@ async def test_member_reads_saves_studies_and_listens(bot: BotHarness, session, 
     assert "21-NQ/TW" in screen and "Tóm tắt" in screen and "2030" in screen
     assert {f"rd:listen:{document.id}", f"rd:full:{document.id}", f"rd:save:{document.id}", f"rd:study:{document.id}"} <= set(data_of(calls, "rd:"))
 
-    calls = await bot.press(MEMBER_A, f"rd:save:{document.id}")
+    # ⭐ on the document screen itself redraws it, the button now «bỏ lưu».
+    screen_call = next(c for c in calls if getattr(c, "reply_markup", None) is not None)
+    calls = await bot.press(MEMBER_A, f"rd:save:{document.id}", message_text=screen, reply_markup=screen_call.reply_markup)
     assert alerts(calls) == [R.SAVED]
+    redrawn = [c for c in calls if type(c).__name__ == "EditMessageText"]
+    assert redrawn and f"rd:unsave:{document.id}" in [b.callback_data for row in redrawn[0].reply_markup.inline_keyboard for b in row]
     calls = await bot.press(MEMBER_A, "rm:saved")
     assert f"rd:open:{document.id}" in data_of(calls, "rd:")
     calls = await bot.press(MEMBER_A, f"rd:study:{document.id}")

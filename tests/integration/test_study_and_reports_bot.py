@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import select
 
 from bot.dispatcher import build_dispatcher
@@ -85,9 +86,13 @@ async def test_campaign_quiz_results_rollup_and_report(bot: BotHarness, session,
     assert len(notices) == len(commune.cells[0].everyone) + len(commune.cells[1].everyone) + 2  # + committee member and province member
     assert f"rd:quiz:{document.id}" in [b["callback_data"] for row in notices[0].payload["buttons"] for b in row]
 
-    # Members study and answer the quiz polls.
+    # Members study (✅ on the campaign's notice itself: the notice stays as it was sent) and answer the quiz polls.
+    notice_markup = InlineKeyboardMarkup(inline_keyboard=[
+        [InlineKeyboardButton(text=b["text"], callback_data=b["callback_data"]) for b in row] for row in notices[0].payload["buttons"]
+    ])
     for user, answers in ((MEMBER_A, (1, 1)), (OTHER_MEMBER_A, (1, 0)), (MEMBER_B, (0, 0))):
-        await bot.press(user, f"rd:study:{document.id}")
+        calls = await bot.press(user, f"rd:study:{document.id}", message_text=notices[0].payload["text"], reply_markup=notice_markup)
+        assert not [c for c in calls if type(c).__name__ == "EditMessageText"]
         calls = await bot.press(user, f"rd:quiz:{document.id}")
         polls = [c for c in calls if type(c).__name__ == "SendPoll"]
         assert len(polls) == 2 and all(p.type == "quiz" and p.is_anonymous is False for p in polls)
