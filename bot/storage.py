@@ -7,10 +7,10 @@ from typing import Any
 
 
 def files_dir(given: Path | str | None, settings: Any) -> Path:
-    """The `files_dir` service when the dispatcher was given one (tests), else DATA_DIR/files —
-    the same folder the API reads (api.routes.documents.files_dir_of)."""
+    """The `files_dir` service when the dispatcher was given one (tests), else the settings' one
+    (DATA_DIR/files, which the API uses too)."""
     if given is not None:
         return Path(given)
-    if settings is not None and getattr(settings, "data_dir", None) is not None:
-        return Path(settings.data_dir) / "files"
+    if settings is not None:
+        return Path(settings.files_dir)
     return Path("data") / "files"

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'sotay.db').resolve()}"
 
     @property
+    def files_dir(self) -> Path:
+        """Files people sent or uploaded (resolution originals, meeting documents, notice files),
+        for the bot and the API alike."""
+        return self.data_dir / "files"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 

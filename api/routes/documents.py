@@ -59,7 +59,7 @@ def renderer_of(runtime: Runtime) -> VoiceRenderer:
 
 def files_dir_of(runtime: Runtime) -> Path:
     given = runtime.services.get("files_dir")
-    return Path(given) if given else Path(runtime.settings.data_dir) / "files"
+    return Path(given) if given else runtime.settings.files_dir
 
 
 @router.get("/documents", summary="The library: newest first; `q` searches with or without diacritics; `saved` lists bookmarks")
