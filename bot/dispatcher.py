@@ -11,7 +11,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import DatabaseMiddleware
+from bot.middlewares import DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
 from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
@@ -55,15 +55,18 @@ def build_dispatcher(
     cipher: FieldCipher,
     clock: Clock,
     storage: BaseStorage | None = None,
+    shared_turns: RedisTurns | None = None,
     **services: object,
 ) -> Dispatcher:
+    """`shared_turns`: with several bot processes (webhook workers), a person's updates take turns
+    across all of them, not just within this one."""
     dispatcher = Dispatcher(storage=storage or MemoryStorage())
     dispatcher["cipher"] = cipher
     dispatcher["clock"] = clock
     dispatcher["session_factory"] = session_factory
     for name, service in services.items():
         dispatcher[name] = service
-    dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory))
+    dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, shared_turns=shared_turns))
     dispatcher.include_routers(account.build(), home.build(), *domain_routers(), placeholders.build(), fallback.build())
     return dispatcher
 

@@ -6,8 +6,10 @@ The session commits here, at the edge, after the handler returns; handlers and c
 A person's updates are handled in the order they arrived, each after the previous one committed
 (aiogram runs polled updates as concurrent tasks). Otherwise the answer to a quiz poll, sent the
 moment the poll appears, is looked up before the handler that sent the poll has committed the
-poll's record, and is lost; a double tap races the same way. The order holds within one process:
-the one poller, or each webhook worker for the updates it receives.
+poll's record, and is lost; a double tap races the same way. Within one process the order is
+first come, first served (`PersonQueue`). Several webhook processes behind one address may each
+receive one of a person's updates; with Redis configured they also take turns through Redis
+(`RedisTurns`), so one of them waits for the other to commit.
 """
 
 from __future__ import annotations
@@ -58,10 +60,61 @@ class PersonQueue:
         return len(self._locks)
 
 
+class RedisTurns:
+    """One update at a time per person across processes: a lease in Redis per (bot, person).
+
+    Waiting is bounded: a lease lost with its process ends by itself after LEASE seconds, and an
+    update that has waited WAIT seconds, or cannot reach Redis at all, is handled anyway. An update
+    is never dropped for the sake of order.
+    """
+
+    LEASE = 60.0  # longer than any handler takes; frees a person whose process died mid-update
+    WAIT = 20.0
+    POLL = 0.02
+
+    def __init__(self, redis: Any, *, prefix: str = "sotay:turn", lease: float = LEASE, wait: float = WAIT) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.lease = lease
+        self.wait = wait
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisTurns:
+        from redis.asyncio import Redis
+
+        return cls(Redis.from_url(url))
+
+    @asynccontextmanager
+    async def turn(self, bot_id: int, person_id: int) -> AsyncIterator[None]:
+        lock = self.redis.lock(
+            f"{self.prefix}:{bot_id}:{person_id}", timeout=self.lease, sleep=self.POLL, blocking_timeout=self.wait, thread_local=False,
+        )
+        try:
+            held = await lock.acquire()
+        except Exception:  # Redis away: handle the update anyway, in this process's order
+            log.warning("person lock unavailable (Redis); handling the update without it", exc_info=True)
+            held = False
+        else:
+            if not held:
+                log.warning("waited %.0f s for another process to finish a person's update; handling it anyway", self.wait)
+        try:
+            yield
+        finally:
+            if held:
+                try:
+                    await lock.release()
+                except Exception:  # the lease ran out (a very slow handler) or Redis went away
+                    log.warning("person lock could not be released; its lease will end by itself", exc_info=True)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
 class DatabaseMiddleware(BaseMiddleware):
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, shared_turns: RedisTurns | None = None) -> None:
         self.session_factory = session_factory
         self.queue = PersonQueue()
+        self.shared_turns = shared_turns
 
     async def __call__(
         self,
@@ -75,7 +128,10 @@ class DatabaseMiddleware(BaseMiddleware):
             if user is None:
                 return await self._handle(handler, event, data)
             async with self.queue.turn(user.id):
-                return await self._handle(handler, event, data)
+                if self.shared_turns is None:
+                    return await self._handle(handler, event, data)
+                async with self.shared_turns.turn(data["bot"].id, user.id):
+                    return await self._handle(handler, event, data)
 
     async def _handle(
         self,

@@ -27,10 +27,13 @@ class Runtime:
     bot: Bot | None = None
     dispatcher: Dispatcher | None = None
     services: dict[str, Any] = field(default_factory=dict)
+    shared_turns: Any = None  # bot.middlewares.RedisTurns when Redis is configured
 
     async def close(self) -> None:
         if self.bot is not None:
             await self.bot.session.close()
+        if self.shared_turns is not None:
+            await self.shared_turns.close()
         await self.engine.dispose()
 
 
@@ -48,14 +51,18 @@ def build_runtime(
     )
     if with_bot and settings.telegram_token is not None:
         from bot.dispatcher import build_dispatcher, create_bot, create_storage
+        from bot.middlewares import RedisTurns
         from core.resolutions.voice import default_renderer
 
         runtime.bot = create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
+        if settings.redis_url:
+            runtime.shared_turns = RedisTurns.from_url(settings.redis_url)
         runtime.dispatcher = build_dispatcher(
             session_factory=runtime.session_factory,
             cipher=runtime.cipher,
             clock=runtime.clock,
             storage=create_storage(settings.redis_url),
+            shared_turns=runtime.shared_turns,
             settings=settings,
             # The process's one renderer for DATA_DIR/audio (the API uses the same): shared per-text locks.
             voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts_engine),

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 
+import pytest
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.types import Chat, Message, Update, User
+from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.middlewares import DatabaseMiddleware
+from bot.middlewares import DatabaseMiddleware, RedisTurns
 from core.orgs.models import ProcessedUpdate
 
 TOKEN = "7000000003:update_order_token_abcdefghijklmno"
@@ -62,3 +65,109 @@ async def test_one_update_at_a_time_per_person(session_factory) -> None:  # type
     assert events.index("11:slow:end") < events.index("11:next:after-commit")
     assert events.index("22:next:too-early") < events.index("11:slow:end")
     assert len(middleware.queue) == 0  # no lock kept once nobody waits
+
+
+def _two_processes(session_factory, turns_of, router_factory):  # type: ignore[no-untyped-def]
+    """Two dispatchers with middlewares of their own, as two webhook processes would have."""
+    dispatchers = []
+    for turns in turns_of:
+        dispatcher = Dispatcher()
+        dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, shared_turns=turns))
+        dispatcher.include_router(router_factory())
+        dispatchers.append(dispatcher)
+    return dispatchers
+
+
+def _order_router(events: list[str]) -> Router:
+    router = Router()
+
+    @router.message(F.text == "slow")
+    async def slow(message: Message, session: AsyncSession) -> None:
+        events.append(f"{message.chat.id}:slow:start")
+        await asyncio.sleep(0.3)
+        events.append(f"{message.chat.id}:slow:end")
+
+    @router.message(F.text == "next")
+    async def after(message: Message, session: AsyncSession) -> None:
+        handled = set((await session.execute(select(ProcessedUpdate.update_id))).scalars())
+        events.append(f"{message.chat.id}:next:{'after-commit' if 1 in handled else 'too-early'}")
+
+    return router
+
+
+@pytest.fixture
+async def redis_turns(redis_url):  # type: ignore[no-untyped-def]
+    made: list[RedisTurns] = []
+    prefix = f"test-turn-{uuid.uuid4().hex[:8]}"
+
+    def make(**options: float) -> RedisTurns:
+        turns = RedisTurns(Redis.from_url(redis_url), prefix=prefix, **options)
+        made.append(turns)
+        return turns
+
+    yield make
+    for turns in made:
+        await turns.close()
+
+
+async def _feed_slow_then_next(dispatchers, person: int = 11, other: int = 22) -> None:  # type: ignore[no-untyped-def]
+    bot = Bot(TOKEN)
+    try:
+        first = asyncio.create_task(dispatchers[0].feed_update(bot, _update(1, person, "slow")))
+        await asyncio.sleep(0.05)  # the first process has begun the slow update
+        await asyncio.gather(
+            first,
+            dispatchers[1].feed_update(bot, _update(2, person, "next")),
+            dispatchers[1].feed_update(bot, _update(3, other, "next")),
+        )
+    finally:
+        await bot.session.close()
+
+
+@pytest.mark.redis
+async def test_a_persons_updates_take_turns_across_processes(session_factory, redis_turns) -> None:  # type: ignore[no-untyped-def]
+    events: list[str] = []
+    dispatchers = _two_processes(session_factory, [redis_turns(), redis_turns()], lambda: _order_router(events))
+    await _feed_slow_then_next(dispatchers)
+    # The second process waited for the first to commit person 11's slow update; person 22 did not wait.
+    assert events.index("11:slow:end") < events.index("11:next:after-commit")
+    assert events.index("22:next:too-early") < events.index("11:slow:end")
+
+
+async def test_without_shared_turns_two_processes_race(session_factory) -> None:  # type: ignore[no-untyped-def]
+    """What the Redis turns prevent: without them the second process runs before the first commits."""
+    events: list[str] = []
+    dispatchers = _two_processes(session_factory, [None, None], lambda: _order_router(events))
+    await _feed_slow_then_next(dispatchers)
+    assert "11:next:too-early" in events
+
+
+@pytest.mark.redis
+async def test_a_lease_left_by_a_dead_process_ends_by_itself(session_factory, redis_turns) -> None:  # type: ignore[no-untyped-def]
+    dead = redis_turns(lease=0.5)
+    lock = dead.redis.lock(f"{dead.prefix}:{TOKEN.split(':')[0]}:11", timeout=0.5)  # bot id: the token's first part
+    assert await lock.acquire()  # held by a process that then died: never released
+    events: list[str] = []
+    (dispatcher,) = _two_processes(session_factory, [redis_turns()], lambda: _order_router(events))
+    bot = Bot(TOKEN)
+    try:
+        started = asyncio.get_running_loop().time()
+        await dispatcher.feed_update(bot, _update(5, 11, "next"))
+        waited = asyncio.get_running_loop().time() - started
+    finally:
+        await bot.session.close()
+    assert events == ["11:next:too-early"]  # handled, once the dead lease ended
+    assert 0.3 <= waited < 5
+
+
+async def test_without_redis_the_update_is_still_handled(session_factory) -> None:  # type: ignore[no-untyped-def]
+    events: list[str] = []
+    unreachable = RedisTurns(Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2))
+    (dispatcher,) = _two_processes(session_factory, [unreachable], lambda: _order_router(events))
+    bot = Bot(TOKEN)
+    try:
+        await dispatcher.feed_update(bot, _update(6, 11, "next"))
+    finally:
+        await bot.session.close()
+        await unreachable.close()
+    assert events == ["11:next:too-early"]
