@@ -1,10 +1,17 @@
 """Meetings over real HTTP: the secretary creates a meeting with buttons, members receive it through
 the delivery worker, one confirms, one asks leave with a voice reason, the secretary approves,
-records attendance and reads the statistics with their chart."""
+records attendance and reads the statistics with their chart.
+
+The process runs with its clock moved forward to 10:00 tomorrow (tests/e2e/shifted_clock.py): the
+meeting starts 40 minutes later, on the same day, whatever the time the test runs. With the real
+clock, from 23:20 on the meeting fell on the next day and the statistics (up to today) left it out.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +19,9 @@ from sqlalchemy import select
 from core import texts
 from core.meetings.dates import LOCAL_TZ
 from core.meetings.models import AbsenceReason, Answer, Attendance, Invitation, Meeting, MeetingStatus
+from tests.e2e.conftest import sotay_env, stop_cleanly
+from tests.e2e.processes import free_port, start_sotay, wait_until_healthy
+from tests.e2e.shifted_clock import ENV as CLOCK_ENV, set_clock
 from tests.factories import make_commune
 
 pytestmark = pytest.mark.e2e
@@ -20,14 +30,30 @@ PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 SECRETARY, MEMBER, LEAVING = 1001, 1003, 1004
 
 
-async def test_meeting_from_invitation_to_statistics(app, people, e2e_sessions, e2e_cipher) -> None:
+@pytest.fixture(params=["polling", "webhook"])
+async def meetings_app(request, sandbox, e2e_database_url: str, tmp_path: Path) -> AsyncIterator[dt.datetime]:  # type: ignore[no-untyped-def]
+    """`sotay run` as in conftest's `app`, its clock at 10:00 (local) tomorrow; yields that moment."""
+    morning = dt.datetime.combine(dt.datetime.now(LOCAL_TZ).date() + dt.timedelta(days=1), dt.time(10, 0), LOCAL_TZ)
+    clock_file = tmp_path / "clock"
+    set_clock(clock_file, morning)
+    port = free_port()
+    env = {**sotay_env(e2e_database_url, tmp_path / "data", sandbox.base_url, port, request.param), CLOCK_ENV: str(clock_file)}
+    process = start_sotay(["run"], env, tmp_path / "sotay.log", port, module="tests.e2e.shifted_clock")
+    try:
+        await wait_until_healthy(process)
+        yield morning
+    finally:
+        await stop_cleanly(process)
+
+
+async def test_meeting_from_invitation_to_statistics(meetings_app, people, e2e_sessions, e2e_cipher) -> None:
     async with e2e_sessions() as session:
         commune = await make_commune(session, e2e_cipher, linked=True)
         await session.commit()
     cell = commune.cells[0]
     await people.create_users([{"id": uid, "first_name": f"Người {uid}"} for uid in (1001, 1002, 1003, 1004, 1005, 1006, 5001)])
     # Soon enough that attendance opens at once, late enough that answers are still open.
-    starts = (dt.datetime.now(LOCAL_TZ) + dt.timedelta(minutes=40)).replace(second=0, microsecond=0)
+    starts = (meetings_app + dt.timedelta(minutes=40)).replace(second=0, microsecond=0)
 
     # The secretary: 📅 Lịch họp → ➕ → Sinh hoạt thường kỳ → types the time → a place → default agenda → a PDF → send.
     await people.send_text(SECRETARY, texts.account.BTN_MEETINGS)
