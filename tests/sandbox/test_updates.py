@@ -24,6 +24,15 @@ from tests.sandbox.conftest import MAI, TOKEN, Receiver
 SECRET = "secret-0123456789"
 
 
+async def until(fetch, done, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    """`await fetch()` again until `done(result)`; the timeout is only a safety net."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not done(result := await fetch()):
+        assert asyncio.get_running_loop().time() < deadline, f"still {result!r} after {timeout}s"
+        await asyncio.sleep(0.02)
+    return result
+
+
 async def test_dispatcher_polling_gets_text_button_press_and_poll_answer(bot: Bot, people: SandboxClient) -> None:
     dp = Dispatcher()
     seen: list[str] = []
@@ -88,9 +97,10 @@ async def test_long_poll_waits_for_the_next_update(bot: Bot, people: SandboxClie
     assert asyncio.get_running_loop().time() - started >= 0.9
 
 
-async def test_a_second_poller_ends_the_first_with_409(http: httpx.AsyncClient) -> None:
+async def test_a_second_poller_ends_the_first_with_409(http: httpx.AsyncClient, people: SandboxClient) -> None:
     first = asyncio.create_task(http.post(f"/bot{TOKEN}/getUpdates", json={"timeout": 5}))
-    await asyncio.sleep(0.2)
+    # The second poller comes once the first is waiting in the sandbox (a fixed pause was not always enough).
+    await until(lambda: people.stats(), lambda stats: stats["methods"].get("getUpdates") == 1)
     second = asyncio.create_task(http.post(f"/bot{TOKEN}/getUpdates", json={"timeout": 0}))
     answer = await asyncio.wait_for(first, 2)
     assert answer.status_code == 409 and "terminated by other getUpdates request" in answer.json()["description"]
@@ -116,8 +126,7 @@ async def test_webhook_delivery_with_secret_survives_a_stopped_receiver(bot: Bot
         await bot.get_updates()
     await people.send_text(MAI, "một")
     await people.send_text(MAI, "hai")
-    await asyncio.sleep(0.6)
-    info = await bot.get_webhook_info()
+    info = await until(bot.get_webhook_info, lambda info: info.last_error_message is not None)  # the first attempt failed
     assert info.url.endswith("/hook") and info.pending_update_count == 2
     assert info.last_error_message == "Connection refused" and info.last_error_date
     assert (await people.chat(MAI))["messages"]  # the sandbox itself kept serving
