@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import uuid
+from collections.abc import Callable
 
 import pytest
 from aiogram import Bot, Dispatcher, F, Router
@@ -34,19 +35,7 @@ def _update(update_id: int, person: int, text: str) -> Update:
 
 async def test_one_update_at_a_time_per_person(session_factory) -> None:  # type: ignore[no-untyped-def]
     events: list[str] = []
-    router = Router()
-
-    @router.message(F.text == "slow")
-    async def slow(message: Message, session: AsyncSession) -> None:
-        events.append(f"{message.chat.id}:slow:start")
-        await asyncio.sleep(0.3)
-        events.append(f"{message.chat.id}:slow:end")
-
-    @router.message(F.text == "next")
-    async def after(message: Message, session: AsyncSession) -> None:
-        # The slow update's row is committed by the time this one runs.
-        handled = set((await session.execute(select(ProcessedUpdate.update_id))).scalars())
-        events.append(f"{message.chat.id}:next:{'after-commit' if 1 in handled else 'too-early'}")
+    router = _order_router(events, lambda events: "22:next:too-early" in events)  # «slow» lasts until person 22 was handled
 
     middleware = DatabaseMiddleware(session_factory)
     dispatcher = Dispatcher()
@@ -78,13 +67,18 @@ def _two_processes(session_factory, turns_of, router_factory):  # type: ignore[n
     return dispatchers
 
 
-def _order_router(events: list[str]) -> Router:
+def _order_router(events: list[str], slow_until: Callable[[list[str]], bool] = lambda events: True) -> Router:
+    """«slow» stays busy until `slow_until(events)` holds (what the test needs to have happened
+    meanwhile; a fixed pause was not always long enough on a busy machine). If it never holds, it
+    ends after 10 s and the order of the events says what went wrong."""
     router = Router()
 
     @router.message(F.text == "slow")
     async def slow(message: Message, session: AsyncSession) -> None:
         events.append(f"{message.chat.id}:slow:start")
-        await asyncio.sleep(0.3)
+        deadline = asyncio.get_running_loop().time() + 10
+        while not slow_until(events) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
         events.append(f"{message.chat.id}:slow:end")
 
     @router.message(F.text == "next")
@@ -110,11 +104,14 @@ async def redis_turns(redis_url):  # type: ignore[no-untyped-def]
         await turns.close()
 
 
-async def _feed_slow_then_next(dispatchers, person: int = 11, other: int = 22) -> None:  # type: ignore[no-untyped-def]
+async def _feed_slow_then_next(dispatchers, events: list[str], person: int = 11, other: int = 22) -> None:  # type: ignore[no-untyped-def]
     bot = Bot(TOKEN)
     try:
         first = asyncio.create_task(dispatchers[0].feed_update(bot, _update(1, person, "slow")))
-        await asyncio.sleep(0.05)  # the first process has begun the slow update
+        deadline = asyncio.get_running_loop().time() + 10
+        while f"{person}:slow:start" not in events and not first.done():  # the first process has begun the slow update
+            assert asyncio.get_running_loop().time() < deadline, events
+            await asyncio.sleep(0.01)
         await asyncio.gather(
             first,
             dispatchers[1].feed_update(bot, _update(2, person, "next")),
@@ -127,8 +124,10 @@ async def _feed_slow_then_next(dispatchers, person: int = 11, other: int = 22) -
 @pytest.mark.redis
 async def test_a_persons_updates_take_turns_across_processes(session_factory, redis_turns) -> None:  # type: ignore[no-untyped-def]
     events: list[str] = []
-    dispatchers = _two_processes(session_factory, [redis_turns(), redis_turns()], lambda: _order_router(events))
-    await _feed_slow_then_next(dispatchers)
+    # «slow» lasts until person 22 has been handled meanwhile.
+    dispatchers = _two_processes(session_factory, [redis_turns(), redis_turns()],
+                                 lambda: _order_router(events, lambda events: "22:next:too-early" in events))
+    await _feed_slow_then_next(dispatchers, events)
     # The second process waited for the first to commit person 11's slow update; person 22 did not wait.
     assert events.index("11:slow:end") < events.index("11:next:after-commit")
     assert events.index("22:next:too-early") < events.index("11:slow:end")
@@ -137,8 +136,10 @@ async def test_a_persons_updates_take_turns_across_processes(session_factory, re
 async def test_without_shared_turns_two_processes_race(session_factory) -> None:  # type: ignore[no-untyped-def]
     """What the Redis turns prevent: without them the second process runs before the first commits."""
     events: list[str] = []
-    dispatchers = _two_processes(session_factory, [None, None], lambda: _order_router(events))
-    await _feed_slow_then_next(dispatchers)
+    # «slow» lasts until person 11's next update has been handled (by the other process, meanwhile).
+    dispatchers = _two_processes(session_factory, [None, None],
+                                 lambda: _order_router(events, lambda events: any(e.startswith("11:next:") for e in events)))
+    await _feed_slow_then_next(dispatchers, events)
     assert "11:next:too-early" in events
 
 
