@@ -31,7 +31,10 @@ class SotayProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
-    def stop(self, timeout: float = 15) -> int:
+    def stop(self, timeout: float = 60) -> int:
+        """SIGTERM, then a kill if the process has not ended within `timeout` seconds (a safety net:
+        sotay stops in well under a second, but the interpreter's final garbage collection took
+        3-9 s on a busy 2-core machine)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -64,7 +67,8 @@ def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port:
     return SotayProcess(process=process, log_path=log_path, base_url=f"http://127.0.0.1:{http_port}")
 
 
-async def wait_until_healthy(proc: SotayProcess, timeout: float = 60) -> None:
+async def wait_until_healthy(proc: SotayProcess, timeout: float = 120) -> None:
+    """Until /readyz answers 200 (mostly imports: ~20-26 s on a busy 2-core machine); the timeout is a safety net."""
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
