@@ -1,7 +1,9 @@
 """One error body for every refusal: {"error": code, "message": reason}.
 
 `ERROR_RESPONSES` documents it in OpenAPI for the statuses every /api/v1 route may answer;
-routes add what is theirs (409, 413) with `error_responses(...)`.
+routes add what is theirs (409, 413, 415) with `error_responses(...)`. Domain errors carry their
+own status (`core.errors`): a file of a type Sổ tay does not take is `UnsupportedFileType`, 415
+with `unsupported_file_type`, from whichever upload route it comes.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ _DESCRIPTIONS = {
     404: "Not found, or outside the caller's organisations (the two are indistinguishable)",
     409: "Conflicts with existing data (a card number or citizen ID already used, a duplicate name)",
     413: "The upload is too large",
+    415: "A file type Sổ tay does not take (`error`: `unsupported_file_type`): an extension outside the list, or content "
+         "that is not what its name says (a renamed program); `message` says which types are taken",
     422: "The request is not valid; `fields` says where",
     429: "Too many requests from this token; retry after `Retry-After` seconds",
 }

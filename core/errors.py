@@ -20,6 +20,15 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class UnsupportedFileType(InvalidInput):
+    """A file of a type Sổ tay does not take: an extension outside the list, or content that is not
+    what its name says (a renamed .exe). Still invalid input to the bot (which shows the reason);
+    the API answers 415 Unsupported Media Type."""
+
+    status = 415
+    code = "unsupported_file_type"
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

@@ -76,7 +76,10 @@ async def list_documents(
 
 
 @router.post(
-    "/documents", status_code=status.HTTP_201_CREATED, responses=error_responses(413),
+    "/documents", status_code=status.HTTP_201_CREATED,
+    responses=error_responses(413, 415, descriptions={
+        415: "Not a PDF, DOCX or TXT by its content (`error`: `unsupported_file_type`): an old .doc, a picture, a program; "
+             "`message` says what to send instead"}),
     summary="Start a document: pasted `text` or an uploaded PDF/DOCX/TXT `file`; the answer holds a drafted summary to edit",
 )
 async def create_document(

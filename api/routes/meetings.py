@@ -16,7 +16,8 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
-from api.errors import ErrorBody, error_responses
+from api.downloads import download_responses, file_download
+from api.errors import error_responses
 from api.routes.documents import files_dir_of
 from api.schemas.common import Day, id_path, id_query
 from api.schemas.meetings import (
@@ -168,9 +169,8 @@ async def _edited(session: SessionDep, result: service.EditResult, audit_trail: 
     summary=f"Attach a file (PDF, DOC, DOCX, XLSX, JPG, PNG; ≤ {DOCUMENT_MAX_BYTES // 1024 // 1024} MB, "
             f"≤ {documents.MAX_DOCUMENTS} a meeting); every invitee gets it with a change notice",
     responses={
-        **REFUSALS, **error_responses(413),
-        422: {"description": "Not allowed: a file type outside the list, content that is not what its name says, an empty file, "
-                             "too many files, or a meeting already held; `message` says which"},
+        **REFUSALS, **error_responses(413, 415),
+        422: {"description": "Not allowed: an empty file, too many files, or a meeting already held; `message` says which"},
     },
 )
 async def add_meeting_document(
@@ -194,17 +194,19 @@ DocumentId = Annotated[int, id_path("Document id (from the meeting's `documents`
     "/meetings/{meeting_id}/documents/{document_id}",
     summary="Download a document of the meeting (to invitees, leaders of the cell and committees above)",
     response_class=FileResponse,
-    responses={
-        200: {"content": {mime: {"schema": {"type": "string", "format": "binary"}} for mime in sorted(set(documents.ALLOWED_EXTENSIONS.values()))},
-              "description": "The file, with its name in Content-Disposition"},
-        404: {"description": "No such meeting or document, a document of another meeting, or a meeting the caller may not see"},
-        409: {"model": ErrorBody, "description": "Attached in Telegram (`error`: `document_not_stored`): Sổ tay keeps only Telegram's "
-                                                 "file id, not a copy, so it is opened in the invitation there; `message` says so"},
-    },
+    responses=download_responses(
+        list(documents.ALLOWED_EXTENSIONS.values()),
+        example_name="Biên bản họp tháng 11.pdf",
+        refusals={
+            404: "No such meeting or document, a document of another meeting, or a meeting the caller may not see",
+            409: "Attached in Telegram (`error`: `document_not_stored`): Sổ tay keeps only Telegram's file id, not a copy, so it is "
+                 "opened in the invitation there; `message` says so",
+        },
+    ),
 )
 async def download_meeting_document(meeting_id: MeetingId, document_id: DocumentId, session: SessionDep, actor: CurrentActor) -> FileResponse:
     document = await service.document_for_viewer(session, actor=actor, meeting_id=meeting_id, document_id=document_id)
-    return FileResponse(documents.stored_file(document), media_type=document.mime_type, filename=document.filename)
+    return file_download(documents.stored_file(document), media_type=document.mime_type, filename=document.filename)
 
 
 @router.post("/meetings/{meeting_id}/cancel", summary="Cancel a meeting not yet held; invitees are told", responses=REFUSALS)

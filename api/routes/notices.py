@@ -3,8 +3,9 @@
 Sending needs the same right as in the bot: secretary or deputy of the cell, or a committee member
 above it. A notice is visible to its author and to whoever manages its organisation; to anyone else
 it is 404, exactly like a missing one. `POST /notices` sends text; `POST /notices/with-file` sends
-one file (photo, document or voice message) with an optional caption, as the bot does. The final
-report goes to the author's Telegram when they have linked an account.
+one file (photo, document or voice message) with an optional caption, as the bot does, and
+`GET /notices/{id}/file` hands that file back. The final report goes to the author's Telegram when
+they have linked an account.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, HTTPException, Query, UploadFile, status
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
+from api.downloads import download_responses, file_download
 from api.errors import error_responses
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.routes.documents import files_dir_of
@@ -39,8 +42,9 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "No such notice or organisation, or one the caller may not see (indistinguishable)",
         409: "The notice has already finished or been stopped; or the idempotency key belongs to someone else",
         413: f"The file is larger than {FILE_MAX_BYTES // 1024 // 1024} MB",
-        422: "Empty or too long text, nobody to send to, or a file refused (a type outside the list, content that is not what "
-             "its name says, an empty file); `message` says which",
+        415: "A file type outside the list, or content that is not what its name says (`error`: `unsupported_file_type`); "
+             "`message` says which types a notice takes",
+        422: "Empty or too long text, nobody to send to, or an empty file; `message` says which",
     }
     return error_responses(*codes, descriptions=described)
 
@@ -79,6 +83,10 @@ class NoticeOut(BaseModel):
     )
     attachment_name: str | None = Field(description="The uploaded file's name (files sent in Telegram have none)",
                                         examples=["Kế hoạch tháng 12.pdf"])
+    attachment_downloadable: bool = Field(
+        description="GET /notices/{notice_id}/file returns the file (uploaded over the API); a file sent in Telegram stays there",
+        examples=[True],
+    )
     status: Literal["sending", "done", "cancelled"]
     author_member_id: int | None = Field(examples=[3])
     created_at: dt.datetime
@@ -109,6 +117,7 @@ async def _out(session: SessionDep, notice: Notice) -> NoticeOut:
         text=notice.text,
         attachment=notice.attachment_kind.value if notice.attachment_kind else None,
         attachment_name=notice.attachment_filename,
+        attachment_downloadable=bool(notice.attachment_path),
         status=notice.status.value,
         author_member_id=notice.author_member_id,
         created_at=notice.created_at,
@@ -164,7 +173,7 @@ async def create_notice(
                 "organisation's header and the sender's footer, and the «✅ Đã xem» button. An image larger than "
                 f"{files.MAX_PHOTO_BYTES // 1024 // 1024} MB is sent as a file.",
     status_code=status.HTTP_201_CREATED,
-    responses=_errors(401, 403, 404, 409, 413, 422),
+    responses=_errors(401, 403, 404, 409, 413, 415, 422),
 )
 async def create_notice_with_file(
     org_id: Annotated[int, id_form("A cell, or a committee meaning its whole subtree")],
@@ -228,6 +237,25 @@ async def get_notice(notice_id: NoticeId, session: SessionDep, actor: CurrentAct
             for r in recipients
         ],
     )
+
+
+@router.get(
+    "/{notice_id}/file",
+    summary="Download the notice's file (to its author and those who manage its organisation)",
+    response_class=FileResponse,
+    responses=download_responses(
+        list(files.RULE.mime_types.values()),
+        example_name="Kế hoạch tháng 12.pdf",
+        refusals={
+            404: "No such notice, one the caller may not see (indistinguishable), or a notice without a file (`message` says so)",
+            409: "Sent in Telegram (`error`: `document_not_stored`): Sổ tay keeps only Telegram's file id, not a copy, so it is "
+                 "opened in the notice there; or the stored copy is gone; `message` says which",
+        },
+    ),
+)
+async def download_notice_file(notice_id: NoticeId, session: SessionDep, actor: CurrentActor) -> FileResponse:
+    stored = await service.file_for_manager(session, actor=actor, notice_id=notice_id)
+    return file_download(stored.path, media_type=stored.media_type, filename=stored.filename)
 
 
 @router.post("/{notice_id}/cancel", summary="Stop a notice that is still being sent", responses=_errors(401, 404, 409))

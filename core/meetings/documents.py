@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core import texts
 from core.errors import Conflict
-from core.files import FileRule, clean_filename, extension_of, shown
+from core.files import STORED_ELSEWHERE, FileRule, clean_filename, extension_of, shown
 from core.files import check_content as _check_content
 from core.files import check_metadata as _check_metadata
 from core.meetings.models import DocumentKind, MeetingDocument
@@ -64,9 +64,6 @@ def store_upload(files_dir: str | Path, data: bytes, *, filename: str) -> Docume
 def cache_key_of(path: str) -> str:
     """The delivery worker's key for a stored file: its content hash (one upload per bot)."""
     return f"meeting-document:{Path(path).stem}"
-
-
-STORED_ELSEWHERE = "document_not_stored"  # the API's error code for a document kept only by the messenger
 
 
 def stored_file(document: MeetingDocument) -> Path:

@@ -1,6 +1,8 @@
 """A notice's one file: from the messenger (the platform's file id, reused for every recipient) or
 uploaded over HTTP (checked like meeting documents by `core.files`, kept on disk by its content and
-sent from there once per bot, then by the file id the delivery worker remembers).
+sent from there once per bot, then by the file id the delivery worker remembers). An uploaded file
+is handed back to those who may read the notice (`stored_file`); one sent in the messenger is kept
+there only.
 
 Over HTTP a notice takes what a secretary sends in the bot: a photo (JPG, PNG), a document (PDF,
 Word, Excel) or a voice message (OGG/Opus), at most 20 MB like any file Sổ tay takes in. Telegram
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core import texts
-from core.files import FileRule, check_content, clean_filename, extension_of
-from core.notices.models import AttachmentKind
+from core.errors import Conflict, NotFound
+from core.files import STORED_ELSEWHERE, FileRule, check_content, clean_filename, extension_of, mime_type_of, shown
+from core.notices.models import AttachmentKind, Notice
 from core.storage import store_by_content
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -62,3 +65,26 @@ def cache_key_of(kind: AttachmentKind, path: str) -> str:
     """The delivery worker's key for a stored file: kind and content hash (one upload per bot; the
     same bytes sent as a photo and as a file have different platform ids)."""
     return f"notice-file:{kind.value}:{Path(path).stem}"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A notice's file on this server: where it is, and the type and name it is handed out with."""
+
+    path: Path
+    media_type: str
+    filename: str
+
+
+def stored_file(notice: Notice) -> StoredFile:
+    """The notice's uploaded file. A notice without a file: not found. A file sent in the messenger
+    (Sổ tay holds its platform id, not a copy) or gone from disk: a conflict with a reason people read."""
+    if notice.attachment_kind is None:
+        raise NotFound(texts.notices.NO_FILE)
+    if not notice.attachment_path:
+        raise Conflict(texts.notices.FILE_ONLY_IN_MESSENGER, code=STORED_ELSEWHERE)
+    path = Path(notice.attachment_path)
+    name = notice.attachment_filename or f"thong-bao-{notice.id}{path.suffix}"
+    if not path.is_file():
+        raise Conflict(texts.notices.FILE_MISSING.format(name=shown(name)), code=STORED_ELSEWHERE)
+    return StoredFile(path=path, media_type=mime_type_of(path.name), filename=name)

@@ -25,7 +25,7 @@ from core.delivery.models import OutboxMessage, OutboxState
 from core.delivery.outbox import cancel_pending, enqueue, enqueue_many, state_counts
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.notices import render
-from core.notices.files import NoticeAttachment
+from core.notices.files import NoticeAttachment, StoredFile, stored_file
 from core.notices.models import Notice, NoticeRecipient, NoticeStatus
 from core.orgs.models import ChannelLink, Member, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_any_subtree, in_subtree, receives_notices
@@ -259,6 +259,13 @@ async def notice_for_manager(session: AsyncSession, *, actor: Actor, notice_id: 
     if notice.author_member_id != actor.member.id and not actor.manages(org):
         raise NotFound(texts.common.NOT_FOUND)
     return notice, org
+
+
+async def file_for_manager(session: AsyncSession, *, actor: Actor, notice_id: int) -> StoredFile:
+    """The notice's uploaded file, to whoever may read the notice (its author, managers of its
+    organisation); to anyone else the notice does not exist."""
+    notice, _ = await notice_for_manager(session, actor=actor, notice_id=notice_id)
+    return stored_file(notice)
 
 
 async def cancel_notice(session: AsyncSession, *, actor: Actor, notice_id: int, now: dt.datetime) -> Notice:

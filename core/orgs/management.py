@@ -29,6 +29,7 @@ from core import texts
 from core.crypto import FieldCipher, mask_citizen_id, mask_phone
 from core.db import Base
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.files import FileRule, check_content, clean_filename, extension_of
 from core.orgs import importer, linking, tokens
 from core.orgs.importer import COLUMNS, ImportReport, MemberRow, RowError
 from core.orgs.models import (
@@ -56,6 +57,10 @@ MAX_ID = 2**63 - 1
 MAX_PAGE_SIZE = 200
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
+# A list of members: CSV (or the same as .txt) or an Excel workbook, its content what its name says.
+IMPORT_RULE = FileRule(
+    extensions=frozenset({".csv", ".txt", ".xlsx", ".xlsm"}), max_bytes=MAX_IMPORT_BYTES, type_refused=texts.management.IMPORT_TYPE_REFUSED
+)
 MAX_TOKEN_DAYS = 365
 EARLIEST_DATE = dt.date(1900, 1, 1)
 CARD_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z./-]{0,31}$")
@@ -509,6 +514,15 @@ class ImportRejected(InvalidInput):
     def __init__(self, message: str, *, errors: Sequence[RowError]) -> None:
         super().__init__(message)
         self.errors = list(errors)
+
+
+def check_import_file(filename: str, data: bytes) -> str:
+    """An uploaded list, before anything is read from it: a type outside `IMPORT_RULE` or content that
+    is not what its name says is `UnsupportedFileType`; an empty one `InvalidInput`. Returns the
+    extension the reader goes by."""
+    name = clean_filename(filename, default="danh-sach")
+    check_content(IMPORT_RULE, name, data)
+    return extension_of(name)
 
 
 async def import_members(

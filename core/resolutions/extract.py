@@ -10,7 +10,7 @@ The type is read from the file's first bytes, never from its name. Every refusal
   whole archive more than `MAX_COMPRESSION_RATIO` times, or has too many entries (a zip bomb) — from the
   zip's directory *before* anything is decompressed;
 - text longer than `MAX_TEXT_CHARS` once extracted;
-- an old .doc, a picture or anything else.
+- an old .doc, a picture or anything else: `UnsupportedFileType` (the API's 415).
 
 Extraction is CPU work: call `extract_text` through `asyncio.to_thread`.
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core import texts
-from core.errors import InvalidInput
+from core.errors import InvalidInput, UnsupportedFileType
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,10 @@ def extract_text(data: bytes, *, filename: str = "") -> Extracted:
     if kind == "zip":
         return Extracted(text=_checked(_docx_text(data)), kind="docx", mime_type=DOCX_MIME)
     if kind == "ole":
-        raise InvalidInput(texts.resolutions.FILE_OLD_DOC)
+        raise UnsupportedFileType(texts.resolutions.FILE_OLD_DOC)
     if kind == "text":
         return Extracted(text=_checked(_plain_text(data)), kind="txt", mime_type=TXT_MIME)
-    raise InvalidInput(texts.resolutions.FILE_UNSUPPORTED)
+    raise UnsupportedFileType(texts.resolutions.FILE_UNSUPPORTED)
 
 
 def tidy(text: str) -> str:
@@ -207,7 +207,7 @@ def check_zip(data: bytes) -> zipfile.ZipFile:
         raise InvalidInput(texts.resolutions.DOCX_BOMB)
     names = {entry.filename for entry in entries}
     if "word/document.xml" not in names:
-        raise InvalidInput(texts.resolutions.FILE_UNSUPPORTED)
+        raise UnsupportedFileType(texts.resolutions.FILE_UNSUPPORTED)
     return archive
 
 
@@ -249,4 +249,4 @@ def _plain_text(data: bytes) -> str:
     try:
         return data.decode("cp1258")  # Vietnamese Windows text files
     except UnicodeDecodeError as exc:
-        raise InvalidInput(texts.resolutions.FILE_UNSUPPORTED) from exc
+        raise UnsupportedFileType(texts.resolutions.FILE_UNSUPPORTED) from exc

@@ -26,6 +26,7 @@ MEMBER_ALREADY_LINKED = "Hồ sơ này đã liên kết với một tài khoản
 # Importing a list of members.
 IMPORT_REJECTED = "Tệp có {count} lỗi nên chưa nhập hồ sơ nào. Đồng chí sửa các dòng được liệt kê rồi gửi lại."
 IMPORT_UNREADABLE = "Không đọc được tệp. Chỉ nhận tệp .csv hoặc .xlsx theo mẫu."
+IMPORT_TYPE_REFUSED = "Tệp «{name}» không được nhận: danh sách đảng viên chỉ nhập từ tệp <b>.csv</b> hoặc <b>.xlsx</b> theo mẫu."
 IMPORT_TOO_MANY_ROWS = "Tệp có quá {limit} dòng. Đồng chí vui lòng chia nhỏ tệp."
 # Reasons attached to single lines (the importer's own reasons are technical English).
 ROW_OUTSIDE_SCOPE = "organisation is outside the organisations you manage"

@@ -81,3 +81,12 @@ FILE_TYPE_REFUSED = (
     "Tệp «{name}» không được nhận: thông báo chỉ kèm được tài liệu <b>PDF, Word (.doc, .docx), Excel (.xlsx)</b>, "
     "ảnh <b>JPG, PNG</b> hoặc tin nhắn thoại <b>OGG</b>."
 )
+# Downloading a notice's file over the API.
+NO_FILE = "Thông báo này không kèm tệp nào."
+FILE_ONLY_IN_MESSENGER = (
+    "Tệp của thông báo này được gửi kèm qua Telegram nên Sổ tay không giữ bản sao trên máy chủ. "
+    "Đồng chí mở tệp trong tin nhắn thông báo trên Telegram."
+)
+FILE_MISSING = (
+    "Tệp «{name}» của thông báo không còn trên máy chủ. Đồng chí mở tệp trong tin nhắn thông báo trên Telegram."
+)

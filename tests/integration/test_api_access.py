@@ -139,7 +139,8 @@ async def test_import_outside_the_callers_scope_is_rejected_with_line_and_column
     accepted = await api_client.post("/api/v1/members/import", files=files, headers=tokens["committee"])
     assert accepted.status_code == 200 and accepted.json()["created"] == 2
     exe = {"file": ("ds.exe", io.BytesIO(b"MZ\x90\x00"), "application/octet-stream")}
-    assert (await api_client.post("/api/v1/members/import", files=exe, headers=tokens["committee"])).status_code == 422
+    refused = await api_client.post("/api/v1/members/import", files=exe, headers=tokens["committee"])
+    assert refused.status_code == 415 and refused.json()["error"] == "unsupported_file_type"
 
 
 async def test_rate_limit_per_token(api_client, world) -> None:
@@ -165,13 +166,14 @@ async def test_metrics_are_served_to_loopback(api_client, world) -> None:
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-async def _foreign_objects(session, clock, commune, sibling):  # type: ignore[no-untyped-def]
-    """A meeting, notice, feedback item and draft document in cell B, and a meeting in the sibling commune."""
+async def _foreign_objects(session, clock, commune, sibling, files_dir):  # type: ignore[no-untyped-def]
+    """A meeting, notice (with an uploaded file, kept under `files_dir`), feedback item and draft document
+    in cell B, and a meeting in the sibling commune."""
     from core.feedback import service as feedback
     from core.feedback.models import FeedbackKind
     from core.meetings import service as meetings
     from core.meetings.models import MeetingKind
-    from core.notices import service as notices
+    from core.notices import files as notice_files, service as notices
     from core.orgs.service import load_actor
     from core.resolutions import service as resolutions
     from core.resolutions.models import DocumentKind
@@ -184,7 +186,8 @@ async def _foreign_objects(session, clock, commune, sibling):  # type: ignore[no
     sibling_actor = await load_actor(session, sibling.secretary)
     meeting_sibling = (await meetings.create_meeting(session, actor=sibling_actor, cell_id=sibling.org.id, kind=MeetingKind.REGULAR,
                                                      starts_at=starts, place="Hội trường", agenda="", now=clock.now())).meeting
-    notice_b = await notices.create_notice(session, actor=secretary_b, org_id=b.org.id, text="Thông báo của chi bộ B", now=clock.now())
+    notice_b = await notices.create_notice(session, actor=secretary_b, org_id=b.org.id, text="Thông báo của chi bộ B", now=clock.now(),
+                                           attachment=notice_files.store_upload(files_dir, PDF, filename="Kế hoạch chi bộ B.pdf"))
     item_b = await feedback.submit(session, actor=await load_actor(session, b.members[0]), kind=FeedbackKind.PROPOSAL, org_id=b.org.id,
                                    content=feedback.Content(text="Đề nghị của đảng viên chi bộ B"), now=clock.now())
     draft_b = await resolutions.create_draft(session, actor=secretary_b, now=clock.now(), draft=resolutions.DraftInput(
@@ -198,13 +201,15 @@ async def test_cell_a_cannot_touch_cell_b_or_the_sibling_commune_in_any_domain(a
     """Meetings (incl. attaching documents), invitations, notices, feedback, documents, study, reports and figures."""
     commune, sibling, tokens = world
     a, b = commune.cells
-    meeting_b, meeting_sibling, notice_b, item_b, draft_b, invitation_b = await _foreign_objects(session, clock, commune, sibling)
+    meeting_b, meeting_sibling, notice_b, item_b, draft_b, invitation_b = await _foreign_objects(session, clock, commune, sibling,
+                                                                                                 tmp_path / "elsewhere")
     headers = tokens["secretary_a"]
     month = f"{clock.now():%Y-%m}"
     reads = [
         f"/api/v1/meetings/{meeting_b.id}", f"/api/v1/meetings/{meeting_sibling.id}", f"/api/v1/meetings/{meeting_b.id}/stats",
         f"/api/v1/meetings/{meeting_b.id}/stats?format=csv", f"/api/v1/orgs/{b.org.id}/meeting-stats?format=xlsx",
-        f"/api/v1/orgs/{sibling.org.id}/meeting-stats", f"/api/v1/notices/{notice_b.id}", f"/api/v1/feedback/{item_b.id}",
+        f"/api/v1/orgs/{sibling.org.id}/meeting-stats", f"/api/v1/notices/{notice_b.id}", f"/api/v1/notices/{notice_b.id}/file",
+        f"/api/v1/feedback/{item_b.id}",
         f"/api/v1/documents/{draft_b.id}", f"/api/v1/documents/{draft_b.id}/original", f"/api/v1/documents/{draft_b.id}/audience",
         f"/api/v1/reports/{b.org.id}/{month}", f"/api/v1/reports/{sibling.org.id}/{month}", f"/api/v1/orgs/{b.org.id}/figures",
         f"/api/v1/orgs/{sibling.org.id}/figures?format=csv", f"/api/v1/orgs/{commune.commune.id}/reports",
@@ -215,6 +220,8 @@ async def test_cell_a_cannot_touch_cell_b_or_the_sibling_commune_in_any_domain(a
         response = await api_client.get(path, headers=headers)
         assert response.status_code in (403, 404), (path, response.status_code)
         assert set(response.json()) >= {"error", "message"} and response.json()["message"], path
+    # B's notice file is there for B: the refusal above is about scope, not a missing file.
+    assert (await api_client.get(f"/api/v1/notices/{notice_b.id}/file", headers=tokens["secretary_b"])).content == PDF
     writes = [
         ("PATCH", f"/api/v1/meetings/{meeting_b.id}", {"place": "Chỗ khác"}),
         ("POST", f"/api/v1/meetings/{meeting_b.id}/cancel", None),
@@ -275,7 +282,7 @@ async def test_a_meetings_documents_are_downloaded_only_by_those_who_see_the_mee
 
     commune, sibling, tokens = world
     a, b = commune.cells
-    meeting_b, meeting_sibling, *_ = await _foreign_objects(session, clock, commune, sibling)
+    meeting_b, meeting_sibling, *_ = await _foreign_objects(session, clock, commune, sibling, tmp_path / "elsewhere")
     secretary_b = await load_actor(session, b.secretary)
     upload = documents.store_upload(tmp_path / "elsewhere", PDF, filename="Biên bản chi bộ B.pdf")
     edited = await meetings.edit_meeting(session, actor=secretary_b, meeting_id=meeting_b.id, documents=[upload], now=clock.now())

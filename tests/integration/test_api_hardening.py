@@ -178,21 +178,21 @@ async def test_a_document_attached_over_http_reaches_every_invitee_and_is_audite
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "message"),
+    ("name", "content", "status", "message"),
     [
-        ("virus.exe", b"MZ\x90\x00", texts.meetings.FILE_TYPE_REFUSED.format(name="virus.exe")),
-        ("khong-phai.pdf", b"MZ\x90\x00 renamed", texts.meetings.FILE_CONTENT_MISMATCH.format(name="khong-phai.pdf", extension=".pdf")),
-        ("rong.pdf", b"", texts.meetings.FILE_EMPTY.format(name="rong.pdf")),
-        ("", PDF, None),
+        ("virus.exe", b"MZ\x90\x00", 415, texts.meetings.FILE_TYPE_REFUSED.format(name="virus.exe")),
+        ("khong-phai.pdf", b"MZ\x90\x00 renamed", 415, texts.meetings.FILE_CONTENT_MISMATCH.format(name="khong-phai.pdf", extension=".pdf")),
+        ("rong.pdf", b"", 422, texts.meetings.FILE_EMPTY.format(name="rong.pdf")),
+        ("", PDF, 422, None),
     ],
 )
-async def test_a_refused_document_says_why_and_changes_nothing(api_client, session, setup, clock, name, content, message) -> None:
+async def test_a_refused_document_says_why_and_changes_nothing(api_client, session, setup, clock, name, content, status, message) -> None:
     commune, headers, _ = setup
     meeting = await _meeting(session, commune, clock)
     files = {"file": (name, io.BytesIO(content), "application/octet-stream")}
     response = await api_client.post(f"/api/v1/meetings/{meeting.id}/documents", files=files, headers=headers)
-    assert response.status_code == 422, response.text
-    assert response.json()["error"] == "invalid_input"
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == {415: "unsupported_file_type", 422: "invalid_input"}[status]
     if message is not None:
         assert response.json()["message"] == message
     assert (await session.execute(select(MeetingDocument))).scalars().all() == []

@@ -5,6 +5,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from core import texts
 from core.orgs.models import AuditEvent, Member, Org, OrgRole, RoleKind
 from core.orgs.service import citizen_id_of, phone_of
 from core.orgs.tokens import create_token
@@ -215,12 +216,29 @@ async def test_import_refuses_what_lies_outside_the_callers_subtree(api_client, 
 
 
 @pytest.mark.parametrize(
-    ("name", "content"),
-    [("ds.xlsx", b"PK\x03\x04 not really a zip"), ("ds.csv", b""), ("ds.csv", b"\xff\xfe\x00garbage;;;\n,,,\n"), ("ds.pdf", b"%PDF")],
+    ("name", "content", "status", "error"),
+    [
+        # Not a list Sổ tay reads, by name or by content: 415, nothing read.
+        ("ds.pdf", b"%PDF", 415, "unsupported_file_type"),
+        ("ds.exe", b"MZ\x90\x00\x03\x00\x00\x00", 415, "unsupported_file_type"),
+        ("ds.xlsx", b"PK\x03\x04 not really a zip", 415, "unsupported_file_type"),
+        ("ds.xlsx", b"%PDF-1.4 renamed", 415, "unsupported_file_type"),
+        ("ds.csv", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff", 415, "unsupported_file_type"),
+        ("ds.csv", b"\x89PNG\r\n\x1a\n" + b"\0" * 32, 415, "unsupported_file_type"),
+        ("ds.csv", b"\xff\xfe\x00garbage;;;\n,,,\n", 415, "unsupported_file_type"),
+        # The right type, but nothing or nothing usable in it: 422.
+        ("ds.csv", b"", 422, "invalid_input"),
+        ("ds.csv", b"just one line without columns\n", 422, "import_rejected"),
+    ],
 )
-async def test_import_of_broken_files_is_a_clear_refusal(api_client, commune_api, name, content) -> None:
+async def test_import_of_broken_files_is_a_clear_refusal(api_client, session, commune_api, name, content, status, error) -> None:
     _, headers = commune_api
+    before = await session.scalar(select(func.count(Member.id)))
     response = await api_client.post("/api/v1/members/import", files={"file": (name, io.BytesIO(content), "text/csv")},
                                       headers=headers["committee"])
-    assert response.status_code == 422, response.text
-    assert response.json()["error"] in ("import_rejected", "unsupported_file")
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == error and response.json()["message"]
+    if status == 415:
+        assert response.json()["message"] in (texts.management.IMPORT_TYPE_REFUSED.format(name=name),
+                                              texts.files.FILE_CONTENT_MISMATCH.format(name=name, extension=name[2:]))
+    assert await session.scalar(select(func.count(Member.id))) == before

@@ -130,23 +130,26 @@ async def test_each_kind_of_file_goes_out_as_the_bot_would_send_it(api_client, s
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "message"),
+    ("name", "content", "status", "message"),
     [
-        ("virus.exe", b"MZ\x90\x00", texts.notices.FILE_TYPE_REFUSED.format(name="virus.exe")),
-        ("bai-hat.mp3", b"ID3\x03", texts.notices.FILE_TYPE_REFUSED.format(name="bai-hat.mp3")),
-        ("khong-phai.pdf", b"MZ\x90\x00 renamed", texts.files.FILE_CONTENT_MISMATCH.format(name="khong-phai.pdf", extension=".pdf")),
-        ("anh-gia.png", PDF, texts.files.FILE_CONTENT_MISMATCH.format(name="anh-gia.png", extension=".png")),
-        ("loi-nhan.ogg", b"RIFF....WAVE", texts.files.FILE_CONTENT_MISMATCH.format(name="loi-nhan.ogg", extension=".ogg")),
-        ("rong.pdf", b"", texts.files.FILE_EMPTY.format(name="rong.pdf")),
-        ("", PDF, None),
+        # A type a notice does not take, or content that is not what the name says: 415.
+        ("virus.exe", b"MZ\x90\x00", 415, texts.notices.FILE_TYPE_REFUSED.format(name="virus.exe")),
+        ("bai-hat.mp3", b"ID3\x03", 415, texts.notices.FILE_TYPE_REFUSED.format(name="bai-hat.mp3")),
+        ("khong-phai.pdf", b"MZ\x90\x00 renamed", 415, texts.files.FILE_CONTENT_MISMATCH.format(name="khong-phai.pdf", extension=".pdf")),
+        ("anh-gia.png", PDF, 415, texts.files.FILE_CONTENT_MISMATCH.format(name="anh-gia.png", extension=".png")),
+        ("loi-nhan.ogg", b"RIFF....WAVE", 415, texts.files.FILE_CONTENT_MISMATCH.format(name="loi-nhan.ogg", extension=".ogg")),
+        # Anything else wrong with the file is invalid input: 422.
+        ("rong.pdf", b"", 422, texts.files.FILE_EMPTY.format(name="rong.pdf")),
+        ("", PDF, 422, None),
     ],
 )
-async def test_a_refused_file_says_why_and_sends_nothing(api_client, session, commune, bearer, runtime, name, content, message) -> None:
+async def test_a_refused_file_says_why_and_sends_nothing(api_client, session, commune, bearer, runtime, name, content, status,
+                                                         message) -> None:
     cell = commune.cells[0]
     response = await api_client.post(PATH, data={"org_id": str(cell.org.id), "text": "Thông báo"}, files=_upload(name, content),
                                      headers=await bearer(cell.secretary))
-    assert response.status_code == 422, response.text
-    assert response.json()["error"] == "invalid_input"
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == {415: "unsupported_file_type", 422: "invalid_input"}[status]
     if message is not None:
         assert response.json()["message"] == message
     assert (await session.scalar(select(func.count(Notice.id)))) == 0

@@ -94,13 +94,17 @@ async def test_uploads_and_their_refusals(api_client, session, commune, bearer, 
     async def upload(data: bytes, name: str, mime: str):  # type: ignore[no-untyped-def]
         return await api_client.post("/api/v1/documents", data=base, files={"file": (name, data, mime)}, headers=headers)
 
-    for data, name, mime, message in (
-        (pdf_scanned(2), "scan.pdf", "application/pdf", R.PDF_SCANNED),
-        (zip_bomb(200), "bom.docx", DOCX, R.DOCX_BOMB),
-        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "anh.png", "image/png", R.FILE_UNSUPPORTED),
+    for data, name, mime, status, message in (
+        (pdf_scanned(2), "scan.pdf", "application/pdf", 422, R.PDF_SCANNED),
+        (zip_bomb(200), "bom.docx", DOCX, 422, R.DOCX_BOMB),
+        # Not a type a document is read from: 415.
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "anh.png", "image/png", 415, R.FILE_UNSUPPORTED),
+        (b"MZ\x90\x00" + b"\0" * 64, "nghi-quyet.pdf", "application/pdf", 415, R.FILE_UNSUPPORTED),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "cu.doc", "application/msword", 415, R.FILE_OLD_DOC),
     ):
         response = await upload(data, name, mime)
-        assert response.status_code == 422 and response.json()["message"] == message, name
+        assert response.status_code == status and response.json()["message"] == message, name
+        assert response.json()["error"] == {415: "unsupported_file_type", 422: "invalid_input"}[status], name
     response = await upload(pdf_with_text(["Trang."] * 101), "dai.pdf", "application/pdf")
     assert response.status_code == 422 and "101 trang" in response.json()["message"]
     response = await api_client.post("/api/v1/documents", data=base, headers=headers)

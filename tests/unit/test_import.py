@@ -125,3 +125,46 @@ async def test_unknown_file_type_is_refused(session, cipher, tmp_path) -> None:
     shutil.copy(FIXTURE, exe)
     with pytest.raises(ImportFileError):
         await import_members(session, exe, cipher=cipher, today=TODAY)
+
+
+def _workbook() -> bytes:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Họ và tên", "Số thẻ đảng viên"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_uploaded_list_is_taken_only_as_csv_or_xlsx_by_name_and_content() -> None:
+    import pytest
+
+    from core.errors import InvalidInput, UnsupportedFileType
+    from core.orgs.management import check_import_file
+
+    text = FIXTURE.read_bytes()
+    assert check_import_file("Danh sách.CSV", text) == ".csv"
+    assert check_import_file("ds.txt", "\ufeffHọ và tên;Số thẻ\n".encode()) == ".txt"
+    # Bytes of a Windows code page (what Excel often writes) are text too.
+    assert check_import_file("ds.csv", b"Ten,So the\nL\xf2 V\xe3n P\xe1o,1\n") == ".csv"
+    # A stray NUL in one cell is left for the rows' own check, which names the cell.
+    assert check_import_file("ds.csv", text.replace("Lò".encode(), "L\x00ò".encode(), 1)) == ".csv"
+    assert check_import_file("ds.xlsx", _workbook()) == ".xlsx"
+    for name, content in (
+        ("ds.pdf", b"%PDF-1.4"),
+        ("ds", text),
+        ("ds.csv", b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"),  # a program renamed .csv
+        ("ds.csv", _workbook()),  # a workbook renamed .csv
+        ("ds.txt", "Họ và tên".encode("utf-16")),
+        ("ds.xlsx", text),
+        ("ds.xlsx", b"PK\x03\x04 broken"),
+    ):
+        with pytest.raises(UnsupportedFileType) as refusal:
+            check_import_file(name, content)
+        assert refusal.value.status == 415 and refusal.value.code == "unsupported_file_type", name
+    with pytest.raises(InvalidInput) as empty:
+        check_import_file("ds.csv", b"")
+    assert not isinstance(empty.value, UnsupportedFileType)

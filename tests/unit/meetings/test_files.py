@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from core import texts
-from core.errors import InvalidInput
+from core.errors import InvalidInput, UnsupportedFileType
 from core.meetings import charts, documents, export
 from core.meetings.models import AbsenceReason, Answer, MeetingKind, MeetingStatus
 from core.meetings.stats import DetailRow, MemberStats, MonthStats, PeriodStats, Totals
@@ -57,8 +57,11 @@ def test_accepted_files(name: str) -> None:
     ],
 )
 def test_refused_files(name: str, content: bytes, fragment: str) -> None:
-    with pytest.raises(InvalidInput, match=fragment):
+    with pytest.raises(InvalidInput, match=fragment) as refusal:
         documents.check_content(name, content)
+    # A type Sổ tay does not take is its own kind of refusal (the API's 415); an empty file is not.
+    assert isinstance(refusal.value, UnsupportedFileType) == (fragment != "không có nội dung")
+    assert refusal.value.status == (415 if fragment != "không có nội dung" else 422)
 
 
 def test_size_is_checked_before_downloading() -> None:
