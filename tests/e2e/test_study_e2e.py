@@ -73,16 +73,19 @@ def _months() -> tuple[dt.datetime, dt.datetime]:
 
 
 @pytest.fixture(params=["polling", "webhook"])
-async def study_app(request, sandbox, e2e_database_url: str, tmp_path: Path) -> AsyncIterator[tuple[App, Path]]:  # type: ignore[no-untyped-def]
-    """`sotay run` as in conftest's `app`, with a clock the test moves (starting on the campaign's day)."""
+async def study_app(request, sandbox, e2e_database_url: str, tmp_path: Path) -> AsyncIterator[tuple[App, Path, tuple[dt.datetime, dt.datetime]]]:  # type: ignore[no-untyped-def]
+    """`sotay run` as in conftest's `app`, with a clock the test moves (starting on the campaign's day);
+    yields the app, the clock's file and the two days (worked out once, so they agree with the clock
+    even when the real month ends while sotay is starting)."""
     clock_file = tmp_path / "clock"
-    set_clock(clock_file, _months()[0])
+    days = _months()
+    set_clock(clock_file, days[0])
     port = free_port()
     env = {**sotay_env(e2e_database_url, tmp_path / "data", sandbox.base_url, port, request.param), CLOCK_ENV: str(clock_file)}
     process = start_sotay(["run"], env, tmp_path / "sotay.log", port, module="tests.e2e.shifted_clock")
     try:
         await wait_until_healthy(process)
-        yield App(process=process, mode=request.param, env=env), clock_file
+        yield App(process=process, mode=request.param, env=env), clock_file, days
     finally:
         await stop_cleanly(process)  # off the event loop: the sandbox must answer the sends still in flight
 
@@ -112,8 +115,7 @@ async def until(fetch, done, timeout: float = 10):  # type: ignore[no-untyped-de
 
 
 async def test_study_campaign_quiz_rollup_and_monthly_report(study_app, people, e2e_sessions, e2e_cipher) -> None:
-    _, clock_file = study_app
-    campaign_day, report_day = _months()
+    _, clock_file, (campaign_day, report_day) = study_app
     study_month = campaign_day.date().replace(day=1)
     month_label = f"tháng {study_month.month}/{study_month.year}"
     deadline = (campaign_day.date() + dt.timedelta(days=7)).strftime("%d/%m/%Y")
