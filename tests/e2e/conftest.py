@@ -29,6 +29,18 @@ BOT_USERNAME = "sotay_e2e_bot"
 WEBHOOK_SECRET = "e2e-webhook-secret-0123456789"
 
 pytestmark = pytest.mark.e2e
+# pytest-timeout's limit covers setup and teardown too: a fresh database, a process started and
+# stopped, tests that wait for the scheduler's ticks. On a busy 2-core machine with PostgreSQL, one
+# test took up to ~155 s in all (setups ~30 s, the reminders test's call 82 s, teardowns with the
+# database dropped 43-72 s), against the 300 s default. A safety net against a hang, not a target.
+E2E_TIMEOUT = 600
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT))
 
 
 @pytest.fixture
