@@ -30,10 +30,14 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_filename(filename)}\"; filename*=utf-8''{quote(filename, safe='')}"
 
 
+def download_headers(filename: str) -> dict[str, str]:
+    """An attachment under its own name; browsers are told not to guess another type."""
+    return {"Content-Disposition": content_disposition(filename), "X-Content-Type-Options": "nosniff"}
+
+
 def file_download(path: str | Path, *, media_type: str, filename: str) -> FileResponse:
-    """The stored file as an attachment under its own name; browsers are told not to guess another type."""
-    headers = {"Content-Disposition": content_disposition(filename), "X-Content-Type-Options": "nosniff"}
-    return FileResponse(path, media_type=media_type, headers=headers)
+    """The stored file as an attachment under its own name."""
+    return FileResponse(path, media_type=media_type, headers=download_headers(filename))
 
 
 def download_responses(media_types: list[str], *, example_name: str, refusals: dict[int, str]) -> dict[int | str, dict[str, Any]]:

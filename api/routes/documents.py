@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, status
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
+from api.downloads import download_headers, file_download
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.errors import error_responses
 from api.schemas.common import Day, id_form, id_path
@@ -179,10 +180,12 @@ async def publish_document(
 async def document_original(document_id: DocumentId, session: SessionDep, actor: CurrentActor) -> Any:
     document = await service.document_for(session, actor=actor, document_id=document_id)
     if document.file_path and Path(document.file_path).exists():
-        return FileResponse(document.file_path, media_type=document.file_mime or "application/octet-stream", filename=document.file_name)
+        return file_download(
+            document.file_path, media_type=document.file_mime or "application/octet-stream",
+            filename=document.file_name or Path(document.file_path).name,
+        )
     name = texts.resolutions.FULL_TEXT_TXT_NAME.format(id=document.id)
-    return Response(document.full_text.encode("utf-8"), media_type="text/plain; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(document.full_text.encode("utf-8"), media_type="text/plain; charset=utf-8", headers=download_headers(name))
 
 
 @router.get(

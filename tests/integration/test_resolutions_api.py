@@ -109,12 +109,17 @@ async def test_uploads_and_their_refusals(api_client, session, commune, bearer, 
     assert response.status_code == 422 and "101 trang" in response.json()["message"]
     response = await api_client.post("/api/v1/documents", data=base, headers=headers)
     assert response.status_code == 422 and response.json()["message"] == R.TEXT_EMPTY
-    response = await upload(docx_bytes(["Kế hoạch học tập nghị quyết trong tháng mười hai của chi bộ thôn.", "Đảng viên viết thu hoạch."]), "kh.docx", DOCX)
+    name = "Kế hoạch học tập.docx"
+    response = await upload(docx_bytes(["Kế hoạch học tập nghị quyết trong tháng mười hai của chi bộ thôn.", "Đảng viên viết thu hoạch."]), name, DOCX)
     assert response.status_code == 201, response.text
     document = response.json()
-    assert document["original"]["mime_type"] == DOCX and document["original"]["filename"] == "kh.docx"
+    assert document["original"]["mime_type"] == DOCX and document["original"]["filename"] == name
     original = await api_client.get(f"/api/v1/documents/{document['id']}/original", headers=headers)
     assert original.status_code == 200 and original.content[:2] == b"PK"
+    # The Vietnamese name exactly (RFC 5987) and without diacritics for clients that read only `filename`.
+    disposition = original.headers["content-disposition"]
+    assert "filename*=utf-8''K%E1%BA%BF%20ho%E1%BA%A1ch" in disposition and 'filename="Ke hoach hoc tap.docx"' in disposition
+    assert original.headers["x-content-type-options"] == "nosniff"
     # A member may not publish; a secretary may not target another cell.
     member = await bearer(commune.cells[0].members[0])
     response = await api_client.post("/api/v1/documents", data=base | {"text": TEXT}, headers=member)
