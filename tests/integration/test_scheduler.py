@@ -42,9 +42,11 @@ async def test_scheduler_ticks_until_stopped(runtime, monkeypatch) -> None:
         return 0
 
     monkeypatch.setattr("sotay.scheduler.tick_jobs", lambda: [("probe", job)])
+    monkeypatch.setattr(runtime.settings, "tick_seconds", 3600.0)
     stop = asyncio.Event()
     task = asyncio.create_task(run_scheduler(runtime, stop))
-    await asyncio.wait_for(ticked.wait(), 5)  # the first tick runs at start, not after a period
+    # The first tick runs at start, not after a period (an hour here; 60 s is only a safety net for a busy machine).
+    await asyncio.wait_for(ticked.wait(), 60)
     stop.set()
     await asyncio.wait_for(task, 5)
     assert ticks.tick_jobs()  # the real registry is untouched
