@@ -1,14 +1,17 @@
-"""⏰ Cài đặt nhắc họp: a cell's leaders choose when reminders go out, with big buttons.
+"""⏰ Cài đặt nhắc họp: a cell's leaders choose when reminders go out, with big buttons; a
+committee's members choose the defaults for every cell below it.
 
 Reached from 📅 Lịch họp (leaders' row). Every choice is a button; core.scheduling.service
-re-checks who asks and for which cell, validates the value and re-plans upcoming reminders.
+re-checks who asks and for which organisation, validates the value and re-plans upcoming reminders.
+A value the cell does not set itself is marked as coming from above.
 
 Callback data:
-    rms:<cell_id>:<field>:<value>
-        field ""                     the settings screen (cell_id 0: the cell the person leads)
+    rms:<org_id>:<field>:<value>
+        field ""                     the settings screen (org_id 0: choose among what the person leads)
         field eve|before|nudge|quiet|study, value ""   the choices for that setting
         field ... with a value       save it (times as HHMM, quiet as HHMM-HHMM, study as 3-1)
         field enabled, value 1|0     switch every reminder on or off
+        field inherit, value 1       ↩️ Theo cấp trên: drop every value set at this organisation
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from core.clock import Clock
 from core.errors import InvalidInput, PermissionDenied
 from core.meetings import render
 from core.meetings.service import manageable_cells
-from core.orgs.models import Org
+from core.orgs.models import OrgKind
 from core.orgs.service import Actor
 from core.ports import Button
 from core.scheduling import service
-from core.scheduling.settings import ReminderSettings, changed
+from core.scheduling.service import SettingsView
+from core.scheduling.settings import KEYS, ReminderSettings, changed
 
 T = texts.reminders
 
@@ -52,17 +56,23 @@ CHOICES: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
     "enabled": (("1", {"enabled": True}), ("0", {"enabled": False})),
 }
 QUESTIONS = {"eve": T.ASK_EVE, "before": T.ASK_BEFORE, "nudge": T.ASK_NUDGE, "quiet": T.ASK_QUIET, "study": T.ASK_STUDY}
+# The stored keys behind each line of the screen.
+FIELD_KEYS = {
+    "eve": ("eve_time",), "before": ("before_minutes",), "nudge": ("nudge_hours",), "quiet": ("quiet_start", "quiet_end"),
+    "study": ("study_days_before", "study_time"),
+}
+INHERIT = "inherit"
 
 
 class ReminderSettingsButton(CallbackData, prefix="rms"):
-    cell_id: int
+    org_id: int
     field: str = ""
     value: str = ""
 
 
-def settings_button(cell_id: int = 0) -> Button:
+def settings_button(org_id: int = 0) -> Button:
     """«⏰ Cài đặt nhắc họp» for the 📅 Lịch họp leaders' row."""
-    return Button(T.BTN_SETTINGS, ReminderSettingsButton(cell_id=cell_id).pack())
+    return Button(T.BTN_SETTINGS, ReminderSettingsButton(org_id=org_id).pack())
 
 
 # ---------------------------------------------------------------- words
@@ -97,16 +107,28 @@ def values(settings: ReminderSettings) -> dict[str, str]:
     }
 
 
-def screen(cell: Org, settings: ReminderSettings) -> tuple[str, InlineKeyboardMarkup]:
+def screen(view: SettingsView) -> tuple[str, InlineKeyboardMarkup]:
+    org, settings = view.org, view.settings
+    is_cell = org.kind == OrgKind.CELL
     words = values(settings)
-    lines = [T.SETTINGS_TITLE.format(cell=render.escape(cell.name)), ""]
-    if settings.enabled:
-        lines += [T.SETTINGS_LINES.format(**words), "", T.SETTINGS_HINT]
+    if is_cell:
+        # A value that comes from a committee above is marked, so the cell knows it may set its own.
+        marked = {
+            field: text + T.FROM_ABOVE if any(view.source.get(key) not in (org.id, None) for key in FIELD_KEYS[field]) else text
+            for field, text in words.items()
+        }
+        title = T.SETTINGS_TITLE.format(cell=render.escape(org.name))
     else:
-        lines.append(T.SETTINGS_OFF)
+        marked = words
+        title = T.SETTINGS_TITLE_COMMITTEE.format(org=render.escape(org.name))
+    lines = [title, ""]
+    if settings.enabled:
+        lines += [T.SETTINGS_LINES.format(**marked), "", T.SETTINGS_HINT if is_cell else T.SETTINGS_HINT_COMMITTEE]
+    else:
+        lines.append(T.SETTINGS_OFF if is_cell else T.SETTINGS_OFF_COMMITTEE)
 
     def button(label: str, field: str, value: str = "") -> Button:
-        return Button(label, ReminderSettingsButton(cell_id=cell.id, field=field, value=value).pack())
+        return Button(label, ReminderSettingsButton(org_id=org.id, field=field, value=value).pack())
 
     rows: list[tuple[Button, ...]] = []
     if settings.enabled:
@@ -120,6 +142,8 @@ def screen(cell: Org, settings: ReminderSettings) -> tuple[str, InlineKeyboardMa
         ]
     else:
         rows.append((button(T.BTN_TURN_ON, "enabled", "1"),))
+    if view.own and org.parent_id is not None:
+        rows.append((button(T.BTN_INHERIT, INHERIT, "1"),))
     rows.append((Button(texts.meetings.BTN_BACK, _meetings_home()),))
     return "\n".join(lines), kb.inline(rows)
 
@@ -130,51 +154,67 @@ def _meetings_home() -> str:
     return MeetMenu(action=MenuAction.HOME).pack()
 
 
-def choices(cell: Org, field: str, current: ReminderSettings) -> InlineKeyboardMarkup:
+def choices(org_id: int, field: str, current: ReminderSettings) -> InlineKeyboardMarkup:
     now_words = values(current)[field]
     rows: list[tuple[Button, ...]] = []
     for value, change in CHOICES[field]:
         label = T.BTN_CHOICE_OFF if value in ("off", "0") else values(changed(current, change))[field]
         if label == now_words:
             label = f"✅ {label}"
-        rows.append((Button(label, ReminderSettingsButton(cell_id=cell.id, field=field, value=value).pack()),))
-    rows.append((Button(texts.meetings.BTN_BACK, ReminderSettingsButton(cell_id=cell.id).pack()),))
+        rows.append((Button(label, ReminderSettingsButton(org_id=org_id, field=field, value=value).pack()),))
+    rows.append((Button(texts.meetings.BTN_BACK, ReminderSettingsButton(org_id=org_id).pack()),))
     return kb.inline(rows)
 
 
 # ---------------------------------------------------------------- handler
 
 
+def _choosable(actor: Actor) -> list[tuple[str, int]]:
+    """(label, org id): the committees whose defaults the person sets (they sit on them), then the
+    cells they lead."""
+    committees = {org.id: org for org in actor.managed_orgs if org.kind == OrgKind.COMMITTEE}
+    return [
+        (T.BTN_COMMITTEE_DEFAULTS.format(org=org.name), org.id) for org in sorted(committees.values(), key=lambda org: org.depth)
+    ] + [(cell.name, cell.id) for cell in manageable_cells(actor)]
+
+
 async def settings_action(
     query: CallbackQuery, callback_data: ReminderSettingsButton, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot
 ) -> None:
-    cell_id = callback_data.cell_id
-    if cell_id == 0:
-        cells = manageable_cells(actor)
-        if not cells:
+    org_id = callback_data.org_id
+    if org_id == 0:
+        options = _choosable(actor)
+        if not options:
             raise PermissionDenied(texts.meetings.NOT_LEADER)
-        if len(cells) > 1:
-            rows = [(Button(cell.name, ReminderSettingsButton(cell_id=cell.id).pack()),) for cell in cells]
-            await show(query, bot, T.ASK_CELL, kb.inline(rows))
+        if len(options) > 1:
+            rows = [(Button(label, ReminderSettingsButton(org_id=option).pack()),) for label, option in options]
+            await show(query, bot, T.ASK_ORG, kb.inline(rows))
             await query.answer()
             return
-        cell_id = cells[0].id
+        org_id = options[0][1]
     field, value = callback_data.field, callback_data.value
+    if field == INHERIT:
+        if value != "1":
+            raise InvalidInput(texts.common.STALE_BUTTON)
+        view = await service.change_reminder_settings(session, actor=actor, org_id=org_id, changes={}, inherit=KEYS, now=clock.now())
+        await show(query, bot, *screen(view))
+        await query.answer(T.SETTINGS_INHERITED)
+        return
     if field and (field not in CHOICES or (not value and field not in QUESTIONS)):
         raise InvalidInput(texts.common.STALE_BUTTON)
     if field and value:
         change = dict(CHOICES[field]).get(value)
         if change is None:
             raise InvalidInput(texts.common.STALE_BUTTON)
-        cell, settings = await service.change_reminder_settings(session, actor=actor, cell_id=cell_id, changes=change, now=clock.now())
-        await show(query, bot, *screen(cell, settings))
+        view = await service.change_reminder_settings(session, actor=actor, org_id=org_id, changes=change, now=clock.now())
+        await show(query, bot, *screen(view))
         await query.answer(T.SETTINGS_SAVED)
         return
-    cell, settings = await service.reminder_settings(session, actor=actor, cell_id=cell_id)
+    view = await service.reminder_settings(session, actor=actor, org_id=org_id)
     if field:
-        await show(query, bot, QUESTIONS[field], choices(cell, field, settings))
+        await show(query, bot, QUESTIONS[field], choices(view.org.id, field, view.settings))
     else:
-        await show(query, bot, *screen(cell, settings))
+        await show(query, bot, *screen(view))
     await query.answer()
 
 

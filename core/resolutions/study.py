@@ -39,7 +39,7 @@ from core.orgs.service import Actor, in_subtree, obliged_members
 from core.ports import Button, OutboundMessage
 from core.resolutions import render
 from core.scheduling import study as scheduling_study
-from core.scheduling.settings import ReminderSettings, settings_from
+from core.scheduling.settings import ReminderSettings, chains_of, effective
 from core.resolutions.models import (
     Document,
     DocumentState,
@@ -586,12 +586,15 @@ async def due_study_reminders(
     for campaign_id, opened_at, deadline in campaigns:
         cells = (
             await session.execute(
-                select(Org.id, Org.settings).where(Org.id.in_(select(StudyAssignment.cell_id).where(StudyAssignment.campaign_id == campaign_id).distinct()))
+                select(Org.id, Org.path, Org.settings)
+                .where(Org.id.in_(select(StudyAssignment.cell_id).where(StudyAssignment.campaign_id == campaign_id).distinct()))
             )
         ).all()
+        # Each cell's settings over its committees' defaults: one more query for all of them.
+        chains = await chains_of(session, cells)
         by_kind: dict[str, list[int]] = defaultdict(list)
-        for cell_id, cell_settings in cells:
-            kind = _due_kind(deadline, opened_at, now=now, settings=settings_from(cell_settings), tz=tz)
+        for cell_id, chain in chains.items():
+            kind = _due_kind(deadline, opened_at, now=now, settings=effective([level for _, level in chain]), tz=tz)
             if kind is not None:
                 by_kind[kind].append(cell_id)
         for kind, cell_ids in by_kind.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -71,3 +71,19 @@ class Watermark(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ReminderReplan(Base):
+    """A committee's reminder defaults changed: its subtree's upcoming reminders still to re-plan.
+
+    One row per committee, worked through by the planner tick a batch of cells at a time (cells in
+    id order after `after_cell_id`), so a province-wide change is never one unbounded request.
+    A new change to the same committee restarts it, for the union of the changed keys.
+    """
+
+    __tablename__ = "reminder_replans"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), primary_key=True)
+    keys: Mapped[list[str]] = mapped_column(JSON, default=list)  # changed keys: cells that set them all are left alone
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # when members count as told of the change
+    after_cell_id: Mapped[int] = mapped_column(BigInteger, default=0)

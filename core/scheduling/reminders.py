@@ -17,7 +17,10 @@ precomputed (already moved out of quiet hours). Three tick jobs:
   a moved meeting may remind again.
 - `prune_reminders` forgets rows of meetings long past.
 
-Per-cell settings: `core.scheduling.settings` (in `Org.settings["reminders"]`).
+Settings: `core.scheduling.settings` (in `Org.settings["reminders"]` of each cell and committee;
+a cell's are inherited from the committees above it, resolved for a whole batch in two queries).
+A committee's change is re-planned a batch of cells at a time (`replan_under`; the rest by the
+`replan_committee_changes` tick job), so a province-wide change is never one unbounded request.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ from core.delivery.outbox import Queued, cancel_pending, enqueue_batch
 from core.meetings import dates, render
 from core.meetings.models import Answer, Invitation, Meeting, MeetingDocument, MeetingStatus
 from core.meetings.service import source_of
-from core.orgs.models import ChannelLink, Member, Org
+from core.orgs.models import ChannelLink, Member, Org, OrgKind
+from core.orgs.service import in_subtree
 from core.ports import OutboundMessage
-from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderState, Watermark
-from core.scheduling.settings import ReminderSettings, settings_from
+from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderReplan, ReminderState, Watermark
+from core.scheduling.settings import ReminderSettings, chains_of, effective, effective_settings, own_keys
 from core.scheduling.ticks import TickContext
 
 OUTBOX_KIND = "reminder"
@@ -50,6 +54,10 @@ PLATFORM = "telegram"
 PRIORITY = 5  # above broadcasts, below replies and change notices
 PLAN_BATCH = 200  # meetings per tick
 PLAN_WATERMARK = "plan_reminders"
+# Cells re-planned after a committee's change: in the request that changes it (a commune's tens of
+# cells are done at once), then per tick for the rest (a province of 20,000 cells in 100 ticks).
+REPLAN_CELLS_AT_ONCE = 50
+REPLAN_CELLS = 200
 # A meeting change committed up to this long after its `updated_at` is still seen.
 CHANGE_SKEW = dt.timedelta(minutes=10)
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
@@ -196,6 +204,88 @@ async def replan_cell(session: AsyncSession, *, cell_id: int, settings: Reminder
     return len(meetings)
 
 
+async def replan_under(
+    session: AsyncSession, *, committee: Org, keys: Iterable[str], changed_at: dt.datetime, tz: ZoneInfo, now: dt.datetime,
+    after_cell_id: int = 0, limit: int | None = None,
+) -> tuple[int, int | None]:
+    """A committee's settings changed (`keys`): re-plan the upcoming meetings of the next `limit`
+    (REPLAN_CELLS) cells below it (by id, after `after_cell_id`), except cells that set every
+    changed key themselves or below the committee (their settings did not change). Same
+    semantics as `replan_cell`, the change (`changed_at`) counting as the moment members were
+    told. Returns (meetings re-planned, the last cell id when more cells may follow, else None)."""
+    changed_keys, limit = set(keys), limit or REPLAN_CELLS
+    cells = (
+        await session.execute(
+            select(Org.id, Org.path, Org.settings)
+            .where(in_subtree(committee.path), Org.kind == OrgKind.CELL, Org.id > after_cell_id)
+            .order_by(Org.id)
+            .limit(limit)
+        )
+    ).all()
+    if not cells:
+        return 0, None
+    levels_above = len(committee.ancestor_ids)
+    affected: dict[int, ReminderSettings] = {}
+    for cell_id, chain in (await chains_of(session, cells)).items():
+        set_below = {key for _, level in chain[levels_above:] for key in own_keys(level)}
+        if changed_keys - set_below:
+            affected[cell_id] = effective([level for _, level in chain])
+    meetings = (
+        await session.execute(
+            select(Meeting.id, Meeting.cell_id, Meeting.starts_at, Meeting.version, Meeting.updated_at)
+            .where(among(session, Meeting.cell_id, sorted(affected)), Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now)
+            .order_by(Meeting.id)
+        )
+    ).all() if affected else []
+    for meeting_id, cell_id, starts_at, version, updated_at in meetings:
+        await plan_meeting(
+            session, meeting_id=meeting_id, starts_at=starts_at, version=version, changed_at=max(changed_at, updated_at),
+            settings=affected[cell_id], tz=tz, now=now, settings_changed=True,
+        )
+    return len(meetings), (cells[-1][0] if len(cells) == limit else None)
+
+
+async def queue_replan(session: AsyncSession, *, committee: Org, keys: Iterable[str], changed_at: dt.datetime, after_cell_id: int | None) -> None:
+    """Leave the rest of a committee's re-planning (cells after `after_cell_id`) to the tick. A
+    re-planning still under way for it continues for the union of the keys, from the new change."""
+    job = await session.get(ReminderReplan, committee.id)
+    if job is None:
+        if after_cell_id is None:
+            return
+        session.add(ReminderReplan(org_id=committee.id, keys=sorted(set(keys)), changed_at=changed_at, after_cell_id=after_cell_id))
+    else:
+        job.keys = sorted(set(job.keys or []) | set(keys))
+        job.changed_at = changed_at
+        if after_cell_id is not None:
+            job.after_cell_id = after_cell_id
+    await session.flush()
+
+
+async def replan_committee_changes(session: AsyncSession, context: TickContext) -> int:
+    """Tick job: the next batch of cells of one committee whose settings changed (`replan_under`).
+    Idle, it is one look into a table that is nearly always empty. Returns meetings re-planned."""
+    query = select(ReminderReplan).order_by(ReminderReplan.changed_at, ReminderReplan.org_id).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)  # two schedulers take different committees
+    job = (await session.execute(query)).scalar_one_or_none()
+    if job is None:
+        return 0
+    committee = await session.get(Org, job.org_id)
+    if committee is None:
+        await session.delete(job)
+        return 0
+    replanned, last = await replan_under(
+        session, committee=committee, keys=job.keys or [], changed_at=job.changed_at, tz=context.tz, now=context.now,
+        after_cell_id=job.after_cell_id,
+    )
+    if last is None:
+        await session.delete(job)
+    else:
+        job.after_cell_id = last
+    await session.flush()
+    return replanned
+
+
 async def plan_reminders(session: AsyncSession, context: TickContext) -> int:
     """Tick job: plan upcoming meetings that are new, moved, or changed since last planned.
 
@@ -225,10 +315,7 @@ async def plan_reminders(session: AsyncSession, context: TickContext) -> int:
         # Two schedulers plan different meetings; one being edited right now waits for the next tick.
         query = query.with_for_update(skip_locked=True, key_share=True, of=Meeting)
     rows = (await session.execute(query)).all()
-    cell_settings = {
-        cell_id: settings_from(org_settings)
-        for cell_id, org_settings in await session.execute(select(Org.id, Org.settings).where(Org.id.in_({row[4] for row in rows})))
-    } if rows else {}
+    cell_settings = await effective_settings(session, {row[4] for row in rows})
     planned = 0
     for meeting_id, starts_at, version, changed_at, cell_id, planned_for in rows:
         if planned_for is not None and planned_for != starts_at:
@@ -335,15 +422,21 @@ async def _latest_due(session: AsyncSession, invitation_ids: Sequence[int], now:
 
 
 async def _meetings(session: AsyncSession, meeting_ids: Iterable[int]) -> dict[int, _Meeting]:
-    rows = await session.execute(
-        select(Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.status, Meeting.place, Org.name, Org.settings, Org.show_lunar_date)
+    rows = (await session.execute(
+        select(
+            Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.status, Meeting.place, Org.name, Org.settings, Org.show_lunar_date,
+            Org.id, Org.path,
+        )
         .join(Org, Org.id == Meeting.cell_id)
         .where(among(session, Meeting.id, list(meeting_ids)))
-    )
+    )).all()
+    # The cells' committees' settings: one more query for the whole batch.
+    chains = await chains_of(session, {row[8]: (row[8], row[9], row[6]) for row in rows}.values())
+    settings = {cell_id: effective([level for _, level in chain]) for cell_id, chain in chains.items()}
     return {
         row[0]: _Meeting(
             id=row[0], kind=getattr(row[1], "value", row[1]), starts_at=row[2], status=MeetingStatus(row[3]), place=row[4],
-            cell_name=row[5], settings=settings_from(row[6]), show_lunar=bool(row[7]),
+            cell_name=row[5], settings=settings[row[8]], show_lunar=bool(row[7]),
         )
         for row in rows
     }

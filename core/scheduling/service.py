@@ -1,61 +1,115 @@
-"""A cell's reminder settings, read and changed by its leaders (bot ⏰ Cài đặt nhắc họp, and the API).
+"""Reminder settings, read and changed by those who lead an organisation (bot ⏰ Cài đặt nhắc họp,
+and the API): a cell's by its secretary and deputy and the committees above it; a committee's
+defaults for every cell below it by its own committee members and the committees above it.
 
-Stored in `Org.settings["reminders"]` (see `core.scheduling.settings`); a change re-plans the
-reminders of the cell's upcoming meetings at once, so it applies to what is still ahead.
+Stored in `Org.settings["reminders"]`, only the keys set at that level (see
+`core.scheduling.settings`). A change re-plans the upcoming reminders it affects: a cell's at
+once; a committee's for the cells that follow it on the changed keys, a bounded batch at once
+and the rest by the planner tick (`core.scheduling.reminders.replan_under`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, texts
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound
 from core.meetings.dates import LOCAL_TZ
 from core.meetings.service import require_leads
 from core.orgs.models import Org, OrgKind
 from core.orgs.service import Actor, get_org
 from core.scheduling import reminders
-from core.scheduling.settings import SETTINGS_KEY, ReminderSettings, as_raw, changed, settings_of
+from core.scheduling.settings import (
+    KEYS,
+    SETTINGS_KEY,
+    ReminderSettings,
+    as_raw,
+    chains_of,
+    change_own,
+    effective,
+    own_keys,
+    sources,
+)
 
 
-async def led_cell(session: AsyncSession, *, actor: Actor, cell_id: int) -> Org:
-    """The cell, when the actor leads it (its secretary or deputy, or a committee above it).
-    Someone who may not even see it is told it does not exist."""
-    org = await get_org(session, cell_id)
+@dataclass(frozen=True)
+class SettingsView:
+    org: Org
+    settings: ReminderSettings  # effective: built-in defaults, the committees above, then this level
+    own: dict[str, Any]  # the keys set at this level
+    source: dict[str, int | None]  # key → the organisation it comes from (None: the built-in default)
+    inherited: ReminderSettings  # what the levels above give (this level's keys left out)
+    names: dict[int, str]  # names of the organisations from the root down to this one
+
+    def is_own(self, key: str) -> bool:
+        return self.source.get(key) == self.org.id
+
+
+async def led_org(session: AsyncSession, *, actor: Actor, org_id: int) -> Org:
+    """The cell or committee, when the actor may change its reminder settings. Someone who may not
+    even see it is told it does not exist."""
+    org = await get_org(session, org_id)
     if not actor.can_view(org):
         raise NotFound(texts.common.NOT_FOUND)
-    if org.kind != OrgKind.CELL:
-        raise InvalidInput(texts.reminders.SETTINGS_NOT_CELL)
-    require_leads(actor, org)
+    if org.kind == OrgKind.CELL:
+        require_leads(actor, org)
+    else:
+        actor.require_manages(org)  # its own committee members, and the committees above it
     return org
 
 
-async def reminder_settings(session: AsyncSession, *, actor: Actor, cell_id: int) -> tuple[Org, ReminderSettings]:
-    cell = await led_cell(session, actor=actor, cell_id=cell_id)
-    return cell, settings_of(cell)
+async def view_of(session: AsyncSession, org: Org) -> SettingsView:
+    chain = (await chains_of(session, [(org.id, org.path, org.settings)]))[org.id]
+    names = dict((await session.execute(select(Org.id, Org.name).where(Org.id.in_([org_id for org_id, _ in chain])))).all())
+    return SettingsView(
+        org=org, settings=effective([level for _, level in chain]), own=own_keys(org.settings), source=sources(chain),
+        inherited=effective([level for _, level in chain[:-1]]), names=names,
+    )
+
+
+async def reminder_settings(session: AsyncSession, *, actor: Actor, org_id: int) -> SettingsView:
+    return await view_of(session, await led_org(session, actor=actor, org_id=org_id))
 
 
 async def change_reminder_settings(
-    session: AsyncSession, *, actor: Actor, cell_id: int, changes: Mapping[str, Any], now: dt.datetime, tz: ZoneInfo = LOCAL_TZ,
-) -> tuple[Org, ReminderSettings]:
-    """Apply `changes` (keys of `as_raw`, each checked strictly), store them and re-plan the
-    cell's upcoming reminders. Nothing changes when a value is refused."""
-    cell = await led_cell(session, actor=actor, cell_id=cell_id)
-    before = settings_of(cell)
-    after = changed(before, changes)
-    if after == before:
-        return cell, after
+    session: AsyncSession, *, actor: Actor, org_id: int, changes: Mapping[str, Any], inherit: Collection[str] = (),
+    now: dt.datetime, tz: ZoneInfo = LOCAL_TZ,
+) -> SettingsView:
+    """Set `changes` (keys of `as_raw`, each checked strictly) at this level and drop the keys in
+    `inherit` (back to "theo cấp trên"); store them and re-plan the upcoming reminders affected.
+    Nothing changes when a value is refused."""
+    org = await led_org(session, actor=actor, org_id=org_id)
+    before = await view_of(session, org)
+    own = change_own(before.own, changes, inherited=before.inherited, inherit=inherit)
+    if own == before.own:
+        return before
     # A new dict, so the JSON column sees the change.
-    cell.settings = {**(cell.settings or {}), SETTINGS_KEY: as_raw(after)}
+    stored = {key: value for key, value in (org.settings or {}).items() if key != SETTINGS_KEY}
+    org.settings = {**stored, SETTINGS_KEY: own} if own else stored
     await session.flush()
-    replanned = await reminders.replan_cell(session, cell_id=cell.id, settings=after, tz=tz, now=now)
+    after = await view_of(session, org)
+    old_values, new_values = as_raw(before.settings), as_raw(after.settings)
+    changed_keys = [key for key in KEYS if old_values[key] != new_values[key]]
+    replanned, queued = 0, False
+    if changed_keys and org.kind == OrgKind.CELL:
+        replanned = await reminders.replan_cell(session, cell_id=org.id, settings=after.settings, tz=tz, now=now)
+    elif changed_keys:
+        # Bounded: one batch of cells here, the rest by the planner tick (see reminders.replan_under).
+        replanned, last_cell = await reminders.replan_under(
+            session, committee=org, keys=changed_keys, changed_at=now, tz=tz, now=now, limit=reminders.REPLAN_CELLS_AT_ONCE,
+        )
+        await reminders.queue_replan(session, committee=org, keys=changed_keys, changed_at=now, after_cell_id=last_cell)
+        queued = last_cell is not None
     await audit.record(
-        session, "reminders.settings_changed", actor_member_id=actor.member.id, org_id=cell.id, target=f"org:{cell.id}",
-        detail={"changes": sorted(changes), "meetings_replanned": replanned}, at=now,
+        session, "reminders.settings_changed", actor_member_id=actor.member.id, org_id=org.id, target=f"org:{org.id}",
+        detail={"changes": sorted(changes), "inherit": sorted(inherit), "meetings_replanned": replanned, "replan_queued": queued},
+        at=now,
     )
-    return cell, after
+    return after

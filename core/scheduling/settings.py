@@ -1,4 +1,4 @@
-"""Per-cell reminder settings, kept in `Org.settings["reminders"]` (no table of their own).
+"""Reminder settings, kept in `Org.settings["reminders"]` of cells and committees (no table of their own).
 
     {"reminders": {"eve_time": "19:00", "before_minutes": 120, "nudge_hours": 48,
                    "quiet_start": "21:30", "quiet_end": "06:30", "enabled": true,
@@ -9,6 +9,12 @@ cell's settings never stops its reminders. `eve_time: null`, `before_minutes: 0`
 `nudge_hours: 0` switch that one reminder off; `enabled: false` switches them all off.
 Settings are read when a meeting's reminders are planned: a change applies to meetings planned
 (created or moved) afterwards; quiet hours are also checked again when sending.
+
+Inheritance: each level stores only the keys set at that level. A cell's effective settings are
+the built-in defaults, overlaid by each ancestor committee's keys from the root down, overlaid by
+the cell's own keys (`effective`). Settings stored before inheritance existed hold every key:
+they read as that level's own keys, so such a cell keeps its values until it goes back to
+"theo cấp trên" (`change_own(..., inherit=KEYS)`).
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core import texts
+from core.db import among
 from core.errors import InvalidInput
 from core.orgs.models import Org
 from core.scheduling.quiet_hours import QuietHours
@@ -49,25 +59,55 @@ DEFAULT = ReminderSettings()
 
 
 def settings_of(org: Org | None) -> ReminderSettings:
+    """One organisation's own keys over the built-in defaults (no ancestors: see `effective`)."""
     return settings_from(org.settings if org is not None else None)
 
 
-def settings_from(org_settings: Mapping[str, Any] | None) -> ReminderSettings:
-    """Parse an organisation's settings JSON (the whole dict, or None)."""
-    raw = (org_settings or {}).get(SETTINGS_KEY) or {}
+def own_keys(org_settings: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The reminder keys stored at one level (the whole settings dict, or None), as stored."""
+    raw = (org_settings or {}).get(SETTINGS_KEY) if isinstance(org_settings, Mapping) else None
     if not isinstance(raw, Mapping):
-        return DEFAULT
+        return {}
+    return {key: value for key, value in raw.items() if key in KEYS}
+
+
+def effective(chain: Sequence[Mapping[str, Any] | None]) -> ReminderSettings:
+    """The settings of the last level of `chain` (each level's whole settings dict, root first):
+    every level's own keys overlay those above it. Lenient: a bad value at one level leaves the
+    value inherited from above."""
+    settings = DEFAULT
+    for org_settings in chain:
+        settings = settings_from(org_settings, base=settings)
+    return settings
+
+
+def sources(chain: Sequence[tuple[int, Mapping[str, Any] | None]]) -> dict[str, int | None]:
+    """For each key, the id of the deepest level in `chain` ((org id, settings), root first) that
+    sets it; None: the built-in default."""
+    found: dict[str, int | None] = dict.fromkeys(KEYS)
+    for org_id, org_settings in chain:
+        for key in own_keys(org_settings):
+            found[key] = org_id
+    return found
+
+
+def settings_from(org_settings: Mapping[str, Any] | None, *, base: ReminderSettings = DEFAULT) -> ReminderSettings:
+    """Parse one level's settings JSON (the whole dict, or None) over `base`: a missing or
+    invalid value keeps the value of `base`."""
+    raw = (org_settings.get(SETTINGS_KEY) if isinstance(org_settings, Mapping) else None) or {}
+    if not isinstance(raw, Mapping):
+        return base
     return ReminderSettings(
-        eve_time=_time(raw, "eve_time", DEFAULT.eve_time, nullable=True),
-        before=_minutes(raw, "before_minutes", DEFAULT.before, BEFORE_MINUTES, unit=60),
-        nudge=_minutes(raw, "nudge_hours", DEFAULT.nudge, NUDGE_HOURS, unit=3600),
+        eve_time=_time(raw, "eve_time", base.eve_time, nullable=True),
+        before=_minutes(raw, "before_minutes", base.before, BEFORE_MINUTES, unit=60),
+        nudge=_minutes(raw, "nudge_hours", base.nudge, NUDGE_HOURS, unit=3600),
         quiet=QuietHours(
-            start=_time(raw, "quiet_start", DEFAULT.quiet.start) or DEFAULT.quiet.start,
-            end=_time(raw, "quiet_end", DEFAULT.quiet.end) or DEFAULT.quiet.end,
+            start=_time(raw, "quiet_start", base.quiet.start) or base.quiet.start,
+            end=_time(raw, "quiet_end", base.quiet.end) or base.quiet.end,
         ),
-        enabled=raw.get("enabled", True) is not False,
-        study_days_before=_days(raw.get("study_days_before", DEFAULT.study_days_before)),
-        study_time=_time(raw, "study_time", DEFAULT.study_time) or DEFAULT.study_time,
+        enabled=base.enabled if "enabled" not in raw else raw["enabled"] is not False,
+        study_days_before=_days(raw.get("study_days_before", base.study_days_before), base.study_days_before),
+        study_time=_time(raw, "study_time", base.study_time) or base.study_time,
     )
 
 
@@ -101,13 +141,13 @@ def _minutes(raw: Mapping[str, Any], key: str, default: dt.timedelta | None, bou
     return dt.timedelta(seconds=value * unit)
 
 
-def _days(value: Any) -> tuple[int, ...]:
+def _days(value: Any, default: tuple[int, ...]) -> tuple[int, ...]:
     try:
         days = sorted({int(day) for day in value}, reverse=True)
     except (TypeError, ValueError):
-        return DEFAULT.study_days_before
+        return default
     if not all(STUDY_DAYS[0] <= day <= STUDY_DAYS[1] for day in days):
-        return DEFAULT.study_days_before
+        return default
     return tuple(days)
 
 
@@ -132,17 +172,32 @@ def as_raw(settings: ReminderSettings) -> dict[str, Any]:
 
 
 def changed(current: ReminderSettings, changes: Mapping[str, Any]) -> ReminderSettings:
-    """`current` with `changes` applied, each checked strictly: an unknown key, a wrong type or a
-    value out of bounds is refused with a message naming it (unlike the lenient reader above,
-    which must never stop reminders over a bad stored value)."""
-    raw = as_raw(current)
-    for key, value in changes.items():
-        if key not in raw:
+    """`current` with `changes` applied, each checked strictly (see `change_own`)."""
+    return settings_from({SETTINGS_KEY: change_own({}, changes, inherited=current)}, base=current)
+
+
+def change_own(
+    own: Mapping[str, Any], changes: Mapping[str, Any], *, inherited: ReminderSettings, inherit: Iterable[str] = (),
+) -> dict[str, Any]:
+    """One level's own keys after `changes` (set here) and `inherit` (keys dropped, to follow the
+    level above), each checked strictly: an unknown key, a wrong type or a value out of bounds is
+    refused with a message naming it (unlike the lenient reader above, which must never stop
+    reminders over a bad stored value). `inherited` is what the levels above give."""
+    result = dict(own)
+    for key in inherit:
+        if key not in KEYS:
             raise InvalidInput(texts.reminders.SETTING_UNKNOWN.format(key=key))
-        raw[key] = _checked(key, value)
-    if raw["quiet_start"] != raw["quiet_end"] and _quiet_length(raw["quiet_start"], raw["quiet_end"]) > dt.timedelta(hours=12):
-        raise InvalidInput(texts.reminders.SETTING_QUIET_TOO_LONG)
-    return settings_from({SETTINGS_KEY: raw})
+        result.pop(key, None)
+    for key, value in changes.items():
+        if key not in KEYS:
+            raise InvalidInput(texts.reminders.SETTING_UNKNOWN.format(key=key))
+        result[key] = _checked(key, value)
+    if set(changes) & {"quiet_start", "quiet_end"}:
+        quiet = settings_from({SETTINGS_KEY: result}, base=inherited).quiet
+        start, end = _hhmm(quiet.start), _hhmm(quiet.end)
+        if start != end and _quiet_length(start, end) > dt.timedelta(hours=12):
+            raise InvalidInput(texts.reminders.SETTING_QUIET_TOO_LONG)
+    return result
 
 
 def _checked(key: str, value: Any) -> Any:
@@ -182,3 +237,42 @@ def _quiet_length(start: str, end: str) -> dt.timedelta:
     if finish <= begin:
         finish += dt.timedelta(days=1)
     return finish - begin
+
+
+KEYS = tuple(as_raw(DEFAULT))  # the stored keys
+
+
+# ---------------------------------------------------------------- reading them for many organisations at once
+
+
+OrgChain = list[tuple[int, Mapping[str, Any] | None]]
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+async def chains_of(session: AsyncSession, rows: Iterable[tuple[int, str, Mapping[str, Any] | None]]) -> dict[int, OrgChain]:
+    """Each organisation's (id, settings) from the root down to itself, given its own
+    (id, path, settings) row: one query for every ancestor of the whole batch (by `Org.path`)."""
+    known: dict[int, Mapping[str, Any] | None] = {}
+    paths: dict[int, list[int]] = {}
+    for org_id, path, org_settings in rows:
+        known[org_id] = org_settings
+        ids = _path_ids(path or "")
+        paths[org_id] = ids if ids and ids[-1] == org_id else [*ids, org_id]
+    missing = sorted({ancestor for ids in paths.values() for ancestor in ids} - known.keys())
+    if missing:
+        known.update((org_id, org_settings) for org_id, org_settings in await session.execute(
+            select(Org.id, Org.settings).where(among(session, Org.id, missing))
+        ))
+    return {org_id: [(ancestor, known.get(ancestor)) for ancestor in ids] for org_id, ids in paths.items()}
+
+
+async def effective_settings(session: AsyncSession, org_ids: Iterable[int]) -> dict[int, ReminderSettings]:
+    """Effective settings of many organisations (cells, say) in two queries, whatever their number."""
+    wanted = sorted(set(org_ids))
+    if not wanted:
+        return {}
+    rows = (await session.execute(select(Org.id, Org.path, Org.settings).where(among(session, Org.id, wanted)))).all()
+    return {org_id: effective([level for _, level in chain]) for org_id, chain in (await chains_of(session, rows)).items()}

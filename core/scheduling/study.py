@@ -4,7 +4,7 @@ reminders — per-cell settings, quiet hours, catch-up after downtime, stale one
 The study domain keeps its own "sent" table (e.g. `StudyReminder`, unique per campaign, member
 and kind) and its own tick job, registered in `core.scheduling.ticks.tick_jobs`; each tick it asks
 
-    kind = due_study_reminder(deadline, now=context.now, tz=context.tz, settings=settings_of(cell),
+    kind = due_study_reminder(deadline, now=context.now, tz=context.tz, settings=effective_settings(...)[cell_id],
                               already_sent=kinds_sent_for_this_member_or_campaign)
 
 and, when `kind` is not None, records (campaign, member, kind) and enqueues the message in the

@@ -45,6 +45,8 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("prune_processed_updates", prune_processed_updates),
         # Plan before sending, so a meeting moved a moment ago reminds at its new time.
         ("plan_reminders", reminders.plan_reminders),
+        # A committee's new reminder defaults, a batch of its cells per tick.
+        ("replan_committee_changes", reminders.replan_committee_changes),
         ("send_due_reminders", reminders.send_due_reminders),
         ("prune_reminders", reminders.prune_reminders),
         # Study-deadline reminders: the study domain's job goes here, built on core.scheduling.study.

@@ -60,6 +60,12 @@ SETTINGS_LINES = (
 )
 SETTINGS_HINT = "Đồng chí bấm vào mục muốn đổi. Thay đổi áp dụng ngay cho các cuộc họp sắp tới."
 SETTINGS_SAVED = "✅ Đã lưu cài đặt nhắc họp."
+# A committee's defaults for every cell below it.
+SETTINGS_TITLE_COMMITTEE = "⏰ <b>Nhắc họp — mặc định cho các chi bộ của {org}</b>"
+SETTINGS_HINT_COMMITTEE = "Áp dụng cho mọi chi bộ trực thuộc, trừ mục chi bộ tự đặt riêng."
+SETTINGS_OFF_COMMITTEE = "🔕 Đang <b>tắt</b> tin nhắc họp của các chi bộ trực thuộc."
+FROM_ABOVE = " <i>(theo cấp trên)</i>"
+SETTINGS_INHERITED = "✅ Đã trở về theo cấp trên."
 SETTING_OFF = "tắt"
 SETTING_AT = "lúc {time}"
 SETTING_BEFORE_DAYS = "trước {count} ngày"
@@ -79,7 +85,9 @@ BTN_STUDY = "📖 Học nghị quyết: {value}"
 BTN_TURN_OFF = "🔕 Tắt mọi tin nhắc"
 BTN_TURN_ON = "🔔 Bật lại tin nhắc"
 BTN_CHOICE_OFF = "Tắt"
-ASK_CELL = "Đồng chí cài đặt nhắc họp cho chi bộ nào?"
+BTN_INHERIT = "↩️ Theo cấp trên"
+BTN_COMMITTEE_DEFAULTS = "🏛 Mặc định cho các chi bộ của {org}"
+ASK_ORG = "Đồng chí cài đặt nhắc họp cho đâu?"
 ASK_EVE = "🌙 Nhắc vào buổi tối hôm trước cuộc họp, lúc mấy giờ?"
 ASK_BEFORE = "⏰ Nhắc trước giờ họp bao lâu?"
 ASK_NUDGE = "📩 Nhắc người chưa trả lời thư mời trước cuộc họp bao lâu?"
@@ -98,4 +106,3 @@ SETTING_INVALID = {
     "study_days_before": "Nhắc học nghị quyết: tối đa 5 mốc, mỗi mốc từ 1 đến 30 ngày trước hạn.",
 }
 SETTING_QUIET_TOO_LONG = "Giờ nghỉ dài nhất 12 tiếng, để tin nhắc còn có lúc gửi đi."
-SETTINGS_NOT_CELL = "Cài đặt nhắc họp là của từng chi bộ."

@@ -1,6 +1,7 @@
-"""A cell's reminder settings, changed by its leaders in the bot (⏰ Cài đặt nhắc họp) and over the
-API: strict checks, who may, and the reminders of upcoming meetings re-planned at once (a sent
-reminder stays sent; one the new settings would have sent already is not sent late)."""
+"""Reminder settings of a cell, and a committee's defaults for its cells, changed in the bot
+(⏰ Cài đặt nhắc họp) and over the API: strict checks, who may, inheritance from the committees
+above and back to it, and the reminders of upcoming meetings re-planned (a sent reminder stays
+sent; one the new settings would have sent already is not sent late) for the cells affected only."""
 
 from __future__ import annotations
 
@@ -27,11 +28,11 @@ async def stored(session, cell_id: int) -> dict:  # type: ignore[no-untyped-def]
     return dict(org.settings or {})
 
 
-async def change(session, member_id: int, cell_id: int, changes: dict, now):  # type: ignore[no-untyped-def]
+async def change(session, member_id: int, org_id: int, changes: dict, now, *, inherit=()):  # type: ignore[no-untyped-def]
     actor = await load_actor(session, await session.get(Member, member_id))
-    result = await service.change_reminder_settings(session, actor=actor, cell_id=cell_id, changes=changes, now=now)
+    view = await service.change_reminder_settings(session, actor=actor, org_id=org_id, changes=changes, inherit=inherit, now=now)
     await session.commit()
-    return result
+    return view.org, view.settings
 
 
 # ---------------------------------------------------------------- the rules, through the real tick
@@ -116,7 +117,7 @@ async def test_scopes_across_cells_communes_and_provinces(session, cipher, clock
     await session.commit()
     cell_a, cell_b = commune.cells[0], commune.cells[1]
     a_id, b_id, commune_id = cell_a.org.id, cell_b.org.id, commune.commune.id
-    plain_member, committee_member = cell_a.members[0].id, commune.committee_member.id
+    plain_member, committee_member, secretary_a = cell_a.members[0].id, commune.committee_member.id, cell_a.secretary.id
     now = clock.now()
     # The secretary of cell B, and someone of another province: not found.
     for outsider in (cell_b.secretary.id, commune.other_cell.secretary.id):
@@ -127,9 +128,9 @@ async def test_scopes_across_cells_communes_and_provinces(session, cipher, clock
     with pytest.raises(PermissionDenied):
         await change(session, plain_member, a_id, {"eve_time": "20:00"}, now)
     await session.rollback()
-    # A committee is no cell.
-    with pytest.raises(InvalidInput):
-        await change(session, committee_member, commune_id, {"eve_time": "20:00"}, now)
+    # Nor the commune's defaults (they may not even see the commune).
+    with pytest.raises(NotFound):
+        await change(session, secretary_a, commune_id, {"eve_time": "20:00"}, now)
     await session.rollback()
     # The commune's committee member may, and it is audited.
     _, settings = await change(session, committee_member, a_id, {"eve_time": "20:00"}, now)
