@@ -134,18 +134,20 @@ async def test_redis_bucket_is_shared_between_processes(redis_budget_factory, re
     processes = [
         await asyncio.create_subprocess_exec(
             sys.executable, "-c", _DRAIN_IN_A_PROCESS, redis_url, bot_key,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, cwd=str(Path(__file__).resolve().parents[3]),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            cwd=str(Path(__file__).resolve().parents[3]),
         )
         for _ in range(2)
     ]
     # Both are up and connected (however long that takes on a busy machine) before either begins:
     # a fixed head start of 3 s was not always enough, and a late process drains alone for a while.
     for process in processes:
-        assert await asyncio.wait_for(process.stdout.readline(), 120) == b"ready\n"  # type: ignore[union-attr]
+        ready = await asyncio.wait_for(process.stdout.readline(), 120)  # type: ignore[union-attr]
+        assert ready == b"ready\n", (ready, (await process.communicate())[1].decode()[-3000:])
     for process in processes:
         process.stdin.write(b"go\n")  # type: ignore[union-attr]
     outputs = [await process.communicate() for process in processes]
-    assert [process.returncode for process in processes] == [0, 0]
+    assert [process.returncode for process in processes] == [0, 0], [stderr.decode()[-3000:] for _, stderr in outputs]
     reports = [stdout.decode().split() for stdout, _ in outputs]
     counts = [int(granted) for granted, _, _ in reports]
     windows = [(float(started), float(ended)) for _, started, ended in reports]
@@ -154,7 +156,7 @@ async def test_redis_bucket_is_shared_between_processes(redis_budget_factory, re
     assert together > 1.5, windows  # they asked at the same time (each asks for 2 s)
     # One budget of 50/s over the time they asked (about 2 s: about 100), not 50/s each (about 200).
     assert 80 <= sum(counts) <= 50 * spanned + 5, (counts, windows)
-    assert min(counts) >= 5  # neither process is starved by the other
+    assert min(counts) >= 5, (counts, windows)  # neither process is starved by the other
 
 
 @pytest.mark.redis
