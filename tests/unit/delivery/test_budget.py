@@ -153,9 +153,11 @@ async def test_redis_bucket_is_shared_between_processes(redis_budget_factory, re
     windows = [(float(started), float(ended)) for _, started, ended in reports]
     together = min(end for _, end in windows) - max(start for start, _ in windows)
     spanned = max(end for _, end in windows) - min(start for start, _ in windows)
-    assert together > 1.5, windows  # they asked at the same time (each asks for 2 s)
+    assert together > 1.0, windows  # they asked at the same time (each asks for 2 s)
     # One budget of 50/s over the time they asked (about 2 s: about 100), not 50/s each (about 200).
-    assert 80 <= sum(counts) <= 50 * spanned + 5, (counts, windows)
+    # The lower bound only says the budget was not stuck: processes short of CPU wake late from
+    # their waits and leave tokens unused (seen once in fifty runs on a loaded machine with 80).
+    assert 50 <= sum(counts) <= 50 * spanned + 5, (counts, windows)
     assert min(counts) >= 5, (counts, windows)  # neither process is starved by the other
 
 
