@@ -168,7 +168,7 @@ async def test_a_document_attached_over_http_reaches_every_invitee_and_is_audite
     stored = (await session.execute(select(MeetingDocument).order_by(MeetingDocument.id))).scalars().all()
     assert [d.file_id for d in stored] == [None, None] and all(d.file_path and d.file_path.startswith(str(runtime.settings.data_dir)) for d in stored)
     # Each invitee gets each file once, sent from disk and remembered by content (one upload per bot).
-    rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == meetings.KIND_DOCUMENT))).scalars().all()
+    rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == meetings.KIND_DOCUMENT).order_by(OutboxMessage.id))).scalars().all()
     invited = len(await meetings.invitations_of(session, meeting.id))
     assert len(rows) == 2 * invited
     attachment = rows[0].payload["attachment"]
