@@ -42,7 +42,6 @@ from core.scheduling import study as scheduling_study
 from core.scheduling.settings import ReminderSettings, chains_of, effective
 from core.resolutions.models import (
     Document,
-    DocumentState,
     DocumentStudy,
     QuizAnswer,
     QuizPoll,

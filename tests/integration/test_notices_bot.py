@@ -85,7 +85,7 @@ async def send_now(harness: BotHarness, user_id: int, preview_calls: list, *, me
 
 async def test_secretary_previews_sends_and_gets_a_report(harness, session, commune, clock, messenger, deliver, cipher) -> None:
     cell = commune.cells[0]
-    unlinked = await add_member(session, cipher, cell.org, "Nguyễn Văn Chưa Liên Kết")
+    await add_member(session, cipher, cell.org, "Nguyễn Văn Chưa Liên Kết")
     await session.commit()
     preview = await write(harness, SECRETARY_A)
     shown = texts_of(preview)

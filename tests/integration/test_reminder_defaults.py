@@ -16,7 +16,6 @@ from core.meetings import service as meetings
 from core.meetings.models import MeetingKind
 from core.orgs.models import AuditEvent, Member, Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, load_actor
-from core.orgs.tokens import create_token
 from core.scheduling import reminders, service
 from core.scheduling.models import ReminderReplan
 from core.scheduling.settings import DEFAULT, as_raw, effective_settings
@@ -252,15 +251,8 @@ async def test_forged_buttons_for_a_committee_change_nothing(harness, session, c
 # ---------------------------------------------------------------- over the API
 
 
-async def test_api_committee_defaults_sources_and_back_to_inherited(api_client, session, cipher, clock) -> None:
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
+async def test_api_committee_defaults_sources_and_back_to_inherited(api_client, session, commune, bearer) -> None:  # type: ignore[no-untyped-def]
     cell_a = commune.cells[0]
-
-    async def bearer(member) -> dict[str, str]:  # type: ignore[no-untyped-def]
-        issued = await create_token(session, member=member, now=clock.now())
-        await session.commit()
-        return {"Authorization": f"Bearer {issued.token}"}
 
     committee, secretary = await bearer(commune.committee_member), await bearer(cell_a.secretary)
     commune_url, cell_url = (f"/api/v1/orgs/{org_id}/reminder-settings" for org_id in (commune.commune.id, cell_a.org.id))

@@ -12,10 +12,8 @@ from core import texts
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import AuditEvent, Member, Org
 from core.orgs.service import load_actor
-from core.orgs.tokens import create_token
 from core.scheduling import service
 from core.scheduling.models import MeetingReminder, ReminderKind, ReminderState
-from core.scheduling.settings import settings_of
 from tests.botkit import inline_buttons, texts_of
 from tests.integration.test_reminders import BEFORE_AT, EVE_AT, MEETING_AT, NUDGE_AT, at, kinds_of, sent, setup, tick_at
 
@@ -200,17 +198,8 @@ async def test_forged_and_foreign_buttons_change_nothing(harness, session, ciphe
 # ---------------------------------------------------------------- over the API
 
 
-async def test_api_reads_and_changes_them_within_scope(api_client, session, cipher, clock) -> None:
-    from tests.factories import make_commune
-
-    commune = await make_commune(session, cipher, linked=True)
-    await session.commit()
+async def test_api_reads_and_changes_them_within_scope(api_client, session, commune, bearer) -> None:  # type: ignore[no-untyped-def]
     cell_a = commune.cells[0]
-
-    async def bearer(member) -> dict[str, str]:  # type: ignore[no-untyped-def]
-        issued = await create_token(session, member=member, now=clock.now())
-        await session.commit()
-        return {"Authorization": f"Bearer {issued.token}"}
 
     secretary = await bearer(cell_a.secretary)
     url = f"/api/v1/orgs/{cell_a.org.id}/reminder-settings"
