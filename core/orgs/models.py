@@ -49,6 +49,11 @@ class SpeechSpeed(str, enum.Enum):
     SLOW = "slow"
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids in a materialised path, "/1/4/12/" → [1, 4, 12] (root first)."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 class Org(Base):
     """An organisation: a committee (đảng bộ) or a cell (chi bộ, always a leaf).
 
@@ -80,7 +85,7 @@ class Org(Base):
     @property
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to and including this organisation."""
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        return path_ids(self.path)
 
 
 class Member(Base):

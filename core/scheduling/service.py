@@ -29,6 +29,7 @@ from core.scheduling import reminders
 from core.scheduling.settings import (
     KEYS,
     SETTINGS_KEY,
+    OrgChain,
     ReminderSettings,
     as_raw,
     chains_of,
@@ -65,13 +66,22 @@ async def led_org(session: AsyncSession, *, actor: Actor, org_id: int) -> Org:
     return org
 
 
-async def view_of(session: AsyncSession, org: Org) -> SettingsView:
+async def _chain_and_names(session: AsyncSession, org: Org) -> tuple[OrgChain, dict[int, str]]:
+    """The organisation's (id, settings) from the root down to itself, and those organisations' names."""
     chain = (await chains_of(session, [(org.id, org.path, org.settings)]))[org.id]
     names = dict((await session.execute(select(Org.id, Org.name).where(Org.id.in_([org_id for org_id, _ in chain])))).all())
+    return chain, names
+
+
+def _view(org: Org, chain: OrgChain, names: dict[int, str]) -> SettingsView:
     return SettingsView(
         org=org, settings=effective([level for _, level in chain]), own=own_keys(org.settings), source=sources(chain),
         inherited=effective([level for _, level in chain[:-1]]), names=names,
     )
+
+
+async def view_of(session: AsyncSession, org: Org) -> SettingsView:
+    return _view(org, *await _chain_and_names(session, org))
 
 
 async def reminder_settings(session: AsyncSession, *, actor: Actor, org_id: int) -> SettingsView:
@@ -86,7 +96,8 @@ async def change_reminder_settings(
     `inherit` (back to "theo cấp trên"); store them and re-plan the upcoming reminders affected.
     Nothing changes when a value is refused."""
     org = await led_org(session, actor=actor, org_id=org_id)
-    before = await view_of(session, org)
+    chain, names = await _chain_and_names(session, org)
+    before = _view(org, chain, names)
     own = change_own(before.own, changes, inherited=before.inherited, inherit=inherit)
     if own == before.own:
         return before
@@ -94,7 +105,7 @@ async def change_reminder_settings(
     stored = {key: value for key, value in (org.settings or {}).items() if key != SETTINGS_KEY}
     org.settings = {**stored, SETTINGS_KEY: own} if own else stored
     await session.flush()
-    after = await view_of(session, org)
+    after = _view(org, [*chain[:-1], (org.id, org.settings)], names)  # only this level changed
     old_values, new_values = as_raw(before.settings), as_raw(after.settings)
     changed_keys = [key for key in KEYS if old_values[key] != new_values[key]]
     replanned, queued = 0, False

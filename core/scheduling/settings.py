@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import texts
 from core.db import among
 from core.errors import InvalidInput
-from core.orgs.models import Org
+from core.orgs.models import Org, path_ids
 from core.scheduling.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
@@ -248,10 +248,6 @@ KEYS = tuple(as_raw(DEFAULT))  # the stored keys
 OrgChain = list[tuple[int, Mapping[str, Any] | None]]
 
 
-def _path_ids(path: str) -> list[int]:
-    return [int(part) for part in path.strip("/").split("/") if part]
-
-
 async def chains_of(session: AsyncSession, rows: Iterable[tuple[int, str, Mapping[str, Any] | None]]) -> dict[int, OrgChain]:
     """Each organisation's (id, settings) from the root down to itself, given its own
     (id, path, settings) row: one query for every ancestor of the whole batch (by `Org.path`)."""
@@ -259,7 +255,7 @@ async def chains_of(session: AsyncSession, rows: Iterable[tuple[int, str, Mappin
     paths: dict[int, list[int]] = {}
     for org_id, path, org_settings in rows:
         known[org_id] = org_settings
-        ids = _path_ids(path or "")
+        ids = path_ids(path or "")
         paths[org_id] = ids if ids and ids[-1] == org_id else [*ids, org_id]
     missing = sorted({ancestor for ids in paths.values() for ancestor in ids} - known.keys())
     if missing:
