@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.crypto import MIN_SECRET_KEY_LENGTH
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
+ZALO_API_BASE = "https://bot-api.zapps.me"
 
 
 class Settings(BaseSettings):
@@ -38,6 +39,20 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     metrics_token: SecretStr | None = None  # /metrics from other machines; without it, loopback only
+
+    # Zalo Bot Platform (no buttons, no voice or files: numbered choices and signed links instead).
+    zalo_token: SecretStr | None = None
+    zalo_api_base: str = ZALO_API_BASE
+    zalo_webhook_url: str | None = None  # public URL of /zalo/webhook; unset → long polling
+    zalo_webhook_secret: SecretStr | None = None  # echoed by Zalo in X-Bot-Api-Secret-Token
+    # Where members' browsers reach this server (listen and download links sent on Zalo);
+    # unset → http://SOTAY_HTTP_HOST:SOTAY_HTTP_PORT.
+    public_url: str | None = None
+    media_link_hours: float = Field(72.0, gt=0)  # how long a listen/download link stays valid
+    # Zalo publishes no rate limits: conservative defaults, per bot and per chat.
+    zalo_send_rate_per_second: float = Field(10.0, gt=0)
+    zalo_send_rate_per_chat: float = Field(1.0, gt=0)
+    zalo_send_burst_per_chat: int = Field(3, ge=1)
 
     # Delivery (Telegram: ~30 messages/s per bot, about 1/s per chat).
     send_rate_per_second: float = Field(30.0, gt=0)
@@ -62,10 +77,10 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone '{value}' (use an IANA name such as Asia/Ho_Chi_Minh)") from exc
         return value
 
-    @field_validator("telegram_api_base")
+    @field_validator("telegram_api_base", "zalo_api_base", "public_url")
     @classmethod
-    def _strip_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
     def _check_secrets(self) -> Settings:
@@ -73,6 +88,10 @@ class Settings(BaseSettings):
             raise ValueError("SOTAY_WEBHOOK_SECRET is required when SOTAY_WEBHOOK_URL is set")
         if self.webhook_secret and len(self.webhook_secret.get_secret_value()) < 16:
             raise ValueError("SOTAY_WEBHOOK_SECRET must be at least 16 characters (Telegram allows A-Z a-z 0-9 _ -)")
+        if self.zalo_webhook_url and not self.zalo_webhook_secret:
+            raise ValueError("SOTAY_ZALO_WEBHOOK_SECRET is required when SOTAY_ZALO_WEBHOOK_URL is set")
+        if self.zalo_webhook_secret and len(self.zalo_webhook_secret.get_secret_value()) < 16:
+            raise ValueError("SOTAY_ZALO_WEBHOOK_SECRET must be at least 16 characters")
         key = self.secret_key.get_secret_value() if self.secret_key else ""
         if not self.demo:
             if not key:
@@ -118,6 +137,20 @@ class Settings(BaseSettings):
     @property
     def polling(self) -> bool:
         return not self.webhook_url
+
+    @property
+    def zalo_polling(self) -> bool:
+        return not self.zalo_webhook_url
+
+    @property
+    def resolved_public_url(self) -> str:
+        """The address members' phones open for listen and download links."""
+        return self.public_url or f"http://{self.http_host}:{self.http_port}"
+
+    @property
+    def platforms(self) -> list[str]:
+        """The messengers this deployment speaks, by which tokens are set."""
+        return [name for name, token in (("telegram", self.telegram_token), ("zalo", self.zalo_token)) if token is not None]
 
 
 def load_settings(**overrides: object) -> Settings:
