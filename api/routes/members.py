@@ -99,13 +99,15 @@ async def deactivate_member(member_id: MemberId, session: SessionDep, actor: Cur
     return MemberRecordOut.of(record, cipher)
 
 
-@router.post("/members/import", summary="Import a CSV or XLSX list, all or nothing (same columns as `sotay members import`)",
+@router.post("/members/import", summary="Import a CSV or XLSX list, all or nothing (same columns as `sotay members import`); "
+                                          "managers only",
              responses=error_responses(413, 415, descriptions={
                  415: "Not a .csv or .xlsx list (`error`: `unsupported_file_type`), or content that is not what its name says"}))
 async def import_members(
     file: UploadFile, session: SessionDep, actor: CurrentActor, cipher: CipherDep, audit_trail: AuditDep,
     clock: ClockDep, runtime: RuntimeDep,
 ) -> ImportResult:
+    management.require_may_import(actor)  # before a byte of the file is read
     data = await file.read(IMPORT_MAX_BYTES + 1)
     if len(data) > IMPORT_MAX_BYTES:
         raise HTTPException(413, texts.api.TOO_LARGE.format(megabytes=IMPORT_MAX_BYTES // (1024 * 1024)))

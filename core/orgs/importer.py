@@ -41,6 +41,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("org_path", "full_name", "date_of_birth", "gender", "joined_on", "card_number", "citizen_id")
 MAX_ROWS = 200_000
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Hard limits of the one reader every import path (API, console, bot) goes through. A list of members
+# has a dozen columns and short cells; anything far beyond is a mistake or an attack (a 1.6 KB .xlsx
+# whose sheet declares A1:XFD3000 would otherwise have 49 million empty cells built).
+MAX_COLUMNS = 64
+MAX_CELL_CHARS = 1_000
+# An .xlsx is a zip: what it unpacks to is bounded before any XML is parsed (zip bombs): a base for
+# styles and the like, and a budget per row (a row of a dozen short cells is well under 1 KB of XML).
+UNPACKED_BASE_BYTES = 8 * 1024 * 1024
+UNPACKED_BYTES_PER_ROW = 2 * 1024
+MAX_ZIP_MEMBERS = 1_000
 
 
 def _fold(text: str) -> str:
@@ -100,38 +110,100 @@ class ImportReport:
 
 
 class ImportFileError(Exception):
-    pass
+    """The file as a whole cannot be imported; `too_large` when it is over a limit rather than unreadable."""
+
+    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.too_large = too_large
 
 
-def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    """Header and (line number, cells) rows of a CSV or XLSX file."""
+def read_table(path: Path, *, max_rows: int = MAX_ROWS) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """Header and (line number, cells) rows of a CSV or XLSX file, streamed under hard limits:
+    at most `max_rows` rows after the header, `MAX_COLUMNS` columns and `MAX_CELL_CHARS` characters a
+    cell. A workbook is refused on what it declares (unpacked size, sheet dimension) before a cell is
+    read. Blocking: async callers run it in a thread."""
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise ImportFileError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+        raise ImportFileError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", too_large=True)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        import openpyxl
-
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
+        rows = _xlsx_rows(path, max_rows=max_rows)
     elif suffix in (".csv", ".txt"):
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1258", errors="replace")  # Windows Vietnamese, what Excel often writes
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-        rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        rows = _csv_rows(path)
     else:
         raise ImportFileError("only .csv and .xlsx files can be imported")
-    if not rows:
+    header: list[str] | None = None
+    body: list[tuple[int, list[Any]]] = []
+    for line, row in enumerate(rows, start=1):
+        if len(row) > MAX_COLUMNS and any(_present(cell) for cell in row[MAX_COLUMNS:]):
+            raise ImportFileError(f"line {line} has more than {MAX_COLUMNS} columns", too_large=True)
+        row = list(row[:MAX_COLUMNS])
+        for index, cell in enumerate(row):
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                raise ImportFileError(f"line {line}, column {index + 1}: more than {MAX_CELL_CHARS} characters", too_large=True)
+        if header is None:
+            header = ["" if cell is None else str(cell) for cell in row]
+            continue
+        if any(_present(cell) for cell in row):
+            if len(body) >= max_rows:
+                raise ImportFileError(f"more than {max_rows} rows", too_large=True)
+            body.append((line, row))
+    if header is None:
         raise ImportFileError("the file is empty")
-    header = ["" if cell is None else str(cell) for cell in rows[0]]
-    body = [(index + 2, row) for index, row in enumerate(rows[1:]) if any(str(c or "").strip() for c in row)]
-    if len(body) > MAX_ROWS:
-        raise ImportFileError(f"more than {MAX_ROWS} rows")
     return header, body
+
+
+def _present(cell: Any) -> bool:
+    return bool(str(cell or "").strip())
+
+
+def _csv_rows(path: Path) -> Iterable[list[Any]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1258", errors="replace")  # Windows Vietnamese, what Excel often writes
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+    except csv.Error:  # rows of uneven width defeat the sniffer: the template's comma, then
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        yield from reader
+    except csv.Error as exc:  # a field over csv's own size limit, a NUL in older Pythons
+        raise ImportFileError(f"line {reader.line_num}: {exc}", too_large="larger than field limit" in str(exc)) from None
+
+
+def _xlsx_rows(path: Path, *, max_rows: int) -> Iterable[tuple[Any, ...]]:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except zipfile.BadZipFile:
+        raise ImportFileError("not a readable XLSX file") from None
+    # Sizes a zip declares are what zipfile will unpack at most (it stops at the declared size).
+    budget = UNPACKED_BASE_BYTES + UNPACKED_BYTES_PER_ROW * max_rows
+    if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > budget:
+        raise ImportFileError(f"the workbook unpacks to more than {budget // (1024 * 1024)} MB", too_large=True)
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        declared_rows, declared_columns = sheet.max_row, sheet.max_column
+        # The declared dimension is what openpyxl pads every row to: refuse before iterating.
+        if (declared_rows or 0) > max_rows + 1 or (declared_columns or 0) > MAX_COLUMNS:
+            raise ImportFileError(
+                f"the sheet declares {declared_rows} rows and {declared_columns} columns "
+                f"(at most {max_rows + 1} rows and {MAX_COLUMNS} columns)", too_large=True)
+        # Bounds for a sheet that declares nothing: never pad past them, never read past them. A line
+        # past the last allowed one means the sheet goes on: refuse rather than cut it short silently.
+        for line, row in enumerate(sheet.iter_rows(max_row=max_rows + 2, max_col=MAX_COLUMNS + 1, values_only=True), start=1):
+            if line > max_rows + 1:
+                raise ImportFileError(f"more than {max_rows} rows", too_large=True)
+            yield row
+    finally:
+        workbook.close()
 
 
 def _parse_date(value: Any) -> dt.date:

@@ -13,6 +13,7 @@ Callers commit; nothing here does.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import re
@@ -525,6 +526,13 @@ def check_import_file(filename: str, data: bytes) -> str:
     return extension_of(name)
 
 
+def require_may_import(actor: Actor) -> None:
+    """Importing writes member records: only for whoever manages a cell or a committee. Checked
+    before the file is read, so a plain member's upload costs nothing and reveals nothing."""
+    if not actor.is_manager:
+        raise PermissionDenied(texts.management.IMPORT_MANAGERS_ONLY)
+
+
 async def import_members(
     session: AsyncSession, actor: Actor, *, path: Path, cipher: FieldCipher, today: dt.date
 ) -> ImportReport:
@@ -533,21 +541,23 @@ async def import_members(
     On top of the importer's own checks, a row is refused when its cell or committee lies outside
     the actor's subtrees, when its card number belongs to a member elsewhere (the import would move
     them), when its citizen ID belongs to another record, or when the member holds a function the
-    import would take away outside the actor's subtrees.
+    import would take away outside the actor's subtrees. A refusal about a record outside the
+    actor's subtrees is the same neutral reason whatever that record is: the import never tells
+    whether a card number or citizen ID exists beyond what the actor may see.
     """
+    require_may_import(actor)
     try:
-        header, body = importer.read_table(path)
+        # The reader is blocking and bounded (see importer.read_table): off the event loop.
+        header, body = await asyncio.to_thread(importer.read_table, path, max_rows=MAX_IMPORT_ROWS)
     except importer.ImportFileError as exc:
+        if exc.too_large:
+            raise ImportRejected(texts.management.IMPORT_TOO_LARGE.format(rows=MAX_IMPORT_ROWS, columns=importer.MAX_COLUMNS),
+                                 errors=[RowError(0, "file", str(exc))]) from None
         raise ImportRejected(texts.management.IMPORT_UNREADABLE, errors=[RowError(0, "file", str(exc))]) from None
     except Exception:  # noqa: BLE001 — an uploaded file can break a CSV sniffer or a zip reader in many ways
         raise ImportRejected(
             texts.management.IMPORT_UNREADABLE, errors=[RowError(0, "file", "not a readable CSV or XLSX file")]
         ) from None
-    if len(body) > MAX_IMPORT_ROWS:
-        raise ImportRejected(
-            texts.management.IMPORT_TOO_MANY_ROWS.format(limit=MAX_IMPORT_ROWS),
-            errors=[RowError(0, "file", f"more than {MAX_IMPORT_ROWS} rows")],
-        )
     rows, errors = importer.parse_rows(header, body, today=today)
     unstorable = _nul_errors(header, body)
     # Rows with NUL never reach a query: PostgreSQL refuses such text even in a WHERE clause.
@@ -577,6 +587,10 @@ class _OrgPaths:
         self.actor = actor
         self.cache: dict[tuple[OrgKind, tuple[str, ...]], str | None] = {}
 
+    def _known(self, org: Org) -> bool:
+        """What the actor may be told about: what they see, and the organisations above it."""
+        return self.actor.can_view(org) or any(root.path.startswith(org.path) for root in visible_roots(self.actor))
+
     async def problem(self, names: Sequence[str], leaf_kind: OrgKind) -> str | None:
         key = (leaf_kind, tuple(names))
         if key not in self.cache:
@@ -591,12 +605,14 @@ class _OrgPaths:
             query = query.where(Org.parent_id.is_(None)) if parent is None else query.where(Org.parent_id == parent.id)
             found = list((await self.session.execute(query.limit(2))).scalars())
             if len(found) > 1:
-                return texts.management.ROW_AMBIGUOUS_ORG
+                return texts.management.ROW_AMBIGUOUS_ORG if any(map(self._known, found)) else texts.management.ROW_OUTSIDE_SCOPE
             if not found:
                 # The rest of the path will be created under `parent`: the actor must manage it.
                 return None if parent is not None and self.actor.manages(parent) else texts.management.ROW_OUTSIDE_SCOPE
             org = found[0]
             if org.kind != kind:
+                if not self._known(org):
+                    return texts.management.ROW_OUTSIDE_SCOPE
                 return texts.management.ROW_WRONG_KIND.format(name=name, actual=org.kind.value, expected=kind.value)
             parent = org
         return None if parent is not None and self.actor.manages(parent) else texts.management.ROW_OUTSIDE_SCOPE
@@ -615,10 +631,11 @@ async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRo
         query = select(Member, Org).join(Org, Member.org_id == Org.id).where(Member.card_number.in_(chunk))
         existing.update({member.card_number: (member, org) for member, org in (await session.execute(query)).all()})
     hashes = {row.line: cipher.lookup_hash(row.citizen_id, context=CITIZEN_ID) for row in rows}
-    holders: dict[str, str] = {}
+    holders: dict[str, tuple[str, Org]] = {}
     for chunk in _chunks(set(hashes.values())):
-        query = select(Member.citizen_id_hash, Member.card_number).where(Member.citizen_id_hash.in_(chunk))
-        holders.update(dict((await session.execute(query)).tuples().all()))
+        query = (select(Member.citizen_id_hash, Member.card_number, Org).join(Org, Member.org_id == Org.id)
+                 .where(Member.citizen_id_hash.in_(chunk)))
+        holders.update({lookup: (card, org) for lookup, card, org in (await session.execute(query)).tuples().all()})
     role_orgs: dict[int, list[Org]] = {}
     member_ids = [member.id for member, _ in existing.values()]
     for start in range(0, len(member_ids), 500):
@@ -637,10 +654,11 @@ async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRo
             fail("committee_of", reason)
         found = existing.get(row.card_number)
         if found is not None and not actor.manages(found[1]):
-            fail("card_number", texts.management.ROW_CARD_ELSEWHERE)
+            fail("card_number", texts.management.ROW_NOT_YOURS)
         holder = holders.get(hashes[row.line])
-        if holder is not None and holder != row.card_number:
-            fail("citizen_id", texts.management.ROW_CITIZEN_ID_TAKEN)
+        if holder is not None and holder[0] != row.card_number:
+            # Named only when the other record is the actor's to see; otherwise the same neutral reason.
+            fail("citizen_id", texts.management.ROW_CITIZEN_ID_TAKEN if actor.manages(holder[1]) else texts.management.ROW_NOT_YOURS)
         if found is not None and any(not actor.manages(org) for org in role_orgs.get(found[0].id, [])):
             fail("role", texts.management.ROW_ROLE_ELSEWHERE)
     return errors

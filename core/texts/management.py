@@ -27,13 +27,17 @@ MEMBER_ALREADY_LINKED = "Hồ sơ này đã liên kết với một tài khoản
 IMPORT_REJECTED = "Tệp có {count} lỗi nên chưa nhập hồ sơ nào. Đồng chí sửa các dòng được liệt kê rồi gửi lại."
 IMPORT_UNREADABLE = "Không đọc được tệp. Chỉ nhận tệp .csv hoặc .xlsx theo mẫu."
 IMPORT_TYPE_REFUSED = "Tệp «{name}» không được nhận: danh sách đảng viên chỉ nhập từ tệp <b>.csv</b> hoặc <b>.xlsx</b> theo mẫu."
-IMPORT_TOO_MANY_ROWS = "Tệp có quá {limit} dòng. Đồng chí vui lòng chia nhỏ tệp."
+IMPORT_TOO_LARGE = ("Tệp vượt giới hạn nhập: tối đa {rows} dòng, {columns} cột và 1.000 ký tự mỗi ô. "
+                    "Đồng chí xoá các dòng, cột thừa hoặc chia nhỏ tệp rồi gửi lại.")
+IMPORT_MANAGERS_ONLY = "Chỉ bí thư, phó bí thư hoặc cấp ủy mới nhập được danh sách đảng viên."
 # Reasons attached to single lines (the importer's own reasons are technical English).
 ROW_OUTSIDE_SCOPE = "organisation is outside the organisations you manage"
 ROW_AMBIGUOUS_ORG = "organisation path is ambiguous (two organisations share a name)"
 ROW_WRONG_KIND = "'{name}' is a {actual}, not a {expected}"
-ROW_CARD_ELSEWHERE = "card number belongs to a member outside the organisations you manage"
 ROW_CITIZEN_ID_TAKEN = "citizen ID belongs to another member"
+# Said of a card number or citizen ID whose record lies outside the caller's organisations, without
+# saying which record or even that one exists.
+ROW_NOT_YOURS = "cannot be imported by you; ask the committee above"
 ROW_NUL_CHARACTER = "contains a NUL character (is this really a CSV file?)"
 ROW_ROLE_ELSEWHERE = "member holds a function outside the organisations you manage; ask the committee above"
 
