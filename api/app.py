@@ -43,7 +43,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(webhook.router)
     for router in api_routers():
-        # Every resource: authenticated, counted against the token's rate limit, one error shape.
+        # Every resource: authenticated, counted against the holder's rate limit (per person), one error shape.
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)], responses=ERROR_RESPONSES)
     app.add_middleware(RejectNulCharacters, prefix="/api/")
     app.add_middleware(BodySizeLimit, limits=BODY_LIMITS, default_prefix="/api/", default_limit=DEFAULT_BODY_LIMIT)

@@ -59,7 +59,7 @@ _DESCRIPTIONS = {
     415: "A file type Sổ tay does not take (`error`: `unsupported_file_type`): an extension outside the list, or content "
          "that is not what its name says (a renamed program); `message` says which types are taken",
     422: "The request is not valid; `fields` says where",
-    429: "Too many requests from this token; retry after `Retry-After` seconds",
+    429: "Too many requests from this person (all their tokens count together); retry after `Retry-After` seconds",
 }
 
 

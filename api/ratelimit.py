@@ -1,4 +1,4 @@
-"""Per-token rate limits for /api/v1: a fixed-window counter, in Redis when several processes serve
+"""Per-person rate limits for /api/v1 (all of a member's tokens share one budget): a fixed-window counter, in Redis when several processes serve
 the API (SOTAY_REDIS_URL), in process memory otherwise.
 
 Windows follow the runtime's clock, so tests move them by hand. If Redis stops answering, the
@@ -83,7 +83,8 @@ class FixedWindowLimiter:
 async def enforce_rate_limit(request: Request, response: Response, holder: TokenHolderDep, clock: ClockDep) -> None:
     """Every /api/v1 route depends on this (see api.app): authenticate, then count the request."""
     limiter: FixedWindowLimiter = request.app.state.rate_limiter
-    decision = await limiter.hit(f"token:{holder[0].id}", now=clock.now())
+    # Counted per person, not per token: minting more tokens buys no more requests.
+    decision = await limiter.hit(f"member:{holder[1].id}", now=clock.now())
     headers = {"X-RateLimit-Limit": str(decision.limit), "X-RateLimit-Remaining": str(decision.remaining)}
     if not decision.allowed:
         raise HTTPException(

@@ -96,7 +96,8 @@ class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Máy tính văn phòng Đảng ủy", "days": 90}]})
 
     name: str = Field(default="", max_length=128, description="What the token is for")
-    days: StrictInt = Field(default=90, ge=1, le=MAX_TOKEN_DAYS, description="Days until it expires")
+    days: StrictInt = Field(default=90, ge=1, le=MAX_TOKEN_DAYS,
+                           description="Days until it expires; never later than the token that creates it")
 
 
 class TokenCreated(TokenOut):

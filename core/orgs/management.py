@@ -483,11 +483,15 @@ async def reset_member_link(session: AsyncSession, actor: Actor, *, member_id: i
     return await linking.reset_link(session, member=record.member, platform=PLATFORM, by=actor.member, now=now)
 
 
-async def issue_token(session: AsyncSession, actor: Actor, *, name: str, days: int, now: dt.datetime) -> tokens.IssuedToken:
+async def issue_token(
+    session: AsyncSession, actor: Actor, *, name: str, days: int, now: dt.datetime, parent: ApiToken | None = None
+) -> tokens.IssuedToken:
+    """A token for the actor; created with `parent` (the token making the request), it expires no later
+    than that token and is revoked with it."""
     if len(name) > 128:
         raise InvalidInput(texts.management.TOKEN_NAME_TOO_LONG)
     ttl = dt.timedelta(days=max(1, min(days, MAX_TOKEN_DAYS)))
-    return await tokens.create_token(session, member=actor.member, now=now, name=name.strip(), ttl=ttl)
+    return await tokens.create_token(session, member=actor.member, now=now, name=name.strip(), ttl=ttl, parent=parent)
 
 
 async def own_tokens(session: AsyncSession, actor: Actor) -> list[ApiToken]:

@@ -143,7 +143,7 @@ async def test_import_outside_the_callers_scope_is_rejected_with_line_and_column
     assert refused.status_code == 415 and refused.json()["error"] == "unsupported_file_type"
 
 
-async def test_rate_limit_per_token(api_client, world) -> None:
+async def test_rate_limit_per_person(api_client, world) -> None:
     from api.ratelimit import FixedWindowLimiter
 
     _, _, tokens = world
@@ -151,7 +151,7 @@ async def test_rate_limit_per_token(api_client, world) -> None:
     answers = [await api_client.get("/api/v1/me", headers=tokens["member_a"]) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert answers[3].json()["error"] == "rate_limited" and int(answers[3].headers["Retry-After"]) >= 1
-    assert (await api_client.get("/api/v1/me", headers=tokens["secretary_a"])).status_code == 200  # another token's budget
+    assert (await api_client.get("/api/v1/me", headers=tokens["secretary_a"])).status_code == 200  # another person's budget
 
 
 async def test_metrics_are_served_to_loopback(api_client, world) -> None:
