@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
+from api.deps import reject_nul_in_form
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodySizeLimit, RejectNulCharacters, RequestObservability
 from api.ratelimit import FixedWindowLimiter, enforce_rate_limit
@@ -44,7 +45,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(webhook.router)
     for router in api_routers():
         # Every resource: authenticated, counted against the holder's rate limit (per person), one error shape.
-        app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)], responses=ERROR_RESPONSES)
+        app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit), Depends(reject_nul_in_form)],
+                           responses=ERROR_RESPONSES)
     app.add_middleware(RejectNulCharacters, prefix="/api/")
     app.add_middleware(BodySizeLimit, limits=BODY_LIMITS, default_prefix="/api/", default_limit=DEFAULT_BODY_LIMIT)
     app.add_middleware(RequestObservability)

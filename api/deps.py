@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,3 +116,27 @@ async def get_audit_trail(session: SessionDep, actor: CurrentActor, holder: Toke
 
 
 AuditDep = Annotated[AuditTrail, Depends(get_audit_trail)]
+
+
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def reject_nul_in_form(request: Request) -> None:
+    """Form fields and file names with NUL (U+0000) are refused with 422 before a route stores anything:
+    PostgreSQL cannot keep NUL in text, so such a value would fail after an uploaded file was written.
+    (JSON bodies, paths and query strings: `api.middleware.RejectNulCharacters`.) The form is the one
+    FastAPI parsed for the route, cached on the request."""
+    if not request.headers.get("content-type", "").lower().startswith(_FORM_TYPES):
+        return
+    form = await request.form()
+    problems = []
+    for key, value in form.multi_items():
+        texts_ = [key, value] if isinstance(value, str) else [key, value.filename or ""]
+        if any("\x00" in text for text in texts_):
+            problems.append({"type": "nul_character", "loc": ("body", key.replace("\x00", "")),
+                             "msg": "text and file names must not contain NUL characters", "input": None})
+    if problems:
+        raise RequestValidationError(problems)
+
+
+RejectNulInForm = Annotated[None, Depends(reject_nul_in_form)]

@@ -95,6 +95,7 @@ class BodySizeLimit:
             await _send_too_large(send, limit)
             return
         received = 0
+        started = False
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -106,15 +107,32 @@ class BodySizeLimit:
                     raise _BodyTooLarge
             return message
 
-        await self.app(scope, limited_receive, send)
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            # Whoever was reading the body (a middleware, a parser that does not turn errors into
+            # 400) let the cut-off through: the answer is still 413, never a 500.
+            if started:
+                raise
+            await _send_too_large(send, limit)
 
 
 class RejectNulCharacters:
-    """Refuses text containing NUL (U+0000) under a path prefix with 422 invalid_input.
+    """Refuses, under a path prefix, what would fail deep inside a route as a 500, with 422 invalid_input:
 
-    PostgreSQL cannot store NUL in text columns, so such a value would fail deep inside a route as a
-    500; no name, reason or search term needs one. Checked: the path, the query string and JSON
-    bodies (parsed, so an escaped backslash followed by "u0000" is still fine).
+    - NUL (U+0000) in the path, the query string or a JSON body: PostgreSQL cannot store NUL in text
+      columns, and no name, reason or search term needs one (form fields and file names: see
+      `reject_nul_in_form`, which reads the parsed form);
+    - a JSON body nested deeper than `MAX_JSON_DEPTH` (no request of this API nests more than a few
+      levels; thousands of levels would exhaust the parser's recursion), or one the parser cannot
+      take at all.
+
+    JSON bodies are what FastAPI reads as JSON: an `application/json` or `+json` type, or none.
     """
 
     def __init__(self, app: ASGIApp, *, prefix: str) -> None:
@@ -127,10 +145,11 @@ class RejectNulCharacters:
             return
         query = scope.get("query_string", b"")
         if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
-            await _send_invalid(send, ["query"])
+            await _send_invalid(send, ["query"], "text must not contain NUL characters")
             return
-        content_type = next((v for k, v in scope.get("headers", ()) if k == b"content-type"), b"")
-        if not content_type.split(b";")[0].strip().lower().endswith(b"json"):
+        content_type = next((v for k, v in scope.get("headers", ()) if k == b"content-type"), None)
+        media = content_type.split(b";")[0].strip().lower() if content_type is not None else b""
+        if content_type is not None and not media.endswith(b"json"):
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []
@@ -143,12 +162,9 @@ class RejectNulCharacters:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        try:
-            has_nul = _contains_nul(json.loads(body)) if body else False
-        except ValueError:
-            has_nul = False  # not JSON (or not UTF-8): the route's own validation answers
-        if has_nul:
-            await _send_invalid(send, ["body"])
+        problem = _json_problem(body) if body else None
+        if problem is not None:
+            await _send_invalid(send, ["body"], problem)
             return
         replay = iter(messages)
 
@@ -158,18 +174,36 @@ class RejectNulCharacters:
         await self.app(scope, replayed, send)
 
 
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    return False
+MAX_JSON_DEPTH = 32
 
 
-async def _send_invalid(send: Send, loc: list[str]) -> None:
-    problem = {"loc": loc, "reason": "text must not contain NUL characters"}
+def _json_problem(body: bytes) -> str | None:
+    """Why this JSON body must not reach a route, or None (not JSON at all: the route's validation answers)."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        return f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+    except ValueError:
+        return None
+    # Walked with a stack, not recursion: the depth is what is being checked.
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "text must not contain NUL characters"
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH:
+            return f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+        children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+async def _send_invalid(send: Send, loc: list[str], reason: str) -> None:
+    problem = {"loc": loc, "reason": reason}
     await _send_json(send, 422, error_body("invalid_input", texts.api.INVALID_REQUEST, fields=[problem]))
 
 
