@@ -1,6 +1,7 @@
 """FastAPI dependencies, stacked so a route reads like a sentence.
 
-The session commits here, at the edge, when the route returned without error.
+The session commits here, at the edge, when the route returned without error, and before the
+answer is sent (see `SessionDep`).
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": FastAPI runs the code after `yield` when the route has returned and its answer is
+# serialised, but BEFORE the answer is sent. With the default ("request") it runs after the answer
+# left, so a client could read 201 for a change whose commit then failed. Commit, then answer; a
+# failed commit reaches the error handlers and is a 500.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def get_clock(runtime: RuntimeDep) -> Clock:

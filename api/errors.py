@@ -109,6 +109,13 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = [{"loc": [str(p) for p in e.get("loc", ())], "reason": e.get("msg", "")} for e in exc.errors()]
         return JSONResponse(error_body("invalid_input", texts.api.INVALID_REQUEST, fields=fields), status_code=422)
 
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette still re-raises it after this answer, so the server logs the traceback (through
+        # sotay.logging_setup); the client gets the one error shape, and never a success: the
+        # session rolled back.
+        return JSONResponse(error_body("internal_error", texts.api.INTERNAL_ERROR), status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if request.scope.get(BODY_TOO_LARGE_SCOPE_KEY):

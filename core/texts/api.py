@@ -7,3 +7,4 @@ TOO_LARGE = "Tệp hoặc nội dung gửi lên quá lớn (tối đa {megabytes
 INVALID_REQUEST = "Yêu cầu không hợp lệ. Đồng chí kiểm tra lại các trường được liệt kê."
 REVEAL_FORBIDDEN = "Chỉ bí thư, phó bí thư hoặc cấp ủy quản lý đảng viên này mới xem được số đầy đủ."
 METRICS_FORBIDDEN = "Số liệu vận hành chỉ xem được từ máy chủ hoặc với mã SOTAY_METRICS_TOKEN."
+INTERNAL_ERROR = "Máy chủ gặp lỗi nên yêu cầu chưa được thực hiện. Đồng chí vui lòng thử lại sau ít phút."
