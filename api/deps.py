@@ -7,6 +7,7 @@ answer is sent (see `SessionDep`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -14,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import audit, texts
+from core import audit, storage, texts
 from core.clock import Clock
 from core.crypto import FieldCipher
 from core.orgs import tokens
@@ -31,13 +32,20 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
-    async with runtime.session_factory() as session:
-        try:
-            yield session
-            await session.commit()
-        except BaseException:
-            await session.rollback()
-            raise
+    written: list[Path] = []
+    marker = storage.new_files.set(written)
+    try:
+        async with runtime.session_factory() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                for path in written:  # files stored for a change that did not happen
+                    path.unlink(missing_ok=True)
+                raise
+    finally:
+        storage.new_files.reset(marker)
 
 
 # scope="function": FastAPI runs the code after `yield` when the route has returned and its answer is

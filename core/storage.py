@@ -5,7 +5,13 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from contextvars import ContextVar
 from pathlib import Path
+
+# Files this unit of work (an API request) wrote for the first time. Its edge (api.deps.get_session)
+# removes them when the work fails, so a refused or failed upload leaves nothing behind; a file
+# that was already there (the same bytes stored before) is never in the list.
+new_files: ContextVar[list[Path] | None] = ContextVar("sotay_new_files", default=None)
 
 
 def store_by_content(directory: str | Path, data: bytes, *, extension: str) -> Path:
@@ -20,4 +26,7 @@ def store_by_content(directory: str | Path, data: bytes, *, extension: str) -> P
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, path)
+        written = new_files.get()
+        if written is not None:
+            written.append(path)
     return path

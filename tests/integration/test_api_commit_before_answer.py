@@ -56,3 +56,18 @@ async def test_a_failed_commit_is_a_5xx_and_nothing_is_kept(runtime, commune, be
     assert response.status_code == 500
     assert response.json()["error"] == "internal_error"
     assert await _count(session_factory) == 0
+
+
+async def test_a_file_stored_for_a_change_that_failed_is_removed(runtime, commune, bearer, engine) -> None:
+    from pathlib import Path
+
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n% unique to this test\n"
+    headers = await bearer(commune.cells[0].secretary)
+    runtime.session_factory = async_sessionmaker(engine, expire_on_commit=False, sync_session_class=_CommitFails)
+    transport = httpx.ASGITransport(app=create_app(runtime), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sotay.test") as client:
+        response = await client.post("/api/v1/notices/with-file", data={"org_id": str(commune.cells[0].org.id), "text": "Kế hoạch"},
+                                     files={"file": ("ke-hoach.pdf", pdf, "application/pdf")}, headers=headers)
+    assert response.status_code == 500
+    root = Path(runtime.settings.data_dir) / "files"
+    assert [p for p in root.rglob("*") if p.is_file()] == []
