@@ -193,7 +193,8 @@ async def submit(
     allowed = {org.id: org for org in await recipients_for(session, actor=actor)}
     org = allowed.get(org_id)
     if org is None:
-        raise PermissionDenied(texts.feedback.RECIPIENT_INVALID)
+        elsewhere = await session.get(Org, org_id) if 0 < org_id < 2**63 else None
+        raise NotFound(texts.common.NOT_FOUND) if elsewhere is None else actor.refusal(elsewhere, texts.feedback.RECIPIENT_INVALID)
     content = validate_content(content)
     # One member's submissions queue behind each other (PostgreSQL), so the limit cannot be raced.
     await session.execute(select(Member.id).where(Member.id == actor.member.id).with_for_update())

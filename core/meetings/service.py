@@ -155,7 +155,7 @@ class MeetingCard:
 
 def require_leads(actor: Actor, cell: Org) -> None:
     if not actor.leads_cell(cell):
-        raise PermissionDenied(texts.meetings.NOT_LEADER)
+        raise actor.refusal(cell, texts.meetings.NOT_LEADER)
 
 
 def manageable_cells(actor: Actor) -> list[Org]:
@@ -262,9 +262,9 @@ async def _own_invitation(
     session: AsyncSession, *, actor: Actor, invitation_id: int, for_update: bool = False
 ) -> tuple[Invitation, Meeting, Org]:
     invitation = await _invitation(session, invitation_id, for_update=for_update)
-    if invitation.member_id != actor.member.id:
-        raise PermissionDenied(texts.meetings.NOT_YOUR_INVITATION)
     meeting, cell = await _load(session, invitation.meeting_id)
+    if invitation.member_id != actor.member.id:
+        raise actor.refusal(cell, texts.meetings.NOT_YOUR_INVITATION)
     return invitation, meeting, cell
 
 
@@ -1090,7 +1090,7 @@ async def meeting_for_viewer(session: AsyncSession, *, actor: Actor, meeting_id:
     ).scalar_one_or_none()
     manages = actor.leads_cell(cell) or actor.manages(cell)
     if not manages and own is None:
-        raise PermissionDenied(texts.meetings.MEETING_NOT_VISIBLE)
+        raise actor.refusal(cell, texts.meetings.MEETING_NOT_VISIBLE)
     return MeetingAccess(meeting=meeting, cell=cell, manages=manages, own_invitation=own)
 
 
@@ -1129,7 +1129,7 @@ async def list_meetings(
         elif actor.can_view(org):
             query = query.where(in_subtree(org.path), Meeting.id.in_(invited))
         else:
-            raise PermissionDenied(texts.common.FORBIDDEN)
+            raise NotFound(texts.common.NOT_FOUND)
     else:
         conditions = [in_subtree(org.path) for org in managed]
         conditions.append(Meeting.id.in_(invited))
@@ -1152,8 +1152,8 @@ async def attendance_of(session: AsyncSession, meeting_id: int) -> dict[int, boo
 
 async def own_invitation_id(session: AsyncSession, *, actor: Actor, meeting_id: int) -> int:
     """The caller's invitation to a meeting (answering through the API)."""
-    await _load(session, meeting_id)
+    _, cell = await _load(session, meeting_id)
     found = await session.scalar(select(Invitation.id).where(Invitation.meeting_id == meeting_id, Invitation.member_id == actor.member.id))
     if found is None:
-        raise PermissionDenied(texts.meetings.NOT_INVITED_YOU)
+        raise actor.refusal(cell, texts.meetings.NOT_INVITED_YOU)
     return int(found)

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit, texts
 from core.delivery.models import OutboxMessage, OutboxState
 from core.delivery.outbox import cancel_pending, enqueue, enqueue_many, state_counts
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound
 from core.notices import render
 from core.notices.files import NoticeAttachment, StoredFile, stored_file
 from core.notices.models import Notice, NoticeRecipient, NoticeStatus
@@ -126,7 +126,7 @@ async def _managed_org(session: AsyncSession, actor: Actor, org_id: int) -> Org:
     if org is None:
         raise NotFound(texts.common.NOT_FOUND)
     if not actor.manages(org):
-        raise PermissionDenied(texts.common.FORBIDDEN)
+        raise actor.refusal(org, texts.common.FORBIDDEN)
     return org
 
 

@@ -135,13 +135,26 @@ class Actor:
     def can_view(self, org: Org) -> bool:
         return org.id == self.cell.id or self.manages(org)
 
+    def refusal(self, org: Org, message: str) -> PermissionDenied | NotFound:
+        """The refusal to raise about something in `org`: PermissionDenied (with `message`) when the
+        actor knows that organisation, NotFound when they do not, so 403 never confirms that an
+        object exists in another cell."""
+        return PermissionDenied(message) if self.knows(org) else NotFound(texts.common.NOT_FOUND)
+
+    def knows(self, org: Org) -> bool:
+        """What the actor may be told exists: what they see, and the organisations above it (their
+        commune, their province), never a sibling cell or another branch of the tree."""
+        return self.can_view(org) or any(mine.path.startswith(org.path) for mine in (self.cell, *self.managed_orgs))
+
     def require_manages(self, org: Org) -> None:
+        """PermissionDenied for an organisation the actor sees but does not manage (their own cell);
+        NotFound for one they do not see at all: a refusal never tells what exists elsewhere."""
         if not self.manages(org):
-            raise PermissionDenied(texts.common.FORBIDDEN)
+            raise self.refusal(org, texts.common.FORBIDDEN)
 
     def require_view(self, org: Org) -> None:
         if not self.can_view(org):
-            raise PermissionDenied(texts.common.FORBIDDEN)
+            raise NotFound(texts.common.NOT_FOUND)
 
 
 async def load_actor(session: AsyncSession, member: Member) -> Actor:

@@ -71,7 +71,7 @@ async def _cell(session: AsyncSession, actor: Actor, cell_id: int, *, to_send: b
     if cell is None or cell.kind != OrgKind.CELL:
         raise NotFound(texts.common.NOT_FOUND)
     if not actor.manages(cell):
-        raise PermissionDenied(texts.common.FORBIDDEN)
+        raise actor.refusal(cell, texts.common.FORBIDDEN)
     if to_send and not any(org.id == cell.id and role in (RoleKind.SECRETARY, RoleKind.DEPUTY) for role, org in actor.roles):
         raise PermissionDenied(texts.reports.ONLY_CELL_SENDS)
     return cell

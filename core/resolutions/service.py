@@ -224,7 +224,7 @@ async def _managed_org(session: AsyncSession, actor: Actor, org_id: int) -> Org:
     if org is None:
         raise NotFound(texts.common.NOT_FOUND)
     if not actor.manages(org):
-        raise PermissionDenied(texts.resolutions.BAD_TARGET)
+        raise actor.refusal(org, texts.resolutions.BAD_TARGET)
     return org
 
 

@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import texts
 from core.db import UTCDateTime
 from core.delivery.outbox import enqueue_many
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor, in_subtree, obliged_members
 from core.ports import Button, OutboundMessage
@@ -240,7 +240,7 @@ async def open_campaign(
     if org is None:
         raise NotFound(texts.common.NOT_FOUND)
     if not actor.manages(org):
-        raise PermissionDenied(texts.common.FORBIDDEN)
+        raise actor.refusal(org, texts.common.FORBIDDEN)
     doc_org = await session.get(Org, document.org_id)
     assert doc_org is not None
     if not org.path.startswith(doc_org.path):

@@ -106,7 +106,9 @@ async def test_bad_input(client, commune, auth, clock) -> None:
     assert long.status_code == 422 and long.json()["message"] == texts.feedback.TEXT_TOO_LONG.format(length=10_000, limit=4000)
     assert (await send(client, member, cell.org.id, kind="complaint")).status_code == 422
     elsewhere = await send(client, member, commune.cells[1].org.id)
-    assert elsewhere.status_code == 403 and elsewhere.json()["message"] == texts.feedback.RECIPIENT_INVALID
+    assert elsewhere.status_code == 404 and elsewhere.json()["error"] == "not_found"  # another cell: not hers to know of
+    above = await send(client, member, commune.province.id)
+    assert above.status_code == 403 and above.json()["message"] == texts.feedback.RECIPIENT_INVALID
     assert (await client.get("/api/v1/feedback", params={"page_size": 1000}, headers=member)).status_code == 422
     assert (await client.get("/api/v1/feedback", params={"org_id": 987654}, headers=member)).status_code == 404
     assert (await client.get("/api/v1/feedback/not-a-number", headers=member)).status_code == 422

@@ -74,10 +74,12 @@ async def test_create_read_answer_decide_attend_and_statistics(api_client, sessi
     )
     assert leave.status_code == 200 and leave.json()["answer"] == "absence_requested"
     invitation_id = leave.json()["id"]
-    # Neither the member nor another cell's secretary may decide.
-    for headers in (member, await auth(commune.cells[1].secretary)):
-        refused = await api_client.post(f"/api/v1/meetings/invitations/{invitation_id}/decision", json={"approve": True}, headers=headers)
-        assert refused.status_code == 403 and refused.json() == {"error": "forbidden", "message": texts.meetings.NOT_LEADER}
+    # Neither the member nor another cell's secretary may decide; to the latter it does not exist.
+    refused = await api_client.post(f"/api/v1/meetings/invitations/{invitation_id}/decision", json={"approve": True}, headers=member)
+    assert refused.status_code == 403 and refused.json() == {"error": "forbidden", "message": texts.meetings.NOT_LEADER}
+    refused = await api_client.post(f"/api/v1/meetings/invitations/{invitation_id}/decision", json={"approve": True},
+                                    headers=await auth(commune.cells[1].secretary))
+    assert refused.status_code == 404 and refused.json()["error"] == "not_found"
     decided = await api_client.post(f"/api/v1/meetings/invitations/{invitation_id}/decision", json={"approve": True}, headers=secretary)
     assert decided.status_code == 200 and decided.json()["answer"] == "excused"
     again = await api_client.post(f"/api/v1/meetings/invitations/{invitation_id}/decision", json={"approve": False}, headers=secretary)
@@ -155,27 +157,32 @@ async def test_scope_lists_and_refusals(api_client, session, commune, auth) -> N
     member_a = await auth(cell_a.members[0])
     assert [m["id"] for m in (await api_client.get("/api/v1/meetings", headers=member_a)).json()["items"]] == [meeting_a]
     assert (await api_client.get(f"/api/v1/meetings/{chi_uy['id']}", headers=member_a)).status_code == 403
-    assert (await api_client.get(f"/api/v1/meetings/{meeting_b}", headers=member_a)).status_code == 403
-    assert (await api_client.get(f"/api/v1/meetings?org_id={cell_b.org.id}", headers=member_a)).status_code == 403
+    # Another cell's meeting, and the other cell itself, do not exist for her.
+    assert (await api_client.get(f"/api/v1/meetings/{meeting_b}", headers=member_a)).status_code == 404
+    assert (await api_client.get(f"/api/v1/meetings?org_id={cell_b.org.id}", headers=member_a)).status_code == 404
     # The commune committee sees both cells' meetings.
     committee = await auth(commune.committee_member)
     listed = (await api_client.get(f"/api/v1/meetings?org_id={commune.commune.id}&from=2026-12-01&to=2026-12-31", headers=committee)).json()
     assert sorted(m["id"] for m in listed["items"]) == sorted([meeting_a, chi_uy["id"], meeting_b])
     # The other province sees nothing of it.
     outsider = await auth(commune.other_cell.secretary)
-    assert (await api_client.get(f"/api/v1/meetings/{meeting_a}", headers=outsider)).status_code == 403
+    assert (await api_client.get(f"/api/v1/meetings/{meeting_a}", headers=outsider)).status_code == 404
     assert (await api_client.get("/api/v1/meetings", headers=outsider)).json()["total"] == 0
 
-    # Another cell's secretary cannot edit, cancel or record attendance; a member cannot either.
-    for headers in (secretary_b, member_a):
-        assert (await api_client.patch(f"/api/v1/meetings/{meeting_a}", json={"place": "X"}, headers=headers)).status_code == 403
-        assert (await api_client.post(f"/api/v1/meetings/{meeting_a}/cancel", headers=headers)).status_code == 403
-        assert (await api_client.put(f"/api/v1/meetings/{meeting_a}/attendance", json={"present_member_ids": []}, headers=headers)).status_code == 403
-    assert (await create(api_client, secretary_b, cell_a.org.id)).status_code == 403
+    # Another cell's secretary cannot edit, cancel or record attendance (to her the meeting does not
+    # exist); a member cannot either (it is her cell's: refused with a reason).
+    for headers, status in ((secretary_b, 404), (member_a, 403)):
+        assert (await api_client.patch(f"/api/v1/meetings/{meeting_a}", json={"place": "X"}, headers=headers)).status_code == status
+        assert (await api_client.post(f"/api/v1/meetings/{meeting_a}/cancel", headers=headers)).status_code == status
+        assert (await api_client.put(f"/api/v1/meetings/{meeting_a}/attendance", json={"present_member_ids": []}, headers=headers)).status_code == status
+    assert (await create(api_client, secretary_b, cell_a.org.id)).status_code == 404
     assert (await create(api_client, member_a, cell_a.org.id)).status_code == 403
-    # Someone else's meeting answer: only one's own invitation.
+    # Someone else's meeting answer: only one's own invitation (another cell's meeting does not exist for her;
+    # one of her own cell she is not invited to is refused with the reason).
     member_b = await auth(cell_b.members[0])
     refused = await api_client.post(f"/api/v1/meetings/{meeting_a}/answer", json={"answer": "attending"}, headers=member_b)
+    assert refused.status_code == 404
+    refused = await api_client.post(f"/api/v1/meetings/{chi_uy['id']}/answer", json={"answer": "attending"}, headers=member_a)
     assert refused.status_code == 403 and refused.json()["message"] == texts.meetings.NOT_INVITED_YOU
     # Unknown ids and no token.
     assert (await api_client.get("/api/v1/meetings/999999", headers=secretary_a)).status_code == 404

@@ -343,13 +343,14 @@ async def test_forged_buttons_change_nothing(harness, session, commune, clock) -
     for data in (f"mti:yes:{mine.id}", f"mti:no:{mine.id}", f"mtr:sick:{mine.id}", f"mti:show:{mine.id}"):
         calls = await harness.press(OTHER_MEMBER_A, data)
         assert alerts(calls) == [texts.meetings.NOT_YOUR_INVITATION], data
-    # A member of another cell, and the other cell's secretary, cannot touch this meeting.
+    # A member of another cell, and the other cell's secretary, cannot touch this meeting: to them
+    # it does not exist (the same answer as a stale button).
     calls = await harness.press(MEMBER_B, f"mti:yes:{mine.id}")
-    assert alerts(calls) == [texts.meetings.NOT_YOUR_INVITATION]
+    assert alerts(calls) == [texts.common.NOT_FOUND]
     for data in (f"mto:edit:{meeting.id}", f"mto:cancel:{meeting.id}", f"mto:cancel_ok:{meeting.id}", f"mto:attend:{meeting.id}",
                  f"mto:open:{meeting.id}", f"mtx:{meeting.id}:{cell_a.members[0].id}:0", f"mty:all:{meeting.id}:0"):
         calls = await harness.press(SECRETARY_B, data)
-        assert alerts(calls) == [texts.meetings.NOT_LEADER], data
+        assert alerts(calls) == [texts.common.NOT_FOUND], data
         calls = await harness.press(MEMBER_A, data)
         assert alerts(calls) == [texts.meetings.NOT_LEADER], data
     # Unknown ids and malformed data: a stale-button answer.
@@ -367,7 +368,7 @@ async def test_forged_buttons_change_nothing(harness, session, commune, clock) -
     await harness.press(MEMBER_A, f"mti:no:{mine.id}")
     await harness.press(MEMBER_A, f"mtr:family:{mine.id}")
     calls = await harness.press(SECRETARY_B, f"mta:ok:{mine.id}")
-    assert alerts(calls) == [texts.meetings.NOT_LEADER]
+    assert alerts(calls) == [texts.common.NOT_FOUND]
     # Nobody approves their own request.
     secretary_invitation = await invitation_of(session, meeting, cell_a.secretary)
     await harness.press(SECRETARY_A, f"mti:no:{secretary_invitation.id}")
@@ -611,7 +612,7 @@ async def test_flows_end_on_a_home_button_and_plain_members_get_no_statistics(ha
     calls = await harness.press(COMMITTEE, f"mts:show:{commune.commune.id}")
     assert any(type(c).__name__ == "SendPhoto" for c in calls)
     calls = await harness.press(COMMITTEE, f"mts:show:{commune.other_province.id}")
-    assert alerts(calls) == [texts.common.FORBIDDEN]
+    assert alerts(calls) == [texts.common.NOT_FOUND]  # another province does not exist for a commune's committee
 
 
 async def test_invitations_not_sent_yet_are_brought_up_to_date_instead_of_a_change_notice(harness, session, commune) -> None:

@@ -155,7 +155,7 @@ async def test_member_cannot_start_or_confirm_a_broadcast_even_with_forged_butto
 
 async def test_another_cells_secretary_cannot_touch_this_cells_notice(harness, session, commune) -> None:
     cell_a = commune.cells[0].org
-    assert alerts(await harness.press(SECRETARY_B, f"ntt:{cell_a.id}")) == [texts.common.FORBIDDEN]
+    assert alerts(await harness.press(SECRETARY_B, f"ntt:{cell_a.id}")) == [texts.common.NOT_FOUND]
     await send_now(harness, SECRETARY_A, await write(harness, SECRETARY_A))
     (notice,) = await notices(session)
     for forged in (f"ntx:ok:{notice.id}", f"ntx:ask:{notice.id}", f"ntr:{notice.id}"):
@@ -255,7 +255,7 @@ async def test_committee_member_chooses_the_whole_commune_or_one_cell(harness, s
     calls = await harness.press(COMMITTEE, "ntm:new")
     targets = data_of(calls, "ntt:")
     assert targets == [f"ntt:{commune.commune.id}", f"ntt:{commune.cells[0].org.id}", f"ntt:{commune.cells[1].org.id}"]
-    assert alerts(await harness.press(COMMITTEE, f"ntt:{commune.other_cell.org.id}")) == [texts.common.FORBIDDEN]
+    assert alerts(await harness.press(COMMITTEE, f"ntt:{commune.other_cell.org.id}")) == [texts.common.NOT_FOUND]
     await harness.press(COMMITTEE, targets[0])
     preview = await harness.text(COMMITTEE, "Toàn xã ra quân làm đường.")
     assert texts.notices.PREVIEW.format(count=12, org=commune.commune.name) in texts_of(preview)[-1]

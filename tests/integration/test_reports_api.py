@@ -60,14 +60,16 @@ async def test_figures_and_their_access(api_client, session, cipher, commune, be
     session.add(OrgRole(member_id=sibling_member.id, org_id=sibling.id, role=RoleKind.COMMITTEE_MEMBER))
     await session.commit()
     sibling_headers = await bearer(sibling_member)
-    for headers, org_id in (
-        (sibling_headers, commune.commune.id), (sibling_headers, commune.cells[0].org.id), (committee, sibling.id),
-        (committee, commune.province.id), (committee, commune.other_province.id),
-        (await bearer(commune.other_cell.secretary), commune.commune.id), (await bearer(commune.cells[1].secretary), commune.cells[0].org.id),
-        (await bearer(commune.cells[0].members[0]), commune.cells[0].org.id),
+    # 403 for an organisation the caller knows (their own, those above it); 404 for any other.
+    for headers, org_id, status in (
+        (sibling_headers, commune.commune.id, 404), (sibling_headers, commune.cells[0].org.id, 404), (committee, sibling.id, 404),
+        (committee, commune.province.id, 403), (committee, commune.other_province.id, 404),
+        (await bearer(commune.other_cell.secretary), commune.commune.id, 404),
+        (await bearer(commune.cells[1].secretary), commune.cells[0].org.id, 404),
+        (await bearer(commune.cells[0].members[0]), commune.cells[0].org.id, 403),
     ):
         response = await api_client.get(f"/api/v1/orgs/{org_id}/figures", headers=headers)
-        assert response.status_code == 403, (org_id, response.text)
+        assert response.status_code == status, (org_id, response.text)
     bad = await api_client.get(f"/api/v1/orgs/{commune.commune.id}/figures", params={"month": "2026-13"}, headers=committee)
     assert bad.status_code == 422
 
@@ -81,7 +83,7 @@ async def test_report_drafted_sent_and_received(api_client, session, commune, be
     response = await api_client.patch(f"/api/v1/reports/{cell.id}/2026-11", json={"note": "Đề nghị cấp tài liệu."}, headers=secretary)
     assert response.status_code == 200 and response.json()["note"] == "Đề nghị cấp tài liệu."
     assert (await api_client.post(f"/api/v1/reports/{cell.id}/2026-11/send", json={}, headers=committee)).status_code == 403
-    assert (await api_client.post(f"/api/v1/reports/{commune.cells[1].org.id}/2026-11/send", json={}, headers=secretary)).status_code == 403
+    assert (await api_client.post(f"/api/v1/reports/{commune.cells[1].org.id}/2026-11/send", json={}, headers=secretary)).status_code == 404
     sent = await api_client.post(f"/api/v1/reports/{cell.id}/2026-11/send", json={}, headers=secretary)
     assert sent.status_code == 200 and sent.json()["state"] == "sent" and sent.json()["note"] == "Đề nghị cấp tài liệu."
     assert (await api_client.post(f"/api/v1/reports/{cell.id}/2026-11/send", json={}, headers=secretary)).status_code == 409
@@ -94,5 +96,5 @@ async def test_report_drafted_sent_and_received(api_client, session, commune, be
     read = (await api_client.get(f"/api/v1/reports/{cell.id}/2026-11", headers=committee)).json()
     assert read["state"] == "sent" and read["read_at"] is not None
     foreign = await bearer(commune.other_cell.secretary)
-    assert (await api_client.get(f"/api/v1/reports/{cell.id}/2026-11", headers=foreign)).status_code == 403
-    assert (await api_client.get(f"/api/v1/orgs/{commune.commune.id}/reports", headers=foreign)).status_code == 403
+    assert (await api_client.get(f"/api/v1/reports/{cell.id}/2026-11", headers=foreign)).status_code == 404
+    assert (await api_client.get(f"/api/v1/orgs/{commune.commune.id}/reports", headers=foreign)).status_code == 404

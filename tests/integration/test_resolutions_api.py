@@ -125,7 +125,7 @@ async def test_uploads_and_their_refusals(api_client, session, commune, bearer, 
     response = await api_client.post("/api/v1/documents", data=base | {"text": TEXT}, headers=member)
     assert response.status_code == 403
     response = await api_client.post("/api/v1/documents", data=base | {"text": TEXT, "org_id": str(commune.cells[1].org.id)}, headers=headers)
-    assert response.status_code == 403
+    assert response.status_code == 404
     response = await api_client.delete(f"/api/v1/documents/{document['id']}", headers=headers)
     assert response.status_code == 204
 

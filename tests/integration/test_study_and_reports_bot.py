@@ -148,9 +148,9 @@ async def test_campaign_quiz_results_rollup_and_report(bot: BotHarness, session,
     calls = await bot.press(COMMITTEE, f"rf:show:{commune.province.id}:202611")
     assert alerts(calls) == [texts.common.FORBIDDEN]
     calls = await bot.press(COMMITTEE, f"rf:show:{commune.other_province.id}:202611")
-    assert alerts(calls) == [texts.common.FORBIDDEN]
+    assert alerts(calls) == [texts.common.NOT_FOUND]
     calls = await bot.press(SECRETARY_B, f"rf:show:{commune.cells[0].org.id}:202611")
-    assert alerts(calls) == [texts.common.FORBIDDEN]
+    assert alerts(calls) == [texts.common.NOT_FOUND]
     calls = await bot.press(COMMITTEE, f"rf:chart:{commune.commune.id}:202611")
     photo = [c for c in calls if type(c).__name__ == "SendPhoto"]
     assert len(photo) == 1 and photo[0].photo.data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core import texts
 from core.delivery.models import OutboxMessage
-from core.errors import Conflict, InvalidInput, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.feedback import service
 from core.feedback.models import FeedbackForward, FeedbackItem, FeedbackKind, FeedbackReply, FeedbackState
 from core.ports import OutboundMessage
@@ -45,12 +45,14 @@ async def test_recipients_are_own_cell_and_committee_above(session, commune, act
 
 async def test_sending_elsewhere_is_refused(session, commune, actor_of, clock) -> None:
     actor = await actor_of(commune.cells[0].members[0])
-    for org in (commune.cells[1].org, commune.province, commune.other_cell.org):
-        with pytest.raises(PermissionDenied) as refusal:
+    # Above her: refused with the reason; another cell or province: it does not exist for her.
+    for org, refused in ((commune.cells[1].org, NotFound), (commune.province, PermissionDenied), (commune.other_cell.org, NotFound)):
+        with pytest.raises(refused) as refusal:
             await service.submit(
                 session, actor=actor, kind=FeedbackKind.COMMENT, org_id=org.id, content=service.Content(text="x"), now=clock.now()
             )
-        assert refusal.value.message == texts.feedback.RECIPIENT_INVALID
+        if refused is PermissionDenied:
+            assert refusal.value.message == texts.feedback.RECIPIENT_INVALID
     assert (await session.execute(select(FeedbackItem))).first() is None
 
 

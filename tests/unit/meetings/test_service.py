@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from core import texts
 from core.delivery.models import OutboxMessage
-from core.errors import Conflict, InvalidInput, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.meetings import events, service, stats
 from core.meetings.dates import LOCAL_TZ
 from core.meetings.models import AbsenceReason, Answer, Invitation, Meeting, MeetingKind, MeetingStatus, RecurrenceRule
@@ -91,7 +91,7 @@ async def test_creation_rules(session, commune, actor_of, clock) -> None:
         await new_meeting(session, secretary, clock, kind=MeetingKind.THEMATIC, repeat=True)
     with pytest.raises(PermissionDenied):
         await new_meeting(session, await actor_of(cell_a.members[0]), clock)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):  # another cell: not hers to know of
         await service.create_meeting(
             session, actor=await actor_of(cell_b.secretary), cell_id=cell_a.org.id, kind=MeetingKind.REGULAR, starts_at=STARTS,
             place="X", now=clock.now(),

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from core.delivery.models import OutboxMessage
-from core.errors import Conflict, PermissionDenied
+from core.errors import Conflict, NotFound, PermissionDenied
 from core.feedback.models import FeedbackItem, FeedbackKind
 from core.meetings.models import Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.orgs.models import ChannelLink, Member, OrgKind, OrgRole, RoleKind
@@ -118,12 +118,14 @@ async def test_access_to_figures(session, cipher, commune, clock) -> None:
     sibling_committee = await load_actor(session, sibling_member)
     secretary_b = await load_actor(session, commune.cells[1].secretary)
     member = await load_actor(session, commune.cells[0].members[0])
-    for actor, org_id in (
-        (committee, sibling.id), (committee, commune.province.id), (committee, commune.other_province.id),
-        (sibling_committee, commune.commune.id), (sibling_committee, commune.cells[0].org.id),
-        (secretary_b, commune.cells[0].org.id), (secretary_b, commune.commune.id), (member, commune.cells[0].org.id),
+    # Refused: with a reason where the actor knows the organisation (theirs, those above), as not found elsewhere.
+    for actor, org_id, refused in (
+        (committee, sibling.id, NotFound), (committee, commune.province.id, PermissionDenied), (committee, commune.other_province.id, NotFound),
+        (sibling_committee, commune.commune.id, NotFound), (sibling_committee, commune.cells[0].org.id, NotFound),
+        (secretary_b, commune.cells[0].org.id, NotFound), (secretary_b, commune.commune.id, PermissionDenied),
+        (member, commune.cells[0].org.id, PermissionDenied),
     ):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(refused):
             await figures.org_figures(session, actor=actor, org_id=org_id, month=OCTOBER)
     assert (await figures.org_figures(session, actor=secretary_b, org_id=commune.cells[1].org.id, month=OCTOBER)).org.id == commune.cells[1].org.id
 
@@ -143,7 +145,7 @@ async def test_reports_drafted_sent_and_received(session, commune, clock) -> Non
     committee = await load_actor(session, commune.committee_member)
     with pytest.raises(PermissionDenied):  # a committee reads; the cell sends its own
         await reports.send_report(session, actor=committee, cell_id=commune.cells[0].org.id, month=OCTOBER, now=now)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         await reports.send_report(session, actor=await load_actor(session, commune.cells[1].secretary), cell_id=commune.cells[0].org.id, month=OCTOBER, now=now)
     view = await reports.send_report(session, actor=secretary_a, cell_id=commune.cells[0].org.id, month=OCTOBER, now=now, note="Đề nghị hỗ trợ tài liệu.")
     assert view.report.state == ReportState.SENT and view.report.note == "Đề nghị hỗ trợ tài liệu."
@@ -157,7 +159,7 @@ async def test_reports_drafted_sent_and_received(session, commune, clock) -> Non
     assert box.sent == 1 and len(box.cells) == 2
     read = await reports.read_report(session, actor=committee, cell_id=commune.cells[0].org.id, month=OCTOBER, now=now)
     assert read.report.read_at == now and read.figures.present == 4
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotFound):
         await reports.received(session, actor=await load_actor(session, commune.other_cell.secretary), org_id=commune.commune.id, month=OCTOBER)
     # The secretary's own view of a sent report does not change; a draft of this month is refreshed.
     again = await reports.report_for(session, actor=secretary_a, cell_id=commune.cells[0].org.id, month=OCTOBER, now=now)
