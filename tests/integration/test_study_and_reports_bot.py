@@ -188,7 +188,7 @@ async def test_campaign_quiz_results_rollup_and_report(bot: BotHarness, session,
     calls = await bot.press(COMMITTEE, f"rr:read:{commune.cells[1].org.id}:202611")
     assert alerts(calls) == [texts.reports.NOT_SENT_YET]
     calls = await bot.press(OTHER_SECRETARY, f"rr:read:{cell_a}:202611")
-    assert alerts(calls) == [texts.common.FORBIDDEN]
+    assert alerts(calls) == [texts.common.NOT_FOUND]
     assert (await session.execute(select(StudyAssignment).where(StudyAssignment.studied_at.is_not(None)))).scalars().all()
 
 
