@@ -42,7 +42,8 @@ async def _run_api(runtime: Runtime, stop: asyncio.Event) -> None:
 
     settings = runtime.settings
     config = uvicorn.Config(
-        create_app(runtime), host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False
+        create_app(runtime), host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False,
+        log_config=None,  # uvicorn's loggers go through sotay's handler and redaction (sotay.logging_setup)
     )
     server = _EmbeddedServer(config)
     serving = asyncio.create_task(server.serve())
