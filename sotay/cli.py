@@ -48,9 +48,15 @@ def run(only: Annotated[Optional[str], typer.Option(help="Run one part: api, bot
     if only is not None and only not in ROLES:
         typer.secho(f"--only must be one of: {', '.join(ROLES)}", fg="red", err=True)
         raise typer.Exit(2)
+    from sotay.serve import StartupError
+
     settings = load_settings_or_exit()
     _setup_logging(settings)
-    asyncio.run(serve(settings, only={only} if only else None))
+    try:
+        asyncio.run(serve(settings, only={only} if only else None))
+    except StartupError as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
+import socket
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -37,16 +39,33 @@ class _EmbeddedServer(uvicorn.Server):
         yield
 
 
+class StartupError(Exception):
+    """Something an operator fixes before starting again; `sotay run` prints it as one line."""
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The API's listening socket, bound before uvicorn starts, so a port in use is one clear line."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"cannot listen on {host}:{port}: the address is already in use (another sotay or another program; "
+                               f"stop it or set SOTAY_HTTP_PORT)") from None
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (check SOTAY_HTTP_HOST and SOTAY_HTTP_PORT)") from None
+
+
 async def _run_api(runtime: Runtime, stop: asyncio.Event) -> None:
     from api.app import create_app
 
     settings = runtime.settings
+    listening = _listen(settings.http_host, settings.http_port)
     config = uvicorn.Config(
         create_app(runtime), host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False,
         log_config=None,  # uvicorn's loggers go through sotay's handler and redaction (sotay.logging_setup)
     )
     server = _EmbeddedServer(config)
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
     await stop.wait()
     server.should_exit = True
     await serving

@@ -5,6 +5,7 @@ Validated at start-up with messages an operator can act on.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.crypto import MIN_SECRET_KEY_LENGTH
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
+# Settings that may come from a file (Docker and Kubernetes secrets): SOTAY_SECRET_KEY_FILE=/run/secrets/key
+# instead of SOTAY_SECRET_KEY=…, so the value never sits in the environment or in compose files.
+FILE_SETTINGS = ("secret_key", "database_url", "redis_url", "telegram_token", "webhook_secret", "metrics_token",
+                 "zalo_token", "zalo_webhook_secret")
+# Drivers the async engine runs on, and what people write instead.
+_DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
+_DATABASE_FIXES = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "postgresql+psycopg2": "postgresql+asyncpg",
+                   "postgresql+psycopg": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
 ZALO_API_BASE = "https://bot-api.zapps.me"
 
 
@@ -67,6 +76,53 @@ class Settings(BaseSettings):
 
     # Voice.
     tts_engine: Literal["espeak", "gtts", "auto"] = "espeak"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _values_from_files(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        for name in FILE_SETTINGS:
+            variable = f"SOTAY_{name.upper()}_FILE"
+            path = os.environ.get(variable)
+            if not path:
+                continue
+            if data.get(name):
+                raise ValueError(f"set SOTAY_{name.upper()} or {variable}, not both")
+            try:
+                data[name] = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ValueError(f"{variable}: cannot read {path} ({exc.strerror or type(exc).__name__})") from None
+        return data
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, value: str | None) -> str | None:
+        """One clear line for the usual mistakes; the URL itself (with its password) is never repeated."""
+        if not value:
+            return None
+        scheme, separator, rest = value.partition("://")
+        if not separator:
+            raise ValueError("SOTAY_DATABASE_URL is not a URL (expected postgresql+asyncpg://user:password@host:5432/name)")
+        if scheme in _DATABASE_FIXES:
+            raise ValueError(f"SOTAY_DATABASE_URL: use {_DATABASE_FIXES[scheme]}://… (the async driver) instead of {scheme}://…")
+        if scheme not in _DATABASE_DRIVERS:
+            raise ValueError(f"SOTAY_DATABASE_URL: {scheme}:// is not supported; use postgresql+asyncpg://… or sqlite+aiosqlite:///…")
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except (ArgumentError, ValueError):
+            raise ValueError(f"SOTAY_DATABASE_URL is not a valid {scheme}:// URL") from None
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("SOTAY_REDIS_URL must start with redis://, rediss:// or unix://")
+        return value or None
 
     @field_validator("timezone")
     @classmethod
