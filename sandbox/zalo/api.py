@@ -207,8 +207,8 @@ class ZaloApi:
         if not photo.startswith(("http://", "https://")):
             raise ApiError(400, "The photo must start with http:// or https://")
         caption = self._bounded(_text(params, "caption") or None, bot.limits.max_caption, "caption", required=False)
+        stored = await self._fetch_image(bot, photo)  # a URL it cannot use costs no budget
         self._spend_rate(bot, chat)
-        stored = await self._fetch_image(bot, photo)
         return self._post(bot, chat, "sendPhoto", params, kind="image", photo=photo, caption=caption,
                           image_url=self._media_url(stored.name))
 

@@ -323,6 +323,13 @@ class ZaloWorld:
             chat = self.chats[key] = ZaloChat(bot.token, person_id)
         return chat
 
+    def mark_contacted(self, bot: ZaloBot, person_id: str) -> ZaloChat:
+        """The person wrote to this bot before (e.g. before the sandbox restarted): the bot may write to them."""
+        self.person(person_id)
+        chat = self.chat(bot, person_id)
+        chat.contacted = True
+        return chat
+
     def existing_chat(self, bot: ZaloBot, person_id: str) -> ZaloChat | None:
         return self.chats.get((bot.token, person_id))
 
