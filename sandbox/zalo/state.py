@@ -55,6 +55,7 @@ class ZaloLimits:
     max_text: int = 2000
     max_caption: int = 2000
     max_photo_bytes: int = 5 * MEGABYTE
+    fetch_photos: bool = True  # download sendPhoto's URL as the platform does; False: check the scheme only
     photo_fetch_timeout: float = 10.0
     max_long_poll_seconds: int = 60
     exclusive_polling: bool = True  # a newer getUpdates ends an older one with 409 (sandbox choice)
