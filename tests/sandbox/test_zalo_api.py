@@ -288,3 +288,14 @@ async def test_a_photo_url_that_fails_costs_no_rate_budget(http: httpx.AsyncClie
     status, _ = await call(http, "sendPhoto", {"chat_id": chat_id, "photo": "http://127.0.0.1:9/none.png"})
     assert status == 400
     assert (await call(http, "sendMessage", {"chat_id": chat_id, "text": "vẫn gửi được"}))[0] == 200
+
+
+async def test_a_fault_rate_fails_a_share_of_sends_only(http: httpx.AsyncClient, people: ZaloSandboxClient) -> None:
+    chat_id = await lan(people)
+    await people.set_fault_rate(1.0, codes=(502,))
+    assert (await call(http, "sendMessage", {"chat_id": chat_id, "text": "x"}))[0] == 502
+    assert (await call(http, "sendChatAction", {"chat_id": chat_id, "action": "typing"}))[0] == 200
+    assert (await call(http, "getMe"))[0] == 200
+    await people.set_fault_rate(0.0)
+    assert (await call(http, "sendMessage", {"chat_id": chat_id, "text": "x"}))[0] == 200
+    assert (await people.stats())["calls"]["sendMessage"] == 2
