@@ -1,6 +1,7 @@
 # Sổ tay: one image for every role (api, bot, worker, migrations). Docker cannot run on the
 # development machines of this project; this file is kept correct for deployments that have it.
-FROM python:3.11-slim AS base
+# Pinned: the same base on every build (bump deliberately, with the lock file).
+FROM python:3.11.7-slim-bookworm AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -12,7 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # libsndfile comes inside the soundfile wheel and espeak-ng inside espeakng-loader:
 # no system audio packages are needed.
 WORKDIR /app
-COPY pyproject.toml README.md alembic.ini ./
+COPY pyproject.toml requirements.lock README.md alembic.ini ./
 COPY core ./core
 COPY voice ./voice
 COPY bot ./bot
@@ -21,7 +22,7 @@ COPY sandbox ./sandbox
 COPY sotay ./sotay
 COPY bench ./bench
 COPY migrations ./migrations
-RUN pip install -e . && useradd --system --home /data --uid 10001 sotay && mkdir -p /data && chown sotay /data
+RUN pip install -c requirements.lock -e . && useradd --system --home /data --uid 10001 sotay && mkdir -p /data && chown sotay /data
 USER sotay
 VOLUME ["/data"]
 EXPOSE 8080

@@ -11,11 +11,11 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-STAMP=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+STAMP=".venv/.installed-$(cat pyproject.toml requirements.lock | sha256sum | cut -c1-16)"
 if [ ! -f "$STAMP" ]; then
   echo "Installing Python packages into .venv (first run takes a minute or two)…" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip >&2
-  .venv/bin/python -m pip install --quiet -e '.[dev]' >&2
+  .venv/bin/python -m pip install --quiet -c requirements.lock -e '.[dev]' >&2  # exact versions: requirements.lock
   rm -f .venv/.installed-*
   touch "$STAMP"
 fi
