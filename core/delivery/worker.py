@@ -72,6 +72,15 @@ BACKOFF_CAP = 600.0  # never wait more than ten minutes between tries
 # A row whose chat is busy for longer than this goes back to the table instead of holding a
 # sending slot (a secretary receiving a status edit, a reply and a notice at once).
 MAX_CHAT_WAIT = 2.0
+# A rate budget that cannot be reached (Redis down): pause claiming this long, doubling up to the cap.
+BUDGET_BACKOFF_FIRST = 1.0
+BUDGET_BACKOFF_MAX = 30.0
+# Platforms whose rate budget this process cannot reach now, with the error type: /readyz says so.
+BUDGET_OUTAGES: dict[str, str] = {}
+
+
+class _BudgetUnreachable(Exception):
+    """The rate budget did not answer; the row goes back to the table unsent."""
 # The in-memory queue holds at most this many claims' worth of rows.
 MAX_QUEUED_BATCHES = 5
 RECORD_RETRY_CAP = 5.0
@@ -207,6 +216,9 @@ class DeliveryWorker:
         self._uploads: dict[tuple[str, str], _Upload] = {}
         self._stopping = False
         self._budget_turn = {platform: asyncio.Lock() for platform in platforms}
+        # While a budget cannot be reached: no claiming until this loop time, held rows released.
+        self._budget_down_until = 0.0
+        self._budget_backoff = 0.0
 
     async def close(self) -> None:
         """Close every platform's budget (its Redis connection)."""
@@ -273,6 +285,15 @@ class DeliveryWorker:
 
         try:
             while not stop.is_set():
+                if self._budget_down():
+                    # The budget is unreachable: hand back every queued row (senders hand back
+                    # theirs as they find out) and claim nothing until the back-off has passed.
+                    while queue:
+                        row = queue.popleft()
+                        self._release(row)
+                    held_back = 0
+                    await _wait(stop, min(0.5, self._budget_down_until - loop.time()))
+                    continue
                 # Keep about one batch queued: enough never to starve the senders, little enough
                 # that a cancelled broadcast stops quickly and leases are never at risk.
                 # Rows held back behind their chat's message on its way do not count: other
@@ -314,10 +335,7 @@ class DeliveryWorker:
             self._stopping = True
             # Unsent rows go back to the table now, so another worker need not wait for the lease.
             for row in queue:
-                if row.id in self._lost:
-                    self._forget(row)
-                else:
-                    self._results.put_nowait(_Result(row, "released", self.clock.now()))
+                self._release(row)
             if senders:
                 await asyncio.wait(senders, timeout=30)
             try:
@@ -418,6 +436,37 @@ class DeliveryWorker:
                 if row_id not in kept and row_id in self._held:
                     self._lost.add(row_id)
 
+    def _release(self, row: _Row) -> None:
+        """Hand a claimed row back to the table unsent (no attempt counted), or drop it if lost."""
+        if row.id in self._lost:
+            self._forget(row)
+        else:
+            self._results.put_nowait(_Result(row, "released", self.clock.now()))
+
+    def _budget_down(self) -> bool:
+        """Within the back-off after the budget failed to answer; after it, the next acquisition tells."""
+        return self._budget_down_until > asyncio.get_running_loop().time()
+
+    def _budget_failed(self, platform: str, exc: Exception) -> None:
+        loop_time = asyncio.get_running_loop().time()
+        if self._budget_down_until > loop_time:
+            return  # already counted: the other senders failing meanwhile are the same outage
+        self._budget_backoff = min(BUDGET_BACKOFF_MAX, max(BUDGET_BACKOFF_FIRST, self._budget_backoff * 2))
+        self._budget_down_until = loop_time + self._budget_backoff
+        if platform not in BUDGET_OUTAGES:
+            log.error("rate budget of %s unreachable (%s): claiming stopped, held rows released; retrying in %.0fs",
+                      platform, type(exc).__name__, self._budget_backoff)
+        else:
+            log.warning("rate budget of %s still unreachable (%s); retrying in %.0fs", platform, type(exc).__name__, self._budget_backoff)
+        BUDGET_OUTAGES[platform] = type(exc).__name__
+        metrics.BUDGET_UNREACHABLE.labels(platform=platform).set(1)
+
+    def _budget_answered(self, platform: str) -> None:
+        if BUDGET_OUTAGES.pop(platform, None) is not None:
+            log.warning("rate budget of %s reachable again: claiming resumed", platform)
+            metrics.BUDGET_UNREACHABLE.labels(platform=platform).set(0)
+        self._budget_backoff = 0.0
+
     def _forget(self, row: _Row) -> None:
         self._held.pop(row.id, None)
         self._lost.discard(row.id)
@@ -434,11 +483,16 @@ class DeliveryWorker:
                 self._forget(row)
                 self._finish_upload(row, None)
                 return
-            if self._stopping:
+            if self._stopping or self._budget_down():
                 self._finish_upload(row, None)
                 self._results.put_nowait(_Result(row, "released", self.clock.now()))
                 return
-            verdict = await self._take_token(row)
+            try:
+                verdict = await self._take_token(row)
+            except _BudgetUnreachable:
+                self._finish_upload(row, None)
+                self._release(row)
+                return
             if verdict.granted:
                 break
             if not verdict.chat_limited:
@@ -464,7 +518,14 @@ class DeliveryWorker:
         asking the budget (Redis) at once. A busy chat is answered at once, never holding the queue."""
         async with self._budget_turn[row.platform]:
             while True:
-                verdict = await self.budgets[row.platform].try_acquire(row.chat_id)
+                if self._budget_down():
+                    raise _BudgetUnreachable
+                try:
+                    verdict = await self.budgets[row.platform].try_acquire(row.chat_id)
+                except Exception as exc:  # Redis down or unreachable: never a dead task holding a row
+                    self._budget_failed(row.platform, exc)
+                    raise _BudgetUnreachable from None
+                self._budget_answered(row.platform)
                 if verdict.granted or verdict.chat_limited or row.id in self._lost or self._stopping:
                     return verdict
                 await asyncio.sleep(min(verdict.retry_in, 1.0))
