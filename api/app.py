@@ -60,6 +60,19 @@ def create_app(runtime: Runtime) -> FastAPI:
     return app
 
 
+def create_operations_app(runtime: Runtime) -> FastAPI:
+    """What a bot or worker process serves (`sotay run --only bot|worker`): /healthz, /readyz and
+    /metrics with that process's own counters (sends, 429s, reminder lag), for its health check and
+    for Prometheus to scrape each process."""
+    app = FastAPI(title="Sổ tay operations", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(metrics.router)
+    app.add_middleware(RequestObservability)
+    return app
+
+
 def _exact_id_bounds(app: FastAPI) -> None:
     """FastAPI's OpenAPI model keeps `maximum` as a float, and 2**63 - 1 does not survive that
     (9.223372036854776e18 is 2**63): put the exact largest id back, so clients and the fuzzer read

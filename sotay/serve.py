@@ -55,13 +55,14 @@ def _listen(host: str, port: int) -> socket.socket:
         raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (check SOTAY_HTTP_HOST and SOTAY_HTTP_PORT)") from None
 
 
-async def _run_api(runtime: Runtime, stop: asyncio.Event) -> None:
-    from api.app import create_app
+async def _run_api(runtime: Runtime, stop: asyncio.Event, *, operations_only: bool = False) -> None:
+    """The API; for a bot or worker process, only its health and metrics (`create_operations_app`)."""
+    from api.app import create_app, create_operations_app
 
     settings = runtime.settings
     listening = _listen(settings.http_host, settings.http_port)
     config = uvicorn.Config(
-        create_app(runtime), host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False,
+        (create_operations_app if operations_only else create_app)(runtime), host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False,
         log_config=None,  # uvicorn's loggers go through sotay's handler and redaction (sotay.logging_setup)
     )
     server = _EmbeddedServer(config)
@@ -134,8 +135,8 @@ async def serve(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     jobs: list[Awaitable[None]] = []
-    if "api" in roles:
-        jobs.append(_run_api(runtime, stop))
+    # Every role answers health checks and serves its own metrics on SOTAY_HTTP_PORT.
+    jobs.append(_run_api(runtime, stop, operations_only="api" not in roles))
     if "bot" in roles:
         jobs.append(_run_bot(runtime, stop))
     if "worker" in roles:
