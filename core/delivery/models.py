@@ -46,6 +46,7 @@ class OutboxMessage(Base):
     claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     platform_message_id: Mapped[str | None] = mapped_column(String(64))
+    sent_by: Mapped[str | None] = mapped_column(String(128))  # the worker that sent it: "host:pid"
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

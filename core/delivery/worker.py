@@ -35,8 +35,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import random
 import secrets
+import socket
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -219,6 +221,8 @@ class DeliveryWorker:
         # While a budget cannot be reached: no claiming until this loop time, held rows released.
         self._budget_down_until = 0.0
         self._budget_backoff = 0.0
+        # Recorded on every row this worker sends (outbox_messages.sent_by), to trace a send to a process.
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}"[:128]
 
     async def close(self) -> None:
         """Close every platform's budget (its Redis connection)."""
@@ -687,6 +691,7 @@ class DeliveryWorker:
                 await session.execute(
                     table.update().where(by_row, ours).values(
                         state=OutboxState.SENT, sent_at=bindparam("at"), platform_message_id=bindparam("message_id"),
+                        sent_by=self.worker_id,
                         attempts=bindparam("attempts_now"), last_error=None, **common,
                     ),
                     groups["sent"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 from collections import Counter
 from dataclasses import dataclass
@@ -53,3 +54,7 @@ async def test_two_workers_never_send_the_same_row(require_postgres, session, se
     assert all(len(m.sent) > len(ids) // 10 for m in messengers)  # both did real work
     states = (await session.execute(select(OutboxMessage.state).execution_options(populate_existing=True))).scalars().all()
     assert set(states) == {OutboxState.SENT}
+    # Every row says which worker sent it (issue 18, item 9): here two workers of one process, so one
+    # id; what matters is that no sent row lacks it and that it names this process.
+    senders = set((await session.execute(select(OutboxMessage.sent_by))).scalars().all())
+    assert senders == {workers[0].worker_id} and workers[0].worker_id.endswith(f":{os.getpid()}")
