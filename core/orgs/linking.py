@@ -64,7 +64,9 @@ def normalize_invite_code(typed: str) -> str:
     return stripped
 
 
-def looks_like_invite_code(typed: str) -> bool:
+def looks_like_invite_code(typed: str | None) -> bool:
+    if not typed:
+        return False
     stripped = typed.strip()
     return bool(_SHORT_CODE.fullmatch(normalize_invite_code(stripped)) or _LEGACY_CODE.fullmatch(stripped))
 

@@ -30,6 +30,19 @@ async def zalo_sandbox() -> AsyncIterator[SandboxServer]:
 
 
 @pytest.fixture
+def harness(session_factory, cipher, clock, tmp_path):  # type: ignore[no-untyped-def]
+    """The Telegram side of the same Dispatcher, with a voice renderer (resolutions are listened to)."""
+    from bot.dispatcher import build_dispatcher
+    from tests.botkit import BotHarness
+    from tests.unit.resolutions.helpers import CountingSpeaker
+    from voice.service import VoiceRenderer
+
+    renderer = VoiceRenderer(CountingSpeaker(), tmp_path / "voice")
+    return BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock, voice_renderer=renderer,
+                                       files_dir=tmp_path / "files"))
+
+
+@pytest.fixture
 def media() -> RecordingMedia:
     return RecordingMedia()
 
@@ -114,3 +127,118 @@ async def test_invitation_answered_with_1_and_2_then_a_typed_reason(phones, harn
     await phones.say(lan, "Tôi phải đưa cháu đi khám bệnh")
     invitation = await invitation_of(session, meeting, member)
     assert invitation.answer == Answer.ABSENCE_REQUESTED and "khám bệnh" in (invitation.reason_text or "")
+
+
+def number_of(screen: str, label: str) -> str:
+    """The number a person types for the choice whose line shows `label`."""
+    return next(line.split(".", 1)[0] for line in screen.splitlines() if label in line and line.split(".", 1)[0].isdigit())
+
+
+async def notice_to(phones, harness, session, member, chat: str) -> int:  # type: ignore[no-untyped-def]
+    from core.delivery.models import OutboxMessage
+    from core.notices import service as notices
+    from tests.integration.test_meetings_bot import SECRETARY_A
+    from tests.integration.test_notices_bot import send_now, write
+
+    await send_now(harness, SECRETARY_A, await write(harness, SECRETARY_A))
+    query = select(OutboxMessage).where(OutboxMessage.kind == notices.KIND, OutboxMessage.member_id == member.id)
+    row = (await session.execute(query.execution_options(populate_existing=True))).scalars().all()[-1]
+    shown = await phones.deliver(chat, OutboundMessage.from_payload(row.payload))
+    assert "Họp chi bộ lúc 8 giờ" in shown[0] and texts.notices.BTN_SEEN in shown[-1]
+    return int(row.payload["buttons"][0][0]["callback_data"].split(":")[1])
+
+
+async def seen(session, notice_id: int, member_id: int) -> bool:  # type: ignore[no-untyped-def]
+    from core.notices.models import NoticeRecipient
+
+    query = select(NoticeRecipient.seen_at).where(NoticeRecipient.notice_id == notice_id, NoticeRecipient.member_id == member_id)
+    return (await session.execute(query.execution_options(populate_existing=True))).scalar_one() is not None
+
+
+async def test_a_notice_is_confirmed_by_typing_da_xem(phones, harness, session, cipher, clock) -> None:
+    commune, member, lan = await linked_on_zalo(phones, session, cipher, clock)
+    notice_id = await notice_to(phones, harness, session, member, lan)
+    answers = await phones.say(lan, "da xem")
+    assert answers == [texts.notices.SEEN_THANKS] and await seen(session, notice_id, member.id)
+
+
+async def test_a_resolution_is_read_and_listened_to_by_a_link(phones, harness, session, cipher, clock, media) -> None:
+    from tests.integration.test_resolutions_bot import published
+
+    commune, member, lan = await linked_on_zalo(phones, session, cipher, clock)
+    document = await published(session, commune, clock)
+    library = await phones.say(lan, "nghi quyet")  # the home menu's word, without diacritics
+    screen = await phones.say(lan, number_of(library[-1], "21-NQ/TW"))
+    assert "2030" in "\n".join(screen) and "<b>" not in "\n".join(screen)
+    listened = await phones.say(lan, number_of(screen[-1], texts.resolutions.BTN_LISTEN))
+    assert "🔊 Nghe: https://sotay.example/m/token1" in "\n".join(listened)
+    assert [(p.kind, bool(p.path)) for p in media.published] == [("voice", True)]
+    assert document.id
+
+
+async def test_gop_y_is_sent_and_the_reply_received(phones, harness, session, cipher, clock) -> None:
+    from core.feedback.models import FeedbackItem
+    from core.delivery.models import OutboxMessage
+    from tests.integration.test_meetings_bot import SECRETARY_A
+
+    commune, member, lan = await linked_on_zalo(phones, session, cipher, clock)
+    menu = await phones.say(lan, "Góp ý")
+    kinds = await phones.say(lan, number_of(menu[-1], texts.feedback.BTN_NEW))
+    recipients = await phones.say(lan, "1")
+    assert commune.cells[0].org.name in recipients[-1], (kinds, recipients)
+    prompt = await phones.say(lan, number_of(recipients[-1], commune.cells[0].org.name))
+    assert prompt
+    await phones.say(lan, "Đề nghị sửa đường vào nhà văn hóa thôn.")
+    [item] = (await session.execute(select(FeedbackItem))).scalars().all()
+    assert item.author_id == member.id and "nhà văn hóa" in (item.text or "")
+    await harness.press(SECRETARY_A, f"fbi:reply:{item.id}")
+    await harness.text(SECRETARY_A, "Chi bộ sẽ đề xuất xã sửa trong tháng tới.")
+    [row] = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "feedback_reply"))).scalars().all()
+    shown = await phones.deliver(lan, OutboundMessage.from_payload(row.payload))
+    assert any("tháng tới" in part and item.reference in part for part in shown)
+
+
+async def test_garbage_and_forged_input_get_a_polite_answer_and_change_nothing(phones, harness, session, cipher, clock) -> None:
+    from tests.integration.test_meetings_bot import SECRETARY_A, create_via_buttons, invitation_of, meetings, outbox
+    from core.meetings import service
+
+    commune, member, lan = await linked_on_zalo(phones, session, cipher, clock)
+    await create_via_buttons(harness)
+    await harness.press(SECRETARY_A, "mtf:send")
+    [meeting] = await meetings(session)
+    [row] = [r for r in await outbox(session, service.KIND_INVITATION) if r.member_id == member.id]
+    await phones.deliver(lan, OutboundMessage.from_payload(row.payload))
+
+    async def unchanged() -> None:
+        assert (await invitation_of(session, meeting, member)).answer == Answer.NONE
+
+    # A digit that selects nothing: the valid choices again.
+    wrong = await phones.say(lan, "7")
+    assert wrong[0].startswith(texts.conversation.WRONG_CHOICE.format(typed="7")) and "1. ✅ Tôi sẽ dự họp" in wrong[0]
+    await unchanged()
+    # A word that could be either (vâng / vắng without diacritics): asked again.
+    assert (await phones.say(lan, "vang"))[0].startswith(texts.conversation.AMBIGUOUS_CHOICE.format(typed="vang"))
+    await unchanged()
+    # A sticker and an image where an answer was expected: a polite answer.
+    for answer in (await phones.sticker(lan), await phones.image(lan, PNG)):
+        assert answer and "trả lời bằng một số" in answer[0]
+    await unchanged()
+    # 10,000 characters (a forged update: the app allows 2,000).
+    await phones.channel.inbound.handle({"event_name": "message.text.received", "message": {
+        "message_id": "f" * 20, "date": 0, "from": {"id": lan, "display_name": "Lan"}, "chat": {"id": lan, "chat_type": "PRIVATE"},
+        "text": "1" * 10_000}})
+    assert texts.conversation.TEXT_TOO_LONG.format(length=10_000, limit=4096) == (await phones.screen(lan)).text
+    await unchanged()
+    # A stale screen: "1" written before a notice arrived answers the invitation it was meant for.
+    await phones.deliver(lan, OutboundMessage.from_payload(row.payload))
+    await phones.people.send_text(lan, "1")
+    notice_id = await notice_to(phones, harness, session, member, lan)
+    await phones._pump()
+    assert (await invitation_of(session, meeting, member)).answer == Answer.ATTENDING
+    assert not await seen(session, notice_id, member.id)
+    assert len(await zalo_links(session)) == 1
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
