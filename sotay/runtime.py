@@ -27,6 +27,9 @@ class Runtime:
     bot: Bot | None = None
     dispatcher: Dispatcher | None = None
     services: dict[str, Any] = field(default_factory=dict)
+    # Outbound messengers other than Telegram's (built from `bot`), by platform: {"zalo": …}. The
+    # delivery worker sends each outbox row with its platform's messenger.
+    messengers: dict[str, Any] = field(default_factory=dict)
     shared_turns: Any = None  # bot.middlewares.RedisTurns when Redis is configured
 
     async def close(self) -> None:

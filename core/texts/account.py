@@ -86,3 +86,10 @@ COMMANDS = {
     "hoso": "Hồ sơ của tôi",
     "huongdan": "Hướng dẫn sử dụng",
 }
+
+# Which messenger receives a member linked on both (👤 Hồ sơ).
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
+PROFILE_CHANNEL = "Nhận tin qua: <b>{channel}</b>"
+BTN_RECEIVE_VIA = "📱 Nhận tin qua {channel}"
+CHANNEL_SWITCHED = "✅ Từ nay tin nhắn của Sổ tay sẽ gửi đến đồng chí qua <b>{channel}</b>."
+CHANNEL_NOT_LINKED = "Đồng chí chưa liên kết tài khoản trên ứng dụng này, nên chưa thể nhận tin qua đó."
