@@ -12,8 +12,9 @@ from core.ports import OutboundMessage, SendReceipt
 class ZaloMessenger:
     platform = "zalo"
 
-    def __init__(self, courier: ZaloCourier) -> None:
+    def __init__(self, courier: ZaloCourier, *, bot_key: str = "") -> None:
         self.courier = courier
+        self.bot_key = bot_key  # the delivery worker's key for this bot's budget and file ids
 
     async def send(self, chat_id: str, message: OutboundMessage) -> SendReceipt:
         choices = numbered([("callback", b.callback_data, b.text) for row in message.buttons for b in row if b.callback_data])

@@ -32,4 +32,4 @@ def build_zalo(token: str, api_base: str, *, dispatcher: Dispatcher, session_fac
     client = ZaloClient(token, api_base)
     courier = ZaloCourier(client, session_factory, clock=clock, media=media)
     bot = ZaloBot(token, ZaloSession(courier))
-    return ZaloChannel(client=client, courier=courier, bot=bot, inbound=ZaloInbound(courier, dispatcher, bot), messenger=ZaloMessenger(courier))
+    return ZaloChannel(client=client, courier=courier, bot=bot, inbound=ZaloInbound(courier, dispatcher, bot), messenger=ZaloMessenger(courier, bot_key=str(bot.id)))

@@ -1,7 +1,7 @@
 """channel peers and screen memory: Zalo people's int ids and the numbered screens they answer
 
 Revision ID: 7a4e2c91d0b3
-Revises: 3c1d7e9a5b20
+Revises: 7a4e2c9d1f63
 Create Date: 2026-12-07 11:10:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ from alembic import op
 import core.db
 
 revision: str = '7a4e2c91d0b3'
-down_revision: str | None = '3c1d7e9a5b20'
+down_revision: str | None = '7a4e2c9d1f63'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
