@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -17,8 +18,13 @@ from bot.zalo.choices import Choice
 from bot.zalo.client import ZaloClient
 from bot.zalo.render import render
 from core.clock import Clock, SystemClock
+from core.ports import RateLimitedError
 
 log = logging.getLogger(__name__)
+# Answering a person, a short flood limit is waited out (as bot/patience.py does for Telegram); the
+# delivery worker is not patient: its budget and retries handle a 429.
+PATIENCE_SECONDS = 5.0
+PATIENT_ATTEMPTS = 4
 
 
 
@@ -34,6 +40,11 @@ class Sent:
     screen_id: int
     platform_message_id: str | None
     sent_at: dt.datetime
+
+
+def wall_clock() -> dt.datetime:
+    """Screens are compared with the platform's clock, not the domain's (which tests and demos move)."""
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def from_ms(value: object, fallback: dt.datetime) -> dt.datetime:
@@ -80,26 +91,47 @@ class ZaloCourier:
 
     async def send_screen(self, chat_id: str, text: str, *, choices: Sequence[Choice] = (), links: Sequence[tuple[str, str]] = (),
                           is_html: bool = True, poll_id: str | None = None, remember: bool = True,
-                          memo_text: str | None = None) -> Sent:
-        """Every part in order; the screen is remembered once the last part (with the list) is sent."""
+                          memo_text: str | None = None, patient: bool = False) -> Sent:
+        """Every part in order, the numbered list in the last one. The screen is remembered (and
+        committed, outside a handler) before it is sent, so a reply that comes back at once finds
+        it; its time is then set to the platform's time of sending."""
         parts = render(text, choices, links, is_html=is_html) or ["…"]
+        screen_id = 0
+        if remember:
+            async with self.db() as session:
+                row = await memory.record_screen(session, chat_id=chat_id, sent_at=wall_clock(), platform_message_id=None,
+                                                 text=text if memo_text is None else memo_text, choices=choices, poll_id=poll_id)
+                screen_id = row.id
+                await memory.prune(session, chat_id=chat_id)
         result: dict[str, object] = {}
-        for part in parts:
-            result = await self.client.send_message(chat_id, part) or {}
-        now = self.clock.now()
-        sent_at = from_ms(result.get("date"), now)
+        try:
+            for part in parts:
+                result = await self._patiently(patient, self.client.send_message, chat_id, part) or {}
+        except BaseException:
+            if screen_id:
+                async with self.db() as session:
+                    await memory.forget(session, screen_id)
+            raise
+        sent_at = from_ms(result.get("date"), wall_clock())
         message_id = str(result["message_id"]) if result.get("message_id") else None
-        if not remember:
-            return Sent(screen_id=0, platform_message_id=message_id, sent_at=sent_at)
-        async with self.db() as session:
-            row = await memory.record_screen(session, chat_id=chat_id, sent_at=sent_at, platform_message_id=message_id, text=text if memo_text is None else memo_text,
-                                             choices=choices, poll_id=poll_id)
-            await memory.prune(session, chat_id=chat_id)
-            return Sent(screen_id=row.id, platform_message_id=message_id, sent_at=sent_at)
+        if screen_id:
+            async with self.db() as session:
+                await memory.mark_sent(session, screen_id, sent_at=sent_at, platform_message_id=message_id)
+        return Sent(screen_id=screen_id, platform_message_id=message_id, sent_at=sent_at)
 
-    async def send_photo(self, chat_id: str, url: str, caption: str | None) -> Sent:
-        result = await self.client.send_photo(chat_id, url, caption[:2000] if caption else None) or {}
-        now = self.clock.now()
+    async def _patiently(self, patient: bool, call, *args):  # type: ignore[no-untyped-def]
+        for attempt in range(PATIENT_ATTEMPTS):
+            try:
+                return await call(*args)
+            except RateLimitedError as limited:
+                if not patient or attempt == PATIENT_ATTEMPTS - 1 or limited.retry_after > PATIENCE_SECONDS:
+                    raise
+                await asyncio.sleep(limited.retry_after)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def send_photo(self, chat_id: str, url: str, caption: str | None, *, patient: bool = False) -> Sent:
+        result = await self._patiently(patient, self.client.send_photo, chat_id, url, caption[:2000] if caption else None) or {}
+        now = wall_clock()
         async with self.db() as session:
             row = await memory.record_screen(session, chat_id=chat_id, sent_at=from_ms(result.get("date"), now),
                                              platform_message_id=str(result.get("message_id") or "") or None, text=caption or "")

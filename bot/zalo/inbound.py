@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Chat, InlineKeyboardButton, InlineKeybo
 
 from bot.zalo import memory
 from bot.zalo.choices import Choice, Selection, select, typed_number
-from bot.zalo.courier import ZaloCourier, from_ms
+from bot.zalo.courier import ZaloCourier, from_ms, wall_clock
 from bot.zalo.session import URL_FILE
 from core import texts
 from core.conversation.models import ChannelScreen
@@ -81,7 +81,7 @@ class ZaloInbound:
                 await self.dispatcher.feed_update(self.bot, translated)
 
     async def translate(self, update: dict[str, Any], message: dict[str, Any], zalo_user: str, name: str) -> Update | None:
-        now = self.courier.clock.now()
+        now = wall_clock()
         written_at = from_ms(message.get("date"), now)
         message_key = str(message.get("message_id") or f"{zalo_user}:{message.get('date')}")
         update_id = update_id_of(message_key)
@@ -109,7 +109,7 @@ class ZaloInbound:
             return Update(update_id=update_id, message=Message(**base))  # unsupported: the fallback answers politely
         if len(text) > MAX_TEXT:
             await self.courier.send_screen(zalo_user, texts.conversation.TEXT_TOO_LONG.format(length=len(text), limit=MAX_TEXT),
-                                           is_html=False, remember=False)
+                                           is_html=False, remember=False, patient=True)
             return None
         choices = memory.choices_of(screen) if screen is not None else []
         selection = select(text, choices)
@@ -144,4 +144,4 @@ class ZaloInbound:
         template = texts.conversation.WRONG_CHOICE if selection.outcome == "wrong_number" else texts.conversation.AMBIGUOUS_CHOICE
         intro = template.format(typed=typed.strip()[:20])
         await self.courier.send_screen(chat, intro, choices=memory.choices_of(screen), is_html=False, poll_id=screen.poll_id,
-                                       memo_text=screen.text)
+                                       memo_text=screen.text, patient=True)

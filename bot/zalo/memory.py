@@ -50,6 +50,17 @@ async def record_screen(
     return screen
 
 
+async def mark_sent(session: AsyncSession, screen_id: int, *, sent_at: dt.datetime, platform_message_id: str | None) -> None:
+    row = await session.get(ChannelScreen, screen_id)
+    if row is not None:
+        row.sent_at = sent_at
+        row.platform_message_id = platform_message_id
+
+
+async def forget(session: AsyncSession, screen_id: int) -> None:
+    await session.execute(delete(ChannelScreen).where(ChannelScreen.id == screen_id))
+
+
 async def screen(session: AsyncSession, screen_id: int) -> ChannelScreen | None:
     return await session.get(ChannelScreen, screen_id)
 

@@ -28,7 +28,7 @@ from aiogram.types import (
 
 from bot.zalo import memory
 from bot.zalo.choices import Choice, Kind, numbered
-from bot.zalo.courier import Sent, ZaloCourier
+from bot.zalo.courier import Sent, ZaloCourier, wall_clock
 from core import texts
 from core.ports import PermanentError, RateLimitedError, RecipientUnreachable, SendError
 
@@ -146,7 +146,7 @@ class ZaloSession(BaseSession):
     async def _SendMessage(self, bot: Bot, method: Any) -> Any:
         peer, chat = await self._chat(method)
         choices, links = choices_of_markup(method.reply_markup)
-        sent = await self.courier.send_screen(chat, method.text, choices=choices, links=links, is_html=self._is_html(bot, method))
+        sent = await self.courier.send_screen(chat, method.text, choices=choices, links=links, is_html=self._is_html(bot, method), patient=True)
         return self._message(bot, peer, sent, text=method.text, reply_markup=markup_of(choices))
 
     async def _EditMessageText(self, bot: Bot, method: Any) -> Any:
@@ -158,13 +158,13 @@ class ZaloSession(BaseSession):
                 before = await memory.screen(session, int(method.message_id))
                 if before is not None and before.text == method.text and before.choices == [c.to_json() for c in choices]:
                     self._refused(bot, method, PermanentError("message is not modified"))
-        sent = await self.courier.send_screen(chat, method.text, choices=choices, links=links, is_html=self._is_html(bot, method))
+        sent = await self.courier.send_screen(chat, method.text, choices=choices, links=links, is_html=self._is_html(bot, method), patient=True)
         return self._message(bot, peer, sent, text=method.text, reply_markup=markup_of(choices))
 
     async def _EditMessageCaption(self, bot: Bot, method: Any) -> Any:
         peer, chat = await self._chat(method)
         choices, links = choices_of_markup(method.reply_markup)
-        sent = await self.courier.send_screen(chat, method.caption or "", choices=choices, links=links, is_html=self._is_html(bot, method))
+        sent = await self.courier.send_screen(chat, method.caption or "", choices=choices, links=links, is_html=self._is_html(bot, method), patient=True)
         return self._message(bot, peer, sent, text=method.caption, reply_markup=markup_of(choices))
 
     async def _EditMessageReplyMarkup(self, bot: Bot, method: Any) -> Any:
@@ -177,10 +177,10 @@ class ZaloSession(BaseSession):
             if not choices and not links:
                 if before is not None:
                     before.choices = []
-                now = before.sent_at if before is not None else self.courier.clock.now()
+                now = before.sent_at if before is not None else wall_clock()
                 return self._message(bot, peer, Sent(int(method.message_id or 0), None, now), text=before.text if before else None)
         text = before.text if before is not None else ""
-        sent = await self.courier.send_screen(chat, text, choices=choices, links=links)
+        sent = await self.courier.send_screen(chat, text, choices=choices, links=links, patient=True)
         return self._message(bot, peer, sent, text=text, reply_markup=markup_of(choices))
 
     async def _AnswerCallbackQuery(self, bot: Bot, method: Any) -> Any:
@@ -190,7 +190,7 @@ class ZaloSession(BaseSession):
             if peer is not None:
                 chat = await self.courier.zalo_chat(peer)
                 if chat is not None:
-                    await self.courier.send_screen(chat, method.text, is_html=False, remember=False)
+                    await self.courier.send_screen(chat, method.text, is_html=False, remember=False, patient=True)
         return True
 
     def _pending_peer(self, method: Any) -> int | None:
@@ -219,7 +219,7 @@ class ZaloSession(BaseSession):
         choices = numbered([("poll", str(index), label) for index, label in enumerate(options)])
         poll_id = f"zp{uuid.uuid4().hex[:16]}"
         question = texts.conversation.QUIZ_QUESTION.format(question=method.question)
-        sent = await self.courier.send_screen(chat, question, choices=choices, is_html=False, poll_id=poll_id)
+        sent = await self.courier.send_screen(chat, question, choices=choices, is_html=False, poll_id=poll_id, patient=True)
         poll = {"id": poll_id, "question": method.question, "options": [{"text": o, "voter_count": 0} for o in options],
                 "total_voter_count": 0, "is_closed": False, "is_anonymous": False, "type": method.type or "regular",
                 "allows_multiple_answers": False}
@@ -237,18 +237,18 @@ class ZaloSession(BaseSession):
         choices, links = choices_of_markup(getattr(method, "reply_markup", None))
         url, file_id = await self._publish(kind, media, caption)
         if url is None:
-            sent = await self.courier.send_screen(chat, caption or texts.conversation.NOT_HERE, choices=choices, links=links, is_html=is_html)
+            sent = await self.courier.send_screen(chat, caption or texts.conversation.NOT_HERE, choices=choices, links=links, is_html=is_html, patient=True)
         elif kind == "photo" and url.startswith("http"):
             try:
-                sent = await self.courier.send_photo(chat, url, None)
+                sent = await self.courier.send_photo(chat, url, None, patient=True)
             except PermanentError:  # Zalo could not fetch it (a local address): a link instead
                 links = [*links, (texts.conversation.SEE_PHOTO.split(":")[0], url)]
             if caption or choices or links:
-                sent = await self.courier.send_screen(chat, caption, choices=choices, links=links, is_html=is_html)
+                sent = await self.courier.send_screen(chat, caption, choices=choices, links=links, is_html=is_html, patient=True)
         else:
             line = (texts.conversation.LISTEN if kind in ("voice", "audio") else texts.conversation.DOWNLOAD).format(url=url)
             text = f"{caption}\n\n{line}" if caption else line
-            sent = await self.courier.send_screen(chat, text, choices=choices, links=links, is_html=is_html)
+            sent = await self.courier.send_screen(chat, text, choices=choices, links=links, is_html=is_html, patient=True)
         extra: dict[str, Any] = {"caption": caption or None, "reply_markup": markup_of(choices)}
         unique = file_id[-60:]
         if kind == "voice":
