@@ -119,6 +119,28 @@ class ZaloCourier:
                 await memory.mark_sent(session, screen_id, sent_at=sent_at, platform_message_id=message_id)
         return Sent(screen_id=screen_id, platform_message_id=message_id, sent_at=sent_at)
 
+    async def queue_screen(self, chat_id: str, text: str, *, choices: Sequence[Choice], poll_id: str) -> Sent:
+        """Remember a quiz question to send once the one before it is answered (Zalo shows no polls:
+        one numbered question at a time, so "2" can only mean one thing)."""
+        async with self.db() as session:
+            row = await memory.record_screen(session, chat_id=chat_id, sent_at=memory.QUEUED, platform_message_id=None, text=text,
+                                             choices=choices, poll_id=poll_id)
+            return Sent(screen_id=row.id, platform_message_id=None, sent_at=wall_clock())
+
+    async def send_next_queued(self, chat_id: str) -> None:
+        async with self.db() as session:
+            row = await memory.next_queued(session, chat_id=chat_id)
+            if row is None:
+                return
+            screen_id, text, choices = row.id, row.text, memory.choices_of(row)
+        parts = render(text, choices, is_html=False)
+        result: dict[str, object] = {}
+        for part in parts:
+            result = await self._patiently(True, self.client.send_message, chat_id, part) or {}
+        async with self.db() as session:
+            await memory.mark_sent(session, screen_id, sent_at=from_ms(result.get("date"), wall_clock()),
+                                   platform_message_id=str(result.get("message_id") or "") or None)
+
     async def _patiently(self, patient: bool, call, *args):  # type: ignore[no-untyped-def]
         for attempt in range(PATIENT_ATTEMPTS):
             try:

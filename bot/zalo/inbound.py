@@ -79,6 +79,8 @@ class ZaloInbound:
             translated = await self.translate(update, message, zalo_user, str(sender.get("display_name") or sender.get("first_name") or ""))
             if translated is not None:
                 await self.dispatcher.feed_update(self.bot, translated)
+            if translated is not None and translated.poll_answer is not None:
+                await self.courier.send_next_queued(zalo_user)  # the quiz's next question
 
     async def translate(self, update: dict[str, Any], message: dict[str, Any], zalo_user: str, name: str) -> Update | None:
         now = wall_clock()
@@ -121,14 +123,18 @@ class ZaloInbound:
             await self._repeat(zalo_user, screen, text, selection)
             return None
         if selection.outcome == "chosen" and screen is not None and selection.choice is not None:
-            return self._chosen(update_id, base, user, screen, selection.choice)
+            return await self._chosen(update_id, base, user, screen, selection.choice)
         return Update(update_id=update_id, message=Message(**base, text=text))
 
-    def _chosen(self, update_id: int, base: dict[str, Any], user: User, screen: ChannelScreen, choice: Choice) -> Update:
+    async def _chosen(self, update_id: int, base: dict[str, Any], user: User, screen: ChannelScreen, choice: Choice) -> Update:
         if choice.kind == "reply":
             return Update(update_id=update_id, message=Message(**base, text=choice.value))
         if choice.kind == "poll":
-            return Update(update_id=update_id, poll_answer=PollAnswer(poll_id=screen.poll_id or "", user=user, option_ids=[int(choice.value)]))
+            async with self.courier.session_factory() as session:
+                await memory.answered(session, screen.id)  # a quiz question takes one answer
+                await session.commit()
+            return Update(update_id=update_id, poll_answer=PollAnswer(poll_id=screen.poll_id or "", user=user, option_ids=[int(choice.value)],
+                                                                 option_persistent_ids=[choice.value]))
         rows = [[InlineKeyboardButton(text=c.label, callback_data=c.value)] for c in memory.choices_of(screen) if c.kind == "callback"]
         shown = Message(
             message_id=screen.id, date=screen.sent_at, chat=base["chat"],

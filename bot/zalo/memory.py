@@ -85,6 +85,32 @@ async def newest_with_reply_keyboard(session: AsyncSession, *, chat_id: str, at:
     return None
 
 
+# A quiz question waiting for the one before it to be answered: never "seen" (see seen_at).
+QUEUED = dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
+
+
+async def open_poll(session: AsyncSession, *, chat_id: str) -> ChannelScreen | None:
+    """A quiz question sent or queued and not answered yet (its choices are cleared once answered)."""
+    rows = (await session.execute(
+        select(ChannelScreen).where(ChannelScreen.platform == PLATFORM, ChannelScreen.chat_id == chat_id, ChannelScreen.poll_id.is_not(None))
+        .order_by(ChannelScreen.id.desc()).limit(KEEP_SCREENS)
+    )).scalars()
+    return next((row for row in rows if row.choices), None)
+
+
+async def next_queued(session: AsyncSession, *, chat_id: str) -> ChannelScreen | None:
+    return await session.scalar(
+        select(ChannelScreen).where(ChannelScreen.platform == PLATFORM, ChannelScreen.chat_id == chat_id, ChannelScreen.sent_at == QUEUED)
+        .order_by(ChannelScreen.id).limit(1)
+    )
+
+
+async def answered(session: AsyncSession, screen_id: int) -> None:
+    row = await session.get(ChannelScreen, screen_id)
+    if row is not None:
+        row.choices = []
+
+
 def choices_of(row: ChannelScreen) -> list[Choice]:
     return [Choice.from_json(c) for c in row.choices or []]
 

@@ -219,10 +219,15 @@ class ZaloSession(BaseSession):
         choices = numbered([("poll", str(index), label) for index, label in enumerate(options)])
         poll_id = f"zp{uuid.uuid4().hex[:16]}"
         question = texts.conversation.QUIZ_QUESTION.format(question=method.question)
-        sent = await self.courier.send_screen(chat, question, choices=choices, is_html=False, poll_id=poll_id, patient=True)
-        poll = {"id": poll_id, "question": method.question, "options": [{"text": o, "voter_count": 0} for o in options],
+        async with self.courier.db() as session:
+            waiting = await memory.open_poll(session, chat_id=chat)
+        if waiting is not None:
+            sent = await self.courier.queue_screen(chat, question, choices=choices, poll_id=poll_id)
+        else:
+            sent = await self.courier.send_screen(chat, question, choices=choices, is_html=False, poll_id=poll_id, patient=True)
+        poll = {"id": poll_id, "question": method.question, "options": [{"persistent_id": str(i), "text": o, "voter_count": 0} for i, o in enumerate(options)],
                 "total_voter_count": 0, "is_closed": False, "is_anonymous": False, "type": method.type or "regular",
-                "allows_multiple_answers": False}
+                "allows_multiple_answers": False, "allows_revoting": False, "members_only": False}
         if method.correct_option_id is not None:
             poll["correct_option_id"] = method.correct_option_id
         return self._message(bot, peer, sent, poll=poll)

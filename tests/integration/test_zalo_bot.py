@@ -242,3 +242,38 @@ async def test_garbage_and_forged_input_get_a_polite_answer_and_change_nothing(p
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
+
+
+async def test_a_quiz_is_one_numbered_question_at_a_time(phones, harness, session, cipher, clock) -> None:
+    from core.delivery.models import OutboxMessage
+    from core.orgs.service import load_actor
+    from core.resolutions import service as resolutions
+    from core.resolutions.models import DocumentKind, QuizAnswer
+
+    commune, member, lan = await linked_on_zalo(phones, session, cipher, clock)
+    committee = await load_actor(session, commune.committee_member)
+    document = await resolutions.create_draft(session, actor=committee, now=clock.now(), draft=resolutions.DraftInput(
+        kind=DocumentKind.NQ, code="21-NQ/TW", title="Về xây dựng tổ chức cơ sở đảng",
+        full_text="Phấn đấu đến năm 2030 có trên 75% tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ.", org_id=commune.commune.id))
+    await resolutions.publish(session, actor=committee, document_id=document.id, now=clock.now())
+    await session.commit()
+    await harness.press(5001, f"rd:camp:{document.id}")
+    await harness.press(5001, "scs:w1")
+    await harness.text(5001, "Nghị quyết đặt mục tiêu đến năm nào?\nA. 2025\nB. 2030\nC. 2045")
+    await harness.press(5001, "scc:1")
+    await harness.text(5001, "Tỉ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ?\nTrên 50%\nTrên 75%")
+    await harness.press(5001, "scc:1")
+    await harness.press(5001, "scs:done")
+    await harness.press(5001, "scs:open")
+    query = select(OutboxMessage).where(OutboxMessage.source.like("campaign:%"), OutboxMessage.member_id == member.id)
+    row = (await session.execute(query)).scalars().first()
+    notice = await phones.deliver(lan, OutboundMessage.from_payload(row.payload))
+    first = await phones.say(lan, number_of(notice[-1], texts.resolutions.BTN_QUIZ))
+    # The introduction, then only the first question.
+    assert "Bài kiểm tra" in first[0] and "năm nào" in first[-1] and "1. 2025" in first[-1] and "Tỉ lệ" not in "\n".join(first)
+    second = await phones.say(lan, "2")
+    assert len(second) == 1 and "Tỉ lệ" in second[0] and "2. Trên 75%" in second[0]
+    finished = await phones.say(lan, "số 2")
+    assert "đúng 2/2" in finished[-1]
+    answers = (await session.execute(select(QuizAnswer).where(QuizAnswer.member_id == member.id))).scalars().all()
+    assert len(answers) == 2 and all(a.correct for a in answers)
