@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +15,9 @@ from core.clock import Clock, SystemClock
 from core.crypto import FieldCipher
 from core.db import create_engine, create_session_factory
 from sotay.settings import Settings
+
+if TYPE_CHECKING:
+    from core.media_links import MediaLinks
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +37,17 @@ class Runtime:
     messengers: dict[str, Any] = field(default_factory=dict)
     shared_turns: Any = None  # bot.middlewares.RedisTurns when Redis is configured
     zalo: Any = None  # bot.zalo.wiring.ZaloChannel when SOTAY_ZALO_TOKEN is set (same dispatcher as Telegram's)
+
+    @functools.cached_property
+    def media_links(self) -> MediaLinks:
+        """Signed, expiring links to voice notes and files (DATA_DIR/media), served by the API's
+        /m/ pages: what a channel without voice or file sending (Zalo) sends instead."""
+        from core.media_links import MediaLinks
+
+        return MediaLinks(
+            self.settings.secret_key_value().encode(), self.settings.resolved_public_url, self.settings.data_dir / "media",
+            dt.timedelta(hours=self.settings.media_link_hours), clock=self.clock,
+        )
 
     async def close(self) -> None:
         if self.bot is not None:
@@ -93,10 +109,7 @@ def _build_zalo(runtime: Runtime) -> None:
 
 
 def _media_links(runtime: Runtime) -> Any:
-    """Signed listen/download links for what Zalo cannot carry (voice, files), when available."""
-    try:
-        from core.media_links import MediaLinks  # type: ignore[import-not-found]
-    except ImportError:
-        log.warning("media links are not available: Zalo members get no listen/download links")
-        return None
-    return MediaLinks.from_settings(runtime.settings) if hasattr(MediaLinks, "from_settings") else None
+    """Signed listen/download links for what Zalo cannot carry (voice, files)."""
+    from bot.zalo.media import LinkPublisher
+
+    return LinkPublisher(runtime.media_links)
