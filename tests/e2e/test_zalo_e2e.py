@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import delete, select
 
@@ -172,3 +173,22 @@ async def test_members_on_zalo_link_answer_excuse_confirm_and_send_feedback(zalo
     await people.send_text(SECRETARY, "Chi bộ sẽ đề xuất xã sửa trong tháng tới.")
     reply = await zalo_people.wait_for_message(lan, lambda m: "trong tháng tới" in m.text, timeout=30)
     assert reference in reply.text
+
+    # A resolution: received on Zalo, opened by typed numbers, listened to through a signed link.
+    from tests.integration.test_resolutions_bot import published
+
+    async with e2e_sessions() as session:
+        await published(session, commune, FixedNow())
+    await zalo_people.wait_for_message(lan, lambda m: "21-NQ/TW" in m.text, timeout=30)
+    library = await say(zalo_people, lan, "nghị quyết", "21-NQ/TW")
+    document = await say(zalo_people, lan, number_of(library.text, "21-NQ/TW"), texts.resolutions.BTN_LISTEN)
+    listen = await say(zalo_people, lan, number_of(document.text, texts.resolutions.BTN_LISTEN), "🔊 Nghe: ", timeout=60)
+    url = listen.text.split("🔊 Nghe: ", 1)[1].split()[0]
+    async with httpx.AsyncClient() as http:
+        page = await http.get(url)
+    assert page.status_code == 200 and "<audio" in page.text
+
+
+class FixedNow:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
