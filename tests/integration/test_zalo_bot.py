@@ -277,3 +277,27 @@ async def test_a_quiz_is_one_numbered_question_at_a_time(phones, harness, sessio
     assert "đúng 2/2" in finished[-1]
     answers = (await session.execute(select(QuizAnswer).where(QuizAnswer.member_id == member.id))).scalars().all()
     assert len(answers) == 2 and all(a.correct for a in answers)
+
+
+async def test_the_webhook_checks_the_secret_and_a_redelivered_update_is_handled_once(phones, session) -> None:
+    import httpx
+    from fastapi import FastAPI
+
+    from bot.zalo.webhook import webhook_router
+
+    app = FastAPI()
+    app.include_router(webhook_router(phones.channel.inbound, "the-webhook-secret-0123456789"))
+    lan = await phones.person("Trần Thị Lan")
+    await phones.people.send_text(lan, "Xin chào")  # what the platform would POST: the update, in its envelope
+    update = await phones.channel.client.get_update(timeout=5)
+    body = {"ok": True, "result": update}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sotay") as http:
+        assert (await http.post("/zalo/webhook", json=body)).status_code == 401
+        assert (await http.post("/zalo/webhook", json=body, headers={"X-Bot-Api-Secret-Token": "wrong"})).status_code == 403
+        assert await phones.people.bot_messages(lan) == []
+        good = {"X-Bot-Api-Secret-Token": "the-webhook-secret-0123456789"}
+        assert (await http.post("/zalo/webhook", json=body, headers=good)).status_code == 200
+        assert (await http.post("/zalo/webhook", json=body, headers=good)).status_code == 200  # redelivered
+        assert (await http.post("/zalo/webhook", content=b"not json", headers=good)).status_code == 400
+    assert [m.text for m in await phones.people.bot_messages(lan)] == [texts.conversation.NOT_LINKED]
+    assert (await session.execute(select(func.count()).select_from(ChannelPeer))).scalar_one() == 1
