@@ -67,7 +67,9 @@ def build_dispatcher(
     for name, service in services.items():
         dispatcher[name] = service
     dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, shared_turns=shared_turns))
-    dispatcher.include_routers(account.build(), home.build(), *domain_routers(), placeholders.build(), fallback.build())
+    from bot.zalo import limits
+
+    dispatcher.include_routers(account.build(), home.build(), limits.build(), *domain_routers(), placeholders.build(), fallback.build())
     return dispatcher
 
 

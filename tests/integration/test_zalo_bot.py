@@ -301,3 +301,17 @@ async def test_the_webhook_checks_the_secret_and_a_redelivered_update_is_handled
         assert (await http.post("/zalo/webhook", content=b"not json", headers=good)).status_code == 400
     assert [m.text for m in await phones.people.bot_messages(lan)] == [texts.conversation.NOT_LINKED]
     assert (await session.execute(select(func.count()).select_from(ChannelPeer))).scalar_one() == 1
+
+
+async def test_publishing_which_needs_files_points_elsewhere_on_zalo(phones, session, cipher, clock) -> None:
+    from core.resolutions.models import Document
+
+    commune = await make_commune(session, cipher, linked=True)
+    invite = await create_invite(session, member=commune.committee_member, now=clock.now())
+    await session.commit()
+    committee = await phones.person("Ủy viên")
+    await phones.say(committee, invite.code)
+    library = await phones.say(committee, "nghị quyết")
+    answer = await phones.say(committee, number_of(library[-1], texts.resolutions.BTN_PUBLISH))
+    assert answer == [texts.conversation.NOT_HERE]
+    assert (await session.execute(select(func.count()).select_from(Document))).scalar_one() == 0
