@@ -202,6 +202,10 @@ class ZaloSandboxClient:
     async def clear_faults(self) -> None:
         await self._request("DELETE", f"{self._bot_path}/faults")
 
+    async def set_fault_rate(self, rate: float, codes: tuple[int, ...] = (429, 500, 502), seed: int = 7) -> None:
+        """A share `rate` of send* calls answers one of `codes` (reproducible with `seed`)."""
+        await self._post(f"{self._bot_path}/fault-rate", {"rate": rate, "codes": list(codes), "seed": seed})
+
     async def set_limits(self, **limits: Any) -> dict[str, Any]:
         """Change this bot's ZaloLimits, e.g. enabled=False or per_chat_per_second=2."""
         return await self._post(f"{self._bot_path}/limits", limits)

@@ -49,9 +49,9 @@
     const bubble = document.createElement("div");
     bubble.className = "zbubble " + (m.from === "bot" ? "zbot" : "zme") + " z" + m.kind;
     bubble.dataset.messageId = m.message_id;
-    if (m.kind === "image" && m.image_url) {
+    if (m.kind === "image" && (m.image_url || m.photo)) {
       const img = document.createElement("img");
-      img.src = m.image_url; img.alt = "Ảnh"; img.loading = "lazy";
+      img.src = m.image_url || m.photo; img.alt = "Ảnh"; img.loading = "lazy";
       bubble.appendChild(img);
     } else if (m.kind === "sticker") {
       const sticker = document.createElement("span");

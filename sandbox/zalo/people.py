@@ -18,7 +18,9 @@ from sandbox.zalo.state import (
 )
 
 DEFAULT_STICKER = "bfe8b1d5bb90521a0b81"
-MAX_PERSON_TEXT = 2000  # the app does not let a person send more in one message
+# The platform does not say how long a person's message may be; the sandbox lets people send long
+# garbage (a bot must answer 10,000 characters politely) and only guards its own memory.
+MAX_PERSON_TEXT = 50_000
 
 
 class ZaloPeople:

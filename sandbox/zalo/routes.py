@@ -74,6 +74,7 @@ class ZaloSide:
         add("GET", "/sandbox/zalo/bots/{bot}/faults", self.list_faults)
         add("POST", "/sandbox/zalo/bots/{bot}/faults", self.add_fault)
         add("DELETE", "/sandbox/zalo/bots/{bot}/faults", self.clear_faults)
+        add("POST", "/sandbox/zalo/bots/{bot}/fault-rate", self.set_fault_rate)
         add("GET", "/sandbox/zalo/bots/{bot}/limits", self.get_limits)
         add("POST", "/sandbox/zalo/bots/{bot}/limits", self.set_limits)
         add("GET", "/sandbox/zalo/media/{name}", self.media)
@@ -272,6 +273,16 @@ class ZaloSide:
     async def clear_faults(self, request: web.Request) -> web.Response:
         bot = self._bot(request)
         bot.faults.clear()
+        return _json({"ok": True, **bot.faults.as_json()})
+
+    async def set_fault_rate(self, request: web.Request) -> web.Response:
+        """A share of send* calls (sendChatAction excepted) fails with one of `codes`: for benchmarks."""
+        bot = self._bot(request)
+        body = await self._body(request)
+        try:
+            bot.faults.set_rate(float(body.get("rate", 0)), tuple(int(c) for c in body.get("codes") or ()), body.get("seed", 7))
+        except (TypeError, ValueError) as error:
+            raise bad_request(str(error)) from None
         return _json({"ok": True, **bot.faults.as_json()})
 
     async def get_limits(self, request: web.Request) -> web.Response:

@@ -55,6 +55,7 @@ class ZaloLimits:
     max_text: int = 2000
     max_caption: int = 2000
     max_photo_bytes: int = 5 * MEGABYTE
+    fetch_photos: bool = True  # download sendPhoto's URL as the platform does; False: check the scheme only
     photo_fetch_timeout: float = 10.0
     max_long_poll_seconds: int = 60
     exclusive_polling: bool = True  # a newer getUpdates ends an older one with 409 (sandbox choice)
@@ -161,7 +162,9 @@ class ZaloStats:
         self.events: Counter[str] = Counter()
 
     def as_json(self) -> dict[str, Any]:
-        return {"methods": dict(self.methods), "responses": {str(k): v for k, v in sorted(self.responses.items())},
+        # `calls` mixes methods, events and http_429, as the Telegram side's stats do (the benchmarks read it)
+        return {"calls": dict(self.methods) | dict(self.events) | {"http_429": self.responses[429]},
+                "methods": dict(self.methods), "responses": {str(k): v for k, v in sorted(self.responses.items())},
                 "refusals": dict(self.refusals), "events": dict(self.events), "http_429": self.responses[429]}
 
 
@@ -321,6 +324,13 @@ class ZaloWorld:
         chat = self.chats.get(key)
         if chat is None:
             chat = self.chats[key] = ZaloChat(bot.token, person_id)
+        return chat
+
+    def mark_contacted(self, bot: ZaloBot, person_id: str) -> ZaloChat:
+        """The person wrote to this bot before (e.g. before the sandbox restarted): the bot may write to them."""
+        self.person(person_id)
+        chat = self.chat(bot, person_id)
+        chat.contacted = True
         return chat
 
     def existing_chat(self, bot: ZaloBot, person_id: str) -> ZaloChat | None:

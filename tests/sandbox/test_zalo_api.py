@@ -271,3 +271,31 @@ async def test_form_bodies_and_query_strings_are_read_too(http: httpx.AsyncClien
     broken = await http.post(f"/bot{ZALO_TOKEN}/sendMessage", content=b"{not json", headers={"Content-Type": "application/json"})
     assert (form.status_code, query.status_code, broken.status_code) == (200, 200, 400)
     assert [m.text for m in await people.bot_messages(chat_id)] == ["form", "query"]
+
+
+async def test_a_chat_marked_as_contacted_may_be_written_to(server: SandboxServer, http: httpx.AsyncClient,
+                                                            people: ZaloSandboxClient) -> None:
+    """What `sotay demo` needs after a restart: people who linked earlier wrote to the bot before."""
+    earlier = await people.create_user("Phạm Thị Hoa")
+    assert (await call(http, "sendMessage", {"chat_id": earlier["id"], "text": "x"}))[0] == 400
+    server.zalo.world.mark_contacted(server.zalo.world.bots[ZALO_TOKEN], earlier["id"])
+    assert (await call(http, "sendMessage", {"chat_id": earlier["id"], "text": "x"}))[0] == 200
+
+
+async def test_a_photo_url_that_fails_costs_no_rate_budget(http: httpx.AsyncClient, people: ZaloSandboxClient) -> None:
+    chat_id = await lan(people)
+    await people.set_limits(enabled=True, per_chat_per_second=0.01, per_chat_burst=1)
+    status, _ = await call(http, "sendPhoto", {"chat_id": chat_id, "photo": "http://127.0.0.1:9/none.png"})
+    assert status == 400
+    assert (await call(http, "sendMessage", {"chat_id": chat_id, "text": "vẫn gửi được"}))[0] == 200
+
+
+async def test_a_fault_rate_fails_a_share_of_sends_only(http: httpx.AsyncClient, people: ZaloSandboxClient) -> None:
+    chat_id = await lan(people)
+    await people.set_fault_rate(1.0, codes=(502,))
+    assert (await call(http, "sendMessage", {"chat_id": chat_id, "text": "x"}))[0] == 502
+    assert (await call(http, "sendChatAction", {"chat_id": chat_id, "action": "typing"}))[0] == 200
+    assert (await call(http, "getMe"))[0] == 200
+    await people.set_fault_rate(0.0)
+    assert (await call(http, "sendMessage", {"chat_id": chat_id, "text": "x"}))[0] == 200
+    assert (await people.stats())["calls"]["sendMessage"] == 2

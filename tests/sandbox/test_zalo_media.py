@@ -170,3 +170,13 @@ async def test_send_photo_caption_is_limited_to_2000(http: httpx.AsyncClient, pe
     status, answer = await call(http, "sendPhoto", {"chat_id": person["id"], "photo": url, "caption": "c" * 2001})
     assert (status, answer["description"]) == (400, "Bad Request: caption must be between 1 and 2000 characters")
     assert (await call(http, "sendPhoto", {"chat_id": person["id"], "photo": url, "caption": "c" * 2000}))[0] == 200
+
+
+async def test_without_fetching_only_the_scheme_is_checked(http: httpx.AsyncClient, people: ZaloSandboxClient) -> None:
+    person = await people.create_user("Trần Thị Lan")
+    await people.send_text(person["id"], "x")
+    await people.set_limits(fetch_photos=False)
+    assert (await call(http, "sendPhoto", {"chat_id": person["id"], "photo": "https://sotay.example/m/t1"}))[0] == 200
+    assert (await call(http, "sendPhoto", {"chat_id": person["id"], "photo": "file:///etc/passwd"}))[0] == 400
+    [sent] = await people.bot_messages(person["id"])
+    assert (sent.photo, sent.image_url) == ("https://sotay.example/m/t1", None)
