@@ -17,6 +17,11 @@ class ZaloMessenger:
         self.bot_key = bot_key  # the delivery worker's key for this bot's budget and file ids
 
     async def send(self, chat_id: str, message: OutboundMessage) -> SendReceipt:
+        if message.edit_message_id:
+            # Zalo cannot edit. An edit through the outbox is a notice's running status line: as new
+            # messages every few seconds it would flood the author's chat; the final report follows
+            # as a message of its own.
+            return SendReceipt(message_id=message.edit_message_id)
         choices = numbered([("callback", b.callback_data, b.text) for row in message.buttons for b in row if b.callback_data])
         links = [(b.text, b.url) for row in message.buttons for b in row if b.url and not b.callback_data]
         is_html = (message.parse_mode or "").upper() == "HTML"
@@ -28,7 +33,6 @@ class ZaloMessenger:
                 line = (texts.conversation.LISTEN if attachment.kind in ("voice", "audio")
                         else texts.conversation.SEE_PHOTO if attachment.kind == "photo" else texts.conversation.DOWNLOAD)
                 text = f"{text}\n\n{line.format(url=url)}" if text else line.format(url=url)
-        # Zalo cannot edit: an edit (a notice's progress line) arrives as a new message.
         sent = await self.courier.send_screen(chat_id, text, choices=choices, links=links, is_html=is_html)
         return SendReceipt(message_id=str(sent.screen_id))
 

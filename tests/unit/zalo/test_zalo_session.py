@@ -176,3 +176,20 @@ def test_zalo_error_codes_map_to_the_ports_kinds() -> None:
     assert isinstance(error_kind(403, "Forbidden"), RecipientUnreachable)
     assert isinstance(error_kind(400, "Bad Request: text must be between 1 and 2000 characters"), PermanentError)
     assert isinstance(error_kind(502, "Bad Gateway"), TemporaryError) and isinstance(error_kind(401, "Unauthorized"), TemporaryError)
+
+
+async def test_the_worker_messenger_renders_core_screens_links_media_and_skips_edits(zalo, session_factory) -> None:
+    from bot.zalo.messenger import ZaloMessenger
+    from core.ports import Attachment, Button, OutboundMessage
+
+    bot, client, publisher, _ = zalo
+    messenger = ZaloMessenger(bot.session.courier, bot_key=str(bot.id))
+    message = OutboundMessage(text="<b>Thông báo</b>", buttons=((Button("✅ Đã xem", callback_data="nts:4"),), (Button("Trang", url="https://x.vn"),)),
+                              attachment=Attachment(kind="voice", data=b"OggS", cache_key="k"))
+    receipt = await messenger.send(LAN, message)
+    [text] = client.texts()
+    assert text.startswith("Thông báo\n\n🔊 Nghe: https://sotay.example/m/t1") and "🔗 Trang: https://x.vn" in text and "1. ✅ Đã xem" in text
+    [screen] = await screens(session_factory)
+    assert receipt.message_id == str(screen.id) and screen.choices[0]["value"] == "nts:4"
+    assert (await messenger.send(LAN, OutboundMessage(text="Đã gửi 3/6", edit_message_id="77"))).message_id == "77"
+    assert len(client.texts()) == 1  # a running status line is not re-sent as new messages
