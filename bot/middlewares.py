@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -46,10 +46,10 @@ class PersonQueue:
     order). A lock lives only while someone holds or waits for it."""
 
     def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
-    async def turn(self, person_id: int) -> AsyncIterator[None]:
+    async def turn(self, person_id: Hashable) -> AsyncIterator[None]:
         lock, users = self._locks.get(person_id, (asyncio.Lock(), 0))
         self._locks[person_id] = (lock, users + 1)
         try:

@@ -7,17 +7,14 @@ anything else becomes a text message, so "type your reason" flows work unchanged
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import hashlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, PhotoSize, PollAnswer, Sticker, Update, User
 
+from bot.middlewares import PersonQueue
 from bot.zalo import memory
 from bot.zalo.choices import Choice, Selection, select, typed_number
 from bot.zalo.courier import ZaloCourier, from_ms, wall_clock
@@ -46,22 +43,8 @@ class ZaloInbound:
         self.courier = courier
         self.dispatcher = dispatcher
         self.bot = bot
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-
-    @asynccontextmanager
-    async def _turn(self, chat: str) -> AsyncIterator[None]:
         # One message at a time per person, so "2" then a typed reason meet the screens in order.
-        lock, users = self._locks.get(chat, (asyncio.Lock(), 0))
-        self._locks[chat] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[chat]
-            if users == 1:
-                del self._locks[chat]
-            else:
-                self._locks[chat] = (lock, users - 1)
+        self.queue = PersonQueue()
 
     async def handle(self, body: dict[str, Any]) -> None:
         update = unwrap(body)
@@ -75,7 +58,7 @@ class ZaloInbound:
         if not zalo_user or (chat.get("chat_type") and str(chat.get("chat_type")).upper() != "PRIVATE") or sender.get("is_bot"):
             log.info("zalo update from a group or a bot ignored")
             return
-        async with self._turn(zalo_user):
+        async with self.queue.turn(zalo_user):
             translated = await self.translate(update, message, zalo_user, str(sender.get("display_name") or sender.get("first_name") or ""))
             if translated is not None:
                 await self.dispatcher.feed_update(self.bot, translated)

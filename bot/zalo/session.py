@@ -4,7 +4,6 @@ returns real aiogram objects, so a handler cannot tell which messenger it talks 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import uuid

@@ -3,7 +3,6 @@ over HTTP. The same flows as on Telegram, driven by typed numbers and words."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 from bot.zalo.wiring import build_zalo
 from core import texts
 from core.conversation.models import ChannelPeer
-from core.meetings.models import Answer, Invitation
+from core.meetings.models import Answer
 from core.orgs.linking import create_invite
 from core.orgs.models import ChannelLink
 from core.ports import OutboundMessage
