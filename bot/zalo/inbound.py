@@ -12,6 +12,9 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from sqlalchemy import select as sql_select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, PhotoSize, PollAnswer, Sticker, Update, User
 
 from bot.middlewares import PersonQueue
@@ -21,6 +24,7 @@ from bot.zalo.courier import ZaloCourier, from_ms, wall_clock
 from bot.zalo.session import URL_FILE
 from core import texts
 from core.conversation.models import ChannelScreen
+from core.orgs.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4096  # what a Telegram text may hold: the routers were written for that
@@ -71,6 +75,9 @@ class ZaloInbound:
         message_key = str(message.get("message_id") or f"{zalo_user}:{message.get('date')}")
         update_id = update_id_of(message_key)
         async with self.courier.session_factory() as session:
+            if await self._already_handled(session, update_id):
+                log.info("zalo update %s already handled; ignoring redelivery", update_id)
+                return None
             peer = await memory.peer_id(session, zalo_user, name)
             screen = await memory.seen_at(session, chat_id=zalo_user, at=written_at)
             menu = await memory.newest_with_reply_keyboard(session, chat_id=zalo_user, at=written_at)
@@ -95,6 +102,7 @@ class ZaloInbound:
         if len(text) > MAX_TEXT:
             await self.courier.send_screen(zalo_user, texts.conversation.TEXT_TOO_LONG.format(length=len(text), limit=MAX_TEXT),
                                            is_html=False, remember=False, patient=True)
+            await self._handled(update_id)
             return None
         choices = memory.choices_of(screen) if screen is not None else []
         selection = select(text, choices)
@@ -104,6 +112,7 @@ class ZaloInbound:
                 selection, screen = menu_selection, menu
         if selection.outcome in ("wrong_number", "ambiguous") and screen is not None:
             await self._repeat(zalo_user, screen, text, selection)
+            await self._handled(update_id)
             return None
         if selection.outcome == "chosen" and screen is not None and selection.choice is not None:
             return await self._chosen(update_id, base, user, screen, selection.choice)
@@ -126,6 +135,22 @@ class ZaloInbound:
         )
         query = CallbackQuery(id=f"z{user.id}-{update_id}", from_user=user, chat_instance=f"zalo-{user.id}", data=choice.value, message=shown)
         return Update(update_id=update_id, callback_query=query)
+
+    async def _already_handled(self, session: AsyncSession, update_id: int) -> bool:
+        found = await session.scalar(
+            sql_select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == self.bot.id, ProcessedUpdate.update_id == update_id)
+        )
+        return found is not None
+
+    async def _handled(self, update_id: int) -> None:
+        """Answered here without the dispatcher: remembered as the middleware does, so a redelivered
+        webhook does not answer twice."""
+        async with self.courier.session_factory() as session:
+            session.add(ProcessedUpdate(bot_id=self.bot.id, update_id=update_id))
+            try:
+                await session.commit()
+            except IntegrityError:
+                await session.rollback()
 
     async def _repeat(self, chat: str, screen: ChannelScreen, typed: str, selection: Selection) -> None:
         """Nothing selected: say so and show the same choices again (as a new screen with the same
