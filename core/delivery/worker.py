@@ -494,7 +494,8 @@ class DeliveryWorker:
             return self._retry(row, type(exc).__name__)
         uploaded = None
         attachment = row.message.attachment
-        if attachment is not None and attachment.cache_key and not attachment.file_id and message.attachment is not None:
+        if attachment is not None and attachment.cache_key and not attachment.file_id and message.attachment is not None \
+                and self._uploads_files(row.platform):
             if message.attachment.file_id is None and receipt.file_id:
                 uploaded = (attachment.cache_key, receipt.file_id)
                 self.stats.uploads += 1
@@ -517,7 +518,7 @@ class DeliveryWorker:
         uploads, the others wait for its file id (a voice note to 900 members is one upload).
         """
         attachment = row.message.attachment
-        if attachment is None or attachment.file_id or not attachment.cache_key:
+        if attachment is None or attachment.file_id or not attachment.cache_key or not self._uploads_files(row.platform):
             return row.message
         key = (row.platform, attachment.cache_key)
         while True:
@@ -537,6 +538,11 @@ class DeliveryWorker:
             if row.id in self._lost:
                 self._forget(row)
                 return None
+
+    def _uploads_files(self, platform: str) -> bool:
+        """False for a messenger that never uploads (Zalo sends a link instead): no file ids to
+        remember, and no reason for its rows with the same content to wait for one another."""
+        return bool(getattr(self.messengers[platform], "uploads_files", True))
 
     async def _stored_file_id(self, platform: str, key: str) -> str | None:
         async with self.session_factory() as session:

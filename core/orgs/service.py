@@ -245,6 +245,13 @@ async def channels_of(session: AsyncSession, member: Member) -> tuple[tuple[str,
     return tuple(sorted(link.platform for link in links)), chosen.platform if chosen else None
 
 
+async def unlinked_members(session: AsyncSession, *, cell_id: int) -> list[Member]:
+    """Active members of a cell with no messenger account yet (who an invite sheet is for), by name."""
+    linked = select(ChannelLink.id).where(ChannelLink.member_id == Member.id).exists()
+    query = select(Member).where(Member.org_id == cell_id, Member.active, ~linked).order_by(Member.full_name, Member.id)
+    return list((await session.execute(query)).scalars())
+
+
 async def set_preferred_channel(session: AsyncSession, *, member: Member, platform: str, now: dt.datetime) -> str:
     """Send the member's messages to `platform` from now on; they must be linked there. Audited."""
     platforms, _ = await channels_of(session, member)

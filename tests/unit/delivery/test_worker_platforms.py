@@ -149,3 +149,22 @@ async def test_redis_budgets_of_two_platforms_do_not_share_keys(redis_url) -> No
             await telegram.redis.delete(*keys)
         await telegram.close()
         await zalo.close()
+
+
+async def test_a_messenger_that_never_uploads_sends_every_row_as_it_is(session, session_factory, commune, clock) -> None:
+    """Zalo cannot upload voice or files (its messenger sends a link): no file ids are remembered
+    for it, and its rows carry the content itself, not another row's file id."""
+    on_telegram, on_zalo = await split_cell(session, commune)
+    voice = Attachment(kind="voice", path="/tmp/summary.ogg", cache_key="tts:links", duration=30)
+    members = [m.id for m in commune.cells[0].everyone]
+    await enqueue_many(session, member_ids=members, kind="test", source="test:links", message=OutboundMessage(text="Nghe", attachment=voice),
+                       not_before=TEST_NOW)
+    await session.commit()
+    telegram, zalo = CollectingMessenger(platform="telegram"), CollectingMessenger(platform="zalo")
+    zalo.uploads_files = False  # type: ignore[attr-defined]
+    worker = DeliveryWorker(session_factory, {"telegram": telegram, "zalo": zalo}, {"telegram": RecordingBudget(), "zalo": RecordingBudget()}, clock)
+    await worker.drain()
+    zalo_voices = [m.attachment for _, m in zalo.sent if m.attachment is not None]
+    assert len(zalo_voices) == len(on_zalo) and all(a.file_id is None and a.path == "/tmp/summary.ogg" for a in zalo_voices)
+    stored = (await session.execute(select(MediaFile.platform).where(MediaFile.cache_key == "tts:links"))).scalars().all()
+    assert stored == ["telegram"]
