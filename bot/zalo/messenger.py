@@ -11,6 +11,7 @@ from core.ports import OutboundMessage, SendReceipt
 
 class ZaloMessenger:
     platform = "zalo"
+    uploads_files = False  # voice and files go as links: the worker keeps no Zalo file ids
 
     def __init__(self, courier: ZaloCourier, *, bot_key: str = "") -> None:
         self.courier = courier
