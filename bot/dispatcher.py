@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
+from bot.zalo.files import PortableFiles
 from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
 from bot.routers import meetings
@@ -26,6 +27,7 @@ from core.crypto import FieldCipher
 def create_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
     session.middleware(PatientReplies())
+    session.middleware(PortableFiles())  # a Zalo member's photo shown to someone on Telegram
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 

@@ -193,3 +193,28 @@ async def test_the_worker_messenger_renders_core_screens_links_media_and_skips_e
     assert receipt.message_id == str(screen.id) and screen.choices[0]["value"] == "nts:4"
     assert (await messenger.send(LAN, OutboundMessage(text="Đã gửi 3/6", edit_message_id="77"))).message_id == "77"
     assert len(client.texts()) == 1  # a running status line is not re-sent as new messages
+
+
+async def test_a_zalo_file_id_becomes_a_file_telegram_uploads(tmp_path) -> None:
+    from aiogram.methods import SendPhoto
+    from aiogram.types import URLInputFile
+
+    from bot.zalo.files import PortableFiles
+
+    seen: list[Any] = []
+
+    async def make_request(bot, method):  # type: ignore[no-untyped-def]
+        seen.append(method)
+        return "sent"
+
+    middleware = PortableFiles()
+    assert await middleware(make_request, None, SendPhoto(chat_id=1, photo="zurl:https://zalo.cdn/p.jpg")) == "sent"  # type: ignore[arg-type]
+    assert isinstance(seen[0].photo, URLInputFile) and seen[0].photo.url == "https://zalo.cdn/p.jpg"
+    note = tmp_path / "n.ogg"
+    note.write_bytes(b"x")
+    from aiogram.methods import SendVoice
+
+    await middleware(make_request, None, SendVoice(chat_id=1, voice=f"zfile:{note}"))  # type: ignore[arg-type]
+    assert isinstance(seen[1].voice, FSInputFile) and str(seen[1].voice.path) == str(note)
+    await middleware(make_request, None, SendPhoto(chat_id=1, photo="AgACAgIAAx-telegram-id"))  # type: ignore[arg-type]
+    assert seen[2].photo == "AgACAgIAAx-telegram-id"
