@@ -317,3 +317,23 @@ async def test_publishing_which_needs_files_points_elsewhere_on_zalo(phones, ses
     answer = await phones.say(committee, number_of(library[-1], texts.resolutions.BTN_PUBLISH))
     assert answer == [texts.conversation.NOT_HERE]
     assert (await session.execute(select(func.count()).select_from(Document))).scalar_one() == 0
+
+
+async def test_on_telegram_a_typed_code_links_too_and_legacy_16_character_codes_still_work(harness, session, cipher, clock) -> None:
+    import datetime as dt
+
+    from core.crypto import hash_secret_token
+    from core.orgs.models import InviteCode
+    from tests.botkit import texts_of
+
+    commune = await make_commune(session, cipher, linked=False)
+    first, second = commune.cells[0].members[:2]
+    legacy = "aB3_kL9-Qx2mPz7W"  # issued before: secrets.token_urlsafe(12), case-sensitive
+    session.add(InviteCode(member_id=first.id, code_hash=hash_secret_token(legacy), created_at=clock.now(),
+                           expires_at=clock.now() + dt.timedelta(days=14)))
+    invite = await create_invite(session, member=second, now=clock.now())
+    await session.commit()
+    assert first.full_name in texts_of(await harness.text(777, f"/start {legacy}"))[0]
+    assert second.full_name in texts_of(await harness.text(888, f"{invite.code[:4].lower()} {invite.code[4:].lower()}"))[0]
+    links = (await session.execute(select(ChannelLink.platform, ChannelLink.platform_user_id).order_by(ChannelLink.id))).all()
+    assert [tuple(row) for row in links] == [("telegram", "777"), ("telegram", "888")]
