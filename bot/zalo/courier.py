@@ -74,15 +74,17 @@ class ZaloCourier:
             await session.commit()
 
     async def zalo_chat(self, chat_id: int | str) -> str | None:
-        """A chat id as aiogram knows it (a peer id) → the Zalo chat id."""
-        if isinstance(chat_id, str) and not chat_id.lstrip("-").isdigit():
-            return chat_id
+        """A chat id as aiogram knows it (an int peer id) → the Zalo chat id. A string that is no
+        peer id is taken as a Zalo id already (Zalo's ids are hex and may, rarely, be all digits)."""
+        is_number = isinstance(chat_id, int) or str(chat_id).lstrip("-").isdigit()
+        if not is_number:
+            return str(chat_id)
         peer = int(chat_id)
         if peer not in self._zalo_ids:
             async with self.db() as session:
                 found = await memory.zalo_id(session, peer)
             if found is None:
-                return None
+                return str(chat_id) if isinstance(chat_id, str) and len(chat_id) >= 8 else None
             self._zalo_ids[peer] = found
         return self._zalo_ids[peer]
 
