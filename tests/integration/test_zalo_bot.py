@@ -337,3 +337,27 @@ async def test_on_telegram_a_typed_code_links_too_and_legacy_16_character_codes_
     assert second.full_name in texts_of(await harness.text(888, f"{invite.code[:4].lower()} {invite.code[4:].lower()}"))[0]
     links = (await session.execute(select(ChannelLink.platform, ChannelLink.platform_user_id).order_by(ChannelLink.id))).all()
     assert [tuple(row) for row in links] == [("telegram", "777"), ("telegram", "888")]
+
+
+async def test_a_secretary_on_zalo_approves_an_absence_with_dong_y(phones, harness, session, cipher, clock) -> None:
+    from core.meetings import service
+    from tests.integration.test_meetings_bot import MEMBER_A, SECRETARY_A, create_via_buttons, invitation_of, meetings, outbox
+
+    commune = await make_commune(session, cipher, linked=True)
+    secretary = commune.cells[0].secretary
+    invite = await create_invite(session, member=secretary, now=clock.now())
+    await session.commit()
+    chat = await phones.person("Bí thư")
+    await phones.say(chat, invite.code)
+    await create_via_buttons(harness)
+    await harness.press(SECRETARY_A, "mtf:send")
+    [meeting] = await meetings(session)
+    member = commune.cells[0].members[0]
+    invitation = await invitation_of(session, meeting, member)
+    await harness.press(MEMBER_A, f"mti:no:{invitation.id}")
+    await harness.press(MEMBER_A, f"mtr:sick:{invitation.id}")
+    [request] = [r for r in await outbox(session, service.KIND_ABSENCE_REQUEST) if r.member_id == secretary.id]
+    shown = await phones.deliver(chat, OutboundMessage.from_payload(request.payload))
+    assert "1. ✅ Đồng ý" in shown[-1] and "2. ❌ Không đồng ý" in shown[-1]
+    await phones.say(chat, "đồng ý")
+    assert (await invitation_of(session, meeting, member)).answer == Answer.EXCUSED
