@@ -361,3 +361,24 @@ async def test_a_secretary_on_zalo_approves_an_absence_with_dong_y(phones, harne
     assert "1. ✅ Đồng ý" in shown[-1] and "2. ❌ Không đồng ý" in shown[-1]
     await phones.say(chat, "đồng ý")
     assert (await invitation_of(session, meeting, member)).answer == Answer.EXCUSED
+
+
+async def test_a_secretary_on_zalo_broadcasts_a_text_notice(phones, session, cipher, clock) -> None:
+    from core.delivery.models import OutboxMessage
+    from core.notices import service as notices
+    from core.notices.models import Notice
+
+    commune = await make_commune(session, cipher, linked=True)
+    invite = await create_invite(session, member=commune.cells[0].secretary, now=clock.now())
+    await session.commit()
+    chat = await phones.person("Bí thư")
+    await phones.say(chat, invite.code)
+    menu = await phones.say(chat, "thông báo")
+    prompt = await phones.say(chat, number_of(menu[-1], texts.notices.BTN_NEW))
+    assert any("Gửi tới:" in part for part in prompt)
+    preview = await phones.say(chat, "Sáng Chủ Nhật tổng vệ sinh đường thôn.")
+    await phones.say(chat, number_of(preview[-1], texts.notices.BTN_SEND))
+    [notice] = (await session.execute(select(Notice))).scalars().all()
+    assert notice.status_chat_id == chat  # the Zalo chat, for the final report
+    rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == notices.KIND))).scalars().all()
+    assert len(rows) == 6 and all("tổng vệ sinh" in r.payload["text"] for r in rows)
