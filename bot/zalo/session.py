@@ -246,7 +246,8 @@ class ZaloSession(BaseSession):
             try:
                 sent = await self.courier.send_photo(chat, url, None, patient=True)
             except PermanentError:  # Zalo could not fetch it (a local address): a link instead
-                links = [*links, (texts.conversation.SEE_PHOTO.split(":")[0], url)]
+                line = texts.conversation.SEE_PHOTO.format(url=url)
+                caption = f"{caption}\n\n{line}" if caption else line
             if caption or choices or links:
                 sent = await self.courier.send_screen(chat, caption, choices=choices, links=links, is_html=is_html, patient=True)
         else:

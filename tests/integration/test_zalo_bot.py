@@ -382,3 +382,15 @@ async def test_a_secretary_on_zalo_broadcasts_a_text_notice(phones, session, cip
     assert notice.status_chat_id == chat  # the Zalo chat, for the final report
     rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == notices.KIND))).scalars().all()
     assert len(rows) == 6 and all("tổng vệ sinh" in r.payload["text"] for r in rows)
+
+
+async def test_a_secretary_on_zalo_reads_the_figures_as_text_with_the_chart_as_a_link(phones, session, cipher, clock, media) -> None:
+    commune = await make_commune(session, cipher, linked=True)
+    invite = await create_invite(session, member=commune.cells[0].secretary, now=clock.now())
+    await session.commit()
+    chat = await phones.person("Bí thư")
+    await phones.say(chat, invite.code)
+    shown = "\n".join(await phones.say(chat, "thống kê"))
+    assert "Thống kê dự họp" in shown and "1. 👥 Theo đảng viên" in shown and "<b>" not in shown
+    # The chart: Zalo fetches photos by URL; this one leads nowhere, so it is offered as a link.
+    assert "🖼 Xem ảnh: https://sotay.example/m/token1" in shown and [p.kind for p in media.published] == ["photo"]
