@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.middlewares import DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
+from bot.zalo.files import PortableFiles
 from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
 from bot.routers import meetings
@@ -26,6 +27,7 @@ from core.crypto import FieldCipher
 def create_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
     session.middleware(PatientReplies())
+    session.middleware(PortableFiles())  # a Zalo member's photo shown to someone on Telegram
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
@@ -67,7 +69,9 @@ def build_dispatcher(
     for name, service in services.items():
         dispatcher[name] = service
     dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, shared_turns=shared_turns))
-    dispatcher.include_routers(account.build(), home.build(), *domain_routers(), placeholders.build(), fallback.build())
+    from bot.zalo import limits
+
+    dispatcher.include_routers(account.build(), home.build(), limits.build(), *domain_routers(), placeholders.build(), fallback.build())
     return dispatcher
 
 
