@@ -35,8 +35,9 @@ FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_M
 
 
 class FiguresOut(BaseModel):
-    members: int
-    linked: int = Field(description="Members with a linked Telegram account")
+    members: int = Field(description="Members on the month's last day, from the membership history (exempt included)")
+    exempt: int = Field(description="Of those, exempt (miễn sinh hoạt)")
+    linked: int = Field(description="Of those, members with a linked messenger account by the month's end")
     meetings_held: int
     invited: int
     present: int

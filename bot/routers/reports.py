@@ -31,7 +31,7 @@ from bot import keyboards as kb
 from bot.filters import Linked
 from bot.screens import show
 from core import texts
-from core.clock import Clock
+from core.clock import Clock, local_date, local_tz
 from core.orgs.models import Org, OrgKind
 from core.orgs.service import Actor, in_subtree
 from core.ports import Button
@@ -84,7 +84,7 @@ def _b(text: str, data: CallbackData) -> Button:
 def _default_month(now: dt.datetime) -> dt.date:
     """The month a report is about: the last one in the first ten days, the current one after."""
     current = figures.local_month(now)
-    return figures.add_months(current, -1) if now.astimezone(figures.LOCAL_TZ).day <= 10 else current
+    return figures.add_months(current, -1) if local_date(now).day <= 10 else current
 
 
 # ---------------------------------------------------------------- figures
@@ -103,7 +103,7 @@ def _figures_text(rollup: figures.Rollup) -> str:
         if len(rollup.children) > MAX_CHILD_LINES:
             lines.append(T.CHILDREN_MORE.format(count=len(rollup.children) - MAX_CHILD_LINES))
     if rollup.as_of is not None:
-        lines.append(T.AS_OF.format(at=rollup.as_of.astimezone(figures.LOCAL_TZ).strftime("%H:%M %d/%m/%Y")))
+        lines.append(T.AS_OF.format(at=rollup.as_of.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y")))
     return "\n".join(lines)
 
 
@@ -204,7 +204,7 @@ def _report_markup(view: reports.ReportView, actor: Actor) -> InlineKeyboardMark
 def _report_screen(view: reports.ReportView) -> str:
     text = reports.report_text(view.cell, view.report.month, view.figures, view.report.note)
     if view.report.state == ReportState.SENT and view.report.sent_at is not None:
-        at = view.report.sent_at.astimezone(figures.LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+        at = view.report.sent_at.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y")
         return text + T.REPORT_SENT_FOOTER.format(at=at)
     return text + T.REPORT_DRAFT_FOOTER
 

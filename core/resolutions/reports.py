@@ -260,7 +260,7 @@ def score(value: float | None) -> str:
 def figures_lines(figures: Figures) -> list[str]:
     r = texts.reports
     return [
-        r.LINE_MEMBERS.format(members=figures.members, linked=figures.linked),
+        r.LINE_MEMBERS.format(members=figures.members, exempt=figures.exempt, linked=figures.linked),
         r.LINE_MEETINGS.format(meetings=figures.meetings_held, present=figures.present, invited=figures.invited,
                                rate=percent(figures.attendance_rate)),
         r.LINE_ABSENCES.format(excused=figures.absent_excused, unexcused=figures.absent_unexcused),

@@ -9,7 +9,7 @@ NOT_MANAGER = "Số liệu tổng hợp dành cho bí thư, phó bí thư chi b�
 
 # Figures (one line each, short enough for a phone).
 FIGURES_TITLE = "📈 <b>Số liệu tổng hợp</b> — {org}\n{month}"
-LINE_MEMBERS = "👥 Đảng viên: <b>{members}</b> (đã liên kết Sổ tay: {linked})"
+LINE_MEMBERS = "👥 Đảng viên: <b>{members}</b> (miễn sinh hoạt: {exempt}; đã liên kết Sổ tay: {linked})"
 LINE_MEETINGS = "📅 Sinh hoạt: {meetings} cuộc, có mặt {present}/{invited} (<b>{rate}</b>)"
 LINE_ABSENCES = "🚫 Vắng có phép: {excused} · không phép: {unexcused}"
 LINE_STUDY = "📚 Học tập: {done}/{assigned} đã nghiên cứu (<b>{rate}</b>), điểm kiểm tra TB {score}"
@@ -43,7 +43,7 @@ BTN_OPEN_REPORT = "📄 {cell}"
 EXPORT_CAPTION = "📊 Số liệu tổng hợp — {org}, {month}"
 EXPORT_FILENAME = "so-lieu-{month}"
 EXPORT_HEADERS = (
-    "Đơn vị", "Đảng viên", "Đã liên kết", "Cuộc họp", "Lượt mời", "Có mặt", "Vắng có phép", "Vắng không phép", "Tỉ lệ dự họp",
+    "Đơn vị", "Đảng viên", "Miễn sinh hoạt", "Đã liên kết", "Cuộc họp", "Lượt mời", "Có mặt", "Vắng có phép", "Vắng không phép", "Tỉ lệ dự họp",
     "Phải học tập", "Đã nghiên cứu", "Tỉ lệ học tập", "Làm xong kiểm tra", "Điểm TB (/10)", "Góp ý nhận", "Góp ý đã trả lời",
 )
 EXPORT_TOTAL = "Tổng cộng"
