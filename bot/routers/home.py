@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiogram import F, Router
 from aiogram.filters import or_f
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
@@ -13,8 +14,32 @@ from bot.filters import Linked
 from bot.routers.resolutions import voice_settings_markup
 from core import texts
 from core.crypto import FieldCipher
+from core.orgs.management import set_follows_cell
 from core.orgs.models import Member
 from core.orgs.service import Actor, profile_of
+from core.ports import Button
+
+
+class FollowCell(CallbackData, prefix="fc"):
+    """An exempt member's switch: keep following the cell (on) or not (off)."""
+
+    on: bool
+
+
+def _profile_markup(member: Member) -> InlineKeyboardMarkup:
+    markup = voice_settings_markup()
+    if not member.exempt:
+        return markup
+    follows = member.exempt_receives_notices
+    toggle = Button(texts.account.BTN_FOLLOW_OFF if follows else texts.account.BTN_FOLLOW_ON, FollowCell(on=not follows).pack())
+    return InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard, *kb.inline([(toggle,)]).inline_keyboard])
+
+
+def _following_line(member: Member) -> str:
+    if not member.exempt:
+        return ""
+    return texts.account.FOLLOWING_ON if member.exempt_receives_notices else texts.account.FOLLOWING_OFF
+
 
 async def profile(message: Message, session: AsyncSession, cipher: FieldCipher, member: Member) -> None:
     view = await profile_of(session, member, cipher)
@@ -31,9 +56,17 @@ async def profile(message: Message, session: AsyncSession, cipher: FieldCipher, 
             phone=view.phone_masked,
             status_line=view.status,
         )
+        + _following_line(member)
         + texts.account.PROFILE_FOOTER,
-        reply_markup=voice_settings_markup(),
+        reply_markup=_profile_markup(member),
     )
+
+
+async def follow_cell(query: CallbackQuery, callback_data: FollowCell, session: AsyncSession, member: Member) -> None:
+    follows = await set_follows_cell(session, member, follows=callback_data.on)
+    await query.answer(texts.account.FOLLOW_TURNED_ON if follows else texts.account.FOLLOW_TURNED_OFF, show_alert=True)
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=_profile_markup(member))
 
 
 async def help_screen(message: Message, actor: Actor) -> None:
@@ -48,5 +81,6 @@ def build() -> Router:
     router.message.filter(Linked())
     router.callback_query.filter(Linked())
     router.message.register(profile, or_f(F.text == texts.account.BTN_PROFILE, Command("hoso")))
+    router.callback_query.register(follow_cell, FollowCell.filter())
     router.message.register(help_screen, or_f(F.text == texts.account.BTN_HELP, Command("huongdan", "help")))
     return router

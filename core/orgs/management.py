@@ -259,7 +259,7 @@ class MemberDraft:
     citizen_id: str
     phone: str | None = None
     exempt: bool = False
-    exempt_receives_notices: bool = False
+    exempt_receives_notices: bool = True
 
 
 DRAFT_FIELDS = frozenset(f.name for f in dataclasses.fields(MemberDraft))
@@ -431,6 +431,16 @@ async def update_member(
     await _flush_guarded(session, member)
     await sync_membership(session, member, on=today)
     return MemberUpdate(record=MemberRecord(member=member, cell=target, linked=record.linked), changed=sorted(changed))
+
+
+async def set_follows_cell(session: AsyncSession, member: Member, *, follows: bool) -> bool:
+    """An exempt member's own switch (👤 Hồ sơ): keep receiving the cell's notices, resolutions and
+    invitations (not obliged), or stop. Returns the new value; for members not exempt it stays on."""
+    if not member.exempt:
+        return True
+    member.exempt_receives_notices = follows
+    await session.flush()
+    return follows
 
 
 async def deactivate_member(session: AsyncSession, actor: Actor, *, member_id: int, today: dt.date | None = None) -> MemberRecord:

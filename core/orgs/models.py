@@ -107,8 +107,9 @@ class Member(Base):
     phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     exempt: Mapped[bool] = mapped_column(Boolean, default=False)
-    # An exempt member is not obliged to attend, but may choose to keep receiving notices.
-    exempt_receives_notices: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An exempt member is not obliged to attend or study but follows the cell (notices, resolutions,
+    # invitations marked "không bắt buộc") unless they turn it off in 👤 Hồ sơ.
+    exempt_receives_notices: Mapped[bool] = mapped_column(Boolean, default=True)
     voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     speech_speed: Mapped[SpeechSpeed] = mapped_column(_enum(SpeechSpeed, "speech_speed"), default=SpeechSpeed.NORMAL)
     voice_name: Mapped[str] = mapped_column(String(32), default="vi")

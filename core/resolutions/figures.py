@@ -31,7 +31,7 @@ from core.errors import InvalidInput
 from core.feedback.models import FeedbackItem
 from core.meetings.models import Attendance, Invitation, Meeting, MeetingStatus
 # The meetings domain's rule for present / excused / without leave, used as is.
-from core.meetings.stats import _attendance_join, _excused, _present, _unexcused
+from core.meetings.stats import _attendance_join, _excused, _present, _unexcused, counted
 from core.orgs.membership import members_on, month_last_days
 from core.orgs.models import Membership, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_subtree
@@ -46,7 +46,7 @@ class Figures:
     exempt: int = 0  # of those, exempt (miễn sinh hoạt)
     linked: int = 0
     meetings_held: int = 0
-    invited: int = 0  # invitations to held meetings
+    invited: int = 0  # obliged invitations to held meetings (exempt members' are not counted)
     present: int = 0
     absent_excused: int = 0
     absent_unexcused: int = 0
@@ -238,7 +238,7 @@ async def meetings_source(session: AsyncSession, scope: Scope, edges: Sequence[d
         .select_from(Meeting)
         .join(Invitation, Invitation.meeting_id == Meeting.id)
         .outerjoin(Attendance, _attendance_join())
-        .where(held)
+        .where(held, counted())
         .group_by(Meeting.cell_id, *by_month)
     )
     for cell_id, index, invited, present, excused, unexcused in rows:

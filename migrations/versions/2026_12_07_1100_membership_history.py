@@ -1,4 +1,4 @@
-"""membership history: who was in which cell, exempt or not, on any day; exempt members in the figures
+"""membership history: who was in which cell, exempt or not, on any day; exempt members in the figures; exempt members follow their cell by default
 
 Backfills one span per member from today's rows: from the date admitted (joined_on), open while
 the member is active; a retired record's span ends on the day the row was last changed (the best
@@ -46,6 +46,9 @@ def upgrade() -> None:
         "SELECT id, org_id, exempt, joined_on, "
         f"CASE WHEN active THEN NULL WHEN {ended} > joined_on THEN {ended} ELSE joined_on END FROM members"
     )
+    # Exempt members follow their cell by default now (they turn it off in 👤 Hồ sơ): the old
+    # default (False) was nobody's choice, so every record takes the new one.
+    op.execute("UPDATE members SET exempt_receives_notices = true")
     op.execute("DELETE FROM org_month_figures")
     op.execute("DELETE FROM figures_refreshes")
 

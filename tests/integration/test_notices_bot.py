@@ -242,6 +242,7 @@ async def test_members_confirm_seen_and_the_secretary_sees_who(harness, session,
 async def test_exempt_members_receive_only_if_they_opted_in(harness, session, commune, cipher) -> None:
     cell = commune.cells[0]
     quiet = await add_member(session, cipher, cell.org, "Miễn sinh hoạt không nhận", exempt=True, link_to=1101)
+    quiet.exempt_receives_notices = False  # turned off in 👤 Hồ sơ (following is the default)
     keen = await add_member(session, cipher, cell.org, "Miễn sinh hoạt vẫn nhận", exempt=True, link_to=1102)
     keen.exempt_receives_notices = True
     await session.commit()
