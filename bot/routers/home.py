@@ -14,9 +14,12 @@ from bot.filters import Linked
 from bot.routers.resolutions import voice_settings_markup
 from core import texts
 from core.crypto import FieldCipher
+from core import catchup
+from core.orgs import linking
 from core.orgs.management import set_follows_cell
 from core.orgs.models import Member
-from core.orgs.service import Actor, profile_of
+from core.db import utcnow
+from core.orgs.service import Actor, channel_link, profile_of
 from core.ports import Button
 
 
@@ -69,6 +72,32 @@ async def follow_cell(query: CallbackQuery, callback_data: FollowCell, session: 
         await query.message.edit_reply_markup(reply_markup=_profile_markup(member))
 
 
+async def send_digest(message: Message, session: AsyncSession, result: linking.LinkResult) -> None:
+    """Right after a new link: the meetings ahead and what was sent in the last 30 days (core.catchup)."""
+    if result.already_linked:
+        return
+    link = await channel_link(session, result.member.id)
+    now = link.linked_at if link is not None else utcnow()
+    for screen in await catchup.digest_for_new_member(session, member=result.member, now=now):
+        await message.answer(screen.text, reply_markup=kb.inline(screen.buttons) if screen.buttons else None)
+
+
+def _not_manager(message: Message, actor: Actor) -> bool:
+    return not actor.is_manager  # a secretary's 📢 is the notices menu (bot/routers/notices.py)
+
+
+async def my_notices(message: Message, session: AsyncSession, member: Member) -> None:
+    screen = catchup.notices_screen(await catchup.notices_for_member(session, member=member))
+    await message.answer(screen.text, reply_markup=kb.inline(screen.buttons))
+
+
+async def my_conclusions(query: CallbackQuery, session: AsyncSession, member: Member) -> None:
+    screen = catchup.conclusions_screen(await catchup.conclusions_for_member(session, member=member))
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(screen.text)
+
+
 async def help_screen(message: Message, actor: Actor) -> None:
     body = texts.account.HELP
     if actor.is_manager:
@@ -82,5 +111,7 @@ def build() -> Router:
     router.callback_query.filter(Linked())
     router.message.register(profile, or_f(F.text == texts.account.BTN_PROFILE, Command("hoso")))
     router.callback_query.register(follow_cell, FollowCell.filter())
+    router.message.register(my_notices, F.text == texts.account.BTN_NOTICE, _not_manager)
+    router.callback_query.register(my_conclusions, F.data == catchup.CONCLUSIONS_DATA)
     router.message.register(help_screen, or_f(F.text == texts.account.BTN_HELP, Command("huongdan", "help")))
     return router

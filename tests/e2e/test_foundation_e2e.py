@@ -66,4 +66,4 @@ async def test_own_contact_links(app, people, e2e_sessions, e2e_cipher) -> None:
     await people.create_user("Bí thư", user_id=82001)
     await people.send_contact(82001, "+84 " + phone[1:])
     await people.wait_for_message(82001, lambda m: member.full_name in m.text)
-    assert "📢 Thông báo" in await people.keyboard(82001)  # a secretary sees their tools
+    assert "📊 Thống kê" in await people.keyboard(82001)  # a secretary sees their tools
