@@ -1,4 +1,4 @@
-"""membership history: who was in which cell, exempt or not, on any day; exempt members in the figures; exempt members follow their cell by default
+"""membership history: who was in which cell, exempt or not, on any day; exempt members in the figures; exempt members follow their cell by default; a committee acknowledges or returns a report
 
 Backfills one span per member from today's rows: from the date admitted (joined_on), open while
 the member is active; a retired record's span ends on the day the row was last changed (the best
@@ -15,6 +15,8 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+import core.db
 
 revision: str = '7a4e2c9d1b36'
 down_revision: str | None = '3c1d7e9a5b20'
@@ -40,6 +42,13 @@ def upgrade() -> None:
     with op.batch_alter_table('org_month_figures', schema=None) as batch_op:
         batch_op.add_column(sa.Column('exempt', sa.Integer(), nullable=False, server_default='0'))
 
+    with op.batch_alter_table('monthly_reports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reviewed_at', core.db.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('reviewed_by_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
+        batch_op.add_column(sa.Column('review_comment', sa.Text(), nullable=False, server_default=''))
+        batch_op.create_foreign_key(batch_op.f('fk_monthly_reports_reviewed_by_id_members'), 'members', ['reviewed_by_id'], ['id'],
+                                    ondelete='SET NULL')
+
     ended = "CAST(updated_at AS DATE)" if op.get_bind().dialect.name == "postgresql" else "date(updated_at)"
     op.execute(
         "INSERT INTO memberships (member_id, org_id, exempt, valid_from, valid_to) "
@@ -54,6 +63,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('monthly_reports', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_monthly_reports_reviewed_by_id_members'), type_='foreignkey')
+        batch_op.drop_column('review_comment')
+        batch_op.drop_column('reviewed_by_id')
+        batch_op.drop_column('reviewed_at')
     with op.batch_alter_table('org_month_figures', schema=None) as batch_op:
         batch_op.drop_column('exempt')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
