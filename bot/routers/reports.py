@@ -153,10 +153,12 @@ async def figures_action(query: CallbackQuery, callback_data: FiguresButton, ses
         rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, now=now)
         await show(query, bot, _figures_text(rollup), _figures_markup(rollup.org, month, now))
     elif action == "chart":
-        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, history=6, now=now)
+        # "6 tháng gần nhất": always up to the current month, whichever month the screen shows.
+        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=figures.local_month(now), history=6, now=now)
         png = await asyncio.to_thread(charts.figures_chart, rollup)
         await query.answer()
-        await bot.send_photo(chat_id, BufferedInputFile(png, filename="so-lieu.png"), caption=T.CHART_CAPTION.format(org=html.escape(rollup.org.name)))
+        caption = T.CHART_CAPTION.format(org=html.escape(rollup.org.name), first=f"{rollup.months[0]:%m/%Y}", last=f"{rollup.months[-1]:%m/%Y}")
+        await bot.send_photo(chat_id, BufferedInputFile(png, filename="so-lieu.png"), caption=caption)
         return
     elif action in ("csv", "xlsx"):
         rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, now=now)

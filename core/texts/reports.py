@@ -19,13 +19,13 @@ CHILDREN_TITLE = "\n<b>Theo đơn vị trực thuộc:</b>"
 CHILD_LINE = "• {name}: {members} ĐV, dự họp {attendance}, học tập {study}"
 CHILDREN_MORE = "… và {count} đơn vị khác (xem tệp Excel)."
 CHOOSE_ORG = "📈 Đồng chí xem số liệu của tổ chức nào?"
-CHART_TITLE = "{org}: 6 tháng gần nhất"
-CHART_ATTENDANCE = "Tỉ lệ dự họp"
-CHART_STUDY = "Tỉ lệ học tập"
-CHART_ANSWERED = "Góp ý đã trả lời"
+CHART_TITLE = "{org}\n6 tháng gần nhất"
+CHART_ATTENDANCE = "Tỷ lệ dự họp"
+CHART_STUDY = "Tỷ lệ học tập"
+CHART_ANSWERED = "Tỷ lệ góp ý được trả lời"
 CHART_Y = "%"
 CHART_EMPTY = "Chưa có số liệu"
-CHART_CAPTION = "📈 Số liệu 6 tháng gần nhất — {org}"
+CHART_CAPTION = "📈 Số liệu 6 tháng gần nhất ({first} – {last}) — {org}"
 
 BTN_FIGURES = "📈 Số liệu tổng hợp"
 BTN_PREV_MONTH = "◀️ Tháng trước"
@@ -43,8 +43,8 @@ BTN_OPEN_REPORT = "📄 {cell}"
 EXPORT_CAPTION = "📊 Số liệu tổng hợp — {org}, {month}"
 EXPORT_FILENAME = "so-lieu-{month}"
 EXPORT_HEADERS = (
-    "Đơn vị", "Đảng viên", "Miễn sinh hoạt", "Đã liên kết", "Cuộc họp", "Lượt mời", "Có mặt", "Vắng có phép", "Vắng không phép", "Tỉ lệ dự họp",
-    "Phải học tập", "Đã nghiên cứu", "Tỉ lệ học tập", "Làm xong kiểm tra", "Điểm TB (/10)", "Góp ý nhận", "Góp ý đã trả lời",
+    "Đơn vị", "Đảng viên", "Miễn sinh hoạt", "Đã liên kết", "Cuộc họp", "Lượt mời", "Có mặt", "Vắng có phép", "Vắng không phép", "Tỷ lệ dự họp",
+    "Phải học tập", "Đã nghiên cứu", "Tỷ lệ học tập", "Làm xong kiểm tra", "Điểm TB (/10)", "Góp ý nhận", "Góp ý đã trả lời",
 )
 EXPORT_TOTAL = "Tổng cộng"
 EXPORT_OWN = "{org} (trực tiếp)"

@@ -89,3 +89,10 @@ async def test_the_committee_acts_from_the_bot(harness, api_client, session, com
     await harness.press(SECRETARY_A, f"rr:send:{a.org.id}:202611")
     calls = await harness.press(COMMITTEE, f"rr:ack:{a.org.id}:202611")
     assert [c.text for c in calls if type(c).__name__ == "AnswerCallbackQuery"] == [texts.reports.ACKNOWLEDGED]
+
+
+async def test_the_figures_chart_always_ends_with_the_current_month(harness, commune) -> None:
+    """Issue 17, item 17: "6 tháng gần nhất" from any month's screen includes the current month (23/11/2026 here)."""
+    calls = await harness.press(COMMITTEE, f"rf:chart:{commune.commune.id}:202608")
+    (photo,) = [c for c in calls if type(c).__name__ == "SendPhoto"]
+    assert "(06/2026 – 11/2026)" in photo.caption
