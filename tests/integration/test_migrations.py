@@ -1,5 +1,7 @@
 """The Alembic history builds exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import datetime as dt
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -48,8 +50,8 @@ def _backfill_check(connection, url: str) -> list:  # type: ignore[no-untyped-de
     command.upgrade(config, "3c1d7e9a5b20")
     connection.execute(text("INSERT INTO orgs (id, kind, name, path, depth, show_lunar_date, settings, created_at) "
                             "VALUES (1, 'cell', 'Chi bộ', '/1/', 0, false, '{}', '2026-12-01 00:00:00')"))
-    for member_id, exempt, active, updated in ((1, False, True, "2026-12-01 00:00:00"), (2, True, True, "2026-12-01 00:00:00"),
-                                               (3, False, False, "2026-11-10 03:00:00")):
+    for member_id, exempt, active, updated in ((1, False, True, dt.datetime(2026, 12, 1)), (2, True, True, dt.datetime(2026, 12, 1)),
+                                               (3, False, False, dt.datetime(2026, 11, 10, 3, 0))):
         connection.execute(text(
             "INSERT INTO members (id, org_id, full_name, date_of_birth, gender, joined_on, card_number, citizen_id_encrypted, "
             "citizen_id_hash, exempt, exempt_receives_notices, voice_enabled, speech_speed, voice_name, active, created_at, updated_at) "
