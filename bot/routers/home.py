@@ -13,14 +13,19 @@ from bot import keyboards as kb
 from bot.filters import Linked
 from bot.routers.resolutions import voice_settings_markup
 from core import texts
+from core.clock import Clock
 from core.crypto import FieldCipher
 from core import catchup
 from core.orgs import linking
 from core.orgs.management import set_follows_cell
 from core.orgs.models import Member
 from core.db import utcnow
-from core.orgs.service import Actor, channel_link, profile_of
+from core.orgs.service import Actor, ProfileView, channel_link, profile_of, set_preferred_channel
 from core.ports import Button
+
+
+class ChannelChoice(CallbackData, prefix="chn"):
+    platform: str
 
 
 class FollowCell(CallbackData, prefix="fc"):
@@ -29,13 +34,32 @@ class FollowCell(CallbackData, prefix="fc"):
     on: bool
 
 
-def _profile_markup(member: Member) -> InlineKeyboardMarkup:
-    markup = voice_settings_markup()
+def channel_name(platform: str) -> str:
+    return texts.account.CHANNEL_NAMES.get(platform, platform)
+
+
+def _follow_rows(member: Member) -> list[list]:  # type: ignore[type-arg]
+    """For an exempt member: the switch to stop (or resume) following the cell."""
     if not member.exempt:
-        return markup
+        return []
     follows = member.exempt_receives_notices
     toggle = Button(texts.account.BTN_FOLLOW_OFF if follows else texts.account.BTN_FOLLOW_ON, FollowCell(on=not follows).pack())
-    return InlineKeyboardMarkup(inline_keyboard=[*markup.inline_keyboard, *kb.inline([(toggle,)]).inline_keyboard])
+    return kb.inline([(toggle,)]).inline_keyboard
+
+
+def profile_markup(view: ProfileView, member: Member | None = None) -> InlineKeyboardMarkup:
+    """«🔊 Giọng đọc», for a member linked on several messengers one button per other channel, and
+    for an exempt member the switch to follow the cell or not."""
+    markup = voice_settings_markup()
+    if len(view.channels) > 1:
+        others = [p for p in view.channels if p != view.receiving_channel]
+        markup.inline_keyboard.extend(
+            kb.inline([(Button(texts.account.BTN_RECEIVE_VIA.format(channel=channel_name(p)), ChannelChoice(platform=p).pack()),) for p in others])
+            .inline_keyboard
+        )
+    if member is not None:
+        markup.inline_keyboard.extend(_follow_rows(member))
+    return markup
 
 
 def _following_line(member: Member) -> str:
@@ -59,17 +83,29 @@ async def profile(message: Message, session: AsyncSession, cipher: FieldCipher, 
             phone=view.phone_masked,
             status_line=view.status,
         )
+        + (f"\n{texts.account.PROFILE_CHANNEL.format(channel=channel_name(view.receiving_channel))}"
+           if len(view.channels) > 1 and view.receiving_channel else "")
         + _following_line(member)
         + texts.account.PROFILE_FOOTER,
-        reply_markup=_profile_markup(member),
+        reply_markup=profile_markup(view, member),
     )
 
 
-async def follow_cell(query: CallbackQuery, callback_data: FollowCell, session: AsyncSession, member: Member) -> None:
+async def choose_channel(query: CallbackQuery, callback_data: ChannelChoice, session: AsyncSession, member: Member, clock: Clock) -> None:
+    chosen = await set_preferred_channel(session, member=member, platform=callback_data.platform, now=clock.now())
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(texts.account.CHANNEL_SWITCHED.format(channel=channel_name(chosen)))
+
+
+async def follow_cell(
+    query: CallbackQuery, callback_data: FollowCell, session: AsyncSession, member: Member, cipher: FieldCipher
+) -> None:
     follows = await set_follows_cell(session, member, follows=callback_data.on)
     await query.answer(texts.account.FOLLOW_TURNED_ON if follows else texts.account.FOLLOW_TURNED_OFF, show_alert=True)
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=_profile_markup(member))
+        view = await profile_of(session, member, cipher)
+        await query.message.edit_reply_markup(reply_markup=profile_markup(view, member))
 
 
 async def send_digest(message: Message, session: AsyncSession, result: linking.LinkResult) -> None:
@@ -110,6 +146,7 @@ def build() -> Router:
     router.message.filter(Linked())
     router.callback_query.filter(Linked())
     router.message.register(profile, or_f(F.text == texts.account.BTN_PROFILE, Command("hoso")))
+    router.callback_query.register(choose_channel, ChannelChoice.filter())
     router.callback_query.register(follow_cell, FollowCell.filter())
     router.message.register(my_notices, F.text == texts.account.BTN_NOTICE, _not_manager)
     router.callback_query.register(my_conclusions, F.data == catchup.CONCLUSIONS_DATA)
