@@ -6,8 +6,8 @@ the old schema knows). Stored monthly figures were counted from today's rows, so
 dropped and recomputed by the next refresh.
 
 Revision ID: 7a4e2c9d1b36
-Revises: 3c1d7e9a5b20
-Create Date: 2026-12-07 11:00:00
+Revises: 7a4e2c9d1f63
+Create Date: 2026-12-07 12:00:00
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from alembic import op
 import core.db
 
 revision: str = '7a4e2c9d1b36'
-down_revision: str | None = '3c1d7e9a5b20'
+down_revision: str | None = '7a4e2c9d1f63'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
