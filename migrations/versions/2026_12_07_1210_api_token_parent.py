@@ -1,7 +1,7 @@
 """api token parent: a token created by another token is revoked with it and never outlives it
 
 Revision ID: 7a4e2c9d1f03
-Revises: 7a4e2c91d0b3
+Revises: 7a4e2c9d1b36
 Create Date: 2026-12-07 11:00:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '7a4e2c9d1f03'
-down_revision: str | None = '7a4e2c91d0b3'
+down_revision: str | None = '7a4e2c9d1b36'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
