@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+COMMIT_DELAY_ENV = "SOTAY_TEST_COMMIT_DELAY"
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -56,9 +58,13 @@ def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port:
     full_env.update(env)
     full_env.setdefault("SOTAY_HTTP_PORT", str(http_port))
     full_env.setdefault("SOTAY_LOG_LEVEL", "INFO")
+    command = [sys.executable, "-m", module, *args]
+    if os.environ.get(COMMIT_DELAY_ENV):  # test-only: widen the reply-before-commit window (tests/e2e/slow_commit.py)
+        full_env[COMMIT_DELAY_ENV] = os.environ[COMMIT_DELAY_ENV]
+        command = [sys.executable, "-m", "tests.e2e.slow_commit", module, *args]
     log_file = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", module, *args],
+        command,
         env=full_env,
         stdout=log_file,
         stderr=subprocess.STDOUT,
