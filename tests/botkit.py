@@ -56,7 +56,7 @@ class RecordingSession(BaseSession):
         if name == "GetMe":
             return BOT_USER
         if name == "GetFile":
-            file_id = getattr(method, "file_id")
+            file_id = method.file_id
             return File(file_id=file_id, file_unique_id=file_id, file_size=len(self.files.get(file_id, b"")), file_path=f"files/{file_id}")
         if returning is Message or name.startswith(("Send", "Edit")):
             chat_id = getattr(method, "chat_id", None) or 0

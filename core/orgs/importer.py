@@ -175,12 +175,12 @@ def parse_rows(header: list[str], body: Iterable[tuple[int, list[Any]]], *, toda
     for line, cells in body:
         def get(column: str) -> Any:
             index = columns.get(column)
-            return cells[index] if index is not None and index < len(cells) else None
+            return cells[index] if index is not None and index < len(cells) else None  # noqa: B023 (called in this iteration only)
 
         row_errors: list[RowError] = []
 
         def fail(column: str, reason: str) -> None:
-            row_errors.append(RowError(line, COLUMNS[column][0], reason))
+            row_errors.append(RowError(line, COLUMNS[column][0], reason))  # noqa: B023 (called in this iteration only)
 
         values: dict[str, Any] = {}
         for column in REQUIRED:

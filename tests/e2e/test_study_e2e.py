@@ -205,7 +205,7 @@ async def test_study_campaign_quiz_rollup_and_monthly_report(study_app, people, 
         polls = [m.poll for m in await people.bot_messages(user) if m.poll]
         assert [(p["question"], p["type"], p["is_anonymous"]) for p in polls] == [(Q1, "quiz", False), (Q2, "quiz", False)]
         assert [o["text"] for o in polls[0]["options"]] == ["2025", "2030", "2045"]
-        for poll, option in zip(polls, answers):
+        for poll, option in zip(polls, answers, strict=False):
             result = await people.answer_poll(user, poll["id"], [option])
             assert result["correct"] is (option == 1)
         if len(answers) == 2:
