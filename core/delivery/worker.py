@@ -38,9 +38,9 @@ import secrets
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, cast
 
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -330,7 +330,7 @@ class DeliveryWorker:
                 )
                 .execution_options(synchronize_session=False)
             )
-            found = (await session.execute(statement)).all()
+            found = list((await session.execute(statement)).all())
         found.sort(key=lambda r: (-r.priority, r.id))
         rows = [
             _Row(id=r.id, token=token, member_id=r.member_id, chat_id=r.chat_id, kind=r.kind, attempts=r.attempts,
@@ -556,7 +556,7 @@ class DeliveryWorker:
         metrics.SENDS.labels(result=outcome).inc()
 
     async def _record(self, batch: list[_Result]) -> None:
-        table = OutboxMessage.__table__
+        table = cast(Table, OutboxMessage.__table__)
         by_row = table.c.id == bindparam("row_id")
         ours = table.c.claim_token == bindparam("token")
         common = {"claimed_until": None, "claim_token": None}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -325,7 +326,7 @@ def _invitation_message(meeting: Meeting, cell: Org, invitation: Invitation, doc
 
 
 def _document_message(meeting: Meeting, document: MeetingDocument) -> OutboundMessage:
-    kind = "photo" if document.kind == DocumentKind.PHOTO else "document"
+    kind: Literal["photo", "document"] = "photo" if document.kind == DocumentKind.PHOTO else "document"
     return OutboundMessage(
         text=render.document_caption(meeting, document),
         attachment=(

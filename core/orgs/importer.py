@@ -259,8 +259,8 @@ async def apply_rows(session: AsyncSession, rows: list[MemberRow], *, cipher: Fi
     existing: dict[str, Member] = {}
     for start in range(0, len(cards), 1000):
         chunk = cards[start : start + 1000]
-        for member in (await session.execute(select(Member).where(Member.card_number.in_(chunk)))).scalars():
-            existing[member.card_number] = member
+        for found in (await session.execute(select(Member).where(Member.card_number.in_(chunk)))).scalars():
+            existing[found.card_number] = found
     org_cache: dict[tuple[str, ...], int] = {}
 
     async def org_id_for(path: list[str], kind: OrgKind) -> int:

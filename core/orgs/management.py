@@ -617,13 +617,13 @@ async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRo
     hashes = {row.line: cipher.lookup_hash(row.citizen_id, context=CITIZEN_ID) for row in rows}
     holders: dict[str, str] = {}
     for chunk in _chunks(set(hashes.values())):
-        query = select(Member.citizen_id_hash, Member.card_number).where(Member.citizen_id_hash.in_(chunk))
-        holders.update(dict((await session.execute(query)).tuples().all()))
+        holders_query = select(Member.citizen_id_hash, Member.card_number).where(Member.citizen_id_hash.in_(chunk))
+        holders.update(dict((await session.execute(holders_query)).tuples().all()))
     role_orgs: dict[int, list[Org]] = {}
     member_ids = [member.id for member, _ in existing.values()]
     for start in range(0, len(member_ids), 500):
-        query = select(OrgRole.member_id, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id.in_(member_ids[start : start + 500]))
-        for member_id, org in (await session.execute(query)).tuples().all():
+        roles_query = select(OrgRole.member_id, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id.in_(member_ids[start : start + 500]))
+        for member_id, org in (await session.execute(roles_query)).tuples().all():
             role_orgs.setdefault(member_id, []).append(org)
 
     errors: list[RowError] = []

@@ -17,12 +17,14 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import rows_affected
 from core import texts
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -436,7 +438,7 @@ async def publish(
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
     """Published to the member's cell or an ancestor of it; or to something this person manages."""
-    reach = Document.org_id.in_(actor.cell.ancestor_ids)
+    reach: ColumnElement[bool] = Document.org_id.in_(actor.cell.ancestor_ids)
     managed = [org.path for org in actor.managed_orgs]
     if managed:
         reach = or_(reach, Document.org_id.in_(select(Org.id).where(or_(*(in_subtree(path) for path in managed)))))
@@ -449,7 +451,7 @@ async def library(
     """Newest first. With `query`, documents whose folded text holds every folded token, those
     matching in kind/code/title first. With `saved`, the member's bookmarks (newest bookmark first)."""
     condition = visible_to(actor)
-    order: list[ColumnElement[object]] = []
+    order: list[ColumnElement[Any]] = []
     if query is not None:
         tokens = query_tokens(query)
         if not tokens:
@@ -516,7 +518,7 @@ async def set_bookmark(session: AsyncSession, *, actor: Actor, document_id: int,
             return False
         return True
     result = await session.execute(delete(Bookmark).where(Bookmark.member_id == actor.member.id, Bookmark.document_id == document.id))
-    return bool(result.rowcount)
+    return bool(rows_affected(result))
 
 
 async def confirm_studied(session: AsyncSession, *, actor: Actor, document_id: int, now: dt.datetime) -> bool:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import rows_affected
 from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
 from core.resolutions import scheduled as resolutions_scheduled
@@ -34,7 +35,7 @@ PROCESSED_UPDATE_RETENTION = dt.timedelta(days=2)
 async def prune_processed_updates(session: AsyncSession, context: TickContext) -> int:
     """Telegram redelivers for at most a day; older update ids need not be remembered."""
     result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < context.now - PROCESSED_UPDATE_RETENTION))
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 def tick_jobs() -> list[tuple[str, TickJob]]:
