@@ -30,7 +30,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import keyboards as kb
-from bot.routers.reminders import settings_button
+from bot.keyboards_reminders import settings_button
 from bot.routers.reports import figures_button
 from core import texts
 from core.meetings import dates, render

@@ -17,7 +17,7 @@ from core import texts
 from core.feedback.models import FeedbackItem
 
 if TYPE_CHECKING:
-    from core.feedback.service import ItemSummary, ItemView
+    from core.feedback.views import ItemSummary, ItemView
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Telegram counts a message's length after HTML is parsed: 4096 characters.

@@ -47,7 +47,7 @@ from core.orgs.service import in_subtree
 from core.ports import OutboundMessage
 from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderReplan, ReminderState, Watermark
 from core.scheduling.settings import ReminderSettings, chains_of, effective, effective_settings, own_keys
-from core.scheduling.ticks import TickContext
+from core.scheduling.context import TickContext
 
 OUTBOX_KIND = "reminder"
 PLATFORM = "telegram"

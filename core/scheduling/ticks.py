@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,13 +17,8 @@ from core.db import rows_affected
 from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
 from core.resolutions import scheduled as resolutions_scheduled
-
-
-@dataclass(frozen=True)
-class TickContext:
-    now: dt.datetime
-    tz: ZoneInfo
-
+from core.scheduling import reminders
+from core.scheduling.context import TickContext  # here too for the jobs' callers (sotay.scheduler, tests)
 
 TickJob = Callable[[AsyncSession, TickContext], Awaitable[int]]
 
@@ -40,8 +33,6 @@ async def prune_processed_updates(session: AsyncSession, context: TickContext) -
 
 def tick_jobs() -> list[tuple[str, TickJob]]:
     """Every periodic job, in order. Domains add theirs here (one line each)."""
-    from core.scheduling import reminders  # imported here: it needs TickContext from this module
-
     return [
         ("prune_processed_updates", prune_processed_updates),
         # Plan before sending, so a meeting moved a moment ago reminds at its new time.
