@@ -62,6 +62,8 @@ class FormAction(str, enum.Enum):
     ADD_DOCS = "adddocs"
     SAVE = "save"
     CANCEL = "cancel"
+    SEND_ANYWAY = "sendx"  # after the overlap warning: create it all the same
+    SAVE_ANYWAY = "savex"
 
 
 class InvitationAction(str, enum.Enum):
@@ -309,6 +311,13 @@ def _edit_rows() -> list[tuple[Button, ...]]:
     ]
 
 
+def overlap(*, editing: bool) -> InlineKeyboardMarkup:
+    """After the warning that the cell already meets at that time: change the time, or go on deliberately."""
+    go_on = (_b(texts.meetings.BTN_SAVE_ANYWAY, Form(action=FormAction.SAVE_ANYWAY)) if editing
+             else _b(texts.meetings.BTN_SEND_ANYWAY, Form(action=FormAction.SEND_ANYWAY)))
+    return kb.inline([(_b(texts.meetings.BTN_CHANGE_WHEN, Form(action=FormAction.CHANGE_WHEN)),), (go_on,), cancel_row()])
+
+
 def edit_menu() -> InlineKeyboardMarkup:
     return kb.inline([*_edit_rows(), cancel_row()])
 
@@ -349,7 +358,9 @@ def decision(invitation_id: int) -> InlineKeyboardMarkup:
 
 def meeting_list(meetings: Sequence[Meeting]) -> InlineKeyboardMarkup:
     rows = [
-        (_b(f"{texts.meetings.STATUSES[m.status.value]} · {dates.format_short_day(dates.local(m.starts_at).date())}",
+        (_b(texts.meetings.LIST_BUTTON.format(
+                status=texts.meetings.STATUSES[m.status.value], day=dates.format_short_day(dates.local(m.starts_at).date()),
+                time=dates.format_time(dates.local(m.starts_at).time()), place=m.place[:24]),
             MeetingButton(action=MeetingAction.OPEN, meeting_id=m.id)),)
         for m in meetings
     ]

@@ -44,6 +44,10 @@ class MeetingCreate(BaseModel):
     place: str = Field(min_length=1, max_length=service.MAX_PLACE_CHARS)
     agenda: str = Field("", max_length=service.MAX_AGENDA_CHARS)
     repeat_monthly: StrictBool = Field(False, description="Regular meetings only: create the meeting on this day of every month")
+    allow_overlap: StrictBool = Field(
+        False, description="Create it even when the cell has another meeting within two hours of `starts_at` "
+                           "(otherwise 409 `meeting_overlap` with the clashing meetings)",
+    )
 
 
 class MeetingPatch(BaseModel):
@@ -52,6 +56,9 @@ class MeetingPatch(BaseModel):
     starts_at: AwareDatetime | None = None
     place: str | None = Field(None, min_length=1, max_length=service.MAX_PLACE_CHARS)
     agenda: str | None = Field(None, max_length=service.MAX_AGENDA_CHARS)
+    allow_overlap: StrictBool = Field(
+        False, description="Move it even onto another meeting of the cell (otherwise 409 `meeting_overlap` with the clashing meetings)",
+    )
 
 
 class DocumentOut(BaseModel):

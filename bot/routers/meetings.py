@@ -231,7 +231,8 @@ async def menu_action(
             for number, meeting in enumerate(meetings, start=1):
                 lines.append(
                     texts.meetings.MANAGE_LINE.format(
-                        number=number, status=texts.meetings.STATUSES[meeting.status.value], title=render.title(meeting), when=render.when(meeting)
+                        number=number, status=texts.meetings.STATUSES[meeting.status.value], title=render.title(meeting), when=render.when(meeting),
+                        place=render.escape(meeting.place),
                     )
                 )
             await show(query, bot, "\n".join(lines), kbm.meeting_list(meetings))
@@ -621,14 +622,23 @@ async def form_action(
     elif action == FormAction.ADD_DOCS:
         await state.set_state(MeetingForm.documents)
         await show(query, bot, _documents_prompt(), kbm.documents(bool(data.get("docs"))))
-    elif action == FormAction.SEND and not editing:
-        await _send_new_meeting(query, bot, state, session, actor, data, now)
-    elif action == FormAction.SAVE and editing:
-        result = await service.edit_meeting(
-            session, actor=actor, meeting_id=int(data["meeting_id"]),
-            starts_at=dt.datetime.fromisoformat(data["new_starts_at"]) if data.get("new_starts_at") else None,
-            place=data.get("new_place"), agenda=data.get("new_agenda"), documents=_uploads(data), now=now,
-        )
+    elif action in (FormAction.SEND, FormAction.SEND_ANYWAY) and not editing:
+        try:
+            await _send_new_meeting(query, bot, state, session, actor, data, now, allow_overlap=action == FormAction.SEND_ANYWAY)
+        except service.MeetingOverlap as clash:  # warn before anything is sent; going on is a second, deliberate press
+            await show(query, bot, clash.message, kbm.overlap(editing=False))
+    elif action in (FormAction.SAVE, FormAction.SAVE_ANYWAY) and editing:
+        try:
+            result = await service.edit_meeting(
+                session, actor=actor, meeting_id=int(data["meeting_id"]),
+                starts_at=dt.datetime.fromisoformat(data["new_starts_at"]) if data.get("new_starts_at") else None,
+                place=data.get("new_place"), agenda=data.get("new_agenda"), documents=_uploads(data),
+                allow_overlap=action == FormAction.SAVE_ANYWAY, now=now,
+            )
+        except service.MeetingOverlap as clash:
+            await show(query, bot, clash.message, kbm.overlap(editing=True))
+            await query.answer()
+            return
         await state.clear()
         await show(query, bot, texts.meetings.EDITED.format(queued=result.queued), kbm.back_to(result.meeting.id))
     else:
@@ -638,7 +648,8 @@ async def form_action(
 
 
 async def _send_new_meeting(
-    query: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession, actor: Actor, data: dict[str, Any], now: dt.datetime
+    query: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession, actor: Actor, data: dict[str, Any], now: dt.datetime,
+    *, allow_overlap: bool = False,
 ) -> None:
     starts_at = _starts_at(data)
     if starts_at is None or not data.get("place"):
@@ -646,7 +657,8 @@ async def _send_new_meeting(
         return
     result = await service.create_meeting(
         session, actor=actor, cell_id=int(data["cell_id"]), kind=MeetingKind(data["kind"]), starts_at=starts_at,
-        place=data["place"], agenda=data.get("agenda", ""), documents=_uploads(data), repeat_monthly=bool(data.get("repeat")), now=now,
+        place=data["place"], agenda=data.get("agenda", ""), documents=_uploads(data), repeat_monthly=bool(data.get("repeat")),
+        allow_overlap=allow_overlap, now=now,
     )
     await state.clear()
     text = texts.meetings.CREATED.format(title=render.title(result.meeting), when=render.when(result.meeting), queued=result.invite.queued)
@@ -834,10 +846,10 @@ async def meeting_action(
     elif action == MeetingAction.CANCEL:
         meeting, _ = await service.cancellable_meeting(session, actor=actor, meeting_id=meeting_id)
         count = await service.meeting_invitee_count(session, meeting.id)
-        await show(query, bot, texts.meetings.CONFIRM_CANCEL.format(when=render.when(meeting), count=count), kbm.confirm_cancel(meeting.id))
+        await show(query, bot, texts.meetings.CONFIRM_CANCEL.format(meeting=render.identity_line(meeting), count=count), kbm.confirm_cancel(meeting.id))
     elif action == MeetingAction.CANCEL_OK:
         meeting = await service.cancel_meeting(session, actor=actor, meeting_id=meeting_id, now=now)
-        await show(query, bot, texts.meetings.CANCELLED_DONE.format(when=render.when(meeting)), kbm.back_to(meeting.id))
+        await show(query, bot, texts.meetings.CANCELLED_DONE.format(meeting=render.identity_line(meeting)), kbm.back_to(meeting.id))
     elif action == MeetingAction.ATTENDANCE:
         sheet = await service.attendance_sheet(session, actor=actor, meeting_id=meeting_id, now=now)
         await show(query, bot, _attendance_text(sheet, 0), kbm.attendance(sheet, 0))

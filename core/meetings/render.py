@@ -45,6 +45,18 @@ def when(meeting: Meeting) -> str:
     return dates.format_when(meeting.starts_at)
 
 
+def identity_line(meeting: Meeting) -> str:
+    """"• Sinh hoạt thường kỳ — Thứ Năm, 10/12/2026 — 19:30 — 📍 Nhà văn hóa": one meeting told apart from another."""
+    return texts.meetings.IDENTITY_LINE.format(title=title(meeting), when=when(meeting), place=escape(meeting.place))
+
+
+def still_standing(others: Sequence[Meeting]) -> str:
+    """After a notice about one meeting: the cell's other meetings at that time, which still stand."""
+    if not others:
+        return ""
+    return texts.meetings.STILL_STANDING.format(lines="\n".join(identity_line(m) for m in others))
+
+
 def short_date(meeting: Meeting) -> str:
     return dates.local(meeting.starts_at).strftime("%d/%m")
 

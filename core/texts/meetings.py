@@ -250,7 +250,8 @@ CHANGE_DOCUMENTS = "• Thêm {count} tài liệu họp (gửi kèm ngay sau tin
 CANCELLED_NOTICE = (
     "❌ <b>HỦY CUỘC HỌP</b>\n"
     "<b>{title}</b> — {cell}\n"
-    "📅 {when}\n\n"
+    "📅 {when}\n"
+    "📍 {place}\n\n"
     "Cuộc họp này <b>đã được hủy</b>. Chi bộ sẽ thông báo lịch mới (nếu có)."
 )
 
@@ -293,7 +294,7 @@ DECISION_REFUSED = (
 
 MANAGE_TITLE = "🗂 <b>Quản lý cuộc họp</b> — {cell}"
 MANAGE_EMPTY = "🗂 Chi bộ chưa có cuộc họp nào. Bấm «➕ Tạo cuộc họp» để bắt đầu."
-MANAGE_LINE = "{number}. {status} · <b>{title}</b>\n    {when}"
+MANAGE_LINE = "{number}. {status} · <b>{title}</b>\n    {when} — 📍 {place}"
 CARD = "{details}Trạng thái: <b>{status}</b>\n\n{stats}"
 CARD_DOCUMENTS = "📎 Tài liệu: {names}\n"
 CARD_REPEAT = "🔁 Lặp lại ngày {day} hàng tháng, {time}\n"
@@ -314,12 +315,12 @@ EDIT_REVIEW = (
 BTN_SAVE_EDIT = "✅ Lưu và báo cho đảng viên"
 EDITED = "✅ Đã lưu thay đổi. Thông báo đang được gửi tới <b>{queued}</b> đảng viên."
 CONFIRM_CANCEL = (
-    "Đồng chí chắc chắn <b>hủy</b> cuộc họp <b>{when}</b>?\n"
+    "Đồng chí chắc chắn <b>hủy</b> cuộc họp này?\n{meeting}\n"
     "Sổ tay sẽ báo cho <b>{count}</b> đảng viên đã được mời."
 )
 BTN_CONFIRM_CANCEL = "❌ Đồng ý hủy cuộc họp"
 BTN_KEEP = "⬅️ Không hủy"
-CANCELLED_DONE = "✅ Đã hủy cuộc họp {when} và báo cho đảng viên."
+CANCELLED_DONE = "✅ Đã hủy cuộc họp và báo cho đảng viên:\n{meeting}"
 ANSWERS_TITLE = "👥 <b>Trả lời của đảng viên</b> — họp {when}"
 ANSWERS_LINE = "{number}. {name} — {answer}{reason}"
 ANSWERS_REASON = " ({reason})"
@@ -420,3 +421,17 @@ SHEET_MEMBERS = "Theo đảng viên"
 SHEET_DETAIL = "Chi tiết"
 ATTENDANCE_WORDS = {True: "Có mặt", False: "Vắng", None: "Chưa điểm danh"}
 VOICE_REASON = "(tin nhắn thoại)"
+
+
+# ---------------------------------------------------------------- telling meetings apart (duplicates)
+
+IDENTITY_LINE = "• <b>{title}</b> — {when} — 📍 {place}"
+STILL_STANDING = "\n\n✅ <b>Cuộc họp sau của chi bộ vẫn diễn ra như đã thông báo:</b>\n{lines}"
+OVERLAP_WARNING = (
+    "⚠️ <b>Trùng lịch họp.</b> Chi bộ đã có cuộc họp vào khoảng thời gian này:\n{lines}\n\n"
+    "Nếu tạo thêm, đảng viên sẽ nhận <b>hai</b> thông báo mời họp. "
+    "Đồng chí đổi ngày giờ, hoặc bấm «Vẫn gửi» nếu thật sự cần thêm cuộc họp này."
+)
+BTN_SEND_ANYWAY = "⚠️ Vẫn gửi, tạo thêm cuộc họp"
+BTN_SAVE_ANYWAY = "⚠️ Vẫn lưu thay đổi"
+LIST_BUTTON = "{status} · {day} {time} · {place}"
