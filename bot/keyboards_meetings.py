@@ -238,6 +238,16 @@ def days(suggestions: Sequence[dt.date], *, usual: dt.date | None, usual_day_of_
     return kb.inline(rows)
 
 
+def next_year(day: dt.date | None) -> InlineKeyboardMarkup:
+    """After a day typed without a year that has passed this year: that day next year, or another day."""
+    rows: list[tuple[Button, ...]] = []
+    if day is not None:
+        rows.append((_b(texts.meetings.BTN_NEXT_YEAR.format(day=dates.format_short_day(day) + f"/{day.year}"), day_data(day)),))
+    rows.append((_b(texts.meetings.BTN_CALENDAR, Form(action=FormAction.CALENDAR)),))
+    rows.append(cancel_row())
+    return kb.inline(rows)
+
+
 def calendar(year: int, month: int, *, today: dt.date, last_day: dt.date) -> InlineKeyboardMarkup:
     inert = Inert()
     rows: list[tuple[Button, ...]] = [

@@ -301,7 +301,7 @@ def _day_step(data: dict[str, Any], now: dt.datetime) -> tuple[str, InlineKeyboa
     kind = MeetingKind(data["kind"])
     usual = dates.next_monthly(int(usual_dom), today + dt.timedelta(days=1)) if usual_dom and kind == MeetingKind.REGULAR else None
     suggestions = dates.suggest_dates(today, usual_day_of_month=int(usual_dom) if usual else None)
-    text = texts.meetings.ASK_DATE.format(kind=texts.meetings.KINDS[kind.value])
+    text = texts.meetings.ASK_DATE.format(kind=texts.meetings.KINDS[kind.value], example=dates.example_day(today))
     return text, kbm.days(suggestions, usual=usual, usual_day_of_month=int(usual_dom) if usual else None)
 
 
@@ -334,7 +334,9 @@ async def calendar_month(query: CallbackQuery, callback_data: FormMonth, state: 
     await query.answer()
 
 
-async def pick_day(query: CallbackQuery, callback_data: FormDay, state: FSMContext, clock: Clock, bot: Bot) -> None:
+async def pick_day(
+    query: CallbackQuery, callback_data: FormDay, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot
+) -> None:
     now = clock.now()
     data = await _flow_data(state, now)
     if data is None or "kind" not in data:
@@ -343,9 +345,16 @@ async def pick_day(query: CallbackQuery, callback_data: FormDay, state: FSMConte
     try:
         day = dt.datetime.strptime(callback_data.day, "%Y%m%d").date()
     except ValueError:
-        raise InvalidInput(texts.meetings.WHEN_NOT_UNDERSTOOD) from None
+        raise InvalidInput(dates.when_not_understood(_today(now))) from None
     if day < _today(now) or day > _last_day(now):
         raise InvalidInput(texts.meetings.DATE_PAST.format(when=dates.format_day(day)) if day < _today(now) else texts.meetings.DATE_TOO_FAR)
+    if data.get("time_hint"):  # the time was typed with a date we asked about ("4/12 19h30", already past): keep it
+        data.update(day=day.isoformat(), time=data["time_hint"])
+        service.validate_starts_at(_starts_at(data), now)  # type: ignore[arg-type]
+        await state.update_data(day=data["day"], time=data["time"], time_hint=None)
+        await show(query, bot, *await _after_when(state, session, actor, now))
+        await query.answer()
+        return
     await state.update_data(day=day.isoformat())
     await state.set_state(MeetingForm.time)
     await show(query, bot, *_time_step(await state.get_data()))
@@ -363,7 +372,7 @@ async def pick_time(
     try:
         value = dt.datetime.strptime(callback_data.hhmm, "%H%M").time()
     except ValueError:
-        raise InvalidInput(texts.meetings.WHEN_NOT_UNDERSTOOD) from None
+        raise InvalidInput(dates.when_not_understood(_today(now))) from None
     data["time"] = value.strftime("%H:%M")
     starts_at = _starts_at(data)
     assert starts_at is not None
@@ -383,7 +392,18 @@ async def typed_when(message: Message, state: FSMContext, session: AsyncSession,
     if not message.text:
         await message.answer(texts.meetings.CHOOSE_OR_TYPE)
         return
+    await state.update_data(time_hint=None)
     parsed = dates.parse_when(message.text, today=_today(now))
+    if parsed.next_year is not None:
+        # A day already past this year: ask, never assume next year (the secretary may have meant another day).
+        await state.update_data(time_hint=parsed.time.strftime("%H:%M") if parsed.time else None)
+        await state.set_state(MeetingForm.day)
+        question = texts.meetings.PAST_THIS_YEAR.format(
+            typed=parsed.next_year.strftime("%d/%m"), next_year=dates.format_day(parsed.next_year)
+        )
+        fits = parsed.next_year <= _last_day(now)
+        await message.answer(question, reply_markup=kbm.next_year(parsed.next_year if fits else None))
+        return
     if parsed.date is not None:
         if parsed.date > _last_day(now):
             raise InvalidInput(texts.meetings.DATE_TOO_FAR)

@@ -79,7 +79,7 @@ ASK_CELL = "Đồng chí tạo cuộc họp cho chi bộ nào?"
 ASK_KIND = "➕ <b>Tạo cuộc họp</b>\n\nĐồng chí chọn loại cuộc họp:"
 ASK_DATE = (
     "📅 <b>{kind}</b>\n\nĐồng chí chọn <b>ngày họp</b> bằng các nút bên dưới.\n"
-    "Hoặc gõ ngày giờ, ví dụ: <i>4/12 19h30</i> hoặc <i>thứ 7 tuần này 8h</i>."
+    "Hoặc gõ ngày giờ, ví dụ: <i>{example} 19h30</i> hoặc <i>thứ 7 tuần này 8h</i>."
 )
 BTN_CALENDAR = "📆 Chọn ngày khác trên lịch"
 BTN_USUAL_DAY = "🔁 {day} (ngày {dom} hàng tháng)"
@@ -152,7 +152,7 @@ CHOOSE_OR_TYPE = "Đồng chí vui lòng bấm một nút bên dưới, hoặc g
 
 WHEN_NOT_UNDERSTOOD = (
     "Sổ tay chưa hiểu ngày giờ này. Đồng chí có thể bấm nút chọn, hoặc gõ theo ví dụ: "
-    "<i>4/12 19h30</i>, <i>04/12/2026 19:30</i>, <i>19h ngày 4/12</i>, <i>mai 19h</i>, <i>thứ 7 tuần này 8h sáng</i>."
+    "<i>{example} 19h30</i>, <i>{full} 19:30</i>, <i>19h ngày {example}</i>, <i>mai 19h</i>, <i>thứ 7 tuần này 8h sáng</i>."
 )
 DATE_IMPOSSIBLE = "Ngày «{text}» không có trên lịch. Đồng chí vui lòng kiểm tra lại ngày và tháng."
 TIME_IMPOSSIBLE = "Giờ «{text}» không hợp lệ. Giờ từ 0 đến 23, phút từ 0 đến 59, ví dụ <i>19h30</i>."
@@ -435,3 +435,8 @@ OVERLAP_WARNING = (
 BTN_SEND_ANYWAY = "⚠️ Vẫn gửi, tạo thêm cuộc họp"
 BTN_SAVE_ANYWAY = "⚠️ Vẫn lưu thay đổi"
 LIST_BUTTON = "{status} · {day} {time} · {place}"
+PAST_THIS_YEAR = (
+    "📅 Ngày <b>{typed}</b> năm nay đã qua. Có phải đồng chí muốn họp vào <b>{next_year}</b>?\n"
+    "Nếu không, đồng chí chọn ngày khác hoặc gõ lại ngày kèm năm."
+)
+BTN_NEXT_YEAR = "✅ Đúng, {day}"

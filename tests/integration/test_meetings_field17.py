@@ -157,3 +157,24 @@ async def test_the_secretarys_list_tells_two_meetings_of_one_day_apart(harness, 
               for b in row if (b.callback_data or "").startswith("mto:open:")]
     assert len(labels) == 2 and len(set(labels)) == 2
     assert any("19:30" in label for label in labels) and any("22:30" in label for label in labels)
+
+
+# ---------------------------------------------------------------- 7. a typed date without a year
+
+
+async def test_a_day_already_past_this_year_is_asked_about_and_the_example_is_ahead(harness, session, commune, clock) -> None:
+    clock.set(dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.timezone.utc))  # Monday 7/12, 10:00 in Hà Nội
+    await harness.text(SECRETARY_A, texts.account.BTN_MEETINGS)
+    await harness.press(SECRETARY_A, "mtm:new:0")
+    calls = await harness.press(SECRETARY_A, "mtk:regular")
+    prompt = joined(calls)
+    assert "<i>14/12 19h30</i>" in prompt and "<i>4/12 19h30</i>" not in prompt  # the example is a coming day
+
+    calls = await harness.text(SECRETARY_A, "4/12 19h30")
+    question = joined(calls)
+    assert "04/12" in question and "2027" in question
+    assert not data_of(calls, "mtp:")  # not taken as 04/12/2027 and moved on
+    assert data_of(calls, "mtd:") == ["mtd:20271204"] and "mtf:cal" in data_of(calls, "mtf:")
+    # Confirming keeps the typed time and goes on to the place.
+    calls = await harness.press(SECRETARY_A, "mtd:20271204")
+    assert "Thứ Bảy, 04/12/2027 — 19:30" in joined(calls) and data_of(calls, "mtp:")
