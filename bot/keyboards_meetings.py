@@ -12,7 +12,7 @@ Callback data (each ≤ 64 bytes; every id is re-checked by core.meetings.servic
     mtn                             an inert button (calendar headers, past days)
     mti:<yes|no|show|hear>:<inv>    a member's invitation: attend, ask leave, show again, hear conclusions
     mtr:<reason>:<inv>              the reason for an absence
-    mta:<ok|no>:<inv>               a leader approves or refuses an absence request
+    mta:<ok|no>:<inv>:<revision>    a leader approves or refuses an absence request, as it was at that revision
     mto:<action>:<meeting_id>       a leader's meeting card: see MeetingAction
     mtx:<meeting_id>:<member_id>:<page>   attendance: toggle one member
     mty:<action>:<meeting_id>:<page>      attendance: page | all | done
@@ -34,7 +34,7 @@ from bot.routers.reminders import settings_button
 from bot.routers.reports import figures_button
 from core import texts
 from core.meetings import dates, render
-from core.meetings.models import AbsenceReason, Meeting, MeetingKind, MeetingStatus, RecurrenceRule
+from core.meetings.models import AbsenceReason, Invitation, Meeting, MeetingKind, MeetingStatus, RecurrenceRule
 from core.meetings.service import AttendanceSheet, MeetingCard
 from core.orgs.models import Org
 from core.ports import Button
@@ -152,6 +152,7 @@ class ReasonButton(CallbackData, prefix="mtr"):
 class DecisionButton(CallbackData, prefix=render.DECISION_PREFIX):
     action: DecisionAction
     invitation_id: int
+    revision: int
 
 
 class MeetingButton(CallbackData, prefix=render.MEETING_PREFIX):
@@ -354,13 +355,9 @@ def back_to_invitation(invitation_id: int) -> InlineKeyboardMarkup:
     return kb.inline([(_b(texts.meetings.BTN_BACK, InvitationButton(action=InvitationAction.SHOW, invitation_id=invitation_id)),)])
 
 
-def decision(invitation_id: int) -> InlineKeyboardMarkup:
-    return kb.inline(
-        [(
-            _b(texts.meetings.BTN_APPROVE, DecisionButton(action=DecisionAction.APPROVE, invitation_id=invitation_id)),
-            _b(texts.meetings.BTN_REFUSE, DecisionButton(action=DecisionAction.REFUSE, invitation_id=invitation_id)),
-        )]
-    )
+def decision(invitation: Invitation) -> InlineKeyboardMarkup:
+    """Đồng ý / Không đồng ý for the request as it is now (its revision travels in the data)."""
+    return kb.inline(render.decision_buttons(invitation))
 
 
 # ---------------------------------------------------------------- managing

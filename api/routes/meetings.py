@@ -265,7 +265,7 @@ async def decide(
     invitation_id: InvitationId, body: DecisionIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
 ) -> InvitationOut:
     invitation, meeting, name = await service.decide_absence(
-        session, actor=actor, invitation_id=invitation_id, approve=body.approve, now=clock.now()
+        session, actor=actor, invitation_id=invitation_id, approve=body.approve, revision=body.revision, now=clock.now()
     )
     await audit_trail("api.meeting.absence_decision", org_id=meeting.cell_id, target=f"invitation:{invitation_id}",
                       detail={"approve": body.approve})

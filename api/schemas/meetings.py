@@ -148,12 +148,14 @@ class InvitationOut(BaseModel):
     decided_by_id: int | None
     decided_at: dt.datetime | None
     present: bool | None = Field(description="Attendance; null until recorded")
+    revision: int = Field(0, description="Bumped by every change of answer or reason: pass it with a decision so it applies "
+                                         "only to the request as it was read", examples=[2])
 
     @classmethod
     def of(cls, invitation: Invitation, name: str, present: bool | None) -> InvitationOut:
         return cls(
             id=invitation.id, member_id=invitation.member_id, member_name=name, obliged=invitation.obliged, answer=invitation.answer,
-            reason_kind=invitation.reason_kind, reason_text=invitation.reason_text,
+            reason_kind=invitation.reason_kind, reason_text=invitation.reason_text, revision=invitation.revision,
             has_voice_reason=invitation.reason_voice_file_id is not None, answered_at=invitation.answered_at,
             decided_by_id=invitation.decided_by_id, decided_at=invitation.decided_at, present=present,
         )
@@ -217,9 +219,14 @@ class AnswerIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"approve": True}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"approve": True, "revision": 2}]})
 
     approve: StrictBool
+    revision: int | None = Field(
+        None, ge=0, le=2**31 - 1,
+        description="The invitation's `revision` the decision is about; when the member has changed the request since, "
+                    "409 `absence_changed` and nothing is decided",
+    )
 
 
 class AttendanceIn(BaseModel):

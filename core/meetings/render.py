@@ -17,7 +17,7 @@ from core.ports import Button
 # Button data carried by outbox messages. The bot's CallbackData factories pack to the same
 # strings (a test holds them together); core cannot import aiogram.
 ANSWER_PREFIX = "mti"  # mti:<yes|no|show>:<invitation_id>
-DECISION_PREFIX = "mta"  # mta:<ok|no>:<invitation_id>
+DECISION_PREFIX = "mta"  # mta:<ok|no>:<invitation_id>:<revision>
 MEETING_PREFIX = "mto"  # mto:<action>:<meeting_id>
 
 
@@ -25,8 +25,18 @@ def answer_data(action: str, invitation_id: int) -> str:
     return f"{ANSWER_PREFIX}:{action}:{invitation_id}"
 
 
-def decision_data(action: str, invitation_id: int) -> str:
-    return f"{DECISION_PREFIX}:{action}:{invitation_id}"
+def decision_data(action: str, invitation_id: int, revision: int) -> str:
+    """A decision applies only to the version of the request the secretary read (`Invitation.revision`)."""
+    return f"{DECISION_PREFIX}:{action}:{invitation_id}:{revision}"
+
+
+def decision_buttons(invitation: Invitation) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(texts.meetings.BTN_APPROVE, decision_data("ok", invitation.id, invitation.revision)),
+            Button(texts.meetings.BTN_REFUSE, decision_data("no", invitation.id, invitation.revision)),
+        ),
+    )
 
 
 def meeting_data(action: str, meeting_id: int) -> str:

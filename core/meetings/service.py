@@ -42,7 +42,7 @@ from core.meetings.models import (
 )
 from core.orgs.models import Member, Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import Actor, get_org, in_subtree, receives_notices
-from core.ports import Attachment, Button, OutboundMessage
+from core.ports import Attachment, OutboundMessage
 
 LOCAL_TZ = dates.LOCAL_TZ
 MAX_AHEAD = dt.timedelta(days=366)
@@ -85,6 +85,15 @@ class MeetingOverlap(Conflict):
     def __init__(self, meetings: Sequence[Meeting]) -> None:
         super().__init__(texts.meetings.OVERLAP_WARNING.format(lines="\n".join(render.identity_line(m) for m in meetings)))
         self.meetings = list(meetings)
+
+
+class AbsenceRequestChanged(Conflict):
+    """The member changed their answer or reason after the leader's card was made: that card decides nothing."""
+
+    code = "absence_changed"
+
+    def __init__(self) -> None:
+        super().__init__(texts.meetings.ABSENCE_CHANGED)
 
 
 @dataclass(frozen=True)
@@ -756,12 +765,7 @@ async def request_absence(
         return AbsenceResult(invitation=invitation, meeting=meeting, changed=True, auto_excused=True)
     message = OutboundMessage(
         text=render.absence_request_text(actor.member.full_name, meeting, invitation),
-        buttons=(
-            (
-                Button(texts.meetings.BTN_APPROVE, render.decision_data("ok", invitation.id)),
-                Button(texts.meetings.BTN_REFUSE, render.decision_data("no", invitation.id)),
-            ),
-        ),
+        buttons=render.decision_buttons(invitation),
         attachment=Attachment(kind="voice", file_id=voice_file_id, duration=voice_duration) if voice_file_id else None,
     )
     await enqueue_many(
@@ -771,13 +775,28 @@ async def request_absence(
     return AbsenceResult(invitation=invitation, meeting=meeting, changed=True)
 
 
+async def absence_request_of(session: AsyncSession, *, actor: Actor, invitation_id: int) -> tuple[Invitation, Meeting, str]:
+    """For a leader of the cell: an invitation as it is now, with its meeting and the member's name
+    (to show the current request after an old card was pressed)."""
+    invitation = await _invitation(session, invitation_id)
+    meeting, cell = await _load(session, invitation.meeting_id)
+    require_leads(actor, cell)
+    name = (await names_of(session, [invitation.member_id])).get(invitation.member_id, "")
+    return invitation, meeting, name
+
+
 async def decide_absence(
-    session: AsyncSession, *, actor: Actor, invitation_id: int, approve: bool, now: dt.datetime
+    session: AsyncSession, *, actor: Actor, invitation_id: int, approve: bool, revision: int | None = None, now: dt.datetime
 ) -> tuple[Invitation, Meeting, str]:
-    """A leader of the meeting's cell approves or refuses a pending request; the member is told."""
+    """A leader of the meeting's cell approves or refuses a pending request; the member is told.
+
+    With `revision` (every card and the API pass the one they showed), a request the member has changed
+    since is not decided: `AbsenceRequestChanged`, and the leader is shown the current one."""
     invitation = await _invitation(session, invitation_id, for_update=True)
     meeting, cell = await _load(session, invitation.meeting_id)
     require_leads(actor, cell)
+    if revision is not None and revision != invitation.revision:
+        raise AbsenceRequestChanged()
     if invitation.member_id == actor.member.id:
         raise PermissionDenied(texts.meetings.OWN_REQUEST)
     if meeting.status == MeetingStatus.CANCELLED:

@@ -440,3 +440,5 @@ PAST_THIS_YEAR = (
     "Nếu không, đồng chí chọn ngày khác hoặc gõ lại ngày kèm năm."
 )
 BTN_NEXT_YEAR = "✅ Đúng, {day}"
+ABSENCE_CHANGED = "Đơn đã thay đổi: đồng chí đảng viên vừa sửa lý do hoặc câu trả lời. Đồng chí xem đơn hiện tại ở tin dưới đây."
+ABSENCE_CHANGED_TOAST = "Đơn đã thay đổi — xem đơn hiện tại."

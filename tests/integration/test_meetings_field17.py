@@ -178,3 +178,73 @@ async def test_a_day_already_past_this_year_is_asked_about_and_the_example_is_ah
     # Confirming keeps the typed time and goes on to the place.
     calls = await harness.press(SECRETARY_A, "mtd:20271204")
     assert "Thứ Bảy, 04/12/2027 — 19:30" in joined(calls) and data_of(calls, "mtp:")
+
+
+# ---------------------------------------------------------------- 8. stale absence cards
+
+
+async def test_an_old_absence_card_decides_nothing_and_shows_the_current_request(harness, session, commune, clock) -> None:
+    meeting = await _existing_meeting(session, commune, clock)
+    member = commune.cells[0].members[0]
+    invitation = (await session.execute(
+        select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.member_id == member.id)
+    )).scalar_one()
+    await harness.press(MEMBER_A, f"mti:no:{invitation.id}")
+    await harness.press(MEMBER_A, f"mtr:sick:{invitation.id}")
+    [first_card, *_] = await outbox(session, service.KIND_ABSENCE_REQUEST)
+    old = OutboundMessage.from_payload(first_card.payload)
+    assert "Ốm đau" in old.text or texts.meetings.REASONS["sick"] in old.text
+    old_approve = old.buttons[0][0].callback_data
+
+    # The member changes the reason; the secretary then presses the first card's Đồng ý.
+    await harness.press(MEMBER_A, f"mti:no:{invitation.id}")
+    await harness.press(MEMBER_A, f"mtr:other:{invitation.id}")
+    await harness.text(MEMBER_A, "Đi đám cưới cháu ở huyện")
+    calls = await harness.press(SECRETARY_A, old_approve, message_text=old.text)
+    assert texts.meetings.ABSENCE_CHANGED_TOAST in alerts(calls)
+    await session.refresh(invitation)
+    assert invitation.answer == Answer.ABSENCE_REQUESTED and invitation.decided_by_id is None  # nothing approved
+    shown = joined(calls)
+    assert texts.meetings.ABSENCE_CHANGED in shown and "Đi đám cưới cháu ở huyện" in shown
+    current = data_of(calls, "mta:")
+    assert current == [f"mta:ok:{invitation.id}:{invitation.revision}", f"mta:no:{invitation.id}:{invitation.revision}"]
+    assert old_approve not in current
+
+    # The current card decides the current request.
+    await harness.press(SECRETARY_A, current[0])
+    await session.refresh(invitation)
+    assert invitation.answer == Answer.EXCUSED and invitation.reason_kind == AbsenceReason.OTHER
+
+
+async def test_a_card_from_before_revisions_shows_the_current_request(harness, session, commune, clock) -> None:
+    meeting = await _existing_meeting(session, commune, clock)
+    member = commune.cells[0].members[0]
+    invitation = (await session.execute(
+        select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.member_id == member.id)
+    )).scalar_one()
+    await harness.press(MEMBER_A, f"mti:no:{invitation.id}")
+    await harness.press(MEMBER_A, f"mtr:family:{invitation.id}")
+    calls = await harness.press(SECRETARY_A, f"mta:ok:{invitation.id}")
+    await session.refresh(invitation)
+    assert invitation.answer == Answer.ABSENCE_REQUESTED
+    assert f"mta:ok:{invitation.id}:{invitation.revision}" in data_of(calls, "mta:")
+
+
+async def test_api_decision_with_an_old_revision_is_refused(api_client, session, commune, clock) -> None:
+    meeting = await _existing_meeting(session, commune, clock)
+    member = commune.cells[0].members[0]
+    actor = await load_actor(session, member)
+    invitation = (await session.execute(
+        select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.member_id == member.id)
+    )).scalar_one()
+    await service.request_absence(session, actor=actor, invitation_id=invitation.id, reason=AbsenceReason.SICK, now=clock.now())
+    seen = invitation.revision
+    await service.request_absence(session, actor=actor, invitation_id=invitation.id, reason=AbsenceReason.FAMILY, now=clock.now())
+    issued = await create_token(session, member=commune.cells[0].secretary, now=clock.now())
+    await session.commit()
+    headers = {"Authorization": f"Bearer {issued.token}"}
+    url = f"/api/v1/meetings/invitations/{invitation.id}/decision"
+    response = await api_client.post(url, json={"approve": True, "revision": seen}, headers=headers)
+    assert response.status_code == 409 and response.json()["error"] == "absence_changed"
+    response = await api_client.post(url, json={"approve": True, "revision": seen + 1}, headers=headers)
+    assert response.status_code == 200 and response.json()["answer"] == "excused" and response.json()["revision"] == seen + 1
