@@ -56,6 +56,7 @@ from bot import storage
 from bot.screens import show
 from core import texts
 from core.clock import Clock
+from core.render import shorten
 from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.meetings import charts, dates, documents, export, render, service, stats
 from core.meetings.models import AbsenceReason, Answer, DocumentKind, MeetingKind, MeetingStatus
@@ -66,6 +67,10 @@ log = logging.getLogger(__name__)
 
 # A form left half-way is forgotten after this long.
 FLOW_TTL = dt.timedelta(minutes=60)
+# The leader's meeting card summarises: at most this many pending requests, names and reasons cut to these lengths.
+CARD_PENDING_LINES = 10
+CARD_REASON_CHARS = 80
+CARD_NAME_CHARS = 60
 MAX_PLACE_SUGGESTIONS = 4
 
 
@@ -857,18 +862,23 @@ async def _card(session: AsyncSession, actor: Actor, meeting_id: int, now: dt.da
     repeat = ""
     if view.rule is not None and view.rule.active:
         repeat = texts.meetings.CARD_REPEAT.format(day=view.rule.day_of_month, time=dates.format_time(view.rule.local_time))
+    # The card is a summary: long names and reasons are cut here (each request is read whole under
+    # «Duyệt xin vắng»); whatever is still too long is split by bot/limits.py, never refused.
     details = _details(
         kind=meeting.kind, cell=view.cell, starts_at=meeting.starts_at, place=meeting.place, agenda=meeting.agenda,
-        document_names=[d.filename for d in view.documents], repeat_line=repeat,
+        document_names=[shorten(d.filename, CARD_NAME_CHARS) for d in view.documents], repeat_line=repeat,
     )
     summary = stats.meeting_stats_text(await stats.meeting_stats(session, meeting=meeting))
     if view.pending:
-        summary += texts.meetings.CARD_PENDING.format(
-            lines="\n".join(
-                texts.meetings.CARD_PENDING_LINE.format(name=render.escape(line.name), reason=render.reason_label(line.invitation))
-                for line in view.pending
+        lines = [
+            texts.meetings.CARD_PENDING_LINE.format(
+                name=render.escape(shorten(line.name, CARD_NAME_CHARS)), reason=render.reason_label(line.invitation, limit=CARD_REASON_CHARS)
             )
-        )
+            for line in view.pending[:CARD_PENDING_LINES]
+        ]
+        if len(view.pending) > CARD_PENDING_LINES:
+            lines.append(texts.meetings.CARD_PENDING_MORE.format(count=len(view.pending) - CARD_PENDING_LINES))
+        summary += texts.meetings.CARD_PENDING.format(lines="\n".join(lines))
     text = texts.meetings.CARD.format(details=details, status=texts.meetings.STATUSES[meeting.status.value], stats=summary)
     return text, kbm.card(view, now=now, attendance_open_from=meeting.starts_at - service.ATTENDANCE_OPENS_BEFORE)
 

@@ -85,13 +85,15 @@ def answer_label(answer: Answer) -> str:
     return texts.meetings.ANSWERS[answer.value]
 
 
-def reason_label(invitation: Invitation) -> str:
+def reason_label(invitation: Invitation, *, limit: int | None = None) -> str:
+    """The reason as one line; a typed reason cut to `limit` characters (a summary line) when given."""
     if invitation.reason_kind is None:
         return ""
     label = texts.meetings.REASONS[invitation.reason_kind.value]
     if invitation.reason_kind == AbsenceReason.OTHER:
         if invitation.reason_text:
-            return escape(invitation.reason_text)
+            typed = " ".join(invitation.reason_text.split())
+            return escape(shared_render.shorten(typed, limit) if limit else typed)
         if invitation.reason_voice_file_id:
             return f"{label} {texts.meetings.VOICE_REASON}"
     return label

@@ -442,3 +442,4 @@ PAST_THIS_YEAR = (
 BTN_NEXT_YEAR = "✅ Đúng, {day}"
 ABSENCE_CHANGED = "Đơn đã thay đổi: đồng chí đảng viên vừa sửa lý do hoặc câu trả lời. Đồng chí xem đơn hiện tại ở tin dưới đây."
 ABSENCE_CHANGED_TOAST = "Đơn đã thay đổi — xem đơn hiện tại."
+CARD_PENDING_MORE = "… và {count} đơn khác (bấm «🙏 Duyệt xin vắng» để xem hết)."
