@@ -12,6 +12,7 @@ from aiogram.types import BotCommand
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import limits
+from bot.callback_guard import ImpossibleIds
 from bot.middlewares import DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
 from bot.routers import account, fallback, home, placeholders
@@ -70,6 +71,7 @@ def build_dispatcher(
     for name, service in services.items():
         dispatcher[name] = service
     dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, shared_turns=shared_turns))
+    dispatcher.callback_query.outer_middleware(ImpossibleIds())  # forged button data, refused once for every router
     dispatcher.include_routers(account.build(), home.build(), *domain_routers(), placeholders.build(), fallback.build())
     return dispatcher
 

@@ -10,6 +10,7 @@ COMING_SOON = "Chức năng «{feature}» đang được hoàn thiện và sẽ 
 FORBIDDEN = "Đồng chí không có quyền thực hiện thao tác này."
 NOT_FOUND = "Không tìm thấy nội dung này. Có thể nó đã bị xóa hoặc đồng chí đã bấm một nút cũ."
 STALE_BUTTON = "Nút này đã cũ. Đồng chí vui lòng mở lại từ menu chính."
+BUTTON_INVALID = "Nút này không hợp lệ nên Sổ tay không thực hiện được. Đồng chí vui lòng mở lại từ menu chính."
 CANCELLED = "Đã hủy."
 BACK = "⬅️ Quay lại"
 CANCEL = "✖️ Hủy"
