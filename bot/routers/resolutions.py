@@ -55,6 +55,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Button
+from bot.messenger import send_stored
 from core.render import pack, visible_length
 from core.resolutions import extract, render, service, study
 from core.resolutions.models import Document, DocumentKind
@@ -391,11 +392,12 @@ async def _refresh_document(query: CallbackQuery, session: AsyncSession, actor: 
 async def _send_full_text(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor, document_id: int) -> None:
     document = await service.readable(session, actor=actor, document_id=document_id)
     caption = R.FULL_TEXT_FILE_CAPTION.format(title=html.escape(document.title[:200]))
-    if document.file_id or (document.file_path and Path(document.file_path).exists()):
-        media = document.file_id or FSInputFile(str(document.file_path), filename=document.file_name)
-        sent = await bot.send_document(chat_id, media, caption=caption)
-        if document.file_id is None and sent.document is not None:
-            await service.remember_file_id(session, document_id=document.id, file_id=sent.document.file_id)
+    kept = document.file_path is not None and Path(document.file_path).exists()
+    if document.file_id or kept:
+        upload = FSInputFile(str(document.file_path), filename=document.file_name) if kept else None
+        _, uploaded = await send_stored(bot, chat_id, "document", document.file_id, upload=upload, caption=caption)
+        if uploaded:  # first sent, or the stored id was rejected and the file uploaded again
+            await service.remember_file_id(session, document_id=document.id, file_id=uploaded, replacing=document.file_id)
         return
     if not document.full_text.strip():
         await bot.send_message(chat_id, R.NO_FULL_TEXT)
@@ -436,11 +438,13 @@ async def _send_voice(
             caption = render.voice_caption(document, part=note.part, parts=note.parts)
             if note.part == note.parts - 1:
                 markup = kb.inline(render.voice_buttons(document.id, speed=speed))
-        sent = await bot.send_voice(
-            chat_id, file_id or FSInputFile(str(note.path), filename="tom-tat.ogg"), duration=note.duration, caption=caption, reply_markup=markup
+        # By the stored id; from the audio cache when there is none or Telegram rejects it (another bot's id).
+        _, uploaded = await send_stored(
+            bot, chat_id, "voice", file_id, upload=FSInputFile(str(note.path), filename="tom-tat.ogg"), duration=note.duration,
+            caption=caption, reply_markup=markup,
         )
-        if file_id is None and sent.voice is not None:
-            await remember_file_id(session, cache_key=note.key, bot_key=bot_key, file_id=sent.voice.file_id, now=now)
+        if uploaded:
+            await remember_file_id(session, cache_key=note.key, bot_key=bot_key, file_id=uploaded, now=now)
     return True
 
 

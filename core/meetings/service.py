@@ -351,10 +351,11 @@ def _document_message(meeting: Meeting, document: MeetingDocument) -> OutboundMe
     kind = "photo" if document.kind == DocumentKind.PHOTO else "document"
     return OutboundMessage(
         text=render.document_caption(meeting, document),
-        attachment=(
-            Attachment(kind=kind, file_id=document.file_id, filename=document.filename)
-            if document.file_id or not document.file_path
-            else Attachment(kind=kind, path=document.file_path, filename=document.filename, cache_key=docs.cache_key_of(document.file_path))
+        # By the platform's id when the secretary sent it in the messenger; with the kept file (and its
+        # cache key) whenever there is one, so a rejected id is replaced by uploading the file again.
+        attachment=Attachment(
+            kind=kind, file_id=document.file_id, filename=document.filename, path=document.file_path,
+            cache_key=docs.cache_key_of(document.file_path) if document.file_path else None,
         ),
     )
 

@@ -539,9 +539,12 @@ async def confirm_studied(session: AsyncSession, *, actor: Actor, document_id: i
     return True
 
 
-async def remember_file_id(session: AsyncSession, *, document_id: int, file_id: str) -> None:
+async def remember_file_id(session: AsyncSession, *, document_id: int, file_id: str, replacing: str | None = None) -> None:
+    """The platform's id of the document's file after an upload: kept when there is none yet, or in
+    place of `replacing`, an id the platform rejected."""
+    unset = Document.file_id.is_(None) if replacing is None else (Document.file_id.is_(None) | (Document.file_id == replacing))
     await session.execute(
-        update(Document).where(Document.id == document_id, Document.file_id.is_(None)).values(file_id=file_id).execution_options(synchronize_session=False)
+        update(Document).where(Document.id == document_id, unset).values(file_id=file_id).execution_options(synchronize_session=False)
     )
 
 
