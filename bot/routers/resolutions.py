@@ -56,6 +56,7 @@ from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Button
 from bot.messenger import send_stored
+from bot.progress import working
 from core.render import pack, visible_length
 from core.resolutions import extract, render, service, study
 from core.resolutions.models import Document, DocumentKind
@@ -395,7 +396,8 @@ async def _send_full_text(bot: Bot, chat_id: int, session: AsyncSession, actor: 
     kept = document.file_path is not None and Path(document.file_path).exists()
     if document.file_id or kept:
         upload = FSInputFile(str(document.file_path), filename=document.file_name) if kept else None
-        _, uploaded = await send_stored(bot, chat_id, "document", document.file_id, upload=upload, caption=caption)
+        async with working(bot, chat_id, "upload_document"):
+            _, uploaded = await send_stored(bot, chat_id, "document", document.file_id, upload=upload, caption=caption)
         if uploaded:  # first sent, or the stored id was rejected and the file uploaded again
             await service.remember_file_id(session, document_id=document.id, file_id=uploaded, replacing=document.file_id)
         return
@@ -425,7 +427,8 @@ async def _send_voice(
     if renderer is None or not text.strip():
         await bot.send_message(chat_id, R.VOICE_UNAVAILABLE)
         return False
-    notes = (await render_variants(renderer, text, [variant])).get(variant)
+    async with working(bot, chat_id, "record_voice", R.VOICE_PREPARING):  # synthesis may take seconds: never a silent wait
+        notes = (await render_variants(renderer, text, [variant])).get(variant)
     if not notes:
         await bot.send_message(chat_id, R.VOICE_UNAVAILABLE)
         return False
@@ -827,8 +830,9 @@ async def _publish(
     # Synthesis first (cached on disk; no rows written yet), then one short writing transaction.
     document = await service.draft_for_author(session, actor=actor, document_id=document_id)
     variants = await service.voice_variants(session, actor=actor, document_id=document_id)
-    notes = await render_variants(renderer, document.summary, variants) if renderer is not None else {}
-    result = await service.publish(session, actor=actor, document_id=document_id, now=clock.now(), voices=notes)
+    async with working(bot, query.from_user.id, "record_voice", R.PUBLISH_PREPARING):
+        notes = await render_variants(renderer, document.summary, variants) if renderer is not None else {}
+        result = await service.publish(session, actor=actor, document_id=document_id, now=clock.now(), voices=notes)
     await state.clear()
     unlinked = R.PUBLISHED_UNLINKED.format(count=result.unlinked) if result.unlinked else ""
     text = R.PUBLISHED_DONE.format(title=render.escape(result.document.title), queued=result.queued, org=render.escape(result.org.name),
