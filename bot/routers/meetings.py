@@ -759,17 +759,19 @@ async def choose_reason(
         return
     await state.clear()
     result = await service.request_absence(session, actor=actor, invitation_id=invitation_id, reason=callback_data.reason, now=now)
-    await show(query, bot, _absence_answer(result), kbm.answers(invitation_id))
+    await show(query, bot, await _absence_answer(session, actor, result), kbm.answers(invitation_id))
     await query.answer(texts.meetings.TOAST_ABSENCE_SENT if not result.auto_excused else None)
 
 
-def _absence_answer(result: service.AbsenceResult) -> str:
+async def _absence_answer(session: AsyncSession, actor: Actor, result: service.AbsenceResult) -> str:
+    """The invitation itself (date, place, agenda) stays on screen, with what was just done under it."""
     reason = render.reason_label(result.invitation)
+    view = await service.my_invitation(session, actor=actor, invitation_id=result.invitation.id)
     if result.auto_excused:
-        return texts.meetings.ABSENCE_AUTO_EXCUSED.format(when=render.when(result.meeting), reason=reason)
-    return texts.meetings.ABSENCE_SENT.format(reason=reason) + "\n\n" + texts.meetings.CURRENT_ANSWER.format(
-        answer=render.answer_label(result.invitation.answer)
-    )
+        done = texts.meetings.ABSENCE_AUTO_EXCUSED.format(when=render.when(result.meeting), reason=reason)
+    else:
+        done = texts.meetings.ABSENCE_SENT.format(reason=reason)
+    return _my_invitation_text(view) + "\n\n" + done
 
 
 async def typed_reason(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
@@ -800,7 +802,7 @@ async def typed_reason(message: Message, state: FSMContext, session: AsyncSessio
         await message.answer(texts.meetings.REASON_EMPTY)
         return
     await state.clear()
-    await message.answer(_absence_answer(result), reply_markup=kbm.answers(invitation_id))
+    await message.answer(await _absence_answer(session, actor, result), reply_markup=kbm.answers(invitation_id))
 
 
 # ---------------------------------------------------------------- the secretary decides

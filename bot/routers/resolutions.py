@@ -345,7 +345,7 @@ async def document_action(
         return
     elif action == "study":
         changed = await service.confirm_studied(session, actor=actor, document_id=document_id, now=now)
-        await query.answer(R.STUDIED_THANKS if changed else R.STUDIED_ALREADY, show_alert=changed)
+        await query.answer(R.STUDIED_THANKS if changed else R.STUDIED_ALREADY)  # a toast: nothing to close
         if changed:
             await _refresh_document(query, session, actor, document_id, now)
         return
@@ -526,6 +526,8 @@ async def _send_quiz(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor
         sent = await bot.send_poll(
             chat_id, question=question.text, options=list(question.options), type="quiz",
             correct_option_id=question.correct_option, is_anonymous=False,
+            # Shown to whoever picks a wrong option.
+            explanation=R.QUIZ_EXPLANATION.format(answer=html.escape(question.options[question.correct_option])),
         )
         if sent.poll is None:
             log.warning("quiz poll for question %s came back without a poll", question.id)
@@ -738,6 +740,8 @@ async def _preview(chat_id: int, state: FSMContext, session: AsyncSession, actor
         title=render.escape(document.title), summary=render.summary_html(document.summary), org=render.escape(audience.org.name),
         recipients=audience.recipients, unlinked=audience.unlinked, full_text=full_text,
     )
+    if audience.unlinked_names:  # named, so the publisher can tell them in person
+        text += R.UNLINKED_NAMES.format(names=_names(audience.unlinked_names))
     await state.set_state(PublishFlow.preview)
     markup = kb.inline(
         [
@@ -823,6 +827,11 @@ async def publish_step(
     await query.answer()
 
 
+def _names(names: tuple[str, ...], shown: int = 10) -> str:
+    listed = ", ".join(render.escape(name) for name in names[:shown])
+    return listed + (f" {R.AND_MORE.format(count=len(names) - shown)}" if len(names) > shown else "")
+
+
 async def _publish(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot, document_id: int,
     renderer: VoiceRenderer | None,
@@ -834,7 +843,7 @@ async def _publish(
         notes = await render_variants(renderer, document.summary, variants) if renderer is not None else {}
         result = await service.publish(session, actor=actor, document_id=document_id, now=clock.now(), voices=notes)
     await state.clear()
-    unlinked = R.PUBLISHED_UNLINKED.format(count=result.unlinked) if result.unlinked else ""
+    unlinked = R.PUBLISHED_UNLINKED.format(count=result.unlinked, names=_names(result.unlinked_names)) if result.unlinked else ""
     text = R.PUBLISHED_DONE.format(title=render.escape(result.document.title), queued=result.queued, org=render.escape(result.org.name),
                                    unlinked_line=unlinked)
     markup = kb.inline([(_b(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=document_id)),)])

@@ -74,6 +74,7 @@ class PublishResult:
     queued: int
     unlinked: int
     voice_variants: int
+    unlinked_names: tuple[str, ...] = ()  # whom the publisher should tell in person
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Audience:
     org: Org
     recipients: int
     unlinked: int
+    unlinked_names: tuple[str, ...] = ()  # whom the publisher should tell in person, alphabetically
 
 
 @dataclass(frozen=True)
@@ -341,7 +343,13 @@ async def audience(session: AsyncSession, *, actor: Actor, org_id: int) -> Audie
         )
         or 0
     )
-    return Audience(org=org, recipients=total, unlinked=total - linked)
+    linked_ids = select(ChannelLink.member_id).where(ChannelLink.platform == PLATFORM)
+    names = (
+        await session.execute(
+            select(Member.full_name).where(Member.id.in_(select(members.c.id)), Member.id.notin_(linked_ids)).order_by(Member.full_name)
+        )
+    ).scalars().all()
+    return Audience(org=org, recipients=total, unlinked=total - linked, unlinked_names=tuple(names))
 
 
 async def voice_variants(session: AsyncSession, *, actor: Actor, document_id: int) -> set[Variant]:
@@ -426,8 +434,13 @@ async def publish(
                 key_suffix=f"voice{note.part}", not_before=now,
             )
     await session.flush()
+    names = (
+        (await session.execute(select(Member.full_name).where(Member.id.in_(list(unlinked))).order_by(Member.full_name))).scalars().all()
+        if unlinked else []
+    )
     return PublishResult(
-        document=document, org=org, recipients=len(rows), queued=queued, unlinked=len(unlinked), voice_variants=len(by_variant)
+        document=document, org=org, recipients=len(rows), queued=queued, unlinked=len(unlinked), voice_variants=len(by_variant),
+        unlinked_names=tuple(names),
     )
 
 

@@ -178,7 +178,9 @@ PUBLISHED_DONE = (
     "{unlinked_line}"
     "Đồng chí có thể mở đợt học tập cho văn bản này bằng nút bên dưới."
 )
-PUBLISHED_UNLINKED = "{count} đảng viên chưa liên kết tài khoản: đồng chí vui lòng báo cho họ.\n"
+PUBLISHED_UNLINKED = "{count} đảng viên chưa liên kết tài khoản ({names}): đồng chí vui lòng báo cho họ.\n"
+UNLINKED_NAMES = "\n⚠️ Chưa liên kết (sẽ không nhận được tin): {names}."
+QUIZ_EXPLANATION = "Đáp án đúng: «{answer}». Đồng chí xem lại văn bản để nắm chắc hơn."
 FLOW_EXPIRED = "Phần đang soạn đã quá lâu nên Sổ tay đã bỏ. Đồng chí vui lòng bắt đầu lại từ «📜 Nghị quyết»."
 TYPE_OR_PRESS = "Đồng chí vui lòng gõ chữ, hoặc bấm một nút bên trên."
 SEND_FILE_OR_TEXT = "Đồng chí vui lòng dán nội dung văn bản, hoặc gửi tệp PDF, Word (.docx) hay .txt."
@@ -299,3 +301,4 @@ CAMPAIGN_CLOSED_DONE = "Đã kết thúc đợt học tập. Sổ tay không nh�
 SCORE_FORMAT = "{score}/10"
 NO_SCORE = "—"
 PUBLISH_PREPARING = "⏳ Đang chuẩn bị bản đọc và gửi văn kiện tới đảng viên, đồng chí chờ một chút…"
+AND_MORE = "và {count} đồng chí khác"
