@@ -15,6 +15,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
+from bot.limits import install as install_limits
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -95,7 +96,7 @@ class BotHarness:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         self.session = RecordingSession()
-        self.bot = Bot(TOKEN, session=self.session)
+        self.bot = install_limits(Bot(TOKEN, session=self.session))  # as bot.dispatcher.create_bot does
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
 

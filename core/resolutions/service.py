@@ -76,6 +76,7 @@ class PublishResult:
     queued: int
     unlinked: int
     voice_variants: int
+    unlinked_names: tuple[str, ...] = ()  # whom the publisher should tell in person
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Audience:
     org: Org
     recipients: int
     unlinked: int
+    unlinked_names: tuple[str, ...] = ()  # whom the publisher should tell in person, alphabetically
 
 
 @dataclass(frozen=True)
@@ -343,7 +345,13 @@ async def audience(session: AsyncSession, *, actor: Actor, org_id: int) -> Audie
         )
         or 0
     )
-    return Audience(org=org, recipients=total, unlinked=total - linked)
+    linked_ids = select(ChannelLink.member_id).where(ChannelLink.platform == PLATFORM)
+    names = (
+        await session.execute(
+            select(Member.full_name).where(Member.id.in_(select(members.c.id)), Member.id.notin_(linked_ids)).order_by(Member.full_name)
+        )
+    ).scalars().all()
+    return Audience(org=org, recipients=total, unlinked=total - linked, unlinked_names=tuple(names))
 
 
 async def voice_variants(session: AsyncSession, *, actor: Actor, document_id: int) -> set[Variant]:
@@ -428,8 +436,13 @@ async def publish(
                 key_suffix=f"voice{note.part}", not_before=now,
             )
     await session.flush()
+    names = (
+        (await session.execute(select(Member.full_name).where(Member.id.in_(list(unlinked))).order_by(Member.full_name))).scalars().all()
+        if unlinked else []
+    )
     return PublishResult(
-        document=document, org=org, recipients=len(rows), queued=queued, unlinked=len(unlinked), voice_variants=len(by_variant)
+        document=document, org=org, recipients=len(rows), queued=queued, unlinked=len(unlinked), voice_variants=len(by_variant),
+        unlinked_names=tuple(names),
     )
 
 
@@ -541,9 +554,12 @@ async def confirm_studied(session: AsyncSession, *, actor: Actor, document_id: i
     return True
 
 
-async def remember_file_id(session: AsyncSession, *, document_id: int, file_id: str) -> None:
+async def remember_file_id(session: AsyncSession, *, document_id: int, file_id: str, replacing: str | None = None) -> None:
+    """The platform's id of the document's file after an upload: kept when there is none yet, or in
+    place of `replacing`, an id the platform rejected."""
+    unset = Document.file_id.is_(None) if replacing is None else (Document.file_id.is_(None) | (Document.file_id == replacing))
     await session.execute(
-        update(Document).where(Document.id == document_id, Document.file_id.is_(None)).values(file_id=file_id).execution_options(synchronize_session=False)
+        update(Document).where(Document.id == document_id, unset).values(file_id=file_id).execution_options(synchronize_session=False)
     )
 
 

@@ -11,3 +11,4 @@ from core.texts import api, management  # noqa: E402,F401
 from core.texts import delivery, notices  # noqa: E402,F401
 from core.texts import reminders  # noqa: E402,F401
 from core.texts import reports, resolutions  # noqa: E402,F401
+from core.texts import fallback  # noqa: E402,F401
