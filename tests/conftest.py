@@ -150,7 +150,10 @@ def harness(session_factory: async_sessionmaker[AsyncSession], cipher: FieldCiph
     from bot.dispatcher import build_dispatcher
     from tests.botkit import BotHarness
 
-    return BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock, files_dir=tmp_path / "files"))
+    harness = BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock, files_dir=tmp_path / "files"))
+    yield harness
+    # What Telegram would have refused (tests/botkit.py): a screen over a limit, broken HTML, two answers to one press.
+    assert not harness.session.violations, "Telegram would refuse: " + "; ".join(harness.session.violations)
 
 
 WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789"
