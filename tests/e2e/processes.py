@@ -85,3 +85,26 @@ async def wait_until_healthy(proc: SotayProcess, timeout: float = 120) -> None:
                     return
             await asyncio.sleep(0.2)
     raise TimeoutError(f"sotay did not become ready:\n{proc.log()[-4000:]}")
+
+
+async def ticks_done(proc: SotayProcess) -> int:
+    """How many scheduler ticks the process has completed (`sotay_ticks_total` on /metrics, loopback)."""
+    async with httpx.AsyncClient() as client:
+        response = await client.get(proc.base_url + "/metrics", timeout=10)
+    response.raise_for_status()
+    for line in response.text.splitlines():
+        if line.startswith("sotay_ticks_total "):
+            return int(float(line.split()[1]))
+    return 0
+
+
+async def wait_for_ticks(proc: SotayProcess, count: int = 2, timeout: float = 120) -> None:
+    """Until `count` more ticks have completed: with 2, at least one whole tick started after this
+    call (one under way at the call may have read the time before a test moved the clock). What
+    a test then asserts did not happen has had its chance to happen; the timeout is a safety net."""
+    deadline = time.monotonic() + timeout
+    target = await ticks_done(proc) + count
+    while await ticks_done(proc) < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the scheduler did not tick {count} times in {timeout} s:\n{proc.log()[-4000:]}")
+        await asyncio.sleep(0.2)
