@@ -9,7 +9,8 @@
 #
 # Settings: SOTAY_PG_HOST / SOTAY_PG_PORT / SOTAY_PG_USER / SOTAY_PG_TEST_DB (default: test, created
 # if missing), SOTAY_TEST_REDIS (default redis://127.0.0.1:6379/15), SOTAY_TEST_WORKERS (pytest-xdist
-# processes per run; default 2, 0 for none), SOTAY_TEST_COVERAGE=1 (measure coverage, see pyproject.toml).
+# processes per run; default 2, 0 for none), SOTAY_TEST_COVERAGE=1 (measure coverage, see pyproject.toml),
+# SOTAY_NO_APT=1 (never apt-get install chromium).
 source "$(dirname "$0")/_env.sh"
 
 ON_CI=false
@@ -102,6 +103,11 @@ run_pytest() {  # pytest's exit code 5 (no test selected, e.g. a path with no da
   [ "$status" = 5 ] && status=0
   return "$status"
 }
+
+# On CI a missing service fails the run now, before any test; elsewhere the note comes after the SQLite run.
+if [ -n "$services_status" ] && $ON_CI; then
+  missing "$services_status" "the PostgreSQL + Redis run"
+fi
 
 started=$(date +%s)
 echo "== every test once, on SQLite ==" >&2
