@@ -16,12 +16,12 @@ source "$(dirname "$0")/_env.sh"
 ON_CI=false
 [ "${CI:-}" = "true" ] && ON_CI=true
 
-missing() {  # what is missing, what it costs
+missing() {  # what is missing, what would be skipped
   if $ON_CI; then
     echo "ERROR: $1 — on CI (CI=true) this fails the run instead of skipping $2." >&2
     exit 1
   fi
-  echo "NOTE: $1 — $2 skipped; the rest runs." >&2
+  echo "NOTE: $1 — skipping $2; the rest runs." >&2
 }
 
 # Debian's Chromium for the Playwright browser tests (Playwright's own download cannot work offline).
@@ -31,7 +31,7 @@ if ! command -v chromium >/dev/null 2>&1; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
       || echo "could not install chromium" >&2
   fi
-  command -v chromium >/dev/null 2>&1 || missing "chromium is not on PATH (apt-get install chromium)" "the browser tests are"
+  command -v chromium >/dev/null 2>&1 || missing "chromium is not on PATH (apt-get install chromium)" "the browser tests"
 fi
 
 PG_HOST="${SOTAY_PG_HOST:-127.0.0.1}"
@@ -115,7 +115,7 @@ echo "== every test once, on SQLite ==" >&2
 echo "(SQLite run: $(( $(date +%s) - started )) s)" >&2
 
 if [ -n "$services_status" ]; then
-  missing "$services_status" "the PostgreSQL + Redis run is"
+  missing "$services_status" "the PostgreSQL + Redis run"
   echo "Passed on SQLite only." >&2
 else
   started=$(date +%s)
