@@ -73,8 +73,12 @@ def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port:
     return SotayProcess(process=process, log_path=log_path, base_url=f"http://127.0.0.1:{http_port}")
 
 
-async def wait_until_healthy(proc: SotayProcess, timeout: float = 120) -> None:
-    """Until /readyz answers 200 (mostly imports: ~20-26 s on a busy 2-core machine); the timeout is a safety net."""
+async def wait_until_healthy(proc: SotayProcess, timeout: float = 300) -> None:
+    """Until /readyz answers 200 (mostly imports: ~20-26 s on a busy 2-core machine, past 120 s with
+    coverage measuring on a machine loaded ~9 on 2 cores); the timeout is a safety net.
+
+    Stopping a sotay that is still starting kills it (-15): its SIGTERM handler is installed only
+    once `sotay.serve.serve` has built the runtime (see the report on issue 21)."""
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
@@ -90,7 +94,13 @@ async def wait_until_healthy(proc: SotayProcess, timeout: float = 120) -> None:
 async def ticks_done(proc: SotayProcess) -> int:
     """How many scheduler ticks the process has completed (`sotay_ticks_total` on /metrics, loopback)."""
     async with httpx.AsyncClient() as client:
-        response = await client.get(proc.base_url + "/metrics", timeout=10)
+        for attempt in range(5):  # /metrics also counts the outbox: on a busy machine it may answer slowly
+            try:
+                response = await client.get(proc.base_url + "/metrics", timeout=30)
+                break
+            except httpx.TimeoutException:
+                if attempt == 4:
+                    raise
     response.raise_for_status()
     for line in response.text.splitlines():
         if line.startswith("sotay_ticks_total "):

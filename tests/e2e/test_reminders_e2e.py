@@ -43,9 +43,12 @@ async def texts_in(people, user: int, part: str) -> list[str]:  # type: ignore[n
     return [m.text for m in await people.bot_messages(user) if part in m.text]
 
 
-async def reminders_of(sessions, kind: ReminderKind) -> int:  # type: ignore[no-untyped-def]
+async def reminders_sent(sessions, kind: ReminderKind) -> int:  # type: ignore[no-untyped-def]
+    """Reminders of this kind queued for sending (planned ones wait as `pending` until due)."""
     async with sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(MeetingReminder).where(MeetingReminder.kind == kind)) or 0)
+        return int(await session.scalar(
+            select(func.count()).select_from(MeetingReminder).where(MeetingReminder.kind == kind, MeetingReminder.state == ReminderState.SENT)
+        ) or 0)
 
 
 async def outbox_drained(sessions, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +113,7 @@ async def test_reminders_on_time_once_across_a_restart(sandbox, people, e2e_data
         # The evening before at 19:00 nothing yet (moved to 20:00); at 20:00, everyone.
         set_clock(clock_file, local(meeting_day - dt.timedelta(days=1), 19, 5))
         await wait_for_ticks(process)  # a whole tick has run at 19:05: what was due is queued by now
-        assert await reminders_of(e2e_sessions, ReminderKind.EVE) == 0
+        assert await reminders_sent(e2e_sessions, ReminderKind.EVE) == 0
         await outbox_drained(e2e_sessions)
         assert await texts_in(people, ANSWERED, EVE) == []
         set_clock(clock_file, local(meeting_day - dt.timedelta(days=1), 20, 1))
