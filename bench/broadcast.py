@@ -140,7 +140,7 @@ async def seed(database_url: str, recipients: int) -> list[int]:
         commune = await create_org(session, name="Đảng bộ xã Mù Cang Chải", kind=OrgKind.COMMITTEE, parent=province)
         member_ids: list[int] = []
         cell = None
-        for i, chat in enumerate(chats):
+        for i, _chat in enumerate(chats):
             if i % 100 == 0:
                 cell = await create_org(session, name=f"Chi bộ thôn {i // 100 + 1}", kind=OrgKind.CELL, parent=commune)
                 await session.flush()
@@ -155,7 +155,7 @@ async def seed(database_url: str, recipients: int) -> list[int]:
                 await session.flush()
         await session.flush()
         members = (await session.execute(select(Member.id).order_by(Member.id))).scalars().all()
-        for member_id, chat in zip(members, chats):
+        for member_id, chat in zip(members, chats, strict=True):
             session.add(ChannelLink(member_id=member_id, platform="telegram", platform_user_id=str(chat), chat_id=str(chat)))
             member_ids.append(member_id)
         await session.flush()

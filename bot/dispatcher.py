@@ -11,6 +11,8 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import limits
+from bot.callback_guard import ImpossibleIds
 from bot.middlewares import DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
 from bot.zalo.files import PortableFiles
@@ -26,6 +28,8 @@ from core.crypto import FieldCipher
 
 def create_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    # Outermost first: each part of a text split to fit Telegram's limits waits out its own flood limit.
+    session.middleware(limits.FitToLimits())
     session.middleware(PatientReplies())
     session.middleware(PortableFiles())  # a Zalo member's photo shown to someone on Telegram
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
@@ -69,9 +73,10 @@ def build_dispatcher(
     for name, service in services.items():
         dispatcher[name] = service
     dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, shared_turns=shared_turns))
-    from bot.zalo import limits
+    from bot.zalo import limits as zalo_limits
 
-    dispatcher.include_routers(account.build(), home.build(), limits.build(), *domain_routers(), placeholders.build(), fallback.build())
+    dispatcher.callback_query.outer_middleware(ImpossibleIds())  # forged button data, refused once for every router
+    dispatcher.include_routers(account.build(), home.build(), zalo_limits.build(), *domain_routers(), placeholders.build(), fallback.build())
     return dispatcher
 
 

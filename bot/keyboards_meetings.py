@@ -12,7 +12,7 @@ Callback data (each ≤ 64 bytes; every id is re-checked by core.meetings.servic
     mtn                             an inert button (calendar headers, past days)
     mti:<yes|no|show|hear>:<inv>    a member's invitation: attend, ask leave, show again, hear conclusions
     mtr:<reason>:<inv>              the reason for an absence
-    mta:<ok|no>:<inv>               a leader approves or refuses an absence request
+    mta:<ok|no>:<inv>:<revision>    a leader approves or refuses an absence request, as it was at that revision
     mto:<action>:<meeting_id>       a leader's meeting card: see MeetingAction
     mtx:<meeting_id>:<member_id>:<page>   attendance: toggle one member
     mty:<action>:<meeting_id>:<page>      attendance: page | all | done
@@ -30,11 +30,11 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 
 from bot import keyboards as kb
-from bot.routers.reminders import settings_button
+from bot.keyboards_reminders import settings_button
 from bot.routers.reports import figures_button
 from core import texts
 from core.meetings import dates, render
-from core.meetings.models import AbsenceReason, Meeting, MeetingKind, MeetingStatus, RecurrenceRule
+from core.meetings.models import AbsenceReason, Invitation, Meeting, MeetingKind, MeetingStatus, RecurrenceRule
 from core.meetings.service import AttendanceSheet, MeetingCard
 from core.orgs.models import Org
 from core.ports import Button
@@ -62,6 +62,8 @@ class FormAction(str, enum.Enum):
     ADD_DOCS = "adddocs"
     SAVE = "save"
     CANCEL = "cancel"
+    SEND_ANYWAY = "sendx"  # after the overlap warning: create it all the same
+    SAVE_ANYWAY = "savex"
 
 
 class InvitationAction(str, enum.Enum):
@@ -150,6 +152,7 @@ class ReasonButton(CallbackData, prefix="mtr"):
 class DecisionButton(CallbackData, prefix=render.DECISION_PREFIX):
     action: DecisionAction
     invitation_id: int
+    revision: int
 
 
 class MeetingButton(CallbackData, prefix=render.MEETING_PREFIX):
@@ -236,6 +239,16 @@ def days(suggestions: Sequence[dt.date], *, usual: dt.date | None, usual_day_of_
     return kb.inline(rows)
 
 
+def next_year(day: dt.date | None) -> InlineKeyboardMarkup:
+    """After a day typed without a year that has passed this year: that day next year, or another day."""
+    rows: list[tuple[Button, ...]] = []
+    if day is not None:
+        rows.append((_b(texts.meetings.BTN_NEXT_YEAR.format(day=dates.format_short_day(day) + f"/{day.year}"), day_data(day)),))
+    rows.append((_b(texts.meetings.BTN_CALENDAR, Form(action=FormAction.CALENDAR)),))
+    rows.append(cancel_row())
+    return kb.inline(rows)
+
+
 def calendar(year: int, month: int, *, today: dt.date, last_day: dt.date) -> InlineKeyboardMarkup:
     inert = Inert()
     rows: list[tuple[Button, ...]] = [
@@ -309,6 +322,13 @@ def _edit_rows() -> list[tuple[Button, ...]]:
     ]
 
 
+def overlap(*, editing: bool) -> InlineKeyboardMarkup:
+    """After the warning that the cell already meets at that time: change the time, or go on deliberately."""
+    go_on = (_b(texts.meetings.BTN_SAVE_ANYWAY, Form(action=FormAction.SAVE_ANYWAY)) if editing
+             else _b(texts.meetings.BTN_SEND_ANYWAY, Form(action=FormAction.SEND_ANYWAY)))
+    return kb.inline([(_b(texts.meetings.BTN_CHANGE_WHEN, Form(action=FormAction.CHANGE_WHEN)),), (go_on,), cancel_row()])
+
+
 def edit_menu() -> InlineKeyboardMarkup:
     return kb.inline([*_edit_rows(), cancel_row()])
 
@@ -335,13 +355,9 @@ def back_to_invitation(invitation_id: int) -> InlineKeyboardMarkup:
     return kb.inline([(_b(texts.meetings.BTN_BACK, InvitationButton(action=InvitationAction.SHOW, invitation_id=invitation_id)),)])
 
 
-def decision(invitation_id: int) -> InlineKeyboardMarkup:
-    return kb.inline(
-        [(
-            _b(texts.meetings.BTN_APPROVE, DecisionButton(action=DecisionAction.APPROVE, invitation_id=invitation_id)),
-            _b(texts.meetings.BTN_REFUSE, DecisionButton(action=DecisionAction.REFUSE, invitation_id=invitation_id)),
-        )]
-    )
+def decision(invitation: Invitation) -> InlineKeyboardMarkup:
+    """Đồng ý / Không đồng ý for the request as it is now (its revision travels in the data)."""
+    return kb.inline(render.decision_buttons(invitation))
 
 
 # ---------------------------------------------------------------- managing
@@ -349,7 +365,9 @@ def decision(invitation_id: int) -> InlineKeyboardMarkup:
 
 def meeting_list(meetings: Sequence[Meeting]) -> InlineKeyboardMarkup:
     rows = [
-        (_b(f"{texts.meetings.STATUSES[m.status.value]} · {dates.format_short_day(dates.local(m.starts_at).date())}",
+        (_b(texts.meetings.LIST_BUTTON.format(
+                status=texts.meetings.STATUSES[m.status.value], day=dates.format_short_day(dates.local(m.starts_at).date()),
+                time=dates.format_time(dates.local(m.starts_at).time()), place=m.place[:24]),
             MeetingButton(action=MeetingAction.OPEN, meeting_id=m.id)),)
         for m in meetings
     ]

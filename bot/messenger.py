@@ -1,5 +1,10 @@
 """The Messenger port over Telegram: turns core's neutral messages into Bot API calls and
-Telegram's errors into the port's error kinds, which decide retry, pause or give up."""
+Telegram's errors into the port's error kinds, which decide retry, pause or give up.
+
+A stored file id is never trusted forever: when Telegram rejects one (another bot's id after a token
+change, a sandbox restarted, an id from a restored backup), the file is uploaded again from what we
+keep (the audio cache, the stored file) and the new id is returned, so the caller stores it and goes on.
+`send_stored` does the same for handlers that send a stored file id themselves."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BufferedInputFile, FSInputFile, InputFile, Message
+from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, InputFile, Message
 
 from bot.keyboards import inline
 from core.ports import (
@@ -27,6 +32,48 @@ from core.ports import (
     SendReceipt,
     TemporaryError,
 )
+
+
+# What Telegram answers when a file id is not one this bot may send (wording varies by path and version).
+_STALE_FILE_ID = ("wrong file identifier", "wrong remote file identifier", "file_id_invalid", "file reference", "wrong type of the web page content")
+
+
+def stale_file_id(exc: Exception) -> bool:
+    """Telegram refused a message because its file id is not valid for this bot (any more)."""
+    return isinstance(exc, TelegramBadRequest | TelegramNotFound) and any(marker in exc.message.lower() for marker in _STALE_FILE_ID)
+
+
+async def send_stored(
+    bot: Bot, chat_id: int | str, kind: str, file_id: str | None, *, upload: InputFile | None = None,
+    caption: str | None = None, reply_markup: InlineKeyboardMarkup | None = None, duration: int | None = None,
+) -> tuple[Message, str | None]:
+    """Send a voice note, document, photo or audio by its stored file id, uploading `upload` instead when
+    there is no id or Telegram rejects it. Returns the message and the new file id to store (None when the
+    stored id worked). With nothing to upload, a rejected id is raised as it was."""
+    send = {"voice": bot.send_voice, "photo": bot.send_photo, "audio": bot.send_audio}.get(kind, bot.send_document)
+    extra = {"duration": duration} if kind in ("voice", "audio") else {}
+    if file_id:
+        try:
+            return await send(chat_id, file_id, caption=caption, reply_markup=reply_markup, **extra), None
+        except (TelegramBadRequest, TelegramNotFound) as refusal:
+            if upload is None or not stale_file_id(refusal):
+                raise
+    if upload is None:
+        raise ValueError("nothing to send: no file id and nothing to upload")
+    sent = await send(chat_id, upload, caption=caption, reply_markup=reply_markup, **extra)
+    return sent, _file_id_of(sent)
+
+
+def _file_id_of(sent: Message) -> str | None:
+    if sent.voice:
+        return sent.voice.file_id
+    if sent.photo:
+        return sent.photo[-1].file_id
+    if sent.audio:
+        return sent.audio.file_id
+    if sent.document:
+        return sent.document.file_id
+    return None
 
 
 class TelegramMessenger:
@@ -64,27 +111,18 @@ class TelegramMessenger:
         if attachment is None:
             sent = await self.bot.send_message(chat_id=chat_id, text=message.text, parse_mode=message.parse_mode, reply_markup=markup)
             return SendReceipt(message_id=str(sent.message_id))
-        media: str | InputFile
-        if attachment.file_id:
-            media = attachment.file_id
-        elif attachment.path:
-            media = FSInputFile(attachment.path, filename=attachment.filename)
+        upload: InputFile | None = None
+        if attachment.path:
+            upload = FSInputFile(attachment.path, filename=attachment.filename)
         elif attachment.data is not None:
-            media = BufferedInputFile(attachment.data, filename=attachment.filename or "file")
-        else:
+            upload = BufferedInputFile(attachment.data, filename=attachment.filename or "file")
+        if not attachment.file_id and upload is None:
             raise PermanentError("attachment has no content")
-        caption = message.text or None
-        common = {"chat_id": chat_id, "caption": caption, "parse_mode": message.parse_mode, "reply_markup": markup}
-        if attachment.kind == "voice":
-            sent = await self.bot.send_voice(voice=media, duration=attachment.duration, **common)
-            file_id = sent.voice.file_id if sent.voice else None
-        elif attachment.kind == "photo":
-            sent = await self.bot.send_photo(photo=media, **common)
-            file_id = sent.photo[-1].file_id if sent.photo else None
-        elif attachment.kind == "audio":
-            sent = await self.bot.send_audio(audio=media, duration=attachment.duration, **common)
-            file_id = sent.audio.file_id if sent.audio else None
-        else:
-            sent = await self.bot.send_document(document=media, **common)
-            file_id = sent.document.file_id if sent.document else None
-        return SendReceipt(message_id=str(sent.message_id), file_id=file_id)
+        # By the stored id when there is one; uploaded again from the kept file when Telegram rejects it.
+        sent, uploaded = await send_stored(
+            self.bot, chat_id, attachment.kind, attachment.file_id, upload=upload, caption=message.text or None,
+            reply_markup=markup, duration=attachment.duration,
+        )
+        return SendReceipt(
+            message_id=str(sent.message_id), file_id=uploaded or _file_id_of(sent), reuploaded=bool(attachment.file_id and uploaded),
+        )

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -126,3 +126,8 @@ def among(session_or_dialect: Any, column: Any, ids: list[int]) -> Any:
     if dialect == "postgresql":
         return column == any_(bindparam(None, value=list(ids), type_=ARRAY(BigInteger)))
     return column.in_(ids)
+
+
+def rows_affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE/DELETE/INSERT changed (a `CursorResult`'s rowcount; 0 when unknown)."""
+    return cast("CursorResult[Any]", result).rowcount or 0

@@ -35,6 +35,7 @@ OUTBOX_DEPTH = Gauge(
 BUDGET_UNREACHABLE = Gauge("delivery_budget_unreachable", "1 while this process cannot reach a platform's rate budget (Redis)",
                            ["platform"], namespace=NAMESPACE, registry=REGISTRY)
 SENDS = Counter("sends", "Delivery attempts by result (sent, retry, failed, unreachable)", ["result"], namespace=NAMESPACE, registry=REGISTRY)
+TICKS = Counter("ticks", "Scheduler ticks completed (every job asked once)", namespace=NAMESPACE, registry=REGISTRY)
 TELEGRAM_429 = Counter("telegram_429", "Flood-control answers (429) from Telegram", namespace=NAMESPACE, registry=REGISTRY)
 TTS_CACHE_HITS = Counter("tts_cache_hits", "Voice notes served from the audio cache", namespace=NAMESPACE, registry=REGISTRY)
 TTS_CACHE_MISSES = Counter("tts_cache_misses", "Voice notes that had to be synthesised", namespace=NAMESPACE, registry=REGISTRY)

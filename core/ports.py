@@ -66,6 +66,8 @@ class OutboundMessage:
 class SendReceipt:
     message_id: str
     file_id: str | None = None
+    # The message's stored file id was rejected by the platform and the file uploaded again: `file_id` replaces it.
+    reuploaded: bool = False
 
 
 class SendError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -44,7 +44,7 @@ def _setup_logging(settings: Settings) -> None:
 
 
 @app.command()
-def run(only: Annotated[Optional[str], typer.Option(help="Run one part: api, bot or worker")] = None) -> None:
+def run(only: Annotated[str | None, typer.Option(help="Run one part: api, bot or worker")] = None) -> None:
     """Run the API, the bot, the scheduler and the delivery worker (or one of them)."""
     from sotay.serve import ROLES, serve
 
@@ -66,7 +66,7 @@ def run(only: Annotated[Optional[str], typer.Option(help="Run one part: api, bot
 def demo(
     port: Annotated[int, typer.Option(help="Port of the demo web page and API")] = 8080,
     sandbox_port: Annotated[int, typer.Option(help="Port of the local Bot API sandbox")] = 8081,
-    open_for_seconds: Annotated[Optional[float], typer.Option(hidden=True)] = None,
+    open_for_seconds: Annotated[float | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run everything against the local sandbox with a seeded demo commune: no Telegram needed."""
     from sotay.demo import run_demo

@@ -269,7 +269,7 @@ async def seed_study(session_factory: async_sessionmaker[AsyncSession], *, docum
             actor = await _actor(session, card)
             moment = studied_at + dt.timedelta(minutes=17 * index)
             await resolutions.confirm_studied(session, actor=actor, document_id=document_id, now=moment)
-            for question, option in zip(questions, choices or []):
+            for question, option in zip(questions, choices or [], strict=False):
                 await study.answer(session, member=actor.member, question_id=question.id, option=option, now=moment + dt.timedelta(minutes=2))
         report.done.append(f"study campaign: {opened.members} members, {len(STUDIED)} studied")
 

@@ -10,6 +10,7 @@ import time
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from core import metrics
 from core.db import transaction
 from core.scheduling.ticks import TickContext, tick_jobs
 from sotay.runtime import Runtime
@@ -32,6 +33,7 @@ async def run_tick(runtime: Runtime) -> dict[str, int]:
         elapsed = time.perf_counter() - started
         if done[name] or elapsed > 1:
             log.info("tick job %s: %d in %.3fs", name, done[name], elapsed)
+    metrics.TICKS.inc()
     return done
 
 

@@ -2,6 +2,14 @@
 
 `BotHarness` feeds updates the way Telegram would and returns what the bot called; the
 database is then checked directly by the test.
+
+The recording session refuses what Telegram refuses, with Telegram's own error (TelegramBadRequest):
+a text over `core.limits.TELEGRAM.text` characters or a caption over `.caption` after its HTML is
+parsed, HTML that Telegram cannot parse (the sandbox's parser, sandbox/formatting.py, is Telegram's
+stand-in), an empty text, button data over `.callback_data_bytes` bytes, a toast over
+`.callback_answer` characters, and a second answer to one button press. Each refusal is also kept in
+`violations`; the `harness` fixture fails the test at its end if any is left (a test that provokes
+one on purpose checks and clears it).
 """
 
 from __future__ import annotations
@@ -13,8 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.base import BaseSession
-from aiogram.methods import TelegramMethod
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -31,6 +41,11 @@ from aiogram.types import (
     Voice,
 )
 
+from bot.limits import install as install_limits
+from core.limits import TELEGRAM
+from sandbox.errors import ApiError
+from sandbox.formatting import parse_formatted
+
 BOT_USER = User(id=42, is_bot=True, first_name="Sổ tay", username="sotay_test_bot")
 TOKEN = "42:TEST_TOKEN_abcdefghijklmnopqrstuvwxyz"
 
@@ -41,7 +56,9 @@ class RecordingSession(BaseSession):
 
     calls: list[TelegramMethod[Any]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+    _answered_queries: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         BaseSession.__init__(self)
@@ -49,14 +66,53 @@ class RecordingSession(BaseSession):
     async def close(self) -> None:
         return None
 
+    def refusal(self, bot: Bot, method: TelegramMethod[Any]) -> str | None:
+        """What Telegram would answer "Bad Request: …" to, or None."""
+        limits = TELEGRAM
+        for attribute, entities, limit, too_long in (("text", "entities", limits.text, "message is too long"),
+                                                     ("caption", "caption_entities", limits.caption, "message caption is too long")):
+            raw = getattr(method, attribute, None)
+            if not isinstance(raw, str) or (attribute == "text" and not isinstance(method, (SendMessage, EditMessageText))):
+                continue
+            parse_mode = getattr(method, "parse_mode", None)
+            if isinstance(parse_mode, Default):
+                parse_mode = getattr(bot.default, parse_mode.name, None)
+            given = getattr(method, entities, None)
+            try:
+                parsed = parse_formatted(raw, parse_mode, [e.model_dump(exclude_none=True) for e in given] if given else None)
+            except ApiError as refused:
+                return refused.description
+            if attribute == "text" and not parsed.text.strip():
+                return "message text is empty"
+            if len(parsed.text) > limit:
+                return f"{too_long} ({len(parsed.text)} > {limit} characters after parsing)"
+        markup = getattr(method, "reply_markup", None)
+        if isinstance(markup, InlineKeyboardMarkup):
+            for row in markup.inline_keyboard:
+                for button in row:
+                    data = button.callback_data
+                    if data is not None and not 1 <= len(data.encode()) <= limits.callback_data_bytes:
+                        return f"BUTTON_DATA_INVALID ({len(data.encode())} bytes: {data!r})"
+        if isinstance(method, AnswerCallbackQuery):
+            if method.callback_query_id in self._answered_queries:
+                return "query is too old and response timeout expired or query ID is invalid (answered twice)"
+            if method.text is not None and len(method.text) > limits.callback_answer:
+                return "MESSAGE_TOO_LONG"
+            self._answered_queries.add(method.callback_query_id)
+        return None
+
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
         self.calls.append(method)
+        refused = self.refusal(bot, method)
+        if refused is not None:
+            self.violations.append(f"{type(method).__name__}: {refused}")
+            raise TelegramBadRequest(method=method, message=f"Bad Request: {refused}")
         returning = method.__returning__
         name = type(method).__name__
         if name == "GetMe":
             return BOT_USER
         if name == "GetFile":
-            file_id = getattr(method, "file_id")
+            file_id = method.file_id
             return File(file_id=file_id, file_unique_id=file_id, file_size=len(self.files.get(file_id, b"")), file_path=f"files/{file_id}")
         if returning is Message or name.startswith(("Send", "Edit")):
             chat_id = getattr(method, "chat_id", None) or 0
@@ -95,7 +151,8 @@ class BotHarness:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         self.session = RecordingSession()
-        self.bot = Bot(TOKEN, session=self.session)
+        # As bot.dispatcher.create_bot does: HTML by default, every call fitted to Telegram's limits.
+        self.bot = install_limits(Bot(TOKEN, session=self.session, default=DefaultBotProperties(parse_mode="HTML")))
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
 

@@ -20,13 +20,48 @@ from core.models import metadata
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 POSTGRES_URL = os.environ.get("SOTAY_TEST_DATABASE_URL")
+if POSTGRES_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Under pytest-xdist each worker has a database of its own (created by `postgres_schema`): the
+    # tests empty every table between them.
+    POSTGRES_URL = f"{POSTGRES_URL}_{os.environ['PYTEST_XDIST_WORKER']}"
 REDIS_URL = os.environ.get("SOTAY_TEST_REDIS_URL")
 # 10:00 in Hà Nội on a Monday.
 TEST_NOW = dt.datetime(2026, 11, 23, 3, 0, tzinfo=dt.timezone.utc)
 
 
+ON_CI = os.environ.get("CI", "").lower() == "true"
+# A test whose fixtures reach any of these touches a database (or Redis): marked `db`, it runs on
+# SQLite and again on PostgreSQL + Redis (scripts/test.sh); every other test runs once.
+DATABASE_FIXTURES = {"database_url", "e2e_database_url", "postgres_schema", "redis_url", "require_postgres"}
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"sotay: database={'postgresql' if POSTGRES_URL else 'sqlite'} redis={'yes' if REDIS_URL else 'no'}"
+    return f"sotay: database={'postgresql' if POSTGRES_URL else 'sqlite'} redis={'yes' if REDIS_URL else 'no'} ci={ON_CI}"
+
+
+def missing(what: str) -> None:
+    """What a test needs is not on this machine: a skip on a developer's machine, a failure on CI
+    (CI=true), where a skipped service or browser would leave the run green without testing it."""
+    if ON_CI:
+        pytest.fail(f"{what} (CI=true: a missing service or browser fails the run)", pytrace=False)
+    pytest.skip(what)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Markers from what a test uses (a conftest's `pytestmark` applies to nothing): `db`, `redis`,
+    `postgres` from its fixtures, `e2e` and `browser` from its folder."""
+    tests = Path(__file__).parent
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & DATABASE_FIXTURES:
+            item.add_marker(pytest.mark.db)
+        if "redis_url" in fixtures:
+            item.add_marker(pytest.mark.redis)
+        if "require_postgres" in fixtures:
+            item.add_marker(pytest.mark.postgres)
+        folder = Path(str(item.path)).relative_to(tests).parts[0] if tests in Path(str(item.path)).parents else ""
+        if folder in ("e2e", "browser"):
+            item.add_marker(getattr(pytest.mark, folder))
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +71,13 @@ def postgres_schema() -> str | None:
         return None
 
     async def rebuild() -> None:
+        base, name = POSTGRES_URL.rsplit("/", 1)
+        admin = create_engine(f"{base}/postgres")
+        async with admin.connect() as connection:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            if not await connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        await admin.dispose()
         engine = create_engine(POSTGRES_URL)
         async with engine.begin() as connection:
             await connection.run_sync(metadata.drop_all)
@@ -90,14 +132,14 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def redis_url() -> str:
     if not REDIS_URL:
-        pytest.skip("SOTAY_TEST_REDIS_URL not set")
+        missing("SOTAY_TEST_REDIS_URL not set (Redis test)")
     return REDIS_URL
 
 
 @pytest.fixture
 def require_postgres(postgres_schema: str | None) -> str:
     if not postgres_schema:
-        pytest.skip("SOTAY_TEST_DATABASE_URL not set (PostgreSQL-only test)")
+        missing("SOTAY_TEST_DATABASE_URL not set (PostgreSQL-only test)")
     return postgres_schema
 
 
@@ -108,7 +150,10 @@ def harness(session_factory: async_sessionmaker[AsyncSession], cipher: FieldCiph
     from bot.dispatcher import build_dispatcher
     from tests.botkit import BotHarness
 
-    return BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock, files_dir=tmp_path / "files"))
+    harness = BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock, files_dir=tmp_path / "files"))
+    yield harness
+    # What Telegram would have refused (tests/botkit.py): a screen over a limit, broken HTML, two answers to one press.
+    assert not harness.session.violations, "Telegram would refuse: " + "; ".join(harness.session.violations)
 
 
 WEBHOOK_SECRET = "webhook-secret-for-tests-0123456789"

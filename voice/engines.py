@@ -169,8 +169,9 @@ class EspeakSpeaker:
     # the text has; the lower ends, so that parts are not longer than planned.
     syllables_per_minute: Mapping[str, float] = {"normal": 170, "slow": 120}
 
-    def __init__(self, *, binary: str | None = None, use_library: bool = True) -> None:
-        self.binary = binary or shutil.which("espeak-ng")
+    def __init__(self, *, binary: str | None = None, use_library: bool = True, search_path: bool = True) -> None:
+        # binary=None looks for espeak-ng on PATH unless search_path=False (tests that must not see the machine's).
+        self.binary = binary or (shutil.which("espeak-ng") if search_path else None)
         self.use_library = use_library
 
     def _synthesize_blocking(self, text: str, voice: str, speed: str) -> Pcm:

@@ -49,8 +49,8 @@ def _words(n: int, *, inner: bool = False) -> list[str]:
     if n >= 1_000_000_000:
         # Above a billion Vietnamese nests: 1.000.000.000.000 is "một nghìn tỷ".
         billions, rest = divmod(n, 1_000_000_000)
-        words = _words(billions, inner=inner) + ["tỷ"]
-        return words + (_words(rest, inner=True) if rest else [])
+        big = _words(billions, inner=inner) + ["tỷ"]
+        return big + (_words(rest, inner=True) if rest else [])
     groups: list[int] = []
     while n:
         n, group = divmod(n, 1000)

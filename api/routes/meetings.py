@@ -12,12 +12,12 @@ from typing import Annotated, Literal
 import asyncio
 
 from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.downloads import download_responses, file_download
-from api.errors import error_responses
+from api.errors import error_body, error_responses
 from api.routes.documents import files_dir_of
 from api.schemas.common import Day, id_path, id_query
 from api.schemas.meetings import (
@@ -60,6 +60,12 @@ REFUSALS = {
     404: {"description": "No such meeting"},
     409: {"description": "Not possible in the meeting's current state (cancelled, started, already decided)"},
     422: {"description": "Invalid input, with a message to show people"},
+}
+OVERLAP = {
+    409: {
+        "description": "`meeting_overlap`: the cell already has a meeting within two hours of `starts_at` (listed in `clashing`); "
+                       "send `allow_overlap: true` to go on deliberately. Otherwise the meeting's state forbids it.",
+    },
 }
 FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
 
@@ -110,12 +116,24 @@ async def list_meetings(
     return MeetingPage(items=items, total=total, limit=limit, offset=offset, next_offset=following if following < total else None)
 
 
-@router.post("/meetings", summary="Create a meeting and invite the members", status_code=status.HTTP_201_CREATED, responses=REFUSALS)
-async def create_meeting(body: MeetingCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> MeetingCreated:
-    result = await service.create_meeting(
-        session, actor=actor, cell_id=body.org_id, kind=body.kind, starts_at=body.starts_at, place=body.place, agenda=body.agenda,
-        repeat_monthly=body.repeat_monthly, now=clock.now(),
-    )
+async def _overlap_refusal(session: SessionDep, clash: service.MeetingOverlap) -> JSONResponse:
+    orgs = await orgs_by_ids(session, {m.cell_id for m in clash.meetings})
+    clashing = [(await _out(session, m, orgs[m.cell_id])).model_dump(mode="json") for m in clash.meetings]
+    return JSONResponse(error_body(clash.code, clash.message, clashing=clashing), status_code=clash.status)
+
+
+@router.post("/meetings", summary="Create a meeting and invite the members", status_code=status.HTTP_201_CREATED,
+             responses={**REFUSALS, **OVERLAP}, response_model=MeetingCreated)
+async def create_meeting(
+    body: MeetingCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> MeetingCreated | JSONResponse:
+    try:
+        result = await service.create_meeting(
+            session, actor=actor, cell_id=body.org_id, kind=body.kind, starts_at=body.starts_at, place=body.place, agenda=body.agenda,
+            repeat_monthly=body.repeat_monthly, allow_overlap=body.allow_overlap, now=clock.now(),
+        )
+    except service.MeetingOverlap as clash:
+        return await _overlap_refusal(session, clash)
     await audit_trail("api.meeting.create", org_id=result.meeting.cell_id, target=f"meeting:{result.meeting.id}",
                       detail={"invited": result.invite.invited})
     out = await _out(session, result.meeting, await _cell(session, result.meeting))
@@ -147,13 +165,18 @@ async def get_meeting(meeting_id: MeetingId, session: SessionDep, actor: Current
     return MeetingDetail(**out.model_dump(), invitations=invitations, stats=summary)
 
 
-@router.patch("/meetings/{meeting_id}", summary="Change time, place or agenda; invitees are told what changed", responses=REFUSALS)
+@router.patch("/meetings/{meeting_id}", summary="Change time, place or agenda; invitees are told what changed",
+              responses={**REFUSALS, **OVERLAP}, response_model=MeetingEdited)
 async def edit_meeting(
     meeting_id: MeetingId, body: MeetingPatch, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
-) -> MeetingEdited:
-    result = await service.edit_meeting(
-        session, actor=actor, meeting_id=meeting_id, starts_at=body.starts_at, place=body.place, agenda=body.agenda, now=clock.now()
-    )
+) -> MeetingEdited | JSONResponse:
+    try:
+        result = await service.edit_meeting(
+            session, actor=actor, meeting_id=meeting_id, starts_at=body.starts_at, place=body.place, agenda=body.agenda,
+            allow_overlap=body.allow_overlap, now=clock.now(),
+        )
+    except service.MeetingOverlap as clash:
+        return await _overlap_refusal(session, clash)
     return await _edited(session, result, audit_trail, "api.meeting.update")
 
 
@@ -242,7 +265,7 @@ async def decide(
     invitation_id: InvitationId, body: DecisionIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
 ) -> InvitationOut:
     invitation, meeting, name = await service.decide_absence(
-        session, actor=actor, invitation_id=invitation_id, approve=body.approve, now=clock.now()
+        session, actor=actor, invitation_id=invitation_id, approve=body.approve, revision=body.revision, now=clock.now()
     )
     await audit_trail("api.meeting.absence_decision", org_id=meeting.cell_id, target=f"invitation:{invitation_id}",
                       detail={"approve": body.approve})

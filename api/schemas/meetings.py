@@ -44,6 +44,10 @@ class MeetingCreate(BaseModel):
     place: str = Field(min_length=1, max_length=service.MAX_PLACE_CHARS)
     agenda: str = Field("", max_length=service.MAX_AGENDA_CHARS)
     repeat_monthly: StrictBool = Field(False, description="Regular meetings only: create the meeting on this day of every month")
+    allow_overlap: StrictBool = Field(
+        False, description="Create it even when the cell has another meeting within two hours of `starts_at` "
+                           "(otherwise 409 `meeting_overlap` with the clashing meetings)",
+    )
 
 
 class MeetingPatch(BaseModel):
@@ -52,6 +56,9 @@ class MeetingPatch(BaseModel):
     starts_at: AwareDatetime | None = None
     place: str | None = Field(None, min_length=1, max_length=service.MAX_PLACE_CHARS)
     agenda: str | None = Field(None, max_length=service.MAX_AGENDA_CHARS)
+    allow_overlap: StrictBool = Field(
+        False, description="Move it even onto another meeting of the cell (otherwise 409 `meeting_overlap` with the clashing meetings)",
+    )
 
 
 class DocumentOut(BaseModel):
@@ -141,12 +148,14 @@ class InvitationOut(BaseModel):
     decided_by_id: int | None
     decided_at: dt.datetime | None
     present: bool | None = Field(description="Attendance; null until recorded")
+    revision: int = Field(0, description="Bumped by every change of answer or reason: pass it with a decision so it applies "
+                                         "only to the request as it was read", examples=[2])
 
     @classmethod
     def of(cls, invitation: Invitation, name: str, present: bool | None) -> InvitationOut:
         return cls(
             id=invitation.id, member_id=invitation.member_id, member_name=name, obliged=invitation.obliged, answer=invitation.answer,
-            reason_kind=invitation.reason_kind, reason_text=invitation.reason_text,
+            reason_kind=invitation.reason_kind, reason_text=invitation.reason_text, revision=invitation.revision,
             has_voice_reason=invitation.reason_voice_file_id is not None, answered_at=invitation.answered_at,
             decided_by_id=invitation.decided_by_id, decided_at=invitation.decided_at, present=present,
         )
@@ -210,9 +219,14 @@ class AnswerIn(BaseModel):
 
 
 class DecisionIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"approve": True}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"approve": True, "revision": 2}]})
 
     approve: StrictBool
+    revision: int | None = Field(
+        None, ge=0, le=2**31 - 1,
+        description="The invitation's `revision` the decision is about; when the member has changed the request since, "
+                    "409 `absence_changed` and nothing is decided",
+    )
 
 
 class AttendanceIn(BaseModel):

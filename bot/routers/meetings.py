@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramNotFound
 from aiogram.filters import Command, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards_meetings as kbm
 from bot.filters import Linked
+from bot.messenger import stale_file_id
 from bot.keyboards_meetings import (
     AttendanceAction,
     AttendanceButton,
@@ -56,6 +57,7 @@ from bot import storage
 from bot.screens import show
 from core import texts
 from core.clock import Clock
+from core.render import shorten
 from core.errors import DomainError, InvalidInput, PermissionDenied
 from core.meetings import charts, dates, documents, export, render, service, stats
 from core.meetings.models import AbsenceReason, Answer, DocumentKind, MeetingKind, MeetingStatus
@@ -66,6 +68,10 @@ log = logging.getLogger(__name__)
 
 # A form left half-way is forgotten after this long.
 FLOW_TTL = dt.timedelta(minutes=60)
+# The leader's meeting card summarises: at most this many pending requests, names and reasons cut to these lengths.
+CARD_PENDING_LINES = 10
+CARD_REASON_CHARS = 80
+CARD_NAME_CHARS = 60
 MAX_PLACE_SUGGESTIONS = 4
 
 
@@ -231,7 +237,8 @@ async def menu_action(
             for number, meeting in enumerate(meetings, start=1):
                 lines.append(
                     texts.meetings.MANAGE_LINE.format(
-                        number=number, status=texts.meetings.STATUSES[meeting.status.value], title=render.title(meeting), when=render.when(meeting)
+                        number=number, status=texts.meetings.STATUSES[meeting.status.value], title=render.title(meeting), when=render.when(meeting),
+                        place=render.escape(meeting.place),
                     )
                 )
             await show(query, bot, "\n".join(lines), kbm.meeting_list(meetings))
@@ -300,7 +307,7 @@ def _day_step(data: dict[str, Any], now: dt.datetime) -> tuple[str, InlineKeyboa
     kind = MeetingKind(data["kind"])
     usual = dates.next_monthly(int(usual_dom), today + dt.timedelta(days=1)) if usual_dom and kind == MeetingKind.REGULAR else None
     suggestions = dates.suggest_dates(today, usual_day_of_month=int(usual_dom) if usual else None)
-    text = texts.meetings.ASK_DATE.format(kind=texts.meetings.KINDS[kind.value])
+    text = texts.meetings.ASK_DATE.format(kind=texts.meetings.KINDS[kind.value], example=dates.example_day(today))
     return text, kbm.days(suggestions, usual=usual, usual_day_of_month=int(usual_dom) if usual else None)
 
 
@@ -333,7 +340,9 @@ async def calendar_month(query: CallbackQuery, callback_data: FormMonth, state: 
     await query.answer()
 
 
-async def pick_day(query: CallbackQuery, callback_data: FormDay, state: FSMContext, clock: Clock, bot: Bot) -> None:
+async def pick_day(
+    query: CallbackQuery, callback_data: FormDay, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot
+) -> None:
     now = clock.now()
     data = await _flow_data(state, now)
     if data is None or "kind" not in data:
@@ -342,9 +351,16 @@ async def pick_day(query: CallbackQuery, callback_data: FormDay, state: FSMConte
     try:
         day = dt.datetime.strptime(callback_data.day, "%Y%m%d").date()
     except ValueError:
-        raise InvalidInput(texts.meetings.WHEN_NOT_UNDERSTOOD) from None
+        raise InvalidInput(dates.when_not_understood(_today(now))) from None
     if day < _today(now) or day > _last_day(now):
         raise InvalidInput(texts.meetings.DATE_PAST.format(when=dates.format_day(day)) if day < _today(now) else texts.meetings.DATE_TOO_FAR)
+    if data.get("time_hint"):  # the time was typed with a date we asked about ("4/12 19h30", already past): keep it
+        data.update(day=day.isoformat(), time=data["time_hint"])
+        service.validate_starts_at(_starts_at(data), now)  # type: ignore[arg-type]
+        await state.update_data(day=data["day"], time=data["time"], time_hint=None)
+        await show(query, bot, *await _after_when(state, session, actor, now))
+        await query.answer()
+        return
     await state.update_data(day=day.isoformat())
     await state.set_state(MeetingForm.time)
     await show(query, bot, *_time_step(await state.get_data()))
@@ -362,7 +378,7 @@ async def pick_time(
     try:
         value = dt.datetime.strptime(callback_data.hhmm, "%H%M").time()
     except ValueError:
-        raise InvalidInput(texts.meetings.WHEN_NOT_UNDERSTOOD) from None
+        raise InvalidInput(dates.when_not_understood(_today(now))) from None
     data["time"] = value.strftime("%H:%M")
     starts_at = _starts_at(data)
     assert starts_at is not None
@@ -382,7 +398,18 @@ async def typed_when(message: Message, state: FSMContext, session: AsyncSession,
     if not message.text:
         await message.answer(texts.meetings.CHOOSE_OR_TYPE)
         return
+    await state.update_data(time_hint=None)
     parsed = dates.parse_when(message.text, today=_today(now))
+    if parsed.next_year is not None:
+        # A day already past this year: ask, never assume next year (the secretary may have meant another day).
+        await state.update_data(time_hint=parsed.time.strftime("%H:%M") if parsed.time else None)
+        await state.set_state(MeetingForm.day)
+        question = texts.meetings.PAST_THIS_YEAR.format(
+            typed=parsed.next_year.strftime("%d/%m"), next_year=dates.format_day(parsed.next_year)
+        )
+        fits = parsed.next_year <= _last_day(now)
+        await message.answer(question, reply_markup=kbm.next_year(parsed.next_year if fits else None))
+        return
     if parsed.date is not None:
         if parsed.date > _last_day(now):
             raise InvalidInput(texts.meetings.DATE_TOO_FAR)
@@ -621,14 +648,23 @@ async def form_action(
     elif action == FormAction.ADD_DOCS:
         await state.set_state(MeetingForm.documents)
         await show(query, bot, _documents_prompt(), kbm.documents(bool(data.get("docs"))))
-    elif action == FormAction.SEND and not editing:
-        await _send_new_meeting(query, bot, state, session, actor, data, now)
-    elif action == FormAction.SAVE and editing:
-        result = await service.edit_meeting(
-            session, actor=actor, meeting_id=int(data["meeting_id"]),
-            starts_at=dt.datetime.fromisoformat(data["new_starts_at"]) if data.get("new_starts_at") else None,
-            place=data.get("new_place"), agenda=data.get("new_agenda"), documents=_uploads(data), now=now,
-        )
+    elif action in (FormAction.SEND, FormAction.SEND_ANYWAY) and not editing:
+        try:
+            await _send_new_meeting(query, bot, state, session, actor, data, now, allow_overlap=action == FormAction.SEND_ANYWAY)
+        except service.MeetingOverlap as clash:  # warn before anything is sent; going on is a second, deliberate press
+            await show(query, bot, clash.message, kbm.overlap(editing=False))
+    elif action in (FormAction.SAVE, FormAction.SAVE_ANYWAY) and editing:
+        try:
+            result = await service.edit_meeting(
+                session, actor=actor, meeting_id=int(data["meeting_id"]),
+                starts_at=dt.datetime.fromisoformat(data["new_starts_at"]) if data.get("new_starts_at") else None,
+                place=data.get("new_place"), agenda=data.get("new_agenda"), documents=_uploads(data),
+                allow_overlap=action == FormAction.SAVE_ANYWAY, now=now,
+            )
+        except service.MeetingOverlap as clash:
+            await show(query, bot, clash.message, kbm.overlap(editing=True))
+            await query.answer()
+            return
         await state.clear()
         await show(query, bot, texts.meetings.EDITED.format(queued=result.queued), kbm.back_to(result.meeting.id))
     else:
@@ -638,7 +674,8 @@ async def form_action(
 
 
 async def _send_new_meeting(
-    query: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession, actor: Actor, data: dict[str, Any], now: dt.datetime
+    query: CallbackQuery, bot: Bot, state: FSMContext, session: AsyncSession, actor: Actor, data: dict[str, Any], now: dt.datetime,
+    *, allow_overlap: bool = False,
 ) -> None:
     starts_at = _starts_at(data)
     if starts_at is None or not data.get("place"):
@@ -646,7 +683,8 @@ async def _send_new_meeting(
         return
     result = await service.create_meeting(
         session, actor=actor, cell_id=int(data["cell_id"]), kind=MeetingKind(data["kind"]), starts_at=starts_at,
-        place=data["place"], agenda=data.get("agenda", ""), documents=_uploads(data), repeat_monthly=bool(data.get("repeat")), now=now,
+        place=data["place"], agenda=data.get("agenda", ""), documents=_uploads(data), repeat_monthly=bool(data.get("repeat")),
+        allow_overlap=allow_overlap, now=now,
     )
     await state.clear()
     text = texts.meetings.CREATED.format(title=render.title(result.meeting), when=render.when(result.meeting), queued=result.invite.queued)
@@ -697,10 +735,13 @@ async def invitation_action(
         view = await service.my_invitation(session, actor=actor, invitation_id=invitation_id)
         if view.meeting.conclusions_voice_file_id is None:
             raise InvalidInput(texts.common.NOT_FOUND)
-        await bot.send_voice(
-            query.from_user.id, view.meeting.conclusions_voice_file_id,
-            caption=texts.meetings.CONCLUSIONS_NOTICE_VOICE.format(when=render.when(view.meeting), cell=render.escape(view.cell.name)),
-        )
+        caption = texts.meetings.CONCLUSIONS_NOTICE_VOICE.format(when=render.when(view.meeting), cell=render.escape(view.cell.name))
+        try:
+            await bot.send_voice(query.from_user.id, view.meeting.conclusions_voice_file_id, caption=caption)
+        except (TelegramBadRequest, TelegramNotFound) as refusal:
+            if not stale_file_id(refusal):
+                raise
+            await bot.send_message(query.from_user.id, caption + texts.meetings.VOICE_GONE)
     await query.answer()
 
 
@@ -718,17 +759,19 @@ async def choose_reason(
         return
     await state.clear()
     result = await service.request_absence(session, actor=actor, invitation_id=invitation_id, reason=callback_data.reason, now=now)
-    await show(query, bot, _absence_answer(result), kbm.answers(invitation_id))
+    await show(query, bot, await _absence_answer(session, actor, result), kbm.answers(invitation_id))
     await query.answer(texts.meetings.TOAST_ABSENCE_SENT if not result.auto_excused else None)
 
 
-def _absence_answer(result: service.AbsenceResult) -> str:
+async def _absence_answer(session: AsyncSession, actor: Actor, result: service.AbsenceResult) -> str:
+    """The invitation itself (date, place, agenda) stays on screen, with what was just done under it."""
     reason = render.reason_label(result.invitation)
+    view = await service.my_invitation(session, actor=actor, invitation_id=result.invitation.id)
     if result.auto_excused:
-        return texts.meetings.ABSENCE_AUTO_EXCUSED.format(when=render.when(result.meeting), reason=reason)
-    return texts.meetings.ABSENCE_SENT.format(reason=reason) + "\n\n" + texts.meetings.CURRENT_ANSWER.format(
-        answer=render.answer_label(result.invitation.answer)
-    )
+        done = texts.meetings.ABSENCE_AUTO_EXCUSED.format(when=render.when(result.meeting), reason=reason)
+    else:
+        done = texts.meetings.ABSENCE_SENT.format(reason=reason)
+    return _my_invitation_text(view) + "\n\n" + done
 
 
 async def typed_reason(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
@@ -759,17 +802,64 @@ async def typed_reason(message: Message, state: FSMContext, session: AsyncSessio
         await message.answer(texts.meetings.REASON_EMPTY)
         return
     await state.clear()
-    await message.answer(_absence_answer(result), reply_markup=kbm.answers(invitation_id))
+    await message.answer(await _absence_answer(session, actor, result), reply_markup=kbm.answers(invitation_id))
 
 
 # ---------------------------------------------------------------- the secretary decides
 
 
+async def _send_request(bot: Bot, chat_id: int, name: str, meeting: Any, invitation: Any) -> None:
+    """One absence request as the secretary reads it, with buttons for this revision of it."""
+    text = render.absence_request_text(name, meeting, invitation)
+    if invitation.reason_voice_file_id:
+        try:
+            await bot.send_voice(chat_id, invitation.reason_voice_file_id, caption=text, reply_markup=kbm.decision(invitation))
+            return
+        except (TelegramBadRequest, TelegramNotFound) as refusal:
+            if not stale_file_id(refusal):
+                raise
+            # The member's voice note is only on Telegram, under an id this bot can no longer send: the request stands without it.
+            text += texts.meetings.VOICE_GONE
+    await bot.send_message(chat_id, text, reply_markup=kbm.decision(invitation))
+
+
+async def _show_current_request(query: CallbackQuery, session: AsyncSession, actor: Actor, bot: Bot, invitation_id: int) -> None:
+    """An old card was pressed: decide nothing, say the request changed, and show it as it is now."""
+    invitation, meeting, name = await service.absence_request_of(session, actor=actor, invitation_id=invitation_id)
+    await query.answer(texts.meetings.ABSENCE_CHANGED_TOAST)
+    if isinstance(query.message, Message) and query.message.text is not None:
+        try:  # the old card no longer offers buttons for a request that is gone
+            await query.message.edit_text(texts.meetings.ABSENCE_CHANGED, reply_markup=None)
+        except TelegramBadRequest:
+            pass
+    else:
+        await bot.send_message(query.from_user.id, texts.meetings.ABSENCE_CHANGED)
+    if invitation.answer == Answer.ABSENCE_REQUESTED:
+        await _send_request(bot, query.from_user.id, name, meeting, invitation)
+    else:
+        await bot.send_message(
+            query.from_user.id,
+            texts.meetings.NO_PENDING_REQUEST.format(name=render.escape(name), state=texts.meetings.ANSWERS_SHORT[invitation.answer.value]),
+            reply_markup=kbm.back_to(meeting.id),
+        )
+
+
+async def decide_without_revision(query: CallbackQuery, session: AsyncSession, actor: Actor, bot: Bot) -> None:
+    """A card made before decisions carried the request's revision: which version it showed is unknown."""
+    _, _, invitation_id = (query.data or "").split(":")
+    await _show_current_request(query, session, actor, bot, int(invitation_id))
+
+
 async def decide(query: CallbackQuery, callback_data: DecisionButton, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
     approve = callback_data.action == DecisionAction.APPROVE
-    invitation, meeting, name = await service.decide_absence(
-        session, actor=actor, invitation_id=callback_data.invitation_id, approve=approve, now=clock.now()
-    )
+    try:
+        invitation, meeting, name = await service.decide_absence(
+            session, actor=actor, invitation_id=callback_data.invitation_id, approve=approve, revision=callback_data.revision,
+            now=clock.now(),
+        )
+    except service.AbsenceRequestChanged:
+        await _show_current_request(query, session, actor, bot, callback_data.invitation_id)
+        return
     template = texts.meetings.DECIDED_APPROVED if approve else texts.meetings.DECIDED_REFUSED
     await show(query, bot, template.format(name=render.escape(name), when=render.when(meeting)), kbm.back_to(meeting.id))
     await query.answer()
@@ -784,18 +874,23 @@ async def _card(session: AsyncSession, actor: Actor, meeting_id: int, now: dt.da
     repeat = ""
     if view.rule is not None and view.rule.active:
         repeat = texts.meetings.CARD_REPEAT.format(day=view.rule.day_of_month, time=dates.format_time(view.rule.local_time))
+    # The card is a summary: long names and reasons are cut here (each request is read whole under
+    # «Duyệt xin vắng»); whatever is still too long is split by bot/limits.py, never refused.
     details = _details(
         kind=meeting.kind, cell=view.cell, starts_at=meeting.starts_at, place=meeting.place, agenda=meeting.agenda,
-        document_names=[d.filename for d in view.documents], repeat_line=repeat,
+        document_names=[shorten(d.filename, CARD_NAME_CHARS) for d in view.documents], repeat_line=repeat,
     )
     summary = stats.meeting_stats_text(await stats.meeting_stats(session, meeting=meeting))
     if view.pending:
-        summary += texts.meetings.CARD_PENDING.format(
-            lines="\n".join(
-                texts.meetings.CARD_PENDING_LINE.format(name=render.escape(line.name), reason=render.reason_label(line.invitation))
-                for line in view.pending
+        lines = [
+            texts.meetings.CARD_PENDING_LINE.format(
+                name=render.escape(shorten(line.name, CARD_NAME_CHARS)), reason=render.reason_label(line.invitation, limit=CARD_REASON_CHARS)
             )
-        )
+            for line in view.pending[:CARD_PENDING_LINES]
+        ]
+        if len(view.pending) > CARD_PENDING_LINES:
+            lines.append(texts.meetings.CARD_PENDING_MORE.format(count=len(view.pending) - CARD_PENDING_LINES))
+        summary += texts.meetings.CARD_PENDING.format(lines="\n".join(lines))
     text = texts.meetings.CARD.format(details=details, status=texts.meetings.STATUSES[meeting.status.value], stats=summary)
     return text, kbm.card(view, now=now, attendance_open_from=meeting.starts_at - service.ATTENDANCE_OPENS_BEFORE)
 
@@ -834,10 +929,10 @@ async def meeting_action(
     elif action == MeetingAction.CANCEL:
         meeting, _ = await service.cancellable_meeting(session, actor=actor, meeting_id=meeting_id)
         count = await service.meeting_invitee_count(session, meeting.id)
-        await show(query, bot, texts.meetings.CONFIRM_CANCEL.format(when=render.when(meeting), count=count), kbm.confirm_cancel(meeting.id))
+        await show(query, bot, texts.meetings.CONFIRM_CANCEL.format(meeting=render.identity_line(meeting), count=count), kbm.confirm_cancel(meeting.id))
     elif action == MeetingAction.CANCEL_OK:
         meeting = await service.cancel_meeting(session, actor=actor, meeting_id=meeting_id, now=now)
-        await show(query, bot, texts.meetings.CANCELLED_DONE.format(when=render.when(meeting)), kbm.back_to(meeting.id))
+        await show(query, bot, texts.meetings.CANCELLED_DONE.format(meeting=render.identity_line(meeting)), kbm.back_to(meeting.id))
     elif action == MeetingAction.ATTENDANCE:
         sheet = await service.attendance_sheet(session, actor=actor, meeting_id=meeting_id, now=now)
         await show(query, bot, _attendance_text(sheet, 0), kbm.attendance(sheet, 0))
@@ -863,12 +958,7 @@ async def meeting_action(
     elif action == MeetingAction.PENDING:
         view = await service.meeting_card(session, actor=actor, meeting_id=meeting_id)
         for line in view.pending:
-            text = render.absence_request_text(line.name, view.meeting, line.invitation)
-            if line.invitation.reason_voice_file_id:
-                await bot.send_voice(query.from_user.id, line.invitation.reason_voice_file_id, caption=text,
-                                     reply_markup=kbm.decision(line.invitation.id))
-            else:
-                await bot.send_message(query.from_user.id, text, reply_markup=kbm.decision(line.invitation.id))
+            await _send_request(bot, query.from_user.id, line.name, view.meeting, line.invitation)
     await query.answer()
 
 
@@ -1039,6 +1129,7 @@ def build() -> Router:
     router.callback_query.register(invitation_action, InvitationButton.filter())
     router.callback_query.register(choose_reason, ReasonButton.filter())
     router.callback_query.register(decide, DecisionButton.filter())
+    router.callback_query.register(decide_without_revision, F.data.regexp(rf"^{render.DECISION_PREFIX}:(ok|no):\d{{1,18}}$"))
     router.callback_query.register(meeting_action, MeetingButton.filter())
     router.callback_query.register(attendance_toggle, AttendanceToggle.filter())
     router.callback_query.register(attendance_action, AttendanceButton.filter())

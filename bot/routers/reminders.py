@@ -20,12 +20,12 @@ import datetime as dt
 from typing import Any
 
 from aiogram import Bot, Router
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.keyboards_reminders import ReminderSettingsButton
 from bot.screens import show
 from core import texts
 from core.clock import Clock
@@ -62,17 +62,6 @@ FIELD_KEYS = {
     "study": ("study_days_before", "study_time"),
 }
 INHERIT = "inherit"
-
-
-class ReminderSettingsButton(CallbackData, prefix="rms"):
-    org_id: int
-    field: str = ""
-    value: str = ""
-
-
-def settings_button(org_id: int = 0) -> Button:
-    """«⏰ Cài đặt nhắc họp» for the 📅 Lịch họp leaders' row."""
-    return Button(T.BTN_SETTINGS, ReminderSettingsButton(org_id=org_id).pack())
 
 
 # ---------------------------------------------------------------- words

@@ -55,6 +55,8 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Button
+from bot.messenger import send_stored
+from bot.progress import working
 from core.render import pack, visible_length
 from core.resolutions import extract, render, service, study
 from core.resolutions.models import Document, DocumentKind
@@ -343,7 +345,7 @@ async def document_action(
         return
     elif action == "study":
         changed = await service.confirm_studied(session, actor=actor, document_id=document_id, now=now)
-        await query.answer(R.STUDIED_THANKS if changed else R.STUDIED_ALREADY, show_alert=changed)
+        await query.answer(R.STUDIED_THANKS if changed else R.STUDIED_ALREADY)  # a toast: nothing to close
         if changed:
             await _refresh_document(query, session, actor, document_id, now)
         return
@@ -391,11 +393,13 @@ async def _refresh_document(query: CallbackQuery, session: AsyncSession, actor: 
 async def _send_full_text(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor, document_id: int) -> None:
     document = await service.readable(session, actor=actor, document_id=document_id)
     caption = R.FULL_TEXT_FILE_CAPTION.format(title=html.escape(document.title[:200]))
-    if document.file_id or (document.file_path and Path(document.file_path).exists()):
-        media = document.file_id or FSInputFile(str(document.file_path), filename=document.file_name)
-        sent = await bot.send_document(chat_id, media, caption=caption)
-        if document.file_id is None and sent.document is not None:
-            await service.remember_file_id(session, document_id=document.id, file_id=sent.document.file_id)
+    kept = document.file_path is not None and Path(document.file_path).exists()
+    if document.file_id or kept:
+        upload = FSInputFile(str(document.file_path), filename=document.file_name) if kept else None
+        async with working(bot, chat_id, "upload_document"):
+            _, uploaded = await send_stored(bot, chat_id, "document", document.file_id, upload=upload, caption=caption)
+        if uploaded:  # first sent, or the stored id was rejected and the file uploaded again
+            await service.remember_file_id(session, document_id=document.id, file_id=uploaded, replacing=document.file_id)
         return
     if not document.full_text.strip():
         await bot.send_message(chat_id, R.NO_FULL_TEXT)
@@ -423,7 +427,8 @@ async def _send_voice(
     if renderer is None or not text.strip():
         await bot.send_message(chat_id, R.VOICE_UNAVAILABLE)
         return False
-    notes = (await render_variants(renderer, text, [variant])).get(variant)
+    async with working(bot, chat_id, "record_voice", R.VOICE_PREPARING):  # synthesis may take seconds: never a silent wait
+        notes = (await render_variants(renderer, text, [variant])).get(variant)
     if not notes:
         await bot.send_message(chat_id, R.VOICE_UNAVAILABLE)
         return False
@@ -436,11 +441,13 @@ async def _send_voice(
             caption = render.voice_caption(document, part=note.part, parts=note.parts)
             if note.part == note.parts - 1:
                 markup = kb.inline(render.voice_buttons(document.id, speed=speed))
-        sent = await bot.send_voice(
-            chat_id, file_id or FSInputFile(str(note.path), filename="tom-tat.ogg"), duration=note.duration, caption=caption, reply_markup=markup
+        # By the stored id; from the audio cache when there is none or Telegram rejects it (another bot's id).
+        _, uploaded = await send_stored(
+            bot, chat_id, "voice", file_id, upload=FSInputFile(str(note.path), filename="tom-tat.ogg"), duration=note.duration,
+            caption=caption, reply_markup=markup,
         )
-        if file_id is None and sent.voice is not None:
-            await remember_file_id(session, cache_key=note.key, bot_key=bot_key, file_id=sent.voice.file_id, now=now)
+        if uploaded:
+            await remember_file_id(session, cache_key=note.key, bot_key=bot_key, file_id=uploaded, now=now)
     return True
 
 
@@ -519,6 +526,8 @@ async def _send_quiz(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor
         sent = await bot.send_poll(
             chat_id, question=question.text, options=list(question.options), type="quiz",
             correct_option_id=question.correct_option, is_anonymous=False,
+            # Shown to whoever picks a wrong option.
+            explanation=R.QUIZ_EXPLANATION.format(answer=html.escape(question.options[question.correct_option])),
         )
         if sent.poll is None:
             log.warning("quiz poll for question %s came back without a poll", question.id)
@@ -731,6 +740,8 @@ async def _preview(chat_id: int, state: FSMContext, session: AsyncSession, actor
         title=render.escape(document.title), summary=render.summary_html(document.summary), org=render.escape(audience.org.name),
         recipients=audience.recipients, unlinked=audience.unlinked, full_text=full_text,
     )
+    if audience.unlinked_names:  # named, so the publisher can tell them in person
+        text += R.UNLINKED_NAMES.format(names=_names(audience.unlinked_names))
     await state.set_state(PublishFlow.preview)
     markup = kb.inline(
         [
@@ -816,6 +827,11 @@ async def publish_step(
     await query.answer()
 
 
+def _names(names: tuple[str, ...], shown: int = 10) -> str:
+    listed = ", ".join(render.escape(name) for name in names[:shown])
+    return listed + (f" {R.AND_MORE.format(count=len(names) - shown)}" if len(names) > shown else "")
+
+
 async def _publish(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot, document_id: int,
     renderer: VoiceRenderer | None,
@@ -823,10 +839,11 @@ async def _publish(
     # Synthesis first (cached on disk; no rows written yet), then one short writing transaction.
     document = await service.draft_for_author(session, actor=actor, document_id=document_id)
     variants = await service.voice_variants(session, actor=actor, document_id=document_id)
-    notes = await render_variants(renderer, document.summary, variants) if renderer is not None else {}
-    result = await service.publish(session, actor=actor, document_id=document_id, now=clock.now(), voices=notes)
+    async with working(bot, query.from_user.id, "record_voice", R.PUBLISH_PREPARING):
+        notes = await render_variants(renderer, document.summary, variants) if renderer is not None else {}
+        result = await service.publish(session, actor=actor, document_id=document_id, now=clock.now(), voices=notes)
     await state.clear()
-    unlinked = R.PUBLISHED_UNLINKED.format(count=result.unlinked) if result.unlinked else ""
+    unlinked = R.PUBLISHED_UNLINKED.format(count=result.unlinked, names=_names(result.unlinked_names)) if result.unlinked else ""
     text = R.PUBLISHED_DONE.format(title=render.escape(result.document.title), queued=result.queued, org=render.escape(result.org.name),
                                    unlinked_line=unlinked)
     markup = kb.inline([(_b(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=document_id)),)])

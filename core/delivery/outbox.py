@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, String, Text, bindparam, f
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from core.db import among
+from core.db import among, rows_affected
 from core.delivery.models import OutboxMessage, OutboxState
 from core.delivery.routing import LinkView, choose_link
 from core.orgs.models import ChannelLink, Member
@@ -161,7 +161,7 @@ async def _insert_unnest(
     columns = list(_PER_ROW)
     selected = ", ".join(f"u.{name}::json" if name == "payload" else f"u.{name}" for name in columns)
     statement = text(
-        f"INSERT INTO {OutboxMessage.__table__.name} ({', '.join(columns)}, state, attempts, next_attempt_at, created_at) "
+        f"INSERT INTO {OutboxMessage.__tablename__} ({', '.join(columns)}, state, attempts, next_attempt_at, created_at) "
         f"SELECT {selected}, :state, 0, :not_before, :now "
         f"FROM unnest({', '.join(':' + name for name in columns)}) AS u({', '.join(columns)}) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
@@ -251,7 +251,7 @@ async def cancel_pending(session: AsyncSession, *, source: str, kind: str | None
     if kind is not None:
         query = query.where(OutboxMessage.kind == kind)
     result = await session.execute(query.values(state=OutboxState.CANCELLED).execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 async def state_counts(session: AsyncSession, *, source: str, kind: str | None = None) -> dict[OutboxState, int]:

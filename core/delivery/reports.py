@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import rows_affected
 from core import texts
 from core.delivery.outbox import enqueue_many
 from core.orgs.models import ChannelLink, Member, Org, OrgRole, RoleKind
@@ -33,7 +34,7 @@ async def mark_reachable(session: AsyncSession, *, member_ids: Sequence[int], pl
         .values(unreachable_since=None)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 async def mark_unreachable(

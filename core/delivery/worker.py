@@ -42,9 +42,9 @@ import socket
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, cast
 
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -393,7 +393,7 @@ class DeliveryWorker:
                 )
                 .execution_options(synchronize_session=False)
             )
-            found = (await session.execute(statement)).all()
+            found = list((await session.execute(statement)).all())
         found.sort(key=lambda r: (-r.priority, r.id))
         rows = [
             _Row(id=r.id, token=token, member_id=r.member_id, chat_id=r.chat_id, kind=r.kind, attempts=r.attempts,
@@ -559,12 +559,14 @@ class DeliveryWorker:
             return self._retry(row, type(exc).__name__)
         uploaded = None
         attachment = row.message.attachment
-        if attachment is not None and attachment.cache_key and not attachment.file_id and message.attachment is not None \
-                and self._uploads_files(row.platform):
-            if message.attachment.file_id is None and receipt.file_id:
+        if attachment is not None and attachment.cache_key and message.attachment is not None and self._uploads_files(row.platform):
+            # A first upload, or a stored id the platform rejected and the messenger replaced: remember the new id.
+            if receipt.file_id and (message.attachment.file_id is None or receipt.reuploaded):
                 uploaded = (attachment.cache_key, receipt.file_id)
+                self._file_ids[(row.platform, attachment.cache_key)] = receipt.file_id
                 self.stats.uploads += 1
-            self._finish_upload(row, receipt.file_id)
+            if not attachment.file_id:
+                self._finish_upload(row, receipt.file_id)
         return _Result(row, "sent", self.clock.now(), message_id=receipt.message_id, uploaded=uploaded)
 
     def _retry(self, row: _Row, reason: str) -> _Result:
@@ -583,9 +585,16 @@ class DeliveryWorker:
         uploads, the others wait for its file id (a voice note to 900 members is one upload).
         """
         attachment = row.message.attachment
-        if attachment is None or attachment.file_id or not attachment.cache_key or not self._uploads_files(row.platform):
+        if attachment is None or not attachment.cache_key or not self._uploads_files(row.platform):
             return row.message
         key = (row.platform, attachment.cache_key)
+        if attachment.file_id:
+            # Sent by its own id, unless that id was rejected once and replaced by a newer upload.
+            newer = self._file_ids.get(key) or await self._stored_file_id(*key)
+            if newer:
+                self._file_ids[key] = newer
+                return replace(row.message, attachment=replace(attachment, file_id=newer))
+            return row.message
         while True:
             file_id = self._file_ids.get(key)
             if not file_id and key not in self._uploads:
@@ -594,7 +603,8 @@ class DeliveryWorker:
                 file_id = self._file_ids.get(key) or stored
             if file_id:
                 self._file_ids[key] = file_id
-                return replace(row.message, attachment=replace(attachment, file_id=file_id, path=None))
+                # The path stays: if the platform rejects the stored id, the messenger uploads the file again.
+                return replace(row.message, attachment=replace(attachment, file_id=file_id))
             upload = self._uploads.get(key)
             if upload is None:
                 self._uploads[key] = _Upload(row_id=row.id)
@@ -669,7 +679,7 @@ class DeliveryWorker:
         metrics.SENDS.labels(result=outcome).inc()
 
     async def _record(self, batch: list[_Result]) -> None:
-        table = OutboxMessage.__table__
+        table = cast(Table, OutboxMessage.__table__)
         by_row = table.c.id == bindparam("row_id")
         ours = table.c.claim_token == bindparam("token")
         common = {"claimed_until": None, "claim_token": None}
@@ -733,7 +743,11 @@ class DeliveryWorker:
             return
         dialect = session.get_bind().dialect.name
         module = postgresql if dialect == "postgresql" else sqlite
-        statement = module.insert(MediaFile.__table__).on_conflict_do_nothing(index_elements=["platform", "bot_id", "cache_key"])
+        insert = module.insert(MediaFile.__table__)
+        # A newer id replaces a rejected one.
+        statement = insert.on_conflict_do_update(
+            index_elements=["platform", "bot_id", "cache_key"], set_={"file_id": insert.excluded.file_id, "created_at": insert.excluded.created_at}
+        )
         now = self.clock.now()
         await session.execute(
             statement,

@@ -17,7 +17,7 @@ from core.clock import local_tz
 from core.feedback.models import FeedbackItem
 
 if TYPE_CHECKING:
-    from core.feedback.service import ItemSummary, ItemView
+    from core.feedback.views import ItemSummary, ItemView
 
 # Telegram counts a message's length after HTML is parsed: 4096 characters.
 MESSAGE_LIMIT = 4096

@@ -28,6 +28,7 @@ from core.clock import local_tz
 from core.delivery.outbox import enqueue, enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from core.feedback import render
+from core.feedback.views import ForwardView, ItemSummary, ItemView, ReplyView
 from core.feedback.models import (
     REFERENCE_PREFIXES,
     FeedbackForward,
@@ -270,40 +271,6 @@ def _visible_condition(actor: Actor, addressed: type[Org]) -> ColumnElement[bool
     return or_(FeedbackItem.author_id == actor.member.id, managed)
 
 
-@dataclass(frozen=True)
-class ReplyView:
-    id: int
-    author_name: str
-    org_name: str
-    text: str | None
-    voice_file_id: str | None
-    voice_duration: int | None
-    created_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class ForwardView:
-    from_org_name: str
-    to_org_name: str
-    by_name: str
-    at: dt.datetime
-    note: str | None
-
-
-@dataclass(frozen=True)
-class ItemView:
-    item: FeedbackItem
-    author_name: str
-    author_cell_name: str
-    addressed_org: Org
-    current_org: Org
-    replies: list[ReplyView]
-    forwards: list[ForwardView]
-    is_author: bool
-    can_act: bool  # reply and close
-    forward_to: Org | None  # set when this actor may forward it, to this organisation
-
-
 async def _load(session: AsyncSession, item_id: int, *, for_update: bool = False) -> tuple[FeedbackItem, Org, Org]:
     query = select(FeedbackItem).where(FeedbackItem.id == item_id)
     if for_update:
@@ -397,15 +364,6 @@ async def _names(session: AsyncSession, member_ids: set[int]) -> dict[int, str]:
 # ---------------------------------------------------------------- lists
 
 Scope = Literal["mine", "inbox", "visible"]
-
-
-@dataclass(frozen=True)
-class ItemSummary:
-    item: FeedbackItem
-    author_name: str
-    addressed_org_name: str
-    current_org_name: str
-    reply_count: int
 
 
 @dataclass(frozen=True)

@@ -137,6 +137,21 @@ def month_grid(year: int, month: int) -> list[list[dt.date | None]]:
 class ParsedWhen:
     date: dt.date | None = None
     time: dt.time | None = None
+    # A day and month typed without a year that has already passed this year ("4/12" typed on 7/12):
+    # never assumed to mean next year. `date` stays None and this is the same day next year, to ask about.
+    next_year: dt.date | None = None
+
+
+def example_day(today: dt.date) -> str:
+    """A date to show as an example of typing one: a week ahead, so it is always in the future; with
+    its year when that is next year (a bare "4/1" typed in December would be asked about)."""
+    day = today + dt.timedelta(days=7)
+    return f"{day.day}/{day.month}" if day.year == today.year else f"{day.day}/{day.month}/{day.year}"
+
+
+def when_not_understood(today: dt.date) -> str:
+    day = today + dt.timedelta(days=7)
+    return texts.meetings.WHEN_NOT_UNDERSTOOD.format(example=example_day(today), full=day.strftime("%d/%m/%Y"))
 
 
 def normalize(text: str) -> str:
@@ -187,18 +202,18 @@ def _parse_time(text: str) -> tuple[dt.time | None, str]:
 
 
 def _make_date(day: int, month: int, year: int | None, today: dt.date, shown: str) -> dt.date:
+    """The date as typed; without a year, this year's (which may be past: the caller asks, never assumes)."""
     if year is not None and year < 100:
         year += 2000
     try:
-        value = dt.date(year or today.year, month, day)
+        return dt.date(year or today.year, month, day)
     except ValueError:
         raise InvalidInput(texts.meetings.DATE_IMPOSSIBLE.format(text=shown)) from None
-    if year is None and value < today:
-        try:
-            value = dt.date(today.year + 1, month, day)
-        except ValueError:  # 29/2 of a year whose next year is not leap
-            raise InvalidInput(texts.meetings.DATE_IMPOSSIBLE.format(text=shown)) from None
-    return value
+
+
+class _PastThisYear(Exception):
+    def __init__(self, past: dt.date) -> None:
+        self.past = past
 
 
 def _parse_date(text: str, today: dt.date) -> dt.date | None:
@@ -206,7 +221,10 @@ def _parse_date(text: str, today: dt.date) -> dt.date | None:
         match = pattern.search(text)
         if match is not None:
             year = match.group("y")
-            return _make_date(int(match.group("d")), int(match.group("m")), int(year) if year else None, today, match.group(0).strip())
+            value = _make_date(int(match.group("d")), int(match.group("m")), int(year) if year else None, today, match.group(0).strip())
+            if year is None and value < today:
+                raise _PastThisYear(value)
+            return value
     match = _WEEKDAY.search(text)
     if match is not None:
         if match.group("sun"):
@@ -248,7 +266,14 @@ def parse_when(text: str, *, today: dt.date) -> ParsedWhen:
     """A date, a time or both from free text; refuses impossible ones and text with neither."""
     normalized = normalize(text)
     time, rest = _parse_time(normalized)
-    date = _parse_date(rest, today)
+    try:
+        date = _parse_date(rest, today)
+    except _PastThisYear as past:
+        try:
+            following = past.past.replace(year=today.year + 1)
+        except ValueError:  # 29/2 of a leap year, and next year is not one
+            raise InvalidInput(texts.meetings.DATE_PAST.format(when=format_day(past.past))) from None
+        return ParsedWhen(date=None, time=time, next_year=following)
     if date is None and time is None:
-        raise InvalidInput(texts.meetings.WHEN_NOT_UNDERSTOOD)
+        raise InvalidInput(when_not_understood(today))
     return ParsedWhen(date=date, time=time)

@@ -17,7 +17,7 @@ from core.ports import Button
 # Button data carried by outbox messages. The bot's CallbackData factories pack to the same
 # strings (a test holds them together); core cannot import aiogram.
 ANSWER_PREFIX = "mti"  # mti:<yes|no|show>:<invitation_id>
-DECISION_PREFIX = "mta"  # mta:<ok|no>:<invitation_id>
+DECISION_PREFIX = "mta"  # mta:<ok|no>:<invitation_id>:<revision>
 MEETING_PREFIX = "mto"  # mto:<action>:<meeting_id>
 
 
@@ -25,8 +25,18 @@ def answer_data(action: str, invitation_id: int) -> str:
     return f"{ANSWER_PREFIX}:{action}:{invitation_id}"
 
 
-def decision_data(action: str, invitation_id: int) -> str:
-    return f"{DECISION_PREFIX}:{action}:{invitation_id}"
+def decision_data(action: str, invitation_id: int, revision: int) -> str:
+    """A decision applies only to the version of the request the secretary read (`Invitation.revision`)."""
+    return f"{DECISION_PREFIX}:{action}:{invitation_id}:{revision}"
+
+
+def decision_buttons(invitation: Invitation) -> tuple[tuple[Button, ...], ...]:
+    return (
+        (
+            Button(texts.meetings.BTN_APPROVE, decision_data("ok", invitation.id, invitation.revision)),
+            Button(texts.meetings.BTN_REFUSE, decision_data("no", invitation.id, invitation.revision)),
+        ),
+    )
 
 
 def meeting_data(action: str, meeting_id: int) -> str:
@@ -43,6 +53,18 @@ def title(meeting: Meeting) -> str:
 
 def when(meeting: Meeting) -> str:
     return dates.format_when(meeting.starts_at)
+
+
+def identity_line(meeting: Meeting) -> str:
+    """"• Sinh hoạt thường kỳ — Thứ Năm, 10/12/2026 — 19:30 — 📍 Nhà văn hóa": one meeting told apart from another."""
+    return texts.meetings.IDENTITY_LINE.format(title=title(meeting), when=when(meeting), place=escape(meeting.place))
+
+
+def still_standing(others: Sequence[Meeting]) -> str:
+    """After a notice about one meeting: the cell's other meetings at that time, which still stand."""
+    if not others:
+        return ""
+    return texts.meetings.STILL_STANDING.format(lines="\n".join(identity_line(m) for m in others))
 
 
 def short_date(meeting: Meeting) -> str:
@@ -63,13 +85,15 @@ def answer_label(answer: Answer) -> str:
     return texts.meetings.ANSWERS[answer.value]
 
 
-def reason_label(invitation: Invitation) -> str:
+def reason_label(invitation: Invitation, *, limit: int | None = None) -> str:
+    """The reason as one line; a typed reason cut to `limit` characters (a summary line) when given."""
     if invitation.reason_kind is None:
         return ""
     label = texts.meetings.REASONS[invitation.reason_kind.value]
     if invitation.reason_kind == AbsenceReason.OTHER:
         if invitation.reason_text:
-            return escape(invitation.reason_text)
+            typed = " ".join(invitation.reason_text.split())
+            return escape(shared_render.shorten(typed, limit) if limit else typed)
         if invitation.reason_voice_file_id:
             return f"{label} {texts.meetings.VOICE_REASON}"
     return label

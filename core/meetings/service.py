@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,7 +43,7 @@ from core.meetings.models import (
 )
 from core.orgs.models import Member, Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import Actor, get_org, in_subtree, receives_notices
-from core.ports import Attachment, Button, OutboundMessage
+from core.ports import Attachment, OutboundMessage
 
 LOCAL_TZ = dates.LOCAL_TZ
 MAX_AHEAD = dt.timedelta(days=366)
@@ -55,6 +56,8 @@ MAX_VOICE_SECONDS = 5 * 60
 ATTENDANCE_OPENS_BEFORE = dt.timedelta(minutes=60)
 # The member's 📅 Lịch họp keeps showing a meeting for a while after it started.
 UPCOMING_GRACE = dt.timedelta(hours=3)
+# A cell meeting takes about two hours: two meetings of one cell starting closer than this overlap.
+OVERLAP_WINDOW = dt.timedelta(hours=2)
 NOTIFY_PRIORITY = 5  # answers to people go before broadcasts
 
 KIND_INVITATION = "invitation"
@@ -71,6 +74,27 @@ def source_of(meeting_id: int) -> str:
 
 
 # ---------------------------------------------------------------- results
+
+
+class MeetingOverlap(Conflict):
+    """The cell already has a meeting at (about) that time: members would be invited twice.
+
+    Refused unless the caller says it is deliberate (`allow_overlap`); `meetings` are the clashing ones."""
+
+    code = "meeting_overlap"
+
+    def __init__(self, meetings: Sequence[Meeting]) -> None:
+        super().__init__(texts.meetings.OVERLAP_WARNING.format(lines="\n".join(render.identity_line(m) for m in meetings)))
+        self.meetings = list(meetings)
+
+
+class AbsenceRequestChanged(Conflict):
+    """The member changed their answer or reason after the leader's card was made: that card decides nothing."""
+
+    code = "absence_changed"
+
+    def __init__(self) -> None:
+        super().__init__(texts.meetings.ABSENCE_CHANGED)
 
 
 @dataclass(frozen=True)
@@ -325,13 +349,14 @@ def _invitation_message(meeting: Meeting, cell: Org, invitation: Invitation, doc
 
 
 def _document_message(meeting: Meeting, document: MeetingDocument) -> OutboundMessage:
-    kind = "photo" if document.kind == DocumentKind.PHOTO else "document"
+    kind: Literal["photo", "document"] = "photo" if document.kind == DocumentKind.PHOTO else "document"
     return OutboundMessage(
         text=render.document_caption(meeting, document),
-        attachment=(
-            Attachment(kind=kind, file_id=document.file_id, filename=document.filename)
-            if document.file_id or not document.file_path
-            else Attachment(kind=kind, path=document.file_path, filename=document.filename, cache_key=docs.cache_key_of(document.file_path))
+        # By the platform's id when the secretary sent it in the messenger; with the kept file (and its
+        # cache key) whenever there is one, so a rejected id is replaced by uploading the file again.
+        attachment=Attachment(
+            kind=kind, file_id=document.file_id, filename=document.filename, path=document.file_path,
+            cache_key=docs.cache_key_of(document.file_path) if document.file_path else None,
         ),
     )
 
@@ -406,6 +431,25 @@ def _add_documents(session: AsyncSession, meeting: Meeting, uploads: Sequence[do
     return added
 
 
+async def overlapping_meetings(
+    session: AsyncSession, *, cell_id: int, starts_at: dt.datetime, exclude_id: int | None = None
+) -> list[Meeting]:
+    """The cell's meetings still to be held whose start is within OVERLAP_WINDOW of `starts_at`."""
+    query = select(Meeting).where(
+        Meeting.cell_id == cell_id, Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.starts_at > starts_at - OVERLAP_WINDOW, Meeting.starts_at < starts_at + OVERLAP_WINDOW,
+    )
+    if exclude_id is not None:
+        query = query.where(Meeting.id != exclude_id)
+    return list((await session.execute(query.order_by(Meeting.starts_at, Meeting.id))).scalars())
+
+
+async def _refuse_overlap(session: AsyncSession, *, cell_id: int, starts_at: dt.datetime, exclude_id: int | None = None) -> None:
+    clashing = await overlapping_meetings(session, cell_id=cell_id, starts_at=starts_at, exclude_id=exclude_id)
+    if clashing:
+        raise MeetingOverlap(clashing)
+
+
 async def create_meeting(
     session: AsyncSession,
     *,
@@ -417,9 +461,13 @@ async def create_meeting(
     agenda: str = "",
     documents: Sequence[docs.DocumentUpload] = (),
     repeat_monthly: bool = False,
+    allow_overlap: bool = False,
     now: dt.datetime,
 ) -> CreateResult:
-    """Create a meeting and invite its members; with `repeat_monthly`, also the monthly rule."""
+    """Create a meeting and invite its members; with `repeat_monthly`, also the monthly rule.
+
+    A second meeting of the cell at an overlapping time is refused (`MeetingOverlap`) unless
+    `allow_overlap` says the secretary saw the clash and goes on deliberately."""
     cell = await get_org(session, cell_id)
     if not cell.is_cell:
         raise InvalidInput(texts.meetings.NOT_A_CELL)
@@ -430,6 +478,8 @@ async def create_meeting(
     _check_uploads(documents)
     if repeat_monthly and kind != MeetingKind.REGULAR:
         raise InvalidInput(texts.meetings.REPEAT_ONLY_REGULAR)
+    if not allow_overlap:
+        await _refuse_overlap(session, cell_id=cell.id, starts_at=starts_at)
     rule = None
     local_start = dates.local(starts_at)
     if repeat_monthly:
@@ -504,9 +554,12 @@ async def edit_meeting(
     place: str | None = None,
     agenda: str | None = None,
     documents: Sequence[docs.DocumentUpload] = (),
+    allow_overlap: bool = False,
     now: dt.datetime,
 ) -> EditResult:
-    """Change time, place, agenda or add documents before the meeting; every invitee is told what changed."""
+    """Change time, place, agenda or add documents before the meeting; every invitee is told what changed.
+
+    Moving it onto another meeting of the cell is refused like creating one (`MeetingOverlap`)."""
     meeting, cell = await managed_meeting(session, actor=actor, meeting_id=meeting_id, for_update=True)
     _require_editable(meeting, now)
     if starts_at is not None:
@@ -520,6 +573,8 @@ async def edit_meeting(
     changes = describe_changes(meeting, starts_at=starts_at, place=place, agenda=agenda, document_count=len(documents))
     if not changes:
         raise InvalidInput(texts.meetings.NOTHING_CHANGED)
+    if starts_at is not None and starts_at != meeting.starts_at and not allow_overlap:
+        await _refuse_overlap(session, cell_id=cell.id, starts_at=starts_at, exclude_id=meeting.id)
     previous_starts_at = meeting.starts_at
     if starts_at is not None:
         meeting.starts_at = starts_at
@@ -537,13 +592,16 @@ async def edit_meeting(
     # Invitations still waiting in the outbox are brought up to date instead: those members need no change notice.
     refreshed = await _refresh_pending_invitations(session, meeting=meeting, cell=cell, invitations=invitations, document_count=document_count)
     change_text = render.change_lines(changes)
+    standing = ""
+    if starts_at is not None and starts_at != previous_starts_at:
+        standing = render.still_standing(await overlapping_meetings(session, cell_id=cell.id, starts_at=previous_starts_at, exclude_id=meeting.id))
     messages = {
         inv.member_id: OutboundMessage(
             text=texts.meetings.CHANGED.format(
                 title=render.title(meeting), cell=render.escape(cell.name), changes=change_text, when=render.when(meeting),
                 lunar_line=render.lunar_line(meeting, cell.show_lunar_date), place=render.escape(meeting.place),
                 answer=render.answer_label(inv.answer),
-            ),
+            ) + standing,
             buttons=render.answer_buttons(inv.id),
         )
         for inv in invitations
@@ -596,8 +654,12 @@ async def cancel_meeting(session: AsyncSession, *, actor: Actor, meeting_id: int
     )
     await cancel_pending(session, source=source_of(meeting.id))
     invitations = [inv for inv in await invitations_of(session, meeting.id) if inv.member_id not in never_told]
+    # Another meeting of the cell at that time still stands: say so, or members think theirs is off.
+    standing = await overlapping_meetings(session, cell_id=cell.id, starts_at=meeting.starts_at, exclude_id=meeting.id)
     message = OutboundMessage(
-        text=texts.meetings.CANCELLED_NOTICE.format(title=render.title(meeting), cell=render.escape(cell.name), when=render.when(meeting))
+        text=texts.meetings.CANCELLED_NOTICE.format(
+            title=render.title(meeting), cell=render.escape(cell.name), when=render.when(meeting), place=render.escape(meeting.place),
+        ) + render.still_standing(standing)
     )
     await enqueue_many(
         session, member_ids=[inv.member_id for inv in invitations], kind=KIND_CANCELLED, source=source_of(meeting.id),
@@ -705,12 +767,7 @@ async def request_absence(
         return AbsenceResult(invitation=invitation, meeting=meeting, changed=True, auto_excused=True)
     message = OutboundMessage(
         text=render.absence_request_text(actor.member.full_name, meeting, invitation),
-        buttons=(
-            (
-                Button(texts.meetings.BTN_APPROVE, render.decision_data("ok", invitation.id)),
-                Button(texts.meetings.BTN_REFUSE, render.decision_data("no", invitation.id)),
-            ),
-        ),
+        buttons=render.decision_buttons(invitation),
         attachment=Attachment(kind="voice", file_id=voice_file_id, duration=voice_duration) if voice_file_id else None,
     )
     await enqueue_many(
@@ -720,13 +777,28 @@ async def request_absence(
     return AbsenceResult(invitation=invitation, meeting=meeting, changed=True)
 
 
+async def absence_request_of(session: AsyncSession, *, actor: Actor, invitation_id: int) -> tuple[Invitation, Meeting, str]:
+    """For a leader of the cell: an invitation as it is now, with its meeting and the member's name
+    (to show the current request after an old card was pressed)."""
+    invitation = await _invitation(session, invitation_id)
+    meeting, cell = await _load(session, invitation.meeting_id)
+    require_leads(actor, cell)
+    name = (await names_of(session, [invitation.member_id])).get(invitation.member_id, "")
+    return invitation, meeting, name
+
+
 async def decide_absence(
-    session: AsyncSession, *, actor: Actor, invitation_id: int, approve: bool, now: dt.datetime
+    session: AsyncSession, *, actor: Actor, invitation_id: int, approve: bool, revision: int | None = None, now: dt.datetime
 ) -> tuple[Invitation, Meeting, str]:
-    """A leader of the meeting's cell approves or refuses a pending request; the member is told."""
+    """A leader of the meeting's cell approves or refuses a pending request; the member is told.
+
+    With `revision` (every card and the API pass the one they showed), a request the member has changed
+    since is not decided: `AbsenceRequestChanged`, and the leader is shown the current one."""
     invitation = await _invitation(session, invitation_id, for_update=True)
     meeting, cell = await _load(session, invitation.meeting_id)
     require_leads(actor, cell)
+    if revision is not None and revision != invitation.revision:
+        raise AbsenceRequestChanged()
     if invitation.member_id == actor.member.id:
         raise PermissionDenied(texts.meetings.OWN_REQUEST)
     if meeting.status == MeetingStatus.CANCELLED:

@@ -249,12 +249,12 @@ def parse_rows(header: list[str], body: Iterable[tuple[int, list[Any]]], *, toda
     for line, cells in body:
         def get(column: str) -> Any:
             index = columns.get(column)
-            return cells[index] if index is not None and index < len(cells) else None
+            return cells[index] if index is not None and index < len(cells) else None  # noqa: B023 (called in this iteration only)
 
         row_errors: list[RowError] = []
 
         def fail(column: str, reason: str) -> None:
-            row_errors.append(RowError(line, COLUMNS[column][0], reason))
+            row_errors.append(RowError(line, COLUMNS[column][0], reason))  # noqa: B023 (called in this iteration only)
 
         values: dict[str, Any] = {}
         for column in REQUIRED:
@@ -336,8 +336,8 @@ async def apply_rows(session: AsyncSession, rows: list[MemberRow], *, cipher: Fi
     existing: dict[str, Member] = {}
     for start in range(0, len(cards), 1000):
         chunk = cards[start : start + 1000]
-        for member in (await session.execute(select(Member).where(Member.card_number.in_(chunk)))).scalars():
-            existing[member.card_number] = member
+        for found in (await session.execute(select(Member).where(Member.card_number.in_(chunk)))).scalars():
+            existing[found.card_number] = found
     org_cache: dict[tuple[str, ...], int] = {}
 
     async def org_id_for(path: list[str], kind: OrgKind) -> int:

@@ -130,7 +130,7 @@ async def _link(session: AsyncSession, *, member: Member, platform: str, platfor
             session.add(ChannelLink(member_id=member.id, platform=platform, platform_user_id=platform_user_id, chat_id=chat_id, linked_at=now))
     except IntegrityError:
         # Two devices racing to link: the unique constraints decided; report it as taken.
-        raise await _refuse(session, platform_user=platform_user, reason="member_taken", message=texts.account.MEMBER_TAKEN, now=now, member_id=member.id)
+        raise await _refuse(session, platform_user=platform_user, reason="member_taken", message=texts.account.MEMBER_TAKEN, now=now, member_id=member.id) from None
     await audit.record(session, "link.attempt", actor_member_id=member.id, actor_platform_user=platform_user, org_id=member.org_id, detail={"method": method}, at=now)
     cell = await session.get(Org, member.org_id)
     assert cell is not None

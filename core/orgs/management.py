@@ -658,8 +658,8 @@ async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRo
     role_orgs: dict[int, list[Org]] = {}
     member_ids = [member.id for member, _ in existing.values()]
     for start in range(0, len(member_ids), 500):
-        query = select(OrgRole.member_id, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id.in_(member_ids[start : start + 500]))
-        for member_id, org in (await session.execute(query)).tuples().all():
+        roles_query = select(OrgRole.member_id, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id.in_(member_ids[start : start + 500]))
+        for member_id, org in (await session.execute(roles_query)).tuples().all():
             role_orgs.setdefault(member_id, []).append(org)
 
     errors: list[RowError] = []

@@ -69,8 +69,8 @@ def figures_xlsx(rollup: Rollup, cell_names: dict[int, str], index: int = -1) ->
     if rollup.cells and len(rollup.cells) > 1:
         cells = book.create_sheet(texts.reports.SHEET_CELLS)
         cells.append(list(texts.reports.EXPORT_HEADERS))
-        for name, figures in sorted(_named(rollup.cells.items(), cell_names), key=lambda item: item[0]):
-            cells.append(values(name, figures[index]))
+        for name, cell_figures in sorted(_named(rollup.cells.items(), cell_names), key=lambda item: item[0]):
+            cells.append(values(name, cell_figures[index]))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -19,12 +19,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, cast
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal_column, select, update
+from sqlalchemy import ColumnElement, Table, and_, case, delete, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
+from core.db import rows_affected
 from core import texts
 from core.clock import local_tz
 from core.errors import InvalidInput
@@ -170,7 +173,7 @@ def parse_month(value: str) -> dt.date:
     raise InvalidInput(texts.reports.MONTH_INVALID)
 
 
-def _bucket(column: ColumnElement[dt.datetime], edges: Sequence[dt.datetime]) -> tuple[ColumnElement[int], list[ColumnElement[Any]]]:
+def _bucket(column: ColumnElement[dt.datetime] | QueryableAttribute[dt.datetime], edges: Sequence[dt.datetime]) -> tuple[ColumnElement[int], list[ColumnElement[Any]]]:
     """The month index of a timestamp (rows are pre-filtered to [edges[0], edges[-1])), and what to
     group by for it: nothing when there is one month (a constant needs no grouping)."""
     if len(edges) == 2:
@@ -188,7 +191,7 @@ class Scope:
 
     org: Org | None
 
-    def where(self, column: ColumnElement[int]) -> ColumnElement[bool]:
+    def where(self, column: ColumnElement[int] | QueryableAttribute[int]) -> ColumnElement[bool]:
         if self.org is None:
             return column.is_not(None)
         if self.org.kind == OrgKind.CELL:
@@ -308,7 +311,7 @@ REFRESH_EVERY = dt.timedelta(minutes=10)
 
 async def snapshot_time(session: AsyncSession, months: Sequence[dt.date], *, now: dt.datetime) -> dt.datetime | None:
     """When the stored rows of all these months were computed, if they may be used now; else None."""
-    rows = dict((await session.execute(select(FiguresRefresh.month, FiguresRefresh.refreshed_at).where(FiguresRefresh.month.in_(list(months))))).all())
+    rows = dict((await session.execute(select(FiguresRefresh.month, FiguresRefresh.refreshed_at).where(FiguresRefresh.month.in_(list(months))))).tuples().all())
     if len(rows) < len(set(months)):
         return None
     for month in months:
@@ -349,7 +352,7 @@ async def refresh_month(session: AsyncSession, *, month: dt.date, now: dt.dateti
     claimed = await session.execute(
         update(FiguresRefresh).where(FiguresRefresh.month == month, FiguresRefresh.started_at <= (now if force else stale)).values(started_at=now)
     )
-    if not claimed.rowcount:
+    if not rows_affected(claimed):
         dialect = session.get_bind().dialect.name
         module = postgresql if dialect == "postgresql" else sqlite
         inserted = await session.execute(
@@ -363,7 +366,7 @@ async def refresh_month(session: AsyncSession, *, month: dt.date, now: dt.dateti
     rows = [{"month": month, "org_id": org_id, **row[0].to_dict()} for org_id, row in by_org.items()]
     connection = await session.connection()
     for start in range(0, len(rows), 5000):
-        await connection.execute(insert(OrgMonthFigures.__table__), rows[start : start + 5000])
+        await connection.execute(insert(cast(Table, OrgMonthFigures.__table__)), rows[start : start + 5000])
     await session.execute(update(FiguresRefresh).where(FiguresRefresh.month == month).values(refreshed_at=now))
     return len(rows)
 
@@ -389,7 +392,7 @@ async def rollup(session: AsyncSession, *, org: Org, months: Sequence[dt.date], 
     if org.kind == OrgKind.CELL:
         paths = {org.id: org.path}
     else:
-        paths = dict((await session.execute(select(Org.id, Org.path).where(in_subtree(org.path)))).all())
+        paths = dict((await session.execute(select(Org.id, Org.path).where(in_subtree(org.path)))).tuples().all())
     depth = org.depth
     for org_id, row in by_org.items():
         path = paths.get(org_id)

@@ -17,12 +17,14 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import rows_affected
 from core import texts
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -73,6 +75,7 @@ class PublishResult:
     queued: int
     unlinked: int
     voice_variants: int
+    unlinked_names: tuple[str, ...] = ()  # whom the publisher should tell in person
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Audience:
     org: Org
     recipients: int
     unlinked: int
+    unlinked_names: tuple[str, ...] = ()  # whom the publisher should tell in person, alphabetically
 
 
 @dataclass(frozen=True)
@@ -341,7 +345,13 @@ async def audience(session: AsyncSession, *, actor: Actor, org_id: int) -> Audie
         )
         or 0
     )
-    return Audience(org=org, recipients=total, unlinked=total - linked)
+    linked_ids = select(ChannelLink.member_id)  # on any messenger, as counted above
+    names = (
+        await session.execute(
+            select(Member.full_name).where(Member.id.in_(select(members.c.id)), Member.id.notin_(linked_ids)).order_by(Member.full_name)
+        )
+    ).scalars().all()
+    return Audience(org=org, recipients=total, unlinked=total - linked, unlinked_names=tuple(names))
 
 
 async def voice_variants(session: AsyncSession, *, actor: Actor, document_id: int) -> set[Variant]:
@@ -426,8 +436,13 @@ async def publish(
                 key_suffix=f"voice{note.part}", not_before=now,
             )
     await session.flush()
+    names = (
+        (await session.execute(select(Member.full_name).where(Member.id.in_(list(unlinked))).order_by(Member.full_name))).scalars().all()
+        if unlinked else []
+    )
     return PublishResult(
-        document=document, org=org, recipients=len(rows), queued=queued, unlinked=len(unlinked), voice_variants=len(by_variant)
+        document=document, org=org, recipients=len(rows), queued=queued, unlinked=len(unlinked), voice_variants=len(by_variant),
+        unlinked_names=tuple(names),
     )
 
 
@@ -436,7 +451,7 @@ async def publish(
 
 def visible_to(actor: Actor) -> ColumnElement[bool]:
     """Published to the member's cell or an ancestor of it; or to something this person manages."""
-    reach = Document.org_id.in_(actor.cell.ancestor_ids)
+    reach: ColumnElement[bool] = Document.org_id.in_(actor.cell.ancestor_ids)
     managed = [org.path for org in actor.managed_orgs]
     if managed:
         reach = or_(reach, Document.org_id.in_(select(Org.id).where(or_(*(in_subtree(path) for path in managed)))))
@@ -449,7 +464,7 @@ async def library(
     """Newest first. With `query`, documents whose folded text holds every folded token, those
     matching in kind/code/title first. With `saved`, the member's bookmarks (newest bookmark first)."""
     condition = visible_to(actor)
-    order: list[ColumnElement[object]] = []
+    order: list[ColumnElement[Any]] = []
     if query is not None:
         tokens = query_tokens(query)
         if not tokens:
@@ -516,7 +531,7 @@ async def set_bookmark(session: AsyncSession, *, actor: Actor, document_id: int,
             return False
         return True
     result = await session.execute(delete(Bookmark).where(Bookmark.member_id == actor.member.id, Bookmark.document_id == document.id))
-    return bool(result.rowcount)
+    return bool(rows_affected(result))
 
 
 async def confirm_studied(session: AsyncSession, *, actor: Actor, document_id: int, now: dt.datetime) -> bool:
@@ -539,9 +554,12 @@ async def confirm_studied(session: AsyncSession, *, actor: Actor, document_id: i
     return True
 
 
-async def remember_file_id(session: AsyncSession, *, document_id: int, file_id: str) -> None:
+async def remember_file_id(session: AsyncSession, *, document_id: int, file_id: str, replacing: str | None = None) -> None:
+    """The platform's id of the document's file after an upload: kept when there is none yet, or in
+    place of `replacing`, an id the platform rejected."""
+    unset = Document.file_id.is_(None) if replacing is None else (Document.file_id.is_(None) | (Document.file_id == replacing))
     await session.execute(
-        update(Document).where(Document.id == document_id, Document.file_id.is_(None)).values(file_id=file_id).execution_options(synchronize_session=False)
+        update(Document).where(Document.id == document_id, unset).values(file_id=file_id).execution_options(synchronize_session=False)
     )
 
 

@@ -516,7 +516,7 @@ async def campaign_results(session: AsyncSession, *, actor: Actor, campaign_id: 
         totals.total += line.total
         totals.quiz_done += line.quiz_done
         totals.quiz_correct += line.quiz_correct
-    cells = (await session.execute(select(Org).where(Org.id.in_(list(by_cell))).order_by(Org.name))).scalars() if by_cell else []
+    cells: Sequence[Org] = (await session.execute(select(Org).where(Org.id.in_(list(by_cell))).order_by(Org.name))).scalars().all() if by_cell else []
     return CampaignResults(campaign=campaign, document=document, org=org, totals=totals, cells=[(c, by_cell[c.id]) for c in cells])
 
 
@@ -664,10 +664,10 @@ async def enqueue_study_reminders(
             ),
             buttons=_notice_buttons(document, campaign),
         )
-        result = await enqueue_many(
+        enqueued = await enqueue_many(
             session, member_ids=member_ids, kind=REMINDER_KIND, source=f"campaign:{campaign_id}", message=message, key_suffix=kind, not_before=now
         )
-        queued += result.queued
+        queued += enqueued.queued
     return queued
 
 

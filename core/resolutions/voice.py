@@ -55,7 +55,11 @@ async def remember_file_id(
 ) -> None:
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(MediaFile.__table__).on_conflict_do_nothing(index_elements=["platform", "bot_id", "cache_key"])
+    insert = module.insert(MediaFile.__table__)
+    # The latest upload wins: an id the platform rejected is replaced by the new one.
+    statement = insert.on_conflict_do_update(
+        index_elements=["platform", "bot_id", "cache_key"], set_={"file_id": insert.excluded.file_id, "created_at": insert.excluded.created_at}
+    )
     await session.execute(
         statement, [{"platform": platform, "bot_id": bot_key, "cache_key": cache_key, "file_id": file_id, "created_at": now}]
     )

@@ -37,7 +37,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import metrics, texts
-from core.db import among
+from core.db import among, rows_affected
 from core.delivery.outbox import Queued, cancel_pending, enqueue_batch
 from core.meetings import dates, render
 from core.meetings.models import Answer, Invitation, Meeting, MeetingDocument, MeetingStatus
@@ -47,7 +47,7 @@ from core.orgs.service import in_subtree
 from core.ports import OutboundMessage
 from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderReplan, ReminderState, Watermark
 from core.scheduling.settings import ReminderSettings, chains_of, effective, effective_settings, own_keys
-from core.scheduling.ticks import TickContext
+from core.scheduling.context import TickContext
 
 OUTBOX_KIND = "reminder"
 PRIORITY = 5  # above broadcasts, below replies and change notices
@@ -95,8 +95,8 @@ def schedule(starts_at: dt.datetime, settings: ReminderSettings, tz: ZoneInfo) -
     latest = starts_at - MIN_LEAD
     if settings.eve_time is not None:
         eve_day = starts_at.astimezone(tz).date() - dt.timedelta(days=1)
-        eve = dt.datetime.combine(eve_day, settings.eve_time, tzinfo=tz).astimezone(dt.timezone.utc)
-        due[ReminderKind.EVE] = settings.quiet.place(eve, deadline=latest, tz=tz)
+        eve_at = dt.datetime.combine(eve_day, settings.eve_time, tzinfo=tz).astimezone(dt.timezone.utc)
+        due[ReminderKind.EVE] = settings.quiet.place(eve_at, deadline=latest, tz=tz)
     if settings.before is not None:
         due[ReminderKind.BEFORE] = settings.quiet.place(starts_at - settings.before, deadline=latest, tz=tz)
     if settings.nudge is not None:
@@ -592,4 +592,4 @@ async def prune_reminders(session: AsyncSession, context: TickContext) -> int:
     )
     result = await session.execute(delete(MeetingReminder).where(MeetingReminder.id.in_(old)).execution_options(synchronize_session=False))
     plans = await session.execute(delete(ReminderPlan).where(ReminderPlan.planned_for < cutoff).execution_options(synchronize_session=False))
-    return (result.rowcount or 0) + (plans.rowcount or 0)
+    return rows_affected(result) + rows_affected(plans)

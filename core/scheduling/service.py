@@ -69,7 +69,7 @@ async def led_org(session: AsyncSession, *, actor: Actor, org_id: int) -> Org:
 async def _chain_and_names(session: AsyncSession, org: Org) -> tuple[OrgChain, dict[int, str]]:
     """The organisation's (id, settings) from the root down to itself, and those organisations' names."""
     chain = (await chains_of(session, [(org.id, org.path, org.settings)]))[org.id]
-    names = dict((await session.execute(select(Org.id, Org.name).where(Org.id.in_([org_id for org_id, _ in chain])))).all())
+    names = dict((await session.execute(select(Org.id, Org.name).where(Org.id.in_([org_id for org_id, _ in chain])))).tuples().all())
     return chain, names
 
 

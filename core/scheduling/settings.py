@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
@@ -248,7 +248,7 @@ KEYS = tuple(as_raw(DEFAULT))  # the stored keys
 OrgChain = list[tuple[int, Mapping[str, Any] | None]]
 
 
-async def chains_of(session: AsyncSession, rows: Iterable[tuple[int, str, Mapping[str, Any] | None]]) -> dict[int, OrgChain]:
+async def chains_of(session: AsyncSession, rows: Iterable[tuple[int, str, Mapping[str, Any] | None] | Row[Any]]) -> dict[int, OrgChain]:
     """Each organisation's (id, settings) from the root down to itself, given its own
     (id, path, settings) row: one query for every ancestor of the whole batch (by `Org.path`)."""
     known: dict[int, Mapping[str, Any] | None] = {}

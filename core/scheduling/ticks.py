@@ -9,22 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import rows_affected
 from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
 from core.resolutions import scheduled as resolutions_scheduled
-
-
-@dataclass(frozen=True)
-class TickContext:
-    now: dt.datetime
-    tz: ZoneInfo
-
+from core.scheduling import reminders
+from core.scheduling.context import TickContext  # here too for the jobs' callers (sotay.scheduler, tests)
 
 TickJob = Callable[[AsyncSession, TickContext], Awaitable[int]]
 
@@ -34,13 +28,11 @@ PROCESSED_UPDATE_RETENTION = dt.timedelta(days=2)
 async def prune_processed_updates(session: AsyncSession, context: TickContext) -> int:
     """Telegram redelivers for at most a day; older update ids need not be remembered."""
     result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < context.now - PROCESSED_UPDATE_RETENTION))
-    return result.rowcount or 0
+    return rows_affected(result)
 
 
 def tick_jobs() -> list[tuple[str, TickJob]]:
     """Every periodic job, in order. Domains add theirs here (one line each)."""
-    from core.scheduling import reminders  # imported here: it needs TickContext from this module
-
     return [
         ("prune_processed_updates", prune_processed_updates),
         # Plan before sending, so a meeting moved a moment ago reminds at its new time.

@@ -79,7 +79,7 @@ ASK_CELL = "Đồng chí tạo cuộc họp cho chi bộ nào?"
 ASK_KIND = "➕ <b>Tạo cuộc họp</b>\n\nĐồng chí chọn loại cuộc họp:"
 ASK_DATE = (
     "📅 <b>{kind}</b>\n\nĐồng chí chọn <b>ngày họp</b> bằng các nút bên dưới.\n"
-    "Hoặc gõ ngày giờ, ví dụ: <i>4/12 19h30</i> hoặc <i>thứ 7 tuần này 8h</i>."
+    "Hoặc gõ ngày giờ, ví dụ: <i>{example} 19h30</i> hoặc <i>thứ 7 tuần này 8h</i>."
 )
 BTN_CALENDAR = "📆 Chọn ngày khác trên lịch"
 BTN_USUAL_DAY = "🔁 {day} (ngày {dom} hàng tháng)"
@@ -152,7 +152,7 @@ CHOOSE_OR_TYPE = "Đồng chí vui lòng bấm một nút bên dưới, hoặc g
 
 WHEN_NOT_UNDERSTOOD = (
     "Sổ tay chưa hiểu ngày giờ này. Đồng chí có thể bấm nút chọn, hoặc gõ theo ví dụ: "
-    "<i>4/12 19h30</i>, <i>04/12/2026 19:30</i>, <i>19h ngày 4/12</i>, <i>mai 19h</i>, <i>thứ 7 tuần này 8h sáng</i>."
+    "<i>{example} 19h30</i>, <i>{full} 19:30</i>, <i>19h ngày {example}</i>, <i>mai 19h</i>, <i>thứ 7 tuần này 8h sáng</i>."
 )
 DATE_IMPOSSIBLE = "Ngày «{text}» không có trên lịch. Đồng chí vui lòng kiểm tra lại ngày và tháng."
 TIME_IMPOSSIBLE = "Giờ «{text}» không hợp lệ. Giờ từ 0 đến 23, phút từ 0 đến 59, ví dụ <i>19h30</i>."
@@ -250,7 +250,8 @@ CHANGE_DOCUMENTS = "• Thêm {count} tài liệu họp (gửi kèm ngay sau tin
 CANCELLED_NOTICE = (
     "❌ <b>HỦY CUỘC HỌP</b>\n"
     "<b>{title}</b> — {cell}\n"
-    "📅 {when}\n\n"
+    "📅 {when}\n"
+    "📍 {place}\n\n"
     "Cuộc họp này <b>đã được hủy</b>. Chi bộ sẽ thông báo lịch mới (nếu có)."
 )
 
@@ -293,7 +294,7 @@ DECISION_REFUSED = (
 
 MANAGE_TITLE = "🗂 <b>Quản lý cuộc họp</b> — {cell}"
 MANAGE_EMPTY = "🗂 Chi bộ chưa có cuộc họp nào. Bấm «➕ Tạo cuộc họp» để bắt đầu."
-MANAGE_LINE = "{number}. {status} · <b>{title}</b>\n    {when}"
+MANAGE_LINE = "{number}. {status} · <b>{title}</b>\n    {when} — 📍 {place}"
 CARD = "{details}Trạng thái: <b>{status}</b>\n\n{stats}"
 CARD_DOCUMENTS = "📎 Tài liệu: {names}\n"
 CARD_REPEAT = "🔁 Lặp lại ngày {day} hàng tháng, {time}\n"
@@ -314,12 +315,12 @@ EDIT_REVIEW = (
 BTN_SAVE_EDIT = "✅ Lưu và báo cho đảng viên"
 EDITED = "✅ Đã lưu thay đổi. Thông báo đang được gửi tới <b>{queued}</b> đảng viên."
 CONFIRM_CANCEL = (
-    "Đồng chí chắc chắn <b>hủy</b> cuộc họp <b>{when}</b>?\n"
+    "Đồng chí chắc chắn <b>hủy</b> cuộc họp này?\n{meeting}\n"
     "Sổ tay sẽ báo cho <b>{count}</b> đảng viên đã được mời."
 )
 BTN_CONFIRM_CANCEL = "❌ Đồng ý hủy cuộc họp"
 BTN_KEEP = "⬅️ Không hủy"
-CANCELLED_DONE = "✅ Đã hủy cuộc họp {when} và báo cho đảng viên."
+CANCELLED_DONE = "✅ Đã hủy cuộc họp và báo cho đảng viên:\n{meeting}"
 ANSWERS_TITLE = "👥 <b>Trả lời của đảng viên</b> — họp {when}"
 ANSWERS_LINE = "{number}. {name} — {answer}{reason}"
 ANSWERS_REASON = " ({reason})"
@@ -420,3 +421,26 @@ SHEET_MEMBERS = "Theo đảng viên"
 SHEET_DETAIL = "Chi tiết"
 ATTENDANCE_WORDS = {True: "Có mặt", False: "Vắng", None: "Chưa điểm danh"}
 VOICE_REASON = "(tin nhắn thoại)"
+
+
+# ---------------------------------------------------------------- telling meetings apart (duplicates)
+
+IDENTITY_LINE = "• <b>{title}</b> — {when} — 📍 {place}"
+STILL_STANDING = "\n\n✅ <b>Cuộc họp sau của chi bộ vẫn diễn ra như đã thông báo:</b>\n{lines}"
+OVERLAP_WARNING = (
+    "⚠️ <b>Trùng lịch họp.</b> Chi bộ đã có cuộc họp vào khoảng thời gian này:\n{lines}\n\n"
+    "Nếu tạo thêm, đảng viên sẽ nhận <b>hai</b> thông báo mời họp. "
+    "Đồng chí đổi ngày giờ, hoặc bấm «Vẫn gửi» nếu thật sự cần thêm cuộc họp này."
+)
+BTN_SEND_ANYWAY = "⚠️ Vẫn gửi, tạo thêm cuộc họp"
+BTN_SAVE_ANYWAY = "⚠️ Vẫn lưu thay đổi"
+LIST_BUTTON = "{status} · {day} {time} · {place}"
+PAST_THIS_YEAR = (
+    "📅 Ngày <b>{typed}</b> năm nay đã qua. Có phải đồng chí muốn họp vào <b>{next_year}</b>?\n"
+    "Nếu không, đồng chí chọn ngày khác hoặc gõ lại ngày kèm năm."
+)
+BTN_NEXT_YEAR = "✅ Đúng, {day}"
+ABSENCE_CHANGED = "Đơn đã thay đổi: đồng chí đảng viên vừa sửa lý do hoặc câu trả lời. Đồng chí xem đơn hiện tại ở tin dưới đây."
+ABSENCE_CHANGED_TOAST = "Đơn đã thay đổi — xem đơn hiện tại."
+CARD_PENDING_MORE = "… và {count} đơn khác (bấm «🙏 Duyệt xin vắng» để xem hết)."
+VOICE_GONE = "\n\n<i>(Tin nhắn thoại này không còn mở được trên Telegram; đồng chí vui lòng hỏi trực tiếp nếu cần.)</i>"

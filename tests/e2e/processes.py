@@ -15,6 +15,8 @@ from pathlib import Path
 
 import httpx
 
+COMMIT_DELAY_ENV = "SOTAY_TEST_COMMIT_DELAY"
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -56,9 +58,13 @@ def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port:
     full_env.update(env)
     full_env.setdefault("SOTAY_HTTP_PORT", str(http_port))
     full_env.setdefault("SOTAY_LOG_LEVEL", "INFO")
+    command = [sys.executable, "-m", module, *args]
+    if os.environ.get(COMMIT_DELAY_ENV):  # test-only: widen the reply-before-commit window (tests/e2e/slow_commit.py)
+        full_env[COMMIT_DELAY_ENV] = os.environ[COMMIT_DELAY_ENV]
+        command = [sys.executable, "-m", "tests.e2e.slow_commit", module, *args]
     log_file = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", module, *args],
+        command,
         env=full_env,
         stdout=log_file,
         stderr=subprocess.STDOUT,
@@ -67,8 +73,12 @@ def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port:
     return SotayProcess(process=process, log_path=log_path, base_url=f"http://127.0.0.1:{http_port}")
 
 
-async def wait_until_healthy(proc: SotayProcess, timeout: float = 120) -> None:
-    """Until /readyz answers 200 (mostly imports: ~20-26 s on a busy 2-core machine); the timeout is a safety net."""
+async def wait_until_healthy(proc: SotayProcess, timeout: float = 300) -> None:
+    """Until /readyz answers 200 (mostly imports: ~20-26 s on a busy 2-core machine, past 120 s with
+    coverage measuring on a machine loaded ~9 on 2 cores); the timeout is a safety net.
+
+    Stopping a sotay that is still starting kills it (-15): its SIGTERM handler is installed only
+    once `sotay.serve.serve` has built the runtime (see the report on issue 21)."""
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient() as client:
         while time.monotonic() < deadline:
@@ -79,3 +89,32 @@ async def wait_until_healthy(proc: SotayProcess, timeout: float = 120) -> None:
                     return
             await asyncio.sleep(0.2)
     raise TimeoutError(f"sotay did not become ready:\n{proc.log()[-4000:]}")
+
+
+async def ticks_done(proc: SotayProcess) -> int:
+    """How many scheduler ticks the process has completed (`sotay_ticks_total` on /metrics, loopback)."""
+    async with httpx.AsyncClient() as client:
+        for attempt in range(5):  # /metrics also counts the outbox: on a busy machine it may answer slowly
+            try:
+                response = await client.get(proc.base_url + "/metrics", timeout=30)
+                break
+            except httpx.TimeoutException:
+                if attempt == 4:
+                    raise
+    response.raise_for_status()
+    for line in response.text.splitlines():
+        if line.startswith("sotay_ticks_total "):
+            return int(float(line.split()[1]))
+    return 0
+
+
+async def wait_for_ticks(proc: SotayProcess, count: int = 2, timeout: float = 120) -> None:
+    """Until `count` more ticks have completed: with 2, at least one whole tick started after this
+    call (one under way at the call may have read the time before a test moved the clock). What
+    a test then asserts did not happen has had its chance to happen; the timeout is a safety net."""
+    deadline = time.monotonic() + timeout
+    target = await ticks_done(proc) + count
+    while await ticks_done(proc) < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the scheduler did not tick {count} times in {timeout} s:\n{proc.log()[-4000:]}")
+        await asyncio.sleep(0.2)

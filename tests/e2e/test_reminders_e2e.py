@@ -21,9 +21,10 @@ from sqlalchemy import func, select
 from core import texts
 from core.delivery.models import OutboxMessage
 from core.orgs.tokens import create_token
-from core.scheduling.models import MeetingReminder, ReminderState
+from core.delivery.models import OutboxState
+from core.scheduling.models import MeetingReminder, ReminderKind, ReminderState
 from tests.e2e.conftest import sotay_env, stop_cleanly
-from tests.e2e.processes import SotayProcess, free_port, start_sotay, wait_until_healthy
+from tests.e2e.processes import SotayProcess, free_port, start_sotay, wait_for_ticks, wait_until_healthy
 from tests.e2e.shifted_clock import ENV as CLOCK_ENV, set_clock
 from tests.factories import make_commune
 
@@ -40,6 +41,28 @@ def local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 async def texts_in(people, user: int, part: str) -> list[str]:  # type: ignore[no-untyped-def]
     return [m.text for m in await people.bot_messages(user) if part in m.text]
+
+
+async def reminders_sent(sessions, kind: ReminderKind) -> int:  # type: ignore[no-untyped-def]
+    """Reminders of this kind queued for sending (planned ones wait as `pending` until due)."""
+    async with sessions() as session:
+        return int(await session.scalar(
+            select(func.count()).select_from(MeetingReminder).where(MeetingReminder.kind == kind, MeetingReminder.state == ReminderState.SENT)
+        ) or 0)
+
+
+async def outbox_drained(sessions, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    """Until the delivery worker has taken every queued message (none pending or being sent)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with sessions() as session:
+            waiting = await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]))
+            )
+        if not waiting:
+            return
+        assert asyncio.get_running_loop().time() < deadline, f"{waiting} messages still waiting in the outbox"
+        await asyncio.sleep(0.1)
 
 
 async def test_reminders_on_time_once_across_a_restart(sandbox, people, e2e_database_url, e2e_sessions, e2e_cipher, tmp_path: Path) -> None:
@@ -89,7 +112,9 @@ async def test_reminders_on_time_once_across_a_restart(sandbox, people, e2e_data
         await people.wait_for_message(SILENT, lambda m: NUDGE in m.text, timeout=25)
         # The evening before at 19:00 nothing yet (moved to 20:00); at 20:00, everyone.
         set_clock(clock_file, local(meeting_day - dt.timedelta(days=1), 19, 5))
-        await asyncio.sleep(3)
+        await wait_for_ticks(process)  # a whole tick has run at 19:05: what was due is queued by now
+        assert await reminders_sent(e2e_sessions, ReminderKind.EVE) == 0
+        await outbox_drained(e2e_sessions)
         assert await texts_in(people, ANSWERED, EVE) == []
         set_clock(clock_file, local(meeting_day - dt.timedelta(days=1), 20, 1))
         for user in (ANSWERED, SILENT):
@@ -103,7 +128,8 @@ async def test_reminders_on_time_once_across_a_restart(sandbox, people, e2e_data
     process = start("second.log")
     try:
         await wait_until_healthy(process)
-        await asyncio.sleep(4)  # several ticks
+        await wait_for_ticks(process)  # the restarted scheduler has caught up: anything it would resend is queued
+        await outbox_drained(e2e_sessions)
         # Two hours before: the last reminder, once.
         set_clock(clock_file, local(meeting_day, 17, 31))
         for user in (ANSWERED, SILENT):
@@ -111,7 +137,8 @@ async def test_reminders_on_time_once_across_a_restart(sandbox, people, e2e_data
             assert "còn khoảng 2 tiếng" in reminder.text
         for user in CELL_A:  # everyone's has arrived (the counts below), however busy the machine
             await people.wait_for_message(user, lambda m: BEFORE in m.text, timeout=25)
-        await asyncio.sleep(3)  # and a second one would have had time to come
+        await wait_for_ticks(process)  # a second one would have been queued by now…
+        await outbox_drained(e2e_sessions)  # …and sent
     except BaseException:
         await asyncio.to_thread(process.stop)
         raise

@@ -158,7 +158,7 @@ async def test_a_lease_left_by_a_dead_process_ends_by_itself(session_factory, re
     finally:
         await bot.session.close()
     assert events == ["11:next:too-early"]  # handled, once the dead lease ended
-    assert 0.3 <= waited < 5
+    assert waited >= 0.3  # it waited for the dead lease (0.5 s) to end; no upper bound: a busy machine is slower
 
 
 async def test_without_redis_the_update_is_still_handled(session_factory) -> None:  # type: ignore[no-untyped-def]

@@ -87,6 +87,12 @@ async def delivered(session) -> None:  # type: ignore[no-untyped-def]
     await session.commit()
 
 
+async def card_data(session, action: str, invitation_id: int) -> str:  # type: ignore[no-untyped-def]
+    """The data of a secretary's Đồng ý / Không đồng ý button for the request as it is now."""
+    invitation = await session.get(Invitation, invitation_id, populate_existing=True)
+    return f"mta:{action}:{invitation_id}:{invitation.revision}"
+
+
 async def meetings(session) -> list[Meeting]:  # type: ignore[no-untyped-def]
     query = select(Meeting).order_by(Meeting.id).execution_options(populate_existing=True)
     return list((await session.execute(query)).scalars())
@@ -258,20 +264,20 @@ async def test_confirm_leave_with_voice_approve_attendance_conclusions_and_stati
     request = OutboundMessage.from_payload(requests[0].payload)
     assert leaving.full_name in request.text and "🎤" in request.text
     assert request.attachment is not None and (request.attachment.kind, request.attachment.file_id) == ("voice", leave.reason_voice_file_id)
-    assert [b.callback_data for b in request.buttons[0]] == [f"mta:ok:{leave.id}", f"mta:no:{leave.id}"]
+    assert [b.callback_data for b in request.buttons[0]] == [f"mta:ok:{leave.id}:{leave.revision}", f"mta:no:{leave.id}:{leave.revision}"]
 
     # A plain member cannot approve it; the secretary does; the member is told.
-    calls = await harness.press(MEMBER_A, f"mta:ok:{leave.id}")
+    calls = await harness.press(MEMBER_A, await card_data(session, "ok", leave.id))
     assert alerts(calls) == [texts.meetings.NOT_LEADER]
     assert (await invitation_of(session, meeting, leaving)).answer == Answer.ABSENCE_REQUESTED
-    calls = await harness.press(SECRETARY_A, f"mta:ok:{leave.id}")
+    calls = await harness.press(SECRETARY_A, await card_data(session, "ok", leave.id))
     assert leaving.full_name in joined(calls)
     leave = await invitation_of(session, meeting, leaving)
     assert (leave.answer, leave.decided_by_id) == (Answer.EXCUSED, cell.secretary.id)
     [decision] = await outbox(session, service.KIND_ABSENCE_DECISION)
     assert decision.member_id == leaving.id and "đồng ý" in decision.payload["text"]
     # The deputy's copy of the request is now stale: a second decision changes nothing.
-    calls = await harness.press(DEPUTY_A, f"mta:no:{leave.id}")
+    calls = await harness.press(DEPUTY_A, await card_data(session, "no", leave.id))
     assert alerts(calls) and alerts(calls)[0].startswith("Đơn xin vắng này đã được xử lý")
     assert (await invitation_of(session, meeting, leaving)).answer == Answer.EXCUSED
 
@@ -368,13 +374,13 @@ async def test_forged_buttons_change_nothing(harness, session, commune, clock) -
     # The other cell's secretary cannot decide this cell's absences.
     await harness.press(MEMBER_A, f"mti:no:{mine.id}")
     await harness.press(MEMBER_A, f"mtr:family:{mine.id}")
-    calls = await harness.press(SECRETARY_B, f"mta:ok:{mine.id}")
+    calls = await harness.press(SECRETARY_B, await card_data(session, "ok", mine.id))
     assert alerts(calls) == [texts.common.NOT_FOUND]
     # Nobody approves their own request.
     secretary_invitation = await invitation_of(session, meeting, cell_a.secretary)
     await harness.press(SECRETARY_A, f"mti:no:{secretary_invitation.id}")
     await harness.press(SECRETARY_A, f"mtr:business_trip:{secretary_invitation.id}")
-    calls = await harness.press(SECRETARY_A, f"mta:ok:{secretary_invitation.id}")
+    calls = await harness.press(SECRETARY_A, await card_data(session, "ok", secretary_invitation.id))
     assert alerts(calls) == [texts.meetings.OWN_REQUEST]
 
     fresh = await session.get(Meeting, meeting.id, populate_existing=True)
@@ -539,7 +545,7 @@ async def test_member_changes_the_answer_until_the_start(harness, session, commu
     await harness.press(MEMBER_A, f"mtr:sick:{invitation.id}")  # pressed twice: one request only
     assert len(await outbox(session, service.KIND_ABSENCE_REQUEST)) == 2  # secretary + deputy, once
     # Refused → the member is told and may answer again.
-    await harness.press(SECRETARY_A, f"mta:no:{invitation.id}")
+    await harness.press(SECRETARY_A, await card_data(session, "no", invitation.id))
     [decision] = await outbox(session, service.KIND_ABSENCE_DECISION)
     assert "chưa đồng ý" in decision.payload["text"] and decision.payload["buttons"]
     await harness.press(MEMBER_A, f"mti:yes:{invitation.id}")

@@ -86,11 +86,11 @@ async def test_get_updates_offset_limit_and_allowed_updates(bot: Bot, people: Sa
 
 
 async def test_long_poll_waits_for_the_next_update(bot: Bot, people: SandboxClient) -> None:
-    waiting = asyncio.create_task(bot.get_updates(timeout=5))
+    waiting = asyncio.create_task(bot.get_updates(timeout=600, request_timeout=700))
     await asyncio.sleep(0.2)
     assert not waiting.done()
     await people.send_text(MAI, "đến rồi")
-    updates = await asyncio.wait_for(waiting, 2)  # well before the 5 s timeout
+    updates = await asyncio.wait_for(waiting, 60)  # on the update: long before the poll's 10 minutes
     assert [u.message.text for u in updates if u.message] == ["đến rồi"]
     started = asyncio.get_running_loop().time()
     assert await bot.get_updates(offset=updates[-1].update_id + 1, timeout=1) == []

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -92,82 +90,28 @@ async def redis_budget_factory(redis_url):  # type: ignore[no-untyped-def]
         await budget.close()
 
 
-async def _drain(budget: RedisTokenBucket, seconds: float, chats: int) -> int:
-    """Ask as fast as the verdicts allow for `seconds`; count the grants."""
-    granted = 0
-    deadline = time.monotonic() + seconds
-    n = 0
-    while time.monotonic() < deadline:
-        n += 1
-        verdict = await budget.try_acquire(str(n % chats))
-        if verdict.granted:
-            granted += 1
-        else:
-            await asyncio.sleep(min(verdict.retry_in, 0.05))
-    return granted
-
-
-_DRAIN_IN_A_PROCESS = """
-import asyncio, sys, time
-from core.delivery.budget import BudgetConfig, RedisTokenBucket
-from tests.unit.delivery.test_budget import _drain
-
-async def main(url, bot_key):
-    budget = RedisTokenBucket.from_url(url, BudgetConfig(rate=50, burst=1, chat_rate=1000, chat_burst=1000), bot_key=bot_key)
-    await budget.redis.ping()
-    print("ready", flush=True)
-    await asyncio.to_thread(sys.stdin.readline)  # the test's word: both processes begin together
-    started = time.time()
-    granted = await _drain(budget, 2.0, 100)
-    print(granted, started, time.time())
-    await budget.close()
-
-asyncio.run(main(sys.argv[1], sys.argv[2]))
-"""
-
-
 @pytest.mark.redis
-async def test_redis_bucket_is_shared_between_processes(redis_budget_factory, redis_url) -> None:
-    """Two real worker processes asking as fast as they may share one budget of 50/s, and both send."""
-    probe = redis_budget_factory(BudgetConfig(rate=50, burst=1, chat_rate=1000, chat_burst=1000))
-    bot_key = probe._bot_key.split("{")[1].split("}")[0]  # the same bot: the fixture cleans its keys up
-    processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable, "-c", _DRAIN_IN_A_PROCESS, redis_url, bot_key,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            cwd=str(Path(__file__).resolve().parents[3]),
-        )
-        for _ in range(2)
-    ]
-    # Both are up and connected (however long that takes on a busy machine) before either begins:
-    # a fixed head start of 3 s was not always enough, and a late process drains alone for a while.
-    for process in processes:
-        ready = await asyncio.wait_for(process.stdout.readline(), 120)  # type: ignore[union-attr]
-        assert ready == b"ready\n", (ready, (await process.communicate())[1].decode()[-3000:])
-    for process in processes:
-        process.stdin.write(b"go\n")  # type: ignore[union-attr]
-    outputs = [await process.communicate() for process in processes]
-    assert [process.returncode for process in processes] == [0, 0], [stderr.decode()[-3000:] for _, stderr in outputs]
-    reports = [stdout.decode().split() for stdout, _ in outputs]
-    counts = [int(granted) for granted, _, _ in reports]
-    windows = [(float(started), float(ended)) for _, started, ended in reports]
-    together = min(end for _, end in windows) - max(start for start, _ in windows)
-    spanned = max(end for _, end in windows) - min(start for start, _ in windows)
-    assert together > 1.0, windows  # they asked at the same time (each asks for 2 s)
-    # One budget of 50/s over the time they asked (about 2 s: about 100), not 50/s each (about 200).
-    # The lower bound only says the budget was not stuck: processes short of CPU wake late from
-    # their waits and leave tokens unused (seen once in fifty runs on a loaded machine with 80).
-    assert 50 <= sum(counts) <= 50 * spanned + 5, (counts, windows)
-    assert min(counts) >= 5, (counts, windows)  # neither process is starved by the other
+async def test_redis_bucket_is_one_budget_shared_by_every_client(redis_budget_factory) -> None:
+    """Two workers (two clients here; two processes in production: the state lives in Redis) draw
+    from one bucket: with a burst of 10 and next to no refill they get 10 grants between them, not 10
+    each. The pace over time, with real processes, is measured by bench/budget.py."""
+    config = BudgetConfig(rate=0.001, burst=10, chat_rate=1000, chat_burst=1000)
+    first, second = redis_budget_factory(config), redis_budget_factory(config)
+    verdicts = [await (first if n % 2 else second).try_acquire(str(n)) for n in range(30)]
+    assert [v.granted for v in verdicts] == [True] * 10 + [False] * 20
+    assert all(v.retry_in > 0 for v in verdicts[10:])
 
 
 @pytest.mark.redis
 async def test_redis_bucket_paces_each_chat(redis_budget_factory) -> None:
     # One message every 10 s: the four asks may take a while on a busy machine (Redis's clock runs on).
     budget = redis_budget_factory(BudgetConfig(rate=1000, burst=1000, chat_rate=0.1, chat_burst=3))
+    started = time.monotonic()
     verdicts = [await budget.try_acquire("555") for _ in range(4)]
+    elapsed = time.monotonic() - started
     assert [v.granted for v in verdicts] == [True, True, True, False]
-    assert verdicts[3].chat_limited and 8 < verdicts[3].retry_in <= 10
+    # The next token comes 10 s after the burst began, less what has passed since (however long that was).
+    assert verdicts[3].chat_limited and 10 - elapsed - 0.1 <= verdicts[3].retry_in <= 10
     assert (await budget.try_acquire("556")).granted
 
 
@@ -175,9 +119,11 @@ async def test_redis_bucket_paces_each_chat(redis_budget_factory) -> None:
 async def test_redis_pause_stops_every_client(redis_budget_factory) -> None:
     config = BudgetConfig(rate=1000, burst=1000)
     first, second = redis_budget_factory(config), redis_budget_factory(config)
+    started = time.monotonic()
     await first.pause(1.0)
     await first.pause(0.1)  # a shorter pause never shortens a longer one
     verdict = await second.try_acquire("1")
-    assert verdict.limit == "paused" and 0.5 < verdict.retry_in <= 1.0  # (0.5 s of room for a busy machine)
+    elapsed = time.monotonic() - started
+    assert verdict.limit == "paused" and 1.0 - elapsed - 0.1 <= verdict.retry_in <= 1.0
     await asyncio.sleep(verdict.retry_in + 0.02)
     assert (await second.try_acquire("1")).granted

@@ -272,6 +272,27 @@ class GatedMessenger(CollectingMessenger):
         return await super().send(chat_id, message)
 
 
+class ClaimCounter:
+    """Counts the worker's claim passes (each a look for due rows), so that a test can wait for the
+    worker to have had its chance to do something, instead of sleeping and hoping it had."""
+
+    def __init__(self, worker) -> None:  # type: ignore[no-untyped-def]
+        self.passes = 0
+        claim = worker._claim
+
+        async def counted(limit: int):  # type: ignore[no-untyped-def]
+            try:
+                return await claim(limit)
+            finally:
+                self.passes += 1
+
+        worker._claim = counted
+
+    async def more(self, count: int) -> None:
+        target = self.passes + count
+        await wait_until(lambda: self.passes >= target)
+
+
 async def wait_until(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
     async def poll() -> None:
         while not predicate():
@@ -310,7 +331,8 @@ async def test_stopping_hands_back_unsent_rows(session, session_factory, commune
     running = asyncio.create_task(worker.run(stop))
     await asyncio.wait_for(messenger.started.wait(), 10)
     stop.set()
-    await asyncio.sleep(0.05)
+    # The worker has seen the stop and handed the claimed rows back while one send is still in flight.
+    await wait_until(lambda: worker.stats.released == len(ids) - 1)
     messenger.gate.set()
     await running
     states = sorted(r.state.value for r in await rows(session))
@@ -369,14 +391,15 @@ async def test_a_clock_jump_never_makes_the_worker_send_its_own_rows_twice(sessi
     await queue(session, ids)
     messenger = GatedMessenger()
     worker = make_worker(session_factory, messenger, clock, concurrency=len(ids), idle_interval=0.05)
+    claims = ClaimCounter(worker)
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop))
     await asyncio.wait_for(messenger.started.wait(), 10)
     clock.advance(hours=20)
-    await asyncio.sleep(worker.idle_interval * 3)  # the loop claims again meanwhile
+    await claims.more(2)  # the loop has looked for rows again with the clock moved on: it found none of its own
     messenger.gate.set()
     await wait_until(lambda: worker.stats.sent == len(ids))
-    await asyncio.sleep(worker.idle_interval * 2)
+    await claims.more(2)  # nor afterwards
     stop.set()
     await running
     assert sorted(chat for chat, _ in messenger.sent) == sorted({chat for chat, _ in messenger.sent})

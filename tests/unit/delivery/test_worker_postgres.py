@@ -39,7 +39,7 @@ async def test_two_workers_never_send_the_same_row(require_postgres, session, se
         DeliveryWorker(session_factory, m, LocalTokenBucket(budget), clock, batch_size=7, concurrency=5) for m in messengers
     ]
     stops = [asyncio.Event(), asyncio.Event()]
-    tasks = [asyncio.create_task(w.run(s)) for w, s in zip(workers, stops)]
+    tasks = [asyncio.create_task(w.run(s)) for w, s in zip(workers, stops, strict=True)]
 
     async def all_sent() -> None:
         while sum(w.stats.sent for w in workers) < len(ids):

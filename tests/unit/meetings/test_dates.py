@@ -35,7 +35,7 @@ TODAY = dt.date(2026, 11, 23)  # a Monday
         ("thứ hai", ParsedWhen(dt.date(2026, 11, 23), None)),
         ("mùng 4", ParsedWhen(dt.date(2026, 12, 4), None)),
         ("ngày 25", ParsedWhen(dt.date(2026, 11, 25), None)),
-        ("5/1", ParsedWhen(dt.date(2027, 1, 5), None)),  # already past this year: next year
+        ("5/1", ParsedWhen(None, None, next_year=dt.date(2027, 1, 5))),  # already past this year: asked about, not assumed
         ("19h30", ParsedWhen(None, dt.time(19, 30))),
         ("7h tối", ParsedWhen(None, dt.time(19, 0))),
         ("12h trưa", ParsedWhen(None, dt.time(12, 0))),
@@ -64,6 +64,26 @@ def test_refuses_with_a_clear_message(typed: str, message_start: str) -> None:
     with pytest.raises(InvalidInput) as refusal:
         parse_when(typed, today=TODAY)
     assert refusal.value.message.startswith(message_start)
+
+
+def test_a_day_past_this_year_is_asked_about_never_assumed() -> None:
+    """Issue 17 item 7: "4/12 19h30" (the bot's own example) typed on 7/12 silently became 04/12/2027."""
+    on_the_7th = dt.date(2026, 12, 7)
+    parsed = parse_when("4/12 19h30", today=on_the_7th)
+    assert parsed == ParsedWhen(date=None, time=dt.time(19, 30), next_year=dt.date(2027, 12, 4))
+    assert parse_when("ngày 4 tháng 12", today=on_the_7th).date is None
+    # Today, a coming day, and a day with its year typed are taken as they are.
+    assert parse_when("7/12 19h30", today=on_the_7th).date == dt.date(2026, 12, 7)
+    assert parse_when("8/12", today=on_the_7th).date == dt.date(2026, 12, 8)
+    assert parse_when("4/12/2027", today=on_the_7th).date == dt.date(2027, 12, 4)
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 1, 1) + dt.timedelta(days=n) for n in range(0, 366, 3)] + [dt.date(2026, 12, 31)])
+def test_the_example_shown_is_always_a_coming_day_taken_as_typed(today: dt.date) -> None:
+    example = dates.example_day(today)
+    parsed = parse_when(f"{example} 19h30", today=today)
+    assert parsed.next_year is None and parsed.date is not None and parsed.date > today
+    assert example in dates.when_not_understood(today)
 
 
 def test_explicit_past_year_is_kept_for_the_past_check() -> None:

@@ -92,7 +92,19 @@ async def test_espeak_binary_gets_the_text_in_a_file_never_on_stdin(tmp_path) ->
 
 async def test_no_espeak_at_all_is_a_speech_error() -> None:
     with pytest.raises(SpeechError, match="not available"):
-        await EspeakSpeaker(binary=None, use_library=False).synthesize("Xin chào", voice="vi", speed="normal")
+        await EspeakSpeaker(use_library=False, search_path=False).synthesize("Xin chào", voice="vi", speed="normal")
+
+
+def test_a_missing_library_falls_back_to_the_binary_found_on_path(tmp_path, monkeypatch) -> None:
+    """binary=None means "the espeak-ng on PATH": a fake one on a PATH of our own, never the machine's."""
+    binary = tmp_path / "espeak-ng"
+    binary.write_text("#!/bin/sh\nexit 0\n")
+    binary.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert EspeakSpeaker().binary == str(binary)
+    assert EspeakSpeaker(search_path=False).binary is None
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert EspeakSpeaker().binary is None
 
 
 # ---------------------------------------------------------------- gTTS
