@@ -289,7 +289,7 @@ async def member_stats(session: AsyncSession, *, actor: Actor, org_id: int, star
     rows = (await session.execute(query)).all()
     cells = await orgs_by_ids(session, {row[3] for row in rows})
     found: dict[int, MemberStats] = {}
-    for member_id, name, card, cell_id, starts_at, answer, obliged, present in rows:
+    for member_id, name, card, cell_id, starts_at, answer, _obliged, present in rows:
         member = found.get(member_id)
         if member is None:
             member = found[member_id] = MemberStats(

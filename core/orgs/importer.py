@@ -10,7 +10,7 @@ import csv
 import datetime as dt
 import io
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,7 +128,7 @@ def read_table(path: Path, *, max_rows: int = MAX_ROWS) -> tuple[list[str], list
         raise ImportFileError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", too_large=True)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(path, max_rows=max_rows)
+        rows: Iterable[Sequence[Any]] = _xlsx_rows(path, max_rows=max_rows)
     elif suffix in (".csv", ".txt"):
         rows = _csv_rows(path)
     else:
@@ -138,17 +138,17 @@ def read_table(path: Path, *, max_rows: int = MAX_ROWS) -> tuple[list[str], list
     for line, row in enumerate(rows, start=1):
         if len(row) > MAX_COLUMNS and any(_present(cell) for cell in row[MAX_COLUMNS:]):
             raise ImportFileError(f"line {line} has more than {MAX_COLUMNS} columns", too_large=True)
-        row = list(row[:MAX_COLUMNS])
-        for index, cell in enumerate(row):
+        cells = list(row[:MAX_COLUMNS])
+        for index, cell in enumerate(cells):
             if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
                 raise ImportFileError(f"line {line}, column {index + 1}: more than {MAX_CELL_CHARS} characters", too_large=True)
         if header is None:
-            header = ["" if cell is None else str(cell) for cell in row]
+            header = ["" if cell is None else str(cell) for cell in cells]
             continue
-        if any(_present(cell) for cell in row):
+        if any(_present(cell) for cell in cells):
             if len(body) >= max_rows:
                 raise ImportFileError(f"more than {max_rows} rows", too_large=True)
-            body.append((line, row))
+            body.append((line, cells))
     if header is None:
         raise ImportFileError("the file is empty")
     return header, body

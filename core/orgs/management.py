@@ -652,9 +652,9 @@ async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRo
     hashes = {row.line: cipher.lookup_hash(row.citizen_id, context=CITIZEN_ID) for row in rows}
     holders: dict[str, tuple[str, Org]] = {}
     for chunk in _chunks(set(hashes.values())):
-        query = (select(Member.citizen_id_hash, Member.card_number, Org).join(Org, Member.org_id == Org.id)
+        holders_query = (select(Member.citizen_id_hash, Member.card_number, Org).join(Org, Member.org_id == Org.id)
                  .where(Member.citizen_id_hash.in_(chunk)))
-        holders.update({lookup: (card, org) for lookup, card, org in (await session.execute(query)).tuples().all()})
+        holders.update({lookup: (card, org) for lookup, card, org in (await session.execute(holders_query)).tuples().all()})
     role_orgs: dict[int, list[Org]] = {}
     member_ids = [member.id for member, _ in existing.values()]
     for start in range(0, len(member_ids), 500):

@@ -68,8 +68,9 @@ async def authenticate(session: AsyncSession, token: str, *, now: dt.datetime) -
         return None
     # Belt and braces to the cascade in `revoke`: a token whose creator was revoked or expired (say,
     # created in a race with that revocation) is no better than its creator.
-    ancestor, depth = record, 0
-    while ancestor.parent_id is not None and depth < 32:
+    ancestor: ApiToken | None = record
+    depth = 0
+    while ancestor is not None and ancestor.parent_id is not None and depth < 32:
         ancestor, depth = await session.get(ApiToken, ancestor.parent_id), depth + 1
         if ancestor is None or ancestor.revoked_at is not None or (ancestor.expires_at is not None and ancestor.expires_at <= now):
             return None

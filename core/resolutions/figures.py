@@ -20,7 +20,6 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Table, and_, case, delete, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite

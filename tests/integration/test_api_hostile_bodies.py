@@ -4,7 +4,6 @@ nothing is left behind (no row, no stored file). Run on PostgreSQL too: NUL is w
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
