@@ -1065,6 +1065,7 @@ async def stats_action(query: CallbackQuery, callback_data: StatsButton, session
     chat_id = query.from_user.id
     start, end = stats.default_period(now)
     if callback_data.action == StatsAction.SHOW:
+        await stats.viewable_org(session, actor=actor, org_id=org_id)  # refused before the press is answered: one answer per press
         await query.answer()
         await _send_stats(bot, chat_id, session, actor, org_id, now)
         return
