@@ -158,15 +158,16 @@ async def serve(
     if settings.telegram_token is None and settings.zalo_token is None:
         roles.discard("bot")
         log.warning("neither SOTAY_TELEGRAM_TOKEN nor SOTAY_ZALO_TOKEN is set: the bot does not run (use `sotay demo` to try it)")
-    runtime = build_runtime(settings, with_bot=bool(roles & {"bot", "worker", "api"}), services=services)
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await upgrade_async(settings.resolved_database_url)
+    # Signals first: a SIGTERM while migrations run must end the process cleanly (exit 0), not kill it.
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    runtime = build_runtime(settings, with_bot=bool(roles & {"bot", "worker", "api"}), services=services)
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await upgrade_async(settings.resolved_database_url)
     jobs: list[Awaitable[None]] = []
     # Every role answers health checks and serves its own metrics on SOTAY_HTTP_PORT.
     jobs.append(_run_api(runtime, stop, operations_only="api" not in roles))
