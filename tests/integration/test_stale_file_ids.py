@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.dispatcher import create_bot
-from bot.messenger import TelegramMessenger, send_stored
+from bot.messenger import TelegramMessenger
 from core.delivery.budget import BudgetConfig, LocalTokenBucket
 from core.delivery.models import MediaFile, OutboxMessage, OutboxState
 from core.delivery.outbox import enqueue
@@ -80,6 +80,8 @@ async def test_the_delivery_worker_uploads_again_when_a_stored_id_is_refused(san
 
 
 async def test_a_handler_sending_a_stored_id_uploads_again_or_says_so(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bot.messenger import send_stored
+
     old_bot, new_bot, _ = sandbox
     stale = (await old_bot.send_document(MEMBER_USER, BufferedInputFile(CONTENT, filename="a.pdf"))).document.file_id  # type: ignore[union-attr]
     kept = tmp_path / "a.pdf"
