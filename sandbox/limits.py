@@ -12,9 +12,10 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 MEGABYTE = 1024 * 1024
+T = TypeVar("T")
 
 
 @dataclass
@@ -39,23 +40,28 @@ class Limits:
 
     def updated(self, changes: Mapping[str, Any]) -> Limits:
         """A copy with `changes` applied; values arriving as JSON or strings are coerced to the field's type."""
-        known = {f.name: f for f in dataclasses.fields(self)}
-        unknown = sorted(set(changes) - set(known))
-        if unknown:
-            raise ValueError(f"unknown limits: {', '.join(unknown)}")
-        coerced: dict[str, Any] = {}
-        for name, value in changes.items():
-            current = getattr(self, name)
-            if isinstance(current, bool):
-                coerced[name] = _to_bool(value)
-            elif isinstance(current, int):
-                coerced[name] = int(value)
-            else:
-                coerced[name] = float(value)
-        return dataclasses.replace(self, **coerced)
+        return updated_dataclass(self, changes)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def updated_dataclass(limits: T, changes: Mapping[str, Any]) -> T:
+    """A copy of a limits dataclass with `changes` applied, coerced to each field's type."""
+    known = {f.name: f for f in dataclasses.fields(limits)}  # type: ignore[arg-type]
+    unknown = sorted(set(changes) - set(known))
+    if unknown:
+        raise ValueError(f"unknown limits: {', '.join(unknown)}")
+    coerced: dict[str, Any] = {}
+    for name, value in changes.items():
+        current = getattr(limits, name)
+        if isinstance(current, bool):
+            coerced[name] = _to_bool(value)
+        elif isinstance(current, int):
+            coerced[name] = int(value)
+        else:
+            coerced[name] = float(value)
+    return dataclasses.replace(limits, **coerced)  # type: ignore[type-var]
 
 
 def _to_bool(value: Any) -> bool:

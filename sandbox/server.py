@@ -27,6 +27,7 @@ from sandbox.people import OWN_CONTACT, People
 from sandbox.state import BotAccount, Fault, Stats, World, fault_description
 from sandbox.web import INDEX_HTML_PATH, WEB_DIR
 from sandbox.webhooks import WebhookDelivery
+from sandbox.zalo import ZaloLimits, ZaloSide
 
 __all__ = ["Limits", "SandboxServer"]
 
@@ -91,6 +92,7 @@ class SandboxServer:
 
     `bots` registers tokens (token → username). Any token shaped like Telegram's is also accepted
     on first use unless `auto_register=False`. `limits` are Telegram's (on by default).
+    `zalo_bots` (token → name) and `zalo_limits` are the Zalo side's (`self.zalo`, see sandbox.zalo).
     """
 
     def __init__(
@@ -102,6 +104,8 @@ class SandboxServer:
         bots: dict[str, str] | dict[str, str | None] | None = None,
         auto_register: bool = True,
         webhook_max_retry: float = 5.0,
+        zalo_bots: dict[str, str | None] | None = None,
+        zalo_limits: ZaloLimits | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -110,6 +114,9 @@ class SandboxServer:
         self.api = BotApi(self.world, on_webhook_change=lambda bot: self.webhooks.ensure_running(bot))
         self.webhooks = WebhookDelivery(self.world, self.api, max_retry=webhook_max_retry)
         self.people = People(self.world, self.api)
+        # The Zalo side: its own bots, people and chats, at /zalo/bot<token>/… and /sandbox/zalo/…
+        self.zalo = ZaloSide(lambda: self.base_url, limits=zalo_limits, bots=zalo_bots, auto_register=auto_register,
+                             webhook_max_retry=webhook_max_retry)
         for token, username in (bots or {}).items():
             self.world.add_bot(token, username)
         self._runner: web.AppRunner | None = None
@@ -151,6 +158,7 @@ class SandboxServer:
             for pending in bot.pending_queries.values():
                 pending.expire()  # people still waiting on a press get "not answered"
         await self.webhooks.close()
+        await self.zalo.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -186,6 +194,7 @@ class SandboxServer:
         add("POST", "/sandbox/bots/{bot}/users/{user_id}/{action}", self.person_acts)
         add("GET", "/sandbox/files/{key}", self.download)
         add("GET", "/sandbox/sample-voice", self.sample_voice)
+        self.zalo.add_routes(app)
         add("GET", "/sandbox/ui", self.chat_page_redirect)
         add("GET", "/sandbox/ui/", self.chat_page)
         app.router.add_static("/sandbox/ui/", WEB_DIR)

@@ -1,5 +1,6 @@
 // The sandbox chat page: act as any simulated person and use the bot as on a phone.
-// Query parameters: ?api=<control API base URL> (default: this origin), ?bot=<token or username>, ?user=<id>.
+// Query parameters: ?api=<control API base URL> (default: this origin), ?bot=<token or username>, ?user=<id>,
+// ?zalo=<Zalo person id> (a person who is only on Zalo; zalo.js draws the Zalo phone).
 (() => {
   "use strict";
 
@@ -11,7 +12,9 @@
 
   const state = {
     users: [],
+    zaloUsers: [],   // the sandbox's Zalo people (a separate list; `telegram_id` links the same human)
     current: null,   // the person whose phone this is
+    zaloOnly: null,  // or a person who is only on Zalo (then the Telegram phone is hidden)
     version: 0,      // the sandbox's change counter: we ask only for what changed after it
     bubbles: new Map(), // message_id → bubble element
     keyboard: null,  // the reply keyboard markup shown now
@@ -428,7 +431,31 @@
 
   // ------------------------------------------------------------------ people
 
+  function zaloOf(user) {
+    return state.zaloUsers.find((z) => z.telegram_id === user.id) || null;
+  }
+
+  function showZalo(person) {
+    if (window.ZaloPhone) window.ZaloPhone.show(person);
+  }
+
+  function chooseZaloOnly(person, button) {
+    state.current = null;
+    state.zaloOnly = person;
+    $("telegram-phone").hidden = true;
+    document.querySelectorAll(".people li button").forEach((b) => b.classList.remove("active"));
+    button.classList.add("active");
+    const url = new URL(location.href);
+    url.searchParams.delete("user");
+    url.searchParams.set("zalo", person.id);
+    history.replaceState(null, "", url);
+    showZalo(person);
+  }
+
   function choose(user, button) {
+    state.zaloOnly = null;
+    $("telegram-phone").hidden = false;
+    showZalo(zaloOf(user)); // the same human's Zalo phone, beside the Telegram one
     state.current = user;
     state.version = 0;
     state.bubbles.clear();
@@ -437,15 +464,30 @@
     document.querySelectorAll(".people li button").forEach((b) => b.classList.remove("active"));
     button.classList.add("active");
     const url = new URL(location.href);
+    url.searchParams.delete("zalo");
     url.searchParams.set("user", user.id);
     history.replaceState(null, "", url);
     showHeader(null);
     poll().then(scrollDown);
   }
 
+  // Marks the messengers a person is on, when the sandbox has Zalo people at all.
+  function messengerMarks(onTelegram, onZalo) {
+    const marks = document.createElement("span");
+    marks.className = "messengers";
+    for (const [on, kind, label] of [[onTelegram, "telegram", "Telegram"], [onZalo, "zalo", "Zalo"]]) {
+      if (!on) continue;
+      const mark = document.createElement("span");
+      mark.className = "messenger " + kind; mark.textContent = label;
+      marks.appendChild(mark);
+    }
+    return marks;
+  }
+
   function renderPeople() {
     const list = $("people");
     const filter = $("people-filter").value.trim().toLowerCase();
+    const withZalo = state.zaloUsers.length > 0;
     list.innerHTML = "";
     for (const user of state.users) {
       const name = user.display_name || [user.first_name, user.last_name].filter(Boolean).join(" ");
@@ -460,8 +502,29 @@
         role.className = "role"; role.textContent = user.label;
         button.appendChild(role);
       }
+      if (withZalo) button.appendChild(messengerMarks(true, Boolean(zaloOf(user))));
       if (state.current && state.current.id === user.id) button.classList.add("active");
       button.onclick = () => choose(user, button);
+      item.appendChild(button);
+      list.appendChild(item);
+    }
+    const onTelegram = new Set(state.users.map((u) => u.id));
+    for (const person of state.zaloUsers) {
+      if (person.telegram_id != null && onTelegram.has(person.telegram_id)) continue; // listed with their Telegram self
+      if (filter && !(person.display_name + " " + (person.label || "")).toLowerCase().includes(filter)) continue;
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = person.display_name;
+      button.dataset.zaloId = person.id;
+      if (person.label) {
+        const role = document.createElement("span");
+        role.className = "role"; role.textContent = person.label;
+        button.appendChild(role);
+      }
+      button.appendChild(messengerMarks(false, true));
+      if (state.zaloOnly && state.zaloOnly.id === person.id) button.classList.add("active");
+      button.onclick = () => chooseZaloOnly(person, button);
       item.appendChild(button);
       list.appendChild(item);
     }
@@ -470,14 +533,22 @@
   async function loadPeople() {
     try {
       const data = await call("/sandbox/users");
-      const changed = JSON.stringify(data.users) !== JSON.stringify(state.users);
+      // Zalo people: an older sandbox without a Zalo side simply has none.
+      const zalo = await call("/sandbox/zalo/users").catch(() => ({ users: [] }));
+      const changed = JSON.stringify([data.users, zalo.users]) !== JSON.stringify([state.users, state.zaloUsers]);
       state.users = data.users;
-      $("people-filter").hidden = state.users.length < 8;
-      if (changed) renderPeople();
-      if (!state.current) {
+      state.zaloUsers = zalo.users;
+      $("people-filter").hidden = state.users.length + state.zaloUsers.length < 8;
+      if (changed) {
+        renderPeople();
+        if (state.current) showZalo(zaloOf(state.current)); // a Zalo account linked meanwhile
+      }
+      if (!state.current && !state.zaloOnly) {
         const wanted = params.get("user");
+        const wantedZalo = params.get("zalo");
         const buttons = [...$("people").querySelectorAll("button")];
-        const first = buttons.find((b) => b.dataset.userId === wanted) || buttons[0];
+        const first = buttons.find((b) => (wanted && b.dataset.userId === wanted) || (wantedZalo && b.dataset.zaloId === wantedZalo))
+          || buttons[0];
         if (first) first.click();
       }
     } catch (error) {
