@@ -241,3 +241,48 @@ async def test_field_test_duplicates_cancellations_dates_stale_cards_and_long_ca
     )
     assert any(d == f"mto:pending:{meeting.id}" for _, d in card.buttons)
     assert all("trục trặc" not in m.text for m in await people.bot_messages(SECRETARY))
+
+
+@pytest.mark.parametrize("meetings_app", ["polling"], indirect=True)
+async def test_field_test_a_stored_file_id_another_bot_got_is_replaced(meetings_app, sandbox, people, e2e_sessions, e2e_cipher, tmp_path: Path) -> None:
+    """11. After a restart with another bot (a token change, a restored backup), the stored file id is refused
+    by the platform ("wrong file identifier"): the kept file is uploaded again, its new id stored, the member
+    gets the document and never sees an error."""
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import BufferedInputFile
+
+    from core.delivery.models import MediaFile, OutboxMessage, OutboxState
+    from core.meetings import documents, service
+    from core.orgs.service import load_actor
+    from tests.e2e.conftest import BOT_TOKEN
+
+    other_token = "7000000099:E2E_other_bot_abcdefghijklmnopqrst"
+    sandbox.world.add_bot(other_token, "other_sotay_bot", "Sổ tay cũ")
+    await people.create_users([{"id": uid, "first_name": f"Người {uid}"} for uid in (1001, 1002, 1003, 1004, 1005, 1006, 5001)])
+    other = Bot(other_token, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox.base_url)))
+    try:
+        stale = (await other.send_document(MEMBER, BufferedInputFile(PDF, filename="bien-ban.pdf"))).document.file_id  # type: ignore[union-attr]
+    finally:
+        await other.session.close()
+    upload = documents.store_upload(tmp_path / "files", PDF, filename="Biên bản họp.pdf")
+    async with e2e_sessions() as session:
+        commune = await make_commune(session, e2e_cipher, linked=True)
+        session.add(MediaFile(platform="telegram", bot_id=BOT_TOKEN.split(":")[0], cache_key=documents.cache_key_of(upload.path),
+                              file_id=stale, created_at=meetings_app))
+        await service.create_meeting(
+            session, actor=await load_actor(session, commune.cells[0].secretary), cell_id=commune.cells[0].org.id,
+            kind=service.MeetingKind.REGULAR, starts_at=meetings_app + dt.timedelta(days=1), place="Nhà văn hóa thôn",
+            documents=[upload], now=meetings_app,
+        )
+        await session.commit()
+
+    received = await people.wait_for_message(MEMBER, lambda m: bool(m.attachment) and m.attachment["kind"] == "document", timeout=30)
+    assert await people.download(received.attachment) == PDF
+    assert all("trục trặc" not in m.text for m in await people.bot_messages(MEMBER))
+    async with e2e_sessions() as session:
+        stored = (await session.execute(select(MediaFile))).scalar_one()
+        assert stored.file_id != stale
+        rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == service.KIND_DOCUMENT))).scalars().all()
+        assert rows and not [r for r in rows if r.state == OutboxState.FAILED]
