@@ -14,6 +14,7 @@ from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
 from api.routes import documents, reminders, reports, study
+from api.routes import media
 from core.orgs.management import MAX_ID
 from sotay.runtime import Runtime
 
@@ -42,6 +43,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhook.router)
+    app.include_router(media.router)  # /m/{token}: listen and download pages behind signed links
     for router in api_routers():
         # Every resource: authenticated, counted against the token's rate limit, one error shape.
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)], responses=ERROR_RESPONSES)

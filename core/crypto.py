@@ -27,6 +27,12 @@ def _derive(secret: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sotay-v1", info=purpose).derive(secret)
 
 
+def derive_key(secret: bytes, purpose: str) -> bytes:
+    """A 32-byte key for one purpose (e.g. "media-links"), derived from the app's secret by HKDF:
+    a key leaked from one use reveals neither the secret nor the other uses' keys."""
+    return _derive(secret, purpose.encode())
+
+
 class FieldCipher:
     def __init__(self, secret_key: str) -> None:
         if len(secret_key) < MIN_SECRET_KEY_LENGTH:

@@ -152,7 +152,7 @@ def members_invite(
     card_number: str,
     days: Annotated[int, typer.Option(min=1, max=90, help="Days before the code expires")] = 14,
 ) -> None:
-    """Print a one-time link that ties a Telegram account to this member."""
+    """Print a one-time invite: the Telegram link, the code, and how to use the code on Zalo."""
     from core.errors import NotFound
     from core.orgs.linking import create_invite, invite_link
     from core.orgs.service import member_by_card
@@ -168,9 +168,52 @@ def members_invite(
     except NotFound:
         typer.secho(f"no member with card number {card_number}", fg="red", err=True)
         raise typer.Exit(1) from None
+    from core import texts
+
     typer.echo(invite_link(_bot_username(settings), invite.code))
     typer.echo(invite.code)
+    typer.echo(texts.account.INVITE_ZALO.format(code=invite.code))
     typer.echo(f"expires {invite.expires_at.astimezone(settings.tz):%d/%m/%Y %H:%M}", err=True)
+
+
+@members_app.command("invite-sheet")
+def members_invite_sheet(
+    cell: Annotated[str, typer.Option("--cell", help="The cell: its id or its code")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write (print it on A4)")],
+    days: Annotated[int, typer.Option(min=1, max=90, help="Days before the codes expire")] = 14,
+) -> None:
+    """Write a printable sheet of invite cards, one per member of the cell not linked yet."""
+    from sqlalchemy import select
+
+    from core.orgs.linking import create_invite, invite_link
+    from core.orgs.models import Org
+    from core.orgs.service import unlinked_members
+    from sotay.invite_sheet import InviteCard, render_sheet
+
+    settings = load_settings_or_exit()
+    username = _bot_username(settings)
+
+    async def work(session, cipher):  # type: ignore[no-untyped-def]
+        found = await session.scalar(select(Org).where(Org.code == cell))
+        if found is None and cell.isdigit() and int(cell) < 2**63:
+            found = await session.get(Org, int(cell))
+        if found is None or not found.is_cell:
+            return None
+        now = dt.datetime.now(dt.timezone.utc)
+        cards = []
+        for member in await unlinked_members(session, cell_id=found.id):
+            invite = await create_invite(session, member=member, now=now, ttl=dt.timedelta(days=days))
+            cards.append(InviteCard(name=member.full_name, code=invite.code, telegram_link=invite_link(username, invite.code),
+                                    expires_on=invite.expires_at.astimezone(settings.tz).date()))
+        return found.name, cards
+
+    made = asyncio.run(_with_session(settings, work))
+    if made is None:
+        typer.secho(f"no cell with id or code {cell}", fg="red", err=True)
+        raise typer.Exit(1)
+    cell_name, cards = made
+    output.write_text(render_sheet(cell_name=cell_name, cards=cards), encoding="utf-8")
+    typer.echo(f"{len(cards)} invite card(s) for {cell_name} written to {output}")
 
 
 @token_app.command("create")

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Mapping
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +21,7 @@ from core.db import transaction
 from core.delivery.budget import BudgetConfig, LocalTokenBucket, RateBudget, RedisTokenBucket
 from core.delivery.worker import DEFAULT_LEASE, DeliveryWorker
 from core.notices import service as notices
+from core.ports import Messenger
 from sotay.runtime import Runtime
 from sotay.settings import Settings
 
@@ -27,40 +29,61 @@ log = logging.getLogger(__name__)
 NOTICE_PROGRESS_SECONDS = 2.0
 
 
-def budget_config(settings: Settings) -> BudgetConfig:
+def budget_config(settings: Settings, platform: str = "telegram") -> BudgetConfig:
+    """The platform's send budget: Telegram's from SOTAY_SEND_RATE_*, Zalo's from SOTAY_ZALO_SEND_RATE_*."""
+    if platform == "zalo":
+        rate, chat_rate, chat_burst = settings.zalo_send_rate_per_second, settings.zalo_send_rate_per_chat, settings.zalo_send_burst_per_chat
+    else:
+        rate, chat_rate, chat_burst = settings.send_rate_per_second, settings.send_rate_per_chat, settings.send_burst_per_chat
     return BudgetConfig(
-        rate=settings.send_rate_per_second,
-        # A tenth of a second of slack absorbs timer jitter without ever bursting past Telegram's pace.
-        burst=max(1.0, settings.send_rate_per_second / 10),
-        chat_rate=settings.send_rate_per_chat,
-        chat_burst=float(settings.send_burst_per_chat),
+        rate=rate,
+        # A tenth of a second of slack absorbs timer jitter without ever bursting past the platform's pace.
+        burst=max(1.0, rate / 10),
+        chat_rate=chat_rate,
+        chat_burst=float(chat_burst),
     )
 
 
-def build_budget(settings: Settings, *, bot_key: str) -> RateBudget:
-    config = budget_config(settings)
+def build_budget(settings: Settings, *, bot_key: str, platform: str = "telegram") -> RateBudget:
+    config = budget_config(settings, platform)
     if settings.redis_url:
-        return RedisTokenBucket.from_url(settings.redis_url, config, bot_key=bot_key)
+        return RedisTokenBucket.from_url(settings.redis_url, config, bot_key=bot_key, platform=platform)
     return LocalTokenBucket(config)
+
+
+def bot_key_of(messenger: Messenger) -> str:
+    """The identity of the bot behind a messenger: its budget's and its file ids' key."""
+    return str(getattr(messenger, "bot_key", "") or "")
 
 
 def build_worker(
     settings: Settings,
     *,
-    bot: Bot,
     session_factory: async_sessionmaker[AsyncSession],
     clock: Clock,
+    bot: Bot | None = None,
+    messengers: Mapping[str, Messenger] | None = None,
     lease: dt.timedelta = DEFAULT_LEASE,
 ) -> DeliveryWorker:
-    from bot.messenger import TelegramMessenger
+    """One worker for every platform given: Telegram through `bot`, others through `messengers`
+    (platform → Messenger; a messenger's `bot_key` attribute names its bot, see `bot_key_of`)."""
+    senders: dict[str, Messenger] = {}
+    bot_keys: dict[str, str] = {}
+    if bot is not None:
+        from bot.messenger import TelegramMessenger
 
-    bot_key = str(bot.id)
+        senders["telegram"], bot_keys["telegram"] = TelegramMessenger(bot), str(bot.id)
+    for platform, messenger in (messengers or {}).items():
+        senders[platform] = messenger
+        bot_keys.setdefault(platform, bot_key_of(messenger))
+    if not senders:
+        raise ValueError("no messenger: nothing to deliver with")
     return DeliveryWorker(
         session_factory,
-        TelegramMessenger(bot),
-        build_budget(settings, bot_key=bot_key),
+        senders,
+        {platform: build_budget(settings, bot_key=bot_keys[platform], platform=platform) for platform in senders},
         clock,
-        bot_key=bot_key,
+        bot_key=bot_keys,
         batch_size=settings.delivery_batch_size,
         concurrency=settings.delivery_concurrency,
         max_attempts=settings.delivery_max_attempts,
@@ -82,11 +105,16 @@ async def follow_notices(runtime: Runtime, stop: asyncio.Event, *, every: float 
 
 
 async def run_delivery(runtime: Runtime, stop: asyncio.Event) -> None:
-    if runtime.bot is None:
-        log.warning("no Telegram token: the delivery worker does not run; messages stay queued")
+    """Deliver on every platform this process has a messenger for: Telegram when the bot is built,
+    plus whatever `runtime.messengers` holds (the Zalo adapter registers its messenger there).
+    Rows of a platform without a messenger stay pending until a process that has one runs."""
+    if runtime.bot is None and not runtime.messengers:
+        log.warning("no messenger token: the delivery worker does not run; messages stay queued")
         await stop.wait()
         return
-    worker = build_worker(runtime.settings, bot=runtime.bot, session_factory=runtime.session_factory, clock=runtime.clock)
+    worker = build_worker(
+        runtime.settings, bot=runtime.bot, messengers=runtime.messengers, session_factory=runtime.session_factory, clock=runtime.clock,
+    )
     runtime.services["delivery_worker"] = worker
     follower = asyncio.create_task(follow_notices(runtime, stop))
     try:
@@ -94,4 +122,4 @@ async def run_delivery(runtime: Runtime, stop: asyncio.Event) -> None:
     finally:
         stop.set()
         await follower
-        await worker.budget.close()
+        await worker.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,6 +16,9 @@ from core.clock import Clock, SystemClock
 from core.crypto import FieldCipher
 from core.db import create_engine, create_session_factory
 from sotay.settings import Settings
+
+if TYPE_CHECKING:
+    from core.media_links import MediaLinks
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +33,21 @@ class Runtime:
     bot: Bot | None = None
     dispatcher: Dispatcher | None = None
     services: dict[str, Any] = field(default_factory=dict)
+    # Outbound messengers other than Telegram's (built from `bot`), by platform: {"zalo": …}. The
+    # delivery worker sends each outbox row with its platform's messenger.
+    messengers: dict[str, Any] = field(default_factory=dict)
     shared_turns: Any = None  # bot.middlewares.RedisTurns when Redis is configured
+
+    @functools.cached_property
+    def media_links(self) -> MediaLinks:
+        """Signed, expiring links to voice notes and files (DATA_DIR/media), served by the API's
+        /m/ pages: what a channel without voice or file sending (Zalo) sends instead."""
+        from core.media_links import MediaLinks
+
+        return MediaLinks(
+            self.settings.secret_key_value().encode(), self.settings.resolved_public_url, self.settings.data_dir / "media",
+            dt.timedelta(hours=self.settings.media_link_hours), clock=self.clock,
+        )
 
     async def close(self) -> None:
         if self.bot is not None:

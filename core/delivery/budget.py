@@ -163,9 +163,15 @@ return 1
 class RedisTokenBucket:
     """The budget shared by every worker process of one bot, kept in Redis."""
 
-    def __init__(self, config: BudgetConfig, *, redis: Any, bot_key: str, prefix: str = "sotay:budget") -> None:
+    def __init__(
+        self, config: BudgetConfig, *, redis: Any, bot_key: str, prefix: str = "sotay:budget", platform: str = "telegram"
+    ) -> None:
         self.config = config
         self.redis = redis
+        # Each platform's bots have their own keys. Telegram's keep the name they always had, so
+        # workers of the previous release share the budget during a rolling upgrade.
+        if platform != "telegram":
+            prefix = f"{prefix}:{platform}"
         # The braces keep one bot's keys in one Redis Cluster slot, as the script needs.
         base = f"{prefix}:{{{bot_key}}}"
         self._bot_key = f"{base}:bot"
@@ -176,10 +182,10 @@ class RedisTokenBucket:
         self._args = [repr(config.rate), repr(config.burst), repr(config.chat_rate), repr(config.chat_burst)]
 
     @classmethod
-    def from_url(cls, url: str, config: BudgetConfig, *, bot_key: str) -> RedisTokenBucket:
+    def from_url(cls, url: str, config: BudgetConfig, *, bot_key: str, platform: str = "telegram") -> RedisTokenBucket:
         from redis.asyncio import Redis
 
-        return cls(config, redis=Redis.from_url(url), bot_key=bot_key)
+        return cls(config, redis=Redis.from_url(url), bot_key=bot_key, platform=platform)
 
     async def try_acquire(self, chat_id: str) -> Verdict:
         granted, retry_in, limit = await self._acquire(keys=[self._bot_key, self._chat_prefix + chat_id, self._pause_key], args=self._args)

@@ -14,15 +14,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.db import among
 from core.delivery.models import OutboxMessage, OutboxState
+from core.delivery.routing import LinkView, choose_link
 from core.orgs.models import ChannelLink, Member
 from core.ports import OutboundMessage
+
+
+DEFAULT_PLATFORM = "telegram"
 
 
 @dataclass(frozen=True)
 class Recipient:
     member_id: int
     chat_id: str
-    platform: str = "telegram"
+    platform: str = DEFAULT_PLATFORM
 
 
 @dataclass(frozen=True)
@@ -32,19 +36,40 @@ class EnqueueResult:
     unlinked_member_ids: list[int]  # members with no account to send to
 
 
-async def recipients_for(session: AsyncSession, member_ids: Sequence[int], platform: str = "telegram") -> tuple[list[Recipient], list[int]]:
-    """Linked, reachable chats for these members, and the ids of those who have none."""
+async def recipients_for(
+    session: AsyncSession, member_ids: Sequence[int], platform: str | None = None
+) -> tuple[list[Recipient], list[int]]:
+    """One chat per active, linked member, and the ids of those who have none.
+
+    Without `platform`, each member's one account chosen by `core.delivery.routing` (their
+    preferred channel if linked and reachable there, else the other); with it, only accounts on
+    that platform (a message that must reach one particular chat, e.g. an edit of an earlier one).
+    """
     wanted = list(dict.fromkeys(member_ids))
-    found: dict[int, Recipient] = {}
+    links: dict[int, list[LinkView]] = {}
+    preferred: dict[int, str | None] = {}
     for start in range(0, len(wanted), 5000):
         chunk = wanted[start : start + 5000]
-        rows = await session.execute(
-            select(ChannelLink.member_id, ChannelLink.chat_id)
+        query = (
+            select(
+                ChannelLink.member_id, ChannelLink.platform, ChannelLink.chat_id, ChannelLink.linked_at,
+                ChannelLink.unreachable_since, Member.preferred_channel,
+            )
             .join(Member, Member.id == ChannelLink.member_id)
-            .where(among(session, ChannelLink.member_id, chunk), ChannelLink.platform == platform, Member.active)
+            .where(among(session, ChannelLink.member_id, chunk), Member.active)
         )
-        for member_id, chat_id in rows:
-            found[member_id] = Recipient(member_id=member_id, chat_id=chat_id, platform=platform)
+        if platform is not None:
+            query = query.where(ChannelLink.platform == platform)
+        for member_id, link_platform, chat_id, linked_at, unreachable_since, chosen in await session.execute(query):
+            links.setdefault(member_id, []).append(
+                LinkView(platform=link_platform, chat_id=chat_id, linked_at=linked_at, unreachable=unreachable_since is not None)
+            )
+            preferred[member_id] = chosen
+    found: dict[int, Recipient] = {}
+    for member_id, member_links in links.items():
+        link = choose_link(member_links, preferred.get(member_id))
+        if link is not None:
+            found[member_id] = Recipient(member_id=member_id, chat_id=link.chat_id, platform=link.platform)
     return [found[m] for m in wanted if m in found], [m for m in wanted if m not in found]
 
 
@@ -68,18 +93,20 @@ class Queued:
 
 
 async def enqueue_batch(
-    session: AsyncSession, items: Sequence[Queued], *, not_before: dt.datetime | None = None, platform: str = "telegram",
-    chats: Mapping[int, str] | None = None,
+    session: AsyncSession, items: Sequence[Queued], *, not_before: dt.datetime | None = None, platform: str | None = None,
+    chats: Mapping[int, Recipient] | None = None,
 ) -> EnqueueResult:
     """Queue many messages in a few statements: one recipient look-up, multi-row inserts.
 
     Each (kind, source, member, suffix) key is queued at most once, ever: a repeat is a no-op.
-    `chats` (member id → chat id of active, linked members on `platform`) saves the look-up when
-    the caller read them already; members missing from it count as unlinked.
+    Each member gets one row, on the account `recipients_for` chooses (their channel), and the row
+    records its platform; `platform` pins every row to that platform instead. `chats` (member id →
+    `Recipient`, from `recipients_for`) saves the look-up when the caller read them already;
+    members missing from it count as unlinked.
     """
     if chats is None:
         recipients, unlinked = await recipients_for(session, [item.member_id for item in items], platform)
-        chats = {recipient.member_id: recipient.chat_id for recipient in recipients}
+        chats = {recipient.member_id: recipient for recipient in recipients}
     else:
         unlinked = list(dict.fromkeys(item.member_id for item in items if item.member_id not in chats))
     now = dt.datetime.now(dt.timezone.utc)
@@ -88,13 +115,13 @@ async def enqueue_batch(
     if sendable:
         connection = await session.connection()
         if connection.dialect.name == "postgresql":
-            queued = await _insert_unnest(connection, sendable, chats=chats, platform=platform, not_before=not_before or now, now=now)
+            queued = await _insert_unnest(connection, sendable, chats=chats, not_before=not_before or now, now=now)
         else:
             rows = [
                 {
                     "member_id": item.member_id,
-                    "platform": platform,
-                    "chat_id": chats[item.member_id],
+                    "platform": chats[item.member_id].platform,
+                    "chat_id": chats[item.member_id].chat_id,
                     "kind": item.kind,
                     "source": item.source,
                     "idempotency_key": idempotency_key(item.kind, item.source, item.member_id, item.key_suffix),
@@ -116,13 +143,13 @@ async def enqueue_batch(
 
 
 _PER_ROW: dict[str, Any] = {
-    "member_id": BigInteger, "chat_id": String, "kind": String, "source": String, "idempotency_key": String,
+    "member_id": BigInteger, "platform": String, "chat_id": String, "kind": String, "source": String, "idempotency_key": String,
     "payload": Text, "priority": Integer,
 }
 
 
 async def _insert_unnest(
-    connection: AsyncConnection, items: Sequence[Queued], *, chats: Mapping[int, str], platform: str,
+    connection: AsyncConnection, items: Sequence[Queued], *, chats: Mapping[int, Recipient],
     not_before: dt.datetime, now: dt.datetime,
 ) -> int:
     """PostgreSQL: INSERT … SELECT FROM unnest(one array per varying column) ON CONFLICT DO NOTHING.
@@ -134,8 +161,8 @@ async def _insert_unnest(
     columns = list(_PER_ROW)
     selected = ", ".join(f"u.{name}::json" if name == "payload" else f"u.{name}" for name in columns)
     statement = text(
-        f"INSERT INTO {OutboxMessage.__table__.name} ({', '.join(columns)}, platform, state, attempts, next_attempt_at, created_at) "
-        f"SELECT {selected}, :platform, :state, 0, :not_before, :now "
+        f"INSERT INTO {OutboxMessage.__table__.name} ({', '.join(columns)}, state, attempts, next_attempt_at, created_at) "
+        f"SELECT {selected}, :state, 0, :not_before, :now "
         f"FROM unnest({', '.join(':' + name for name in columns)}) AS u({', '.join(columns)}) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
     ).bindparams(
@@ -148,7 +175,8 @@ async def _insert_unnest(
         chunk = items[start : start + 10_000]
         arrays: dict[str, Any] = {
             "member_id": [item.member_id for item in chunk],
-            "chat_id": [chats[item.member_id] for item in chunk],
+            "platform": [chats[item.member_id].platform for item in chunk],
+            "chat_id": [chats[item.member_id].chat_id for item in chunk],
             "kind": [item.kind for item in chunk],
             "source": [item.source for item in chunk],
             "idempotency_key": [idempotency_key(item.kind, item.source, item.member_id, item.key_suffix) for item in chunk],
@@ -157,7 +185,7 @@ async def _insert_unnest(
                 for item in chunk
             ],
             "priority": [item.priority for item in chunk],
-            "platform": platform, "state": OutboxState.PENDING.value,
+            "state": OutboxState.PENDING.value,
             # Stored as naive UTC, like core.db.UTCDateTime.
             "not_before": not_before.astimezone(dt.timezone.utc).replace(tzinfo=None),
             "now": now.astimezone(dt.timezone.utc).replace(tzinfo=None),
@@ -176,9 +204,10 @@ async def enqueue_many(
     key_suffix: str = "",
     not_before: dt.datetime | None = None,
     priority: int = 0,
-    platform: str = "telegram",
+    platform: str | None = None,
 ) -> EnqueueResult:
-    """Queue one message per linked member of one source. `message` is one for all, or one per member id."""
+    """Queue one message per linked member of one source, on each member's channel (or on `platform`).
+    `message` is one for all, or one per member id."""
     items = [
         Queued(member_id=member_id, kind=kind, source=source, key_suffix=key_suffix, priority=priority,
                message=message[member_id] if isinstance(message, dict) else message)
@@ -197,11 +226,12 @@ async def enqueue(
     key_suffix: str = "",
     not_before: dt.datetime | None = None,
     priority: int = 0,
+    platform: str | None = None,
 ) -> bool:
     """Queue one message; False when the member has no linked account or it was queued already."""
     result = await enqueue_many(
         session, member_ids=[member_id], kind=kind, source=source, message=message, key_suffix=key_suffix,
-        not_before=not_before, priority=priority,
+        not_before=not_before, priority=priority, platform=platform,
     )
     return result.queued == 1
 

@@ -11,8 +11,10 @@ The life of a row:
    and this claim's token, and commits *before* anything is sent. On PostgreSQL the candidate rows
    are selected `FOR UPDATE SKIP LOCKED`, so any number of workers share the table without ever
    claiming the same row; the guard in the UPDATE makes the claim safe on SQLite too.
-2. **Send.** Each row waits for a token from the `RateBudget` (the bot's and the chat's bucket),
-   then goes to the `Messenger`. A 429 pauses the whole budget for `retry_after`.
+2. **Send.** Each row waits for a token from its platform's `RateBudget` (the bot's and the chat's
+   bucket), then goes to its platform's `Messenger`. A 429 pauses that platform's budget for
+   `retry_after`. One worker may serve several platforms (Telegram and Zalo), each with its own
+   messenger and budget; rows of a platform it has no messenger for are never claimed here.
 3. **Record.** Each answer goes to a recorder that writes everything that has come back since its
    last write in one short transaction (group commit). A row is written only with its own claim
    token, so a worker that lost a row's lease can never overwrite the row's new owner.
@@ -36,7 +38,7 @@ import logging
 import random
 import secrets
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -103,6 +105,12 @@ class _Row:
     kind: str
     attempts: int
     message: OutboundMessage
+    platform: str = "telegram"
+
+    @property
+    def chat(self) -> tuple[str, str]:
+        """The chat across platforms: a Telegram and a Zalo chat may share an id."""
+        return self.platform, self.chat_id
 
 
 @dataclass
@@ -113,7 +121,7 @@ class _Result:
     message_id: str | None = None
     error: str | None = None
     retry_at: dt.datetime | None = None
-    uploaded: tuple[str, str] | None = None  # (cache key, file id) learnt from this send
+    uploaded: tuple[str, str] | None = None  # (cache key, file id) learnt from this send, on the row's platform
     answered: bool = False  # the platform answered: until recorded, this row is "in flight"
 
 
@@ -132,15 +140,33 @@ def backoff(attempt: int, *, rng: Callable[[], float] = random.random) -> float:
     return ceiling * (0.5 + 0.5 * rng())
 
 
+def _per_platform(value, platforms: list[str], what: str) -> dict:  # type: ignore[no-untyped-def]
+    if isinstance(value, Mapping):
+        missing = [p for p in platforms if p not in value]
+        if missing:
+            raise ValueError(f"no {what} for {', '.join(missing)}")
+        return {p: value[p] for p in platforms}
+    if len(platforms) > 1 and what == "budget":
+        raise ValueError("each platform needs its own budget")
+    return {p: value for p in platforms}
+
+
 class DeliveryWorker:
+    """Sends the outbox rows of the platforms it has a messenger for.
+
+    `messenger` is one `Messenger` or a mapping platform → `Messenger` (e.g. {"telegram": …,
+    "zalo": …}); `budget` and `bot_key` are one value, or a mapping with the same platforms when
+    there are several (each platform has its own rate budget and file-id cache).
+    """
+
     def __init__(
         self,
         session_factory: async_sessionmaker[AsyncSession],
-        messenger: Messenger,
-        budget: RateBudget,
+        messenger: Messenger | Mapping[str, Messenger],
+        budget: RateBudget | Mapping[str, RateBudget],
         clock: Clock,
         *,
-        bot_key: str = "",
+        bot_key: str | Mapping[str, str] = "",
         batch_size: int = 100,
         concurrency: int = 30,
         max_attempts: int = 8,
@@ -149,11 +175,20 @@ class DeliveryWorker:
         quiet_kinds: Iterable[str] = (),
     ) -> None:
         self.session_factory = session_factory
-        self.messenger = messenger
-        self.budget = budget
+        self.messengers: dict[str, Messenger] = (
+            dict(messenger) if isinstance(messenger, Mapping) else {messenger.platform: messenger}
+        )
+        if not self.messengers:
+            raise ValueError("a delivery worker needs at least one messenger")
+        platforms = list(self.messengers)
+        self.budgets: dict[str, RateBudget] = _per_platform(budget, platforms, "budget")
+        self.bot_keys: dict[str, str] = _per_platform(bot_key, platforms, "bot key")
+        # The first platform's, for callers that run a single one.
+        self.platform = platforms[0]
+        self.messenger = self.messengers[self.platform]
+        self.budget = self.budgets[self.platform]
+        self.bot_key = self.bot_keys[self.platform]
         self.clock = clock
-        self.platform = messenger.platform
-        self.bot_key = bot_key
         self.batch_size = batch_size
         self.concurrency = concurrency
         self.max_attempts = max_attempts
@@ -168,10 +203,15 @@ class DeliveryWorker:
         self._in_flight = 0
         self._unrecorded = 0  # answered, waiting for the recorder's commit
         self._results: asyncio.Queue[_Result] = asyncio.Queue()
-        self._file_ids: dict[str, str] = {}
-        self._uploads: dict[str, _Upload] = {}
+        self._file_ids: dict[tuple[str, str], str] = {}  # by (platform, cache key)
+        self._uploads: dict[tuple[str, str], _Upload] = {}
         self._stopping = False
-        self._budget_turn = asyncio.Lock()
+        self._budget_turn = {platform: asyncio.Lock() for platform in platforms}
+
+    async def close(self) -> None:
+        """Close every platform's budget (its Redis connection)."""
+        for budget in self.budgets.values():
+            await budget.close()
 
     # ------------------------------------------------------------ public
 
@@ -217,16 +257,16 @@ class DeliveryWorker:
         # One row per chat on its way at a time, the chat's rows in claim order (priority, id): a
         # row waiting for its voice note's upload is not overtaken by the next message to the same
         # person ("listen in the next message" stays true).
-        busy_chats: set[str] = set()
+        busy_chats: set[tuple[str, str]] = set()
         next_claim = 0.0
         held_back = 0
         self._stopping = False
         log.info("delivery worker started (batch %d, concurrency %d)", self.batch_size, self.concurrency)
 
-        def finished(chat_id: str) -> Callable[[asyncio.Task[None]], None]:
+        def finished(chat: tuple[str, str]) -> Callable[[asyncio.Task[None]], None]:
             def done(task: asyncio.Task[None]) -> None:
                 senders.discard(task)
-                busy_chats.discard(chat_id)
+                busy_chats.discard(chat)
                 wake.set()
 
             return done
@@ -254,13 +294,13 @@ class DeliveryWorker:
                     if row.id in self._lost:
                         self._forget(row)
                         continue
-                    if row.chat_id in busy_chats:
+                    if row.chat in busy_chats:
                         later.append(row)
                         continue
-                    busy_chats.add(row.chat_id)
+                    busy_chats.add(row.chat)
                     task = asyncio.create_task(self._deliver(row))
                     senders.add(task)
-                    task.add_done_callback(finished(row.chat_id))
+                    task.add_done_callback(finished(row.chat))
                 held_back = len(later)
                 if later:
                     later.extend(queue)
@@ -294,7 +334,8 @@ class DeliveryWorker:
     def _due(self, now: dt.datetime):  # type: ignore[no-untyped-def]
         waiting = and_(OutboxMessage.state == OutboxState.PENDING, OutboxMessage.next_attempt_at <= now)
         abandoned = and_(OutboxMessage.state == OutboxState.SENDING, OutboxMessage.claimed_until < now)
-        return and_(OutboxMessage.platform == self.platform, or_(waiting, abandoned))
+        # Only platforms this worker can send on: another platform's rows wait for its worker.
+        return and_(OutboxMessage.platform.in_(list(self.messengers)), or_(waiting, abandoned))
 
     async def _claim(self, limit: int) -> list[_Row]:
         now = self.clock.now()
@@ -326,7 +367,7 @@ class DeliveryWorker:
                 )
                 .returning(
                     OutboxMessage.id, OutboxMessage.member_id, OutboxMessage.chat_id, OutboxMessage.kind,
-                    OutboxMessage.attempts, OutboxMessage.payload, OutboxMessage.priority,
+                    OutboxMessage.attempts, OutboxMessage.payload, OutboxMessage.priority, OutboxMessage.platform,
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -334,7 +375,7 @@ class DeliveryWorker:
         found.sort(key=lambda r: (-r.priority, r.id))
         rows = [
             _Row(id=r.id, token=token, member_id=r.member_id, chat_id=r.chat_id, kind=r.kind, attempts=r.attempts,
-                 message=OutboundMessage.from_payload(r.payload))
+                 message=OutboundMessage.from_payload(r.payload), platform=r.platform)
             for r in found
         ]
         for row in rows:
@@ -421,20 +462,20 @@ class DeliveryWorker:
     async def _take_token(self, row: _Row) -> Verdict:
         """Wait for the bot's budget, one sender at a time: the others queue behind it instead of all
         asking the budget (Redis) at once. A busy chat is answered at once, never holding the queue."""
-        async with self._budget_turn:
+        async with self._budget_turn[row.platform]:
             while True:
-                verdict = await self.budget.try_acquire(row.chat_id)
+                verdict = await self.budgets[row.platform].try_acquire(row.chat_id)
                 if verdict.granted or verdict.chat_limited or row.id in self._lost or self._stopping:
                     return verdict
                 await asyncio.sleep(min(verdict.retry_in, 1.0))
 
     async def _send(self, row: _Row, message: OutboundMessage) -> _Result:
         try:
-            receipt = await self.messenger.send(row.chat_id, message)
+            receipt = await self.messengers[row.platform].send(row.chat_id, message)
         except RateLimitedError as exc:
             self.stats.rate_limited += 1
             metrics.TELEGRAM_429.inc()
-            await self.budget.pause(exc.retry_after)
+            await self.budgets[row.platform].pause(exc.retry_after)
             self._finish_upload(row, None)
             retry_at = self.clock.now() + dt.timedelta(seconds=exc.retry_after)
             return _Result(row, "defer", self.clock.now(), error=f"429: {exc.reason}", retry_at=retry_at)
@@ -453,11 +494,11 @@ class DeliveryWorker:
             return self._retry(row, type(exc).__name__)
         uploaded = None
         attachment = row.message.attachment
-        if attachment is not None and attachment.cache_key and message.attachment is not None:
+        if attachment is not None and attachment.cache_key and message.attachment is not None and self._uploads_files(row.platform):
             # A first upload, or a stored id the platform rejected and the messenger replaced: remember the new id.
             if receipt.file_id and (message.attachment.file_id is None or receipt.reuploaded):
                 uploaded = (attachment.cache_key, receipt.file_id)
-                self._file_ids[attachment.cache_key] = receipt.file_id
+                self._file_ids[(row.platform, attachment.cache_key)] = receipt.file_id
                 self.stats.uploads += 1
             if not attachment.file_id:
                 self._finish_upload(row, receipt.file_id)
@@ -479,12 +520,12 @@ class DeliveryWorker:
         uploads, the others wait for its file id (a voice note to 900 members is one upload).
         """
         attachment = row.message.attachment
-        if attachment is None or not attachment.cache_key:
+        if attachment is None or not attachment.cache_key or not self._uploads_files(row.platform):
             return row.message
-        key = attachment.cache_key
+        key = (row.platform, attachment.cache_key)
         if attachment.file_id:
             # Sent by its own id, unless that id was rejected once and replaced by a newer upload.
-            newer = self._file_ids.get(key) or await self._stored_file_id(key)
+            newer = self._file_ids.get(key) or await self._stored_file_id(*key)
             if newer:
                 self._file_ids[key] = newer
                 return replace(row.message, attachment=replace(attachment, file_id=newer))
@@ -492,7 +533,7 @@ class DeliveryWorker:
         while True:
             file_id = self._file_ids.get(key)
             if not file_id and key not in self._uploads:
-                stored = await self._stored_file_id(key)
+                stored = await self._stored_file_id(*key)
                 # Look again after the query: another row may have finished uploading meanwhile.
                 file_id = self._file_ids.get(key) or stored
             if file_id:
@@ -508,23 +549,29 @@ class DeliveryWorker:
                 self._forget(row)
                 return None
 
-    async def _stored_file_id(self, key: str) -> str | None:
+    def _uploads_files(self, platform: str) -> bool:
+        """False for a messenger that never uploads (Zalo sends a link instead): no file ids to
+        remember, and no reason for its rows with the same content to wait for one another."""
+        return bool(getattr(self.messengers[platform], "uploads_files", True))
+
+    async def _stored_file_id(self, platform: str, key: str) -> str | None:
         async with self.session_factory() as session:
             return await session.scalar(
-                select(MediaFile.file_id).where(MediaFile.platform == self.platform, MediaFile.bot_id == self.bot_key, MediaFile.cache_key == key)
+                select(MediaFile.file_id).where(MediaFile.platform == platform, MediaFile.bot_id == self.bot_keys[platform], MediaFile.cache_key == key)
             )
 
     def _finish_upload(self, row: _Row, file_id: str | None) -> None:
         attachment = row.message.attachment
         if attachment is None or not attachment.cache_key or attachment.file_id:
             return
-        upload = self._uploads.get(attachment.cache_key)
+        key = (row.platform, attachment.cache_key)
+        upload = self._uploads.get(key)
         if upload is None or upload.row_id != row.id:
             return
         if file_id:
-            self._file_ids[attachment.cache_key] = file_id
+            self._file_ids[key] = file_id
         # On failure the next waiter becomes the uploader.
-        del self._uploads[attachment.cache_key]
+        del self._uploads[key]
         upload.file_id = file_id
         upload.done.set()
 
@@ -609,21 +656,23 @@ class DeliveryWorker:
                     ),
                     groups["final"],
                 )
-            await self._store_uploads(session, [r.uploaded for r in batch if r.uploaded])
             now = self.clock.now()
-            sent_members = [r.row.member_id for r in batch if r.outcome == "sent" and r.row.member_id is not None]
-            await mark_reachable(session, member_ids=sent_members, platform=self.platform)
-            blocked = [r.row for r in batch if r.outcome == "unreachable" and r.row.member_id is not None]
-            if blocked:
-                await mark_unreachable(
-                    session,
-                    member_ids=[row.member_id for row in blocked],  # type: ignore[misc]
-                    alert_member_ids=[row.member_id for row in blocked if row.kind not in self.quiet_kinds],  # type: ignore[misc]
-                    platform=self.platform,
-                    now=now,
-                )
+            for platform in sorted({r.row.platform for r in batch}):
+                mine = [r for r in batch if r.row.platform == platform]
+                await self._store_uploads(session, platform, [r.uploaded for r in mine if r.uploaded])
+                sent_members = [r.row.member_id for r in mine if r.outcome == "sent" and r.row.member_id is not None]
+                await mark_reachable(session, member_ids=sent_members, platform=platform)
+                blocked = [r.row for r in mine if r.outcome == "unreachable" and r.row.member_id is not None]
+                if blocked:
+                    await mark_unreachable(
+                        session,
+                        member_ids=[row.member_id for row in blocked],  # type: ignore[misc]
+                        alert_member_ids=[row.member_id for row in blocked if row.kind not in self.quiet_kinds],  # type: ignore[misc]
+                        platform=platform,
+                        now=now,
+                    )
 
-    async def _store_uploads(self, session: AsyncSession, uploads: list[tuple[str, str]]) -> None:
+    async def _store_uploads(self, session: AsyncSession, platform: str, uploads: list[tuple[str, str]]) -> None:
         if not uploads:
             return
         dialect = session.get_bind().dialect.name
@@ -636,7 +685,7 @@ class DeliveryWorker:
         now = self.clock.now()
         await session.execute(
             statement,
-            [{"platform": self.platform, "bot_id": self.bot_key, "cache_key": key, "file_id": file_id, "created_at": now} for key, file_id in uploads],
+            [{"platform": platform, "bot_id": self.bot_keys[platform], "cache_key": key, "file_id": file_id, "created_at": now} for key, file_id in uploads],
         )
 
 

@@ -33,7 +33,6 @@ from core.ports import OutboundMessage
 
 KIND = "notice"  # the broadcast rows
 AUTHOR_KIND = "notice_author"  # status edits and the final report, to the author
-PLATFORM = "telegram"
 MAX_TEXT_CHARS = 3500  # a text notice plus its header and footer fits one Telegram message (4096)
 MAX_CAPTION_CHARS = 850  # a caption is limited to 1024 by Telegram, header and footer included
 BROADCAST_PRIORITY = 0
@@ -131,7 +130,7 @@ async def _managed_org(session: AsyncSession, actor: Actor, org_id: int) -> Org:
 
 
 def _audience_query(org: Org, *, author_id: int | None) -> Select[tuple[int, str, bool]]:
-    linked = exists().where(ChannelLink.member_id == Member.id, ChannelLink.platform == PLATFORM)
+    linked = exists().where(ChannelLink.member_id == Member.id)  # on any messenger: the outbox picks the channel
     query = (
         select(Member.id, Member.full_name, linked.label("linked"))
         .join(Org, Org.id == Member.org_id)
@@ -231,7 +230,7 @@ async def create_notice(
     message = render.notice_message(notice, org_name=org.name, author_name=actor.member.full_name)
     result = await enqueue_many(
         session, member_ids=[row.id for row in audience if row.linked], kind=KIND, source=notice.source, message=message,
-        priority=BROADCAST_PRIORITY, platform=PLATFORM, not_before=now,
+        priority=BROADCAST_PRIORITY, not_before=now,
     )
     notice.recipients_linked = result.queued + result.already_queued
     await audit.record(
@@ -452,8 +451,17 @@ async def _to_author(session: AsyncSession, notice: Notice, message: OutboundMes
         return
     if message.edit_message_id is None and step != "report":
         return  # no status message to edit (a notice made through the API)
+    # An edit goes to the chat holding the status message, whichever channel the author prefers now.
+    platform = await _platform_of_chat(session, notice.author_member_id, notice.status_chat_id) if message.edit_message_id else None
     await enqueue(
         session, member_id=notice.author_member_id, kind=AUTHOR_KIND, source=notice.author_source, message=message, key_suffix=step,
-        priority=AUTHOR_PRIORITY, not_before=now,
+        priority=AUTHOR_PRIORITY, not_before=now, platform=platform,
     )
+
+
+async def _platform_of_chat(session: AsyncSession, member_id: int, chat_id: str | None) -> str | None:
+    if chat_id is None:
+        return None
+    query = select(ChannelLink.platform).where(ChannelLink.member_id == member_id, ChannelLink.chat_id == str(chat_id))
+    return (await session.execute(query.limit(1))).scalar_one_or_none()
 

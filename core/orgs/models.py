@@ -112,6 +112,9 @@ class Member(Base):
     speech_speed: Mapped[SpeechSpeed] = mapped_column(_enum(SpeechSpeed, "speech_speed"), default=SpeechSpeed.NORMAL)
     voice_name: Mapped[str] = mapped_column(String(32), default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The messenger that receives the member's messages when linked on several ("telegram", "zalo");
+    # None: the one linked most recently (core.delivery.routing decides).
+    preferred_channel: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

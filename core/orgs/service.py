@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core import texts
+from core import audit, texts
 from core.crypto import FieldCipher, mask_citizen_id, mask_phone
-from core.errors import NotFound, PermissionDenied
+from core.delivery.routing import LinkView, choose_link
+from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import ChannelLink, Member, Org, OrgKind, OrgRole, RoleKind
 
 CITIZEN_ID = "citizen_id"
@@ -228,6 +229,42 @@ class ProfileView:
     citizen_id_masked: str
     phone_masked: str
     status: str
+    # The messengers the member is linked on, and the one that receives their messages.
+    channels: tuple[str, ...] = ()
+    receiving_channel: str | None = None
+
+
+async def channels_of(session: AsyncSession, member: Member) -> tuple[tuple[str, ...], str | None]:
+    """The platforms the member is linked on (sorted), and the one their messages go to."""
+    rows = await session.execute(
+        select(ChannelLink.platform, ChannelLink.chat_id, ChannelLink.linked_at, ChannelLink.unreachable_since)
+        .where(ChannelLink.member_id == member.id)
+    )
+    links = [LinkView(platform=p, chat_id=c, linked_at=at, unreachable=gone is not None) for p, c, at, gone in rows]
+    chosen = choose_link(links, member.preferred_channel)
+    return tuple(sorted(link.platform for link in links)), chosen.platform if chosen else None
+
+
+async def unlinked_members(session: AsyncSession, *, cell_id: int) -> list[Member]:
+    """Active members of a cell with no messenger account yet (who an invite sheet is for), by name."""
+    linked = select(ChannelLink.id).where(ChannelLink.member_id == Member.id).exists()
+    query = select(Member).where(Member.org_id == cell_id, Member.active, ~linked).order_by(Member.full_name, Member.id)
+    return list((await session.execute(query)).scalars())
+
+
+async def set_preferred_channel(session: AsyncSession, *, member: Member, platform: str, now: dt.datetime) -> str:
+    """Send the member's messages to `platform` from now on; they must be linked there. Audited."""
+    platforms, _ = await channels_of(session, member)
+    if platform not in platforms:
+        raise InvalidInput(texts.account.CHANNEL_NOT_LINKED)
+    previous = member.preferred_channel
+    member.preferred_channel = platform
+    await audit.record(
+        session, "member.preferred_channel", actor_member_id=member.id, org_id=member.org_id, target=f"member:{member.id}",
+        detail={"from": previous, "to": platform}, at=now,
+    )
+    await session.flush()
+    return platform
 
 
 async def profile_of(session: AsyncSession, member: Member, cipher: FieldCipher) -> ProfileView:
@@ -239,6 +276,7 @@ async def profile_of(session: AsyncSession, member: Member, cipher: FieldCipher)
         status = texts.account.STATUS_PROBATIONARY
     else:
         status = texts.account.STATUS_OFFICIAL
+    channels, receiving = await channels_of(session, member)
     return ProfileView(
         full_name=member.full_name,
         date_of_birth=format_date(member.date_of_birth),
@@ -250,4 +288,6 @@ async def profile_of(session: AsyncSession, member: Member, cipher: FieldCipher)
         citizen_id_masked=mask_citizen_id(citizen_id_of(member, cipher)),
         phone_masked=mask_phone(phone) if phone else texts.account.NO_PHONE,
         status=status,
+        channels=channels,
+        receiving_channel=receiving,
     )

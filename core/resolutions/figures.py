@@ -216,11 +216,15 @@ async def members_source(session: AsyncSession, scope: Scope, edges: Sequence[dt
     for org_id, *counts in rows:
         for index, count in enumerate(counts):
             _put(out, org_id, index, {"members": count})
-    linked_columns = [func.sum(case((ChannelLink.linked_at < end, 1), else_=0)) for end in ends]
+    # A member linked on Telegram and Zalo counts once, from their first link.
+    first_link = (
+        select(ChannelLink.member_id, func.min(ChannelLink.linked_at).label("linked_at")).group_by(ChannelLink.member_id).subquery()
+    )
+    linked_columns = [func.sum(case((first_link.c.linked_at < end, 1), else_=0)) for end in ends]
     rows = await session.execute(
         select(Member.org_id, *linked_columns)
-        .join(ChannelLink, ChannelLink.member_id == Member.id)
-        .where(Member.active, ChannelLink.platform == "telegram", scope.where(Member.org_id))
+        .join(first_link, first_link.c.member_id == Member.id)
+        .where(Member.active, scope.where(Member.org_id))
         .group_by(Member.org_id)
     )
     for org_id, *counts in rows:

@@ -39,7 +39,6 @@ from voice.engines import VOICES
 from voice.service import VoiceNote
 
 KIND = "resolution"  # outbox kind of a published document's messages
-PLATFORM = "telegram"
 MAX_TITLE_CHARS = 500
 MIN_TITLE_CHARS = 4
 PAGE_SIZE = 5
@@ -339,11 +338,12 @@ async def audience(session: AsyncSession, *, actor: Actor, org_id: int) -> Audie
     total = int(await session.scalar(select(func.count()).select_from(members)) or 0)
     linked = int(
         await session.scalar(
-            select(func.count(ChannelLink.id)).where(ChannelLink.member_id.in_(select(members.c.id)), ChannelLink.platform == PLATFORM)
+            # Linked on any messenger: each member is counted once, whichever channel receives them.
+            select(func.count(func.distinct(ChannelLink.member_id))).where(ChannelLink.member_id.in_(select(members.c.id)))
         )
         or 0
     )
-    linked_ids = select(ChannelLink.member_id).where(ChannelLink.platform == PLATFORM)
+    linked_ids = select(ChannelLink.member_id)  # linked on any messenger, as counted above
     names = (
         await session.execute(
             select(Member.full_name).where(Member.id.in_(select(members.c.id)), Member.id.notin_(linked_ids)).order_by(Member.full_name)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String, and_, delete, func, or_, select, type_coerce, update
+from sqlalchemy import DateTime, String, and_, delete, exists, func, or_, select, type_coerce, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,7 +50,6 @@ from core.scheduling.settings import ReminderSettings, chains_of, effective, eff
 from core.scheduling.ticks import TickContext
 
 OUTBOX_KIND = "reminder"
-PLATFORM = "telegram"
 PRIORITY = 5  # above broadcasts, below replies and change notices
 PLAN_BATCH = 200  # meetings per tick
 PLAN_WATERMARK = "plan_reminders"
@@ -348,7 +347,7 @@ class _Due(NamedTuple):
     invitation_id: int
     member_id: int
     answer: Answer
-    chat_id: str | None
+    linked: bool
 
 
 @dataclass(frozen=True)
@@ -364,20 +363,21 @@ class _Meeting:
 
 
 def claim_query(now: dt.datetime, *, limit: int, dialect: str) -> Any:
-    """Due pending reminders, oldest first, with the chat to send each to (None: unlinked or
-    inactive); locks what it returns on PostgreSQL (SKIP LOCKED, so two schedulers split the due
+    """Due pending reminders, oldest first, with whether each has an account to go to (False:
+    unlinked or inactive); locks what it returns on PostgreSQL (SKIP LOCKED, so two schedulers split the due
     rows instead of waiting on each other). One index range scan on (state, due_at)."""
     query = (
         select(
             # Plain column types: no per-value converters on this hot path (`_claimed` makes them aware / enums).
             MeetingReminder.id, type_coerce(MeetingReminder.kind, String()), type_coerce(MeetingReminder.due_at, DateTime()),
             type_coerce(MeetingReminder.planned_for, DateTime()), MeetingReminder.meeting_id,
-            Invitation.id, Invitation.member_id, type_coerce(Invitation.answer, String()), ChannelLink.chat_id,
+            Invitation.id, Invitation.member_id, type_coerce(Invitation.answer, String()),
+            # Whether there is anywhere to send it (an active member with a linked account); which
+            # of the member's accounts receives it is the outbox's choice.
+            and_(Member.active, exists().where(ChannelLink.member_id == Member.id)),
         )
         .join(Invitation, Invitation.id == MeetingReminder.invitation_id)
-        # Where to send it, read here rather than in a second round trip: active members' linked chat.
         .join(Member, Member.id == Invitation.member_id)
-        .outerjoin(ChannelLink, and_(ChannelLink.member_id == Member.id, ChannelLink.platform == PLATFORM, Member.active))
         .where(MeetingReminder.state == ReminderState.PENDING, MeetingReminder.due_at <= now)
         .order_by(MeetingReminder.due_at)
         .limit(limit)
@@ -390,7 +390,7 @@ def claim_query(now: dt.datetime, *, limit: int, dialect: str) -> Any:
 def _claimed(rows: Sequence[Any]) -> list[_Due]:
     kinds, answers, utc = {k.value: k for k in ReminderKind}, {a.value: a for a in Answer}, dt.timezone.utc
     return [
-        _Due(row[0], kinds[row[1]], row[2].replace(tzinfo=utc), row[3].replace(tzinfo=utc), row[4], row[5], row[6], answers[row[7]], row[8])
+        _Due(row[0], kinds[row[1]], row[2].replace(tzinfo=utc), row[3].replace(tzinfo=utc), row[4], row[5], row[6], answers[row[7]], bool(row[8]))
         for row in rows
     ]
 
@@ -470,7 +470,7 @@ def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime, *, super
         return "answered"
     if superseded:
         return "superseded"
-    if due.chat_id is None:
+    if not due.linked:
         return "unlinked"  # no account to send to (or no longer active)
     return None
 
@@ -547,7 +547,7 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
             variant[:2], (source_of(meeting.id), f"{due.kind.value}:{meeting.starts_at.isoformat()}")
         )
         queued.append(Queued(member_id=due.member_id, kind=OUTBOX_KIND, source=source, priority=PRIORITY, key_suffix=suffix, message=message))
-    await enqueue_batch(session, queued, not_before=now, platform=PLATFORM, chats={due.member_id: due.chat_id for due in to_send if due.chat_id})
+    await enqueue_batch(session, queued, not_before=now)
     await _set(session, [due.reminder_id for due in to_send], state=ReminderState.SENT, sent_at=now)
     for reason, ids in dropped.items():
         await _set(session, ids, state=ReminderState.DROPPED, reason=reason)

@@ -86,3 +86,21 @@ COMMANDS = {
     "hoso": "Hồ sơ của tôi",
     "huongdan": "Hướng dẫn sử dụng",
 }
+
+# Which messenger receives a member linked on both (👤 Hồ sơ).
+CHANNEL_NAMES = {"telegram": "Telegram", "zalo": "Zalo"}
+PROFILE_CHANNEL = "Nhận tin qua: <b>{channel}</b>"
+BTN_RECEIVE_VIA = "📱 Nhận tin qua {channel}"
+CHANNEL_SWITCHED = "✅ Từ nay tin nhắn của Sổ tay sẽ gửi đến đồng chí qua <b>{channel}</b>."
+CHANNEL_NOT_LINKED = "Đồng chí chưa liên kết tài khoản trên ứng dụng này, nên chưa thể nhận tin qua đó."
+
+# Invites on paper (`sotay members invite`, `sotay members invite-sheet`).
+INVITE_ZALO = "Trên Zalo: nhắn mã {code} cho Sổ tay"
+SHEET_TITLE = "Mã mời sử dụng Sổ tay đảng viên — {cell}"
+SHEET_INTRO = "Mỗi đồng chí nhận phiếu của mình. Mỗi mã chỉ dùng một lần, hết hạn ngày {date}."
+SHEET_EMPTY = "Mọi đảng viên của chi bộ đã liên kết tài khoản: không cần phiếu mời."
+CARD_HEADING = "Sổ tay đảng viên điện tử"
+CARD_TELEGRAM = "Trên Telegram: quét mã QR bằng điện thoại, hoặc mở đường liên kết:"
+CARD_ZALO = "Trên Zalo: tìm «Sổ tay» và nhắn mã"
+CARD_CODE_LABEL = "Mã mời"
+CARD_EXPIRES = "Hết hạn ngày {date}. Không đưa mã cho người khác."

@@ -73,3 +73,38 @@ def test_db_upgrade_needs_no_key(env) -> None:
     del env["SOTAY_SECRET_KEY"]
     result = run(env, "db", "upgrade")
     assert result.exit_code == 0 and "database at head" in result.output
+
+
+def test_invite_prints_the_zalo_instruction(env) -> None:
+    assert run(env, "members", "import", str(FIXTURE)).exit_code == 0
+    invite = run(env, "members", "invite", "01.000003")
+    link, code, zalo = invite.stdout.strip().splitlines()
+    assert link.endswith(f"?start={code}") and zalo == f"Trên Zalo: nhắn mã {code} cho Sổ tay"
+
+
+def test_invite_sheet_has_one_card_per_unlinked_member_with_a_local_qr_code(env, tmp_path) -> None:
+    import sqlite3
+
+    from sotay.invite_sheet import qr_svg
+
+    assert run(env, "members", "import", str(FIXTURE)).exit_code == 0
+    with sqlite3.connect(Path(env["SOTAY_DATA_DIR"]) / "sotay.db") as db:
+        (cell_id,) = db.execute("select id from orgs where name = 'Chi bộ thôn Khe Gầy'").fetchone()
+        members = db.execute("select id, full_name from members where org_id = ? order by full_name", (cell_id,)).fetchall()
+        linked_id, linked_name = members[0]
+        db.execute("insert into channel_links (member_id, platform, platform_user_id, chat_id, linked_at) "
+                   "values (?, 'zalo', 'z1', 'z1', '2026-12-01 00:00:00')", (linked_id,))
+    sheet = tmp_path / "moi.html"
+    result = run(env, "members", "invite-sheet", "--cell", str(cell_id), "-o", str(sheet))
+    assert result.exit_code == 0, result.output
+    page = sheet.read_text(encoding="utf-8")
+    unlinked = [name for _, name in members[1:]]
+    assert f"{len(unlinked)} invite card(s) for Chi bộ thôn Khe Gầy" in result.output
+    assert page.count("<article class='card'>") == len(unlinked) == page.count("<svg") and linked_name not in page
+    assert all(name in page for name in unlinked) and "size:A4" in page
+    codes = re.findall(r"<p class='code'[^>]*>([^<]+)</p>", page)
+    links = re.findall(r"<p class='link'>([^<]+)</p>", page)
+    assert len(set(codes)) == len(unlinked) and links == [f"https://t.me/sotay_bot?start={c}" for c in codes]
+    assert all(qr_svg(link) in page for link in links)  # each card's QR code is its own Telegram link
+    assert "Trên Zalo" in page and "http" not in page.replace("https://t.me/", "")  # nothing fetched from elsewhere
+    assert run(env, "members", "invite-sheet", "--cell", "999999", "-o", str(sheet)).exit_code == 1

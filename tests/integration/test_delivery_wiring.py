@@ -54,3 +54,35 @@ async def test_the_worker_job_sends_and_reports(runtime, session, session_factor
 def test_budget_follows_settings(runtime) -> None:
     config = budget_config(runtime.settings)
     assert (config.rate, config.chat_rate, config.chat_burst) == (30.0, 1.0, 3.0) and config.burst == 3.0
+    zalo = budget_config(runtime.settings.model_copy(update={"zalo_send_rate_per_second": 5.0, "zalo_send_rate_per_chat": 0.5}), "zalo")
+    assert (zalo.rate, zalo.chat_rate, zalo.chat_burst, zalo.burst) == (5.0, 0.5, 3.0, 1.0)
+
+
+async def test_the_worker_job_sends_each_platform_through_its_messenger(runtime, session, session_factory, cipher, clock, harness) -> None:
+    """A member linked on Zalo too gets the notice once, on Zalo (their choice), through the
+    messenger the Zalo adapter registers in `runtime.messengers`; the others on Telegram."""
+    from core.orgs.models import ChannelLink
+    from core.ports import CollectingMessenger
+
+    commune = await make_commune(session, cipher, linked=True)
+    both = commune.cells[0].members[0]  # Telegram chat 1003
+    session.add(ChannelLink(member_id=both.id, platform="zalo", platform_user_id="z-both", chat_id="z-both"))
+    both.preferred_channel = "zalo"
+    await session.commit()
+    zalo = CollectingMessenger(platform="zalo")
+    runtime.messengers["zalo"] = zalo
+    async with transaction(session_factory) as tx:
+        actor = await load_actor(tx, commune.cells[0].secretary)
+        await service.create_notice(tx, actor=actor, org_id=commune.cells[0].org.id, text="Họp chi bộ", now=clock.now())
+    stop = asyncio.Event()
+    job = asyncio.create_task(run_delivery(runtime, stop))
+
+    async def delivered() -> None:
+        while not zalo.sent or not any(str(getattr(c, "chat_id", "")) == "1004" for c in harness.session.calls):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(delivered(), 30)
+    stop.set()
+    await job
+    assert [chat for chat, _ in zalo.sent] == ["z-both"] and "Họp chi bộ" in zalo.sent[0][1].text
+    assert not any(str(getattr(c, "chat_id", "")) == "1003" for c in harness.session.calls)

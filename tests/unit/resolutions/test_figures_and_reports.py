@@ -197,3 +197,17 @@ async def test_stored_figures_match_the_live_ones_and_expire(session, commune, c
     much_later = now + dt.timedelta(days=40)
     assert (await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=OCTOBER, now=much_later)).as_of == now
     assert (await session.execute(select(func.count(OrgMonthFigures.id)).where(OrgMonthFigures.month == OCTOBER))).scalar_one() == 4  # 3 cells + the commune (its feedback)
+
+
+async def test_members_linked_on_zalo_count_once(session, cipher, commune, clock) -> None:
+    """A member linked on Telegram and Zalo is one linked member; one linked on Zalo only is linked too."""
+    await seed(session, commune, clock)
+    a, b = commune.cells
+    long_ago = dt.datetime(2026, 1, 5, tzinfo=dt.timezone.utc)
+    both, zalo_only = a.members[0], b.members[0]
+    session.add(ChannelLink(member_id=both.id, platform="zalo", platform_user_id="z-both", chat_id="z-both", linked_at=long_ago))
+    await session.execute(update(ChannelLink).where(ChannelLink.member_id == zalo_only.id).values(platform="zalo"))
+    await session.commit()
+    committee = await load_actor(session, commune.committee_member)
+    total = (await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=OCTOBER)).totals[0]
+    assert total.linked == total.members == len(a.everyone) + len(b.everyone) + 1
