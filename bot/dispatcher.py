@@ -15,6 +15,7 @@ from bot import limits
 from bot.callback_guard import ImpossibleIds
 from bot.middlewares import DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
+from bot.zalo.files import PortableFiles
 from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
 from bot.routers import meetings
@@ -30,6 +31,7 @@ def create_bot(token: str, api_base: str) -> Bot:
     # Outermost first: each part of a text split to fit Telegram's limits waits out its own flood limit.
     session.middleware(limits.FitToLimits())
     session.middleware(PatientReplies())
+    session.middleware(PortableFiles())  # a Zalo member's photo shown to someone on Telegram
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
@@ -72,7 +74,9 @@ def build_dispatcher(
         dispatcher[name] = service
     dispatcher.update.outer_middleware(DatabaseMiddleware(session_factory, shared_turns=shared_turns))
     dispatcher.callback_query.outer_middleware(ImpossibleIds())  # forged button data, refused once for every router
-    dispatcher.include_routers(account.build(), home.build(), *domain_routers(), placeholders.build(), fallback.build())
+    from bot.zalo import limits as zalo_limits
+
+    dispatcher.include_routers(account.build(), home.build(), zalo_limits.build(), *domain_routers(), placeholders.build(), fallback.build())
     return dispatcher
 
 

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,7 +33,12 @@ from core.orgs.models import ProcessedUpdate
 from core.orgs.service import load_actor, member_by_platform_user
 
 log = logging.getLogger(__name__)
-PLATFORM = "telegram"
+PLATFORM = "telegram"  # a bot without a `platform` attribute is aiogram's Telegram bot
+
+# The database session of the update being handled. A channel adapter that must remember what a
+# handler sent (Zalo's screen memory) writes in this transaction: a second connection writing while
+# this one holds SQLite's write lock would wait for it forever.
+handler_session: ContextVar[AsyncSession | None] = ContextVar("handler_session", default=None)
 
 
 class PersonQueue:
@@ -40,10 +46,10 @@ class PersonQueue:
     order). A lock lives only while someone holds or waits for it."""
 
     def __init__(self) -> None:
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
 
     @asynccontextmanager
-    async def turn(self, person_id: int) -> AsyncIterator[None]:
+    async def turn(self, person_id: Hashable) -> AsyncIterator[None]:
         lock, users = self._locks.get(person_id, (asyncio.Lock(), 0))
         self._locks[person_id] = (lock, users + 1)
         try:
@@ -139,7 +145,9 @@ class DatabaseMiddleware(BaseMiddleware):
         event: Update,
         data: dict[str, Any],
     ) -> Any:
-        bot_id = data["bot"].id
+        bot = data["bot"]
+        bot_id = bot.id
+        platform = getattr(bot, "platform", PLATFORM)
         async with self.session_factory() as session:
             already = await session.scalar(
                 select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == event.update_id)
@@ -150,12 +158,22 @@ class DatabaseMiddleware(BaseMiddleware):
             data["session"] = session
             data["member"] = None
             data["actor"] = None
+            data["platform"] = platform
+            data["platform_user_id"] = data["platform_chat_id"] = None
+            # Zalo's ids are strings: its bot maps the int ids aiogram sees back to the platform's.
+            to_platform_id = getattr(bot, "platform_user_id", None)
+            chat: Chat | None = data.get("event_chat")
+            if chat is not None:
+                data["platform_chat_id"] = await to_platform_id(chat.id) if to_platform_id is not None else str(chat.id)
             user: User | None = data.get("event_from_user")
             if user is not None:
-                member = await member_by_platform_user(session, platform=PLATFORM, platform_user_id=str(user.id))
+                platform_user_id = await to_platform_id(user.id) if to_platform_id is not None else str(user.id)
+                data["platform_user_id"] = platform_user_id
+                member = await member_by_platform_user(session, platform=platform, platform_user_id=platform_user_id)
                 if member is not None:
                     data["member"] = member
                     data["actor"] = await load_actor(session, member)
+            token = handler_session.set(session)
             try:
                 result = await handler(event, data)
                 session.add(ProcessedUpdate(bot_id=bot_id, update_id=event.update_id))
@@ -168,5 +186,7 @@ class DatabaseMiddleware(BaseMiddleware):
             except BaseException:
                 await session.rollback()
                 raise
+            finally:
+                handler_session.reset(token)
             metrics.UPDATES_HANDLED.labels(kind=event.event_type).inc()
             return result

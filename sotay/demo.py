@@ -30,6 +30,9 @@ from sotay.settings import Settings
 log = logging.getLogger(__name__)
 DEMO_TOKEN = "1000000001:DEMO_local_sandbox_token_not_secret"
 DEMO_BOT = "sotay_demo_bot"
+DEMO_ZALO_TOKEN = "1000000000000000001:DEMO_local_zalo_token_not_secret"
+# Demo members who use Zalo (the messenger most elderly members have): their messages go there.
+ZALO_CARDS = ("DEMO-008", "DEMO-012")
 ROLE_LABELS = {"secretary": "Bí thư", "deputy": "Phó bí thư"}
 
 
@@ -46,6 +49,10 @@ def demo_settings(settings: Settings, *, port: int, sandbox_url: str) -> Setting
             "bot_username": DEMO_BOT,
             "webhook_url": None,
             "webhook_secret": None,
+            "zalo_token": SecretStr(DEMO_ZALO_TOKEN),
+            "zalo_api_base": f"{sandbox_url}/zalo",
+            "zalo_webhook_url": None,
+            "zalo_webhook_secret": None,
             "http_port": port,
             "tick_seconds": min(settings.tick_seconds, 5.0),
         }
@@ -69,6 +76,7 @@ async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str | None:
             linked_ids = set((await session.execute(select(ChannelLink.member_id).where(ChannelLink.platform == "telegram"))).scalars())
             linked = {p.card for p in demo_data.PEOPLE if (await member_by_card(session, p.card)).id in linked_ids}
             unlinked = next((p for p in demo_data.PEOPLE if p.card not in linked), None)
+            zalo_linked = await _link_zalo_people(session)
             invite = None
             if unlinked is not None:
                 invite = await create_invite(session, member=await member_by_card(session, unlinked.card), now=dt.datetime.now(dt.timezone.utc))
@@ -99,18 +107,58 @@ async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str | None:
             # to someone who never did): their /start waits for the bot, whose answer brings the
             # home keyboard, so whatever the bot pushes first, their buttons are there.
             sandbox.people.send_text(sandbox_bot, demo_data.user_id_of(person), "/start")
+    _zalo_phones(sandbox, linked_zalo=zalo_linked, unlinked=unlinked if invite is not None else None, code=invite.code if invite else None)
     return invite.code if invite is not None else None
 
 
+def zalo_id_of(person: demo_data.DemoPerson) -> str:
+    return f"zalodemo{person.card[-3:]}"
+
+
+async def _link_zalo_people(session) -> set[str]:  # type: ignore[no-untyped-def]
+    """A few demo members on Zalo (linked after Telegram, so their messages go to Zalo)."""
+    linked = set()
+    for person in demo_data.PEOPLE:
+        if person.card not in ZALO_CARDS:
+            continue
+        member = await member_by_card(session, person.card)
+        zalo_id = zalo_id_of(person)
+        if await session.scalar(select(ChannelLink.id).where(ChannelLink.platform == "zalo", ChannelLink.member_id == member.id)) is None:
+            session.add(ChannelLink(member_id=member.id, platform="zalo", platform_user_id=zalo_id, chat_id=zalo_id,
+                                    linked_at=dt.datetime.now(dt.timezone.utc)))
+        linked.add(person.card)
+    return linked
+
+
+def _zalo_phones(sandbox: SandboxServer, *, linked_zalo: set[str], unlinked: demo_data.DemoPerson | None, code: str | None) -> None:
+    """Zalo phones beside the Telegram ones: the Zalo members, and the unlinked member's Zalo, where
+    they type their invite code."""
+    zalo = sandbox.zalo
+    bot = zalo.world.bot(DEMO_ZALO_TOKEN)
+    for person in demo_data.PEOPLE:
+        if person.card in linked_zalo:
+            label = f"{person.cell} · dùng Zalo"
+        elif unlinked is not None and person.card == unlinked.card:
+            label = f"{person.cell} · chưa liên kết — gõ mã {code}"
+        else:
+            continue
+        if zalo_id_of(person) not in zalo.world.people:
+            zalo.world.add_person(display_name=person.name, person_id=zalo_id_of(person), label=label,
+                                  telegram_id=demo_data.user_id_of(person))
+        if person.card in linked_zalo:
+            # As on Telegram: a bot may write only to someone who wrote first; the answer is the menu.
+            zalo.people.send_text(bot, zalo_id_of(person), "Xin chào")
+
+
 async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration: float | None = None) -> None:
-    sandbox = SandboxServer(port=sandbox_port, bots={DEMO_TOKEN: DEMO_BOT})
+    sandbox = SandboxServer(port=sandbox_port, bots={DEMO_TOKEN: DEMO_BOT}, zalo_bots={DEMO_ZALO_TOKEN: "Sổ tay"})
     await sandbox.start()
     try:
         settings = demo_settings(settings, port=port, sandbox_url=sandbox.base_url)
         code = await seed_demo(settings, sandbox)
         stop = asyncio.Event()
         page = f"http://{settings.http_host}:{port}/"
-        link = f"; the unlinked member can link with /start {code}" if code else ""
+        link = f"; the unlinked member can link with /start {code}, or type {code} on Zalo" if code else ""
         print(
             "\n  Sổ tay demo is running — nothing leaves this machine.\n"
             f"  Open {page} in a browser and pick a person on the left.\n"

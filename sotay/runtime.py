@@ -37,6 +37,7 @@ class Runtime:
     # delivery worker sends each outbox row with its platform's messenger.
     messengers: dict[str, Any] = field(default_factory=dict)
     shared_turns: Any = None  # bot.middlewares.RedisTurns when Redis is configured
+    zalo: Any = None  # bot.zalo.wiring.ZaloChannel when SOTAY_ZALO_TOKEN is set (same dispatcher as Telegram's)
 
     @functools.cached_property
     def media_links(self) -> MediaLinks:
@@ -58,6 +59,8 @@ class Runtime:
             except asyncio.TimeoutError:
                 pass
             await self.bot.session.close()
+        if self.zalo is not None:
+            await self.zalo.close()
         if self.shared_turns is not None:
             await self.shared_turns.close()
         await self.engine.dispose()
@@ -75,12 +78,13 @@ def build_runtime(
         clock=clock or SystemClock(),
         services=dict(services or {}),
     )
-    if with_bot and settings.telegram_token is not None:
+    if with_bot and (settings.telegram_token is not None or settings.zalo_token is not None):
         from bot.dispatcher import build_dispatcher, create_bot, create_storage
         from bot.middlewares import RedisTurns
         from core.resolutions.voice import default_renderer
 
-        runtime.bot = create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
+        if settings.telegram_token is not None:
+            runtime.bot = create_bot(settings.telegram_token.get_secret_value(), settings.telegram_api_base)
         if settings.redis_url:
             runtime.shared_turns = RedisTurns.from_url(settings.redis_url)
         runtime.dispatcher = build_dispatcher(
@@ -93,4 +97,26 @@ def build_runtime(
             # The process's one renderer for DATA_DIR/audio (the API uses the same): shared per-text locks.
             voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts_engine),
         )
+        if settings.zalo_token is not None:
+            _build_zalo(runtime)
     return runtime
+
+
+def _build_zalo(runtime: Runtime) -> None:
+    """Zalo on the same Dispatcher (the same routers, FSM storage and per-person turns) as Telegram."""
+    from bot.zalo.wiring import build_zalo
+
+    settings = runtime.settings
+    assert settings.zalo_token is not None and runtime.dispatcher is not None
+    runtime.zalo = build_zalo(
+        settings.zalo_token.get_secret_value(), settings.zalo_api_base, dispatcher=runtime.dispatcher,
+        session_factory=runtime.session_factory, clock=runtime.clock, media=_media_links(runtime),
+    )
+    runtime.messengers["zalo"] = runtime.zalo.messenger
+
+
+def _media_links(runtime: Runtime) -> Any:
+    """Signed listen/download links for what Zalo cannot carry (voice, files)."""
+    from bot.zalo.media import LinkPublisher
+
+    return LinkPublisher(runtime.media_links)

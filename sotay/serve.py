@@ -41,8 +41,13 @@ async def _run_api(runtime: Runtime, stop: asyncio.Event) -> None:
     from api.app import create_app
 
     settings = runtime.settings
+    app = create_app(runtime)
+    if runtime.zalo is not None and settings.zalo_webhook_url and settings.zalo_webhook_secret is not None:
+        from bot.zalo.webhook import webhook_router
+
+        app.include_router(webhook_router(runtime.zalo.inbound, settings.zalo_webhook_secret.get_secret_value()))
     config = uvicorn.Config(
-        create_app(runtime), host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False
+        app, host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False
     )
     server = _EmbeddedServer(config)
     serving = asyncio.create_task(server.serve())
@@ -52,6 +57,31 @@ async def _run_api(runtime: Runtime, stop: asyncio.Event) -> None:
 
 
 async def _run_bot(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Telegram, Zalo or both, by which tokens are set; one Dispatcher serves both bots."""
+    parts = []
+    if runtime.bot is not None:
+        parts.append(_run_telegram(runtime, stop))
+    if runtime.zalo is not None:
+        parts.append(_run_zalo(runtime, stop))
+    await asyncio.gather(*parts)
+
+
+async def _run_zalo(runtime: Runtime, stop: asyncio.Event) -> None:
+    from bot.zalo.polling import poll
+
+    settings = runtime.settings
+    zalo = runtime.zalo
+    if settings.zalo_webhook_url:
+        assert settings.zalo_webhook_secret is not None
+        secret = settings.zalo_webhook_secret.get_secret_value()
+        await _retry_until_stopped(lambda: zalo.client.set_webhook(settings.zalo_webhook_url, secret), stop, what="zalo setWebhook")
+        log.info("zalo webhook set; updates arrive at the API")
+        await stop.wait()
+        return
+    await poll(zalo.client, zalo.inbound, stop, timeout=10)
+
+
+async def _run_telegram(runtime: Runtime, stop: asyncio.Event) -> None:
     from bot.dispatcher import register_commands
 
     assert runtime.bot is not None and runtime.dispatcher is not None
@@ -101,9 +131,9 @@ async def serve(
     settings: Settings, *, only: set[str] | None = None, stop: asyncio.Event | None = None, services: dict[str, Any] | None = None
 ) -> None:
     roles = set(only or ROLES)
-    if settings.telegram_token is None:
+    if settings.telegram_token is None and settings.zalo_token is None:
         roles.discard("bot")
-        log.warning("SOTAY_TELEGRAM_TOKEN is not set: the bot does not run (use `sotay demo` to try it without Telegram)")
+        log.warning("neither SOTAY_TELEGRAM_TOKEN nor SOTAY_ZALO_TOKEN is set: the bot does not run (use `sotay demo` to try it)")
     runtime = build_runtime(settings, with_bot=bool(roles & {"bot", "worker", "api"}), services=services)
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,6 @@
-"""Linking an account (/start with a code, or sharing one's own phone) and the home menu."""
+"""Linking an account (/start with a code, a code typed into the chat, or sharing one's own phone)
+and the home menu. The same handlers serve every messenger: the platform and the person's id on it
+come from the middleware."""
 
 from __future__ import annotations
 
@@ -23,26 +25,46 @@ async def _show_linked(message: Message, session: AsyncSession, result: linking.
     await message.answer(template.format(name=result.member.full_name, cell=result.cell.name), reply_markup=kb.home(actor))
 
 
-async def start_with_code(
-    message: Message, command: CommandObject, session: AsyncSession, clock: Clock, member: Member | None, actor: Actor | None
-) -> None:
-    assert message.from_user is not None
-    if member is not None and actor is not None:
-        await message.answer(texts.account.ALREADY_LINKED.format(name=member.full_name), reply_markup=kb.home(actor))
-        return
+async def _redeem(message: Message, code: str, session: AsyncSession, clock: Clock, platform: str, platform_user_id: str,
+                  platform_chat_id: str) -> None:
     try:
         result = await linking.redeem_invite(
-            session,
-            code=command.args or "",
-            platform="telegram",
-            platform_user_id=str(message.from_user.id),
-            chat_id=str(message.chat.id),
-            now=clock.now(),
+            session, code=code, platform=platform, platform_user_id=platform_user_id, chat_id=platform_chat_id, now=clock.now()
         )
     except DomainError as refusal:
         await message.answer(refusal.message, reply_markup=kb.share_phone())
         return
     await _show_linked(message, session, result)
+
+
+async def start_with_code(
+    message: Message, command: CommandObject, session: AsyncSession, clock: Clock, member: Member | None, actor: Actor | None,
+    platform: str, platform_user_id: str, platform_chat_id: str,
+) -> None:
+    if member is not None and actor is not None:
+        await message.answer(texts.account.ALREADY_LINKED.format(name=member.full_name), reply_markup=kb.home(actor))
+        return
+    await _redeem(message, command.args or "", session, clock, platform, platform_user_id, platform_chat_id)
+
+
+async def typed_code(
+    message: Message, session: AsyncSession, clock: Clock, platform: str, platform_user_id: str, platform_chat_id: str
+) -> None:
+    """An unlinked person typed their invite code into the chat (Zalo has no deep links)."""
+    await _redeem(message, message.text or "", session, clock, platform, platform_user_id, platform_chat_id)
+
+
+def _unlinked(message: Message, member: Member | None) -> bool:
+    return member is None
+
+
+def _unlinked_without_buttons(message: Message, member: Member | None, platform: str) -> bool:
+    return member is None and platform != "telegram"
+
+
+async def welcome_without_buttons(message: Message) -> None:
+    """Zalo cannot share a contact or open a link: an unlinked person is asked to type the code."""
+    await message.answer(texts.conversation.NOT_LINKED)
 
 
 async def start(message: Message, state: FSMContext, member: Member | None, actor: Actor | None) -> None:
@@ -55,9 +77,10 @@ async def start(message: Message, state: FSMContext, member: Member | None, acto
 
 
 async def shared_contact(
-    message: Message, session: AsyncSession, clock: Clock, cipher: FieldCipher, member: Member | None, actor: Actor | None
+    message: Message, session: AsyncSession, clock: Clock, cipher: FieldCipher, member: Member | None, actor: Actor | None,
+    platform: str, platform_user_id: str, platform_chat_id: str,
 ) -> None:
-    assert message.from_user is not None and message.contact is not None
+    assert message.contact is not None
     if member is not None:
         await message.answer(texts.account.ALREADY_LINKED.format(name=member.full_name), reply_markup=kb.home(actor))
         return
@@ -67,9 +90,9 @@ async def shared_contact(
             cipher=cipher,
             phone=message.contact.phone_number,
             contact_user_id=str(message.contact.user_id) if message.contact.user_id else None,
-            platform="telegram",
-            platform_user_id=str(message.from_user.id),
-            chat_id=str(message.chat.id),
+            platform=platform,
+            platform_user_id=platform_user_id,
+            chat_id=platform_chat_id,
             now=clock.now(),
         )
     except DomainError as refusal:
@@ -83,4 +106,6 @@ def build() -> Router:
     router.message.register(start_with_code, CommandStart(deep_link=True))
     router.message.register(start, CommandStart())
     router.message.register(shared_contact, F.contact)
+    router.message.register(typed_code, F.text.func(linking.looks_like_invite_code), _unlinked)
+    router.message.register(welcome_without_buttons, _unlinked_without_buttons)
     return router

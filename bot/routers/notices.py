@@ -294,7 +294,8 @@ async def receive_content(message: Message, state: FSMContext, session: AsyncSes
 
 
 async def draft_action(
-    query: CallbackQuery, callback_data: NoticeDraft, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot
+    query: CallbackQuery, callback_data: NoticeDraft, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot,
+    platform_chat_id: str | None = None,
 ) -> None:
     if callback_data.action == DraftAction.DROP:
         await state.clear()
@@ -316,7 +317,7 @@ async def draft_action(
         attachment=attachment,
         now=clock.now(),
         request_key=f"tg:{actor.member.id}:{callback_data.draft}",
-        status_chat_id=str(query.from_user.id),
+        status_chat_id=platform_chat_id or str(query.from_user.id),  # the messenger's own chat id (Zalo's are strings)
         status_message_id=str(status_message_id) if status_message_id is not None else None,
     )
     await state.clear()

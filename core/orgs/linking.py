@@ -6,6 +6,7 @@ Each refusal is audited and counted; too many refusals from one account pause it
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -21,6 +22,12 @@ from core.orgs.phones import normalize_phone
 from core.orgs.service import PHONE, member_by_platform_user
 
 INVITE_TTL = dt.timedelta(days=14)
+# Short enough to type into a chat (Zalo has no deep links): 8 characters without look-alikes
+# (no 0/O, 1/I/L), 32^8 ≈ 10^12 codes; guessing is bounded by the attempt limit below.
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+_SHORT_CODE = re.compile(f"[{CODE_ALPHABET}]{{{CODE_LENGTH}}}")
+_LEGACY_CODE = re.compile(r"[A-Za-z0-9_-]{16}")  # codes issued before: secrets.token_urlsafe(12)
 MAX_REFUSALS = 5
 REFUSAL_WINDOW = dt.timedelta(minutes=15)
 
@@ -47,6 +54,23 @@ class LinkResult:
     already_linked: bool = False
 
 
+def normalize_invite_code(typed: str) -> str:
+    """What a person typed → the code as issued: any case, spaces and hyphens forgiven for the short
+    codes; a legacy 16-character code is case-sensitive and kept as typed (without surrounding space)."""
+    stripped = typed.strip()
+    compact = re.sub(r"[\s\-_.]+", "", stripped).upper()
+    if _SHORT_CODE.fullmatch(compact):
+        return compact
+    return stripped
+
+
+def looks_like_invite_code(typed: str | None) -> bool:
+    if not typed:
+        return False
+    stripped = typed.strip()
+    return bool(_SHORT_CODE.fullmatch(normalize_invite_code(stripped)) or _LEGACY_CODE.fullmatch(stripped))
+
+
 def invite_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username}?start={code}"
 
@@ -54,7 +78,7 @@ def invite_link(bot_username: str, code: str) -> str:
 async def create_invite(
     session: AsyncSession, *, member: Member, now: dt.datetime, ttl: dt.timedelta = INVITE_TTL, created_by: Member | None = None
 ) -> Invite:
-    code = secrets.token_urlsafe(12)  # 16 URL-safe characters, fits Telegram's 64-char start payload
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))  # also a valid /start payload
     session.add(
         InviteCode(
             member_id=member.id,
@@ -118,7 +142,7 @@ async def redeem_invite(
 ) -> LinkResult:
     platform_user = f"{platform}:{platform_user_id}"
     await _guard_attempts(session, platform_user=platform_user, now=now)
-    invite = (await session.execute(select(InviteCode).where(InviteCode.code_hash == hash_secret_token(code.strip())))).scalar_one_or_none()
+    invite = (await session.execute(select(InviteCode).where(InviteCode.code_hash == hash_secret_token(normalize_invite_code(code))))).scalar_one_or_none()
     if invite is None:
         raise await _refuse(session, platform_user=platform_user, reason="code_invalid", message=texts.account.CODE_INVALID, now=now)
     if invite.used_at is not None:

@@ -24,7 +24,7 @@ PHONE_UNKNOWN = (
     "Đồng chí vui lòng liên hệ bí thư chi bộ để được cập nhật, hoặc dùng đường liên kết mời."
 )
 ACCOUNT_TAKEN = (
-    "Tài khoản Telegram này đã được liên kết với một đảng viên khác. "
+    "Tài khoản này đã được liên kết với một đảng viên khác. "
     "Đồng chí vui lòng liên hệ bí thư chi bộ."
 )
 MEMBER_TAKEN = (

@@ -1,0 +1,1 @@
+"""What a channel without buttons must remember to turn typed replies back into choices."""
