@@ -83,6 +83,7 @@ async def build(url: str, members: int, cells: int, months: list[dt.date]) -> di
                     "SELECT g, :first_cell + (g - 1) / :per, 'Đảng viên ' || g, DATE '1960-01-01', 'male', DATE '1990-01-01', "
                     "DATE '1991-01-01', 'T' || g, '\\x01'::bytea, md5(g::text), g % 20 = 0, false, true, 'normal', 'vi', true, "
                     ":created, :created FROM generate_series(1, :members) g"),
+        ("members", "INSERT INTO memberships (member_id, org_id, exempt, valid_from) SELECT id, org_id, exempt, joined_on FROM members"),
         ("members", "INSERT INTO channel_links (member_id, platform, platform_user_id, chat_id, linked_at) "
                     "SELECT g, 'telegram', g::text, g::text, :linked FROM generate_series(1, :members) g WHERE g % 5 <> 0"),
         ("members", "INSERT INTO org_roles (member_id, org_id, role, created_at) "
@@ -140,7 +141,7 @@ async def build(url: str, members: int, cells: int, months: list[dt.date]) -> di
     started = time.perf_counter()
     async with engine.connect() as connection:
         await connection.execution_options(isolation_level="AUTOCOMMIT")
-        for table in ("orgs", "members", "meetings", "meeting_invitations", "meeting_attendance", "documents", "study_campaigns",
+        for table in ("orgs", "members", "memberships", "meetings", "meeting_invitations", "meeting_attendance", "documents", "study_campaigns",
                       "study_assignments", "feedback_items"):
             await connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
         await connection.execute(text("VACUUM ANALYZE"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -32,3 +33,33 @@ class FrozenClock:
     def advance(self, **delta: float) -> dt.datetime:
         self._now += dt.timedelta(**delta)
         return self._now
+
+
+# ---------------------------------------------------------------- the local time zone
+
+# The one place the local time zone lives. The composition root sets it from `Settings.tz`
+# (SOTAY_TIMEZONE) at start-up; core reads it through these functions at call time, never as a
+# module constant, so dates are shown, parsed, bucketed into months and reminded in one zone.
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+_local_tz: ZoneInfo = ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def local_tz() -> ZoneInfo:
+    return _local_tz
+
+
+def set_local_tz(tz: ZoneInfo | str) -> ZoneInfo:
+    """Set the local time zone (start-up, tests); returns the previous one."""
+    global _local_tz
+    previous = _local_tz
+    _local_tz = tz if isinstance(tz, ZoneInfo) else ZoneInfo(tz)
+    return previous
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """The local calendar day of an aware instant."""
+    return moment.astimezone(_local_tz).date()
+
+
+def today(clock: Clock | None = None) -> dt.date:
+    return local_date((clock or SystemClock()).now())

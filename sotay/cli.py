@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 from pydantic import ValidationError
 
+from core.clock import set_local_tz
 from sotay.settings import Settings
 
 app = typer.Typer(help="Sổ tay — the party member handbook bot.", no_args_is_help=True, add_completion=False)
@@ -25,13 +26,15 @@ app.add_typer(voice_app, name="voice")
 
 def load_settings_or_exit(**overrides: object) -> Settings:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         typer.secho("Configuration error:", fg="red", err=True)
         for error in exc.errors():
             field = ".".join(str(p) for p in error["loc"]) or "settings"
             typer.secho(f"  {field}: {error['msg'].removeprefix('Value error, ')}", err=True)
         raise typer.Exit(2) from None
+    set_local_tz(settings.tz)  # commands that build no runtime show dates in the same zone
+    return settings
 
 
 def _setup_logging(settings: Settings) -> None:

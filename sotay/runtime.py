@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram import Bot, Dispatcher
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock, set_local_tz
 from core.crypto import FieldCipher
 from core.db import create_engine, create_session_factory
 from sotay.settings import Settings
@@ -69,6 +69,8 @@ class Runtime:
 def build_runtime(
     settings: Settings, *, clock: Clock | None = None, with_bot: bool = True, services: dict[str, Any] | None = None
 ) -> Runtime:
+    # Core reads the local time zone from one place (core.clock.local_tz): set it from the settings.
+    set_local_tz(settings.tz)
     engine = create_engine(settings.resolved_database_url)
     runtime = Runtime(
         settings=settings,

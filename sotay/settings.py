@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.clock import DEFAULT_TIMEZONE
 from core.crypto import MIN_SECRET_KEY_LENGTH
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
@@ -34,7 +35,7 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     secret_key: SecretStr | None = None
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = DEFAULT_TIMEZONE  # shown, parsed and reminded in; core reads it via core.clock.local_tz
     demo: bool = False
     log_level: str = "INFO"
     log_json: bool = False

@@ -28,6 +28,7 @@ async def add_member(
     born: dt.date = dt.date(1960, 5, 17),
     gender: Gender = Gender.MALE,
     link_to: int | None = None,
+    joined_on: dt.date = dt.date(1985, 3, 3),
 ) -> Member:
     n = next(_serial)
     member = Member(
@@ -35,8 +36,8 @@ async def add_member(
         full_name=name,
         date_of_birth=born,
         gender=gender,
-        joined_on=dt.date(1985, 3, 3),
-        official_on=None if probationary else dt.date(1986, 3, 3),
+        joined_on=joined_on,
+        official_on=None if probationary else max(joined_on, dt.date(1986, 3, 3)),
         card_number=f"CARD{n:06d}",
         exempt=exempt,
     )

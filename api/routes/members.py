@@ -21,6 +21,7 @@ from api.schemas.members import (
     ResetLinkOut,
 )
 from core import texts
+from core.clock import local_date
 from core.orgs import management
 from core.orgs.linking import invite_link
 
@@ -31,7 +32,7 @@ IMPORT_MAX_BYTES = management.MAX_IMPORT_BYTES
 
 
 def _today(clock: ClockDep, runtime: RuntimeDep) -> dt.date:
-    return clock.now().astimezone(runtime.settings.tz).date()
+    return local_date(clock.now())
 
 
 @router.get("/orgs/{org_id}/members", summary="Members under an organisation, by name, one page at a time")
@@ -93,8 +94,10 @@ async def update_member(
 
 
 @router.delete("/members/{member_id}", summary="Retire a member's record (never deleted)", responses=error_responses(409))
-async def deactivate_member(member_id: MemberId, session: SessionDep, actor: CurrentActor, cipher: CipherDep, audit_trail: AuditDep) -> MemberRecordOut:
-    record = await management.deactivate_member(session, actor, member_id=member_id)
+async def deactivate_member(
+    member_id: MemberId, session: SessionDep, actor: CurrentActor, cipher: CipherDep, audit_trail: AuditDep, clock: ClockDep, runtime: RuntimeDep
+) -> MemberRecordOut:
+    record = await management.deactivate_member(session, actor, member_id=member_id, today=_today(clock, runtime))
     await audit_trail("api.member.deactivate", org_id=record.cell.id, target=f"member:{member_id}")
     return MemberRecordOut.of(record, cipher)
 

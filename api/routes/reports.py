@@ -35,8 +35,9 @@ FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_M
 
 
 class FiguresOut(BaseModel):
-    members: int
-    linked: int = Field(description="Members with a linked Telegram account")
+    members: int = Field(description="Members on the month's last day, from the membership history (exempt included)")
+    exempt: int = Field(description="Of those, exempt (miễn sinh hoạt)")
+    linked: int = Field(description="Of those, members with a linked messenger account by the month's end")
     meetings_held: int
     invited: int
     present: int
@@ -90,12 +91,15 @@ class ReportOut(BaseModel):
     drafted_at: AwareDatetime
     sent_at: AwareDatetime | None
     read_at: AwareDatetime | None
+    reviewed_at: AwareDatetime | None = Field(None, description="When the committee above acknowledged or returned it")
+    review_comment: str = Field("", description="The committee's reason when it returned the report")
 
     @classmethod
     def of(cls, view: reports.ReportView) -> ReportOut:
         r = view.report
         return cls(cell_id=view.cell.id, cell=view.cell.name, month=f"{r.month:%Y-%m}", state=r.state, figures=FiguresOut.of(view.figures),
-                   note=r.note, drafted_at=r.drafted_at, sent_at=r.sent_at, read_at=r.read_at)
+                   note=r.note, drafted_at=r.drafted_at, sent_at=r.sent_at, read_at=r.read_at, reviewed_at=r.reviewed_at,
+                   review_comment=r.review_comment or "")
 
 
 class ReceivedItem(BaseModel):
@@ -115,6 +119,14 @@ class ReceivedOut(BaseModel):
 
 class NoteIn(BaseModel):
     note: str = Field(max_length=reports.MAX_NOTE_CHARS, examples=["Chi bộ đề nghị cấp thêm tài liệu học tập."])
+
+
+class ReturnIn(BaseModel):
+    comment: str = Field(min_length=1, max_length=reports.MAX_NOTE_CHARS, examples=["Số lượt dự họp chưa khớp với biên bản."])
+
+
+class RemindedOut(BaseModel):
+    reminded: int = Field(description="Cells whose secretary and deputy were sent a reminder now (at most once a day per cell)")
 
 
 class SendIn(BaseModel):
@@ -175,7 +187,7 @@ async def received_reports(org_id: OrgId, session: SessionDep, actor: CurrentAct
 async def get_report(cell_id: CellId, month: MonthPath, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> ReportOut:
     chosen = figures.parse_month(month)
     view = await reports.report_for(session, actor=actor, cell_id=cell_id, month=chosen, now=clock.now())
-    if view.report.state == ReportState.SENT and not any(org.id == cell_id for _, org in actor.roles):
+    if view.report.state in reports.FINAL_STATES and not any(org.id == cell_id for _, org in actor.roles):
         view = await reports.read_report(session, actor=actor, cell_id=cell_id, month=chosen, now=clock.now())
     return ReportOut.of(view)
 
@@ -196,3 +208,33 @@ async def send_report(
     view = await reports.send_report(session, actor=actor, cell_id=cell_id, month=figures.parse_month(month), now=clock.now(), note=body.note)
     await audit_trail("api.report.send", org_id=cell_id, target=f"report:{cell_id}:{view.report.month:%Y-%m}")
     return ReportOut.of(view)
+
+
+@router.post("/reports/{cell_id}/{month}/acknowledge", responses=error_responses(409),
+             summary="The committee directly above takes a sent report in (final); the cell is told")
+async def acknowledge_report(
+    cell_id: CellId, month: MonthPath, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> ReportOut:
+    view = await reports.acknowledge_report(session, actor=actor, cell_id=cell_id, month=figures.parse_month(month), now=clock.now())
+    await audit_trail("api.report.acknowledge", org_id=cell_id, target=f"report:{cell_id}:{view.report.month:%Y-%m}")
+    return ReportOut.of(view)
+
+
+@router.post("/reports/{cell_id}/{month}/return", responses=error_responses(409),
+             summary="The committee directly above sends a report back with a comment; the cell corrects and sends again")
+async def return_report(
+    cell_id: CellId, month: MonthPath, body: ReturnIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> ReportOut:
+    view = await reports.return_report(session, actor=actor, cell_id=cell_id, month=figures.parse_month(month), comment=body.comment,
+                                       now=clock.now())
+    await audit_trail("api.report.return", org_id=cell_id, target=f"report:{cell_id}:{view.report.month:%Y-%m}")
+    return ReportOut.of(view)
+
+
+@router.post("/orgs/{org_id}/reports/{month}/remind", summary="Remind the cells below that have not sent the month's report")
+async def remind_missing_reports(
+    org_id: OrgId, month: MonthPath, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+) -> RemindedOut:
+    count = await reports.remind_missing(session, actor=actor, org_id=org_id, month=figures.parse_month(month), now=clock.now())
+    await audit_trail("api.report.remind", org_id=org_id, target=f"reports:{org_id}:{month}")
+    return RemindedOut(reminded=count)

@@ -125,7 +125,7 @@ class MemberCreate(BaseModel):
     citizen_id: CitizenId
     phone: Phone | None = None
     exempt: StrictBool = False
-    exempt_receives_notices: StrictBool = False
+    exempt_receives_notices: StrictBool = Field(True, description="An exempt member still receives notices, resolutions and invitations (not obliged)")
 
     def draft(self) -> MemberDraft:
         return MemberDraft(**self.model_dump(exclude={"org_id"}))

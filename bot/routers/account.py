@@ -18,11 +18,13 @@ from core.errors import DomainError
 from core.orgs import linking
 from core.orgs.models import Member
 from core.orgs.service import Actor, load_actor
+from bot.routers.home import send_digest
 
 async def _show_linked(message: Message, session: AsyncSession, result: linking.LinkResult) -> None:
     actor = await load_actor(session, result.member)
     template = texts.account.ALREADY_LINKED if result.already_linked else texts.account.LINKED
     await message.answer(template.format(name=result.member.full_name, cell=result.cell.name), reply_markup=kb.home(actor))
+    await send_digest(message, session, result)  # what was sent before the link (core.catchup)
 
 
 async def _redeem(message: Message, code: str, session: AsyncSession, clock: Clock, platform: str, platform_user_id: str,

@@ -15,8 +15,12 @@ from bot.routers.resolutions import voice_settings_markup
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
+from core import catchup
+from core.orgs import linking
+from core.orgs.management import set_follows_cell
 from core.orgs.models import Member
-from core.orgs.service import Actor, ProfileView, profile_of, set_preferred_channel
+from core.db import utcnow
+from core.orgs.service import Actor, ProfileView, channel_link, profile_of, set_preferred_channel
 from core.ports import Button
 
 
@@ -24,12 +28,28 @@ class ChannelChoice(CallbackData, prefix="chn"):
     platform: str
 
 
+class FollowCell(CallbackData, prefix="fc"):
+    """An exempt member's switch: keep following the cell (on) or not (off)."""
+
+    on: bool
+
+
 def channel_name(platform: str) -> str:
     return texts.account.CHANNEL_NAMES.get(platform, platform)
 
 
-def profile_markup(view: ProfileView) -> InlineKeyboardMarkup:
-    """«🔊 Giọng đọc», and for a member linked on several messengers one button per other channel."""
+def _follow_rows(member: Member) -> list[list]:  # type: ignore[type-arg]
+    """For an exempt member: the switch to stop (or resume) following the cell."""
+    if not member.exempt:
+        return []
+    follows = member.exempt_receives_notices
+    toggle = Button(texts.account.BTN_FOLLOW_OFF if follows else texts.account.BTN_FOLLOW_ON, FollowCell(on=not follows).pack())
+    return kb.inline([(toggle,)]).inline_keyboard
+
+
+def profile_markup(view: ProfileView, member: Member | None = None) -> InlineKeyboardMarkup:
+    """«🔊 Giọng đọc», for a member linked on several messengers one button per other channel, and
+    for an exempt member the switch to follow the cell or not."""
     markup = voice_settings_markup()
     if len(view.channels) > 1:
         others = [p for p in view.channels if p != view.receiving_channel]
@@ -37,7 +57,16 @@ def profile_markup(view: ProfileView) -> InlineKeyboardMarkup:
             kb.inline([(Button(texts.account.BTN_RECEIVE_VIA.format(channel=channel_name(p)), ChannelChoice(platform=p).pack()),) for p in others])
             .inline_keyboard
         )
+    if member is not None:
+        markup.inline_keyboard.extend(_follow_rows(member))
     return markup
+
+
+def _following_line(member: Member) -> str:
+    if not member.exempt:
+        return ""
+    return texts.account.FOLLOWING_ON if member.exempt_receives_notices else texts.account.FOLLOWING_OFF
+
 
 async def profile(message: Message, session: AsyncSession, cipher: FieldCipher, member: Member) -> None:
     view = await profile_of(session, member, cipher)
@@ -56,8 +85,9 @@ async def profile(message: Message, session: AsyncSession, cipher: FieldCipher, 
         )
         + (f"\n{texts.account.PROFILE_CHANNEL.format(channel=channel_name(view.receiving_channel))}"
            if len(view.channels) > 1 and view.receiving_channel else "")
+        + _following_line(member)
         + texts.account.PROFILE_FOOTER,
-        reply_markup=profile_markup(view),
+        reply_markup=profile_markup(view, member),
     )
 
 
@@ -66,6 +96,42 @@ async def choose_channel(query: CallbackQuery, callback_data: ChannelChoice, ses
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(texts.account.CHANNEL_SWITCHED.format(channel=channel_name(chosen)))
+
+
+async def follow_cell(
+    query: CallbackQuery, callback_data: FollowCell, session: AsyncSession, member: Member, cipher: FieldCipher
+) -> None:
+    follows = await set_follows_cell(session, member, follows=callback_data.on)
+    await query.answer(texts.account.FOLLOW_TURNED_ON if follows else texts.account.FOLLOW_TURNED_OFF, show_alert=True)
+    if isinstance(query.message, Message):
+        view = await profile_of(session, member, cipher)
+        await query.message.edit_reply_markup(reply_markup=profile_markup(view, member))
+
+
+async def send_digest(message: Message, session: AsyncSession, result: linking.LinkResult) -> None:
+    """Right after a new link: the meetings ahead and what was sent in the last 30 days (core.catchup)."""
+    if result.already_linked:
+        return
+    link = await channel_link(session, result.member.id)
+    now = link.linked_at if link is not None else utcnow()
+    for screen in await catchup.digest_for_new_member(session, member=result.member, now=now):
+        await message.answer(screen.text, reply_markup=kb.inline(screen.buttons) if screen.buttons else None)
+
+
+def _not_manager(message: Message, actor: Actor) -> bool:
+    return not actor.is_manager  # a secretary's 📢 is the notices menu (bot/routers/notices.py)
+
+
+async def my_notices(message: Message, session: AsyncSession, member: Member) -> None:
+    screen = catchup.notices_screen(await catchup.notices_for_member(session, member=member))
+    await message.answer(screen.text, reply_markup=kb.inline(screen.buttons))
+
+
+async def my_conclusions(query: CallbackQuery, session: AsyncSession, member: Member) -> None:
+    screen = catchup.conclusions_screen(await catchup.conclusions_for_member(session, member=member))
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(screen.text)
 
 
 async def help_screen(message: Message, actor: Actor) -> None:
@@ -81,5 +147,8 @@ def build() -> Router:
     router.callback_query.filter(Linked())
     router.message.register(profile, or_f(F.text == texts.account.BTN_PROFILE, Command("hoso")))
     router.callback_query.register(choose_channel, ChannelChoice.filter())
+    router.callback_query.register(follow_cell, FollowCell.filter())
+    router.message.register(my_notices, F.text == texts.account.BTN_NOTICE, _not_manager)
+    router.callback_query.register(my_conclusions, F.data == catchup.CONCLUSIONS_DATA)
     router.message.register(help_screen, or_f(F.text == texts.account.BTN_HELP, Command("huongdan", "help")))
     return router

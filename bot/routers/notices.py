@@ -18,7 +18,6 @@ import enum
 import html
 import secrets
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
@@ -34,7 +33,7 @@ from bot import keyboards as kb
 from bot.filters import Linked, Manager
 from bot.screens import show
 from core import texts
-from core.clock import Clock
+from core.clock import Clock, local_tz
 from core.errors import InvalidInput
 from core.notices import render, service
 from core.notices.models import AttachmentKind
@@ -43,7 +42,6 @@ from core.orgs.service import Actor, get_org
 from core.ports import Button
 
 TARGETS_PER_PAGE = 8
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 FLOW_TTL = dt.timedelta(minutes=30)
 HOME_LABELS = frozenset(
     {
@@ -219,7 +217,7 @@ async def menu_action(
         else:
             lines = [texts.notices.LIST_TITLE]
             for s in summaries:
-                local = s.notice.created_at.astimezone(LOCAL_TZ)
+                local = s.notice.created_at.astimezone(local_tz())
                 lines.append(
                     f"#{s.notice.id} "
                     + texts.notices.LIST_ITEM.format(

@@ -7,7 +7,7 @@ the reports received. Every id is re-checked by core.resolutions (figures / repo
 
 Callback data:
     rf:<action>:<org_id>:<yyyymm>    figures: show | chart | csv | xlsx | kids
-    rr:<action>:<cell_id>:<yyyymm>   reports: open | note | send | read;  list (org_id: a committee)
+    rr:<action>:<cell_id>:<yyyymm>   reports: open | note | send | read | ack | ret;  list | remind (org_id: a committee)
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ from bot import keyboards as kb
 from bot.filters import Linked
 from bot.screens import show
 from core import texts
-from core.clock import Clock
-from core.orgs.models import Org, OrgKind
+from core.clock import Clock, local_date, local_tz
+from core.orgs.models import Org, OrgKind, RoleKind
 from core.orgs.service import Actor, in_subtree
 from core.ports import Button
 from core.render import pack
@@ -59,6 +59,7 @@ class ReportButton(CallbackData, prefix=reports.REPORT_PREFIX):
 
 class NoteFlow(StatesGroup):
     note = State()
+    return_comment = State()  # a committee member types why a report goes back
 
 
 def figures_button(org_id: int) -> Button:
@@ -84,7 +85,7 @@ def _b(text: str, data: CallbackData) -> Button:
 def _default_month(now: dt.datetime) -> dt.date:
     """The month a report is about: the last one in the first ten days, the current one after."""
     current = figures.local_month(now)
-    return figures.add_months(current, -1) if now.astimezone(figures.LOCAL_TZ).day <= 10 else current
+    return figures.add_months(current, -1) if local_date(now).day <= 10 else current
 
 
 # ---------------------------------------------------------------- figures
@@ -103,7 +104,7 @@ def _figures_text(rollup: figures.Rollup) -> str:
         if len(rollup.children) > MAX_CHILD_LINES:
             lines.append(T.CHILDREN_MORE.format(count=len(rollup.children) - MAX_CHILD_LINES))
     if rollup.as_of is not None:
-        lines.append(T.AS_OF.format(at=rollup.as_of.astimezone(figures.LOCAL_TZ).strftime("%H:%M %d/%m/%Y")))
+        lines.append(T.AS_OF.format(at=rollup.as_of.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y")))
     return "\n".join(lines)
 
 
@@ -152,10 +153,12 @@ async def figures_action(query: CallbackQuery, callback_data: FiguresButton, ses
         rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, now=now)
         await show(query, bot, _figures_text(rollup), _figures_markup(rollup.org, month, now))
     elif action == "chart":
-        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, history=6, now=now)
+        # "6 tháng gần nhất": always up to the current month, whichever month the screen shows.
+        rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=figures.local_month(now), history=6, now=now)
         png = await asyncio.to_thread(charts.figures_chart, rollup)
         await query.answer()
-        await bot.send_photo(chat_id, BufferedInputFile(png, filename="so-lieu.png"), caption=T.CHART_CAPTION.format(org=html.escape(rollup.org.name)))
+        caption = T.CHART_CAPTION.format(org=html.escape(rollup.org.name), first=f"{rollup.months[0]:%m/%Y}", last=f"{rollup.months[-1]:%m/%Y}")
+        await bot.send_photo(chat_id, BufferedInputFile(png, filename="so-lieu.png"), caption=caption)
         return
     elif action in ("csv", "xlsx"):
         rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=month, now=now)
@@ -192,7 +195,7 @@ async def _cell_names(session: AsyncSession, rollup: figures.Rollup) -> dict[int
 def _report_markup(view: reports.ReportView, actor: Actor) -> InlineKeyboardMarkup | None:
     code = _code(view.report.month)
     own = any(org.id == view.cell.id for _, org in actor.roles)
-    if view.report.state == ReportState.SENT or not own:
+    if view.report.state in reports.FINAL_STATES or not own:
         return kb.inline([(_b(T.BTN_FIGURES, FiguresButton(action="show", org_id=view.cell.id, month=code)),)])
     return kb.inline([
         (_b(T.BTN_SEND_REPORT, ReportButton(action="send", cell_id=view.cell.id, month=code)),),
@@ -201,10 +204,22 @@ def _report_markup(view: reports.ReportView, actor: Actor) -> InlineKeyboardMark
     ])
 
 
+def _review_markup(view: reports.ReportView, actor: Actor) -> InlineKeyboardMarkup | None:
+    """Under a sent report, for the committee directly above: acknowledge or return it."""
+    reviews = any(org.id == view.cell.parent_id and role == RoleKind.COMMITTEE_MEMBER for role, org in actor.roles)
+    if not reviews or view.report.state != ReportState.SENT:
+        return None
+    code = _code(view.report.month)
+    return kb.inline([(_b(T.BTN_ACKNOWLEDGE, ReportButton(action="ack", cell_id=view.cell.id, month=code)),
+                       _b(T.BTN_RETURN, ReportButton(action="ret", cell_id=view.cell.id, month=code)))])
+
+
 def _report_screen(view: reports.ReportView) -> str:
-    text = reports.report_text(view.cell, view.report.month, view.figures, view.report.note)
+    text = reports.report_text(view.cell, view.report.month, view.figures, view.report.note, view.report.review_comment)
+    if view.report.state == ReportState.ACKNOWLEDGED and view.report.reviewed_at is not None:
+        return text + T.REPORT_ACKNOWLEDGED_FOOTER.format(at=view.report.reviewed_at.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y"))
     if view.report.state == ReportState.SENT and view.report.sent_at is not None:
-        at = view.report.sent_at.astimezone(figures.LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+        at = view.report.sent_at.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y")
         return text + T.REPORT_SENT_FOOTER.format(at=at)
     return text + T.REPORT_DRAFT_FOOTER
 
@@ -230,7 +245,7 @@ async def open_report(message: Message, state: FSMContext, session: AsyncSession
 async def _received_screen(session: AsyncSession, actor: Actor, org_id: int, month: dt.date) -> tuple[str, InlineKeyboardMarkup]:
     box = await reports.received(session, actor=actor, org_id=org_id, month=month)
     text = T.RECEIVED_TITLE.format(month=reports.month_label(month), org=html.escape(box.org.name), sent=box.sent, total=len(box.cells))
-    missing = [cell.name for cell, report in box.cells if report is None or report.state != ReportState.SENT]
+    missing = [cell.name for cell in box.missing]
     if missing:
         names = ", ".join(html.escape(n) for n in missing[:MAX_MISSING_NAMES])
         more = T.RECEIVED_MISSING_MORE.format(count=len(missing) - MAX_MISSING_NAMES) if len(missing) > MAX_MISSING_NAMES else ""
@@ -238,8 +253,10 @@ async def _received_screen(session: AsyncSession, actor: Actor, org_id: int, mon
     code = _code(month)
     rows: list[tuple[Button, ...]] = [
         (_b(T.BTN_OPEN_REPORT.format(cell=cell.name)[:60], ReportButton(action="read", cell_id=cell.id, month=code)),)
-        for cell, report in box.cells if report is not None and report.state == ReportState.SENT
+        for cell, report in box.cells if report is not None and report.state in reports.FINAL_STATES
     ][:20]
+    if missing:
+        rows.append((_b(T.BTN_REMIND, ReportButton(action="remind", cell_id=org_id, month=code)),))
     rows.append((
         _b(T.BTN_PREV_MONTH, ReportButton(action="list", cell_id=org_id, month=_code(figures.add_months(month, -1)))),
         _b(T.BTN_FIGURES, FiguresButton(action="show", org_id=org_id, month=code)),
@@ -266,7 +283,21 @@ async def report_action(
         await bot.send_message(query.from_user.id, T.ASK_NOTE)
     elif action == "read":
         view = await reports.read_report(session, actor=actor, cell_id=cell_id, month=month, now=now)
-        await bot.send_message(query.from_user.id, _report_screen(view))
+        await bot.send_message(query.from_user.id, _report_screen(view), reply_markup=_review_markup(view, actor))
+    elif action == "ack":
+        view = await reports.acknowledge_report(session, actor=actor, cell_id=cell_id, month=month, now=now)
+        await show(query, bot, _report_screen(view), None)
+        await query.answer(T.ACKNOWLEDGED, show_alert=True)
+        return
+    elif action == "ret":
+        await reports.read_report(session, actor=actor, cell_id=cell_id, month=month, now=now)  # checks the report exists
+        await state.set_state(NoteFlow.return_comment)
+        await state.set_data({"cell_id": cell_id, "month": callback_data.month, "started_at": now.isoformat()})
+        await bot.send_message(query.from_user.id, T.ASK_RETURN_COMMENT)
+    elif action == "remind":
+        count = await reports.remind_missing(session, actor=actor, org_id=cell_id, month=month, now=now)
+        await query.answer(T.REMINDED.format(count=count) if count else T.REMINDED_NONE, show_alert=True)
+        return
     elif action == "list":
         text, markup = await _received_screen(session, actor, cell_id, month)
         await show(query, bot, text, markup)
@@ -288,6 +319,20 @@ async def typed_note(message: Message, state: FSMContext, session: AsyncSession,
         await message.answer(part, reply_markup=_report_markup(view, actor))
 
 
+async def typed_return_comment(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    data: dict[str, Any] = await state.get_data()
+    started = data.get("started_at")
+    if not isinstance(started, str) or clock.now() - dt.datetime.fromisoformat(started) > NOTE_TTL or not message.text:
+        await state.clear()
+        raise SkipHandler()
+    view = await reports.return_report(session, actor=actor, cell_id=int(data["cell_id"]), month=_month(int(data["month"])),
+                                       comment=message.text, now=clock.now())
+    await state.clear()
+    await message.answer(T.RETURNED)
+    for part in pack([_report_screen(view)]):
+        await message.answer(part)
+
+
 def home_labels() -> frozenset[str]:
     return frozenset(value for name, value in vars(texts.account).items() if name.startswith("BTN_") and isinstance(value, str))
 
@@ -299,6 +344,7 @@ def build() -> Router:
     router.message.register(open_figures, Command("solieu"))
     router.message.register(open_report, Command("baocao"))
     router.message.register(typed_note, StateFilter(NoteFlow.note), ~or_f(F.text.in_(home_labels()), F.text.startswith("/")))
+    router.message.register(typed_return_comment, StateFilter(NoteFlow.return_comment), ~or_f(F.text.in_(home_labels()), F.text.startswith("/")))
     router.callback_query.register(figures_action, FiguresButton.filter())
     router.callback_query.register(report_action, ReportButton.filter())
     return router

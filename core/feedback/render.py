@@ -10,16 +10,15 @@ import html
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from core import render as shared_render
 from core import texts
+from core.clock import local_tz
 from core.feedback.models import FeedbackItem
 
 if TYPE_CHECKING:
     from core.feedback.service import ItemSummary, ItemView
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Telegram counts a message's length after HTML is parsed: 4096 characters.
 MESSAGE_LIMIT = 4096
 _TAG = re.compile(r"<[^>]+>")
@@ -43,11 +42,11 @@ def duration(seconds: int | None) -> str:
 
 
 def local_date(moment: dt.datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%d/%m/%Y")
+    return moment.astimezone(local_tz()).strftime("%d/%m/%Y")
 
 
 def local_datetime(moment: dt.datetime) -> str:
-    return moment.astimezone(LOCAL_TZ).strftime("%H:%M %d/%m/%Y")
+    return moment.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y")
 
 
 def excerpt_html(item: FeedbackItem, *, limit: int = 80) -> str:

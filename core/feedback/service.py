@@ -18,13 +18,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core import texts
+from core.clock import local_tz
 from core.delivery.outbox import enqueue, enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from core.feedback import render
@@ -40,7 +40,6 @@ from core.orgs.models import Member, Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import Actor, in_any_subtree, orgs_by_ids
 from core.ports import Attachment, Button, OutboundMessage
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 MAX_TEXT_CHARS = 4000
 # A reply travels with a header to the member; it must fit one Telegram message (4096).
@@ -183,7 +182,7 @@ async def check_rate(session: AsyncSession, *, member: Member, now: dt.datetime)
 
 
 def make_reference(kind: FeedbackKind, created_at: dt.datetime, item_id: int) -> str:
-    return f"{REFERENCE_PREFIXES[kind]}-{created_at.astimezone(LOCAL_TZ).year}-{item_id:06d}"
+    return f"{REFERENCE_PREFIXES[kind]}-{created_at.astimezone(local_tz()).year}-{item_id:06d}"
 
 
 async def submit(
@@ -645,7 +644,7 @@ def _as_utc(moment: dt.date | dt.datetime) -> dt.datetime:
         if moment.tzinfo is None:
             raise ValueError("naive datetime: pass an aware datetime or a date")
         return moment.astimezone(dt.timezone.utc)
-    return dt.datetime.combine(moment, dt.time(), tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(moment, dt.time(), tzinfo=local_tz()).astimezone(dt.timezone.utc)
 
 
 async def feedback_counts(

@@ -15,10 +15,19 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from core import texts
+from core.clock import local_tz
 from core.errors import InvalidInput
 from core.meetings.lunar import LunarDate, to_lunar
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def __getattr__(name: str) -> ZoneInfo:
+    # `dates.LOCAL_TZ`, kept for callers written before the zone came from settings: always the
+    # zone set at start-up (core.clock.set_local_tz), read when asked, never a constant.
+    if name == "LOCAL_TZ":
+        return local_tz()
+    raise AttributeError(name)
+
 
 COMMON_TIMES = (
     dt.time(7, 0), dt.time(7, 30), dt.time(8, 0), dt.time(14, 0),
@@ -30,7 +39,7 @@ COMMON_TIMES = (
 
 
 def local(moment: dt.datetime) -> dt.datetime:
-    return moment.astimezone(LOCAL_TZ)
+    return moment.astimezone(local_tz())
 
 
 def weekday_name(day: dt.date) -> str:
@@ -52,7 +61,7 @@ def format_time(value: dt.time) -> str:
 
 
 def format_when(moment: dt.datetime) -> str:
-    """"Thứ Bảy, 05/12/2026 — 19:30", in Vietnam's time."""
+    """"Thứ Bảy, 05/12/2026 — 19:30", in the local time zone (SOTAY_TIMEZONE)."""
     at = local(moment)
     return texts.meetings.WHEN_FORMAT.format(day=format_day(at.date()), time=format_time(at.time()))
 
@@ -73,7 +82,7 @@ def format_lunar(day: dt.date) -> str:
 
 
 def to_utc(day: dt.date, time: dt.time) -> dt.datetime:
-    return dt.datetime.combine(day, time, tzinfo=LOCAL_TZ).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, time, tzinfo=local_tz()).astimezone(dt.timezone.utc)
 
 
 def clamp_day(year: int, month: int, day_of_month: int) -> dt.date:

@@ -115,13 +115,92 @@ def _leap_month_offset(month_11: int, tz: float) -> int:
     return i - 1
 
 
-def to_lunar(day: dt.date, tz: float = VIETNAM_TZ_HOURS) -> LunarDate:
-    """The lunar date of a solar (Gregorian) date, in the Vietnamese reckoning by default."""
+# Hồ Ngọc Đức's published tables of the Vietnamese calendar, 1900–2099 (amlich.js, "TK20" and
+# "TK21"), computed with precise astronomy and with the UTC+8 reckoning Vietnam used before 1968.
+# One code per solar year: bits 17+ the offset of Tết from 1 January, bit 16 the length of the
+# leap month (0: 29 days, 1: 30), bits 4–15 the lengths of months 1..12 (month 1 highest), bits
+# 0–3 the leap month (0: none). The formula above reproduces them except where a new moon falls
+# within minutes of midnight (its short series is that precise); it serves outside 1900–2099.
+_TK20 = (
+    0x3c4bd8, 0x624ae0, 0x4ca570, 0x3854d5, 0x5cd260, 0x44d950, 0x315554, 0x5656a0, 0x409ad0, 0x2a55d2,
+    0x504ae0, 0x3aa5b6, 0x60a4d0, 0x48d250, 0x33d255, 0x58b540, 0x42d6a0, 0x2cada2, 0x5295b0, 0x3f4977,
+    0x644970, 0x4ca4b0, 0x36b4b5, 0x5c6a50, 0x466d50, 0x312b54, 0x562b60, 0x409570, 0x2c52f2, 0x504970,
+    0x3a6566, 0x5ed4a0, 0x48ea50, 0x336a95, 0x585ad0, 0x442b60, 0x2f86e3, 0x5292e0, 0x3dc8d7, 0x62c950,
+    0x4cd4a0, 0x35d8a6, 0x5ab550, 0x4656a0, 0x31a5b4, 0x5625d0, 0x4092d0, 0x2ad2b2, 0x50a950, 0x38b557,
+    0x5e6ca0, 0x48b550, 0x355355, 0x584da0, 0x42a5b0, 0x2f4573, 0x5452b0, 0x3ca9a8, 0x60e950, 0x4c6aa0,
+    0x36aea6, 0x5aab50, 0x464b60, 0x30aae4, 0x56a570, 0x405260, 0x28f263, 0x4ed940, 0x38db47, 0x5cd6a0,
+    0x4896d0, 0x344dd5, 0x5a4ad0, 0x42a4d0, 0x2cd4b4, 0x52b250, 0x3cd558, 0x60b540, 0x4ab5a0, 0x3755a6,
+    0x5c95b0, 0x4649b0, 0x30a974, 0x56a4b0, 0x40aa50, 0x29aa52, 0x4e6d20, 0x39ad47, 0x5eab60, 0x489370,
+    0x344af5, 0x5a4970, 0x4464b0, 0x2c74a3, 0x50ea50, 0x3d6a58, 0x6256a0, 0x4aaad0, 0x3696d5, 0x5c92e0,
+)
+_TK21 = (
+    0x46c960, 0x2ed954, 0x54d4a0, 0x3eda50, 0x2a7552, 0x4e56a0, 0x38a7a7, 0x5ea5d0, 0x4a92b0, 0x32aab5,
+    0x58a950, 0x42b4a0, 0x2cbaa4, 0x50ad50, 0x3c55d9, 0x624ba0, 0x4ca5b0, 0x375176, 0x5c5270, 0x466930,
+    0x307934, 0x546aa0, 0x3ead50, 0x2a5b52, 0x504b60, 0x38a6e6, 0x5ea4e0, 0x48d260, 0x32ea65, 0x56d520,
+    0x40daa0, 0x2d56a3, 0x5256d0, 0x3c4afb, 0x6249d0, 0x4ca4d0, 0x37d0b6, 0x5ab250, 0x44b520, 0x2edd25,
+    0x54b5a0, 0x3e55d0, 0x2a55b2, 0x5049b0, 0x3aa577, 0x5ea4b0, 0x48aa50, 0x33b255, 0x586d20, 0x40ad60,
+    0x2d4b63, 0x525370, 0x3e49e8, 0x60c970, 0x4c54b0, 0x3768a6, 0x5ada50, 0x445aa0, 0x2fa6a4, 0x54aad0,
+    0x4052e0, 0x28d2e3, 0x4ec950, 0x38d557, 0x5ed4a0, 0x46d950, 0x325d55, 0x5856a0, 0x42a6d0, 0x2c55d4,
+    0x5252b0, 0x3ca9b8, 0x62a930, 0x4ab490, 0x34b6a6, 0x5aad50, 0x4655a0, 0x2eab64, 0x54a570, 0x4052b0,
+    0x2ab173, 0x4e6930, 0x386b37, 0x5e6aa0, 0x48ad50, 0x332ad5, 0x582b60, 0x42a570, 0x2e52e4, 0x50d160,
+    0x3ae958, 0x60d520, 0x4ada90, 0x355aa6, 0x5a56d0, 0x462ae0, 0x30a9d4, 0x54a2d0, 0x3ed150, 0x28e952,
+)
+_TABLE_FIRST_YEAR = 1900
+
+
+def _table_year(year: int) -> list[tuple[int, int, bool]]:
+    """(first day as JDN, month, leap) of each month of the lunar year that starts in `year`."""
+    code = (_TK20 + _TK21)[year - _TABLE_FIRST_YEAR]
+    lengths = [30 if code >> (4 + 11 - index) & 1 else 29 for index in range(12)]
+    leap_month, leap_length = code & 0xF, 30 if code >> 16 & 1 else 29
+    start = julian_day(1, 1, year) + (code >> 17)
+    months: list[tuple[int, int, bool]] = []
+    for month in range(1, 13):
+        months.append((start, month, False))
+        start += lengths[month - 1]
+        if month == leap_month:
+            months.append((start, month, True))
+            start += leap_length
+    return months
+
+
+def _from_table(day: dt.date) -> LunarDate | None:
+    if not _TABLE_FIRST_YEAR + 1 <= day.year <= _TABLE_FIRST_YEAR + 199:
+        return None
     day_number = julian_day(day.day, day.month, day.year)
-    k = int(math.floor((day_number - _EPOCH_NEW_MOON) / _SYNODIC_MONTH))
-    month_start = _new_moon_day(k + 1, tz)
-    if month_start > day_number:
-        month_start = _new_moon_day(k, tz)
+    year = day.year
+    months = _table_year(year)
+    if day_number < months[0][0]:
+        year -= 1
+        months = _table_year(year)
+    start, month, leap = next(m for m in reversed(months) if m[0] <= day_number)
+    return LunarDate(day=day_number - start + 1, month=month, year=year, leap=leap)
+
+
+def to_lunar(day: dt.date, tz: float | None = None) -> LunarDate:
+    """The lunar date of a solar (Gregorian) date in the Vietnamese calendar: Hồ Ngọc Đức's
+    tables for 1901–2099, the formula elsewhere. With `tz` (hours east of UTC), the formula's
+    reckoning for that time zone (8.0: the Chinese calendar, near enough)."""
+    if tz is None:
+        found = _from_table(day)
+        if found is not None:
+            return found
+        tz = VIETNAM_TZ_HOURS
+    return astronomical(day, tz)
+
+
+def astronomical(day: dt.date, tz: float = VIETNAM_TZ_HOURS) -> LunarDate:
+    """The lunar date by Hồ Ngọc Đức's formula for a time zone."""
+    day_number = julian_day(day.day, day.month, day.year)
+    # The mean lunation only estimates which new moon began the month: the true one can fall a
+    # day or two either side, so step until new moon k is on or before the day and k + 1 after it
+    # (stopping at the first candidate gave "day 0" on 2054-05-07 and 2062-04-09).
+    k = int(math.floor((day_number - _EPOCH_NEW_MOON) / _SYNODIC_MONTH)) + 1
+    while _new_moon_day(k, tz) > day_number:
+        k -= 1
+    while _new_moon_day(k + 1, tz) <= day_number:
+        k += 1
+    month_start = _new_moon_day(k, tz)
     a11 = _lunar_month_11(day.year, tz)
     b11 = a11
     if a11 >= month_start:

@@ -1,8 +1,9 @@
 """Attendance statistics: one meeting, a cell or committee over months, each member over months.
 
-Only held meetings (attendance recorded) count for presence. An invitee who was not present is
-*excused* when their absence was approved or they are exempt (not obliged), otherwise
-*absent without leave*. Sums are done by the database per meeting and per member, so a
+Only held meetings (attendance recorded) count for presence, and only obliged invitations: an
+exempt member (miễn sinh hoạt) is invited "không bắt buộc" and counts neither as expected nor as
+absent (`counted()`). An obliged invitee who was not present is *excused* when their absence was
+approved, otherwise *absent without leave*. Sums are done by the database per meeting and per member, so a
 committee's whole subtree is a handful of grouped queries.
 """
 
@@ -32,13 +33,14 @@ class MeetingStats:
     refused: int = 0
     no_answer: int = 0
     held: bool = False
+    expected: int = 0  # obliged invitees (exempt members are invited but not expected)
     present: int = 0
     absent_excused: int = 0
     absent_unexcused: int = 0
 
     @property
     def rate(self) -> float | None:
-        return self.present / self.invited if self.held and self.invited else None
+        return self.present / self.expected if self.held and self.expected else None
 
 
 @dataclass
@@ -117,12 +119,17 @@ def _absent() -> ColumnElement[bool]:
     return or_(Attendance.present.is_(False), Attendance.present.is_(None))
 
 
+def counted() -> ColumnElement[bool]:
+    """Invitations that count in attendance figures: the obliged ones (not exempt members')."""
+    return Invitation.obliged.is_(True)
+
+
 def _excused() -> ColumnElement[bool]:
-    return and_(_absent(), or_(Invitation.answer == Answer.EXCUSED, Invitation.obliged.is_(False)))
+    return and_(_absent(), Invitation.answer == Answer.EXCUSED)
 
 
 def _unexcused() -> ColumnElement[bool]:
-    return and_(_absent(), Invitation.answer != Answer.EXCUSED, Invitation.obliged.is_(True))
+    return and_(_absent(), Invitation.answer != Answer.EXCUSED)
 
 
 def _count_if(condition: ColumnElement[bool]):  # type: ignore[no-untyped-def]
@@ -145,12 +152,15 @@ async def meeting_stats(session: AsyncSession, *, meeting: Meeting) -> MeetingSt
         )
     ).all()
     answers = {answer: 0 for answer in Answer}
-    present = excused = unexcused = 0
+    present = excused = unexcused = expected = 0
     for answer, obliged, was_present in rows:
         answers[answer] += 1
+        if not obliged:  # an exempt member: informed, not expected
+            continue
+        expected += 1
         if was_present:
             present += 1
-        elif answer == Answer.EXCUSED or not obliged:
+        elif answer == Answer.EXCUSED:
             excused += 1
         else:
             unexcused += 1
@@ -163,6 +173,7 @@ async def meeting_stats(session: AsyncSession, *, meeting: Meeting) -> MeetingSt
         refused=answers[Answer.ABSENCE_REFUSED],
         no_answer=answers[Answer.NONE],
         held=held,
+        expected=expected,
         present=present if held else 0,
         absent_excused=excused if held else 0,
         absent_unexcused=unexcused if held else 0,
@@ -180,7 +191,7 @@ def meeting_stats_text(stats: MeetingStats) -> str:
     )
     if stats.held:
         text += texts.meetings.MEETING_STATS_HELD.format(
-            present=stats.present, invited=stats.invited, rate=percent(stats.rate),
+            present=stats.present, invited=stats.expected, rate=percent(stats.rate),
             absent_excused=stats.absent_excused, absent_unexcused=stats.absent_unexcused,
         )
     return text
@@ -238,7 +249,7 @@ async def period_stats(session: AsyncSession, *, actor: Actor, org_id: int, star
         .join(Org, Org.id == Meeting.cell_id)
         .join(Invitation, Invitation.meeting_id == Meeting.id)
         .outerjoin(Attendance, _attendance_join())
-        .where(in_subtree(org.path), Meeting.status == MeetingStatus.HELD, Meeting.starts_at >= low, Meeting.starts_at < high)
+        .where(in_subtree(org.path), Meeting.status == MeetingStatus.HELD, Meeting.starts_at >= low, Meeting.starts_at < high, counted())
         .group_by(Meeting.id, Meeting.cell_id, Meeting.starts_at)
     )
     result = PeriodStats(org=org, start=start, end=end)
@@ -273,7 +284,7 @@ async def member_stats(session: AsyncSession, *, actor: Actor, org_id: int, star
         .join(Org, Org.id == Meeting.cell_id)
         .join(Member, Member.id == Invitation.member_id)
         .outerjoin(Attendance, _attendance_join())
-        .where(in_subtree(org.path), Meeting.status == MeetingStatus.HELD, Meeting.starts_at >= low, Meeting.starts_at < high)
+        .where(in_subtree(org.path), Meeting.status == MeetingStatus.HELD, Meeting.starts_at >= low, Meeting.starts_at < high, counted())
     )
     rows = (await session.execute(query)).all()
     cells = await orgs_by_ids(session, {row[3] for row in rows})
@@ -287,7 +298,7 @@ async def member_stats(session: AsyncSession, *, actor: Actor, org_id: int, star
         one = Totals(meetings=1, invited=1)
         if present:
             one.present = 1
-        elif answer == Answer.EXCUSED or not obliged:
+        elif answer == Answer.EXCUSED:
             one.absent_excused = 1
         else:
             one.absent_unexcused = 1

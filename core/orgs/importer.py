@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import today as local_today
 from core.crypto import FieldCipher
+from core.orgs.membership import sync_membership
 from core.orgs.models import Gender, Member, OrgKind, OrgRole, RoleKind
 from core.orgs.phones import normalize_phone
 from core.orgs.service import CITIZEN_ID, PHONE, encrypt_personal, ensure_org_path
@@ -253,8 +255,11 @@ def parse_rows(header: list[str], body: Iterable[tuple[int, list[Any]]], *, toda
     return rows, errors
 
 
-async def apply_rows(session: AsyncSession, rows: list[MemberRow], *, cipher: FieldCipher) -> ImportReport:
+async def apply_rows(session: AsyncSession, rows: list[MemberRow], *, cipher: FieldCipher, today: dt.date | None = None) -> ImportReport:
+    """Create or update each row's member. A member moved to another cell or whose exemption
+    changed gets a new span of membership history from `today` (local; the clock's when None)."""
     report = ImportReport(imported=True)
+    today = today or local_today()
     cards = [row.card_number for row in rows]
     existing: dict[str, Member] = {}
     for start in range(0, len(cards), 1000):
@@ -289,6 +294,8 @@ async def apply_rows(session: AsyncSession, rows: list[MemberRow], *, cipher: Fi
         ):
             encrypt_personal(member, cipher, citizen_id=row.citizen_id, phone=row.phone)
         await session.flush()
+        if not created:
+            await sync_membership(session, member, on=today)
         committee_id = await org_id_for(row.committee_of, OrgKind.COMMITTEE) if row.committee_of else None
         roles_changed = await _set_roles(session, member, cell_id=cell_id, cell_role=row.role, committee_id=committee_id)
         if created:
@@ -335,6 +342,6 @@ async def import_members(
     rows, errors = parse_rows(header, body, today=today)
     if errors and not skip_invalid:
         return ImportReport(errors=errors)
-    report = await apply_rows(session, rows, cipher=cipher)
+    report = await apply_rows(session, rows, cipher=cipher, today=today)
     report.errors = errors
     return report

@@ -30,7 +30,9 @@ from core.crypto import FieldCipher, mask_citizen_id, mask_phone
 from core.db import Base
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.files import FileRule, check_content, clean_filename, extension_of
+from core.clock import today as local_today
 from core.orgs import importer, linking, tokens
+from core.orgs.membership import sync_membership
 from core.orgs.importer import COLUMNS, ImportReport, MemberRow, RowError
 from core.orgs.models import (
     ApiToken,
@@ -257,7 +259,7 @@ class MemberDraft:
     citizen_id: str
     phone: str | None = None
     exempt: bool = False
-    exempt_receives_notices: bool = False
+    exempt_receives_notices: bool = True
 
 
 DRAFT_FIELDS = frozenset(f.name for f in dataclasses.fields(MemberDraft))
@@ -427,16 +429,29 @@ async def update_member(
         member.active = bool(changes["active"])
         changed.append("active")
     await _flush_guarded(session, member)
+    await sync_membership(session, member, on=today)
     return MemberUpdate(record=MemberRecord(member=member, cell=target, linked=record.linked), changed=sorted(changed))
 
 
-async def deactivate_member(session: AsyncSession, actor: Actor, *, member_id: int) -> MemberRecord:
-    """Retire a record (moved away, passed away, left the Party). Records are never deleted."""
+async def set_follows_cell(session: AsyncSession, member: Member, *, follows: bool) -> bool:
+    """An exempt member's own switch (👤 Hồ sơ): keep receiving the cell's notices, resolutions and
+    invitations (not obliged), or stop. Returns the new value; for members not exempt it stays on."""
+    if not member.exempt:
+        return True
+    member.exempt_receives_notices = follows
+    await session.flush()
+    return follows
+
+
+async def deactivate_member(session: AsyncSession, actor: Actor, *, member_id: int, today: dt.date | None = None) -> MemberRecord:
+    """Retire a record (moved away, passed away, left the Party). Records are never deleted; the
+    membership history ends today (`today`: the local date, from the clock when not given)."""
     record = await managed_member(session, actor, member_id)
     if record.member.id == actor.member.id:
         raise InvalidInput(texts.management.CANNOT_DEACTIVATE_SELF)
     record.member.active = False
     await session.flush()
+    await sync_membership(session, record.member, on=today or local_today())
     return record
 
 
@@ -556,7 +571,7 @@ async def import_members(
     if errors:
         errors.sort(key=lambda e: e.line)
         raise ImportRejected(texts.management.IMPORT_REJECTED.format(count=len(errors)), errors=errors)
-    return await importer.apply_rows(session, rows, cipher=cipher)
+    return await importer.apply_rows(session, rows, cipher=cipher, today=today)
 
 
 def _nul_errors(header: list[str], body: list[tuple[int, list[Any]]]) -> list[RowError]:

@@ -18,7 +18,8 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base, BigIntPK, UTCDateTime, utcnow
 
@@ -106,8 +107,9 @@ class Member(Base):
     phone_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     exempt: Mapped[bool] = mapped_column(Boolean, default=False)
-    # An exempt member is not obliged to attend, but may choose to keep receiving notices.
-    exempt_receives_notices: Mapped[bool] = mapped_column(Boolean, default=False)
+    # An exempt member is not obliged to attend or study but follows the cell (notices, resolutions,
+    # invitations marked "không bắt buộc") unless they turn it off in 👤 Hồ sơ.
+    exempt_receives_notices: Mapped[bool] = mapped_column(Boolean, default=True)
     voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     speech_speed: Mapped[SpeechSpeed] = mapped_column(_enum(SpeechSpeed, "speech_speed"), default=SpeechSpeed.NORMAL)
     voice_name: Mapped[str] = mapped_column(String(32), default="vi")
@@ -123,6 +125,41 @@ class Member(Base):
     @property
     def is_probationary(self) -> bool:
         return self.official_on is None
+
+
+class Membership(Base):
+    """One span of a member's history: in this cell, exempt or not, from a local date (inclusive) to
+    another (exclusive; None while it lasts).
+
+    Figures of a past month count the spans that cover the month's last day, so a member imported
+    today who joined years ago counts in every month since, a member moved on 15 November counts
+    in the new cell for November and in the old one for October, and a member who left no longer
+    counts from the month they left. `core.orgs.membership` writes it; every create, move,
+    exemption and deactivation goes through there (a new member's first span is added on flush).
+    """
+
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="RESTRICT"))
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+
+    member: Mapped[Member] = relationship(lazy="raise")
+
+    __table_args__ = (Index("ix_memberships_org_id_valid_from", "org_id", "valid_from"),)
+
+
+@event.listens_for(Session, "before_flush")
+def _first_span(session: Session, _context: object, _instances: object) -> None:
+    """Every new member's history starts at the date admitted, whoever created the row."""
+    for obj in list(session.new):
+        if isinstance(obj, Member) and obj.active is not False:
+            org = obj.__dict__.get("org")  # Member(org=cell) leaves org_id unset until the flush
+            org_id = obj.org_id if obj.org_id is not None or org is None else org.id
+            session.add(Membership(member=obj, org_id=org_id, exempt=bool(obj.exempt), valid_from=obj.joined_on))
 
 
 class OrgRole(Base):
@@ -221,6 +258,7 @@ __all__ = [
     "Gender",
     "InviteCode",
     "Member",
+    "Membership",
     "Org",
     "OrgKind",
     "OrgRole",

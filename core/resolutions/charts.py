@@ -1,4 +1,6 @@
-"""The figures chart: six months of attendance, study completion and answered feedback, as PNG.
+"""The figures chart: six months, ending with the current one, of the attendance rate, the study
+rate and the rate of feedback answered, as PNG drawn for a phone (core.charts_style): one panel
+per rate that has data, stacked in portrait, large type; every label says "Tỷ lệ".
 
 matplotlib's object API on the Agg canvas (no pyplot, no global state): safe in a worker thread,
 `await asyncio.to_thread(figures_chart, rollup)`.
@@ -6,54 +8,61 @@ matplotlib's object API on the Agg canvas (no pyplot, no global state): safe in 
 
 from __future__ import annotations
 
-import io
+from typing import Any
 
+from core import charts_style as style
 from core import texts
-from core.resolutions.figures import Figures, Rollup
+from core.resolutions.figures import Rollup
 
 BLUE = "#1565c0"
 GREEN = "#2e7d32"
 AMBER = "#f9a825"
 
+SERIES = (
+    ("attendance_rate", GREEN),
+    ("study_rate", BLUE),
+    ("answer_rate", AMBER),
+)
 
-def _percent(value: float | None) -> float:
-    return 0.0 if value is None else round(100 * value, 1)
+
+def series_labels() -> dict[str, str]:
+    return {"attendance_rate": texts.reports.CHART_ATTENDANCE, "study_rate": texts.reports.CHART_STUDY, "answer_rate": texts.reports.CHART_ANSWERED}
+
+
+def figures_figure(rollup: Rollup) -> Any:
+    figure = style.new_figure()
+    labels = [f"{m.month:02d}/{m.year % 100:02d}" for m in rollup.months]
+    names = series_labels()
+    with_data = [(attribute, color) for attribute, color in SERIES if any(getattr(f, attribute) is not None for f in rollup.totals)]
+    figure.suptitle(texts.reports.CHART_TITLE.format(org=rollup.org.name), fontsize=style.TITLE_PT, wrap=True)
+    if not with_data:
+        axes = figure.add_subplot(1, 1, 1)
+        axes.set_axis_off()
+        axes.text(0.5, 0.5, texts.reports.CHART_EMPTY, transform=axes.transAxes, ha="center", va="center", fontsize=style.TITLE_PT,
+                  color="#777777")
+        return figure
+    positions = list(range(len(labels)))
+    for row, (attribute, color) in enumerate(with_data, start=1):
+        axes = figure.add_subplot(len(with_data), 1, row)
+        values = [getattr(f, attribute) for f in rollup.totals]
+        heights = [0.0 if v is None else round(100 * v, 1) for v in values]
+        axes.bar(positions, heights, width=0.7, color=color)
+        for x, value, height in zip(positions, values, heights, strict=True):
+            if value is not None:
+                axes.text(x, height + 2, f"{round(height)}%", ha="center", va="bottom", fontsize=style.VALUE_PT - 2, fontweight="bold")
+        axes.set_title(names[attribute], fontsize=style.LABEL_PT, loc="left")
+        axes.set_ylim(0, 125)
+        axes.set_yticks([0, 50, 100])
+        axes.set_yticklabels(["0", "50%", "100%"], fontsize=style.TICK_PT - 2)
+        axes.set_xticks(positions)
+        axes.set_xticklabels(labels, fontsize=style.TICK_PT - 2)
+        axes.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def panel_titles(figure: Any) -> list[str]:
+    return [axes.get_title(loc="left") for axes in figure.axes if axes.get_title(loc="left")]
 
 
 def figures_chart(rollup: Rollup) -> bytes:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(8, 4.5), dpi=110)
-    FigureCanvasAgg(figure)
-    axes = figure.add_subplot(1, 1, 1)
-    labels = [f"{m.month:02d}/{m.year % 100:02d}" for m in rollup.months]
-    series: list[tuple[str, str, list[Figures], str]] = [
-        (texts.reports.CHART_ATTENDANCE, GREEN, rollup.totals, "attendance_rate"),
-        (texts.reports.CHART_STUDY, BLUE, rollup.totals, "study_rate"),
-        (texts.reports.CHART_ANSWERED, AMBER, rollup.totals, "answer_rate"),
-    ]
-    width = 0.27
-    positions = list(range(len(labels)))
-    anything = False
-    for offset, (label, color, values, attribute) in enumerate(series):
-        heights = [_percent(getattr(f, attribute)) for f in values]
-        anything = anything or any(getattr(f, attribute) is not None for f in values)
-        xs = [x + (offset - 1) * width for x in positions]
-        bars = axes.bar(xs, heights, width=width, color=color, label=label)
-        for bar, figures in zip(bars, values, strict=True):
-            if getattr(figures, attribute) is not None:
-                axes.text(bar.get_x() + bar.get_width() / 2, bar.get_height() + 1, f"{round(bar.get_height())}", ha="center", va="bottom", fontsize=7)
-    axes.set_xticks(positions)
-    axes.set_xticklabels(labels)
-    axes.set_ylim(0, 115)
-    axes.set_ylabel(texts.reports.CHART_Y)
-    axes.set_title(texts.reports.CHART_TITLE.format(org=rollup.org.name))
-    if not anything:
-        axes.text(0.5, 0.5, texts.reports.CHART_EMPTY, transform=axes.transAxes, ha="center", va="center", fontsize=14, color="#777777")
-    axes.legend(loc="upper left", fontsize=9, frameon=False, ncols=3)
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return style.png(figures_figure(rollup))

@@ -30,7 +30,7 @@ def _safe(value: object) -> object:
 
 def values(name: str, f: Figures) -> list[object]:
     return [
-        _safe(name), f.members, f.linked, f.meetings_held, f.invited, f.present, f.absent_excused, f.absent_unexcused,
+        _safe(name), f.members, f.exempt, f.linked, f.meetings_held, f.invited, f.present, f.absent_excused, f.absent_unexcused,
         _rate(f.attendance_rate), f.study_assigned, f.study_done, _rate(f.study_rate), f.quiz_done,
         "" if f.average_score is None else round(f.average_score, 2), f.feedback_received, f.feedback_answered,
     ]

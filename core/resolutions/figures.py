@@ -9,9 +9,9 @@ queries as a cell, each `GROUP BY` the row's cell (or addressed organisation) an
 the subtree is a semi-join on `orgs.path LIKE '/1/4/%'`. The per-cell rows are then summed up the
 tree in Python from the organisations' materialised paths (one pass, ~20k rows for a province).
 
-Months are local (Asia/Ho_Chi_Minh) calendar months; buckets are `CASE` expressions over UTC
+Months are local calendar months (`core.clock.local_tz`, from SOTAY_TIMEZONE); buckets are `CASE` expressions over UTC
 bounds computed here, so the same SQL runs on SQLite and PostgreSQL. "Members" and "linked" are
-counted as of each month's end (active members created before it; accounts linked before it).
+counted as of each month's last day from the membership history (see core.orgs.membership).
 """
 
 from __future__ import annotations
@@ -20,32 +20,33 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, delete, func, insert, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
+from core.clock import local_tz
 from core.errors import InvalidInput
 from core.feedback.models import FeedbackItem
 from core.meetings.models import Attendance, Invitation, Meeting, MeetingStatus
 # The meetings domain's rule for present / excused / without leave, used as is.
-from core.meetings.stats import _attendance_join, _excused, _present, _unexcused
-from core.orgs.models import ChannelLink, Member, Org, OrgKind
+from core.meetings.stats import _attendance_join, _excused, _present, _unexcused, counted
+from core.orgs.membership import members_on, month_last_days
+from core.orgs.models import Membership, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_subtree
 from core.resolutions.models import FiguresRefresh, OrgMonthFigures, StudyAssignment, StudyCampaign
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_MONTHS = 24
 
 
 @dataclass
 class Figures:
-    members: int = 0
+    members: int = 0  # in the month's last day's membership history, exempt included
+    exempt: int = 0  # of those, exempt (miễn sinh hoạt)
     linked: int = 0
     meetings_held: int = 0
-    invited: int = 0  # invitations to held meetings
+    invited: int = 0  # obliged invitations to held meetings (exempt members' are not counted)
     present: int = 0
     absent_excused: int = 0
     absent_unexcused: int = 0
@@ -128,7 +129,7 @@ def add_months(month: dt.date, count: int) -> dt.date:
 
 
 def local_month(moment: dt.datetime) -> dt.date:
-    return month_start(moment.astimezone(LOCAL_TZ).date())
+    return month_start(moment.astimezone(local_tz()).date())
 
 
 def months_until(last: dt.date, count: int) -> list[dt.date]:
@@ -138,7 +139,8 @@ def months_until(last: dt.date, count: int) -> list[dt.date]:
 def bounds(months: Sequence[dt.date]) -> list[dt.datetime]:
     """UTC instants of each month's local start, and of the month after the last one."""
     edges = [*months, add_months(months[-1], 1)]
-    return [dt.datetime.combine(m, dt.time(0, 0), LOCAL_TZ).astimezone(dt.timezone.utc) for m in edges]
+    tz = local_tz()
+    return [dt.datetime.combine(m, dt.time(0, 0), tz).astimezone(dt.timezone.utc) for m in edges]
 
 
 # Months anyone may ask about. Outside them the UTC bounds of a month (and its history) would
@@ -208,28 +210,14 @@ def _put(out: Partial, org_id: int, index: int, values: dict[str, Any]) -> None:
 
 
 async def members_source(session: AsyncSession, scope: Scope, edges: Sequence[dt.datetime]) -> Partial:
-    """Active members and linked accounts as of each month's end."""
-    ends = edges[1:]
+    """Members (and of them exempt, and linked) as of each month's last day, from the membership
+    history (`core.orgs.membership`): where people were then, not where they are today."""
+    months = [local_month(edge) for edge in edges[:-1]]
+    counts = await members_on(session, days=month_last_days(months), ends=edges[1:], where=scope.where(Membership.org_id))
     out: Partial = {}
-    member_columns = [func.sum(case((Member.created_at < end, 1), else_=0)) for end in ends]
-    rows = await session.execute(select(Member.org_id, *member_columns).where(Member.active, scope.where(Member.org_id)).group_by(Member.org_id))
-    for org_id, *counts in rows:
-        for index, count in enumerate(counts):
-            _put(out, org_id, index, {"members": count})
-    # A member linked on Telegram and Zalo counts once, from their first link.
-    first_link = (
-        select(ChannelLink.member_id, func.min(ChannelLink.linked_at).label("linked_at")).group_by(ChannelLink.member_id).subquery()
-    )
-    linked_columns = [func.sum(case((first_link.c.linked_at < end, 1), else_=0)) for end in ends]
-    rows = await session.execute(
-        select(Member.org_id, *linked_columns)
-        .join(first_link, first_link.c.member_id == Member.id)
-        .where(Member.active, scope.where(Member.org_id))
-        .group_by(Member.org_id)
-    )
-    for org_id, *counts in rows:
-        for index, count in enumerate(counts):
-            _put(out, org_id, index, {"linked": count})
+    for org_id, row in counts.items():
+        for index, (members, exempt, linked) in enumerate(row):
+            _put(out, org_id, index, {"members": members, "exempt": exempt, "linked": linked})
     return out
 
 
@@ -250,7 +238,7 @@ async def meetings_source(session: AsyncSession, scope: Scope, edges: Sequence[d
         .select_from(Meeting)
         .join(Invitation, Invitation.meeting_id == Meeting.id)
         .outerjoin(Attendance, _attendance_join())
-        .where(held)
+        .where(held, counted())
         .group_by(Meeting.cell_id, *by_month)
     )
     for cell_id, index, invited, present, excused, unexcused in rows:

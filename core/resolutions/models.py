@@ -196,6 +196,8 @@ class StudyReminder(Base):
 class ReportState(str, enum.Enum):
     DRAFT = "draft"  # drafted automatically, waiting for the secretary
     SENT = "sent"  # sent to the committee above
+    ACKNOWLEDGED = "acknowledged"  # the committee above took it in (final)
+    RETURNED = "returned"  # the committee sent it back with a comment: the cell corrects and sends again
 
 
 class MonthlyReport(Base):
@@ -214,6 +216,9 @@ class MonthlyReport(Base):
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     # Read by the committee above (the first committee member who opened it).
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # acknowledged or returned
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    review_comment: Mapped[str] = mapped_column(Text, default="")  # why it was returned
 
     __table_args__ = (UniqueConstraint("cell_id", "month"), Index("ix_monthly_reports_month_state", "month", "state"))
 
@@ -233,6 +238,7 @@ class OrgMonthFigures(Base):
     month: Mapped[dt.date] = mapped_column(Date)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
     members: Mapped[int] = mapped_column(Integer, default=0)
+    exempt: Mapped[int] = mapped_column(Integer, default=0)
     linked: Mapped[int] = mapped_column(Integer, default=0)
     meetings_held: Mapped[int] = mapped_column(Integer, default=0)
     invited: Mapped[int] = mapped_column(Integer, default=0)

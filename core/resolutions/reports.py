@@ -8,6 +8,9 @@
   secretary's note is kept, and the committee members of the organisation above are told through
   the outbox. A sent report is final.
 - Received: a committee sees, for a month, which cells below it sent, and reads each report.
+- Acted on by the committee directly above: acknowledged (final), returned with a comment (the
+  cell corrects and sends again), and the cells that have not sent are reminded (a message to
+  their secretaries and deputies, at most once a day per cell and month).
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ from core.resolutions.figures import Figures, cell_figures, check_month, local_m
 from core.resolutions.models import MonthlyReport, ReportState
 
 DRAFT_KIND = "report_draft"  # outbox: "the report of month M is ready for review"
+REVIEW_KIND = "report_review"  # outbox: "the committee acknowledged / returned your report"
+REMIND_KIND = "report_remind"  # outbox: "the committee is waiting for your report"
+FINAL_STATES = (ReportState.SENT, ReportState.ACKNOWLEDGED)  # what the committee has in hand
 SENT_KIND = "report"  # outbox: "cell C sent its report" to the committee above
 MAX_NOTE_CHARS = 3000
 REPORT_PREFIX = "rr"  # rr:<action>:<cell_id>:<yyyymm> (bot/routers/reports.py)
@@ -55,7 +61,11 @@ class Received:
 
     @property
     def sent(self) -> int:
-        return sum(1 for _, report in self.cells if report is not None and report.state == ReportState.SENT)
+        return sum(1 for _, report in self.cells if report is not None and report.state in FINAL_STATES)
+
+    @property
+    def missing(self) -> list[Org]:
+        return [cell for cell, report in self.cells if report is None or report.state not in FINAL_STATES]
 
 
 def _check_month(month: dt.date, now: dt.datetime) -> dt.date:
@@ -86,7 +96,7 @@ async def report_for(session: AsyncSession, *, actor: Actor, cell_id: int, month
     cell = await _cell(session, actor, cell_id)
     month = _check_month(month, now)
     report = await _report(session, cell.id, month)
-    if report is not None and report.state == ReportState.SENT:
+    if report is not None and report.state in FINAL_STATES:
         return ReportView(report=report, cell=cell, figures=Figures.from_dict(report.figures))
     figures = await _figures_of(session, cell, month)
     if report is None:
@@ -109,7 +119,7 @@ async def send_report(
     month = _check_month(month, now)
     view = await report_for(session, actor=actor, cell_id=cell.id, month=month, now=now)
     report = view.report
-    if report.state == ReportState.SENT:
+    if report.state in FINAL_STATES:
         raise Conflict(texts.reports.ALREADY_SENT)
     if note is not None:
         cleaned = note.strip()
@@ -142,7 +152,7 @@ async def save_note(session: AsyncSession, *, actor: Actor, cell_id: int, month:
     """The secretary's own words on the draft (sent along with the figures)."""
     await _cell(session, actor, cell_id, to_send=True)
     view = await report_for(session, actor=actor, cell_id=cell_id, month=month, now=now)
-    if view.report.state == ReportState.SENT:
+    if view.report.state in FINAL_STATES:
         raise Conflict(texts.reports.ALREADY_SENT)
     cleaned = note.strip()
     if len(cleaned) > MAX_NOTE_CHARS:
@@ -177,11 +187,95 @@ async def read_report(session: AsyncSession, *, actor: Actor, cell_id: int, mont
     """A committee member opens a sent report (the first opening is remembered)."""
     cell = await _cell(session, actor, cell_id)
     report = await _report(session, cell.id, month)
-    if report is None or report.state != ReportState.SENT:
+    if report is None or report.state not in FINAL_STATES:
         raise NotFound(texts.reports.NOT_SENT_YET)
     if report.read_at is None and not any(org.id == cell.id for _, org in actor.roles):
         report.read_at = now
     return ReportView(report=report, cell=cell, figures=Figures.from_dict(report.figures))
+
+
+# ---------------------------------------------------------------- the committee acts
+
+
+async def _reviewable(session: AsyncSession, actor: Actor, cell_id: int, month: dt.date) -> tuple[Org, MonthlyReport]:
+    """A sent report of a cell directly below a committee the person sits on."""
+    cell = await _cell(session, actor, cell_id)
+    if not any(org.id == cell.parent_id and role == RoleKind.COMMITTEE_MEMBER for role, org in actor.roles):
+        raise PermissionDenied(texts.reports.ONLY_COMMITTEE_REVIEWS)
+    report = await _report(session, cell.id, check_month(month))
+    if report is None or report.state not in FINAL_STATES:
+        raise NotFound(texts.reports.NOT_SENT_YET)
+    if report.state == ReportState.ACKNOWLEDGED:
+        raise Conflict(texts.reports.ALREADY_ACKNOWLEDGED)
+    return cell, report
+
+
+async def _leaders(session: AsyncSession, cell_id: int) -> list[int]:
+    rows = await session.execute(
+        select(OrgRole.member_id).where(OrgRole.org_id == cell_id, OrgRole.role.in_([RoleKind.SECRETARY, RoleKind.DEPUTY])).distinct()
+    )
+    return list(rows.scalars())
+
+
+async def acknowledge_report(session: AsyncSession, *, actor: Actor, cell_id: int, month: dt.date, now: dt.datetime) -> ReportView:
+    """The committee took the report in: final; the cell's secretary and deputy are told."""
+    cell, report = await _reviewable(session, actor, cell_id, month)
+    report.state, report.reviewed_at, report.reviewed_by_id, report.review_comment = ReportState.ACKNOWLEDGED, now, actor.member.id, ""
+    report.read_at = report.read_at or now
+    await session.flush()
+    message = OutboundMessage(
+        text=texts.reports.ACKNOWLEDGED_NOTICE.format(month=month_label(report.month), cell=html.escape(cell.name)),
+        buttons=((Button(texts.reports.BTN_REVIEW_OPEN, report_data("open", cell.id, report.month)),),),
+    )
+    await enqueue_many(session, member_ids=await _leaders(session, cell.id), kind=REVIEW_KIND, source=f"report:{report.id}",
+                       key_suffix="ack", message=message, not_before=now)
+    return ReportView(report=report, cell=cell, figures=Figures.from_dict(report.figures))
+
+
+async def return_report(
+    session: AsyncSession, *, actor: Actor, cell_id: int, month: dt.date, comment: str, now: dt.datetime
+) -> ReportView:
+    """Sent back with the committee's comment: the cell corrects it (figures are recomputed) and sends again."""
+    cleaned = (comment or "").strip()
+    if not cleaned:
+        raise InvalidInput(texts.reports.RETURN_NEEDS_COMMENT)
+    if len(cleaned) > MAX_NOTE_CHARS:
+        raise InvalidInput(texts.reports.NOTE_TOO_LONG.format(limit=MAX_NOTE_CHARS))
+    cell, report = await _reviewable(session, actor, cell_id, month)
+    report.state, report.reviewed_at, report.reviewed_by_id, report.review_comment = ReportState.RETURNED, now, actor.member.id, cleaned
+    report.sent_at = None
+    await session.flush()
+    message = OutboundMessage(
+        text=texts.reports.RETURNED_NOTICE.format(month=month_label(report.month), cell=html.escape(cell.name), comment=html.escape(cleaned)),
+        buttons=((Button(texts.reports.BTN_REVIEW, report_data("open", cell.id, report.month)),),),
+    )
+    await enqueue_many(session, member_ids=await _leaders(session, cell.id), kind=REVIEW_KIND, source=f"report:{report.id}",
+                       key_suffix=f"return:{now:%Y%m%d%H%M%S}", message=message, not_before=now)
+    return ReportView(report=report, cell=cell, figures=Figures.from_dict(report.figures))
+
+
+async def remind_missing(session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, now: dt.datetime) -> int:
+    """Queue a reminder to the secretary and deputy of every cell below that has not sent the month's
+    report (or had it returned). Once a day per cell and month: a second tap the same day queues
+    nothing new. Returns the cells reminded."""
+    box = await received(session, actor=actor, org_id=org_id, month=month)
+    if not any(role == RoleKind.COMMITTEE_MEMBER and box.org.path.startswith(org.path) for role, org in actor.roles):
+        raise PermissionDenied(texts.reports.ONLY_COMMITTEE_REVIEWS)
+    reminded = 0
+    day = f"{now:%Y%m%d}"
+    for cell in box.missing:
+        leaders = await _leaders(session, cell.id)
+        if not leaders:
+            continue
+        message = OutboundMessage(
+            text=texts.reports.REMIND_NOTICE.format(org=html.escape(box.org.name), month=month_label(box.month)),
+            buttons=((Button(texts.reports.BTN_REVIEW, report_data("open", cell.id, box.month)),),),
+        )
+        result = await enqueue_many(session, member_ids=leaders, kind=REMIND_KIND, source=f"report:{cell.id}:{box.month:%Y%m}",
+                                    key_suffix=day, message=message, not_before=now)
+        if result.queued:
+            reminded += 1
+    return reminded
 
 
 # ---------------------------------------------------------------- drafting for every cell
@@ -260,7 +354,7 @@ def score(value: float | None) -> str:
 def figures_lines(figures: Figures) -> list[str]:
     r = texts.reports
     return [
-        r.LINE_MEMBERS.format(members=figures.members, linked=figures.linked),
+        r.LINE_MEMBERS.format(members=figures.members, exempt=figures.exempt, linked=figures.linked),
         r.LINE_MEETINGS.format(meetings=figures.meetings_held, present=figures.present, invited=figures.invited,
                                rate=percent(figures.attendance_rate)),
         r.LINE_ABSENCES.format(excused=figures.absent_excused, unexcused=figures.absent_unexcused),
@@ -270,8 +364,10 @@ def figures_lines(figures: Figures) -> list[str]:
     ]
 
 
-def report_text(cell: Org, month: dt.date, figures: Figures, note: str) -> str:
+def report_text(cell: Org, month: dt.date, figures: Figures, note: str, review_comment: str = "") -> str:
     lines = [texts.reports.REPORT_TITLE.format(cell=html.escape(cell.name), month=month_label(month)), "", *figures_lines(figures)]
     if note:
         lines += ["", texts.reports.REPORT_NOTE.format(note=html.escape(note))]
+    if review_comment:
+        lines += ["", texts.reports.REPORT_RETURNED_COMMENT.format(comment=html.escape(review_comment))]
     return "\n".join(lines)

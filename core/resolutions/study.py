@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
+from core.clock import local_tz
 from core.db import UTCDateTime
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -51,7 +52,6 @@ from core.resolutions.models import (
     StudyReminder,
 )
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 KIND = "study"  # outbox kind: campaign notices
 REMINDER_KIND = "study_reminder"
 MAX_QUESTIONS = 10
@@ -147,11 +147,11 @@ class DueReminder:
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(23, 59, 59), LOCAL_TZ).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(23, 59, 59), local_tz()).astimezone(dt.timezone.utc)
 
 
 def local_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(LOCAL_TZ).date()
+    return moment.astimezone(local_tz()).date()
 
 
 def format_deadline(campaign: StudyCampaign) -> str:
@@ -569,10 +569,11 @@ def _due_kind(
 
 
 async def due_study_reminders(
-    session: AsyncSession, *, now: dt.datetime, limit: int = REMINDER_BATCH, tz: ZoneInfo = LOCAL_TZ
+    session: AsyncSession, *, now: dt.datetime, limit: int = REMINDER_BATCH, tz: ZoneInfo | None = None
 ) -> list[DueReminder]:
     """Reminders due now and not yet queued: members not done, each cell by its own reminder
     settings (core.scheduling.settings: days before, time of day, quiet hours, on/off)."""
+    tz = tz or local_tz()
     horizon = now + dt.timedelta(days=max(REMINDER_HORIZON_DAYS, 1))
     campaigns = (
         await session.execute(
@@ -618,9 +619,10 @@ async def due_study_reminders(
 
 
 async def enqueue_study_reminders(
-    session: AsyncSession, *, now: dt.datetime, limit: int = REMINDER_BATCH, tz: ZoneInfo = LOCAL_TZ
+    session: AsyncSession, *, now: dt.datetime, limit: int = REMINDER_BATCH, tz: ZoneInfo | None = None
 ) -> int:
     """Queue the due reminders; each (campaign, member, kind) once, even across instances."""
+    tz = tz or local_tz()
     due = await due_study_reminders(session, now=now, limit=limit, tz=tz)
     if not due:
         return 0

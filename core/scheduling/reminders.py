@@ -63,8 +63,15 @@ EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 SEND_BATCH = 20_000  # reminders per tick
 PRUNE_BATCH = 20_000
 RETENTION = dt.timedelta(days=30)
-# A reminder must arrive at least this long before the start to be worth sending.
+# Planning: no reminder is due later than this before the start (the shortest offset a cell may
+# choose, settings.BEFORE_MINUTES, is the same 15 minutes).
 MIN_LEAD = dt.timedelta(minutes=15)
+# Sending: a reminder reached on time (within ON_TIME of its due moment) still goes out until
+# LAST_CALL before the start, so one due exactly MIN_LEAD before is sent by the tick that reaches
+# it (using MIN_LEAD for sending too dropped every 15-minute reminder as stale). One caught up
+# late (after downtime) is sent only while MIN_LEAD is left.
+LAST_CALL = dt.timedelta(minutes=5)
+ON_TIME = dt.timedelta(minutes=5)
 # Reminders closer together than this are one too many: the earlier one is left out.
 MIN_GAP = dt.timedelta(hours=3)
 # A reminder due this soon after the invitation (or the notice that the meeting moved) would only
@@ -99,6 +106,11 @@ def schedule(starts_at: dt.datetime, settings: ReminderSettings, tz: ZoneInfo) -
         # Quiet hours pushed the evening reminder next to the last one (or the reverse): one is enough.
         due[ReminderKind.EVE] = None
     return due
+
+
+def send_until(due_at: dt.datetime, starts_at: dt.datetime) -> dt.datetime:
+    """The moment a reminder due at `due_at` is no longer worth sending (see LAST_CALL)."""
+    return max(starts_at - MIN_LEAD, min(due_at + ON_TIME, starts_at - LAST_CALL))
 
 
 def when_words(starts_at: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> str:
@@ -460,7 +472,7 @@ def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime, *, super
         return "meeting_" + meeting.status.value
     if due.planned_for != meeting.starts_at:
         return MOVED  # planning gives it a new time (and resets this row)
-    if meeting.starts_at - MIN_LEAD <= now:
+    if now >= send_until(due.due_at, meeting.starts_at):
         return "stale"
     if not meeting.settings.enabled:
         return "off"

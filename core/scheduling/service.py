@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, texts
 from core.errors import NotFound
-from core.meetings.dates import LOCAL_TZ
+from core.clock import local_tz
 from core.meetings.service import require_leads
 from core.orgs.models import Org, OrgKind
 from core.orgs.service import Actor, get_org
@@ -90,11 +90,12 @@ async def reminder_settings(session: AsyncSession, *, actor: Actor, org_id: int)
 
 async def change_reminder_settings(
     session: AsyncSession, *, actor: Actor, org_id: int, changes: Mapping[str, Any], inherit: Collection[str] = (),
-    now: dt.datetime, tz: ZoneInfo = LOCAL_TZ,
+    now: dt.datetime, tz: ZoneInfo | None = None,
 ) -> SettingsView:
     """Set `changes` (keys of `as_raw`, each checked strictly) at this level and drop the keys in
     `inherit` (back to "theo cấp trên"); store them and re-plan the upcoming reminders affected.
     Nothing changes when a value is refused."""
+    tz = tz or local_tz()
     org = await led_org(session, actor=actor, org_id=org_id)
     chain, names = await _chain_and_names(session, org)
     before = _view(org, chain, names)

@@ -13,4 +13,5 @@ from core.texts import reminders  # noqa: E402,F401
 from core.texts import reports, resolutions  # noqa: E402,F401
 from core.texts import fallback  # noqa: E402,F401
 from core.texts import conversation  # noqa: E402,F401
+from core.texts import catchup  # noqa: E402,F401
 from core.texts import media  # noqa: E402,F401

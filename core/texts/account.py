@@ -61,6 +61,12 @@ STATUS_OFFICIAL = "Đảng viên chính thức"
 STATUS_PROBATIONARY = "Đảng viên dự bị"
 STATUS_EXEMPT = "Miễn sinh hoạt"
 NO_PHONE = "(chưa có)"
+FOLLOWING_ON = "\n📬 Đồng chí miễn sinh hoạt, vẫn nhận thông báo, nghị quyết và giấy mời họp của chi bộ (không bắt buộc dự)."
+FOLLOWING_OFF = "\n📭 Đồng chí miễn sinh hoạt và đã tắt nhận thông báo của chi bộ."
+BTN_FOLLOW_OFF = "📭 Thôi nhận thông báo"
+BTN_FOLLOW_ON = "📬 Nhận lại thông báo"
+FOLLOW_TURNED_OFF = "Đã tắt. Đồng chí sẽ không nhận thông báo, nghị quyết, giấy mời họp của chi bộ nữa."
+FOLLOW_TURNED_ON = "Đã bật. Đồng chí sẽ nhận thông báo, nghị quyết và giấy mời họp (không bắt buộc dự)."
 PROFILE_FOOTER = "\n🔒 Số định danh và số điện thoại được che một phần để bảo vệ thông tin của đồng chí."
 
 HELP = (

@@ -12,7 +12,7 @@ from core.orgs.service import citizen_id_of, phone_of
 from tests.factories import make_commune
 
 pytestmark = pytest.mark.e2e
-HOME = ["📅 Lịch họp", "📜 Nghị quyết", "✍️ Góp ý", "👤 Hồ sơ", "❓ Hướng dẫn"]
+HOME = ["📅 Lịch họp", "📜 Nghị quyết", "✍️ Góp ý", "👤 Hồ sơ", "📢 Thông báo", "❓ Hướng dẫn"]
 
 
 async def test_invite_link_profile_and_refusals(app, people, e2e_sessions, e2e_cipher) -> None:
@@ -66,4 +66,4 @@ async def test_own_contact_links(app, people, e2e_sessions, e2e_cipher) -> None:
     await people.create_user("Bí thư", user_id=82001)
     await people.send_contact(82001, "+84 " + phone[1:])
     await people.wait_for_message(82001, lambda m: member.full_name in m.text)
-    assert "📢 Thông báo" in await people.keyboard(82001)  # a secretary sees their tools
+    assert "📊 Thống kê" in await people.keyboard(82001)  # a secretary sees their tools

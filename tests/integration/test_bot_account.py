@@ -10,7 +10,7 @@ from core.orgs.models import AuditEvent, ChannelLink
 from tests.botkit import reply_keyboard_labels, texts_of
 from tests.factories import add_member, make_commune
 
-HOME_BUTTONS = ["📅 Lịch họp", "📜 Nghị quyết", "✍️ Góp ý", "👤 Hồ sơ", "❓ Hướng dẫn"]
+HOME_BUTTONS = ["📅 Lịch họp", "📜 Nghị quyết", "✍️ Góp ý", "👤 Hồ sơ", "📢 Thông báo", "❓ Hướng dẫn"]
 
 
 async def commune_with_invite(session, cipher, clock, **ttl):
@@ -149,8 +149,8 @@ async def test_secretary_sees_tools_and_members_do_not(harness, session, cipher,
     await session.commit()
     member_calls = await harness.text(1003, "/start")
     secretary_calls = await harness.text(1001, "/start")
-    assert "📢 Thông báo" not in reply_keyboard_labels(member_calls)
-    assert "📢 Thông báo" in reply_keyboard_labels(secretary_calls)
+    assert "📊 Thống kê" not in reply_keyboard_labels(member_calls)  # 📢 is everyone's: members reread notices
+    assert "📊 Thống kê" in reply_keyboard_labels(secretary_calls)
 
 
 async def test_redelivered_update_is_handled_once(harness, session, cipher, clock) -> None:

@@ -54,7 +54,8 @@ async def commune(session, cipher) -> Commune:  # type: ignore[no-untyped-def]
     cell = commune.cells[0]
     opted = await add_member(session, cipher, cell.org, "Cụ Miễn Có Nhận", exempt=True, link_to=EXEMPT_OPTED_IN)
     opted.exempt_receives_notices = True
-    await add_member(session, cipher, cell.org, "Cụ Miễn Không Nhận", exempt=True, link_to=EXEMPT_SILENT)
+    silent = await add_member(session, cipher, cell.org, "Cụ Miễn Không Nhận", exempt=True, link_to=EXEMPT_SILENT)
+    silent.exempt_receives_notices = False  # turned off in 👤 Hồ sơ (following is the default)
     await session.commit()
     return commune
 
@@ -185,7 +186,7 @@ async def test_secretary_creates_with_buttons_and_every_eligible_member_is_invit
     invitations = list((await session.execute(select(Invitation))).scalars())
     exempt_ids = {m.id for m in (await session.execute(select(Member).where(Member.exempt))).scalars()}
     expected = {m.id for m in cell.everyone} | {commune.committee_member.id} | {
-        m.id for m in (await session.execute(select(Member).where(Member.exempt_receives_notices))).scalars()
+        m.id for m in (await session.execute(select(Member).where(Member.exempt, Member.exempt_receives_notices))).scalars()
     }
     assert {i.member_id for i in invitations} == expected and len(invitations) == 8
     assert {i.member_id for i in invitations if not i.obliged} == expected & exempt_ids
@@ -295,10 +296,10 @@ async def test_confirm_leave_with_voice_approve_attendance_conclusions_and_stati
     # The silent member came after all; the secretary also marks herself present.
     await harness.press(SECRETARY_A, f"mtx:{meeting.id}:{silent.id}:0")
     calls = await harness.press(SECRETARY_A, f"mtx:{meeting.id}:{cell.secretary.id}:0")
-    assert "Có mặt: <b>3/8</b>" in joined(calls)
+    assert "Có mặt: <b>3/8</b>" in joined(calls)  # the roll call lists every invitee
     calls = await harness.press(SECRETARY_A, f"mty:done:{meeting.id}:0")
     summary = joined(calls)
-    assert "Có mặt: <b>3/8</b> (38%)" in summary and "Vắng có phép: 2" in summary and "Vắng không phép: <b>3</b>" in summary
+    assert "Có mặt: <b>3/7</b> (43%)" in summary and "Vắng có phép: 1" in summary and "Vắng không phép: <b>3</b>" in summary
     assert (await session.get(Meeting, meeting.id, populate_existing=True)).status == MeetingStatus.HELD  # type: ignore[union-attr]
     present = set((await session.execute(select(Attendance.member_id).where(Attendance.present))).scalars())
     assert present == {confirming.id, silent.id, cell.secretary.id}
@@ -322,8 +323,8 @@ async def test_confirm_leave_with_voice_approve_attendance_conclusions_and_stati
     photos = [c for c in calls if type(c).__name__ == "SendPhoto"]
     assert len(photos) == 1 and photos[0].photo.data.startswith(b"\x89PNG\r\n\x1a\n")
     text = joined(calls)
-    assert "Số cuộc họp đã tổ chức: <b>1</b>" in text and "Lượt có mặt: <b>3/8</b> (38%)" in text
-    assert "• 12/2026: 1 cuộc, có mặt 3/8 (38%)" in text
+    assert "Số cuộc họp đã tổ chức: <b>1</b>" in text and "Lượt có mặt: <b>3/7</b> (43%)" in text
+    assert "• 12/2026: 1 cuộc, có mặt 3/7 (43%)" in text
     calls = await harness.press(SECRETARY_A, f"mts:csv:{cell.org.id}")
     [csv_call] = [c for c in calls if type(c).__name__ == "SendDocument"]
     csv_text = csv_call.document.data.decode("utf-8-sig")

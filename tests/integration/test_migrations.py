@@ -1,5 +1,7 @@
 """The Alembic history builds exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+import datetime as dt
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -39,3 +41,48 @@ async def test_upgrade_head_matches_models(database_url, tmp_path) -> None:
             await connection.execute(text("DROP SCHEMA migration_check CASCADE"))
         await admin.dispose()
     assert diff == [], diff
+
+
+def _backfill_check(connection, url: str) -> list:  # type: ignore[no-untyped-def]
+    """Issue 17, item 1: the membership history is backfilled from the rows there were."""
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "3c1d7e9a5b20")
+    connection.execute(text("INSERT INTO orgs (id, kind, name, path, depth, show_lunar_date, settings, created_at) "
+                            "VALUES (1, 'cell', 'Chi bộ', '/1/', 0, false, '{}', '2026-12-01 00:00:00')"))
+    for member_id, exempt, active, updated in ((1, False, True, dt.datetime(2026, 12, 1)), (2, True, True, dt.datetime(2026, 12, 1)),
+                                               (3, False, False, dt.datetime(2026, 11, 10, 3, 0))):
+        connection.execute(text(
+            "INSERT INTO members (id, org_id, full_name, date_of_birth, gender, joined_on, card_number, citizen_id_encrypted, "
+            "citizen_id_hash, exempt, exempt_receives_notices, voice_enabled, speech_speed, voice_name, active, created_at, updated_at) "
+            "VALUES (:id, 1, 'A', '1950-01-01', 'male', '1980-05-01', :card, :blob, :hash, :exempt, false, true, 'normal', 'vi', :active, "
+            "'2026-12-01 00:00:00', :updated)"
+        ), {"id": member_id, "card": f"C{member_id}", "blob": b"x", "hash": f"h{member_id}", "exempt": exempt, "active": active, "updated": updated})
+    command.upgrade(config, "head")
+    spans = connection.execute(text("SELECT member_id, org_id, exempt, valid_from, valid_to FROM memberships ORDER BY member_id")).all()
+    follows = connection.execute(text("SELECT exempt_receives_notices FROM members WHERE id = 2")).scalar_one()
+    return [[tuple(str(v) for v in row) for row in spans], follows]
+
+
+async def test_membership_history_is_backfilled(database_url, tmp_path) -> None:
+    if is_sqlite(database_url):
+        url = f"sqlite+aiosqlite:///{tmp_path / 'backfill.db'}"
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            spans, follows = await connection.run_sync(_backfill_check, url)
+        await engine.dispose()
+    else:
+        admin = create_engine(database_url)
+        async with admin.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS backfill_check CASCADE"))
+            await connection.execute(text("CREATE SCHEMA backfill_check"))
+        engine = create_async_engine(database_url, connect_args={"server_settings": {"search_path": "backfill_check"}})
+        async with engine.begin() as connection:
+            spans, follows = await connection.run_sync(_backfill_check, database_url)
+        await engine.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text("DROP SCHEMA backfill_check CASCADE"))
+        await admin.dispose()
+    assert [(s[0], s[2].lower() in ("true", "1"), s[3], s[4]) for s in spans] == [
+        ("1", False, "1980-05-01", "None"), ("2", True, "1980-05-01", "None"), ("3", False, "1980-05-01", "2026-11-10")]
+    assert follows in (True, 1)  # exempt members follow their cell by default now

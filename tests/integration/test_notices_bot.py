@@ -134,9 +134,10 @@ async def test_progress_is_shown_while_sending(harness, session, commune, clock,
 
 
 async def test_member_cannot_start_or_confirm_a_broadcast_even_with_forged_buttons(harness, session, commune, clock) -> None:
-    assert texts.account.BTN_NOTICE not in reply_keyboard_labels(await harness.text(MEMBER_A, "/start"))
+    # 📢 is in every member's menu, to reread what they were sent (core.catchup); not the broadcast menu.
+    assert texts.account.BTN_NOTICE in reply_keyboard_labels(await harness.text(MEMBER_A, "/start"))
     calls = await harness.text(MEMBER_A, texts.account.BTN_NOTICE)
-    assert texts.notices.MENU not in texts_of(calls)
+    assert texts.notices.MENU not in texts_of(calls) and texts.catchup.NO_NOTICES in texts_of(calls)
     for forged in ("ntm:new", f"ntt:{commune.cells[0].org.id}", "ntd:send:abcd1234", "ntp:1"):
         assert alerts(await harness.press(MEMBER_A, forged)) == [texts.common.STALE_BUTTON]
     # A real notice exists; the member forges its stop and report buttons.
@@ -242,6 +243,7 @@ async def test_members_confirm_seen_and_the_secretary_sees_who(harness, session,
 async def test_exempt_members_receive_only_if_they_opted_in(harness, session, commune, cipher) -> None:
     cell = commune.cells[0]
     quiet = await add_member(session, cipher, cell.org, "Miễn sinh hoạt không nhận", exempt=True, link_to=1101)
+    quiet.exempt_receives_notices = False  # turned off in 👤 Hồ sơ (following is the default)
     keen = await add_member(session, cipher, cell.org, "Miễn sinh hoạt vẫn nhận", exempt=True, link_to=1102)
     keen.exempt_receives_notices = True
     await session.commit()

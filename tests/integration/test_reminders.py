@@ -402,3 +402,25 @@ async def test_planning_reads_only_what_changed_in_batches_and_sees_late_commits
     await session.commit()
     assert await session.get(ReminderPlan, late.id) is not None
     assert await session.scalar(select(func.count()).select_from(MeetingReminder).where(MeetingReminder.meeting_id == late.id)) > 0
+
+
+async def test_the_shortest_offset_the_settings_accept_is_sent(runtime, session, cipher, clock) -> None:
+    """Issue 17, item 4: 15 minutes is accepted (settings.BEFORE_MINUTES) and must fire, not be
+    dropped as stale by the tick that reaches it."""
+    from core.scheduling.settings import BEFORE_MINUTES
+
+    assert BEFORE_MINUTES[0] == 15
+    s = await setup(session, cipher, clock, settings={"before_minutes": 15})
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+    await tick_at(runtime, clock, at(2026, 12, 5, 19, 15, 20))  # the tick after 19:15
+    before = await sent(session, "before")
+    assert {m.member_id for m in before} == set(s.invitations)
+    assert "còn khoảng 15 phút" in before[0].payload["text"]
+    assert await reasons(session) == {"stale": 2 * s.count}  # only the nudge and the eve, missed days ago
+
+
+async def test_a_short_reminder_caught_up_late_is_not_sent_in_the_last_quarter_hour(runtime, session, cipher, clock) -> None:
+    s = await setup(session, cipher, clock, settings={"before_minutes": 15})
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+    await tick_at(runtime, clock, at(2026, 12, 5, 19, 21))  # the process was down at 19:15
+    assert await sent(session) == [] and await reasons(session) == {"stale": 3 * s.count}

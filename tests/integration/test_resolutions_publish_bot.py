@@ -386,7 +386,9 @@ async def test_campaign_quiz_poll_answers_results_and_reminders(bot, session, co
     from core.scheduling.ticks import TickContext, tick_jobs
 
     job = dict(tick_jobs())["enqueue_study_reminders"]
-    tz = study.LOCAL_TZ
+    from core.clock import local_tz
+
+    tz = local_tz()
     assert await job(session, TickContext(now=now - dt.timedelta(days=1), tz=tz)) == 0  # too early
     queued = await job(session, TickContext(now=now, tz=tz))
     again = await job(session, TickContext(now=now + dt.timedelta(hours=1), tz=tz))

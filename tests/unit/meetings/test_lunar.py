@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from core.meetings.dates import format_lunar
-from core.meetings.lunar import LunarDate, to_lunar
+from core.meetings.lunar import LunarDate, astronomical, to_lunar
 
 
 @pytest.mark.parametrize(
@@ -56,3 +56,61 @@ def test_words() -> None:
     assert format_lunar(dt.date(2025, 10, 6)) == "ngày 15 tháng 8 âm lịch"
     assert format_lunar(dt.date(2023, 3, 22)) == "mùng 1 tháng 2 nhuận âm lịch"
     assert format_lunar(dt.date(2026, 2, 16)) == "ngày 29 tháng Chạp âm lịch"
+
+
+# ---------------------------------------------------------------- issue 17, item 2: every day 1901–2099
+
+FIRST, LAST = dt.date(1901, 1, 1), dt.date(2099, 12, 31)
+
+
+def _days(first: dt.date = FIRST, last: dt.date = LAST):  # type: ignore[no-untyped-def]
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+def test_every_day_matches_an_independent_vietnamese_calendar() -> None:
+    """Oracle: `vnlunar` (dev dependency), a separate implementation reading Hồ Ngọc Đức's
+    published Vietnamese tables, which follow UTC+7 since 1968 and UTC+8 before."""
+    from vnlunar.core import get_lunar_date_from_table
+
+    wrong = []
+    for day in _days():
+        ours = to_lunar(day)
+        theirs = get_lunar_date_from_table(day.day, day.month, day.year)
+        if (ours.day, ours.month, ours.year, ours.leap) != (theirs["day"], theirs["month"], theirs["year"], bool(theirs["leap"])):
+            wrong.append((day, ours, theirs))
+    assert wrong == []
+
+
+def test_the_reported_days_are_real_lunar_days() -> None:
+    assert to_lunar(dt.date(2054, 5, 7)).day != 0 and to_lunar(dt.date(2062, 4, 9)).day != 0
+    assert to_lunar(dt.date(2062, 4, 9)) == LunarDate(30, 2, 2062) and to_lunar(dt.date(2054, 5, 7)) == LunarDate(1, 4, 2054)
+    # The formula (used outside the tables) never gives day 0 or a 31st either.
+    assert all(1 <= astronomical(day).day <= 30 for day in _days(dt.date(2050, 1, 1), dt.date(2065, 12, 31)))
+
+
+# Months where the formula's short series puts a new moon on the wrong side of midnight, so the
+# formula (not the calendar) disagrees with the Chinese one: the tables are right there.
+FORMULA_IMPRECISE = {(2054, 5), (2054, 6), (2072, 12), (2073, 1), (2077, 11), (2077, 12)}
+
+
+def test_vietnamese_and_chinese_calendars_differ_only_where_the_time_zone_decides() -> None:
+    """Oracle: `lunardate` (dev dependency; the Chinese calendar, from the Hong Kong Observatory's
+    tables). Since 1968 Vietnam reckons at UTC+7 and China at UTC+8: a day may differ only when
+    the new moon or the solar term falls between midnight UTC+7 and midnight UTC+8, which the
+    formula shows as a different result for the two zones."""
+    import lunardate
+
+    unexplained = []
+    differing = 0
+    for day in _days(dt.date(1968, 1, 1)):
+        ours = to_lunar(day)
+        chinese = lunardate.LunarDate.from_solar_date(day.year, day.month, day.day)
+        if (ours.day, ours.month, ours.year, ours.leap) == (chinese.day, chinese.month, chinese.year, chinese.is_leap_month):
+            continue
+        differing += 1
+        if astronomical(day, 7.0) == astronomical(day, 8.0) and (day.year, day.month) not in FORMULA_IMPRECISE:
+            unexplained.append(day)
+    assert unexplained == [] and 0 < differing < 2000  # e.g. Tết 1985 and Tết 2007

@@ -51,7 +51,8 @@ async def test_who_is_invited_and_only_once(session, cipher, commune, actor_of, 
     cell = commune.cells[0]
     gone = await add_member(session, cipher, cell.org, "Đã chuyển đi", link_to=1190)
     gone.active = False
-    await add_member(session, cipher, cell.org, "Miễn, không nhận", exempt=True, link_to=1191)
+    silent = await add_member(session, cipher, cell.org, "Miễn, không nhận", exempt=True, link_to=1191)
+    silent.exempt_receives_notices = False  # turned off in 👤 Hồ sơ (following is the default)
     opted = await add_member(session, cipher, cell.org, "Miễn, có nhận", exempt=True, link_to=1192)
     opted.exempt_receives_notices = True
     unlinked = await add_member(session, cipher, cell.org, "Chưa liên kết")
@@ -168,15 +169,15 @@ async def test_statistics_classify_every_invitee(session, cipher, commune, actor
     # a said yes and came; b said yes and did not; the secretary came without answering.
     await service.set_attendance(session, actor=secretary, meeting_id=meeting.id, present_member_ids=[a.id, cell.secretary.id], now=clock.now())
     after = await stats.meeting_stats(session, meeting=meeting)
-    # Absent: b (unexcused), c (excused), d (refused → unexcused), the exempt member (excused), deputy and
-    # the committee member (no answer → unexcused).
-    assert (after.present, after.absent_excused, after.absent_unexcused) == (2, 2, 4)
+    # Absent: b (unexcused), c (excused), d (refused → unexcused), deputy and the committee member (no
+    # answer → unexcused); the exempt member is invited but not expected, so counts in neither.
+    assert (after.present, after.absent_excused, after.absent_unexcused, after.expected) == (2, 1, 4, 7)
     sent = await service.send_conclusions(session, actor=secretary, meeting_id=meeting.id, text="Chi bộ thống nhất.", now=clock.now())
     assert sent == 6
 
     period = await stats.period_stats(session, actor=secretary, org_id=cell.org.id, start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31))
     assert [m.month.month for m in period.months] == [10, 11, 12]
-    assert (period.months[-1].meetings, period.months[-1].present, period.totals.rate) == (1, 2, 0.25)
+    assert (period.months[-1].meetings, period.months[-1].present, period.totals.rate) == (1, 2, 2 / 7)
     members = await stats.member_stats(session, actor=secretary, org_id=cell.org.id, start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31))
     first = members[0]
     assert first.present == 0 and first.months[dt.date(2026, 12, 1)].invited == 1

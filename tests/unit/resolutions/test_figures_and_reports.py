@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select, update
 
+from core.clock import local_tz
 from core.delivery.models import OutboxMessage
 from core.errors import Conflict, PermissionDenied
 from core.feedback.models import FeedbackItem, FeedbackKind
@@ -93,8 +94,7 @@ async def test_figures_roll_up_two_levels(session, cipher, commune, clock) -> No
     assert rollup.own[0].feedback_received == 1  # addressed to the commune committee itself
 
     # Two levels up: the province sees the commune as one child with the same totals.
-    province_admin = await add_member(session, cipher, a.org, "Tỉnh ủy viên")
-    province_admin.created_at = clock.now()  # joined in November (the test's today), whatever the real date
+    province_admin = await add_member(session, cipher, a.org, "Tỉnh ủy viên", joined_on=dt.date(2026, 11, 3))  # admitted in November
     session.add(OrgRole(member_id=province_admin.id, org_id=commune.province.id, role=RoleKind.COMMITTEE_MEMBER))
     await session.commit()
     province = await figures.org_figures(session, actor=await load_actor(session, province_admin), org_id=commune.province.id, month=OCTOBER)
@@ -178,8 +178,8 @@ async def test_stored_figures_match_the_live_ones_and_expire(session, commune, c
     assert live.as_of is None  # nothing stored yet: computed live
     job = dict(tick_jobs())["refresh_figures"]
     assert job is scheduled.refresh_figures
-    stored_rows = await job(session, TickContext(now=now, tz=figures.LOCAL_TZ))
-    assert stored_rows > 0 and await job(session, TickContext(now=now, tz=figures.LOCAL_TZ)) == 0  # fresh: not again
+    stored_rows = await job(session, TickContext(now=now, tz=local_tz()))
+    assert stored_rows > 0 and await job(session, TickContext(now=now, tz=local_tz())) == 0  # fresh: not again
     await session.commit()
     assert {r.month for r in (await session.execute(select(FiguresRefresh))).scalars()} == {OCTOBER, NOVEMBER}
     snap = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, history=2, now=now)

@@ -1,0 +1,18 @@
+"""What a member missed: the digest on linking, past notices (📢) and past conclusions."""
+
+DIGEST_TITLE = "🗂 <b>Trong {days} ngày qua, chi bộ và cấp ủy đã gửi:</b>"
+NOTICES_TITLE = "\n📢 <b>Thông báo</b>"
+NOTICE_LINE = "• {day} — {org}: {text}"
+ATTACHMENT_ONLY = "(tệp đính kèm)"
+RESOLUTIONS_TITLE = "\n📜 <b>Nghị quyết, văn bản</b>"
+RESOLUTION_LINE = "• {day} — {name}"
+BTN_READ = "📖 Đọc {name}"
+
+MY_NOTICES_TITLE = "📢 <b>Thông báo đồng chí đã nhận</b> (mới nhất trước)"
+NOTICE_FULL = "<b>{day} — {org}</b>\n{text}"
+NO_NOTICES = "📢 Chưa có thông báo nào gửi tới đồng chí."
+BTN_CONCLUSIONS = "📝 Kết luận các buổi họp"
+CONCLUSIONS_TITLE = "📝 <b>Kết luận các buổi họp của chi bộ</b> (mới nhất trước)"
+CONCLUSION_LINE = "<b>{when}</b>\n{text}"
+CONCLUSIONS_VOICE_ONLY = "(kết luận bằng giọng nói — nghe trong 📅 Lịch họp)"
+NO_CONCLUSIONS = "📝 Chi bộ chưa gửi kết luận cuộc họp nào."
