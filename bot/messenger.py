@@ -24,6 +24,7 @@ from aiogram.exceptions import (
 from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, InputFile, Message
 
 from bot.keyboards import inline
+from core import texts
 from core.ports import (
     OutboundMessage,
     PermanentError,
@@ -62,6 +63,22 @@ async def send_stored(
         raise ValueError("nothing to send: no file id and nothing to upload")
     sent = await send(chat_id, upload, caption=caption, reply_markup=reply_markup, **extra)
     return sent, _file_id_of(sent)
+
+
+async def send_received(
+    bot: Bot, chat_id: int | str, kind: str, file_id: str, *, caption: str | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None, duration: int | None = None,
+) -> Message:
+    """Send on a voice note or photo a person sent the bot (kept on Telegram only, by its id). When Telegram
+    refuses the id (another bot's, after a token change), the caption goes as text with a short note
+    instead: the reader never sees an error and keeps the buttons."""
+    try:
+        sent, _ = await send_stored(bot, chat_id, kind, file_id, caption=caption, reply_markup=reply_markup, duration=duration)
+        return sent
+    except (TelegramBadRequest, TelegramNotFound) as refusal:
+        if not stale_file_id(refusal):
+            raise
+    return await bot.send_message(chat_id, (caption or "") + texts.common.MEDIA_GONE, reply_markup=reply_markup)
 
 
 def _file_id_of(sent: Message) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -51,6 +52,12 @@ class Runtime:
 
     async def close(self) -> None:
         if self.bot is not None:
+            from bot import background
+
+            try:  # a voice note being made for someone is finished before the bot's session closes
+                await asyncio.wait_for(background.drain(), timeout=30)
+            except asyncio.TimeoutError:
+                pass
             await self.bot.session.close()
         if self.zalo is not None:
             await self.zalo.close()

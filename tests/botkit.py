@@ -25,6 +25,8 @@ from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
+from bot import background
+from bot.limits import install as install_limits
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -159,6 +161,7 @@ class BotHarness:
     async def feed(self, update: Update) -> list[TelegramMethod[Any]]:
         before = len(self.session.calls)
         await self.dispatcher.feed_update(self.bot, update)
+        await background.drain()  # what the update started after its handler returned (a voice note being made)
         return self.session.calls[before:]
 
     def _message(self, user_id: int, **fields: Any) -> Message:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot import background
 from bot.zalo.wiring import ZaloChannel
 from core.ports import OutboundMessage
 from sandbox.zalo_client import ZaloMessage, ZaloSandboxClient
@@ -52,6 +53,7 @@ class ZaloPhones:
         before = len(await self.people.bot_messages(user_id))
         await action
         await self._pump()
+        await background.drain()  # what the update started after its handler returned (a voice note being made)
         return [m.text for m in (await self.people.bot_messages(user_id))[before:]]
 
     async def say(self, user_id: str, text: str) -> list[str]:

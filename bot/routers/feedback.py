@@ -23,6 +23,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.messenger import send_received
 from bot import keyboards as kb
 from bot.filters import Linked
 from bot.screens import show
@@ -413,9 +414,9 @@ async def show_list(query: CallbackQuery, callback_data: FeedbackList, session: 
 async def _send_card(bot: Bot, chat_id: int, view: service.ItemView) -> None:
     item = view.item
     if item.voice_file_id is not None:
-        await bot.send_voice(chat_id, item.voice_file_id, caption=item.reference)
+        await send_received(bot, chat_id, "voice", item.voice_file_id, caption=item.reference)
     if item.photo_file_id is not None:
-        await bot.send_photo(chat_id, item.photo_file_id, caption=item.reference)
+        await send_received(bot, chat_id, "photo", item.photo_file_id, caption=item.reference)
     messages = render.pack(render.card_parts(view))
     for index, text in enumerate(messages):
         markup = item_keyboard(view) if index == len(messages) - 1 and not _voice_replies(view) else None
@@ -424,7 +425,7 @@ async def _send_card(bot: Bot, chat_id: int, view: service.ItemView) -> None:
     for n, answer in enumerate(voices, start=1):
         markup = item_keyboard(view) if n == len(voices) else None
         caption = texts.feedback.REPLY_VOICE.format(duration=render.duration(answer.voice_duration)) + f" — {render.escape(answer.org_name)}"
-        await bot.send_voice(chat_id, answer.voice_file_id or "", caption=caption, reply_markup=markup)
+        await send_received(bot, chat_id, "voice", answer.voice_file_id or "", caption=caption, reply_markup=markup)
 
 
 def _voice_replies(view: service.ItemView) -> list[service.ReplyView]:

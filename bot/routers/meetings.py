@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError, TelegramNotFound
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.filters import Command, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards_meetings as kbm
 from bot.filters import Linked
-from bot.messenger import stale_file_id
+from bot.messenger import send_received
 from bot.keyboards_meetings import (
     AttendanceAction,
     AttendanceButton,
@@ -736,12 +736,7 @@ async def invitation_action(
         if view.meeting.conclusions_voice_file_id is None:
             raise InvalidInput(texts.common.NOT_FOUND)
         caption = texts.meetings.CONCLUSIONS_NOTICE_VOICE.format(when=render.when(view.meeting), cell=render.escape(view.cell.name))
-        try:
-            await bot.send_voice(query.from_user.id, view.meeting.conclusions_voice_file_id, caption=caption)
-        except (TelegramBadRequest, TelegramNotFound) as refusal:
-            if not stale_file_id(refusal):
-                raise
-            await bot.send_message(query.from_user.id, caption + texts.meetings.VOICE_GONE)
+        await send_received(bot, query.from_user.id, "voice", view.meeting.conclusions_voice_file_id, caption=caption)
     await query.answer()
 
 
@@ -811,16 +806,10 @@ async def typed_reason(message: Message, state: FSMContext, session: AsyncSessio
 async def _send_request(bot: Bot, chat_id: int, name: str, meeting: Any, invitation: Any) -> None:
     """One absence request as the secretary reads it, with buttons for this revision of it."""
     text = render.absence_request_text(name, meeting, invitation)
-    if invitation.reason_voice_file_id:
-        try:
-            await bot.send_voice(chat_id, invitation.reason_voice_file_id, caption=text, reply_markup=kbm.decision(invitation))
-            return
-        except (TelegramBadRequest, TelegramNotFound) as refusal:
-            if not stale_file_id(refusal):
-                raise
-            # The member's voice note is only on Telegram, under an id this bot can no longer send: the request stands without it.
-            text += texts.meetings.VOICE_GONE
-    await bot.send_message(chat_id, text, reply_markup=kbm.decision(invitation))
+    if invitation.reason_voice_file_id:  # kept on Telegram only: if the id is refused, the request stands without it
+        await send_received(bot, chat_id, "voice", invitation.reason_voice_file_id, caption=text, reply_markup=kbm.decision(invitation))
+    else:
+        await bot.send_message(chat_id, text, reply_markup=kbm.decision(invitation))
 
 
 async def _show_current_request(query: CallbackQuery, session: AsyncSession, actor: Actor, bot: Bot, invitation_id: int) -> None:

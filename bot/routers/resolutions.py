@@ -27,6 +27,7 @@ disk cache means the preview the publisher heard is not synthesised again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import enum
 import html
@@ -43,8 +44,9 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, InlineKeyboardMarkup, Message, PollAnswer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot import background
 from bot import keyboards as kb
 from bot.filters import Linked
 from bot import storage
@@ -330,7 +332,7 @@ async def document_action(
     actor: Actor,
     clock: Clock,
     bot: Bot,
-    voice_renderer: VoiceRenderer | None = None,
+    session_factory: async_sessionmaker[AsyncSession] | None = None, voice_renderer: VoiceRenderer | None = None,
     settings: Any = None,
 ) -> None:
     action, document_id, now = callback_data.action, callback_data.document_id, clock.now()
@@ -357,7 +359,7 @@ async def document_action(
     elif action == "listen":
         document = await service.readable(session, actor=actor, document_id=document_id)
         await query.answer()
-        await _send_voice(bot, chat_id, session, _renderer(voice_renderer, settings), document, service.member_variant(actor.member), now)
+        _speak(bot, chat_id, session_factory, _renderer(voice_renderer, settings), document, service.member_variant(actor.member), now)
         return
     elif action == "quiz":
         quiz = await study.quiz_for(session, actor=actor, document_id=document_id, now=now)  # a refusal shows as the alert
@@ -417,6 +419,27 @@ async def _send_full_text(bot: Bot, chat_id: int, session: AsyncSession, actor: 
         await bot.send_message(chat_id, text)
 
 
+def _speak(
+    bot: Bot, chat_id: int, session_factory: async_sessionmaker[AsyncSession] | None, renderer: VoiceRenderer | None,
+    document: Document | None, variant: tuple[str, str], now: dt.datetime, *, spoken: str | None = None,
+) -> None:
+    """Synthesise and send a voice note in the background (bot/background.py): the handler returns at once,
+    the person sees the recording sign and, past a second, «đang chuẩn bị…»; the job has its own session."""
+
+    async def job() -> None:
+        try:
+            assert session_factory is not None
+            async with session_factory() as session:
+                await _send_voice(bot, chat_id, session, renderer, document, variant, now, spoken=spoken)
+                await session.commit()
+        except Exception as failure:  # the person asked and waits: say it could not be done, never stay silent
+            log.warning("voice note for chat could not be sent: %s", type(failure).__name__)
+            with contextlib.suppress(Exception):
+                await bot.send_message(chat_id, R.VOICE_UNAVAILABLE)
+
+    background.spawn(job(), name="voice-note")
+
+
 async def _send_voice(
     bot: Bot, chat_id: int, session: AsyncSession, renderer: VoiceRenderer | None, document: Document | None,
     variant: tuple[str, str], now: dt.datetime, *, spoken: str | None = None,
@@ -453,7 +476,7 @@ async def _send_voice(
 
 async def voice_action(
     query: CallbackQuery, callback_data: ResVoice, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot,
-    voice_renderer: VoiceRenderer | None = None, settings: Any = None,
+    session_factory: async_sessionmaker[AsyncSession] | None = None, voice_renderer: VoiceRenderer | None = None, settings: Any = None,
 ) -> None:
     """🔁 Nghe lại / 🐢 Nghe chậm hơn / 🐇 tốc độ thường under a voice note."""
     if callback_data.action not in ("again", "slow", "norm"):
@@ -465,7 +488,7 @@ async def voice_action(
         speed = "slow"
     elif callback_data.action == "norm":
         speed = "normal"
-    await _send_voice(bot, query.from_user.id, session, _renderer(voice_renderer, settings), document, (voice, speed), clock.now())
+    _speak(bot, query.from_user.id, session_factory, _renderer(voice_renderer, settings), document, (voice, speed), clock.now())
 
 
 # ---------------------------------------------------------------- voice preferences (👤 Hồ sơ → 🔊 Giọng đọc)
@@ -490,7 +513,7 @@ def _voice_settings(member: Member) -> tuple[str, InlineKeyboardMarkup]:
 
 async def voice_preferences(
     query: CallbackQuery, callback_data: VoicePref, session: AsyncSession, member: Member, clock: Clock, bot: Bot,
-    voice_renderer: VoiceRenderer | None = None, settings: Any = None,
+    session_factory: async_sessionmaker[AsyncSession] | None = None, voice_renderer: VoiceRenderer | None = None, settings: Any = None,
 ) -> None:
     action, value, now = callback_data.action, callback_data.value, clock.now()
     if action == "on":
@@ -504,7 +527,7 @@ async def voice_preferences(
     elif action == "sample":
         await query.answer()
         renderer = _renderer(voice_renderer, settings)
-        await _send_voice(bot, query.from_user.id, session, renderer, None, service.member_variant(member), now, spoken=R.VOICE_SAMPLE_TEXT)
+        _speak(bot, query.from_user.id, session_factory, renderer, None, service.member_variant(member), now, spoken=R.VOICE_SAMPLE_TEXT)
         return
     elif action != "open":
         raise SkipHandler()
@@ -772,7 +795,7 @@ async def publish_step(
     actor: Actor,
     clock: Clock,
     bot: Bot,
-    voice_renderer: VoiceRenderer | None = None,
+    session_factory: async_sessionmaker[AsyncSession] | None = None, voice_renderer: VoiceRenderer | None = None,
     settings: Any = None,
 ) -> None:
     action = callback_data.action
@@ -815,8 +838,8 @@ async def publish_step(
     elif action == "hear" and step == PublishFlow.preview.state:
         await query.answer(plain(R.VOICE_PREPARING))
         document = await service.draft_for_author(session, actor=actor, document_id=int(data["document_id"]))
-        await _send_voice(bot, query.from_user.id, session, _renderer(voice_renderer, settings), document,
-                          service.member_variant(actor.member), clock.now())
+        _speak(bot, query.from_user.id, session_factory, _renderer(voice_renderer, settings), document,
+               service.member_variant(actor.member), clock.now())
         return
     elif action == "send" and step == PublishFlow.preview.state:
         await query.answer(plain(R.PUBLISH_SENDING))

@@ -13,10 +13,11 @@ from typing import Any
 
 import aiohttp
 
+from core.limits import ZALO
 from core.ports import PermanentError, RateLimitedError, RecipientUnreachable, SendError, TemporaryError
 
 log = logging.getLogger(__name__)
-MAX_TEXT = 2000
+MAX_TEXT = ZALO.text  # the one definition: core/limits.py
 
 
 class ZaloApiError(SendError):

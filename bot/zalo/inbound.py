@@ -23,11 +23,12 @@ from bot.zalo.choices import Choice, Selection, select, typed_number
 from bot.zalo.courier import ZaloCourier, from_ms, wall_clock
 from bot.zalo.session import URL_FILE
 from core import texts
+from core.limits import TELEGRAM
 from core.conversation.models import ChannelScreen
 from core.orgs.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
-MAX_TEXT = 4096  # what a Telegram text may hold: the routers were written for that
+MAX_TEXT = TELEGRAM.text  # what a Telegram text may hold: the routers were written for that
 
 
 def update_id_of(message_id: str) -> int:

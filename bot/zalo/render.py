@@ -12,8 +12,9 @@ from collections.abc import Sequence
 
 from bot.zalo.choices import Choice
 from core import texts
+from core.limits import ZALO
 
-MAX_TEXT = 2000
+MAX_TEXT = ZALO.text  # the one definition: core/limits.py
 _LINK = re.compile(r"<a\s+[^>]*href\s*=\s*([\"'])(.*?)\1[^>]*>(.*?)</a>", re.IGNORECASE | re.DOTALL)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")

@@ -14,6 +14,7 @@ COMING_SOON = "Chức năng «{feature}» đang được hoàn thiện và sẽ 
 FORBIDDEN = "Đồng chí không có quyền thực hiện thao tác này."
 NOT_FOUND = "Không tìm thấy nội dung này. Có thể nó đã bị xóa hoặc đồng chí đã bấm một nút cũ."
 STALE_BUTTON = "Nút này đã cũ. Đồng chí vui lòng mở lại từ menu chính."
+MEDIA_GONE = "\n\n<i>(Tin nhắn thoại hoặc ảnh kèm theo không còn mở được trên Telegram; đồng chí vui lòng hỏi trực tiếp nếu cần.)</i>"
 BUTTON_INVALID = "Nút này không hợp lệ nên Sổ tay không thực hiện được. Đồng chí vui lòng mở lại từ menu chính."
 CANCELLED = "Đã hủy."
 BACK = "⬅️ Quay lại"

@@ -248,3 +248,17 @@ async def test_api_decision_with_an_old_revision_is_refused(api_client, session,
     assert response.status_code == 409 and response.json()["error"] == "absence_changed"
     response = await api_client.post(url, json={"approve": True, "revision": seen + 1}, headers=headers)
     assert response.status_code == 200 and response.json()["answer"] == "excused" and response.json()["revision"] == seen + 1
+
+
+async def test_moving_the_duplicate_away_says_the_meeting_at_the_old_time_stands(session, commune, clock) -> None:
+    await _existing_meeting(session, commune, clock, place="Nhà văn hóa thôn")
+    actor = await load_actor(session, commune.cells[0].secretary)
+    duplicate = (await service.create_meeting(
+        session, actor=actor, cell_id=commune.cells[0].org.id, kind=service.MeetingKind.THEMATIC, starts_at=STARTS,
+        place="Hội trường xã", now=clock.now(), allow_overlap=True,
+    )).meeting
+    await delivered(session)
+    await service.edit_meeting(session, actor=actor, meeting_id=duplicate.id, starts_at=STARTS + dt.timedelta(days=2), now=clock.now())
+    [row, *_] = await outbox(session, service.KIND_CHANGED)
+    notice = OutboundMessage.from_payload(row.payload).text
+    assert "Hội trường xã" in notice and "vẫn diễn ra" in notice and "Nhà văn hóa thôn" in notice

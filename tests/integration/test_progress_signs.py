@@ -1,6 +1,7 @@
 """Issue 17 item 12: no silent waits. A voice note being synthesised shows Telegram's "recording a voice
-message" action and, while it is still not ready, a short «đang chuẩn bị…» message — checked with a
-renderer that waits on an event (no timing assertions)."""
+message" action and, while it is still not ready, a short «đang chuẩn bị…» message; synthesis runs in the
+background, so the person's next tap is answered meanwhile — checked with a renderer that waits on an
+event (no timing assertions)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,13 @@ async def test_listening_shows_the_voice_action_and_a_preparing_note_until_the_v
     actions = named("SendChatAction")
     assert actions and {a.action for a in actions} == {"record_voice"} and actions[0].chat_id == MEMBER_A
     assert not named("SendVoice")  # still being synthesised: the signs came first
+
+    # Synthesis runs in the background: the same person's next tap is answered while the voice is still being made.
+    library = harness.update(message=harness._message(MEMBER_A, text=texts.account.BTN_RESOLUTIONS))
+    meanwhile = asyncio.create_task(harness.dispatcher.feed_update(harness.bot, library))
+    await _until(meanwhile.done)
+    assert any(texts.resolutions.LIBRARY_TITLE in (getattr(c, "text", None) or "") for c in named("SendMessage"))
+    assert not named("SendVoice")
 
     slow.release.set()
     await pressed

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.dispatcher import create_bot
-from bot.messenger import TelegramMessenger, send_stored
+from bot.messenger import TelegramMessenger
 from core.delivery.budget import BudgetConfig, LocalTokenBucket
 from core.delivery.models import MediaFile, OutboxMessage, OutboxState
 from core.delivery.outbox import enqueue
@@ -80,6 +80,8 @@ async def test_the_delivery_worker_uploads_again_when_a_stored_id_is_refused(san
 
 
 async def test_a_handler_sending_a_stored_id_uploads_again_or_says_so(sandbox, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from bot.messenger import send_stored
+
     old_bot, new_bot, _ = sandbox
     stale = (await old_bot.send_document(MEMBER_USER, BufferedInputFile(CONTENT, filename="a.pdf"))).document.file_id  # type: ignore[union-attr]
     kept = tmp_path / "a.pdf"
@@ -92,3 +94,19 @@ async def test_a_handler_sending_a_stored_id_uploads_again_or_says_so(sandbox, t
     # With nothing kept to upload, the refusal is raised for the caller to handle.
     with pytest.raises(TelegramBadRequest):
         await send_stored(new_bot, MEMBER_USER, "document", stale)
+
+
+async def test_a_voice_note_kept_only_on_telegram_goes_as_text_when_its_id_is_refused(sandbox) -> None:  # type: ignore[no-untyped-def]
+    """A member's voice reason or feedback is kept on Telegram only (by id): with nothing to upload again, the
+    card still arrives — its text, a short note, and its buttons."""
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    from bot.messenger import send_received
+
+    old_bot, new_bot, people = sandbox
+    stale = (await old_bot.send_document(MEMBER_USER, BufferedInputFile(CONTENT, filename="a.pdf"))).document.file_id  # type: ignore[union-attr]
+    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="✅ Đồng ý", callback_data="mta:ok:1:1")]])
+    sent = await send_received(new_bot, MEMBER_USER, "document", stale, caption="Đơn xin vắng", reply_markup=markup)
+    assert sent.text is not None and sent.text.startswith("Đơn xin vắng") and "không còn mở được" in sent.text
+    last = (await people.bot_messages(MEMBER_USER))[-1]
+    assert last.buttons == [("✅ Đồng ý", "mta:ok:1:1")] and "không còn mở được" in last.text
