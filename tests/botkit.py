@@ -25,8 +25,6 @@ from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
-from bot import background
-from bot.limits import install as install_limits
 from aiogram.types import (
     CallbackQuery,
     Chat,
@@ -43,6 +41,7 @@ from aiogram.types import (
     Voice,
 )
 
+from bot import background
 from bot.limits import install as install_limits
 from core.limits import TELEGRAM
 from sandbox.errors import ApiError
