@@ -8,6 +8,7 @@ seconds. A job opens its own session and commits at its end (its own edge).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Coroutine
 from typing import Any
@@ -17,7 +18,14 @@ _jobs: set[asyncio.Task[Any]] = set()
 
 
 def spawn(job: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
-    task = asyncio.get_running_loop().create_task(job, name=name)
+    # A task inherits the handler's context variables; the update's session must not be among them:
+    # the middleware commits and closes it when the handler returns, and a job that went on writing
+    # through it would hold a transaction (on SQLite, the write lock) that nobody ever ends.
+    from bot.middlewares import handler_session
+
+    context = contextvars.copy_context()
+    context.run(handler_session.set, None)
+    task = asyncio.get_running_loop().create_task(job, name=name, context=context)
     _jobs.add(task)
     task.add_done_callback(_finished)
     return task

@@ -9,6 +9,8 @@ clock, from 23:20 on the meeting fell on the next day and the statistics (up to 
 
 from __future__ import annotations
 
+import asyncio
+
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -281,8 +283,15 @@ async def test_field_test_a_stored_file_id_another_bot_got_is_replaced(meetings_
     received = await people.wait_for_message(MEMBER, lambda m: bool(m.attachment) and m.attachment["kind"] == "document", timeout=30)
     assert await people.download(received.attachment) == PDF
     assert all("trục trặc" not in m.text for m in await people.bot_messages(MEMBER))
+    # The worker records the new id after the send returns: wait for that commit, then check.
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        async with e2e_sessions() as session:
+            stored = (await session.execute(select(MediaFile))).scalar_one()
+        if stored.file_id != stale or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.2)
+    assert stored.file_id != stale
     async with e2e_sessions() as session:
-        stored = (await session.execute(select(MediaFile))).scalar_one()
-        assert stored.file_id != stale
         rows = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == service.KIND_DOCUMENT))).scalars().all()
         assert rows and not [r for r in rows if r.state == OutboxState.FAILED]

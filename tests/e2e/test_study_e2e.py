@@ -279,7 +279,7 @@ async def test_study_campaign_quiz_rollup_and_monthly_report(study_app, people, 
     stats = await people.wait_for_message(SECRETARY_A, has(T.BTN_FIGURES))
     await press(people, SECRETARY_A, stats, T.BTN_FIGURES)
     figures = await people.wait_for_message(SECRETARY_A, lambda m: f"Số liệu tổng hợp — {cell_a.name}" in m.text)
-    assert month_label in figures.text and "👥 Đảng viên: 7 (đã liên kết Sổ tay: 7)" in figures.text
+    assert month_label in figures.text and "👥 Đảng viên: 7 (miễn sinh hoạt: 0; đã liên kết Sổ tay: 7)" in figures.text
     assert "📚 Học tập: 3/7 đã nghiên cứu (43%), điểm kiểm tra TB 7,5/10" in figures.text
 
     # 6. The 2nd of the month after: the tick drafts every cell's report and tells its secretary and deputy.
@@ -321,7 +321,7 @@ async def test_study_campaign_quiz_rollup_and_monthly_report(study_app, people, 
     commune_figures = await people.wait_for_message(
         COMMITTEE, lambda m: m.message_id == box.message_id and f"Số liệu tổng hợp — {commune.commune.name}" in m.text
     )
-    assert month_label in commune_figures.text and "👥 Đảng viên: 14 (đã liên kết Sổ tay: 14)" in commune_figures.text
+    assert month_label in commune_figures.text and "👥 Đảng viên: 14 (miễn sinh hoạt: 0; đã liên kết Sổ tay: 14)" in commune_figures.text
     assert "📚 Học tập: 5/14 đã nghiên cứu (36%), điểm kiểm tra TB 5,0/10" in commune_figures.text
     assert f"• {cell_a.name}: 7 ĐV, dự họp —, học tập 43%" in commune_figures.text
     assert f"• {cell_b.name}: 7 ĐV, dự họp —, học tập 29%" in commune_figures.text

@@ -35,12 +35,14 @@ def over_the_limits(calls: list[Any]) -> list[str]:
     for call in calls:
         name = type(call).__name__
         text, caption = getattr(call, "text", None), getattr(call, "caption", None)
-        if isinstance(text, str) and name != "AnswerCallbackQuery" and render.units(text) > TELEGRAM.text:
-            problems.append(f"{name} text of {render.units(text)}")
+        # Telegram counts what is shown: HTML tags and entities are parsed first (the bot's default is HTML).
+        markup = getattr(call, "parse_mode", "HTML") is not None
+        if isinstance(text, str) and name != "AnswerCallbackQuery" and render.length(text, markup=markup) > TELEGRAM.text:
+            problems.append(f"{name} text of {render.length(text, markup=markup)}")
         if name == "AnswerCallbackQuery" and text and render.units(text) > TELEGRAM.callback_answer:
             problems.append(f"toast of {render.units(text)}")
-        if isinstance(caption, str) and render.units(caption) > TELEGRAM.caption:
-            problems.append(f"{name} caption of {render.units(caption)}")
+        if isinstance(caption, str) and render.length(caption, markup=markup) > TELEGRAM.caption:
+            problems.append(f"{name} caption of {render.length(caption, markup=markup)}")
         markup = getattr(call, "reply_markup", None)
         for row in getattr(markup, "inline_keyboard", None) or []:
             for button in row:

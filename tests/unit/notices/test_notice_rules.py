@@ -23,7 +23,8 @@ async def test_audience_leaves_out_the_inactive_the_exempt_and_the_author(sessio
     cell = commune.cells[0]
     gone = await add_member(session, cipher, cell.org, "Đã chuyển đi", link_to=1201)
     gone.active = False
-    await add_member(session, cipher, cell.org, "Miễn", exempt=True, link_to=1202)
+    exempt = await add_member(session, cipher, cell.org, "Miễn", exempt=True, link_to=1202)
+    exempt.exempt_receives_notices = False  # exempt members receive notices unless they stopped them (👤 Hồ sơ)
     actor = await load_actor(session, cell.secretary)
     preview = await service.preview(session, actor=actor, org_id=cell.org.id)
     assert (preview.total, preview.unlinked) == (6, 0)
