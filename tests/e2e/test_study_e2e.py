@@ -298,7 +298,7 @@ async def test_study_campaign_quiz_rollup_and_monthly_report(study_app, people, 
     noted = await people.wait_for_message(SECRETARY_A, lambda m: "Ý kiến của chi bộ" in m.text and has(T.BTN_SEND_REPORT)(m))
     # Someone else's hands on the send button: a committee member, another cell's deputy.
     assert (await forged(people, COMMITTEE, f"rr:send:{cell_a.id}:{study_month:%Y%m}"))["text"] == T.ONLY_CELL_SENDS
-    assert (await forged(people, 2002, f"rr:send:{cell_a.id}:{study_month:%Y%m}"))["text"] == texts.common.FORBIDDEN
+    assert (await forged(people, 2002, f"rr:send:{cell_a.id}:{study_month:%Y%m}"))["text"] == texts.common.NOT_FOUND  # another cell is not even found (issue 18 item 7)
     sent = await press(people, SECRETARY_A, noted, T.BTN_SEND_REPORT)
     assert sent["text"] == T.REPORT_SENT.format(month=month_label) and sent["show_alert"]
     await people.wait_for_message(SECRETARY_A, lambda m: m.message_id == noted.message_id and "Đã gửi lên cấp ủy lúc" in m.text)
@@ -315,7 +315,7 @@ async def test_study_campaign_quiz_rollup_and_monthly_report(study_app, people, 
     read = await people.wait_for_message(COMMITTEE, lambda m: m.message_id > told.message_id and "Đã gửi lên cấp ủy lúc" in m.text)
     assert f"Báo cáo {month_label} — {cell_a.name}" in read.text and "Chi bộ đề nghị" in read.text
     assert (await forged(people, COMMITTEE, f"rr:read:{cell_b.id}:{study_month:%Y%m}"))["text"] == T.NOT_SENT_YET
-    assert (await forged(people, OUTSIDER, f"rr:read:{cell_a.id}:{study_month:%Y%m}"))["text"] == texts.common.FORBIDDEN
+    assert (await forged(people, OUTSIDER, f"rr:read:{cell_a.id}:{study_month:%Y%m}"))["text"] == texts.common.NOT_FOUND  # another province: not found (issue 18 item 7)
 
     await press(people, COMMITTEE, box, T.BTN_FIGURES)
     commune_figures = await people.wait_for_message(
