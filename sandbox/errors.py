@@ -30,3 +30,23 @@ def too_many_requests(retry_after: int) -> ApiError:
 
 
 FORBIDDEN_BLOCKED = "Forbidden: bot was blocked by the user"
+
+
+async def json_object(request: Any) -> dict[str, Any]:
+    """A control-API body: nothing, or a JSON object; anything else is a 400 saying so."""
+    if not request.body_exists:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        raise bad_request("the body must be JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("the body must be a JSON object")
+    return body
+
+
+def as_int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise bad_request(f"{name} must be a number") from None

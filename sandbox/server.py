@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from sandbox.botapi import BotApi, Params, Upload, command_scope
-from sandbox.errors import ApiError, bad_request
+from sandbox.errors import ApiError, as_int, bad_request, json_object
 from sandbox.limits import Limits
 from sandbox.media import make_sample_voice
 from sandbox.people import OWN_CONTACT, People
@@ -276,27 +276,12 @@ class SandboxServer:
 
     # ------------------------------------------------------------------------ control: helpers
 
-    @staticmethod
-    async def _body(request: web.Request) -> dict[str, Any]:
-        if not request.body_exists:
-            return {}
-        try:
-            body = await request.json()
-        except ValueError:
-            raise bad_request("the body must be JSON") from None
-        if not isinstance(body, dict):
-            raise bad_request("the body must be a JSON object")
-        return body
+    _body = staticmethod(json_object)
 
     def _bot(self, request: web.Request) -> BotAccount:
         return self.world.find_bot(request.match_info["bot"])
 
-    @staticmethod
-    def _int(value: Any, name: str) -> int:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise bad_request(f"{name} must be a number") from None
+    _int = staticmethod(as_int)
 
     @staticmethod
     def _required(body: dict[str, Any], name: str) -> Any:

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from sandbox.errors import ApiError, bad_request
+from sandbox.errors import ApiError, as_int, bad_request, json_object
 from sandbox.state import Fault, fault_description
 from sandbox.zalo.api import ZaloApi
 from sandbox.zalo.people import ZaloPeople
@@ -110,27 +110,12 @@ class ZaloSide:
 
     # ------------------------------------------------------------------------ control: helpers
 
-    @staticmethod
-    async def _body(request: web.Request) -> dict[str, Any]:
-        if not request.body_exists:
-            return {}
-        try:
-            body = await request.json()
-        except ValueError:
-            raise bad_request("the body must be JSON") from None
-        if not isinstance(body, dict):
-            raise bad_request("the body must be a JSON object")
-        return body
+    _body = staticmethod(json_object)
 
     def _bot(self, request: web.Request) -> ZaloBot:
         return self.world.find_bot(request.match_info["bot"])
 
-    @staticmethod
-    def _int(value: Any, name: str) -> int:
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise bad_request(f"{name} must be a number") from None
+    _int = staticmethod(as_int)
 
     # ------------------------------------------------------------------------ control: bots and people
 
