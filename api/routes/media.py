@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.downloads import download_headers
 from core import texts
-from core.meetings.dates import LOCAL_TZ
+from core.clock import local_tz
 from core.media_links import AUDIO_MIME, MediaLinks, MediaRef, safari_audio_format, safe_filename
 
 router = APIRouter(include_in_schema=False)
@@ -73,7 +73,7 @@ async def media_page(token: str, request: Request) -> Response:
     if ref.kind == "document":
         parts.append(f"<a class='download' href='{token}/file'>{html.escape(texts.media.DOWNLOAD)}</a>"
                      f"<p class='filename'>{html.escape(_download_name(ref))}</p>")
-    until = ref.expires_at.astimezone(LOCAL_TZ).strftime("%H:%M ngày %d/%m/%Y")
+    until = ref.expires_at.astimezone(local_tz()).strftime("%H:%M ngày %d/%m/%Y")
     parts.append(f"<p class='expiry'>{html.escape(texts.media.VALID_UNTIL.format(until=until))}</p>")
     return _page(ref.title or texts.media.PAGE_TITLE, "".join(parts), script=_PLAYER_SCRIPT if ref.is_audio else "")
 
