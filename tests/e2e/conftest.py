@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import text
@@ -33,6 +34,30 @@ WEBHOOK_SECRET = "e2e-webhook-secret-0123456789"
 # test took up to ~155 s in all (setups ~30 s, the reminders test's call 82 s, teardowns with the
 # database dropped 43-72 s), against the 300 s default. A safety net against a hang, not a target.
 E2E_TIMEOUT = 600
+
+
+def e2e_redis_url() -> str | None:
+    """The Redis database this pytest worker's sotay processes use: its own, so that two e2e tests
+    running side by side (pytest-xdist) never share FSM states (the same bot token and user ids), a
+    rate budget or a pause, and the login limiter's counters. Databases 7-14; 15 stays with the
+    in-process Redis tests, which use keys of their own."""
+    base = os.environ.get("SOTAY_TEST_REDIS_URL")
+    if not base:
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    database = 14 - (int(worker) if worker.isdigit() else 0) % 8
+    return urlunsplit(urlsplit(base)._replace(path=f"/{database}"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_e2e_redis() -> None:
+    """Each e2e test starts with an empty Redis database: nothing left over from the test before."""
+    url = e2e_redis_url()
+    if url:
+        from redis import Redis
+
+        with Redis.from_url(url, socket_timeout=10) as client:
+            client.flushdb()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -113,8 +138,8 @@ def sotay_env(database_url: str, data_dir: Path, sandbox_url: str, http_port: in
     if mode == "webhook":
         env["SOTAY_WEBHOOK_URL"] = f"http://127.0.0.1:{http_port}/telegram/webhook"
         env["SOTAY_WEBHOOK_SECRET"] = WEBHOOK_SECRET
-    if os.environ.get("SOTAY_TEST_REDIS_URL"):
-        env["SOTAY_REDIS_URL"] = os.environ["SOTAY_TEST_REDIS_URL"]
+    if redis_url := e2e_redis_url():
+        env["SOTAY_REDIS_URL"] = redis_url
     return env
 
 
