@@ -56,7 +56,7 @@ from core.clock import SystemClock
 from core.crypto import FieldCipher
 from core.db import create_engine, create_session_factory, transaction
 from core.meetings import service as meetings
-from core.meetings.models import Invitation, MeetingKind
+from core.meetings.models import MeetingKind
 from core.models import metadata
 from core.orgs.models import ChannelLink, Gender, Member, OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, encrypt_personal, load_actor
