@@ -24,13 +24,15 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.patience import answering_a_person
 from core import metrics
+from core.db import utcnow
 from core.orgs.models import ProcessedUpdate
-from core.orgs.service import load_actor, member_by_platform_user
+from core.orgs.service import actor_by_platform_user
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"  # a bot without a `platform` attribute is aiogram's Telegram bot
@@ -149,11 +151,23 @@ class DatabaseMiddleware(BaseMiddleware):
         bot_id = bot.id
         platform = getattr(bot, "platform", PLATFORM)
         async with self.session_factory() as session:
-            already = await session.scalar(
-                select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == event.update_id)
-            )
-            if already is not None:
+            claimed_first = session.bind.dialect.name == "postgresql"
+            if claimed_first:
+                # One round trip: the update is claimed before it is handled. A redelivery finds the row
+                # (or waits for the first handler's commit, then finds it) and changes nothing.
+                claimed = await session.scalar(
+                    pg_insert(ProcessedUpdate).values(bot_id=bot_id, update_id=event.update_id, processed_at=utcnow())
+                    .on_conflict_do_nothing().returning(ProcessedUpdate.update_id)
+                )
+                already = claimed is None
+            else:
+                # SQLite: a write here would hold the database's one write lock for the whole update.
+                already = await session.scalar(
+                    select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == event.update_id)
+                ) is not None
+            if already:
                 log.info("update %s already handled; ignoring redelivery", event.update_id)
+                await session.rollback()
                 return None
             data["session"] = session
             data["member"] = None
@@ -169,14 +183,15 @@ class DatabaseMiddleware(BaseMiddleware):
             if user is not None:
                 platform_user_id = await to_platform_id(user.id) if to_platform_id is not None else str(user.id)
                 data["platform_user_id"] = platform_user_id
-                member = await member_by_platform_user(session, platform=platform, platform_user_id=platform_user_id)
-                if member is not None:
-                    data["member"] = member
-                    data["actor"] = await load_actor(session, member)
+                actor = await actor_by_platform_user(session, platform=platform, platform_user_id=platform_user_id)
+                if actor is not None:
+                    data["member"] = actor.member
+                    data["actor"] = actor
             token = handler_session.set(session)
             try:
                 result = await handler(event, data)
-                session.add(ProcessedUpdate(bot_id=bot_id, update_id=event.update_id))
+                if not claimed_first:
+                    session.add(ProcessedUpdate(bot_id=bot_id, update_id=event.update_id))
                 await session.commit()
             except IntegrityError:
                 # The same update handled concurrently by another worker won the race; ours rolls back.

@@ -256,10 +256,8 @@ def _require_answerable(meeting: Meeting, now: dt.datetime) -> None:
 
 
 async def _load(session: AsyncSession, meeting_id: int, *, for_update: bool = False) -> tuple[Meeting, Org]:
-    query = select(Meeting).where(Meeting.id == meeting_id)
-    if for_update:
-        query = query.with_for_update()
-    meeting = (await session.execute(query)).scalar_one_or_none()
+    # Without a lock, a meeting this transaction already loaded comes from the session (no query).
+    meeting = await session.get(Meeting, meeting_id, with_for_update=True if for_update else None)
     if meeting is None:
         raise NotFound(texts.common.NOT_FOUND)
     cell = await get_org(session, meeting.cell_id)
@@ -273,10 +271,7 @@ async def managed_meeting(session: AsyncSession, *, actor: Actor, meeting_id: in
 
 
 async def _invitation(session: AsyncSession, invitation_id: int, *, for_update: bool = False) -> Invitation:
-    query = select(Invitation).where(Invitation.id == invitation_id)
-    if for_update:
-        query = query.with_for_update()
-    invitation = (await session.execute(query)).scalar_one_or_none()
+    invitation = await session.get(Invitation, invitation_id, with_for_update=True if for_update else None)
     if invitation is None:
         raise NotFound(texts.common.NOT_FOUND)
     return invitation

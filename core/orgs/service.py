@@ -167,6 +167,24 @@ async def load_actor(session: AsyncSession, member: Member) -> Actor:
     return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in rows))
 
 
+async def actor_by_platform_user(session: AsyncSession, *, platform: str, platform_user_id: str) -> Actor | None:
+    """Who is asking, in two queries (member with cell, then roles): run for every update."""
+    query = (
+        select(Member, Org)
+        .join(ChannelLink, ChannelLink.member_id == Member.id)
+        .join(Org, Org.id == Member.org_id)
+        .where(ChannelLink.platform == platform, ChannelLink.platform_user_id == platform_user_id, Member.active)
+    )
+    row = (await session.execute(query)).one_or_none()
+    if row is None:
+        return None
+    member, cell = row
+    roles = (
+        await session.execute(select(OrgRole.role, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id == member.id))
+    ).all()
+    return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in roles))
+
+
 async def member_by_platform_user(session: AsyncSession, *, platform: str, platform_user_id: str) -> Member | None:
     query = (
         select(Member)
