@@ -67,9 +67,15 @@ def _items(text: str, markup: bool) -> list[tuple[bool, str, int]]:
     return items
 
 
+def _visible(match: re.Match[str]) -> str:
+    token = match.group(0)
+    return "" if token.startswith("<") else html.unescape(token)
+
+
 def length(text: str, *, markup: bool = True) -> int:
-    """What the platform counts: visible UTF-16 units (tags and entities decoded when `markup`)."""
-    return sum(width for _, _, width in _items(text, markup))
+    """What the platform counts: visible UTF-16 units (tags and entities decoded when `markup`).
+    The same sum as `_items` gives, in one pass (every message sent is measured)."""
+    return units(_TOKEN.sub(_visible, text) if markup else text)
 
 
 def fit(text: str, limit: int, *, markup: bool = True) -> list[str]:

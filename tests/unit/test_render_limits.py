@@ -57,3 +57,15 @@ def test_labels_are_shortened_with_an_ellipsis() -> None:
     assert render.shorten("Chi bộ thôn Khe Gầy", TELEGRAM.button_text) == "Chi bộ thôn Khe Gầy"
     cut = render.shorten("x" * 300, TELEGRAM.callback_answer)
     assert render.units(cut) == TELEGRAM.callback_answer and cut.endswith("…")
+
+
+@pytest.mark.parametrize("markup", [True, False])
+@pytest.mark.parametrize("text", [
+    "", "plain", "<b>Đậm</b> &amp; <i>nghiêng</i>", "&amp;lt; &#128512; &#x1F600; &foo; &amp", "😀 emoji 👍🏽 <a href=\"x\">link</a>",
+    "<b>unclosed", "a < b > c", "x" * 5000 + "<b>😀</b>",
+])
+def test_length_is_the_sum_of_the_visible_items(text: str, markup: bool) -> None:
+    """`length` counts in one pass what `fit` cuts item by item: the two must agree to the unit."""
+    from core.render import _items, length
+
+    assert length(text, markup=markup) == sum(width for _, _, width in _items(text, markup))
