@@ -13,7 +13,8 @@ Each simulated member repeats, `--rounds` times, three presses a member makes:
   queued in the outbox for each leader of the cell).
 
 `--concurrency` members press at once (each member's own presses one after another, as a person
-does). The Bot API side answers at once from memory (no network), so the time is the server's:
+does), first back to back (`--think-ms 0`: saturation, where latency is mostly queueing: Little's
+law gives concurrency ÷ throughput) and then with a person's pause between presses (`1000`: 0.5–1.5 s). The Bot API side answers at once from memory (no network), so the time is the server's:
 from the update entering `Dispatcher.feed_update` to the handler's last Bot API call returning and
 the transaction committed.
 
@@ -35,6 +36,7 @@ import datetime as dt
 import itertools
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -101,9 +103,12 @@ class InstantSession(BaseSession):
         yield b""
 
 
+UPDATE_IDS = itertools.count(1)  # one sequence for the whole run: a repeated update_id would be ignored as a redelivery
+
+
 class Updates:
     def __init__(self) -> None:
-        self.ids = itertools.count(1)
+        self.ids = UPDATE_IDS
 
     def _user(self, user_id: int) -> User:
         return User(id=user_id, is_bot=False, first_name="Đảng viên", language_code="vi")
@@ -190,7 +195,7 @@ def script(updates: Updates, user_id: int, invitation_id: int, rounds: int) -> l
     return steps
 
 
-async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]], rounds: int) -> dict[str, Any]:
+async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]], rounds: int, think: float = 0.0) -> dict[str, Any]:
     updates = Updates()
     timings: dict[str, list[float]] = {"menu": [], "rsvp": [], "absence": []}
     errors: list[str] = []
@@ -204,11 +209,13 @@ async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]
             except Exception as error:  # counted, not fatal: the figure must show it
                 errors.append(f"{kind}: {type(error).__name__}: {error}")
             timings[kind].append((time.perf_counter() - started) * 1000)
+            if think:  # a person reads the screen before the next press
+                await asyncio.sleep(think * random.uniform(0.5, 1.5))
 
     load_before = load()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(member(u, i) for u, i in pressers))
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     every = sorted(t for values in timings.values() for t in values)
 
     def pct(values: list[float], p: float) -> float:
@@ -217,6 +224,7 @@ async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]
 
     return {
         "updates": len(every), "seconds": round(wall, 3), "updates_per_s": round(len(every) / wall, 1),
+        "cpu_ms_per_update": round(cpu * 1000 / len(every), 2),  # this process's CPU (the bot's); the PG server's is apart
         "p50_ms": round(statistics.median(every), 2), "p95_ms": pct(every, 0.95), "p99_ms": pct(every, 0.99), "max_ms": round(every[-1], 2),
         "p95_by_kind_ms": {kind: pct(values, 0.95) for kind, values in timings.items() if values},
         "errors": len(errors), "first_errors": errors[:3], "loadavg_before": load_before, "loadavg_after": load(),
@@ -263,16 +271,19 @@ async def run_database(label: str, url: str, args: argparse.Namespace) -> list[d
         bare_bot = Bot(TOKEN, session=InstantSession(), default=DefaultBotProperties(parse_mode="HTML"))
         group = pressers[:concurrency]
         await drive(ours, bot, group[:1], 1)  # warm-up: imports, statement caches, pool
-        bare = await drive(bare_dispatcher(), bare_bot, group, args.rounds)
-        product = await drive(ours, bot, group, args.rounds)
+        for think_ms in args.think_ms:
+            bare = await drive(bare_dispatcher(), bare_bot, group, args.rounds, think_ms / 1000)
+            product = await drive(ours, bot, group, args.rounds, think_ms / 1000)
+            for name, figures in (("bare_aiogram", bare), ("sotay", product)):
+                row = {"bench": "buttons", "database": label, "redis": bool(redis_url), "concurrency": concurrency, "think_ms": think_ms,
+                       "dispatcher": name, **figures}
+                if name == "sotay":
+                    row["throughput_vs_bare"] = round(product["updates_per_s"] / bare["updates_per_s"], 3)
+                    row["cpu_vs_bare"] = round(product["cpu_ms_per_update"] / max(bare["cpu_ms_per_update"], 0.001), 1)
+                    row["goals"] = {"p95_ms": 50, "throughput_vs_bare": 0.3}
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+                results.append(row)
         await close()
-        for name, figures in (("bare_aiogram", bare), ("sotay", product)):
-            row = {"bench": "buttons", "database": label, "redis": bool(redis_url), "concurrency": concurrency, "dispatcher": name, **figures}
-            if name == "sotay":
-                row["throughput_vs_bare"] = round(product["updates_per_s"] / bare["updates_per_s"], 3)
-                row["goals"] = {"p95_ms": 50, "throughput_vs_bare": 0.3}
-            print(json.dumps(row, ensure_ascii=False), flush=True)
-            results.append(row)
     return results
 
 
@@ -304,6 +315,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--databases", type=lambda s: s.split(","), default=["sqlite", "postgres"])
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 50])
     parser.add_argument("--rounds", type=int, default=20, help="menu + RSVP + absence per member, this many times")
+    parser.add_argument("--think-ms", type=lambda s: [int(x) for x in s.split(",")], default=[0, 1000],
+                        help="pause between one member's presses: 0 = back to back (saturation), 1000 = a quick person")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="a PostgreSQL server; the scratch database is created next to it")
     parser.add_argument("--redis-url", default=None, help="also run with FSM storage and per-person turns in Redis (as in production)")
     return parser.parse_args(argv)
