@@ -718,8 +718,10 @@ async def invitation_action(
     action = callback_data.action
     if action == InvitationAction.YES:
         await state.clear()
-        await service.answer_attending(session, actor=actor, invitation_id=invitation_id, now=now)
-        view = await service.my_invitation(session, actor=actor, invitation_id=invitation_id)
+        # Kept while the screen is built: the session holds loaded rows only while something refers
+        # to them, and the invitation and its meeting are then read again without a query.
+        answered = await service.answer_attending(session, actor=actor, invitation_id=invitation_id, now=now)
+        view = await service.my_invitation(session, actor=actor, invitation_id=answered.invitation.id)
         await show(query, bot, _my_invitation_text(view), kbm.answers(invitation_id))
         await query.answer(texts.meetings.TOAST_ATTENDING)
         return
