@@ -66,14 +66,26 @@ def run(only: Annotated[str | None, typer.Option(help="Run one part: api, bot or
 def demo(
     port: Annotated[int, typer.Option(help="Port of the demo web page and API")] = 8080,
     sandbox_port: Annotated[int, typer.Option(help="Port of the local Bot API sandbox")] = 8081,
+    reset: Annotated[bool, typer.Option("--reset", help="Forget the demo's database, chats and files and start afresh")] = False,
+    lan: Annotated[bool, typer.Option("--lan", help="Listen on the local network: a training room's phones join by QR code (practice data only)")] = False,
     open_for_seconds: Annotated[float | None, typer.Option(hidden=True)] = None,
 ) -> None:
-    """Run everything against the local sandbox with a seeded demo commune: no Telegram needed."""
-    from sotay.demo import run_demo
+    """Run everything against the local sandbox with a seeded demo commune: no Telegram needed.
+    The demo keeps its chats across restarts in DATA_DIR/demo; --reset starts afresh."""
+    from sotay.demo import DemoPortInUse, reset_demo, run_demo
+    from sotay.serve import StartupError
 
     settings = load_settings_or_exit(demo=True)
     _setup_logging(settings)
-    asyncio.run(run_demo(settings, port=port, sandbox_port=sandbox_port, duration=open_for_seconds))
+    if reset:
+        folder = reset_demo(settings)
+        typer.echo(f"demo reset: {folder} removed" + ("" if settings.database_url is None else
+                                                       " (SOTAY_DATABASE_URL is set: that database is kept)"))
+    try:
+        asyncio.run(run_demo(settings, port=port, sandbox_port=sandbox_port, duration=open_for_seconds, lan=lan))
+    except (DemoPortInUse, StartupError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
 
 
 @db_app.command("upgrade")

@@ -41,7 +41,7 @@ from core.meetings.models import (
     MeetingStatus,
     RecurrenceRule,
 )
-from core.orgs.models import Member, Org, OrgKind, OrgRole, RoleKind
+from core.orgs.models import AuditEvent, Member, Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import Actor, get_org, in_subtree, receives_notices
 from core.ports import Attachment, OutboundMessage
 
@@ -1229,3 +1229,35 @@ async def own_invitation_id(session: AsyncSession, *, actor: Actor, meeting_id: 
     if found is None:
         raise actor.refusal(cell, texts.meetings.NOT_INVITED_YOU)
     return int(found)
+
+
+async def invite_member(session: AsyncSession, *, meeting: Meeting, cell: Org, member_id: int, now: dt.datetime,
+                        notify: bool = True) -> Invitation:
+    """Invite one member who joined the cell after the meeting was planned (a practice member in the
+    demo's training ground, say): their invitation row and, unless `notify` is False (a meeting already
+    held, kept for its conclusions), their invitation message. Safe to call again."""
+    invitation = (await session.execute(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                                 Invitation.member_id == member_id))).scalar_one_or_none()
+    if invitation is None:
+        invitation = Invitation(meeting_id=meeting.id, member_id=member_id, obliged=True, invited_at=now)
+        session.add(invitation)
+        await session.flush()
+    if notify:
+        documents = await documents_of(session, meeting.id)
+        await enqueue_many(session, member_ids=[member_id], kind=KIND_INVITATION, source=source_of(meeting.id),
+                           message=_invitation_message(meeting, cell, invitation, len(documents)))
+    return invitation
+
+
+CONCLUSIONS_SEEN = "meeting.conclusions_seen"
+
+
+async def note_conclusions_seen(session: AsyncSession, *, actor: Actor, meeting_id: int, now: dt.datetime) -> None:
+    """A member was shown a meeting's conclusions (📅 Lịch họp shows the latest): recorded once, so a
+    trainer (or a secretary's figures one day) can tell they were read, not only sent."""
+    seen = await session.scalar(select(AuditEvent.id).where(AuditEvent.action == CONCLUSIONS_SEEN,
+                                                            AuditEvent.actor_member_id == actor.member.id,
+                                                            AuditEvent.target == str(meeting_id)).limit(1))
+    if seen is None:
+        await audit.record(session, CONCLUSIONS_SEEN, actor_member_id=actor.member.id, org_id=actor.cell.id,
+                           target=str(meeting_id), at=now)
