@@ -3,17 +3,20 @@ and CSS for docs" recipe): the page works on a laptop with no Internet, as in a 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
+import swagger_ui  # type: ignore[import-untyped]  # swagger-ui-py: ships Swagger UI 5 (OpenAPI 3.1)
 
 ASSETS = "/docs-assets"
+ASSETS_DIR = Path(swagger_ui.__file__).parent / "static"
 
 
 def mount_offline_docs(app: FastAPI) -> None:
-    app.mount(ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
+    app.mount(ASSETS, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     async def swagger_ui() -> HTMLResponse:

@@ -43,6 +43,7 @@ FIRST_TRAINEE_USER_ID = 760_001  # simulated Telegram ids of trainees (demo peop
 STUCK_AFTER_ATTEMPTS = 3
 STUCK_AFTER_SECONDS = 180.0
 GUIDE_CARD = "TAP-000"
+SAMPLE_CARD = "TAP-001"
 
 
 @dataclass
@@ -386,9 +387,12 @@ async def _ensure_practice_cell(session: AsyncSession, cipher: FieldCipher, *, n
     """The shared practice cell: a guide as its secretary, two meetings ahead (answer; ask leave) and
     one held with conclusions. Made through the core services, once."""
     t = texts.training
-    await apply_rows(session, [_row(card=GUIDE_CARD, name=t.GUIDE_NAME, path=_path(t.PRACTICE_CELL), number=0, role=RoleKind.SECRETARY,
-                                           citizen_id="097000000000")],
-                     cipher=cipher)
+    # The guide leads the cell; a sample member stayed away from the held meeting, so it has conclusions to send.
+    await apply_rows(session, [
+        _row(card=GUIDE_CARD, name=t.GUIDE_NAME, path=_path(t.PRACTICE_CELL), number=0, role=RoleKind.SECRETARY, citizen_id="097000000000"),
+        _row(card=SAMPLE_CARD, name=t.PRACTICE_MEMBER.format(letter="A"), path=_path(t.PRACTICE_CELL), number=1, role=None,
+             citizen_id="097000000001"),
+    ], cipher=cipher)
     cell = await _org(session, t.PRACTICE_CELL)
     guide = await load_actor(session, await member_by_card(session, GUIDE_CARD))
     day = dates.local(now).date()

@@ -22,9 +22,9 @@ def join_url(request: Request) -> str:
 
 
 def qr_svg(url: str) -> str:
-    out = io.StringIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, xmldecl=False, svgns=True)
-    return out.getvalue()
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=10, border=2, xmldecl=False)
+    return out.getvalue().decode()
 
 
 def mount_training(app: FastAPI, room: Any, *, sandbox_url: str, sandbox_port: int | None) -> None:
