@@ -29,6 +29,7 @@ from core.orgs.linking import create_invite
 from core.orgs.models import ChannelLink, ProcessedUpdate
 from core.orgs.service import member_by_card
 from sandbox import persist
+from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from core.resolutions.voice import default_renderer
 from sotay import demo_content, demo_data
@@ -43,6 +44,8 @@ DEMO_ZALO_TOKEN = "1000000000000000001:DEMO_local_zalo_token_not_secret"
 # Demo members who use Zalo (the messenger most elderly members have): their messages go there.
 ZALO_CARDS = ("DEMO-006", "DEMO-012")  # not DEMO-008: the browser tests follow him on Telegram
 ROLE_LABELS = {"secretary": "Bí thư", "deputy": "Phó bí thư"}
+HALL_RATE = 300.0
+DEMO_SEND_RATE = 150.0
 COMMITTEE_LABEL = "Đảng ủy viên xã"  # sits on the commune committee
 
 
@@ -65,6 +68,8 @@ def demo_settings(settings: Settings, *, port: int, sandbox_url: str) -> Setting
             "zalo_webhook_secret": None,
             "http_port": port,
             "tick_seconds": min(settings.tick_seconds, 5.0),
+            # the sandbox's hall rate (run_demo), not Telegram's: invitations reach a room of trainees in seconds
+            "send_rate_per_second": max(settings.send_rate_per_second, DEMO_SEND_RATE),
         }
     )
 
@@ -264,7 +269,11 @@ async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration
     host = "0.0.0.0" if lan else settings.http_host  # noqa: S104 - `--lan` asks for exactly that
     _check_port(host, port, "--port")
     _check_port(host, sandbox_port, "--sandbox-port")
-    sandbox = SandboxServer(host=host, port=sandbox_port, bots={DEMO_TOKEN: DEMO_BOT}, zalo_bots={DEMO_ZALO_TOKEN: "Sổ tay"})
+    # The sandbox stands in for Telegram in a training hall: a whole room's phones at once, so a bot may
+    # send HALL_RATE messages a second here (Telegram allows about 30); per chat, Telegram's limits stay.
+    limits = Limits(per_bot_per_second=HALL_RATE, per_bot_burst=HALL_RATE)
+    sandbox = SandboxServer(host=host, port=sandbox_port, limits=limits, bots={DEMO_TOKEN: DEMO_BOT},
+                            zalo_bots={DEMO_ZALO_TOKEN: "Sổ tay"})
     folder = settings.data_dir / "demo"
     restored = persist.load(folder, sandbox.world, sandbox.zalo.world)
     try:

@@ -88,9 +88,11 @@ async def check_rsvp(session: AsyncSession, trainee: Trainee, practice: Practice
 
 
 async def check_excuse(session: AsyncSession, trainee: Trainee, practice: PracticeCell) -> bool:
-    row = (await session.execute(select(Invitation.answer, Invitation.reason_text, Invitation.reason_voice_file_id).where(
-        Invitation.meeting_id == practice.excuse_meeting_id, Invitation.member_id == trainee.member_id))).first()
-    return row is not None and row[0] in (Answer.ABSENCE_REQUESTED, Answer.EXCUSED, Answer.ABSENCE_REFUSED) and bool(row[1] or row[2])
+    # Asked, with a reason: one of the reason buttons, or «Lý do khác» with words or a voice note.
+    row = (await session.execute(select(Invitation.answer, Invitation.reason_kind, Invitation.reason_text, Invitation.reason_voice_file_id)
+                                 .where(Invitation.meeting_id == practice.excuse_meeting_id, Invitation.member_id == trainee.member_id))).first()
+    asked = (Answer.ABSENCE_REQUESTED, Answer.EXCUSED, Answer.ABSENCE_REFUSED)
+    return row is not None and row[0] in asked and (row[1] not in (None, AbsenceReason.OTHER) or bool(row[2] or row[3]))
 
 
 async def check_study(session: AsyncSession, trainee: Trainee, practice: PracticeCell) -> bool:

@@ -45,7 +45,7 @@ async def test_the_demo_keeps_its_chats_across_a_restart_and_reset_starts_afresh
     process, _, sandbox_port = await _start(tmp_path, "first")
     try:
         async with httpx.AsyncClient(timeout=30) as client:
-            sent = await client.post(f"http://127.0.0.1:{sandbox_port}/sandbox/bots/default/users/{SECRETARY}/tap",
+            sent = await client.post(f"http://127.0.0.1:{sandbox_port}/sandbox/bots/default/users/{SECRETARY}/text",
                                      json={"text": "👤 Hồ sơ"})
             assert sent.status_code == 200, sent.text
         deadline = time.monotonic() + 60
