@@ -153,14 +153,14 @@ class Trainee:
                     return str(button["callback_data"])
         raise LookupError(f"no button {label!r}")
 
-    async def press(self, step: str, message: dict[str, Any], label: str | None) -> dict[str, Any]:
+    async def press(self, step: str, message: dict[str, Any], label: str | None, expect: Any = None) -> dict[str, Any]:
         """Tap an inline button; the answer is the first bot message new or edited after the tap."""
         data = self._button(message, label)
         started = time.monotonic()
         response = await self.client.post(f"{self.sandbox}/sandbox/bots/default/users/{self.user_id}/press",
                                           json={"message_id": message["message_id"], "data": data, "wait": 0})
         response.raise_for_status()
-        return await self._answered(step, started, lambda m: True)
+        return await self._answered(step, started, expect or (lambda m: True))
 
     async def send(self, step: str, action: str, text: str) -> dict[str, Any]:
         started = time.monotonic()
@@ -185,9 +185,10 @@ class Trainee:
         if not await self.until_done("rsvp"):
             raise AssertionError("lesson rsvp not recorded as done")
         self.results.lessons_done += 1
-        reasons = await self.press("excuse: ask", self.messages[second["message_id"]], ABSENT)
-        await self.press("excuse: reason", reasons, "Lý do khác")
-        await self.send("excuse: text", "text", "Bận việc gia đình, xin phép chi bộ.")
+        reasons = await self.press("excuse: ask", self.messages[second["message_id"]], ABSENT,
+                                   expect=lambda m: "Lý do khác" in json.dumps(m.get("reply_markup") or {}, ensure_ascii=False))
+        await self.press("excuse: reason", reasons, "Lý do khác", expect=lambda m: "gõ lý do" in (m.get("text") or ""))
+        await self.send("excuse: text", "text", "Bận việc gia đình, xin phép chi bộ.")  # any answer: the request or a refusal
         if not await self.until_done("excuse"):
             raise AssertionError("lesson excuse not recorded as done")
         self.results.lessons_done += 1
@@ -288,6 +289,10 @@ def main() -> None:
                 except subprocess.TimeoutExpired:
                     process.kill()
         tracebacks = log_path.read_text(errors="replace").count("Traceback") if log_path else None
+        if tracebacks:
+            kept = Path(tempfile.gettempdir()) / "sotay-bench-training-demo.log"
+            kept.write_bytes(log_path.read_bytes())  # type: ignore[union-attr]
+            emit(phase="demo log kept", path=str(kept))
     errors = Counter_of(results.errors)
     emit(summary=True, trainees=args.trainees, joined=results.joined, taps=len(results.taps),
          p50_s=percentile(results.taps, 0.5), p95_s=percentile(results.taps, 0.95), max_s=round(max(results.taps), 3) if results.taps else None,

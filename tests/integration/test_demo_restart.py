@@ -41,6 +41,7 @@ async def _chat(sandbox_port: int, user_id: int) -> list[dict]:
         return (await client.get(f"http://127.0.0.1:{sandbox_port}/sandbox/bots/default/chats/{user_id}")).json()["messages"]
 
 
+@pytest.mark.timeout(900)  # three demo starts, each seeding a voice note: a safety net on a busy machine
 async def test_the_demo_keeps_its_chats_across_a_restart_and_reset_starts_afresh(tmp_path: Path) -> None:
     process, _, sandbox_port = await _start(tmp_path, "first")
     try:
