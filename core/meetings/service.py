@@ -20,6 +20,19 @@ views (what people see), recurrence (monthly rules), reading (API).
 
 from __future__ import annotations
 
+# The tables' types, as callers have always found them here (service.MeetingKind, …).
+from core.meetings.models import (
+    AbsenceReason,
+    Answer,
+    Attendance,
+    DocumentKind,
+    Invitation,
+    Meeting,
+    MeetingDocument,
+    MeetingKind,
+    MeetingStatus,
+    RecurrenceRule,
+)
 from core.meetings.access import (
     clean_agenda,
     clean_place,
@@ -118,6 +131,16 @@ from core.meetings.views import (
 )
 
 __all__ = [
+    "AbsenceReason",
+    "Answer",
+    "Attendance",
+    "DocumentKind",
+    "Invitation",
+    "Meeting",
+    "MeetingDocument",
+    "MeetingKind",
+    "MeetingStatus",
+    "RecurrenceRule",
     "MAX_AHEAD",
     "MAX_PLACE_CHARS",
     "MAX_AGENDA_CHARS",
