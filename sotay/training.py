@@ -34,7 +34,8 @@ from core.notices.models import Notice, NoticeStatus
 from core.orgs.importer import MemberRow, apply_rows
 from core.orgs.models import AuditEvent, ChannelLink, Gender, Org, OrgKind, RoleKind
 from core.orgs.service import load_actor, member_by_card
-from core.resolutions.models import Document, DocumentState, DocumentStudy, MonthlyReport, ReportState
+from core.reporting.models import MonthlyReport, ReportState
+from core.resolutions.models import Document, DocumentState, DocumentStudy
 from sotay import demo_data
 
 log = logging.getLogger(__name__)
