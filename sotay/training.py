@@ -261,11 +261,13 @@ class Room:
             number = self.next_number
             self.next_number += 1
             practice = await self.practice()
+            # The phone exists before the invitations are queued: the delivery worker may send them at once.
+            user_id, name = identity(number=number, group=self.group)
+            self.phones.add(user_id, name, texts.training.TRAINEE_LABEL.format(track=texts.training.TRACKS[track]))
             async with transaction(self.session_factory) as session:
                 trainee = await _enrol(session, self.cipher, practice, number=number, track=track, group=self.group, now=self.clock())
             self.trainees[trainee.user_id] = trainee
             self._save()
-        self.phones.add(trainee.user_id, trainee.name, texts.training.TRAINEE_LABEL.format(track=texts.training.TRACKS[track]))
         self.phones.start(trainee.user_id)
         return trainee
 
@@ -428,12 +430,18 @@ async def _ensure_practice_cell(session: AsyncSession, cipher: FieldCipher, *, n
     return PracticeCell(cell_id=cell.id, rsvp_meeting_id=rsvp.id, excuse_meeting_id=excuse.id, held_meeting_id=held.id)
 
 
+def identity(*, number: int, group: int) -> tuple[int, str]:
+    """A trainee's simulated Telegram id and name, from their number in the room."""
+    t = texts.training
+    return FIRST_TRAINEE_USER_ID + (group - 1) * 10_000 + number, t.TRAINEE_NAME.format(
+        name=t.TRAINEE_NAMES[(number - 1) % len(t.TRAINEE_NAMES)], number=number)
+
+
 async def _enrol(session: AsyncSession, cipher: FieldCipher, practice: PracticeCell, *, number: int, track: str, group: int,
                  now: dt.datetime) -> Trainee:
     t = texts.training
-    name = t.TRAINEE_NAME.format(name=t.TRAINEE_NAMES[(number - 1) % len(t.TRAINEE_NAMES)], number=number)
+    user_id, name = identity(number=number, group=group)
     card = f"TAP-{group:02d}-{number:04d}"
-    user_id = FIRST_TRAINEE_USER_ID + (group - 1) * 10_000 + number
     citizen_id = f"099{group % 10}{number:08d}"  # made up, 12 digits, one per trainee
     if track == "member":
         await apply_rows(session, [_row(card=card, name=name, path=_path(t.PRACTICE_CELL), number=number, role=None, citizen_id=citizen_id)],
