@@ -43,6 +43,8 @@ TRACKS = ("member", "secretary")
 FIRST_TRAINEE_USER_ID = 760_001  # simulated Telegram ids of trainees (demo people are 700_001…)
 STUCK_AFTER_ATTEMPTS = 3
 STUCK_AFTER_SECONDS = 180.0
+CHECK_EVERY = 3.0  # seconds between two database checks of one trainee's lesson while they do nothing
+CHECKS_AT_ONCE = 3
 GUIDE_CARD = "TAP-000"
 SAMPLE_CARD = "TAP-001"
 
@@ -216,6 +218,8 @@ class Room:
         self.next_number = 1
         self._practice: PracticeCell | None = None
         self._lock = asyncio.Lock()
+        self._checks = asyncio.Semaphore(CHECKS_AT_ONCE)
+        self._checked: dict[int, tuple[str, float]] = {}  # user id → (lesson, when last checked)
         self._load()
 
     # -------------------------------------------------------------- persistence
@@ -290,8 +294,7 @@ class Room:
         just_done = None
         if lesson is not None:
             trainee.started.setdefault(lesson.key, time.time())
-            async with self.session_factory() as session:
-                passed = await lesson.check(session, trainee, await self.practice())
+            passed = await self._check(trainee, lesson, fresh=acted)
             if passed:
                 trainee.done[lesson.key] = time.time()
                 just_done = lesson
@@ -318,6 +321,19 @@ class Room:
         if trainee.attempts.get(lesson.key, 0) > 0:
             body["hint"] = texts.training.HINT.format(hint=lesson.hint)
         return body
+
+    async def _check(self, trainee: Trainee, lesson: Lesson, *, fresh: bool) -> bool:
+        """The lesson's database check, at most once per CHECK_EVERY seconds per trainee unless they just
+        acted, and a few at a time: a hall of phones polling must not starve the bot of connections."""
+        now = time.monotonic()
+        last = self._checked.get(trainee.user_id)
+        if not fresh and last is not None and last[0] == lesson.key and now - last[1] < CHECK_EVERY:
+            return False
+        async with self._checks:
+            async with self.session_factory() as session:
+                passed = await lesson.check(session, trainee, await self.practice())
+        self._checked[trainee.user_id] = (lesson.key, time.monotonic())
+        return passed
 
     def progress(self) -> dict[str, Any]:
         """The trainer's view: each trainee's lessons, and who is stuck where."""

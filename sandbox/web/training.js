@@ -58,7 +58,8 @@
     }
   }
 
-  document.addEventListener("sotay:acted", () => { actedAt = Date.now(); });
+  // After a step: check soon (the bot needs a moment), and count it as a step if it did not do the lesson.
+  document.addEventListener("sotay:acted", () => { actedAt = Date.now(); setTimeout(check, 4200); });
   check();
   setInterval(check, 2000);
 })();
