@@ -1,7 +1,8 @@
 """The sandbox HTTP server: Telegram's Bot API for bots, a control API for simulated people.
 
 Bot side:   /bot<token>/<method>, /file/bot<token>/<file_path>   (what api.telegram.org serves)
-User side:  /sandbox/...   JSON, CORS open, so a page on another loopback port can drive it
+User side:  /sandbox/...   JSON; CORS for loopback origins only, so a page on another loopback port
+            can drive it and a page on any other site cannot
 Chat page:  /sandbox/ui/   (static files from sandbox/web)
 """
 
@@ -14,7 +15,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -49,11 +50,33 @@ def _error(error: ApiError) -> web.Response:
     return _json(error.body(), status=error.code)
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def allowed_origin(origin: str | None, host: str | None) -> bool:
+    """A browser page may drive the control API only from this machine: an origin on a loopback
+    host (any port), or the sandbox's own origin. Requests without an Origin (scripts, tests) pass."""
+    if origin is None:
+        return True
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    return parts.hostname in LOOPBACK_HOSTS or (host is not None and parts.netloc == host)
+
+
 @web.middleware
 async def _control_errors_and_cors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The control API answers errors in Telegram's shape and lets pages on other origins call it."""
+    """The control API answers errors in Telegram's shape and lets pages on loopback origins call it.
+    Any other site's page is refused before the handler runs (a simple cross-site POST would
+    otherwise act even though the browser hides the answer)."""
     if not request.path.startswith("/sandbox"):
         return await handler(request)
+    origin = request.headers.get("Origin")
+    if not allowed_origin(origin, request.host):
+        return _json({"ok": False, "error_code": 403, "description": "Forbidden: origin not allowed"}, status=403)
     if request.method == "OPTIONS":
         response: web.StreamResponse = web.Response()
     else:
@@ -65,7 +88,10 @@ async def _control_errors_and_cors(request: web.Request, handler: Handler) -> we
             if error.status < 400:
                 raise
             response = _json({"ok": False, "error_code": error.status, "description": error.reason}, status=error.status)
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Origin"
+    if origin is None:
+        return response
+    response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type"
     return response

@@ -177,8 +177,8 @@ async def link_by_contact(
     normalized = normalize_phone(phone)
     members = []
     if normalized is not None:
-        lookup = cipher.lookup_hash(normalized, context=PHONE)
-        members = list((await session.execute(select(Member).where(Member.phone_hash == lookup, Member.active))).scalars())
+        lookups = cipher.lookup_hashes(normalized, context=PHONE)  # every key's, while a rotation runs
+        members = list((await session.execute(select(Member).where(Member.phone_hash.in_(lookups), Member.active))).scalars())
     if len(members) != 1:
         # Zero matches, or a phone shared by two records (a household phone): an invite code is needed.
         raise await _refuse(session, platform_user=platform_user, reason="phone_unknown", message=texts.account.PHONE_UNKNOWN, now=now)

@@ -1,7 +1,7 @@
 """The Zalo side's HTTP routes: the Bot Platform API for bots, and a control API for simulated people.
 
 Bot side:   /zalo/bot<token>/<method>          (what bot-api.zaloplatforms.com serves)
-User side:  /sandbox/zalo/...                  JSON, CORS open (the server's middleware), Telegram-side style
+User side:  /sandbox/zalo/...                  JSON, loopback-only CORS (the server's middleware), Telegram-side style
 Images:     /sandbox/zalo/media/<name>         people's uploads and copies of the bot's photos
 """
 
