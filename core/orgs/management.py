@@ -68,7 +68,6 @@ MAX_TOKEN_DAYS = 365
 EARLIEST_DATE = dt.date(1900, 1, 1)
 CARD_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z./-]{0,31}$")
 CITIZEN_ID_DIGITS = re.compile(r"^[0-9]{12}$")
-PLATFORM = "telegram"
 
 _Row = TypeVar("_Row", bound=Base)
 
@@ -492,10 +491,13 @@ async def invite_member(
     return await linking.create_invite(session, member=record.member, now=now, ttl=ttl, created_by=actor.member)
 
 
-async def reset_member_link(session: AsyncSession, actor: Actor, *, member_id: int, now: dt.datetime) -> bool:
-    """Untie the member's messenger account (a lost phone); False when none was tied."""
+async def reset_member_link(
+    session: AsyncSession, actor: Actor, *, member_id: int, now: dt.datetime, platform: str | None = None
+) -> list[str]:
+    """Untie the member's messenger accounts (a lost phone): on `platform`, or on every platform when
+    None. Returns the platforms untied (empty when none was tied)."""
     record = await managed_member(session, actor, member_id)
-    return await linking.reset_link(session, member=record.member, platform=PLATFORM, by=actor.member, now=now)
+    return await linking.reset_link(session, member=record.member, platform=platform, by=actor.member, now=now)
 
 
 async def issue_token(
