@@ -8,19 +8,17 @@ Telegram side, every mutation is synchronous on one event loop, so nothing needs
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import itertools
 import math
 import re
 import time
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sandbox.errors import ApiError, bad_request
-from sandbox.limits import MEGABYTE, TokenBucket, updated_dataclass
+from sandbox.limits import MEGABYTE, RateLimits, TokenBucket
 from sandbox.state import FaultPlan, Signal, wait_for_signal
 
 # <bot id digits>:<secret>; real secrets are ~64 letters, the sandbox accepts 8 and more.
@@ -43,15 +41,12 @@ def hex_id(seed: str) -> str:
 
 
 @dataclass
-class ZaloLimits:
+class ZaloLimits(RateLimits):
     """What the sandbox allows a Zalo bot. Zalo publishes no rate limits: these are conservative and
     match the bot's default send budget. `enabled=False` switches the rate limits off (sizes stay)."""
 
-    enabled: bool = True
     per_bot_per_second: float = 10.0
     per_bot_burst: float = 10.0
-    per_chat_per_second: float = 1.0
-    per_chat_burst: float = 3.0
     max_text: int = 2000
     max_caption: int = 2000
     max_photo_bytes: int = 5 * MEGABYTE
@@ -61,12 +56,6 @@ class ZaloLimits:
     exclusive_polling: bool = True  # a newer getUpdates ends an older one with 409 (sandbox choice)
     require_contact: bool = True  # a bot may only write to people who wrote to it first
     webhook_timeout: float = 10.0
-
-    def updated(self, changes: Mapping[str, Any]) -> ZaloLimits:
-        return updated_dataclass(self, changes)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 class ZaloRateLimiter:
