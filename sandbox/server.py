@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
@@ -21,11 +20,12 @@ import aiohttp
 from aiohttp import web
 
 from sandbox.botapi import BotApi, Params, Upload, command_scope
+from sandbox.control import FaultRoutes, json_response
 from sandbox.errors import ApiError, as_int, bad_request, json_object
 from sandbox.limits import Limits
 from sandbox.media import make_sample_voice
 from sandbox.people import OWN_CONTACT, People
-from sandbox.state import BotAccount, Fault, Stats, World, fault_description
+from sandbox.state import BotAccount, Stats, World
 from sandbox.web import INDEX_HTML_PATH, WEB_DIR
 from sandbox.webhooks import WebhookDelivery
 from sandbox.zalo import ZaloLimits, ZaloSide
@@ -42,8 +42,7 @@ MAX_CHAT_WAIT = 30.0
 FILE_ACTIONS = ("voice", "audio", "document", "photo", "video")
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+_json = json_response
 
 
 def _error(error: ApiError) -> web.Response:
@@ -113,7 +112,7 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     return (start, end) if start <= end or start >= size else None
 
-class SandboxServer:
+class SandboxServer(FaultRoutes):
     """A Telegram-compatible Bot API server with simulated people, on loopback.
 
     `bots` registers tokens (token → username). Any token shaped like Telegram's is also accepted
@@ -395,36 +394,9 @@ class SandboxServer:
         self._bot(request).stats = Stats()
         return _json({"ok": True})
 
-    async def list_faults(self, request: web.Request) -> web.Response:
-        return _json(self._bot(request).faults.as_json())
 
-    async def add_fault(self, request: web.Request) -> web.Response:
-        bot = self._bot(request)
-        body = await self._body(request)
-        code = self._int(body.get("code", 500), "code")
-        retry_after = self._int(body["retry_after"], "retry_after") if body.get("retry_after") is not None else None
-        if code == 429 and retry_after is None:
-            retry_after = 1  # a 429 always tells how long to wait
-        bot.faults.schedule(Fault(
-            method=str(self._required(body, "method")), code=code, remaining=self._int(body.get("count", 1), "count"),
-            description=str(body.get("description") or fault_description(code, retry_after)),
-            retry_after=retry_after, after_effect=bool(body.get("after_effect", False)),
-        ))
-        return _json({"ok": True, **bot.faults.as_json()})
 
-    async def clear_faults(self, request: web.Request) -> web.Response:
-        bot = self._bot(request)
-        bot.faults.clear()
-        return _json({"ok": True, **bot.faults.as_json()})
 
-    async def set_fault_rate(self, request: web.Request) -> web.Response:
-        bot = self._bot(request)
-        body = await self._body(request)
-        try:
-            bot.faults.set_rate(float(body.get("rate", 0)), tuple(int(c) for c in body.get("codes") or ()), body.get("seed", 7))
-        except (TypeError, ValueError) as error:
-            raise bad_request(str(error)) from None
-        return _json({"ok": True, **bot.faults.as_json()})
 
     # ------------------------------------------------------------------------ control: chats
 

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sandbox.errors import ApiError, bad_request
+from sandbox.errors import ApiError, as_int, bad_request
 from sandbox.limits import Limits, RateLimiter
 
 __all__ = ["ApiError", "BotAccount", "Chat", "ChatEntry", "Fault", "Limits", "Person", "StoredFile", "World"]
@@ -334,6 +334,29 @@ class FaultPlan:
 
     def schedule(self, fault: Fault) -> None:
         self.scheduled.append(fault)
+
+    def schedule_from(self, body: dict[str, Any]) -> None:
+        """A fault as the control API (either side) describes it: method (required, `*` wildcards),
+        code (500), count (1), retry_after (1 for a 429: a 429 always tells how long to wait),
+        description, after_effect."""
+        if not body.get("method"):
+            raise bad_request("method is required")
+        code = as_int(body.get("code", 500), "code")
+        retry_after = as_int(body["retry_after"], "retry_after") if body.get("retry_after") is not None else None
+        if code == 429 and retry_after is None:
+            retry_after = 1
+        self.schedule(Fault(
+            method=str(body["method"]), code=code, remaining=as_int(body.get("count", 1), "count"),
+            description=str(body.get("description") or fault_description(code, retry_after)),
+            retry_after=retry_after, after_effect=bool(body.get("after_effect", False)),
+        ))
+
+    def set_rate_from(self, body: dict[str, Any]) -> None:
+        """A share `rate` of send* calls (sendChatAction excepted) fails with one of `codes`, seeded."""
+        try:
+            self.set_rate(float(body.get("rate", 0)), tuple(int(c) for c in body.get("codes") or ()), body.get("seed", 7))
+        except (TypeError, ValueError) as error:
+            raise bad_request(str(error)) from None
 
     def clear(self) -> None:
         self.scheduled.clear()
