@@ -91,8 +91,9 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"database at {revision}")
 
 
-async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-def]
-    from core.db import create_engine, create_session_factory, transaction
+async def _with_factory(settings: Settings, work):  # type: ignore[no-untyped-def]
+    """Run `work(session_factory, cipher)` against the configured database (SQLite migrated first)."""
+    from core.db import create_engine, create_session_factory
     from sotay.migrate import upgrade_async
 
     if settings.is_sqlite:
@@ -100,10 +101,20 @@ async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-de
         await upgrade_async(settings.resolved_database_url)
     engine = create_engine(settings.resolved_database_url)
     try:
-        async with transaction(create_session_factory(engine)) as session:
-            return await work(session, settings.field_cipher())
+        return await work(create_session_factory(engine), settings.field_cipher())
     finally:
         await engine.dispose()
+
+
+async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-def]
+    """Run `work(session, cipher)` in one transaction (committed when it returns)."""
+    from core.db import transaction
+
+    async def in_one_transaction(factory, cipher):  # type: ignore[no-untyped-def]
+        async with transaction(factory) as session:
+            return await work(session, cipher)
+
+    return await _with_factory(settings, in_one_transaction)
 
 
 @members_app.command("import")
@@ -267,21 +278,6 @@ def token_revoke(token_id: int) -> None:
         typer.secho(f"no active token with id {token_id}", fg="red", err=True)
         raise typer.Exit(1)
     typer.echo(f"token {token_id} revoked")
-
-
-async def _with_factory(settings: Settings, work):  # type: ignore[no-untyped-def]
-    """Like _with_session, for commands that commit in several transactions of their own."""
-    from core.db import create_engine, create_session_factory
-    from sotay.migrate import upgrade_async
-
-    if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await upgrade_async(settings.resolved_database_url)
-    engine = create_engine(settings.resolved_database_url)
-    try:
-        return await work(create_session_factory(engine), settings.field_cipher())
-    finally:
-        await engine.dispose()
 
 
 @keys_app.command("status")
