@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from sandbox.errors import ApiError, bad_request
 from sandbox.limits import MEGABYTE, RateLimits, TokenBucket
-from sandbox.state import FaultPlan, Signal, wait_for_signal
+from sandbox.state import BotWorld, FaultPlan, Signal
 
 # <bot id digits>:<secret>; real secrets are ~64 letters, the sandbox accepts 8 and more.
 ZALO_TOKEN = re.compile(r"(\d+):([A-Za-z0-9_-]{8,})")
@@ -221,31 +221,17 @@ class ZaloBot:
                 "webhook_url": self.webhook.url if self.webhook else None, "pending_updates": len(self.updates)}
 
 
-class ZaloWorld:
+class ZaloWorld(BotWorld["ZaloBot"]):
+    TOKEN = ZALO_TOKEN
+    SIDE = "Zalo "
+
     def __init__(self, limits: ZaloLimits | None = None, *, auto_register: bool = True) -> None:
+        super().__init__(auto_register=auto_register)
         self.limits = limits or ZaloLimits()
-        self.auto_register = auto_register
-        self.bots: dict[str, ZaloBot] = {}
         self.people: dict[str, ZaloPerson] = {}
         self.chats: dict[tuple[str, str], ZaloChat] = {}
         self.images: dict[str, StoredImage] = {}
-        self.version = 0
-        self.changed = Signal()
-        self.closing = False
         self._counter = itertools.count(1)
-
-    # ------------------------------------------------------------------ change feed
-
-    def touch(self) -> int:
-        self.version += 1
-        self.changed.fire()
-        return self.version
-
-    async def wait_for_change(self, after: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while self.version <= after and not self.closing:
-            if not await wait_for_signal(self.changed.listen(), deadline - time.monotonic()):
-                return
 
     def new_message_id(self) -> str:
         return hex_id(f"zalo-message-{next(self._counter)}-{time.time_ns()}")
@@ -262,25 +248,8 @@ class ZaloWorld:
             bot.name = name
         return bot
 
-    def bot(self, token: str) -> ZaloBot:
-        """The bot a Bot API call speaks for: 401 for a token it does not know."""
-        bot = self.bots.get(token)
-        if bot is not None:
-            return bot
-        if self.auto_register and ZALO_TOKEN.fullmatch(token):
-            return self.add_bot(token)
-        raise ApiError(401, "Unauthorized")
-
-    def find_bot(self, key: str) -> ZaloBot:
-        """A bot named in a control URL: its token, its id, or "default" (the first Zalo bot)."""
-        if key in ("default", "") and self.bots:
-            return next(iter(self.bots.values()))
-        for bot in self.bots.values():
-            if key in (bot.token, bot.id):
-                return bot
-        if self.auto_register and ZALO_TOKEN.fullmatch(key):
-            return self.add_bot(key)
-        raise ApiError(404, f"Not Found: no Zalo bot {key!r}")
+    def _names(self, bot: ZaloBot) -> tuple[str, ...]:
+        return (bot.token, bot.id)
 
     # ------------------------------------------------------------------ people
 
