@@ -7,10 +7,28 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.errors import as_int, bad_request
+
 
 def json_response(data: Any, status: int = 200) -> web.Response:
     """JSON with Vietnamese left readable (no \\u escapes)."""
     return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+
+
+MAX_CHAT_WAIT = 30.0
+
+
+async def follow_chat(world: Any, request: web.Request) -> int:
+    """A chat read's `after=<version>` (only what changed since) and `wait=<s>` (hold until something
+    does, at most MAX_CHAT_WAIT): waits as asked and returns `after`."""
+    after = as_int(request.query.get("after", 0), "after")
+    try:
+        wait = min(max(float(request.query.get("wait", 0)), 0.0), MAX_CHAT_WAIT)
+    except ValueError:
+        raise bad_request("wait must be a number of seconds") from None
+    if wait:
+        await world.wait_for_change(after, wait)
+    return after
 
 
 class FaultRoutes:

@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from sandbox.botapi import BotApi, Params, Upload, command_scope
-from sandbox.control import FaultRoutes, json_response
+from sandbox.control import FaultRoutes, follow_chat, json_response
 from sandbox.errors import ApiError, as_int, bad_request, json_object
 from sandbox.limits import Limits
 from sandbox.media import make_sample_voice
@@ -38,7 +38,6 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # (people's base64 uploads included).
 MAX_BODY_BYTES = 100 * 1024 * 1024
 DEFAULT_PRESS_WAIT = 10.0
-MAX_CHAT_WAIT = 30.0
 FILE_ACTIONS = ("voice", "audio", "document", "photo", "video")
 
 
@@ -405,13 +404,7 @@ class SandboxServer(FaultRoutes):
         bot = self._bot(request)
         user_id = self._int(request.match_info["user_id"], "user id")
         self.world.person(user_id)
-        after = self._int(request.query.get("after", 0), "after")
-        try:
-            wait = min(max(float(request.query.get("wait", 0)), 0.0), MAX_CHAT_WAIT)
-        except ValueError:
-            raise bad_request("wait must be a number of seconds") from None
-        if wait:
-            await self.world.wait_for_change(after, wait)
+        after = await follow_chat(self.world, request)
         return _json(self.people.chat_view(bot, user_id, after=after))
 
     async def received(self, request: web.Request) -> web.Response:

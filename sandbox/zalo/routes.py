@@ -15,14 +15,13 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from sandbox.control import FaultRoutes, json_response
+from sandbox.control import FaultRoutes, follow_chat, json_response
 from sandbox.errors import ApiError, as_int, bad_request, json_object
 from sandbox.zalo.api import ZaloApi
 from sandbox.zalo.people import ZaloPeople
 from sandbox.zalo.state import ZaloBot, ZaloLimits, ZaloStats, ZaloWorld
 from sandbox.zalo.webhooks import ZaloWebhookDelivery
 
-MAX_CHAT_WAIT = 30.0
 MAX_IMAGE_UPLOAD = 20 * 1024 * 1024
 
 
@@ -200,13 +199,7 @@ class ZaloSide(FaultRoutes):
         bot = self._bot(request)
         user_id = request.match_info["user_id"]
         self.world.person(user_id)
-        after = self._int(request.query.get("after", 0), "after")
-        try:
-            wait = min(max(float(request.query.get("wait", 0)), 0.0), MAX_CHAT_WAIT)
-        except ValueError:
-            raise bad_request("wait must be a number of seconds") from None
-        if wait:
-            await self.world.wait_for_change(after, wait)
+        after = await follow_chat(self.world, request)
         return _json(self.people.chat_view(bot, user_id, after=after))
 
     async def pending_updates(self, request: web.Request) -> web.Response:
