@@ -77,7 +77,6 @@ def demo_settings(settings: Settings, *, port: int, sandbox_url: str) -> Setting
 async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str | None:
     """Seed members, what the commune has been doing (demo_content) and the members' simulated
     phones; returns the invite code of the one not yet linked (None once a visitor linked them)."""
-    from core.crypto import FieldCipher
 
     await upgrade_async(settings.resolved_database_url)
     sandbox_bot = sandbox.world.bots[DEMO_TOKEN]
@@ -85,7 +84,7 @@ async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str | None:
     try:
         session_factory = create_session_factory(engine)
         async with transaction(session_factory) as session:
-            cipher = FieldCipher(settings.secret_key_value())
+            cipher = settings.field_cipher()
             await demo_data.seed(session, cipher)
             # Who is linked now: a visitor may have linked the unlinked member during an earlier start.
             linked_ids = set((await session.execute(select(ChannelLink.member_id).where(ChannelLink.platform == "telegram"))).scalars())
