@@ -7,17 +7,17 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from api.deps import reject_nul_in_form
+from api.ports import ApiRuntime
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodySizeLimit, RejectNulCharacters, RequestObservability
 from api.ratelimit import FixedWindowLimiter, enforce_rate_limit
-from api.routes import account, health, members, metrics, orgs, webhook
+from api.routes import account, health, members, metrics, orgs
 from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
 from api.routes import documents, reminders, reports, study
 from api.routes import media
 from core.orgs.management import MAX_ID
-from sotay.runtime import Runtime
 
 DESCRIPTION = """
 REST API of **Sổ tay**, the party member handbook.
@@ -36,14 +36,13 @@ BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: ApiRuntime) -> FastAPI:
     app = FastAPI(title="Sổ tay API", version="1.0", description=DESCRIPTION)
     app.state.runtime = runtime
     app.state.rate_limiter = FixedWindowLimiter(redis_url=runtime.settings.redis_url)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    app.include_router(webhook.router)
     app.include_router(media.router)  # /m/{token}: listen and download pages behind signed links
     for router in api_routers():
         # Every resource: authenticated, counted against the holder's rate limit (per person), one error shape.
@@ -53,14 +52,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(BodySizeLimit, limits=BODY_LIMITS, default_prefix="/api/", default_limit=DEFAULT_BODY_LIMIT)
     app.add_middleware(RequestObservability)
     _exact_id_bounds(app)
-    if runtime.services.get("sandbox_url"):
-        from api.routes.demo import mount_demo
-
-        mount_demo(app, runtime.services["sandbox_url"])
     return app
 
 
-def create_operations_app(runtime: Runtime) -> FastAPI:
+def create_operations_app(runtime: ApiRuntime) -> FastAPI:
     """What a bot or worker process serves (`sotay run --only bot|worker`): /healthz, /readyz and
     /metrics with that process's own counters (sends, 429s, reminder lag), for its health check and
     for Prometheus to scrape each process."""
