@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from api.deps import reject_nul_in_form
-from api.ports import ApiRuntime
+from api.docs import mount_offline_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.ports import ApiRuntime
 from api.middleware import BodySizeLimit, RejectNulCharacters, RequestObservability
 from api.ratelimit import FixedWindowLimiter, enforce_rate_limit
 from api.routes import account, health, members, metrics, orgs
@@ -37,10 +38,12 @@ DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 
 def create_app(runtime: ApiRuntime) -> FastAPI:
-    app = FastAPI(title="Sổ tay API", version="1.0", description=DESCRIPTION)
+    # /docs is added below with Swagger UI's files served from here: it works without the Internet.
+    app = FastAPI(title="Sổ tay API", version="1.0", description=DESCRIPTION, docs_url=None)
     app.state.runtime = runtime
     app.state.rate_limiter = FixedWindowLimiter(redis_url=runtime.settings.redis_url)
     install_error_handlers(app)
+    mount_offline_docs(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(media.router)  # /m/{token}: listen and download pages behind signed links

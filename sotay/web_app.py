@@ -21,8 +21,14 @@ def http_app(runtime: Runtime) -> FastAPI:
         from bot.zalo.webhook import webhook_router as zalo_webhook
 
         app.include_router(zalo_webhook(runtime.zalo.inbound, settings.zalo_webhook_secret.get_secret_value()))
-    if runtime.services.get("sandbox_url"):  # `sotay demo`: the sandbox's chat page at /
+    if runtime.services.get("sandbox_url"):  # `sotay demo`: the sandbox's chat page at /, and its training room
         from sotay.demo_page import mount_demo
 
-        mount_demo(app, runtime.services["sandbox_url"])
+        mount_demo(app, runtime.services["sandbox_url"], sandbox_port=runtime.services.get("sandbox_port"))
+        if runtime.services.get("training") is not None:
+            from sotay.training_page import mount_training
+
+            # The demo's training room lives as long as this app, on the runtime's database sessions.
+            mount_training(app, runtime.services["training"](runtime), sandbox_url=runtime.services["sandbox_url"],
+                           sandbox_port=runtime.services.get("sandbox_port"))
     return app
