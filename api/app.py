@@ -9,16 +9,16 @@ from fastapi import Depends, FastAPI
 from api.deps import reject_nul_in_form
 from api.docs import mount_offline_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.ports import ApiRuntime
 from api.middleware import BodySizeLimit, RejectNulCharacters, RequestObservability
 from api.ratelimit import FixedWindowLimiter, enforce_rate_limit
-from api.routes import account, health, members, metrics, orgs, webhook
+from api.routes import account, health, members, metrics, orgs
 from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
 from api.routes import documents, reminders, reports, study
 from api.routes import media
 from core.orgs.management import MAX_ID
-from sotay.runtime import Runtime
 
 DESCRIPTION = """
 REST API of **Sổ tay**, the party member handbook.
@@ -37,7 +37,7 @@ BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: ApiRuntime) -> FastAPI:
     # /docs is added below with Swagger UI's files served from here: it works without the Internet.
     app = FastAPI(title="Sổ tay API", version="1.0", description=DESCRIPTION, docs_url=None)
     app.state.runtime = runtime
@@ -46,7 +46,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     mount_offline_docs(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    app.include_router(webhook.router)
     app.include_router(media.router)  # /m/{token}: listen and download pages behind signed links
     for router in api_routers():
         # Every resource: authenticated, counted against the holder's rate limit (per person), one error shape.
@@ -56,20 +55,10 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(BodySizeLimit, limits=BODY_LIMITS, default_prefix="/api/", default_limit=DEFAULT_BODY_LIMIT)
     app.add_middleware(RequestObservability)
     _exact_id_bounds(app)
-    if runtime.services.get("sandbox_url"):
-        from api.routes.demo import mount_demo
-
-        mount_demo(app, runtime.services["sandbox_url"], sandbox_port=runtime.services.get("sandbox_port"))
-        if runtime.services.get("training") is not None:
-            from api.routes.training import mount_training
-
-            # The demo's training room lives as long as this app, on the runtime's database sessions.
-            mount_training(app, runtime.services["training"](runtime), sandbox_url=runtime.services["sandbox_url"],
-                           sandbox_port=runtime.services.get("sandbox_port"))
     return app
 
 
-def create_operations_app(runtime: Runtime) -> FastAPI:
+def create_operations_app(runtime: ApiRuntime) -> FastAPI:
     """What a bot or worker process serves (`sotay run --only bot|worker`): /healthz, /readyz and
     /metrics with that process's own counters (sends, 429s, reminder lag), for its health check and
     for Prometheus to scrape each process."""

@@ -15,20 +15,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.ports import ApiRuntime
 from core import audit, storage, texts
 from core.clock import Clock
 from core.crypto import FieldCipher
 from core.orgs import tokens
 from core.orgs.models import ApiToken, Member
 from core.orgs.service import Actor, load_actor
-from sotay.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+def get_runtime(request: Request) -> ApiRuntime:
     return request.app.state.runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[ApiRuntime, Depends(get_runtime)]
 
 
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:

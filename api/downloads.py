@@ -8,7 +8,6 @@ and `filename` an ASCII fallback without diacritics for clients that read only t
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -16,13 +15,13 @@ from urllib.parse import quote
 from fastapi.responses import FileResponse
 
 from api.errors import ErrorBody
+from core.folding import strip_accents
 
 
 def ascii_filename(filename: str) -> str:
     """«Biên bản tháng 11.pdf» → «Bien ban thang 11.pdf»: diacritics dropped (đ → d), anything else
     outside printable ASCII, quotes and backslashes turned into «_»."""
-    decomposed = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = strip_accents(filename, compatibility=True)
     return "".join(ch if " " <= ch <= "~" and ch not in '"\\' else "_" for ch in plain) or "tep"
 
 

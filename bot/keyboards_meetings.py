@@ -31,7 +31,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot import keyboards as kb
 from bot.keyboards_reminders import settings_button
-from bot.routers.reports import figures_button
+from bot.keyboards_reports import figures_button
 from core import texts
 from core.meetings import dates, render
 from core.meetings.models import AbsenceReason, Invitation, Meeting, MeetingKind, MeetingStatus, RecurrenceRule
@@ -460,6 +460,6 @@ def stats(org_id: int) -> InlineKeyboardMarkup:
             (_b(texts.meetings.BTN_STATS_MEMBERS, StatsButton(action=StatsAction.MEMBERS, org_id=org_id)),),
             (_b(texts.meetings.BTN_STATS_CSV, StatsButton(action=StatsAction.CSV, org_id=org_id)),
              _b(texts.meetings.BTN_STATS_XLSX, StatsButton(action=StatsAction.XLSX, org_id=org_id))),
-            (figures_button(org_id),),  # 📈 Số liệu tổng hợp (bot/routers/reports.py)
+            (figures_button(org_id),),  # 📈 Số liệu tổng hợp (bot/routers/reports.py answers it)
         ]
     )

@@ -128,6 +128,16 @@ def among(session_or_dialect: Any, column: Any, ids: list[int]) -> Any:
     return column.in_(ids)
 
 
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """The one place that picks the INSERT for `INSERT … ON CONFLICT`: PostgreSQL's or SQLite's
+    `insert()` (they share the `on_conflict_do_*` API), for this session's database. `table`: a
+    Table or a mapped class."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(getattr(table, "__table__", table))
+
+
 def rows_affected(result: Result[Any]) -> int:
     """How many rows an UPDATE/DELETE/INSERT changed (a `CursorResult`'s rowcount; 0 when unknown)."""
     return cast("CursorResult[Any]", result).rowcount or 0

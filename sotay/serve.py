@@ -57,18 +57,15 @@ def _listen(host: str, port: int) -> socket.socket:
 
 async def _run_api(runtime: Runtime, stop: asyncio.Event, *, operations_only: bool = False) -> None:
     """The API; for a bot or worker process, only its health and metrics (`create_operations_app`)."""
-    from api.app import create_app, create_operations_app
+    from api.app import create_operations_app
+    from sotay.web_app import http_app
 
     settings = runtime.settings
     listening = _listen(settings.http_host, settings.http_port)
     if operations_only:
         app = create_operations_app(runtime)
     else:
-        app = create_app(runtime)
-        if runtime.zalo is not None and settings.zalo_webhook_url and settings.zalo_webhook_secret is not None:
-            from bot.zalo.webhook import webhook_router
-
-            app.include_router(webhook_router(runtime.zalo.inbound, settings.zalo_webhook_secret.get_secret_value()))
+        app = http_app(runtime)  # the API with the channels' webhooks
     config = uvicorn.Config(
         app, host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="off", access_log=False,
         log_config=None,  # uvicorn's loggers go through sotay's handler and redaction (sotay.logging_setup)

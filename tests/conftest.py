@@ -182,9 +182,9 @@ async def api_client(runtime):  # type: ignore[no-untyped-def]
     """httpx client over the real FastAPI app (ASGI, no network)."""
     import httpx
 
-    from api.app import create_app
+    from sotay.web_app import http_app
 
-    transport = httpx.ASGITransport(app=create_app(runtime))
+    transport = httpx.ASGITransport(app=http_app(runtime))  # the API with the webhooks, as `sotay run` serves it
     async with httpx.AsyncClient(transport=transport, base_url="http://sotay.test") as client:
         yield client
 

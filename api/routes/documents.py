@@ -8,8 +8,6 @@ everything in what they manage; a draft is seen by its author only. Anything els
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +17,7 @@ from fastapi.responses import Response
 from api.downloads import download_headers, file_download
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.errors import error_responses
+from api.ports import ApiRuntime
 from api.schemas.common import Day, id_form, id_path
 from api.schemas.resolutions import (
     AudienceOut,
@@ -36,11 +35,11 @@ from api.schemas.resolutions import (
     VoiceName,
 )
 from core import texts
+from core.clock import local_date
 from core.errors import InvalidInput
 from core.resolutions import extract, service, study
 from core.resolutions.models import DocumentKind
 from core.resolutions.voice import default_renderer, render_variants
-from sotay.runtime import Runtime
 from voice.service import VoiceRenderer
 
 router = APIRouter(tags=["documents"])
@@ -51,14 +50,14 @@ UPLOAD_PATH = "/api/v1/documents"
 UPLOAD_BODY_LIMIT = UPLOAD_MAX_BYTES + extract.MAX_TEXT_CHARS * 4 + 256 * 1024
 
 
-def renderer_of(runtime: Runtime) -> VoiceRenderer:
+def renderer_of(runtime: ApiRuntime) -> VoiceRenderer:
     given = runtime.services.get("voice_renderer")
     if isinstance(given, VoiceRenderer):
         return given
     return default_renderer(str(Path(runtime.settings.data_dir) / "audio"), runtime.settings.tts_engine)
 
 
-def files_dir_of(runtime: Runtime) -> Path:
+def files_dir_of(runtime: ApiRuntime) -> Path:
     given = runtime.services.get("files_dir")
     return Path(given) if given else runtime.settings.files_dir
 
@@ -97,15 +96,13 @@ async def create_document(
     text: Annotated[str | None, Form(max_length=extract.MAX_TEXT_CHARS, description="The full text, when no file is sent")] = None,
     file: Annotated[UploadFile | None, File(description=f"PDF (≤ {extract.MAX_PAGES} pages), DOCX or TXT, ≤ {UPLOAD_MAX_BYTES // (1024 * 1024)} MB")] = None,
 ) -> DocumentDetail:
-    if issued_on is not None and issued_on > clock.now().date() + dt.timedelta(days=1):
-        raise InvalidInput(texts.resolutions.DATE_IN_FUTURE)
+    service.check_issued_on(issued_on, today=local_date(clock.now()))  # before the upload is read
     stored = None
     if file is not None and file.filename:
         data = await file.read(UPLOAD_MAX_BYTES + 1)
         if len(data) > UPLOAD_MAX_BYTES:
             raise HTTPException(413, texts.resolutions.FILE_TOO_LARGE.format(megabytes=UPLOAD_MAX_BYTES // (1024 * 1024)))
-        extracted = await asyncio.to_thread(extract.extract_text, data, filename=file.filename)
-        stored = await asyncio.to_thread(service.store_original, files_dir_of(runtime), data, filename=file.filename, extracted=extracted)
+        extracted, stored = await service.read_original(files_dir_of(runtime), data, filename=file.filename)
         full_text = extracted.text
     elif text is not None and text.strip():
         full_text = text

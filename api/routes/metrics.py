@@ -8,8 +8,8 @@ import logging
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.deps import RuntimeDep
+from api.ports import ApiSettings
 from core import metrics, texts
-from sotay.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
@@ -17,7 +17,7 @@ LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 FORWARDING_HEADERS = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
 
 
-def require_metrics_access(request: Request, settings: Settings) -> None:
+def require_metrics_access(request: Request, settings: ApiSettings) -> None:
     if settings.metrics_token is not None:
         expected = f"Bearer {settings.metrics_token.get_secret_value()}"
         if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected.encode()):

@@ -31,6 +31,7 @@ OrgId = Annotated[int, id_path("Organisation id (a cell or a committee)")]
 CellId = Annotated[int, id_path("Cell id")]
 MonthPath = Annotated[str, month_path()]
 MonthQuery = Annotated[str | None, month_query()]
+ReportMonthQuery = Annotated[str | None, month_query("Local month YYYY-MM (default: last month in a month's first ten days, this month after)")]
 FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
 
 
@@ -174,8 +175,8 @@ async def org_figures(
 
 
 @router.get("/orgs/{org_id}/reports", summary="A committee's received monthly reports: every cell below it and its report's state")
-async def received_reports(org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep, month: MonthQuery = None) -> ReceivedOut:
-    chosen = _month(month, clock.now())
+async def received_reports(org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep, month: ReportMonthQuery = None) -> ReceivedOut:
+    chosen = figures.parse_month(month) if month else reports.default_month(clock.now())
     box = await reports.received(session, actor=actor, org_id=org_id, month=chosen)
     return ReceivedOut(
         org_id=box.org.id, month=f"{chosen:%Y-%m}", sent=box.sent, total=len(box.cells),

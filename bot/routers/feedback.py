@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messenger import send_received
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.flow import leave_flow_for_menu, menu_or_command
 from bot.screens import show
 from core import texts
 from core.clock import Clock
@@ -98,11 +99,6 @@ class SendFlow(StatesGroup):
 
 class ReplyFlow(StatesGroup):
     content = State()
-
-
-def home_labels() -> frozenset[str]:
-    """The home keyboard's buttons (texts.account.BTN_*), including any a domain adds later."""
-    return frozenset(value for name, value in vars(texts.account).items() if name.startswith("BTN_") and isinstance(value, str))
 
 
 # ---------------------------------------------------------------- keyboards
@@ -319,12 +315,6 @@ async def choose_recipient(
     await query.answer()
 
 
-async def leave_flow_for_menu(message: Message, state: FSMContext) -> None:
-    """A home button or a command in the middle of a flow: drop the flow, let its owner answer."""
-    await state.clear()
-    raise SkipHandler()
-
-
 async def receive_content(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
     now = clock.now()
     data = await state.get_data()
@@ -524,11 +514,11 @@ def build() -> Router:
     router.message.register(open_menu, or_f(F.text == texts.account.BTN_FEEDBACK, Command("gopy")))
     # A home button or a command is never taken as content: it ends the flow and goes to its owner.
     # (Registered last: once a handler skips, the state filters of this router have already been read.)
-    menu_or_command = or_f(F.text.in_(home_labels()), F.text.startswith("/"))
-    router.message.register(receive_content, StateFilter(SendFlow.content), ~menu_or_command)
-    router.message.register(after_sent, StateFilter(SendFlow.sent), ~menu_or_command)
-    router.message.register(receive_reply, StateFilter(ReplyFlow.content), ~menu_or_command)
-    router.message.register(leave_flow_for_menu, StateFilter(SendFlow.content, SendFlow.sent, ReplyFlow.content), menu_or_command)
+    menu = menu_or_command()
+    router.message.register(receive_content, StateFilter(SendFlow.content), ~menu)
+    router.message.register(after_sent, StateFilter(SendFlow.sent), ~menu)
+    router.message.register(receive_reply, StateFilter(ReplyFlow.content), ~menu)
+    router.message.register(leave_flow_for_menu, StateFilter(SendFlow.content, SendFlow.sent, ReplyFlow.content), menu)
 
     router.callback_query.register(menu_action, FeedbackMenu.filter())
     router.callback_query.register(choose_kind, FeedbackKindChoice.filter())

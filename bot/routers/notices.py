@@ -20,7 +20,6 @@ import secrets
 from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter, or_f
 from aiogram.filters.callback_data import CallbackData
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked, Manager
+from bot.flow import expired, leave_flow_for_menu
 from bot.screens import show
 from core import texts
 from core.clock import Clock, local_tz
@@ -181,8 +181,7 @@ def _content_of(message: Message) -> tuple[str | None, service.NoticeAttachment 
 
 
 def _expired(data: dict[str, Any], now: dt.datetime) -> bool:
-    started = data.get("started_at")
-    return not isinstance(started, str) or now - dt.datetime.fromisoformat(started) > FLOW_TTL
+    return expired(data, now, FLOW_TTL)
 
 
 async def _ask_content(query: CallbackQuery, bot: Bot, state: FSMContext, org_id: int, org_name: str, clock: Clock) -> None:
@@ -242,12 +241,6 @@ async def choose_target(
     choice = await service.preview(session, actor=actor, org_id=callback_data.org_id)  # refuses a forged organisation
     await _ask_content(query, bot, state, choice.org.id, choice.org.name, clock)
     await query.answer()
-
-
-async def leave_flow_for_menu(message: Message, state: FSMContext) -> None:
-    """A home button or a command in the middle of writing: drop the draft, let its owner answer."""
-    await state.clear()
-    raise SkipHandler()
 
 
 async def receive_content(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:

@@ -17,9 +17,9 @@ import datetime as dt
 import html
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.dispatcher.event.bases import SkipHandler
-from aiogram.filters import Command, StateFilter, or_f
+from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -29,9 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.flow import expired, menu_or_command
+from bot.keyboards_reports import FiguresButton
 from bot.screens import show
 from core import texts
-from core.clock import Clock, local_date, local_tz
+from core.clock import Clock, local_tz
 from core.orgs.models import Org, OrgKind, RoleKind
 from core.orgs.service import Actor, in_subtree
 from core.ports import Button
@@ -45,12 +47,6 @@ MAX_MISSING_NAMES = 12
 NOTE_TTL = dt.timedelta(minutes=30)
 
 
-class FiguresButton(CallbackData, prefix="rf"):
-    action: str
-    org_id: int
-    month: int  # yyyymm
-
-
 class ReportButton(CallbackData, prefix=reports.REPORT_PREFIX):
     action: str
     cell_id: int
@@ -60,11 +56,6 @@ class ReportButton(CallbackData, prefix=reports.REPORT_PREFIX):
 class NoteFlow(StatesGroup):
     note = State()
     return_comment = State()  # a committee member types why a report goes back
-
-
-def figures_button(org_id: int) -> Button:
-    """«📈 Số liệu tổng hợp» (this month) for another screen: the 📊 Thống kê keyboard."""
-    return Button(T.BTN_FIGURES, FiguresButton(action="show", org_id=org_id, month=0).pack())
 
 
 def _code(month: dt.date) -> int:
@@ -80,12 +71,6 @@ def _month(code: int) -> dt.date:
 
 def _b(text: str, data: CallbackData) -> Button:
     return Button(text, data.pack())
-
-
-def _default_month(now: dt.datetime) -> dt.date:
-    """The month a report is about: the last one in the first ten days, the current one after."""
-    current = figures.local_month(now)
-    return figures.add_months(current, -1) if local_date(now).day <= 10 else current
 
 
 # ---------------------------------------------------------------- figures
@@ -228,7 +213,7 @@ async def open_report(message: Message, state: FSMContext, session: AsyncSession
     """/baocao: a cell leader's report of the month; a committee member's reports received."""
     await state.clear()
     now = clock.now()
-    month = _default_month(now)
+    month = reports.default_month(now)
     cells = [org for role, org in actor.roles if org.kind == OrgKind.CELL and org in actor.managed_orgs]
     if cells:
         view = await reports.report_for(session, actor=actor, cell_id=cells[0].id, month=month, now=now)
@@ -308,8 +293,7 @@ async def report_action(
 
 async def typed_note(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
     data: dict[str, Any] = await state.get_data()
-    started = data.get("started_at")
-    if not isinstance(started, str) or clock.now() - dt.datetime.fromisoformat(started) > NOTE_TTL or not message.text:
+    if expired(data, clock.now(), NOTE_TTL) or not message.text:
         await state.clear()
         raise SkipHandler()
     view = await reports.save_note(session, actor=actor, cell_id=int(data["cell_id"]), month=_month(int(data["month"])), note=message.text, now=clock.now())
@@ -321,8 +305,7 @@ async def typed_note(message: Message, state: FSMContext, session: AsyncSession,
 
 async def typed_return_comment(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
     data: dict[str, Any] = await state.get_data()
-    started = data.get("started_at")
-    if not isinstance(started, str) or clock.now() - dt.datetime.fromisoformat(started) > NOTE_TTL or not message.text:
+    if expired(data, clock.now(), NOTE_TTL) or not message.text:
         await state.clear()
         raise SkipHandler()
     view = await reports.return_report(session, actor=actor, cell_id=int(data["cell_id"]), month=_month(int(data["month"])),
@@ -333,18 +316,14 @@ async def typed_return_comment(message: Message, state: FSMContext, session: Asy
         await message.answer(part)
 
 
-def home_labels() -> frozenset[str]:
-    return frozenset(value for name, value in vars(texts.account).items() if name.startswith("BTN_") and isinstance(value, str))
-
-
 def build() -> Router:
     router = Router(name="reports")
     router.message.filter(Linked())
     router.callback_query.filter(Linked())
     router.message.register(open_figures, Command("solieu"))
     router.message.register(open_report, Command("baocao"))
-    router.message.register(typed_note, StateFilter(NoteFlow.note), ~or_f(F.text.in_(home_labels()), F.text.startswith("/")))
-    router.message.register(typed_return_comment, StateFilter(NoteFlow.return_comment), ~or_f(F.text.in_(home_labels()), F.text.startswith("/")))
+    router.message.register(typed_note, StateFilter(NoteFlow.note), ~menu_or_command())
+    router.message.register(typed_return_comment, StateFilter(NoteFlow.return_comment), ~menu_or_command())
     router.callback_query.register(figures_action, FiguresButton.filter())
     router.callback_query.register(report_action, ReportButton.filter())
     return router

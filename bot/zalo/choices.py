@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from core import texts
+from core.folding import strip_accents
 
 Kind = Literal["callback", "reply", "poll"]
 _PUNCTUATION = re.compile(r"[\s.,;:!?…\"'“”‘’()\[\]{}<>«»*_~`#+=/\\|-]+")
@@ -40,8 +41,7 @@ def normalize(text: str) -> str:
 
 def fold(text: str) -> str:
     """Without diacritics: "vắng" → "vang", "đồng ý" → "dong y"."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return strip_accents(text)
 
 
 def bare_label(label: str) -> str:

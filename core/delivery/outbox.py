@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Integer, String, Text, bindparam, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from core.db import among, rows_affected
+from core.db import among, insert_for, rows_affected
 from core.delivery.models import OutboxMessage, OutboxState
 from core.delivery.routing import LinkView, choose_link
 from core.orgs.models import ChannelLink, Member
@@ -74,10 +74,8 @@ async def recipients_for(
 
 
 def _insert_ignoring_duplicates(session: AsyncSession):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     table = OutboxMessage.__table__
-    return module.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
+    return insert_for(session, table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
 
 
 @dataclass(frozen=True)

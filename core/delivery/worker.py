@@ -45,12 +45,11 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, cast
 
 from sqlalchemy import Table, and_, bindparam, case, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import metrics
 from core.clock import Clock
-from core.db import transaction
+from core.db import insert_for, transaction
 from core.delivery.budget import RateBudget, Verdict
 from core.delivery.models import MediaFile, OutboxMessage, OutboxState
 from core.delivery.reports import mark_reachable, mark_unreachable
@@ -751,9 +750,7 @@ class DeliveryWorker:
     async def _store_uploads(self, session: AsyncSession, platform: str, uploads: list[tuple[str, str]]) -> None:
         if not uploads:
             return
-        dialect = session.get_bind().dialect.name
-        module = postgresql if dialect == "postgresql" else sqlite
-        insert = module.insert(MediaFile.__table__)
+        insert = insert_for(session, MediaFile)
         # A newer id replaces a rejected one.
         statement = insert.on_conflict_do_update(
             index_elements=["platform", "bot_id", "cache_key"], set_={"file_id": insert.excluded.file_id, "created_at": insert.excluded.created_at}

@@ -10,13 +10,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from core import texts
 from core.clock import local_tz
 from core.errors import InvalidInput
+from core.folding import strip_accents
 from core.meetings.lunar import LunarDate, to_lunar
 
 
@@ -156,9 +156,7 @@ def when_not_understood(today: dt.date) -> str:
 
 def normalize(text: str) -> str:
     """Lower case, no accents, đ → d, single spaces: "Thứ Bảy" and "thu bay" read the same."""
-    lowered = text.lower().replace("đ", "d")
-    stripped = "".join(c for c in unicodedata.normalize("NFD", lowered) if unicodedata.category(c) != "Mn")
-    return " ".join(stripped.split())
+    return " ".join(strip_accents(text.lower()).split())
 
 
 _TIME = re.compile(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from core import texts
 from core.meetings import dates
 from core.meetings.stats import DetailRow, MemberStats, PeriodStats, month_label
+from core.spreadsheets import safe_cell
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,19 +37,12 @@ def _rate(value: float | None) -> float | str:
     return "" if value is None else round(value, 4)
 
 
-def _safe(value: object) -> object:
-    """Neutralise spreadsheet formulas in text people typed (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def detail_csv(rows: Sequence[DetailRow]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(texts.meetings.EXPORT_DETAIL_HEADERS)
     for row in rows:
-        writer.writerow([_safe(v) for v in _detail_values(row)])
+        writer.writerow([safe_cell(v) for v in _detail_values(row)])
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -59,7 +53,7 @@ def meeting_csv(rows: Sequence[DetailRow]) -> bytes:
     for row in rows:
         reason, detail = _reason(row)
         writer.writerow(
-            [_safe(v) for v in (row.member_name, row.card_number, texts.meetings.ANSWERS_SHORT[row.answer.value], reason, detail,
+            [safe_cell(v) for v in (row.member_name, row.card_number, texts.meetings.ANSWERS_SHORT[row.answer.value], reason, detail,
                                 texts.meetings.ATTENDANCE_WORDS[row.present])]
         )
     return buffer.getvalue().encode("utf-8-sig")
@@ -82,14 +76,14 @@ def workbook(stats: PeriodStats, members: Sequence[MemberStats], rows: Sequence[
     for member in members:
         by_month = [member.months.get(m) for m in month_keys]
         people.append(
-            [_safe(member.name), member.card_number, _safe(member.cell_name), member.invited, member.present, member.absent_excused,
+            [safe_cell(member.name), member.card_number, safe_cell(member.cell_name), member.invited, member.present, member.absent_excused,
              member.absent_unexcused, _rate(member.rate),
              *(texts.meetings.EXPORT_MONTH_CELL.format(present=t.present, invited=t.invited) if t else "" for t in by_month)]
         )
     detail = book.create_sheet(texts.meetings.SHEET_DETAIL)
     detail.append(list(texts.meetings.EXPORT_DETAIL_HEADERS))
     for row in rows:
-        detail.append([_safe(v) for v in _detail_values(row)])
+        detail.append([safe_cell(v) for v in _detail_values(row)])
     for sheet in (months, people, detail):
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -18,7 +18,7 @@ from core.meetings import service
 from core.meetings.models import RecurrenceRule
 
 if TYPE_CHECKING:
-    from core.scheduling.context import TickContext
+    from core.tick_context import TickContext
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from core.meetings import dates
 from core.meetings.models import AbsenceReason, Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.meetings.render import escape as _escape
 from core.orgs.models import Member, Org
-from core.orgs.service import Actor, get_org, in_subtree, orgs_by_ids
+from core.orgs.service import Actor, in_subtree, managed_org, orgs_by_ids
 
 
 @dataclass(frozen=True)
@@ -231,9 +231,7 @@ def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 async def viewable_org(session: AsyncSession, *, actor: Actor, org_id: int) -> Org:
-    org = await get_org(session, org_id)
-    actor.require_manages(org)
-    return org
+    return await managed_org(session, actor, org_id)
 
 
 async def period_stats(session: AsyncSession, *, actor: Actor, org_id: int, start: dt.date, end: dt.date) -> PeriodStats:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.notices import service
-from core.scheduling.context import TickContext
+from core.tick_context import TickContext
 
 
 async def refresh_notice_progress(session: AsyncSession, context: TickContext) -> int:

@@ -28,7 +28,7 @@ from core.notices import render
 from core.notices.files import NoticeAttachment, StoredFile, stored_file
 from core.notices.models import Notice, NoticeRecipient, NoticeStatus
 from core.orgs.models import ChannelLink, Member, Org, OrgKind
-from core.orgs.service import Actor, get_org, in_any_subtree, in_subtree, receives_notices
+from core.orgs.service import Actor, get_org, in_any_subtree, managed_org, in_subtree, receives_notices
 from core.ports import OutboundMessage
 
 KIND = "notice"  # the broadcast rows
@@ -120,15 +120,6 @@ async def targets_for(session: AsyncSession, *, actor: Actor) -> list[Target]:
     return list(found.values())
 
 
-async def _managed_org(session: AsyncSession, actor: Actor, org_id: int) -> Org:
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound(texts.common.NOT_FOUND)
-    if not actor.manages(org):
-        raise actor.refusal(org, texts.common.FORBIDDEN)
-    return org
-
-
 def _audience_query(org: Org, *, author_id: int | None) -> Select[tuple[int, str, bool]]:
     linked = exists().where(ChannelLink.member_id == Member.id)  # on any messenger: the outbox picks the channel
     query = (
@@ -143,7 +134,7 @@ def _audience_query(org: Org, *, author_id: int | None) -> Select[tuple[int, str
 
 
 async def preview(session: AsyncSession, *, actor: Actor, org_id: int) -> Preview:
-    org = await _managed_org(session, actor, org_id)
+    org = await managed_org(session, actor, org_id)
     rows = (await session.execute(_audience_query(org, author_id=actor.member.id))).all()
     if not rows:
         raise InvalidInput(texts.notices.NO_RECIPIENTS.format(org=html.escape(org.name)))
@@ -190,7 +181,7 @@ async def create_notice(
 
     The same `request_key` again returns the notice already created (a double tap, an API retry).
     """
-    org = await _managed_org(session, actor, org_id)
+    org = await managed_org(session, actor, org_id)
     cleaned = clean_text(text, with_attachment=attachment is not None, org_name=org.name, author_name=actor.member.full_name)
     if request_key is not None:
         existing = await _by_request_key(session, actor, request_key)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import today as local_today
 from core.crypto import FieldCipher
+from core.folding import strip_accents
 from core.orgs.membership import sync_membership
 from core.orgs.models import Gender, Member, OrgKind, OrgRole, RoleKind
 from core.orgs.phones import normalize_phone
@@ -56,8 +56,7 @@ MAX_ZIP_MEMBERS = 1_000
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.strip().casefold().replace("đ", "d"))
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").replace("_", " ")
+    return strip_accents(text.strip().casefold()).replace("_", " ")
 
 
 _HEADER_LOOKUP = {_fold(alias): column for column, aliases in COLUMNS.items() for alias in aliases}

@@ -74,6 +74,16 @@ async def get_org(session: AsyncSession, org_id: int) -> Org:
     return org
 
 
+async def managed_org(session: AsyncSession, actor: Actor, org_id: int, *, refusal: str | None = None) -> Org:
+    """The one rule for "load an organisation and check the actor manages it": NotFound when it does
+    not exist or the actor may not know of it; PermissionDenied (with `refusal`, by default
+    FORBIDDEN) for one they know but do not manage."""
+    org = await get_org(session, org_id)
+    if not actor.manages(org):
+        raise actor.refusal(org, refusal or texts.common.FORBIDDEN)
+    return org
+
+
 async def orgs_by_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, Org]:
     wanted = list(set(ids))
     if not wanted:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from core import texts
 from core.reporting.figures import Figures, Rollup
+from core.spreadsheets import safe_cell
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,16 +22,9 @@ def _rate(value: float | None) -> float | str:
     return "" if value is None else round(value, 4)
 
 
-def _safe(value: object) -> object:
-    """Neutralise spreadsheet formulas in names people typed (CSV/formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def values(name: str, f: Figures) -> list[object]:
     return [
-        _safe(name), f.members, f.exempt, f.linked, f.meetings_held, f.invited, f.present, f.absent_excused, f.absent_unexcused,
+        safe_cell(name), f.members, f.exempt, f.linked, f.meetings_held, f.invited, f.present, f.absent_excused, f.absent_unexcused,
         _rate(f.attendance_rate), f.study_assigned, f.study_done, _rate(f.study_rate), f.quiz_done,
         "" if f.average_score is None else round(f.average_score, 2), f.feedback_received, f.feedback_answered,
     ]

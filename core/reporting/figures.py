@@ -22,13 +22,12 @@ from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, and_, case, delete, func, insert, literal_column, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from core import texts
 from core.clock import local_tz
-from core.db import rows_affected
+from core.db import insert_for, rows_affected
 from core.errors import InvalidInput
 from core.feedback.models import FeedbackItem
 from core.meetings.models import Attendance, Invitation, Meeting, MeetingStatus
@@ -37,7 +36,7 @@ from core.meetings.models import Attendance, Invitation, Meeting, MeetingStatus
 from core.meetings.stats import _attendance_join, _excused, _present, _unexcused, counted
 from core.orgs.membership import members_on, month_last_days
 from core.orgs.models import Membership, Org, OrgKind
-from core.orgs.service import Actor, get_org, in_subtree
+from core.orgs.service import Actor, in_subtree, managed_org
 from core.reporting.models import FiguresRefresh, OrgMonthFigures
 from core.resolutions.models import StudyAssignment, StudyCampaign
 
@@ -354,10 +353,8 @@ async def refresh_month(session: AsyncSession, *, month: dt.date, now: dt.dateti
         update(FiguresRefresh).where(FiguresRefresh.month == month, FiguresRefresh.started_at <= (now if force else stale)).values(started_at=now)
     )
     if not rows_affected(claimed):
-        dialect = session.get_bind().dialect.name
-        module = postgresql if dialect == "postgresql" else sqlite
         inserted = await session.execute(
-            module.insert(table).on_conflict_do_nothing(index_elements=["month"]).returning(table.c.month),
+            insert_for(session, table).on_conflict_do_nothing(index_elements=["month"]).returning(table.c.month),
             [{"month": month, "started_at": now, "refreshed_at": now - dt.timedelta(days=3650)}],
         )
         if inserted.first() is None:
@@ -419,9 +416,7 @@ async def _children(session: AsyncSession, org: Org) -> list[OrgRef]:
 
 async def viewable(session: AsyncSession, *, actor: Actor, org_id: int) -> Org:
     """Figures are for those who manage the organisation (its cell leaders, or a committee above)."""
-    org = await get_org(session, org_id)
-    actor.require_manages(org)
-    return org
+    return await managed_org(session, actor, org_id)
 
 
 def check_months(months: Sequence[dt.date]) -> None:

@@ -21,16 +21,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
+from core.clock import local_date
+from core.db import insert_for
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import Org, OrgKind, OrgRole, RoleKind
-from core.orgs.service import Actor, get_org, in_subtree
+from core.orgs.service import Actor, in_subtree, managed_org
 from core.ports import Button, OutboundMessage
-from core.reporting.figures import Figures, cell_figures, check_month, local_month, rollup
+from core.reporting.figures import Figures, add_months, cell_figures, check_month, local_month, rollup
 from core.reporting.models import MonthlyReport, ReportState
 
 DRAFT_KIND = "report_draft"  # outbox: "the report of month M is ready for review"
@@ -40,6 +41,17 @@ FINAL_STATES = (ReportState.SENT, ReportState.ACKNOWLEDGED)  # what the committe
 SENT_KIND = "report"  # outbox: "cell C sent its report" to the committee above
 MAX_NOTE_CHARS = 3000
 REPORT_PREFIX = "rr"  # rr:<action>:<cell_id>:<yyyymm> (bot/routers/reports.py)
+
+
+# In the first days of a month, the report people are working on is last month's.
+LAST_MONTH_UNTIL_DAY = 10
+
+
+def default_month(now: dt.datetime) -> dt.date:
+    """The one rule for which month a report screen or list opens on, in the bot and the API: the
+    last month in the first ten days, the current one after."""
+    current = local_month(now)
+    return add_months(current, -1) if local_date(now).day <= LAST_MONTH_UNTIL_DAY else current
 
 
 def report_data(action: str, cell_id: int, month: dt.date) -> str:
@@ -165,8 +177,7 @@ async def save_note(session: AsyncSession, *, actor: Actor, cell_id: int, month:
 async def received(session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, limit: int = 500) -> Received:
     """The cells below a committee and their report for the month (None: not drafted yet)."""
     month = check_month(month)
-    org = await get_org(session, org_id)
-    actor.require_manages(org)
+    org = await managed_org(session, actor, org_id)
     if org.kind == OrgKind.CELL:
         raise InvalidInput(texts.reports.NOT_A_COMMITTEE)
     cells = list(
@@ -296,10 +307,8 @@ async def draft_reports(session: AsyncSession, *, month: dt.date, now: dt.dateti
          "state": ReportState.DRAFT.value, "drafted_at": now}
         for cell_id in sorted(missing_ids)
     ]
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     table = MonthlyReport.__table__
-    statement = module.insert(table).on_conflict_do_nothing(index_elements=["cell_id", "month"]).returning(table.c.cell_id)
+    statement = insert_for(session, table).on_conflict_do_nothing(index_elements=["cell_id", "month"]).returning(table.c.cell_id)
     connection = await session.connection()
     made: list[int] = []
     for start in range(0, len(rows), 1000):

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.reporting import figures, reports
 
 if TYPE_CHECKING:
-    from core.scheduling.context import TickContext
+    from core.tick_context import TickContext
 
 
 # The first days of a month: last month's reports are drafted for every cell that has none.

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.resolutions import study
 
 if TYPE_CHECKING:
-    from core.scheduling.context import TickContext
+    from core.tick_context import TickContext
 
 
 async def enqueue_study_reminders(session: AsyncSession, context: TickContext) -> int:

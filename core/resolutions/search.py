@@ -10,7 +10,7 @@ same SQL works on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import re
-import unicodedata
+from core.folding import strip_accents
 
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 MAX_TOKENS = 8
@@ -19,10 +19,7 @@ MAX_QUERY_CHARS = 120
 
 def fold(text: str) -> str:
     """"Nghị quyết số 21-NQ/TW về Đảng viên" → "nghi quyet so 21 nq tw ve dang vien"."""
-    lowered = text.lower().replace("đ", "d").replace("Đ", "d")
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NOT_WORD.sub(" ", stripped).strip()
+    return _NOT_WORD.sub(" ", strip_accents(text.lower(), compatibility=True)).strip()
 
 
 def query_tokens(query: str) -> list[str]:

@@ -11,6 +11,7 @@ delivery worker uploads the first one and sends the rest by the platform's file 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import re
@@ -24,15 +25,16 @@ from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import local_date
 from core.db import rows_affected
 from core import texts
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import ChannelLink, Member, Org, OrgKind, SpeechSpeed
-from core.orgs.service import Actor, in_subtree, receives_notices
+from core.orgs.service import Actor, in_subtree, managed_org, receives_notices
 from core.ports import Attachment, OutboundMessage
 from core.resolutions import render
-from core.resolutions.extract import MAX_TEXT_CHARS, Extracted, tidy
+from core.resolutions.extract import MAX_TEXT_CHARS, Extracted, extract_text, tidy
 from core.resolutions.models import Bookmark, Document, DocumentKind, DocumentState, DocumentStudy, StudyAssignment, StudyCampaign
 from core.resolutions.search import fold, query_tokens
 from core.resolutions.summarize import MAX_SUMMARY_CHARS, summarize
@@ -159,6 +161,14 @@ def clean_summary(summary: str) -> str:
     return value
 
 
+def check_issued_on(issued_on: dt.date | None, *, today: dt.date) -> dt.date | None:
+    """The one rule for a document's date of issue: not after today (the local calendar day), for a
+    draft made in the bot or the API and for a date changed later."""
+    if issued_on is not None and issued_on > today:
+        raise InvalidInput(texts.resolutions.DATE_IN_FUTURE)
+    return issued_on
+
+
 def parse_day(text: str, *, today: dt.date, allow_future: bool = False) -> dt.date:
     """"16/6/2022", "16-06-2022", "16.6.22", "2022-06-16"; refuses a day after today unless `allow_future`."""
     value = text.strip()
@@ -176,8 +186,8 @@ def parse_day(text: str, *, today: dt.date, allow_future: bool = False) -> dt.da
             raise ValueError(value)
     except ValueError as exc:
         raise InvalidInput(texts.resolutions.DATE_INVALID) from exc
-    if result > today and not allow_future:
-        raise InvalidInput(texts.resolutions.DATE_IN_FUTURE)
+    if not allow_future:
+        check_issued_on(result, today=today)
     if result.year < 1930:
         raise InvalidInput(texts.resolutions.DATE_INVALID)
     return result
@@ -195,6 +205,14 @@ def _refresh_search(document: Document) -> None:
 
 
 # ---------------------------------------------------------------- original files
+
+
+async def read_original(files_dir: str | Path, data: bytes, *, filename: str) -> tuple[Extracted, StoredFile]:
+    """An uploaded original, the same whether it came through the bot or the API: its text extracted
+    and the file kept (both off the event loop). The transport checks the size before reading it."""
+    extracted = await asyncio.to_thread(extract_text, data, filename=filename)
+    stored = await asyncio.to_thread(store_original, files_dir, data, filename=filename, extracted=extracted)
+    return extracted, stored
 
 
 def store_original(files_dir: str | Path, data: bytes, *, filename: str, extracted: Extracted) -> StoredFile:
@@ -223,12 +241,7 @@ async def publish_targets(session: AsyncSession, *, actor: Actor) -> list[Org]:
 
 
 async def _managed_org(session: AsyncSession, actor: Actor, org_id: int) -> Org:
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound(texts.common.NOT_FOUND)
-    if not actor.manages(org):
-        raise actor.refusal(org, texts.resolutions.BAD_TARGET)
-    return org
+    return await managed_org(session, actor, org_id, refusal=texts.resolutions.BAD_TARGET)
 
 
 def _require_publisher(actor: Actor) -> None:
@@ -250,7 +263,7 @@ async def create_draft(
     document = Document(
         kind=draft.kind,
         code=clean_code(draft.code),
-        issued_on=draft.issued_on,
+        issued_on=check_issued_on(draft.issued_on, today=local_date(now)),
         title=clean_title(draft.title),
         full_text=full_text,
         summary=clean_summary(draft.summary) if draft.summary is not None else summarize(full_text),
@@ -307,9 +320,7 @@ async def update_draft(
     if kind is not None:
         document.kind = kind
     if issued_on is not None:
-        if issued_on > now.date() + dt.timedelta(days=1):
-            raise InvalidInput(texts.resolutions.DATE_IN_FUTURE)
-        document.issued_on = issued_on
+        document.issued_on = check_issued_on(issued_on, today=local_date(now))
     if org_id is not None:
         document.org_id = (await _managed_org(session, actor, org_id)).id
     document.updated_at = now

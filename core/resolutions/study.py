@@ -26,17 +26,16 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, insert, literal, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
 from core.clock import local_tz
-from core.db import UTCDateTime
+from core.db import UTCDateTime, insert_for
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound
 from core.orgs.models import Member, Org
-from core.orgs.service import Actor, in_subtree, obliged_members
+from core.orgs.service import Actor, in_subtree, managed_org, obliged_members
 from core.ports import Button, OutboundMessage
 from core.resolutions import render
 from core.scheduling import study as scheduling_study
@@ -236,11 +235,7 @@ async def open_campaign(
     from core.resolutions.service import readable
 
     document = await readable(session, actor=actor, document_id=document_id)
-    org = await session.get(Org, org_id)
-    if org is None:
-        raise NotFound(texts.common.NOT_FOUND)
-    if not actor.manages(org):
-        raise actor.refusal(org, texts.common.FORBIDDEN)
+    org = await managed_org(session, actor, org_id)
     doc_org = await session.get(Org, document.org_id)
     assert doc_org is not None
     if not org.path.startswith(doc_org.path):
@@ -626,10 +621,8 @@ async def enqueue_study_reminders(
     due = await due_study_reminders(session, now=now, limit=limit, tz=tz)
     if not due:
         return 0
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
     table = StudyReminder.__table__
-    statement = module.insert(table).on_conflict_do_nothing(index_elements=["campaign_id", "member_id", "kind"]).returning(
+    statement = insert_for(session, table).on_conflict_do_nothing(index_elements=["campaign_id", "member_id", "kind"]).returning(
         table.c.campaign_id, table.c.member_id, table.c.kind
     )
     claimed: set[tuple[int, int, str]] = set()

@@ -16,9 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import insert_for
 from core.delivery.models import MediaFile
 from voice.engines import SpeechError, make_speaker
 from voice.service import VoiceNote, VoiceRenderer
@@ -53,9 +53,7 @@ async def stored_file_id(session: AsyncSession, *, cache_key: str, bot_key: str,
 async def remember_file_id(
     session: AsyncSession, *, cache_key: str, bot_key: str, file_id: str, now: dt.datetime, platform: str = "telegram"
 ) -> None:
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    insert = module.insert(MediaFile.__table__)
+    insert = insert_for(session, MediaFile)
     # The latest upload wins: an id the platform rejected is replaced by the new one.
     statement = insert.on_conflict_do_update(
         index_elements=["platform", "bot_id", "cache_key"], set_={"file_id": insert.excluded.file_id, "created_at": insert.excluded.created_at}

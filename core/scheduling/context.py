@@ -1,17 +1,5 @@
-"""What every periodic job is given: the tick's time and the local time zone.
+"""TickContext, as callers have always imported it from here (it lives in core.tick_context)."""
 
-Apart from core.scheduling.ticks, which imports every domain's jobs, so that those jobs can name
-it without an import cycle.
-"""
+from core.tick_context import TickContext
 
-from __future__ import annotations
-
-import datetime as dt
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
-
-
-@dataclass(frozen=True)
-class TickContext:
-    now: dt.datetime
-    tz: ZoneInfo
+__all__ = ["TickContext"]

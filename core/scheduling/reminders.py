@@ -33,11 +33,10 @@ from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, String, and_, delete, exists, func, or_, select, type_coerce, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import metrics, texts
-from core.db import among, rows_affected
+from core.db import among, insert_for, rows_affected
 from core.delivery.outbox import Queued, cancel_pending, enqueue_batch
 from core.meetings import dates, render
 from core.meetings.models import Answer, Invitation, Meeting, MeetingDocument, MeetingStatus
@@ -136,11 +135,6 @@ def time_left_words(left: dt.timedelta) -> str:
 # ---------------------------------------------------------------- planning
 
 
-def _insert(session: AsyncSession, model: type[Any]) -> Any:
-    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(model.__table__)
-
-
 async def plan_meeting(
     session: AsyncSession, *, meeting_id: int, starts_at: dt.datetime, version: int, changed_at: dt.datetime,
     settings: ReminderSettings, tz: ZoneInfo, now: dt.datetime, settings_changed: bool = False,
@@ -171,7 +165,7 @@ async def plan_meeting(
     connection = await session.connection()
     table = MeetingReminder.__table__
     for start in range(0, len(rows), 2000):
-        statement = _insert(session, MeetingReminder)
+        statement = insert_for(session, MeetingReminder)
         statement = statement.on_conflict_do_update(
             index_elements=["invitation_id", "kind"],
             set_={name: statement.excluded[name] for name in ("due_at", "planned_for", "state", "reason", "sent_at")},
@@ -183,7 +177,7 @@ async def plan_meeting(
             ),
         )
         await connection.execute(statement, rows[start : start + 2000])
-    plan = _insert(session, ReminderPlan).values(
+    plan = insert_for(session, ReminderPlan).values(
         meeting_id=meeting_id, planned_for=starts_at, meeting_version=version, invitations=len(invitations), planned_at=now
     )
     plan = plan.on_conflict_do_update(
@@ -338,7 +332,7 @@ async def plan_reminders(session: AsyncSession, context: TickContext) -> int:
         )
     # A full batch: more may be waiting, continue from the last one next tick.
     reached = rows[-1][3] if len(rows) == PLAN_BATCH else context.now
-    statement = _insert(session, Watermark).values(name=PLAN_WATERMARK, value=reached)
+    statement = insert_for(session, Watermark).values(name=PLAN_WATERMARK, value=reached)
     await session.execute(statement.on_conflict_do_update(
         index_elements=["name"], set_={"value": statement.excluded.value}, where=Watermark.__table__.c.value < statement.excluded.value,
     ))

@@ -26,13 +26,12 @@ from sqlalchemy import func, select
 from core import texts
 from core.orgs.models import OrgRole, RoleKind
 from core.reporting.figures import add_months
+from core.reporting.models import MonthlyReport, ReportState
 from core.resolutions.models import (
     Document,
     DocumentState,
-    MonthlyReport,
     QuizAnswer,
     QuizPoll,
-    ReportState,
     StudyAssignment,
     StudyCampaign,
 )

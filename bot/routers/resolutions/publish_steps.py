@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import html
 import logging
@@ -110,9 +109,7 @@ async def _read_file(message: Message, document: TelegramDocument, bot: Bot, fil
         log.warning("could not download a document: %s", type(exc).__name__)
         raise InvalidInput(R.FILE_DOWNLOAD_FAILED) from exc
     raw = buffer.read() if buffer is not None else b""
-    extracted = await asyncio.to_thread(extract.extract_text, raw, filename=document.file_name or "")
-    stored = await asyncio.to_thread(service.store_original, files_dir, raw, filename=document.file_name or "", extracted=extracted)
-    return extracted, stored
+    return await service.read_original(files_dir, raw, filename=document.file_name or "")
 
 
 async def _add_pasted(message: Message, state: FSMContext, data: dict[str, Any], text: str) -> None:

@@ -1,4 +1,4 @@
-"""The demo's chat page, served by the API app when `sotay demo` runs (never in production)."""
+"""The demo's chat page, mounted on the HTTP app by the composition root when `sotay demo` runs (never in production)."""
 
 from __future__ import annotations
 

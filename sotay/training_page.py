@@ -12,7 +12,7 @@ import segno
 from fastapi import APIRouter, Cookie, FastAPI, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
-from api.routes.demo import chat_page_url, sandbox_address
+from sotay.demo_page import chat_page_url, sandbox_address
 
 COOKIE = "sotay_trainee"
 
