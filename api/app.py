@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
+from api.console import install_console
 from api.deps import reject_nul_in_form
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodySizeLimit, RejectNulCharacters, RequestObservability
@@ -30,7 +31,7 @@ holder may see; every refusal has the body `{"error": code, "message": reason}`.
 
 # Request bodies larger than this are refused with 413 before they are read; any other body under
 # /api/ (JSON: the longest text any field takes is far below) at most DEFAULT_BODY_LIMIT.
-BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000,
+BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/console/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000,
                documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT,
                notices.FILE_PATH: notices.FILE_BODY_LIMIT}
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
@@ -45,6 +46,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(webhook.router)
     app.include_router(media.router)  # /m/{token}: listen and download pages behind signed links
+    install_console(app)  # /console: the web console's pages (api/console)
     for router in api_routers():
         # Every resource: authenticated, counted against the holder's rate limit (per person), one error shape.
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit), Depends(reject_nul_in_form)],
