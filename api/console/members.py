@@ -119,11 +119,13 @@ async def import_form(request: Request, user: ConsoleUser) -> HTMLResponse:
 @router.post("/import", name="console_import_check")
 async def import_check(request: Request, user: CsrfChecked, session: SessionDep, cipher: CipherDep, clock: ClockDep,
                        runtime: RuntimeDep, file: UploadFile | None = None) -> HTMLResponse:
-    """Check the whole file with core's all-or-nothing importer inside a savepoint that is always
+    """A refused file is shown again as a page (200): the errors are the page's content, for a person to read.
+
+    Check the whole file with core's all-or-nothing importer inside a savepoint that is always
     rolled back: the preview is exactly what «Ghi vào Sổ tay» will do, and nothing is written now."""
     management.require_may_import(user.actor)
     if file is None or not file.filename:
-        return render(request, "import.html", user, stage="form", problem=T.IMPORT_NO_FILE, status_code=422)
+        return render(request, "import.html", user, stage="form", problem=T.IMPORT_NO_FILE)
     data = await file.read(IMPORT_MAX_BYTES + 1)
     if len(data) > IMPORT_MAX_BYTES:
         raise HTTPException(413, texts.api.TOO_LARGE.format(megabytes=IMPORT_MAX_BYTES // (1024 * 1024)))
@@ -138,7 +140,7 @@ async def import_check(request: Request, user: CsrfChecked, session: SessionDep,
     except management.ImportRejected as rejected:
         await savepoint.rollback()
         path.unlink(missing_ok=True)
-        return render(request, "import.html", user, stage="errors", errors=rejected.errors, message=rejected.message, status_code=422)
+        return render(request, "import.html", user, stage="errors", errors=rejected.errors, message=rejected.message)
     await savepoint.rollback()
     return render(request, "import.html", user, stage="preview", report=report, pending=pending, filename=file.filename)
 
@@ -149,11 +151,11 @@ async def import_confirm(request: Request, user: CsrfChecked, session: SessionDe
     management.require_may_import(user.actor)
     path = _pending_path(runtime, user, pending)
     if path is None:
-        return render(request, "import.html", user, stage="form", problem=T.IMPORT_EXPIRED, status_code=409)
+        return render(request, "import.html", user, stage="form", problem=T.IMPORT_EXPIRED)
     try:
         report = await management.import_members(session, user.actor, path=path, cipher=cipher, today=local_date(clock.now()))
     except management.ImportRejected as rejected:  # the data changed since the preview
-        return render(request, "import.html", user, stage="errors", errors=rejected.errors, message=rejected.message, status_code=422)
+        return render(request, "import.html", user, stage="errors", errors=rejected.errors, message=rejected.message)
     finally:
         path.unlink(missing_ok=True)
     return render(request, "import.html", user, stage="done", report=report)

@@ -62,7 +62,7 @@ async def test_an_import_with_errors_shows_each_line_and_column_and_writes_nothi
     before = await _members(session)
     bad = await api_client.post("/console/members/import", data={"csrf": csrf},
                                 files={"file": ("ds.csv", (HEADER + BAD).encode(), "text/csv")})
-    assert bad.status_code == 422
+    assert bad.status_code == 200 and texts.console.IMPORT_ERRORS_TITLE.format(count=3) in bad.text
     rows = re.findall(r"<tr><td data-label=\"Dòng\">(\d+)</td><td data-label=\"Cột\">([^<]+)</td>", bad.text)
     assert ("2", "Ngày sinh") in rows and ("2", "Số định danh cá nhân") in rows and ("3", "Họ và tên") in rows, rows
     assert await _members(session) == before
@@ -78,5 +78,5 @@ async def test_an_import_with_errors_shows_each_line_and_column_and_writes_nothi
     assert done.status_code == 200 and texts.console.IMPORT_DONE.format(created=2, updated=0, unchanged=0) in done.text
     assert await _members(session) == before + 2
     again = await api_client.post("/console/members/import/confirm", data={"csrf": csrf, "pending": pending})
-    assert again.status_code == 409 and texts.console.IMPORT_EXPIRED in again.text
+    assert again.status_code == 200 and texts.console.IMPORT_EXPIRED in again.text
     assert await _members(session) == before + 2
