@@ -28,4 +28,8 @@ def install_console(app: FastAPI) -> None:
     app.state.html_error_page = pages.error_page
     app.include_router(auth.router, prefix=PREFIX)
     app.include_router(members.router, prefix=PREFIX)
+    from api.console import feedback, figures, reports  # the desk pages
+
+    for desk in (figures, reports, feedback):
+        app.include_router(desk.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")
