@@ -9,6 +9,7 @@ import re
 from sqlalchemy import func, select
 
 from core import texts
+from core.clock import SystemClock
 from core.db import transaction
 from core.delivery.budget import BudgetConfig, LocalTokenBucket
 from core.delivery.models import OutboxMessage
@@ -179,7 +180,8 @@ async def test_an_answer_in_the_inbox_reaches_the_member(api_client, console_har
     assert await _count(session, FeedbackReply) == 1
 
     messenger = CollectingMessenger()
-    worker = DeliveryWorker(session_factory, messenger, LocalTokenBucket(UNLIMITED), clock)
+    # The reply is queued at the wall clock's now (core.feedback enqueues without a time): the worker runs on it too.
+    worker = DeliveryWorker(session_factory, messenger, LocalTokenBucket(UNLIMITED), SystemClock())
     await worker.drain()
     async with transaction(session_factory) as check:
         account = (await check.execute(select(OutboxMessage.chat_id).where(OutboxMessage.kind == "feedback_reply"))).scalar_one()
