@@ -23,9 +23,10 @@ PREFIX = "/console"
 
 
 def install_console(app: FastAPI) -> None:
-    from api.console import auth, members, pages
+    from api.console import auth, meetings, members, pages
 
     app.state.html_error_page = pages.error_page
     app.include_router(auth.router, prefix=PREFIX)
     app.include_router(members.router, prefix=PREFIX)
+    app.include_router(meetings.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")
