@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.console.deps import ConsoleUser, CsrfChecked, SignedIn
 from api.console.members import OrgQuery, managed_cells
@@ -100,7 +100,7 @@ async def create_meeting(
     time: Annotated[dt.time, Form()], place: Annotated[str, Form(max_length=500)], agenda: Annotated[str, Form(max_length=4000)] = "",
     repeat: Annotated[bool, Form()] = False, allow_overlap: Annotated[bool, Form()] = False,
     files: Annotated[list[UploadFile] | None, Form()] = None,
-) -> HTMLResponse:
+) -> Response:
     cells = await leadable_cells(session, user.actor)
     values = {"cell": cell, "kind": kind.value, "day": day.isoformat(), "time": time.strftime("%H:%M"), "place": place, "agenda": agenda,
               "repeat": repeat}
@@ -115,10 +115,9 @@ async def create_meeting(
         return render(request, "meeting_form.html", user, nav="meetings", problem=clash.message, overlap=True, **_form_context(cells, **values))
     except (InvalidInput, Conflict) as refused:
         return render(request, "meeting_form.html", user, nav="meetings", problem=refused.message, **_form_context(cells, **values))
-    note = T.MEETING_CREATED.format(invited=result.invite.invited)
-    if result.unlinked_names:
-        note += " " + T.MEETING_CREATED_UNLINKED.format(names=", ".join(result.unlinked_names))
-    return await _card_page(request, user, session, result.meeting.id, note=note)
+    # Post/redirect/get: reloading the meeting's page never makes a second meeting.
+    target = request.url_for("console_meeting", meeting_id=result.meeting.id).path
+    return RedirectResponse(f"{target}?created={result.invite.invited}", status_code=303)
 
 
 async def _card_page(request: Request, user: SignedIn, session, meeting_id: int, *, note: str | None = None,  # type: ignore[no-untyped-def]
@@ -134,10 +133,11 @@ async def _card_page(request: Request, user: SignedIn, session, meeting_id: int,
 
 
 @router.get("/{meeting_id}", name="console_meeting")
-async def meeting_page(request: Request, meeting_id: int, user: ConsoleUser, session: SessionDep) -> HTMLResponse:
+async def meeting_page(request: Request, meeting_id: int, user: ConsoleUser, session: SessionDep,
+                       created: Annotated[int | None, Query(ge=0, le=1_000_000)] = None) -> HTMLResponse:
     if not 1 <= meeting_id <= management.MAX_ID:
         raise NotFound(texts.common.NOT_FOUND)
-    return await _card_page(request, user, session, meeting_id)
+    return await _card_page(request, user, session, meeting_id, note=T.MEETING_CREATED.format(invited=created) if created is not None else None)
 
 
 @router.post("/{meeting_id}/edit", name="console_meeting_edit")

@@ -44,7 +44,8 @@ async def test_create_with_agenda_and_document_then_decide_an_absence_asked_in_t
 
     created = await api_client.post("/console/meetings", data=form(csrf, cell=str(a.org.id)),
                                     files=[("files", ("Nghị quyết 21.pdf", PDF, "application/pdf"))])
-    assert created.status_code == 200, created.text[:2000]
+    assert created.status_code == 303, created.text[:2000]
+    created = await api_client.get(created.headers["location"])
     assert T.MEETING_CREATED.format(invited=len(a.everyone) + 1) in created.text  # + the committee member of cell A
     [meeting] = await _meetings(session)
     assert meeting.agenda == AGENDA and meeting.cell_id == a.org.id
