@@ -23,11 +23,13 @@ PREFIX = "/console"
 
 
 def install_console(app: FastAPI) -> None:
-    from api.console import auth, members, pages
+    from api.console import auth, meetings, members, notices, pages
 
     app.state.html_error_page = pages.error_page
     app.include_router(auth.router, prefix=PREFIX)
     app.include_router(members.router, prefix=PREFIX)
+    app.include_router(meetings.router, prefix=PREFIX)
+    app.include_router(notices.router, prefix=PREFIX)
     from api.console import feedback, figures, reports  # the desk pages
 
     for desk in (figures, reports, feedback):

@@ -67,7 +67,7 @@ async def test_figures_report_up_and_acknowledged_and_a_góp_ý_answered(  # typ
 
         # The secretary: the cell's figures, then the report sent up.
         page = await _signed_in(browser, secretary_link, watched)
-        await page.get_by_role("link", name=D.NAV_FIGURES).click()
+        await page.get_by_role("link", name=D.NAV_FIGURES, exact=True).click()
         await expect(page.get_by_role("heading", level=1)).to_have_text(f"{D.FIGURES_TITLE} — {a.org.name}")
         await expect(page.get_by_role("img", name=D.CHART_TITLE.format(org=a.org.name))).to_be_visible()
         await expect(page.locator("table.figures tbody tr")).to_have_count(6)
@@ -78,7 +78,7 @@ async def test_figures_report_up_and_acknowledged_and_a_góp_ý_answered(  # typ
         assert download.suggested_filename == f"so-lieu-{a.org.id}-{month}.xlsx"
         assert Path(await download.path()).read_bytes()[:2] == b"PK"
 
-        await page.get_by_role("link", name=D.NAV_REPORTS).click()
+        await page.get_by_role("link", name=D.NAV_REPORTS, exact=True).click()
         await expect(page.get_by_role("heading", level=1)).to_contain_text(a.org.name)
         await expect(page.locator("main")).to_contain_text(D.REPORT_STATE["draft"])
         serious["report-draft"] = await check_page(page, "report-draft", watched, tmp_path)
@@ -89,7 +89,7 @@ async def test_figures_report_up_and_acknowledged_and_a_góp_ý_answered(  # typ
         serious["report-sent"] = await check_page(page, "report-sent", watched, tmp_path)
 
         # The góp ý inbox: open the member's proposal, answer it.
-        await page.get_by_role("link", name=D.NAV_FEEDBACK).click()
+        await page.get_by_role("link", name=D.NAV_FEEDBACK, exact=True).click()
         await expect(page.locator("main")).to_contain_text(author.full_name)
         serious["feedback-inbox"] = await check_page(page, "feedback-inbox", watched, tmp_path)
         await page.get_by_role("link", name=item.reference).click()
@@ -103,12 +103,12 @@ async def test_figures_report_up_and_acknowledged_and_a_góp_ý_answered(  # typ
 
         # The committee: the subtree's chart, the received reports, acknowledge cell A's.
         boss = await _signed_in(browser, committee_link, watched)
-        await boss.get_by_role("link", name=D.NAV_FIGURES).click()
+        await boss.get_by_role("link", name=D.NAV_FIGURES, exact=True).click()
         await expect(boss.get_by_role("img", name=D.CHART_TITLE.format(org=commune.commune.name))).to_be_visible()
         for cell in commune.cells:
             await expect(boss.locator("table.figures").last).to_contain_text(cell.org.name)
         serious["figures-subtree"] = await check_page(boss, "figures-subtree", watched, tmp_path)
-        await boss.get_by_role("link", name=D.NAV_REPORTS).click()
+        await boss.get_by_role("link", name=D.NAV_REPORTS, exact=True).click()
         await expect(boss.locator("main")).to_contain_text(D.RECEIVED_COUNT.format(sent=1, total=2))
         serious["reports-received"] = await check_page(boss, "reports-received", watched, tmp_path)
         await boss.get_by_role("link", name=f"{D.REPORT_OPEN}: {a.org.name}").click()

@@ -162,3 +162,108 @@ async def test_refusals_are_pages_in_vietnamese(served: str, harness, runtime, s
     unexpected = [e for e in watched.errors if "status of 401" not in e and "status of 403" not in e]
     assert unexpected == [], unexpected
     assert {name: found for name, found in serious.items() if found} == {}, watched.axe
+
+
+async def test_a_secretary_creates_a_meeting_with_a_document_and_decides_an_absence(served: str, harness, runtime, session, cipher, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.async_api import async_playwright, expect
+    from sqlalchemy import select
+
+    from core.meetings.models import Answer, Invitation, Meeting
+
+    commune = await make_commune(session, cipher)
+    a = commune.cells[0]
+    await session.commit()
+    link = await link_from_bot(harness, SECRETARY_A)
+    (tmp_path / "Nghị quyết 21.pdf").write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    watched = Watched()
+    serious: dict[str, list] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        watched.watch(page)
+        await page.goto(link)
+        await page.get_by_role("button", name=T.SIGNIN_BUTTON).click()
+        await page.get_by_role("link", name=T.NAV_MEETINGS).click()
+        await expect(page.get_by_role("heading", level=1)).to_contain_text(T.MONTH_TITLE.format(month=11, year=2026))
+        await page.get_by_role("link", name=T.MONTH_NEXT).click()
+        serious["calendar-empty"] = await check_page(page, "calendar-empty", watched, tmp_path)
+        await page.get_by_role("link", name=T.MEETING_NEW).click()
+        await page.get_by_label(T.FIELD_DATE).fill("2026-12-03")
+        await page.get_by_label(T.FIELD_TIME).fill("19:30")
+        await page.get_by_label(T.FIELD_PLACE).fill("Nhà văn hóa thôn Khe Gầy")
+        await page.get_by_label(T.FIELD_AGENDA).fill("Quán triệt Nghị quyết 21\nKiểm điểm công tác tháng 11")
+        await page.get_by_label(T.FIELD_DOCUMENTS).set_input_files(str(tmp_path / "Nghị quyết 21.pdf"))
+        serious["meeting-form"] = await check_page(page, "meeting-form", watched, tmp_path)
+        await page.get_by_role("button", name=T.MEETING_CREATE).click()
+        await expect(page.locator(".done")).to_contain_text(T.MEETING_CREATED.format(invited=len(a.everyone) + 1))
+        await expect(page.locator("ol.agenda li")).to_have_count(2)
+        await expect(page.locator("ul.documents")).to_contain_text("Nghị quyết 21.pdf")
+
+        # A member asks leave in the bot; the page shows it after a reload, and one click decides it.
+        meeting = (await session.execute(select(Meeting))).scalar_one()
+        invitation = (await session.execute(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                                     Invitation.member_id == a.members[0].id))).scalar_one()
+        await harness.press(1003, f"mti:no:{invitation.id}")
+        await harness.press(1003, f"mtr:sick:{invitation.id}")
+        await page.goto(f"{served}/console/meetings/{meeting.id}")
+        serious["meeting"] = await check_page(page, "meeting", watched, tmp_path)
+        await page.get_by_role("button", name=f"{T.APPROVE}: {a.members[0].full_name}", exact=True).click()
+        await expect(page.locator(".done")).to_have_text(T.DECIDED_APPROVED.format(name=a.members[0].full_name))
+        serious["meeting-decided"] = await check_page(page, "meeting-decided", watched, tmp_path)
+        await page.get_by_role("link", name=T.MEETINGS_TITLE, exact=True).last.click()
+        await expect(page.locator(".calendar a.meeting")).to_contain_text("19:30")
+        serious["calendar"] = await check_page(page, "calendar", watched, tmp_path)
+        await browser.close()
+    await session.refresh(invitation)
+    assert invitation.answer == Answer.EXCUSED
+    assert watched.errors == [], watched.errors
+    assert {name: found for name, found in serious.items() if found} == {}, watched.axe
+
+
+async def test_a_secretary_sends_a_notice_and_watches_it_go_out(served: str, harness, runtime, session, session_factory, cipher, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.async_api import async_playwright, expect
+
+    from core.db import transaction
+    from core.delivery.budget import LocalTokenBucket
+    from core.delivery.worker import DeliveryWorker
+    from core.notices import render as notice_render
+    from core.notices import service as notices
+    from core.ports import CollectingMessenger
+    from tests.console.test_console_notices import UNLIMITED
+
+    commune = await make_commune(session, cipher)
+    a = commune.cells[0]
+    await session.commit()
+    link = await link_from_bot(harness, SECRETARY_A)
+    (tmp_path / "ke-hoach.pdf").write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    worker = DeliveryWorker(session_factory, CollectingMessenger(), LocalTokenBucket(UNLIMITED), clock, quiet_kinds={notices.KIND})
+    watched = Watched()
+    serious: dict[str, list] = {}
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        watched.watch(page)
+        await page.goto(link)
+        await page.get_by_role("button", name=T.SIGNIN_BUTTON).click()
+        await page.get_by_role("link", name=T.NAV_NOTICES).click()
+        await page.get_by_label(T.NOTICE_TEXT).fill("Kế hoạch sinh hoạt tháng 12, đồng chí xem tệp đính kèm.")
+        await page.get_by_label(T.NOTICE_FILE).set_input_files(str(tmp_path / "ke-hoach.pdf"))
+        serious["notices"] = await check_page(page, "notices", watched, tmp_path)
+        await page.get_by_role("button", name=T.NOTICE_SEND).click()
+        await expect(page.locator("#progress .state")).to_have_text(T.NOTICE_SENDING)
+        serious["notice-sending"] = await check_page(page, "notice-sending", watched, tmp_path)
+        # The worker sends while the page is open: htmx's polling shows it without a reload.
+        await worker.drain()
+        clock.advance(seconds=5)
+        async with transaction(session_factory) as s:
+            await notices.refresh_progress(s, now=clock.now())
+        await expect(page.locator("#progress .state")).to_have_text(T.NOTICE_FINISHED, timeout=20000)
+        await expect(page.locator("#progress")).to_contain_text(f"Đã gửi {len(a.everyone)}/{len(a.everyone)}")
+        notice_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+        await harness.press(1003, notice_render.seen_button(notice_id).callback_data)
+        await page.reload()
+        await expect(page.locator("tbody tr", has_text=a.members[0].full_name)).to_contain_text("Đã xem")
+        serious["notice-report"] = await check_page(page, "notice-report", watched, tmp_path)
+        await browser.close()
+    assert watched.errors == [], watched.errors
+    assert {name: found for name, found in serious.items() if found} == {}, watched.axe
