@@ -1,5 +1,6 @@
 """The desk pages in Debian's Chromium: a secretary reads the cell's figures, sends the monthly
-report up and answers a member's góp ý (the answer reaches the member through the outbox); a
+report up, answers a member's góp ý (the answer reaches the member through the outbox) and
+publishes a document (upload, edit the drafted summary, listen, send); a
 commune committee member reads the subtree's chart and acknowledges the report. Every page: 0
 console errors, 0 serious axe-core findings, screenshots at 1280 px and 390 px."""
 
@@ -22,7 +23,10 @@ from core.resolutions.models import MonthlyReport, ReportState
 from tests.browser.console_kit import Watched, check_page
 from tests.browser.test_console_pages import served  # noqa: F401  (the app on a real port)
 from tests.browser.test_demo_page import CHROMIUM, CHROMIUM_ARGS
+from api.routes.documents import UPLOAD_MAX_BYTES
 from tests.console.helpers import link_from_bot
+from tests.console.test_console_documents import speaker  # noqa: F401  (a counting voice, no real synthesis)
+from tests.integration.test_resolutions_api import TEXT
 from tests.factories import make_commune
 
 pytestmark = pytest.mark.browser
@@ -46,7 +50,7 @@ async def _signed_in(browser, link: str, watched: Watched):  # type: ignore[no-u
 
 
 async def test_figures_report_up_and_acknowledged_and_a_góp_ý_answered(  # type: ignore[no-untyped-def]
-    served: str, harness, runtime, session, session_factory, cipher, clock, tmp_path: Path  # noqa: F811
+    served: str, harness, runtime, session, session_factory, cipher, clock, speaker, tmp_path: Path  # noqa: F811
 ) -> None:
     from playwright.async_api import async_playwright, expect
 
@@ -58,6 +62,7 @@ async def test_figures_report_up_and_acknowledged_and_a_góp_ý_answered(  # typ
     await session.commit()
     secretary_link = await link_from_bot(harness, SECRETARY_A)
     committee_link = await link_from_bot(harness, COMMITTEE)
+    (tmp_path / "nq21.txt").write_text(TEXT, encoding="utf-8")
     watched = Watched()
     serious: dict[str, list] = {}
     month = f"{clock.now():%Y-%m}"
@@ -100,6 +105,27 @@ async def test_figures_report_up_and_acknowledged_and_a_góp_ý_answered(  # typ
         await expect(page.locator(".done")).to_have_text(D.REPLIED.format(author=author.full_name))
         await expect(page.locator("main")).to_contain_text("tuần sau có người đến sửa")
         serious["feedback-replied"] = await check_page(page, "feedback-replied", watched, tmp_path)
+
+        # Publish a document: upload, edit the drafted summary, listen, send.
+        await page.get_by_role("link", name=D.NAV_DOCUMENTS, exact=True).click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(D.DOCUMENTS_TITLE)
+        serious["documents"] = await check_page(page, "documents", watched, tmp_path)
+        await page.get_by_label(D.DOC_TITLE).fill("Về củng cố tổ chức cơ sở đảng")
+        await page.get_by_label(D.DOC_CODE).fill("21-NQ/TW")
+        await page.get_by_label(D.DOC_FILE.format(megabytes=UPLOAD_MAX_BYTES // (1024 * 1024))).set_input_files(str(tmp_path / "nq21.txt"))
+        await page.get_by_role("button", name=D.DOC_CREATE).click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(D.DOC_DRAFT_TITLE.format(title="Về củng cố tổ chức cơ sở đảng"))
+        await expect(page.get_by_label(D.DOC_SUMMARY)).not_to_be_empty()
+        serious["document-draft"] = await check_page(page, "document-draft", watched, tmp_path)
+        await page.get_by_label(D.DOC_SUMMARY).fill("Ba ý chính của Nghị quyết 21 cho chi bộ thôn.")
+        await page.get_by_role("button", name=D.DOC_SAVE).click()
+        await expect(page.locator(".done")).to_have_text(D.DOC_SAVED)
+        voice = await page.request.get(await page.locator("audio").evaluate("a => a.src"))
+        assert voice.status == 200 and voice.headers["content-type"] == "audio/ogg" and (await voice.body())[:4] == b"OggS"
+        await page.get_by_role("button", name=D.DOC_PUBLISH).click()
+        await expect(page.locator(".done")).to_contain_text("Về củng cố tổ chức cơ sở đảng")
+        await expect(page.locator("main")).to_contain_text("Ba ý chính của Nghị quyết 21 cho chi bộ thôn.")
+        serious["document-published"] = await check_page(page, "document-published", watched, tmp_path)
 
         # The committee: the subtree's chart, the received reports, acknowledge cell A's.
         boss = await _signed_in(browser, committee_link, watched)
