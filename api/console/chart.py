@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from core import texts
-from core.resolutions.figures import Figures
-from core.resolutions.reports import percent
+from core.reporting.figures import Figures
+from core.reporting.reports import percent
 
 D = texts.console_desk
 WIDTH = 420

@@ -14,7 +14,7 @@ from api.console.pages import templates
 from core import audit, texts
 from core.clock import local_tz
 from core.orgs.models import Org
-from core.resolutions import figures, reports
+from core.reporting import figures, reports
 
 D = texts.console_desk
 templates.env.globals["D"] = D

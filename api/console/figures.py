@@ -18,7 +18,7 @@ from api.console.pages import render
 from api.deps import ClockDep, SessionDep
 from api.routes.reports import figures_file
 from core.orgs import management
-from core.resolutions import figures
+from core.reporting import figures
 
 router = APIRouter(prefix="/figures", include_in_schema=False)
 OrgQuery = Annotated[int | None, Query(ge=1, le=management.MAX_ID)]

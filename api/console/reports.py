@@ -1,6 +1,6 @@
 """Monthly reports: a cell's secretary reads the draft, writes the cell's words, sends it up; a
 committee sees which cells sent, opens each, acknowledges or returns it with a comment, and
-reminds the cells that have not sent. Every rule is `core.resolutions.reports`'s."""
+reminds the cells that have not sent. Every rule is `core.reporting.reports`'s."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from api.deps import ClockDep, SessionDep
 from core.orgs import management
 from core.orgs.models import OrgKind
 from core.orgs.service import get_org
-from core.resolutions import figures, reports
-from core.resolutions.models import ReportState
+from core.reporting import figures, reports
+from core.reporting.models import ReportState
 
 router = APIRouter(prefix="/reports", include_in_schema=False)
 OrgQuery = Annotated[int | None, Query(ge=1, le=management.MAX_ID)]

@@ -19,7 +19,7 @@ from core.feedback import service as feedback
 from core.feedback.models import FeedbackKind
 from core.orgs.service import load_actor
 from core.ports import CollectingMessenger
-from core.resolutions.models import MonthlyReport, ReportState
+from core.reporting.models import MonthlyReport, ReportState
 from tests.browser.console_kit import Watched, check_page
 from tests.browser.test_console_pages import served  # noqa: F401  (the app on a real port)
 from tests.browser.test_demo_page import CHROMIUM, CHROMIUM_ARGS

@@ -18,7 +18,7 @@ from core.feedback import service as feedback
 from core.feedback.models import FeedbackItem, FeedbackKind, FeedbackReply, FeedbackState
 from core.orgs.service import load_actor
 from core.ports import CollectingMessenger
-from core.resolutions.models import MonthlyReport, ReportState
+from core.reporting.models import MonthlyReport, ReportState
 from tests.console.helpers import csrf_of
 from tests.console.test_console_signin import MEMBER_A, SECRETARY_A, SECRETARY_B, sign_in
 from tests.factories import make_commune
