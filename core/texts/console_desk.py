@@ -135,3 +135,27 @@ DOC_MY_DRAFTS = "Bản nháp của đồng chí"
 DOC_RECENT = "Đã gửi gần đây"
 DOC_NONE = "Chưa có."
 DOC_FULL_TEXT = "Toàn văn (trích từ tệp)"
+
+# Reminder settings
+NAV_REMINDERS = "Nhắc việc"
+REMINDERS_TITLE = "Cài đặt nhắc việc — {org}"
+REMINDERS_INTRO = ("Khi nào Sổ tay nhắc đảng viên về cuộc họp và việc học nghị quyết, và giờ yên lặng không nhắn tin. "
+                   "Mục nào để «theo cấp trên» sẽ dùng cài đặt của cấp ủy cấp trên.")
+REMINDERS_SAVE = "Lưu cài đặt"
+REMINDERS_SAVED = "Đã lưu. Những lời nhắc sắp tới đã được xếp lại theo cài đặt mới."
+REMINDER_FIELDS = {
+    "enabled": "Nhắc họp",
+    "eve_time": "Giờ nhắc tối hôm trước (để trống: không nhắc)",
+    "before_minutes": "Nhắc trước giờ họp (phút; 0: không nhắc)",
+    "nudge_hours": "Hỏi lại người chưa trả lời, trước giờ họp (giờ; 0: không hỏi)",
+    "quiet_start": "Giờ yên lặng bắt đầu",
+    "quiet_end": "Giờ yên lặng kết thúc",
+    "study_days_before": "Nhắc học trước hạn (số ngày, cách nhau bằng dấu phẩy, ví dụ 3, 1)",
+    "study_time": "Giờ nhắc học",
+}
+REMINDER_ON = "Bật"
+REMINDER_INHERIT = "Theo cấp trên"
+REMINDER_FROM_HERE = "Đặt tại đây"
+REMINDER_FROM = "Theo {org}"
+REMINDER_DEFAULT = "Mặc định của Sổ tay"
+REMINDER_BAD_NUMBER = "«{field}»: hãy ghi một số."

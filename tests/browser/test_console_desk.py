@@ -1,6 +1,6 @@
 """The desk pages in Debian's Chromium: a secretary reads the cell's figures, sends the monthly
 report up, answers a member's góp ý (the answer reaches the member through the outbox) and
-publishes a document (upload, edit the drafted summary, listen, send); a
+publishes a document (upload, edit the drafted summary, listen, send), moves a reminder; a
 commune committee member reads the subtree's chart and acknowledges the report. Every page: 0
 console errors, 0 serious axe-core findings, screenshots at 1280 px and 390 px."""
 
@@ -126,6 +126,16 @@ async def test_figures_report_up_and_acknowledged_and_a_góp_ý_answered(  # typ
         await expect(page.locator(".done")).to_contain_text("Về củng cố tổ chức cơ sở đảng")
         await expect(page.locator("main")).to_contain_text("Ba ý chính của Nghị quyết 21 cho chi bộ thôn.")
         serious["document-published"] = await check_page(page, "document-published", watched, tmp_path)
+
+        # Reminder settings: the evening reminder moved at this cell only.
+        await page.get_by_role("link", name=D.NAV_REMINDERS, exact=True).click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(D.REMINDERS_TITLE.format(org=a.org.name))
+        serious["reminders"] = await check_page(page, "reminders", watched, tmp_path)
+        await page.get_by_label(D.REMINDER_FIELDS["eve_time"]).fill("19:30")
+        await page.get_by_role("button", name=D.REMINDERS_SAVE).click()
+        await expect(page.locator(".done")).to_have_text(D.REMINDERS_SAVED)
+        await expect(page.get_by_label(D.REMINDER_FIELDS["eve_time"])).to_have_value("19:30")
+        serious["reminders-saved"] = await check_page(page, "reminders-saved", watched, tmp_path)
 
         # The committee: the subtree's chart, the received reports, acknowledge cell A's.
         boss = await _signed_in(browser, committee_link, watched)
