@@ -4,7 +4,7 @@
 BTN_OPEN_CONSOLE = "🖥 Mở trang quản lý"
 LINK_MESSAGE = (
     "🖥 <b>Trang quản lý</b>\n\n"
-    "Bấm vào đường dẫn dưới đây để mở trang quản lý trên máy tính hoặc điện thoại:\n{url}\n\n"
+    "Bấm vào đường dẫn dưới đây để mở trang quản lý trên máy tính hoặc điện thoại:\n<a href=\"{url}\">{url}</a>\n\n"
     "Đường dẫn chỉ dùng được <b>một lần</b> và hết hạn sau {minutes} phút. Không chuyển nó cho người khác."
 )
 BTN_OPEN_IN_TELEGRAM = "🖥 Mở ngay trong Telegram"
