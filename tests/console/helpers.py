@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from core import texts
 from tests.botkit import BotHarness, texts_of
 
-LINK = re.compile(r"(https?://\S+/console/login/[A-Za-z0-9_\-]+)")
+LINK = re.compile(r"(https?://[^\s\"<>]+/console/login/[A-Za-z0-9_\-]+)")
 CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
