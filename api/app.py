@@ -6,6 +6,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 
+from api.console import install_console
 from api.deps import reject_nul_in_form
 from api.docs import mount_offline_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
@@ -18,6 +19,7 @@ from api.routes import meetings
 from api.routes import notices
 from api.routes import documents, reminders, reports, study
 from api.routes import media
+from core.meetings import documents as documents_rules
 from core.orgs.management import MAX_ID
 
 DESCRIPTION = """
@@ -29,9 +31,13 @@ holder may see; every refusal has the body `{"error": code, "message": reason}`.
 """
 
 
+# A console meeting form: every document it may carry, and the form around them.
+CONSOLE_MEETING_BODY_LIMIT = meetings.DOCUMENTS_BODY_LIMIT * documents_rules.MAX_DOCUMENTS
+
 # Request bodies larger than this are refused with 413 before they are read; any other body under
 # /api/ (JSON: the longest text any field takes is far below) at most DEFAULT_BODY_LIMIT.
-BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000,
+BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/console/members/import": members.IMPORT_MAX_BYTES + 64 * 1024,
+               "/console/meetings": CONSOLE_MEETING_BODY_LIMIT, "/console/notices": notices.FILE_BODY_LIMIT, "/console/meetings/{meeting_id}/edit": CONSOLE_MEETING_BODY_LIMIT, "/telegram/webhook": 1_000_000,
                documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT,
                notices.FILE_PATH: notices.FILE_BODY_LIMIT}
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
@@ -47,6 +53,7 @@ def create_app(runtime: ApiRuntime) -> FastAPI:
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(media.router)  # /m/{token}: listen and download pages behind signed links
+    install_console(app)  # /console: the web console's pages (api/console)
     for router in api_routers():
         # Every resource: authenticated, counted against the holder's rate limit (per person), one error shape.
         app.include_router(router, prefix="/api/v1", dependencies=[Depends(enforce_rate_limit), Depends(reject_nul_in_form)],

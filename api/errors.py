@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -94,6 +94,17 @@ _HTTP_CODES = {
 }
 
 
+CONSOLE_PREFIX = "/console"
+
+
+def _html(request: Request, status: int, message: str) -> Response | None:
+    """Under /console a refusal is a page in Vietnamese (api.console.pages), not the JSON body."""
+    render = getattr(request.app.state, "html_error_page", None)
+    if render is None or not request.url.path.startswith(CONSOLE_PREFIX):
+        return None
+    return render(request, status, message)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ImportRejected)
     async def import_rejected(_: Request, exc: ImportRejected) -> JSONResponse:
@@ -101,11 +112,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(exc.code, exc.message, errors=rows), status_code=exc.status)
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if (page := _html(request, exc.status, exc.message)) is not None:
+            return page
         return JSONResponse(error_body(exc.code, exc.message), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        if (page := _html(request, 422, texts.api.INVALID_REQUEST)) is not None:
+            return page
         fields = [{"loc": [str(p) for p in e.get("loc", ())], "reason": e.get("msg", "")} for e in exc.errors()]
         return JSONResponse(error_body("invalid_input", texts.api.INVALID_REQUEST, fields=fields), status_code=422)
 
@@ -117,7 +132,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body("internal_error", texts.api.INTERNAL_ERROR), status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if (page := _html(request, exc.status_code, str(exc.detail) if exc.status_code not in (404, 405) else texts.common.NOT_FOUND)) is not None:
+            return page
         if request.scope.get(BODY_TOO_LARGE_SCOPE_KEY):
             limit = int(request.scope[BODY_TOO_LARGE_SCOPE_KEY])
             return JSONResponse(error_body("too_large", texts.api.TOO_LARGE.format(megabytes=limit // (1024 * 1024))), status_code=413)

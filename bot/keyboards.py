@@ -37,7 +37,7 @@ def home(actor: Actor | None) -> ReplyKeyboardMarkup:
         texts.account.BTN_NOTICE,  # a member rereads what they were sent; a secretary also writes
     ]
     if actor is not None and actor.is_manager:
-        labels += [texts.account.BTN_STATS]
+        labels += [texts.account.BTN_STATS, texts.console.BTN_OPEN_CONSOLE]
     labels.append(texts.account.BTN_HELP)
     return ReplyKeyboardMarkup(
         keyboard=rows_of([KeyboardButton(text=label) for label in labels]),

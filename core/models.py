@@ -3,6 +3,7 @@
 Each domain adds its models module here.
 """
 
+from core.console import models as console_models  # noqa: F401
 from core.conversation import models as conversation_models  # noqa: F401
 from core.delivery import models as delivery_models  # noqa: F401
 from core.feedback import models as feedback_models  # noqa: F401

@@ -218,10 +218,8 @@ def members_invite_sheet(
     """Write a printable sheet of invite cards, one per member of the cell not linked yet."""
     from sqlalchemy import select
 
-    from core.orgs.linking import create_invite, invite_link
+    from core.orgs.invite_sheet import make_cards, render_sheet
     from core.orgs.models import Org
-    from core.orgs.service import unlinked_members
-    from sotay.invite_sheet import InviteCard, render_sheet
 
     settings = load_settings_or_exit()
     username = _bot_username(settings)
@@ -232,12 +230,8 @@ def members_invite_sheet(
             found = await session.get(Org, int(cell))
         if found is None or not found.is_cell:
             return None
-        now = dt.datetime.now(dt.timezone.utc)
-        cards = []
-        for member in await unlinked_members(session, cell_id=found.id):
-            invite = await create_invite(session, member=member, now=now, ttl=dt.timedelta(days=days))
-            cards.append(InviteCard(name=member.full_name, code=invite.code, telegram_link=invite_link(username, invite.code),
-                                    expires_on=invite.expires_at.astimezone(settings.tz).date()))
+        cards = await make_cards(session, cell=found, now=dt.datetime.now(dt.timezone.utc), ttl=dt.timedelta(days=days),
+                                 bot_username=username)
         return found.name, cards
 
     made = asyncio.run(_with_session(settings, work))

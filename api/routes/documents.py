@@ -8,11 +8,13 @@ everything in what they manage; a draft is seen by its author only. Anything els
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile, status
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.downloads import download_headers, file_download
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
@@ -38,6 +40,7 @@ from core import texts
 from core.clock import local_date
 from core.errors import InvalidInput
 from core.resolutions import extract, service, study
+from core.orgs.service import Actor
 from core.resolutions.models import DocumentKind
 from core.resolutions.voice import default_renderer, render_variants
 from voice.service import VoiceRenderer
@@ -60,6 +63,43 @@ def renderer_of(runtime: ApiRuntime) -> VoiceRenderer:
 def files_dir_of(runtime: ApiRuntime) -> Path:
     given = runtime.services.get("files_dir")
     return Path(given) if given else runtime.settings.files_dir
+
+
+async def read_source(runtime: ApiRuntime, file: UploadFile | None, text: str | None) -> tuple[str, service.StoredFile | None]:
+    """A new document's text: an uploaded PDF/DOCX/TXT (kept as the original) or pasted text (the API and the console)."""
+    if file is not None and file.filename:
+        data = await file.read(UPLOAD_MAX_BYTES + 1)
+        if len(data) > UPLOAD_MAX_BYTES:
+            raise HTTPException(413, texts.resolutions.FILE_TOO_LARGE.format(megabytes=UPLOAD_MAX_BYTES // (1024 * 1024)))
+        extracted, stored = await service.read_original(files_dir_of(runtime), data, filename=file.filename)
+        return extracted.text, stored
+    if text is not None and text.strip():
+        return text, None
+    raise InvalidInput(texts.resolutions.TEXT_EMPTY)
+
+
+async def publish_draft(session: AsyncSession, actor: Actor, runtime: ApiRuntime, document_id: int, now: dt.datetime) -> service.PublishResult:
+    """Publish a draft with its voice notes (the API and the console)."""
+    document = await service.draft_for_author(session, actor=actor, document_id=document_id)
+    if not document.summary.strip():
+        raise InvalidInput(texts.resolutions.SUMMARY_EMPTY)
+    # Synthesis before any write (one per variant, cached on disk), then one writing transaction.
+    variants = await service.voice_variants(session, actor=actor, document_id=document_id)
+    notes = await render_variants(renderer_of(runtime), document.summary, variants)
+    return await service.publish(session, actor=actor, document_id=document_id, now=now, voices=notes)
+
+
+async def summary_audio(runtime: ApiRuntime, actor: Actor, summary: str, voice: str | None, speed: str | None, part: int) -> Response:
+    """One part of the summary read aloud (the API's audio, the console's preview)."""
+    preferred_voice, preferred_speed = service.member_variant(actor.member)
+    variant = (voice or preferred_voice, speed or preferred_speed)
+    notes = (await render_variants(renderer_of(runtime), summary, [variant])).get(variant) if summary.strip() else None
+    if not notes:
+        raise InvalidInput(texts.resolutions.VOICE_UNAVAILABLE, code="voice_unavailable")
+    if part > len(notes):
+        raise InvalidInput(texts.common.NOT_FOUND)
+    note = notes[part - 1]
+    return Response(note.data, media_type="audio/ogg", headers={"X-Voice-Parts": str(len(notes)), "X-Voice-Duration": str(note.duration)})
 
 
 @router.get("/documents", summary="The library: newest first; `q` searches with or without diacritics; `saved` lists bookmarks")
@@ -97,17 +137,7 @@ async def create_document(
     file: Annotated[UploadFile | None, File(description=f"PDF (≤ {extract.MAX_PAGES} pages), DOCX or TXT, ≤ {UPLOAD_MAX_BYTES // (1024 * 1024)} MB")] = None,
 ) -> DocumentDetail:
     service.check_issued_on(issued_on, today=local_date(clock.now()))  # before the upload is read
-    stored = None
-    if file is not None and file.filename:
-        data = await file.read(UPLOAD_MAX_BYTES + 1)
-        if len(data) > UPLOAD_MAX_BYTES:
-            raise HTTPException(413, texts.resolutions.FILE_TOO_LARGE.format(megabytes=UPLOAD_MAX_BYTES // (1024 * 1024)))
-        extracted, stored = await service.read_original(files_dir_of(runtime), data, filename=file.filename)
-        full_text = extracted.text
-    elif text is not None and text.strip():
-        full_text = text
-    else:
-        raise InvalidInput(texts.resolutions.TEXT_EMPTY)
+    full_text, stored = await read_source(runtime, file, text)
     document = await service.create_draft(
         session, actor=actor, now=clock.now(), original=stored,
         draft=service.DraftInput(kind=kind, title=title, full_text=full_text, code=code, issued_on=issued_on, org_id=org_id),
@@ -156,13 +186,7 @@ async def document_audience(document_id: DocumentId, session: SessionDep, actor:
 async def publish_document(
     document_id: DocumentId, session: SessionDep, actor: CurrentActor, clock: ClockDep, runtime: RuntimeDep, audit_trail: AuditDep,
 ) -> PublishOut:
-    document = await service.draft_for_author(session, actor=actor, document_id=document_id)
-    if not document.summary.strip():
-        raise InvalidInput(texts.resolutions.SUMMARY_EMPTY)
-    # Synthesis before any write (one per variant, cached on disk), then one writing transaction.
-    variants = await service.voice_variants(session, actor=actor, document_id=document_id)
-    notes = await render_variants(renderer_of(runtime), document.summary, variants)
-    result = await service.publish(session, actor=actor, document_id=document_id, now=clock.now(), voices=notes)
+    result = await publish_draft(session, actor, runtime, document_id, clock.now())
     await audit_trail("api.document.publish", org_id=result.org.id, target=f"document:{document_id}", detail={"recipients": result.recipients})
     return PublishOut(
         document=DocumentOut.of(result.document), recipients=result.recipients, queued=result.queued, unlinked=result.unlinked,
@@ -199,15 +223,7 @@ async def document_audio(
     part: Annotated[int, Query(ge=1, le=100, description="Which part, from 1")] = 1,
 ) -> Response:
     document = await service.document_for(session, actor=actor, document_id=document_id)
-    preferred_voice, preferred_speed = service.member_variant(actor.member)
-    variant = (voice or preferred_voice, speed or preferred_speed)
-    notes = (await render_variants(renderer_of(runtime), document.summary, [variant])).get(variant) if document.summary.strip() else None
-    if not notes:
-        raise InvalidInput(texts.resolutions.VOICE_UNAVAILABLE, code="voice_unavailable")
-    if part > len(notes):
-        raise InvalidInput(texts.common.NOT_FOUND)
-    note = notes[part - 1]
-    return Response(note.data, media_type="audio/ogg", headers={"X-Voice-Parts": str(len(notes)), "X-Voice-Duration": str(note.duration)})
+    return await summary_audio(runtime, actor, document.summary, voice, speed, part)
 
 
 @router.put("/documents/{document_id}/bookmark", summary="⭐ Lưu")

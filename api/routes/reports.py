@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
 from api.errors import error_responses
@@ -146,6 +147,17 @@ def _file(content: bytes, media_type: str, filename: str) -> Response:
     return Response(content=content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+async def figures_file(session: AsyncSession, rollup: figures.Rollup, last: dt.date, format: Literal["csv", "xlsx"]) -> Response:
+    """The figures as a download (the API and the web console): CSV of the last month, XLSX of every month."""
+    name = f"so-lieu-{rollup.org.id}-{last:%Y-%m}"
+    if format == "csv":
+        return _file(export.figures_csv(rollup), export.CSV_MEDIA_TYPE, f"{name}.csv")
+    names = {rollup.org.id: rollup.org.name}
+    if rollup.org.kind == OrgKind.COMMITTEE:
+        names = dict((await session.execute(select(Org.id, Org.name).where(in_subtree(rollup.org.path)))).all())
+    return _file(await asyncio.to_thread(export.figures_xlsx, rollup, names), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+
+
 @router.get("/orgs/{org_id}/figures", responses=FILES, response_model=RollupOut,
             summary="Monthly figures over the subtree, with each direct sub-organisation")
 async def org_figures(
@@ -159,14 +171,8 @@ async def org_figures(
 ) -> Response | RollupOut:
     last = _month(month, clock.now())
     rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=last, history=months, now=clock.now())
-    name = f"so-lieu-{rollup.org.id}-{last:%Y-%m}"
-    if format == "csv":
-        return _file(export.figures_csv(rollup), export.CSV_MEDIA_TYPE, f"{name}.csv")
-    if format == "xlsx":
-        names = {rollup.org.id: rollup.org.name}
-        if rollup.org.kind == OrgKind.COMMITTEE:
-            names = dict((await session.execute(select(Org.id, Org.name).where(in_subtree(rollup.org.path)))).all())
-        return _file(await asyncio.to_thread(export.figures_xlsx, rollup, names), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+    if format != "json":
+        return await figures_file(session, rollup, last, format)
     return RollupOut(
         org_id=rollup.org.id, name=rollup.org.name, months=_months(rollup.totals, rollup.months),
         children=[ChildFigures(org_id=ref.id, name=ref.name, kind=ref.kind, months=_months(rows, rollup.months)) for ref, rows in rollup.children],

@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import or_f
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, WebAppInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
@@ -16,6 +16,7 @@ from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
 from core import catchup
+from core.console import service as console
 from core.orgs import linking
 from core.orgs.management import set_follows_cell
 from core.orgs.models import Member
@@ -141,6 +142,26 @@ async def help_screen(message: Message, actor: Actor) -> None:
     await message.answer(body + texts.account.HELP_FOOTER, reply_markup=kb.home(actor))
 
 
+async def open_console(
+    message: Message, session: AsyncSession, actor: Actor, clock: Clock, platform: str = "telegram", console_base: str | None = None
+) -> None:
+    """«🖥 Mở trang quản lý»: a one-time sign-in link to the web console (on Zalo, the same menu's
+    numbered entry); on Telegram with an HTTPS address, also a button that opens it as a Mini App."""
+    if not console.may_use_console(actor) or not console_base:
+        await message.answer(texts.console.MANAGERS_ONLY)
+        return
+    token = await console.issue_login_link(session, actor, now=clock.now(), platform=platform)
+    url = console.login_url(console_base, token)
+    markup = None
+    if platform == "telegram" and console_base.startswith("https://"):
+        app_url = f"{console_base.rstrip('/')}/console/app"
+        markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=texts.console.BTN_OPEN_IN_TELEGRAM, web_app=WebAppInfo(url=app_url))]])
+    await message.answer(
+        texts.console.LINK_MESSAGE.format(url=url, minutes=int(console.LINK_TTL.total_seconds() // 60)),
+        reply_markup=markup, link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+
+
 def build() -> Router:
     router = Router(name="home")
     router.message.filter(Linked())
@@ -150,5 +171,6 @@ def build() -> Router:
     router.callback_query.register(follow_cell, FollowCell.filter())
     router.message.register(my_notices, F.text == texts.account.BTN_NOTICE, _not_manager)
     router.callback_query.register(my_conclusions, F.data == catchup.CONCLUSIONS_DATA)
+    router.message.register(open_console, or_f(F.text == texts.console.BTN_OPEN_CONSOLE, Command("quanly")))
     router.message.register(help_screen, or_f(F.text == texts.account.BTN_HELP, Command("huongdan", "help")))
     return router

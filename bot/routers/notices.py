@@ -52,6 +52,7 @@ HOME_LABELS = frozenset(
         texts.account.BTN_HELP,
         texts.account.BTN_NOTICE,
         texts.account.BTN_STATS,
+        texts.console.BTN_OPEN_CONSOLE,
     }
 )
 

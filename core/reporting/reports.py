@@ -94,9 +94,24 @@ async def _cell(session: AsyncSession, actor: Actor, cell_id: int, *, to_send: b
         raise NotFound(texts.common.NOT_FOUND)
     if not actor.manages(cell):
         raise actor.refusal(cell, texts.common.FORBIDDEN)
-    if to_send and not any(org.id == cell.id and role in (RoleKind.SECRETARY, RoleKind.DEPUTY) for role, org in actor.roles):
+    if to_send and not may_send(actor, cell):
         raise PermissionDenied(texts.reports.ONLY_CELL_SENDS)
     return cell
+
+
+def may_send(actor: Actor, cell: Org) -> bool:
+    """Only the cell's own secretary or deputy writes and sends its report."""
+    return any(org.id == cell.id and role in (RoleKind.SECRETARY, RoleKind.DEPUTY) for role, org in actor.roles)
+
+
+def may_review(actor: Actor, cell: Org) -> bool:
+    """Only a member of the committee directly above acknowledges or returns a cell's report."""
+    return any(org.id == cell.parent_id and role == RoleKind.COMMITTEE_MEMBER for role, org in actor.roles)
+
+
+def may_remind(actor: Actor, org: Org) -> bool:
+    """A committee member of this organisation or one above reminds the cells below."""
+    return any(role == RoleKind.COMMITTEE_MEMBER and org.path.startswith(mine.path) for role, mine in actor.roles)
 
 
 async def _figures_of(session: AsyncSession, cell: Org, month: dt.date) -> Figures:
@@ -211,7 +226,7 @@ async def read_report(session: AsyncSession, *, actor: Actor, cell_id: int, mont
 async def _reviewable(session: AsyncSession, actor: Actor, cell_id: int, month: dt.date) -> tuple[Org, MonthlyReport]:
     """A sent report of a cell directly below a committee the person sits on."""
     cell = await _cell(session, actor, cell_id)
-    if not any(org.id == cell.parent_id and role == RoleKind.COMMITTEE_MEMBER for role, org in actor.roles):
+    if not may_review(actor, cell):
         raise PermissionDenied(texts.reports.ONLY_COMMITTEE_REVIEWS)
     report = await _report(session, cell.id, check_month(month))
     if report is None or report.state not in FINAL_STATES:
@@ -270,7 +285,7 @@ async def remind_missing(session: AsyncSession, *, actor: Actor, org_id: int, mo
     report (or had it returned). Once a day per cell and month: a second tap the same day queues
     nothing new. Returns the cells reminded."""
     box = await received(session, actor=actor, org_id=org_id, month=month)
-    if not any(role == RoleKind.COMMITTEE_MEMBER and box.org.path.startswith(org.path) for role, org in actor.roles):
+    if not may_remind(actor, box.org):
         raise PermissionDenied(texts.reports.ONLY_COMMITTEE_REVIEWS)
     reminded = 0
     day = f"{now:%Y%m%d}"

@@ -15,4 +15,6 @@ from core.texts import conversation  # noqa: E402,F401
 from core.texts import catchup  # noqa: E402,F401
 from core.texts import fallback  # noqa: E402,F401
 from core.texts import media  # noqa: E402,F401
+from core.texts import console  # noqa: E402,F401
+from core.texts import console_desk  # noqa: E402,F401
 from core.texts import training  # noqa: E402,F401

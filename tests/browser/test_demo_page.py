@@ -51,6 +51,19 @@ async def test_a_person_uses_the_bot_in_the_demo_page(demo: str, tmp_path: Path)
         assert "015068000146" not in await profile.inner_text()
         await expect(page.locator(".keyboard button", has_text="📢 Thông báo")).to_be_visible()
 
+        # The secretary opens the web console from the chat: a one-time link, then one click to sign in.
+        await page.locator(".keyboard button", has_text="🖥 Mở trang quản lý").click()
+        console_link = page.locator(".bubble.bot a", has_text="/console/login/").last
+        await expect(console_link).to_be_visible(timeout=15000)
+        async with page.expect_popup() as opened:
+            await console_link.click()
+        console = await opened.value
+        await console.get_by_role("button", name="Vào trang quản lý").click()
+        await expect(console.get_by_role("heading", level=1)).to_have_text("Trang chính", timeout=15000)
+        await expect(console.locator("main")).to_contain_text("Đảng bộ xã Mù Cang Chải")  # he sits on the commune committee
+        await console.screenshot(path=str(tmp_path / "console-from-demo.png"))
+        await console.close()
+
         await page.locator(".keyboard button", has_text="❓ Hướng dẫn").click()
         await expect(page.locator(".bubble.bot", has_text="Hướng dẫn sử dụng").last).to_be_visible(timeout=15000)
         await page.screenshot(path=str(tmp_path / "secretary.png"))
