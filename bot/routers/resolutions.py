@@ -63,6 +63,8 @@ from core.render import pack, visible_length
 from core.resolutions import extract, render, service, study
 from core.resolutions.models import Document, DocumentKind
 from core.resolutions.voice import default_renderer, remember_file_id, render_variants, stored_file_id
+from bot.routers.recordings import listen_language_button, send_recording
+from core.recordings import service as recordings
 from voice.engines import VOICES
 from voice.service import VoiceRenderer
 
@@ -320,6 +322,7 @@ async def _document_screen(session: AsyncSession, actor: Actor, document_id: int
         rows.append((_b(R.BTN_QUIZ, ResDoc(action="quiz", document_id=d)),))
     if view.may_manage:
         rows.append((_b(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=d)), _b(R.BTN_CAMPAIGN_RESULTS, ResDoc(action="res", document_id=d))))
+        rows.append((recordings.record_button(d),))  # the flow lives in bot/routers/recordings.py
     rows.append((_b(R.BTN_BACK_TO_LIBRARY, ResLib(mode=LibraryMode.ALL, page=1)),))
     return text, kb.inline(rows)
 
@@ -359,7 +362,8 @@ async def document_action(
     elif action == "listen":
         document = await service.readable(session, actor=actor, document_id=document_id)
         await query.answer()
-        _speak(bot, chat_id, session_factory, _renderer(voice_renderer, settings), document, service.member_variant(actor.member), now)
+        _speak(bot, chat_id, session_factory, _renderer(voice_renderer, settings), document, service.member_variant(actor.member), now,
+               listen_language=actor.member.listen_language)
         return
     elif action == "quiz":
         quiz = await study.quiz_for(session, actor=actor, document_id=document_id, now=now)  # a refusal shows as the alert
@@ -422,6 +426,7 @@ async def _send_full_text(bot: Bot, chat_id: int, session: AsyncSession, actor: 
 def _speak(
     bot: Bot, chat_id: int, session_factory: async_sessionmaker[AsyncSession] | None, renderer: VoiceRenderer | None,
     document: Document | None, variant: tuple[str, str], now: dt.datetime, *, spoken: str | None = None,
+    listen_language: str | None = None,
 ) -> None:
     """Synthesise and send a voice note in the background (bot/background.py): the handler returns at once,
     the person sees the recording sign and, past a second, «đang chuẩn bị…»; the job has its own session."""
@@ -430,7 +435,10 @@ def _speak(
         try:
             assert session_factory is not None
             async with session_factory() as session:
-                await _send_voice(bot, chat_id, session, renderer, document, variant, now, spoken=spoken)
+                if document is None or spoken is not None or not await send_recording(
+                    bot, chat_id, session, document, listen_language=listen_language, now=now
+                ):
+                    await _send_voice(bot, chat_id, session, renderer, document, variant, now, spoken=spoken)
                 await session.commit()
         except Exception as failure:  # the person asked and waits: say it could not be done, never stay silent
             log.warning("voice note for chat could not be sent: %s", type(failure).__name__)
@@ -488,7 +496,8 @@ async def voice_action(
         speed = "slow"
     elif callback_data.action == "norm":
         speed = "normal"
-    _speak(bot, query.from_user.id, session_factory, _renderer(voice_renderer, settings), document, (voice, speed), clock.now())
+    _speak(bot, query.from_user.id, session_factory, _renderer(voice_renderer, settings), document, (voice, speed), clock.now(),
+           listen_language=None if callback_data.action == "slow" else actor.member.listen_language)
 
 
 # ---------------------------------------------------------------- voice preferences (👤 Hồ sơ → 🔊 Giọng đọc)
@@ -508,6 +517,7 @@ def _voice_settings(member: Member) -> tuple[str, InlineKeyboardMarkup]:
     voices = [_b(R.BTN_VOICE.format(mark=mark(voice == v), label=R.VOICES[v]), VoicePref(action="voice", value=v)) for v in VOICES]
     rows += [tuple(voices[i : i + 2]) for i in range(0, len(voices), 2)]
     rows.append((_b(R.BTN_VOICE_SAMPLE, VoicePref(action="sample")),))
+    rows.append((listen_language_button(),))  # bot/routers/recordings.py
     return text, kb.inline(rows)
 
 
@@ -869,7 +879,7 @@ async def _publish(
     unlinked = R.PUBLISHED_UNLINKED.format(count=result.unlinked, names=_names(result.unlinked_names)) if result.unlinked else ""
     text = R.PUBLISHED_DONE.format(title=render.escape(result.document.title), queued=result.queued, org=render.escape(result.org.name),
                                    unlinked_line=unlinked)
-    markup = kb.inline([(_b(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=document_id)),)])
+    markup = kb.inline([(_b(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=document_id)),), (recordings.record_button(document_id),)])
     await show(query, bot, text, markup)
 
 

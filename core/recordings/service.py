@@ -138,7 +138,7 @@ def recording_message(document: Document, recording: Recording, language_name: s
 
 
 def record_button(document_id: int) -> Button:
-    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}")
+    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings.py RecCb
 
 
 async def _reach(session: AsyncSession, document: Document) -> Org:
