@@ -14,7 +14,7 @@ from api.routes import account, health, members, metrics, orgs, webhook
 from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
-from api.routes import documents, reminders, reports, study
+from api.routes import documents, recordings, reminders, reports, study
 from api.routes import media
 from core.orgs.management import MAX_ID
 from sotay.runtime import Runtime
@@ -32,7 +32,7 @@ holder may see; every refusal has the body `{"error": code, "message": reason}`.
 # /api/ (JSON: the longest text any field takes is far below) at most DEFAULT_BODY_LIMIT.
 BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/telegram/webhook": 1_000_000,
                documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT,
-               notices.FILE_PATH: notices.FILE_BODY_LIMIT}
+               notices.FILE_PATH: notices.FILE_BODY_LIMIT, recordings.UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT}
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 
@@ -109,6 +109,7 @@ def api_routers() -> list:
         meetings.router,
         notices.router,
         documents.router,
+        recordings.router,
         study.router,
         reports.router,
         reminders.router,
