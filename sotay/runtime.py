@@ -97,7 +97,7 @@ def build_runtime(
             shared_turns=runtime.shared_turns,
             settings=settings,
             # The process's one renderer for DATA_DIR/audio (the API uses the same): shared per-text locks.
-            voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts_engine),
+            voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts),
         )
         if settings.zalo_token is not None:
             _build_zalo(runtime)
