@@ -106,6 +106,10 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # Reference data a migration writes (and create_all, through its table's event) comes back.
+            from core.recordings.models import insert_default_languages
+
+            await connection.run_sync(insert_default_languages)
     yield engine
     await engine.dispose()
 

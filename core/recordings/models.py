@@ -5,12 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from typing import Any
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, UTCDateTime, utcnow
 
 VIETNAMESE = "vi"
+# The first list (the migration 9c3f1a7e5b24 writes the same rows); the committee adds more.
+DEFAULT_LANGUAGES = (
+    ("vi", "Tiếng Việt", 0),
+    ("hmong", "Tiếng Hmông", 10),
+    ("thai", "Tiếng Thái", 20),
+    ("dao", "Tiếng Dao", 30),
+    ("tay", "Tiếng Tày", 40),
+    ("nung", "Tiếng Nùng", 50),
+    ("khmer", "Tiếng Khmer", 60),
+)
 
 
 class VoiceLanguage(Base):
@@ -22,6 +34,19 @@ class VoiceLanguage(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)  # "Tiếng Hmông"
     position: Mapped[int] = mapped_column(Integer, default=100)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def insert_default_languages(connection: Any) -> None:
+    """The first list, into an empty table (a synchronous connection)."""
+    now = dt.datetime.now(dt.timezone.utc)
+    connection.execute(VoiceLanguage.__table__.insert(),
+                       [{"code": c, "name": n, "position": p, "created_at": now} for c, n, p in DEFAULT_LANGUAGES])
+
+
+@event.listens_for(VoiceLanguage.__table__, "after_create")
+def _first_languages(table: Any, connection: Any, **_: Any) -> None:
+    """A schema made from the models (tests, `create_all`) starts with the list the migration writes."""
+    insert_default_languages(connection)
 
 
 class SubjectKind:
