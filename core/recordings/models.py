@@ -7,7 +7,7 @@ import datetime as dt
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, event, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -39,7 +39,7 @@ class VoiceLanguage(Base):
 def insert_default_languages(connection: Any) -> None:
     """The first list, into an empty table (a synchronous connection)."""
     now = dt.datetime.now(dt.timezone.utc)
-    connection.execute(VoiceLanguage.__table__.insert(),
+    connection.execute(insert(VoiceLanguage),
                        [{"code": c, "name": n, "position": p, "created_at": now} for c, n, p in DEFAULT_LANGUAGES])
 
 
