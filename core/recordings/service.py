@@ -109,10 +109,12 @@ def choose(listen_language: str | None, available: Iterable[str]) -> str | None:
 
 
 async def recordings_of(session: AsyncSession, *, document_id: int) -> dict[str, Recording]:
+    """The document's recordings by language; one whose file is gone (a partial restore) counts as
+    none, so its listeners get the next best voice instead of an error."""
     rows = await session.execute(
         select(Recording).where(Recording.subject_kind == SubjectKind.DOCUMENT, Recording.subject_id == document_id)
     )
-    return {recording.language: recording for recording in rows.scalars()}
+    return {recording.language: recording for recording in rows.scalars() if Path(recording.path).is_file()}
 
 
 async def recording_for(session: AsyncSession, *, document_id: int, listen_language: str | None) -> Recording | None:

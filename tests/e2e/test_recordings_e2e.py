@@ -130,6 +130,16 @@ async def test_a_recording_by_voice_reaches_listeners_in_their_language(app, peo
     assert not any("hmông" in caption for caption in await voices_of(THAI))  # Thái: still the Vietnamese recording
     assert not any("hmông" in caption for caption in await voices_of(DEPUTY))
 
+    # «🔊 Nghe tóm tắt» in the library plays a person's recording too: Vietnamese for the Thái member.
+    before = (await people.bot_messages(THAI))[-1].message_id
+    await people.send_text(THAI, texts.account.BTN_RESOLUTIONS)
+    library = await people.wait_for_message(THAI, has("05-NQ/CB"), after_message_id=before)
+    await press(people, THAI, library, "05-NQ/CB")
+    screen = await people.wait_for_message(THAI, lambda m: m.message_id == library.message_id and has(R.BTN_LISTEN)(m))
+    await press(people, THAI, screen, R.BTN_LISTEN)
+    heard = await people.wait_for_message(THAI, voice_with("bản ghi âm tiếng việt"), after_message_id=before, timeout=30)
+    assert await people.download(heard) == vietnamese
+
     async def stored():  # type: ignore[no-untyped-def]
         async with e2e_sessions() as session:
             return (await session.execute(select(Recording.language, Recording.duration).order_by(Recording.language))).all()
