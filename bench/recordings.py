@@ -8,7 +8,7 @@ member waits when Google is refused or slow.
    time of `prepare_recording`, sizes.
 2. The browser's MP3 of that voice note (the listen page's conversion for iPhones): time, size.
 3. `auto` with Google refused (a closed local port) and slow (a local server that answers after
-   3 s): time until espeak-ng has spoken a sentence, first request and next (remembered).
+   6 s, past the 4 s timeout): time until espeak-ng has spoken a sentence, first request and next (remembered).
 
 Prints one JSON line.
 """
@@ -38,7 +38,7 @@ SENTENCE = "Chi bộ thôn Khe Gầy họp vào ngày mùng bốn hàng tháng, 
 
 class Slow(BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802
-        time.sleep(3)
+        time.sleep(6)  # beyond auto's 4 s timeout
         self.send_response(200)
         self.end_headers()
 

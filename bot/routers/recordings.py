@@ -6,6 +6,8 @@ Callback data (every id is re-checked by core.recordings.service):
     rec:open:<document_id>:            choose the language to record in
     rec:pick:<document_id>:<language>  then send a voice message (FSM RecordingFlow.voice)
     rec:stop:0:                        cancel
+    rec:readers:<document_id>:         whom to ask to read it
+    rec:reader:<document_id>:<member>  ask that member (core.recordings.service.name_reader)
     rec:lang:0:                        the listener's language list
     rec:setlang:0:<language>           choose it
 
@@ -102,6 +104,7 @@ async def _language_screen(session: AsyncSession, document: Document) -> tuple[s
                 RecCb(action="pick", document_id=document.id, language=language.code).pack()),)
         for language in await service.languages(session)
     ]
+    rows.append((Button(T.BTN_NAME_READER, RecCb(action="readers", document_id=document.id).pack()),))
     rows.append((Button(T.BTN_CANCEL, RecCb(action="stop", document_id=0).pack()),))
     text = T.CHOOSE_LANGUAGE.format(kind=kind_word(document), code=_code(document), title=escape(document.title))
     return text, kb.inline(rows)
@@ -126,6 +129,21 @@ async def recording_action(
         await state.set_data({"document_id": document.id, "language": callback_data.language, "started_at": clock.now().isoformat()})
         text = T.ASK_RECORDING.format(language=escape(names[callback_data.language]), summary=summary_html(document.summary))
         await show(query, bot, text, kb.inline([(Button(T.BTN_CANCEL, RecCb(action="stop", document_id=0).pack()),)]))
+        await query.answer()
+    elif action == "readers":
+        document = await service.recordable(session, actor=actor, document_id=callback_data.document_id)
+        members = await service.reader_choices(session, actor=actor, document_id=document.id)
+        rows = [(Button(member.full_name, RecCb(action="reader", document_id=document.id, language=str(member.id)).pack()),)
+                for member in members]
+        rows.append((Button(T.BTN_CANCEL, RecCb(action="stop", document_id=0).pack()),))
+        await show(query, bot, T.CHOOSE_READER.format(kind=kind_word(document), code=_code(document)), kb.inline(rows))
+        await query.answer()
+    elif action == "reader":
+        if not callback_data.language.isdigit():
+            raise SkipHandler()
+        reader = await service.name_reader(session, actor=actor, document_id=callback_data.document_id,
+                                           member_id=int(callback_data.language), now=clock.now())
+        await show(query, bot, T.READER_NAMED.format(name=escape(reader.full_name)), None)
         await query.answer()
     elif action == "stop":
         await state.clear()
@@ -212,7 +230,7 @@ def build() -> Router:
     router.message.filter(Linked())
     router.callback_query.filter(Linked())
     router.callback_query.register(language_action, RecCb.filter(F.action.in_({"lang", "setlang"})))
-    router.callback_query.register(recording_action, RecCb.filter(F.action.in_({"open", "pick", "stop"})))
+    router.callback_query.register(recording_action, RecCb.filter(F.action.in_({"open", "pick", "stop", "readers", "reader"})))
     in_flow = StateFilter(RecordingFlow.voice)
     router.message.register(leave_flow_for_menu, in_flow, or_f(F.text.in_(HOME_LABELS), F.text.startswith("/")))
     router.message.register(receive_recording, in_flow)

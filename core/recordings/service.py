@@ -254,6 +254,24 @@ def split_by_recording(
 # ---------------------------------------------------------------- readers
 
 
+MAX_READER_CHOICES = 30
+
+
+async def reader_choices(session: AsyncSession, *, actor: Actor, document_id: int) -> list[Member]:
+    """Whom the secretary may ask to read (🎙 → 👤 Nhờ người đọc): active members of the document's
+    reach, their own cell first, alphabetically, at most MAX_READER_CHOICES."""
+    document = await recordable(session, actor=actor, document_id=document_id)
+    org = await _reach(session, document)
+    if not actor.manages(org) and document.created_by_id != actor.member.id:
+        raise actor.refusal(org, texts.recordings.NOT_ALLOWED)
+    query = (
+        select(Member).join(Org, Org.id == Member.org_id)
+        .where(in_subtree(org.path), Member.active, Member.id != actor.member.id)
+        .order_by((Member.org_id != actor.member.org_id), Member.full_name).limit(MAX_READER_CHOICES)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def name_reader(session: AsyncSession, *, actor: Actor, document_id: int, member_id: int, now: dt.datetime) -> Member:
     """The secretary asks a member of the document's reach to record it; the reader is told, with
     the 🎙 button."""

@@ -361,9 +361,13 @@ async def voice_variants(session: AsyncSession, *, actor: Actor, document_id: in
     org = await _managed_org(session, actor, document.org_id)
     members = _audience_query(org, exclude_member_id=actor.member.id).subquery()
     rows = await session.execute(
-        select(Member.voice_name, Member.speech_speed).where(Member.id.in_(select(members.c.id)), Member.voice_enabled).distinct()
+        select(Member.voice_name, Member.speech_speed, Member.listen_language)
+        .where(Member.id.in_(select(members.c.id)), Member.voice_enabled).distinct()
     )
-    return {(normalize_voice(voice), SpeechSpeed(speed).value) for voice, speed in rows}
+    # Members a person's recording serves need no synthesis.
+    recorded = await recordings.recordings_of(session, document_id=document.id)
+    return {(normalize_voice(voice), SpeechSpeed(speed).value) for voice, speed, language in rows
+            if recordings.choose(language, recorded) is None}
 
 
 def normalize_voice(voice: str | None) -> str:

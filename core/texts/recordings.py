@@ -29,6 +29,9 @@ UNREADABLE = "Không đọc được tệp ghi âm này. Đồng chí vui lòng 
 NO_SUMMARY = "Văn bản này chưa có tóm tắt để ghi âm."
 
 # Naming a reader.
+BTN_NAME_READER = "👤 Nhờ người khác đọc"
+CHOOSE_READER = "👤 Đồng chí nhờ ai đọc bản tóm tắt <b>{kind}{code}</b>? Người được nhờ sẽ nhận nút «🎙 Ghi âm bản tóm tắt»."
+READER_NAMED = "✅ Đã nhờ đồng chí {name} đọc. Khi có bản ghi âm, các đảng viên sẽ nhận được."
 READER_ASKED = (
     "🎙 Đồng chí {by} nhờ đồng chí đọc bản tóm tắt <b>{kind}{code}</b> {title} để các đảng viên nghe.\n"
     "Đồng chí bấm «🎙 Ghi âm bản tóm tắt» khi sẵn sàng."

@@ -5,7 +5,9 @@ Two members choose their listening language in 👤 Hồ sơ (Hmông; Thái). Th
 publishes a resolution: with no recording anywhere, every listener gets the synthetic voice,
 labelled as such. The secretary then records the summary by voice in Vietnamese: every listener
 gets that recording (the Hmông and Thái members too, neither language being recorded yet); then in
-Hmông: only the Hmông member gets it. The notes members download are the secretary's own bytes.
+Hmông: only the Hmông member gets it. An ordinary member the secretary names as reader records it
+in Thái: only the Thái member gets it, and hears it again from the library. The notes members
+download are the very bytes that were recorded.
 """
 
 from __future__ import annotations
@@ -130,22 +132,40 @@ async def test_a_recording_by_voice_reaches_listeners_in_their_language(app, peo
     assert not any("hmông" in caption for caption in await voices_of(THAI))  # Thái: still the Vietnamese recording
     assert not any("hmông" in caption for caption in await voices_of(DEPUTY))
 
-    # «🔊 Nghe tóm tắt» in the library plays a person's recording too: Vietnamese for the Thái member.
+    # 4. The secretary asks an ordinary member to read it in Thái; he records; the Thái member gets it.
+    await press(people, SECRETARY, done, V.BTN_RECORD)
+    languages = await people.wait_for_message(SECRETARY, has(V.BTN_NAME_READER), after_message_id=saved_hmong.message_id)
+    await press(people, SECRETARY, languages, V.BTN_NAME_READER)
+    readers = await people.wait_for_message(SECRETARY, lambda m: "nhờ ai đọc" in m.text, after_message_id=saved_hmong.message_id)
+    await press(people, SECRETARY, readers, "Đảng viên 3")  # PLAIN: no function in the cell
+    await people.wait_for_message(SECRETARY, lambda m: "Đã nhờ đồng chí Đảng viên 3" in m.text, after_message_id=saved_hmong.message_id)
+    asked = await people.wait_for_message(PLAIN, lambda m: "nhờ đồng chí đọc bản tóm tắt" in m.text, timeout=30)
+    await press(people, PLAIN, asked, V.BTN_RECORD)
+    languages = await people.wait_for_message(PLAIN, has("Tiếng Thái"), after_message_id=asked.message_id)
+    await press(people, PLAIN, languages, "Tiếng Thái")
+    await people.wait_for_message(PLAIN, lambda m: "micro" in m.text and "Thái" in m.text, after_message_id=asked.message_id)
+    thai = await spoken_ogg("Bản tóm tắt đọc bằng tiếng Thái.", "vi-vn-x-central")
+    await people.send_voice(PLAIN, thai)
+    await people.wait_for_message(PLAIN, lambda m: "Đã lưu bản ghi âm Tiếng Thái" in m.text and "gửi tới 1 đảng viên" in m.text, timeout=30)
+    recorded = await people.wait_for_message(THAI, voice_with("bản ghi âm tiếng thái"), timeout=60)
+    assert await people.download(recorded) == thai
+
+    # «🔊 Nghe tóm tắt» in the library plays a person's recording too: the Thái one for the Thái member.
     before = (await people.bot_messages(THAI))[-1].message_id
     await people.send_text(THAI, texts.account.BTN_RESOLUTIONS)
     library = await people.wait_for_message(THAI, has("05-NQ/CB"), after_message_id=before)
     await press(people, THAI, library, "05-NQ/CB")
     screen = await people.wait_for_message(THAI, lambda m: m.message_id == library.message_id and has(R.BTN_LISTEN)(m))
     await press(people, THAI, screen, R.BTN_LISTEN)
-    heard = await people.wait_for_message(THAI, voice_with("bản ghi âm tiếng việt"), after_message_id=before, timeout=30)
-    assert await people.download(heard) == vietnamese
+    heard = await people.wait_for_message(THAI, voice_with("bản ghi âm tiếng thái"), after_message_id=before, timeout=30)
+    assert await people.download(heard) == thai
 
     async def stored():  # type: ignore[no-untyped-def]
         async with e2e_sessions() as session:
             return (await session.execute(select(Recording.language, Recording.duration).order_by(Recording.language))).all()
 
-    rows = await until(stored, lambda rows: len(rows) == 2)
-    assert [language for language, _ in rows] == ["hmong", "vi"] and all(seconds >= 1 for _, seconds in rows)
+    rows = await until(stored, lambda rows: len(rows) == 3)
+    assert [language for language, _ in rows] == ["hmong", "thai", "vi"] and all(seconds >= 1 for _, seconds in rows)
     async with e2e_sessions() as session:
         chosen = dict((await session.execute(select(Member.full_name, Member.listen_language))).all())
     assert sorted(chosen.values()).count("hmong") == 1 and sorted(chosen.values()).count("thai") == 1

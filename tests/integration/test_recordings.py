@@ -111,6 +111,7 @@ async def test_recordings_before_publishing_replace_the_synthetic_voice_by_langu
     assert set(in_hmong) == {hmong.id}
     assert set(vietnamese) == listeners - {hmong.id}  # the Thái member too: no recording in Thái
     assert not synthetic and deaf.id not in vietnamese
+    assert response.json()["voice_variants"] == 2 and speaker.calls == []  # two recordings, nothing synthesised
     message = vietnamese[thai.id]
     assert message.attachment is not None and message.attachment.path == stored["vi"].path
     assert message.attachment.cache_key == f"rec:{stored['vi'].sha256}" and "bản ghi âm tiếng việt" in message.text
