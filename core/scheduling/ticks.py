@@ -17,6 +17,7 @@ from core.db import rows_affected
 from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
 from core.recordings import scheduled as recordings_scheduled
+from core.reporting import scheduled as reporting_scheduled
 from core.resolutions import scheduled as resolutions_scheduled
 from core.scheduling import reminders
 from core.scheduling.context import TickContext  # here too for the jobs' callers (sotay.scheduler, tests)
@@ -44,8 +45,8 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("prune_reminders", reminders.prune_reminders),
         # Study-deadline reminders: the study domain's job goes here, built on core.scheduling.study.
         ("enqueue_study_reminders", resolutions_scheduled.enqueue_study_reminders),
-        ("draft_monthly_reports", resolutions_scheduled.draft_monthly_reports),
-        ("refresh_figures", resolutions_scheduled.refresh_figures),
+        ("draft_monthly_reports", reporting_scheduled.draft_monthly_reports),
+        ("refresh_figures", reporting_scheduled.refresh_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
         ("remind_to_record", recordings_scheduled.remind_to_record),
     ]
