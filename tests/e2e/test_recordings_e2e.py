@@ -20,7 +20,7 @@ from sqlalchemy import select
 from core import texts
 from core.orgs.models import Member
 from core.recordings.models import Recording
-from tests.e2e.test_study_e2e import FULL_TEXT, has, press, until
+from sandbox.client import ChatMessage
 from tests.factories import make_commune
 from voice.engines import EspeakSpeaker
 from voice.opus import encode_voice
@@ -32,6 +32,30 @@ SECRETARY, DEPUTY, HMONG, THAI, PLAIN = 1001, 1002, 1003, 1004, 1005
 COMMITTEE = 5001
 OUTSIDER = 2003  # cell B: the document goes to cell A only
 EVERYONE = (SECRETARY, DEPUTY, HMONG, THAI, PLAIN, 1006, COMMITTEE, OUTSIDER)
+FULL_TEXT = (
+    "Nghị quyết về tăng cường củng cố, xây dựng tổ chức cơ sở đảng và nâng cao chất lượng đội ngũ đảng viên.\n\n"
+    "Phấn đấu đến năm 2030 có trên 75% tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ. Đổi mới nội dung, phương thức "
+    "sinh hoạt chi bộ, bảo đảm sinh hoạt định kỳ hằng tháng.\n\n"
+    "Mỗi đảng viên nghiên cứu, học tập nghị quyết và gương mẫu thực hiện ở nơi cư trú."
+)
+
+
+def has(label: str):  # type: ignore[no-untyped-def]
+    return lambda m: any(label in text for text, _ in m.buttons)
+
+
+async def press(people, user: int, message: ChatMessage, label: str) -> dict:  # type: ignore[no-untyped-def]
+    return await people.press(user, message.message_id, message.button(label))
+
+
+async def until(fetch, done, timeout: float = 10):  # type: ignore[no-untyped-def]
+    """Database state read again until `done(state)` (a reply is sent before its transaction commits)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        state = await fetch()
+        if done(state) or asyncio.get_running_loop().time() > deadline:
+            return state
+        await asyncio.sleep(0.05)
 
 
 async def spoken_ogg(text: str, voice: str) -> bytes:
