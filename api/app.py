@@ -17,7 +17,7 @@ from api.routes import account, health, members, metrics, orgs
 from api.routes import feedback
 from api.routes import meetings
 from api.routes import notices
-from api.routes import documents, reminders, reports, study
+from api.routes import documents, recordings, reminders, reports, study
 from api.routes import media
 from core.meetings import documents as documents_rules
 from core.orgs.management import MAX_ID
@@ -39,7 +39,7 @@ CONSOLE_MEETING_BODY_LIMIT = meetings.DOCUMENTS_BODY_LIMIT * documents_rules.MAX
 BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/console/members/import": members.IMPORT_MAX_BYTES + 64 * 1024,
                "/console/meetings": CONSOLE_MEETING_BODY_LIMIT, "/console/notices": notices.FILE_BODY_LIMIT, "/console/meetings/{meeting_id}/edit": CONSOLE_MEETING_BODY_LIMIT, "/telegram/webhook": 1_000_000,
                documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT,
-               notices.FILE_PATH: notices.FILE_BODY_LIMIT}
+               notices.FILE_PATH: notices.FILE_BODY_LIMIT, recordings.UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT}
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 
@@ -114,6 +114,7 @@ def api_routers() -> list:
         meetings.router,
         notices.router,
         documents.router,
+        recordings.router,
         study.router,
         reports.router,
         reminders.router,

@@ -20,7 +20,7 @@ from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
 from bot.routers import meetings
 from bot.routers import notices
-from bot.routers import reminders, reports, resolutions
+from bot.routers import recordings, reminders, reports, resolutions
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
@@ -48,6 +48,7 @@ def create_storage(redis_url: str | None) -> BaseStorage:
 def domain_routers() -> list[Router]:
     """Feature routers, one per domain, built fresh for each dispatcher (a Router attaches only once)."""
     return [
+        recordings.build(),  # its voice messages are taken only while a recording is awaited
         feedback.build(),
         meetings.build(),
         reminders.build(),

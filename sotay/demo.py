@@ -99,7 +99,7 @@ async def seed_demo(settings: Settings, sandbox: SandboxServer) -> str | None:
             handled = await session.scalar(select(func.max(ProcessedUpdate.update_id)).where(ProcessedUpdate.bot_id == sandbox_bot.id))
             sandbox_bot.updates.continue_after(handled or 0)
         # The process's renderer for DATA_DIR/audio, as `sotay run` builds it: the bot replays from its cache.
-        renderer = default_renderer(str(settings.data_dir / "audio"), settings.tts_engine)
+        renderer = default_renderer(str(settings.data_dir / "audio"), settings.tts)
         report = await demo_content.seed_content(session_factory, renderer=renderer, now=SystemClock().now())
         log.info(
             "demo content seeded in %.2f s (voice %.2f s): %s", report.seconds["total"], report.seconds.get("voice", 0.0),

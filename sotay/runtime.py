@@ -99,7 +99,7 @@ def build_runtime(
             settings=settings,
             console_base=settings.resolved_public_url,  # sign-in links to the web console (bot/routers/home.py)
             # The process's one renderer for DATA_DIR/audio (the API uses the same): shared per-text locks.
-            voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts_engine),
+            voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts),
         )
         if settings.zalo_token is not None:
             _build_zalo(runtime)

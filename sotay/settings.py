@@ -6,10 +6,10 @@ Validated at start-up with messages an operator can act on.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import DEFAULT_TIMEZONE
 from core.crypto import MIN_SECRET_KEY_LENGTH, FieldCipher
+from voice.engines import ENGINES, EngineConfig
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
 # Settings that may come from a file (Docker and Kubernetes secrets): SOTAY_SECRET_KEY_FILE=/run/secrets/key
@@ -79,7 +80,27 @@ class Settings(BaseSettings):
     tick_seconds: float = Field(15.0, gt=0)
 
     # Voice.
-    tts_engine: Literal["espeak", "gtts", "auto"] = "espeak"
+    # "auto" (production): Google's voice through gTTS when reachable, espeak-ng when not, decided
+    # per request within tts_online_timeout and remembered tts_recheck_seconds. "espeak": offline
+    # (the demo and tests). "gtts", "piper" (tts_engine_options: the .onnx voice file, docs/voices.md)
+    # or a module path of an engine of one's own.
+    tts_engine: str = Field("auto", min_length=2, max_length=200)
+    tts_engine_options: str = ""
+    tts_online_timeout: float = Field(4.0, gt=0, le=60)
+    tts_recheck_seconds: float = Field(300.0, ge=0)
+
+    @property
+    def tts(self) -> EngineConfig:
+        """The speech engine as configured; the demo always speaks offline."""
+        engine = "espeak" if self.demo else self.tts_engine
+        return EngineConfig(engine, self.tts_engine_options, self.tts_online_timeout, self.tts_recheck_seconds)
+
+    @field_validator("tts_engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        if value in ENGINES or re.fullmatch(r"[A-Za-z_][\w.]*(:[A-Za-z_]\w*)?", value) and "." in value:
+            return value
+        raise ValueError(f"SOTAY_TTS_ENGINE: one of {', '.join(ENGINES)}, or an engine module (package.module)")
 
     @model_validator(mode="before")
     @classmethod

@@ -19,6 +19,8 @@ from core.db import create_engine, create_session_factory, is_sqlite
 from core.models import metadata
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+# Tests stay offline: production's default speech engine ("auto") would try Google first.
+os.environ.setdefault("SOTAY_TTS_ENGINE", "espeak")
 POSTGRES_URL = os.environ.get("SOTAY_TEST_DATABASE_URL")
 if POSTGRES_URL and os.environ.get("PYTEST_XDIST_WORKER"):
     # Under pytest-xdist each worker has a database of its own (created by `postgres_schema`): the
@@ -104,6 +106,10 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # Reference data a migration writes (and create_all, through its table's event) comes back.
+            from core.recordings.models import insert_default_languages
+
+            await connection.run_sync(insert_default_languages)
     yield engine
     await engine.dispose()
 

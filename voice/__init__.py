@@ -4,7 +4,8 @@ else of the project.
 
     normalize.normalize(text, abbreviations=None) -> str       spoken form ("21-NQ/TW" → words)
     normalize.load_abbreviations(path) -> dict                  defaults + an operator's TSV file
-    engines.make_speaker("espeak" | "gtts" | "auto") -> Speaker
+    engines.make_speaker("espeak" | "gtts" | "auto" | "piper" | "package.module") -> Speaker
+    engines.EngineConfig(engine, options, timeout, recheck_after).speaker()   (docs/voices.md: one-file engines)
     service.VoiceRenderer(speaker, cache_dir).render(text, voice=, speed=) -> list[VoiceNote]
     cli.normalize_command(text), cli.say_command(text, output, engine, voice, speed)
 

@@ -1,5 +1,10 @@
-"""Speech engines behind one protocol: espeak-ng offline, gTTS when Google is reachable, and a
-fallback that pairs them.
+"""Speech engines behind one protocol: espeak-ng offline, gTTS when Google is reachable, a
+fallback that pairs them (`auto`), and engines in a file of their own (Piper: voice/engine_piper.py).
+
+Adding an engine is one file: a module with a class that has a `name` and
+`async synthesize(text, *, voice, speed) -> Pcm`, and a function `create(options: str) -> Speaker`.
+`make_speaker("package.module", options=…)` (or a short name in ENGINE_MODULES) imports it only
+then, so an engine's optional dependency is never needed by a deployment that does not use it.
 
 espeak-ng comes from the `espeakng-loader` wheel (libespeak-ng 1.52 and its data, with the three
 Vietnamese voices), driven through ctypes, so a fresh machine needs no system package. An
@@ -38,8 +43,14 @@ log = logging.getLogger(__name__)
 
 VOICES = ("vi", "vi-vn-x-central", "vi-vn-x-south")
 SPEEDS = ("normal", "slow")
-ENGINES = ("espeak", "gtts", "auto")
-EngineName = Literal["espeak", "gtts", "auto"]
+ENGINES = ("espeak", "gtts", "auto", "piper")
+EngineName = Literal["espeak", "gtts", "auto", "piper"]
+# Engines in a file of their own, by short name: imported lazily by make_speaker.
+ENGINE_MODULES: Mapping[str, str] = {"piper": "voice.engine_piper"}
+# `auto`: how long Google gets per request before espeak-ng speaks instead, and how long a failure
+# is remembered before Google is tried again.
+AUTO_TIMEOUT_SECONDS = 4.0
+AUTO_RECHECK_SECONDS = 300.0
 
 
 # Spoken syllables per minute (a written Vietnamese word is one syllable), pauses included, used
@@ -320,14 +331,44 @@ def split_for_gtts(text: str, limit: int = GTTS_MAX_CHARS) -> list[str]:
     return _pack(pieces, limit)
 
 
+# Words of a spelled-out number (the normaliser writes "2.030" as "hai nghìn không trăm ba mươi"):
+# a cut between two of them would split one number across two requests, with a pause inside it.
+NUMBER_WORDS = frozenset(
+    "không một mốt hai ba bốn tư năm lăm sáu bảy tám chín mười mươi linh lẻ trăm nghìn ngàn triệu tỷ tỉ "
+    "phẩy chấm phần".split()
+)
+
+
+def unbreakable_words(text: str) -> list[str]:
+    """The words of `text`, each run of number words joined into one (cut only around it)."""
+    words: list[str] = []
+    for word in text.split():
+        bare = word.strip(".,;:!?…()\"'").lower()
+        previous = words[-1].split()[-1].strip(".,;:!?…()\"'").lower() if words else ""
+        if words and bare in NUMBER_WORDS and previous in NUMBER_WORDS and not words[-1].endswith((",", ".", ";", ":")):
+            words[-1] = f"{words[-1]} {word}"
+        else:
+            words.append(word)
+    return words
+
+
 def _even_word_cuts(clause: str, limit: int) -> list[str]:
-    words = clause.split()
+    words = unbreakable_words(clause)
     count = -(-len(clause) // limit)
     while True:
         target = len(clause) / count
         cuts, current = [], ""
         for word in words:
             candidate = f"{current} {word}".strip()
+            if len(word) > limit:  # a number longer than a request (rare): only then between its words
+                for piece in word.split():
+                    candidate = f"{current} {piece}".strip()
+                    if current and len(candidate) > limit:
+                        cuts.append(current)
+                        current = piece
+                    else:
+                        current = candidate
+                continue
             if current and (len(candidate) > limit or len(current) >= target):
                 cuts.append(current)
                 current = word
@@ -436,6 +477,11 @@ class FallbackSpeaker:
         """The slower engine's pace at each speed, for either may end up speaking."""
         return {speed: min(speaking_rate(self.primary, speed), speaking_rate(self.fallback, speed)) for speed in SPEEDS}
 
+    def speaking_engine(self) -> str:
+        """The engine that would speak now: the fallback while the primary rests after a failure
+        (the renderer then looks in the cache under its name before synthesising again)."""
+        return self.primary.name if self.clock() >= self._primary_resting_until else self.fallback.name
+
     async def synthesize(self, text: str, *, voice: str, speed: str) -> Pcm:
         check_voice_and_speed(voice, speed)
         if self.clock() >= self._primary_resting_until:
@@ -450,13 +496,50 @@ class FallbackSpeaker:
         return pcm if pcm.engine else pcm.spoken_by(self.fallback.name)
 
 
-def make_speaker(engine: str = "espeak", *, http: HttpPost | None = None) -> Speaker:
-    """The speaker a deployment configures: "espeak" (offline), "gtts" (online) or "auto" (gTTS,
-    espeak-ng when Google fails)."""
+def make_speaker(engine: str = "espeak", *, http: HttpPost | None = None, options: str = "",
+                 timeout: float = AUTO_TIMEOUT_SECONDS, recheck_after: float = AUTO_RECHECK_SECONDS) -> Speaker:
+    """The speaker a deployment configures: "espeak" (offline), "gtts" (online), "auto" (gTTS with a
+    short `timeout`, espeak-ng when Google fails, the failure remembered `recheck_after` seconds),
+    "piper" (voice/engine_piper.py, `options`: the .onnx voice file), or any module path whose
+    `create(options)` builds a speaker (`package.module` or `package.module:factory`)."""
     if engine == "espeak":
         return EspeakSpeaker()
     if engine == "gtts":
         return GttsSpeaker(http)
     if engine == "auto":
-        return FallbackSpeaker(GttsSpeaker(http), EspeakSpeaker())
-    raise ValueError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+        online = GttsSpeaker(http, timeout=timeout, retries=1, backoff=0.5, max_backoff=2.0)
+        return FallbackSpeaker(online, EspeakSpeaker(), retry_primary_after=recheck_after)
+    return load_engine(ENGINE_MODULES.get(engine, engine), options)
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """What a deployment chose (SOTAY_TTS_*): hashable, so one renderer is kept per configuration."""
+
+    engine: str = "espeak"
+    options: str = ""
+    timeout: float = AUTO_TIMEOUT_SECONDS
+    recheck_after: float = AUTO_RECHECK_SECONDS
+
+    def speaker(self, *, http: HttpPost | None = None) -> Speaker:
+        return make_speaker(self.engine, http=http, options=self.options, timeout=self.timeout, recheck_after=self.recheck_after)
+
+
+def load_engine(spec: str, options: str = "") -> Speaker:
+    """An engine from its own file: `package.module` (its `create`) or `package.module:factory`."""
+    import importlib
+
+    module_name, _, factory_name = spec.partition(":")
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.\w+)+", module_name or ""):
+        raise ValueError(f"unknown engine {spec!r} (one of {', '.join(ENGINES)}, or a module path)")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise SpeechError(f"engine {spec!r} cannot be loaded: {exc}") from exc
+    factory = getattr(module, factory_name or "create", None)
+    if not callable(factory):
+        raise ValueError(f"engine module {module_name!r} has no {factory_name or 'create'}(options)")
+    speaker = factory(options)
+    if not hasattr(speaker, "synthesize") or not getattr(speaker, "name", ""):
+        raise ValueError(f"{spec!r} did not build a speaker (a `name` and `async synthesize(text, *, voice, speed)`)")
+    return speaker  # type: ignore[no-any-return]

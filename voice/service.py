@@ -20,6 +20,7 @@ from voice.engines import (
     SpeechError,
     check_voice_and_speed,
     speaking_rate,
+    unbreakable_words,
 )
 from voice.normalize import normalize
 from voice.opus import MAX_PART_SECONDS, EncodedAudio, encode_voice
@@ -85,11 +86,21 @@ def _speech_units(spoken: str) -> list[str]:
 
 
 def _shorter_than(unit: str, budget: int) -> list[str]:
-    """A sentence too long for one part, cut at clause ends, or between words as a last resort."""
+    """A sentence too long for one part, cut at clause ends, or between words as a last resort
+    (never inside a spelled-out number: its words travel together)."""
     pieces: list[str] = []
     for clause in _CLAUSE_END.split(unit):
-        words = clause.split()
-        pieces.extend(" ".join(words[i : i + budget]) for i in range(0, len(words), budget))
+        current: list[str] = []
+        count = 0
+        for word in unbreakable_words(clause):
+            syllables = len(word.split())
+            if current and count + syllables > budget:
+                pieces.append(" ".join(current))
+                current, count = [], 0
+            current.append(word)
+            count += syllables
+        if current:
+            pieces.append(" ".join(current))
     return pieces
 
 
@@ -182,6 +193,15 @@ class VoiceRenderer:
         try:
             async with entry.lock:  # two publishers of the same text wait for one synthesis
                 cached = await asyncio.to_thread(self.cache.load, key)
+                speaking = getattr(self.speaker, "speaking_engine", None)
+                if cached is None and speaking is not None and speaking() != self.speaker.name:
+                    # The better engine is resting after a failure: what the fallback said before
+                    # is served from the cache, not synthesised again.
+                    fallback_key = cache_key(spoken, engine=speaking(), voice=voice, speed=speed)
+                    cached = await asyncio.to_thread(self.cache.load, fallback_key)
+                    if cached is not None:  # its file ids are the fallback's, never the better engine's
+                        self.stats.cache_hits += 1
+                        return self._notes(fallback_key, cached.engine, [(p.path, p.data, p.duration_seconds) for p in cached.parts])
                 if cached is not None:
                     self.stats.cache_hits += 1
                     return self._notes(key, cached.engine, [(p.path, p.data, p.duration_seconds) for p in cached.parts])

@@ -57,7 +57,7 @@ def renderer_of(runtime: ApiRuntime) -> VoiceRenderer:
     given = runtime.services.get("voice_renderer")
     if isinstance(given, VoiceRenderer):
         return given
-    return default_renderer(str(Path(runtime.settings.data_dir) / "audio"), runtime.settings.tts_engine)
+    return default_renderer(str(Path(runtime.settings.data_dir) / "audio"), runtime.settings.tts)
 
 
 def files_dir_of(runtime: ApiRuntime) -> Path:

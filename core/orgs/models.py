@@ -113,6 +113,9 @@ class Member(Base):
     voice_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     speech_speed: Mapped[SpeechSpeed] = mapped_column(_enum(SpeechSpeed, "speech_speed"), default=SpeechSpeed.NORMAL)
     voice_name: Mapped[str] = mapped_column(String(32), default="vi")
+    # The language the member listens in (core.recordings: a voice_languages code); recordings in
+    # it come first, Vietnamese ones next, synthetic speech last.
+    listen_language: Mapped[str] = mapped_column(String(16), default="vi", server_default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The messenger that receives the member's messages when linked on several ("telegram", "zalo");
     # None: the one linked most recently (core.delivery.routing decides).

@@ -33,6 +33,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import ChannelLink, Member, Org, OrgKind, SpeechSpeed
 from core.orgs.service import Actor, in_subtree, managed_org, receives_notices
 from core.ports import Attachment, OutboundMessage
+from core.recordings import service as recordings
 from core.resolutions import render
 from core.resolutions.extract import MAX_TEXT_CHARS, Extracted, extract_text, tidy
 from core.resolutions.models import Bookmark, Document, DocumentKind, DocumentState, DocumentStudy, StudyAssignment, StudyCampaign
@@ -371,9 +372,13 @@ async def voice_variants(session: AsyncSession, *, actor: Actor, document_id: in
     org = await _managed_org(session, actor, document.org_id)
     members = _audience_query(org, exclude_member_id=actor.member.id).subquery()
     rows = await session.execute(
-        select(Member.voice_name, Member.speech_speed).where(Member.id.in_(select(members.c.id)), Member.voice_enabled).distinct()
+        select(Member.voice_name, Member.speech_speed, Member.listen_language)
+        .where(Member.id.in_(select(members.c.id)), Member.voice_enabled).distinct()
     )
-    return {(normalize_voice(voice), SpeechSpeed(speed).value) for voice, speed in rows}
+    # Members a person's recording serves need no synthesis.
+    recorded = await recordings.recordings_of(session, document_id=document.id)
+    return {(normalize_voice(voice), SpeechSpeed(speed).value) for voice, speed, language in rows
+            if recordings.choose(language, recorded) is None}
 
 
 def normalize_voice(voice: str | None) -> str:
@@ -407,7 +412,7 @@ async def publish(
         raise InvalidInput(texts.resolutions.SUMMARY_EMPTY)
     rows = (
         await session.execute(
-            select(Member.id, Member.voice_enabled, Member.voice_name, Member.speech_speed).where(
+            select(Member.id, Member.voice_enabled, Member.voice_name, Member.speech_speed, Member.listen_language).where(
                 Member.id.in_(_audience_query(org, exclude_member_id=actor.member.id))
             )
         )
@@ -415,10 +420,16 @@ async def publish(
     if not rows:
         raise InvalidInput(texts.resolutions.NO_RECIPIENTS.format(org=html.escape(org.name)))
     voices = voices or {}
+    # A person's recording, when one serves the member, comes instead of the synthetic voice.
+    recorded = await recordings.recordings_of(session, document_id=document.id)
+    by_recording, _ = recordings.split_by_recording(((m, lang) for m, enabled, _v, _s, lang in rows if enabled), recorded)
+    with_recording = {member_id for members in by_recording.values() for member_id in members}
     by_variant: dict[Variant, list[int]] = defaultdict(list)
     text_only: list[int] = []
-    for member_id, enabled, voice, speed in rows:
+    for member_id, enabled, voice, speed, _language in rows:
         variant = (normalize_voice(voice), SpeechSpeed(speed).value)
+        if member_id in with_recording:
+            continue
         if enabled and voices.get(variant):
             by_variant[variant].append(member_id)
         else:
@@ -432,7 +443,7 @@ async def publish(
     buttons = render.published_buttons(document)
     queued = 0
     unlinked: set[int] = set()
-    with_voice = [m for members in by_variant.values() for m in members]
+    with_voice = [m for members in by_variant.values() for m in members] + sorted(with_recording)
     for member_ids, has_voice in ((with_voice, True), (text_only, False)):
         if not member_ids:
             continue
@@ -446,13 +457,23 @@ async def publish(
                 session, member_ids=member_ids, kind=KIND, source=source, message=voice_message(document, note, speed=speed),
                 key_suffix=f"voice{note.part}", not_before=now,
             )
+    if by_recording:
+        spoken_names = await recordings.language_names(session)
+        for language, member_ids in by_recording.items():
+            recording = recorded[language]
+            await enqueue_many(
+                session, member_ids=member_ids, kind=KIND, source=source,
+                message=recordings.recording_message(document, recording, spoken_names.get(language, language)),
+                key_suffix=f"rec-{language}-{recording.sha256[:16]}", not_before=now,
+            )
     await session.flush()
     names = (
         (await session.execute(select(Member.full_name).where(Member.id.in_(list(unlinked))).order_by(Member.full_name))).scalars().all()
         if unlinked else []
     )
     return PublishResult(
-        document=document, org=org, recipients=len(rows), queued=queued, unlinked=len(unlinked), voice_variants=len(by_variant),
+        document=document, org=org, recipients=len(rows), queued=queued, unlinked=len(unlinked),
+        voice_variants=len(by_variant) + len(by_recording),
         unlinked_names=tuple(names),
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import insert_for
 from core.delivery.models import MediaFile
-from voice.engines import SpeechError, make_speaker
+from voice.engines import EngineConfig, SpeechError
 from voice.service import VoiceNote, VoiceRenderer
 
 log = logging.getLogger(__name__)
@@ -28,9 +28,11 @@ Variant = tuple[str, str]
 
 
 @lru_cache(maxsize=4)
-def default_renderer(cache_dir: str, engine: str = "espeak") -> VoiceRenderer:
-    """One renderer per process and cache directory (its per-key locks must be shared)."""
-    return VoiceRenderer(make_speaker(engine), Path(cache_dir))
+def default_renderer(cache_dir: str, engine: str | EngineConfig = "espeak") -> VoiceRenderer:
+    """One renderer per process and cache directory (its per-key locks must be shared); `engine`
+    is a name or the deployment's whole choice (`Settings.tts`)."""
+    config = engine if isinstance(engine, EngineConfig) else EngineConfig(engine)
+    return VoiceRenderer(config.speaker(), Path(cache_dir))
 
 
 async def render_variants(renderer: VoiceRenderer, text: str, variants: Iterable[Variant]) -> dict[Variant, list[VoiceNote]]:

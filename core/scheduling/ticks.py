@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import rows_affected
 from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
+from core.recordings import scheduled as recordings_scheduled
 from core.reporting import scheduled as reporting_scheduled
 from core.resolutions import scheduled as resolutions_scheduled
 from core.scheduling import reminders
@@ -47,4 +48,5 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("draft_monthly_reports", reporting_scheduled.draft_monthly_reports),
         ("refresh_figures", reporting_scheduled.refresh_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
+        ("remind_to_record", recordings_scheduled.remind_to_record),
     ]

@@ -93,8 +93,9 @@ PUBLISHED_MESSAGE_NO_VOICE = (
     "<b>Tóm tắt:</b>\n{summary}\n\n"
     "Đồng chí bấm «📄 Toàn văn» để đọc đầy đủ, và bấm «✅ Tôi đã nghiên cứu» khi đã đọc xong."
 )
-VOICE_CAPTION = "🔊 Tóm tắt {kind}{code}"
-VOICE_CAPTION_PART = "🔊 Tóm tắt {kind}{code} — phần {part}/{parts}"
+# Synthetic speech is labelled as such: members know a person's recording may follow.
+VOICE_CAPTION = "🔊 Tóm tắt {kind}{code}\n🤖 Giọng đọc máy (chưa có bản ghi âm người đọc)"
+VOICE_CAPTION_PART = "🔊 Tóm tắt {kind}{code} — phần {part}/{parts}\n🤖 Giọng đọc máy (chưa có bản ghi âm người đọc)"
 BTN_REPLAY = "🔁 Nghe lại"
 BTN_SLOWER = "🐢 Nghe chậm hơn"
 BTN_NORMAL_SPEED = "🐇 Nghe tốc độ thường"

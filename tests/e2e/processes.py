@@ -56,6 +56,7 @@ def start_sotay(args: list[str], env: dict[str, str], log_path: Path, http_port:
     """`python -m sotay.cli ARGS` (or another entry point `module`, e.g. tests.e2e.shifted_clock)."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("SOTAY_")}
     full_env.update(env)
+    full_env.setdefault("SOTAY_TTS_ENGINE", "espeak")  # tests stay offline: production's default ("auto") would try Google
     full_env.setdefault("SOTAY_HTTP_PORT", str(http_port))
     full_env.setdefault("SOTAY_LOG_LEVEL", "INFO")
     command = [sys.executable, "-m", module, *args]

@@ -394,3 +394,39 @@ async def test_a_secretary_on_zalo_reads_the_figures_as_text_with_the_chart_as_a
     assert "Thống kê dự họp" in shown and "1. 👥 Theo đảng viên" in shown and "<b>" not in shown
     # The chart: Zalo fetches photos by URL; this one leads nowhere, so it is offered as a link.
     assert "🖼 Xem ảnh: https://sotay.example/m/token1" in shown and [p.kind for p in media.published] == ["photo"]
+
+
+async def test_a_zalo_member_chooses_hmong_and_hears_the_hmong_recording_by_a_link(phones, harness, session, cipher, clock, media, tmp_path) -> None:
+    """Zalo cannot carry voice: the member's language is chosen with typed numbers (the same screens),
+    and «🔊 Nghe» publishes the person's recording in that language as the listen link."""
+    import io
+
+    import numpy as np
+    import soundfile
+
+    from core.orgs.service import load_actor
+    from core.recordings import service as recordings
+    from core.recordings.audio import prepare_recording
+    from tests.integration.test_resolutions_bot import published
+
+    commune, member, lan = await linked_on_zalo(phones, session, cipher, clock)
+    profile = await phones.say(lan, "ho so")
+    settings = await phones.say(lan, number_of(profile[-1], texts.resolutions.BTN_VOICE_SETTINGS))
+    choices = await phones.say(lan, number_of(settings[-1], "Ngôn ngữ nghe"))
+    chosen = await phones.say(lan, number_of(choices[-1], "Tiếng Hmông"))
+    assert "Tiếng Hmông" in "\n".join(chosen)
+    await session.refresh(member)
+    assert member.listen_language == "hmong"
+
+    document = await published(session, commune, clock)
+    buffer = io.BytesIO()
+    soundfile.write(buffer, (0.3 * np.sin(np.arange(24000) / 10)).astype(np.float32), 16000, format="WAV")
+    actor = await load_actor(session, commune.committee_member)
+    result = await recordings.add_recording(session, actor=actor, document_id=document.id, language="hmong",
+                                            audio=prepare_recording(buffer.getvalue()), store_dir=tmp_path / "recordings", now=clock.now())
+    await session.commit()
+    library = await phones.say(lan, "nghi quyet")
+    screen = await phones.say(lan, number_of(library[-1], "21-NQ/TW"))
+    listened = await phones.say(lan, number_of(screen[-1], texts.resolutions.BTN_LISTEN))
+    assert "🔊 Nghe: https://sotay.example/m/token" in "\n".join(listened)
+    assert [(p.kind, p.path) for p in media.published][-1] == ("voice", result.recording.path)

@@ -111,7 +111,7 @@ def renderer_for(voice_renderer: VoiceRenderer | None, settings: Any) -> VoiceRe
     if voice_renderer is not None:
         return voice_renderer
     if settings is not None and getattr(settings, "data_dir", None) is not None:
-        return default_renderer(str(Path(settings.data_dir) / "audio"), getattr(settings, "tts_engine", "espeak"))
+        return default_renderer(str(Path(settings.data_dir) / "audio"), getattr(settings, "tts", "espeak"))
     return None
 
 

@@ -33,6 +33,7 @@ from core.clock import Clock
 from core.orgs.service import Actor
 from core.ports import Button
 from core.render import visible_length
+from core.recordings import service as recordings
 from core.resolutions import render, service, study
 from voice.service import VoiceRenderer
 
@@ -74,6 +75,7 @@ async def _document_screen(session: AsyncSession, actor: Actor, document_id: int
         rows.append((btn(R.BTN_QUIZ, ResDoc(action="quiz", document_id=d)),))
     if view.may_manage:
         rows.append((btn(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=d)), btn(R.BTN_CAMPAIGN_RESULTS, ResDoc(action="res", document_id=d))))
+        rows.append((recordings.record_button(d),))  # the flow lives in bot/routers/recordings.py
     rows.append((btn(R.BTN_BACK_TO_LIBRARY, ResLib(mode=LibraryMode.ALL, page=1)),))
     return text, kb.inline(rows)
 
@@ -112,7 +114,8 @@ async def listen(
     document = await service.readable(session, actor=actor, document_id=callback_data.document_id)
     await query.answer()
     renderer = renderer_for(voice_renderer, settings)
-    speak(bot, query.from_user.id, session_factory, renderer, document, service.member_variant(actor.member), clock.now())
+    speak(bot, query.from_user.id, session_factory, renderer, document, service.member_variant(actor.member), clock.now(),
+          listen_language=actor.member.listen_language)
 
 
 async def take_quiz(query: CallbackQuery, callback_data: ResDoc, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:

@@ -32,6 +32,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.service import Actor
 from core.ports import Button
 from core.render import pack
+from core.recordings import service as recordings
 from core.resolutions import extract, render, service
 from core.resolutions.models import DocumentKind
 from core.resolutions.voice import render_variants
@@ -218,6 +219,6 @@ async def publish_draft(
     unlinked = R.PUBLISHED_UNLINKED.format(count=result.unlinked, names=_names(result.unlinked_names)) if result.unlinked else ""
     text = R.PUBLISHED_DONE.format(title=render.escape(result.document.title), queued=result.queued, org=render.escape(result.org.name),
                                    unlinked_line=unlinked)
-    markup = kb.inline([(btn(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=document_id)),)])
+    markup = kb.inline([(btn(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=document_id)),), (recordings.record_button(document_id),)])
     await show(query, bot, text, markup)
 

@@ -23,6 +23,7 @@ from bot.routers.resolutions.common import (
 )
 from core.clock import Clock
 from core.orgs.service import Actor
+from bot.routers.recordings import send_recording
 from core.resolutions import render, service
 from core.resolutions.models import Document
 from core.resolutions.voice import remember_file_id, render_variants, stored_file_id
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 def speak(
     bot: Bot, chat_id: int, session_factory: async_sessionmaker[AsyncSession] | None, renderer: VoiceRenderer | None,
     document: Document | None, variant: tuple[str, str], now: dt.datetime, *, spoken: str | None = None,
+    listen_language: str | None = None,
 ) -> None:
     """Synthesise and send a voice note in the background (bot/background.py): the handler returns at once,
     the person sees the recording sign and, past a second, «đang chuẩn bị…»; the job has its own session."""
@@ -42,7 +44,11 @@ def speak(
         try:
             assert session_factory is not None
             async with session_factory() as session:
-                await _send_voice(bot, chat_id, session, renderer, document, variant, now, spoken=spoken)
+                # A person's recording in the member's language (or Vietnamese) before any synthesis.
+                if document is None or spoken is not None or not await send_recording(
+                    bot, chat_id, session, document, listen_language=listen_language, now=now
+                ):
+                    await _send_voice(bot, chat_id, session, renderer, document, variant, now, spoken=spoken)
                 await session.commit()
         except Exception as failure:  # the person asked and waits: say it could not be done, never stay silent
             log.warning("voice note for chat could not be sent: %s", type(failure).__name__)
@@ -100,7 +106,8 @@ async def voice_action(
         speed = "slow"
     elif callback_data.action == "norm":
         speed = "normal"
-    speak(bot, query.from_user.id, session_factory, renderer_for(voice_renderer, settings), document, (voice, speed), clock.now())
+    speak(bot, query.from_user.id, session_factory, renderer_for(voice_renderer, settings), document, (voice, speed), clock.now(),
+          listen_language=None if callback_data.action == "slow" else actor.member.listen_language)
 
 
 def build() -> Router:

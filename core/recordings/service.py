@@ -1,0 +1,307 @@
+"""Recordings of a document's summary by a person, in the languages the committee lists.
+
+Who hears what, one rule (`choose`): the member's language if a recording exists in it, else
+Vietnamese if recorded, else nothing — and then the synthetic voice, labelled as such, is theirs.
+
+Recording is two steps, like publishing with a synthetic voice: the caller prepares the audio
+outside any transaction (`core.recordings.audio.prepare_recording`, in a thread), then
+`add_recording()` checks who asks, stores the file by content, writes the row and, for a published
+document, queues the recording in the outbox for every listener it now serves — all in the
+caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import texts
+from core.delivery.outbox import enqueue, enqueue_many
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.orgs.models import Member, Org
+from core.orgs.service import Actor, in_subtree, receives_notices
+from core.ports import Attachment, Button, OutboundMessage
+from core.recordings.audio import PreparedAudio
+from core.recordings.models import VIETNAMESE, Recording, RecordingReader, SubjectKind, VoiceLanguage
+from core.resolutions.models import Document, DocumentState
+from core.storage import store_by_content
+
+KIND = "resolution"  # the outbox kind of a document's messages (core.resolutions.service.KIND)
+RECORD_PREFIX = "rec"  # callback data of the recording flow: rec:<action>:<document_id>[:<language>]
+
+
+@dataclass(frozen=True)
+class RecordingResult:
+    recording: Recording
+    language_name: str
+    queued: int  # listeners it was sent to now (0 for a draft: it goes out with the publication)
+    published: bool
+
+
+# ---------------------------------------------------------------- languages
+
+
+async def languages(session: AsyncSession) -> list[VoiceLanguage]:
+    return list((await session.execute(select(VoiceLanguage).order_by(VoiceLanguage.position, VoiceLanguage.name))).scalars())
+
+
+async def language_names(session: AsyncSession) -> dict[str, str]:
+    return {language.code: language.name for language in await languages(session)}
+
+
+def _code_for(name: str) -> str:
+    folded = unicodedata.normalize("NFKD", name.lower().replace("đ", "d"))
+    plain = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    plain = re.sub(r"^tieng\s+", "", plain)
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:16] or "x"
+
+
+async def add_language(session: AsyncSession, *, actor: Actor, name: str, now: dt.datetime) -> VoiceLanguage:
+    """A committee member adds a language to the list every member chooses from."""
+    if not actor.is_committee_member:
+        raise PermissionDenied(texts.recordings.NOT_COMMITTEE)
+    name = " ".join((name or "").split())
+    if not 2 <= len(name) <= 60:
+        raise InvalidInput(texts.recordings.LANGUAGE_NAME_INVALID)
+    if not name.lower().startswith("tiếng"):
+        name = f"Tiếng {name}"
+    code = _code_for(name)
+    existing = await session.scalar(
+        select(VoiceLanguage).where((VoiceLanguage.code == code) | (func.lower(VoiceLanguage.name) == name.lower()))
+    )
+    if existing is not None:
+        raise Conflict(texts.recordings.LANGUAGE_EXISTS)
+    position = int(await session.scalar(select(func.max(VoiceLanguage.position))) or 0) + 10
+    language = VoiceLanguage(code=code, name=name, position=position, created_at=now)
+    session.add(language)
+    await session.flush()
+    return language
+
+
+async def set_listen_language(session: AsyncSession, *, member: Member, code: str, now: dt.datetime) -> VoiceLanguage:
+    """👤 Hồ sơ: the language this member listens in."""
+    language = await session.get(VoiceLanguage, code)
+    if language is None:
+        raise InvalidInput(texts.recordings.UNKNOWN_LANGUAGE)
+    member.listen_language = code
+    member.updated_at = now
+    await session.flush()
+    return language
+
+
+def choose(listen_language: str | None, available: Iterable[str]) -> str | None:
+    """The recording a member hears: theirs, else Vietnamese, else None (the synthetic voice)."""
+    recorded = set(available)
+    if listen_language in recorded:
+        return listen_language
+    return VIETNAMESE if VIETNAMESE in recorded else None
+
+
+# ---------------------------------------------------------------- recordings of a document
+
+
+async def recordings_of(session: AsyncSession, *, document_id: int) -> dict[str, Recording]:
+    """The document's recordings by language; one whose file is gone (a partial restore) counts as
+    none, so its listeners get the next best voice instead of an error."""
+    rows = await session.execute(
+        select(Recording).where(Recording.subject_kind == SubjectKind.DOCUMENT, Recording.subject_id == document_id)
+    )
+    return {recording.language: recording for recording in rows.scalars() if Path(recording.path).is_file()}
+
+
+async def recording_for(session: AsyncSession, *, document_id: int, listen_language: str | None) -> Recording | None:
+    """The recording a member listening in `listen_language` hears (🔊 Nghe), or None."""
+    recordings = await recordings_of(session, document_id=document_id)
+    chosen = choose(listen_language, recordings)
+    return recordings[chosen] if chosen else None
+
+
+def caption(document: Document, language_name: str) -> str:
+    from core.resolutions.render import kind_word
+
+    code = f" {html.escape(document.code)}" if document.code else ""
+    return texts.recordings.RECORDING_CAPTION.format(kind=kind_word(document), code=code, language=language_name.lower())
+
+
+def recording_message(document: Document, recording: Recording, language_name: str) -> OutboundMessage:
+    return OutboundMessage(
+        text=caption(document, language_name),
+        attachment=Attachment(kind="voice", path=recording.path, duration=recording.duration, cache_key=recording.cache_key,
+                              filename="ghi-am.ogg"),
+    )
+
+
+def record_button(document_id: int) -> Button:
+    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings.py RecCb
+
+
+async def _reach(session: AsyncSession, document: Document) -> Org:
+    org = await session.get(Org, document.org_id)
+    if org is None:
+        raise NotFound(texts.common.NOT_FOUND)
+    return org
+
+
+async def recordable(session: AsyncSession, *, actor: Actor, document_id: int) -> Document:
+    """A document this person may record: its author (draft or published), a manager of the
+    organisation it went to, or a member named as its reader. NotFound for what they cannot see."""
+    document = await session.get(Document, document_id)
+    if document is None or document.state == DocumentState.WITHDRAWN:
+        raise NotFound(texts.common.NOT_FOUND)
+    if document.created_by_id == actor.member.id:
+        return document
+    if document.state != DocumentState.PUBLISHED:
+        raise NotFound(texts.common.NOT_FOUND)
+    org = await _reach(session, document)
+    if actor.manages(org):
+        return document
+    named = await session.scalar(
+        select(RecordingReader.id).where(
+            RecordingReader.subject_kind == SubjectKind.DOCUMENT, RecordingReader.subject_id == document.id,
+            RecordingReader.member_id == actor.member.id,
+        )
+    )
+    if named is not None:
+        return document
+    raise actor.refusal(org, texts.recordings.NOT_ALLOWED)
+
+
+def listeners_query(document: Document, org: Org):  # type: ignore[no-untyped-def]
+    """Recipients of the document who want to listen (voice on), its publisher excepted."""
+    query = select(Member.id, Member.listen_language).join(Org, Org.id == Member.org_id).where(
+        in_subtree(org.path), receives_notices(), Member.voice_enabled
+    )
+    if document.published_by_id is not None:
+        query = query.where(Member.id != document.published_by_id)
+    return query
+
+
+async def add_recording(
+    session: AsyncSession, *, actor: Actor, document_id: int, language: str, audio: PreparedAudio, store_dir: str | Path,
+    now: dt.datetime,
+) -> RecordingResult:
+    """Keep the recording (a new one in the same language replaces the old) and, when the document
+    is published, send it now to every listener it serves: those of that language, and for
+    Vietnamese also those whose own language has no recording."""
+    document = await recordable(session, actor=actor, document_id=document_id)
+    names = await language_names(session)
+    if language not in names:
+        raise InvalidInput(texts.recordings.UNKNOWN_LANGUAGE)
+    if not document.summary.strip():
+        raise InvalidInput(texts.recordings.NO_SUMMARY)
+    path = store_by_content(store_dir, audio.data, extension=".ogg")
+    recording = await session.scalar(
+        select(Recording).where(
+            Recording.subject_kind == SubjectKind.DOCUMENT, Recording.subject_id == document.id, Recording.language == language
+        )
+    )
+    if recording is None:
+        recording = Recording(subject_kind=SubjectKind.DOCUMENT, subject_id=document.id, language=language)
+        session.add(recording)
+    recording.path, recording.sha256 = str(path), audio.sha256
+    recording.duration, recording.size = audio.duration, len(audio.data)
+    recording.recorded_by_id, recording.created_at = actor.member.id, now
+    await session.flush()
+    queued = 0
+    published = document.state == DocumentState.PUBLISHED
+    if published:
+        queued = await _send_to_listeners(session, document=document, recording=recording, language_name=names[language], now=now)
+    return RecordingResult(recording=recording, language_name=names[language], queued=queued, published=published)
+
+
+async def _send_to_listeners(
+    session: AsyncSession, *, document: Document, recording: Recording, language_name: str, now: dt.datetime
+) -> int:
+    org = await _reach(session, document)
+    recordings = await recordings_of(session, document_id=document.id)
+    served = [member_id for member_id, spoken in (await session.execute(listeners_query(document, org))).all()
+              if choose(spoken, recordings) == recording.language]
+    if not served:
+        return 0
+    result = await enqueue_many(
+        session, member_ids=served, kind=KIND, source=f"document:{document.id}",
+        message=recording_message(document, recording, language_name),
+        # A new recording (new content) goes out again; the same one never twice.
+        key_suffix=f"rec-{recording.language}-{recording.sha256[:16]}", not_before=now,
+    )
+    return result.queued
+
+
+def split_by_recording(
+    members: Iterable[tuple[int, str | None]], recordings: Mapping[str, Recording]
+) -> tuple[dict[str, list[int]], list[int]]:
+    """Members (id, listen language) → those who hear each recording, and those left to the
+    synthetic voice (no recording serves them)."""
+    by_language: dict[str, list[int]] = {}
+    synthetic: list[int] = []
+    for member_id, spoken in members:
+        chosen = choose(spoken, recordings)
+        if chosen is None:
+            synthetic.append(member_id)
+        else:
+            by_language.setdefault(chosen, []).append(member_id)
+    return by_language, synthetic
+
+
+# ---------------------------------------------------------------- readers
+
+
+MAX_READER_CHOICES = 30
+
+
+async def reader_choices(session: AsyncSession, *, actor: Actor, document_id: int) -> list[Member]:
+    """Whom the secretary may ask to read (🎙 → 👤 Nhờ người đọc): active members of the document's
+    reach, their own cell first, alphabetically, at most MAX_READER_CHOICES."""
+    document = await recordable(session, actor=actor, document_id=document_id)
+    org = await _reach(session, document)
+    if not actor.manages(org) and document.created_by_id != actor.member.id:
+        raise actor.refusal(org, texts.recordings.NOT_ALLOWED)
+    query = (
+        select(Member).join(Org, Org.id == Member.org_id)
+        .where(in_subtree(org.path), Member.active, Member.id != actor.member.id)
+        .order_by((Member.org_id != actor.member.org_id), Member.full_name).limit(MAX_READER_CHOICES)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def name_reader(session: AsyncSession, *, actor: Actor, document_id: int, member_id: int, now: dt.datetime) -> Member:
+    """The secretary asks a member of the document's reach to record it; the reader is told, with
+    the 🎙 button."""
+    document = await recordable(session, actor=actor, document_id=document_id)
+    org = await _reach(session, document)
+    if not actor.manages(org) and document.created_by_id != actor.member.id:
+        raise actor.refusal(org, texts.recordings.NOT_ALLOWED)
+    reader = await session.scalar(
+        select(Member).join(Org, Org.id == Member.org_id).where(Member.id == member_id, Member.active, in_subtree(org.path))
+    )
+    if reader is None:
+        raise InvalidInput(texts.recordings.READER_MUST_BE_IN_REACH)
+    exists = await session.scalar(
+        select(RecordingReader.id).where(
+            RecordingReader.subject_kind == SubjectKind.DOCUMENT, RecordingReader.subject_id == document.id,
+            RecordingReader.member_id == reader.id,
+        )
+    )
+    if exists is None:
+        session.add(RecordingReader(subject_kind=SubjectKind.DOCUMENT, subject_id=document.id, member_id=reader.id,
+                                    named_by_id=actor.member.id, created_at=now))
+        await session.flush()
+    from core.resolutions.render import kind_word
+
+    code = f" {html.escape(document.code)}" if document.code else ""
+    message = OutboundMessage(
+        text=texts.recordings.READER_ASKED.format(by=html.escape(actor.member.full_name), kind=kind_word(document), code=code,
+                                                  title=html.escape(document.title)),
+        buttons=((record_button(document.id),),),
+    )
+    await enqueue(session, member_id=reader.id, kind=KIND, source=f"document:{document.id}", message=message,
+                  key_suffix=f"reader-{reader.id}", not_before=now)
+    return reader
