@@ -11,6 +11,7 @@ from core.notices import models as notices_models  # noqa: F401
 from core.orgs import models as orgs_models  # noqa: F401
 from core.resolutions import models as resolutions_models  # noqa: F401
 from core.scheduling import models as scheduling_models  # noqa: F401
+from core.votes import models as votes_models  # noqa: F401
 
 from core.db import Base  # noqa: E402
 

@@ -18,6 +18,7 @@ from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
 from core.resolutions import scheduled as resolutions_scheduled
 from core.scheduling import reminders
+from core.votes import service as votes_service
 from core.scheduling.context import TickContext  # here too for the jobs' callers (sotay.scheduler, tests)
 
 TickJob = Callable[[AsyncSession, TickContext], Awaitable[int]]
@@ -46,4 +47,5 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("draft_monthly_reports", resolutions_scheduled.draft_monthly_reports),
         ("refresh_figures", resolutions_scheduled.refresh_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
+        ("close_due_votes", votes_service.close_due_votes),
     ]
