@@ -16,6 +16,7 @@ from api.routes import meetings
 from api.routes import notices
 from api.routes import documents, reminders, reports, study
 from api.routes import media
+from api.routes import votes
 from core.orgs.management import MAX_ID
 from sotay.runtime import Runtime
 
@@ -112,4 +113,5 @@ def api_routers() -> list:
         study.router,
         reports.router,
         reminders.router,
+        votes.router,
     ]
