@@ -99,6 +99,13 @@ class RatingIn(BaseModel):
     rating: Rating
 
 
+class RatingVoteIn(BaseModel):
+    rating: Rating | None = None  # None: the member's own proposal
+    kind: BallotKind = BallotKind.OPEN
+    meeting_id: int | None = Field(default=None, ge=1)
+    closes_at: dt.datetime | None = None
+
+
 class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=review.MAX_REASON_CHARS)
 
@@ -202,6 +209,14 @@ async def open_cycle(body: CycleCreate, session: SessionDep, actor: CurrentActor
 @router.post("/reviews/entries/{entry_id}/self", summary="Submit one's own self-assessment and proposed rating")
 async def submit_self(entry_id: EntryId, body: SelfIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> EntryOut:
     return _entry(await review.submit_self(session, actor=actor, entry_id=entry_id, rating=body.rating, text=body.text, now=clock.now()))
+
+
+@router.post("/reviews/entries/{entry_id}/vote", status_code=status.HTTP_201_CREATED, responses=error_responses(409),
+             summary="The cell votes a proposed rating for one member")
+async def rating_vote(entry_id: EntryId, body: RatingVoteIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> VoteOut:
+    opened = await review.open_rating_vote(session, actor=actor, entry_id=entry_id, rating=body.rating, now=clock.now(), kind=body.kind,
+                                           meeting_id=body.meeting_id, closes_at=body.closes_at)
+    return await _card(session, actor, opened.vote.id)
 
 
 @router.post("/reviews/entries/{entry_id}/decision", responses=error_responses(409), summary="The committee's decision (within the top-rating limit)")
