@@ -93,7 +93,9 @@ async def _menu_screen(session: AsyncSession, actor: Actor, cell_id: int) -> tup
     return T.MENU.format(cell=render.escape(cell.name), body="\n".join(lines) or T.MENU_EMPTY), kb.inline(rows)
 
 
-async def menu(message: Message, session: AsyncSession, actor: Actor, member: Member, clock: Clock, cipher: FieldCipher) -> None:
+async def menu(message: Message, session: AsyncSession, actor: Actor, member: Member, clock: Clock, cipher: FieldCipher,
+               state: FSMContext) -> None:
+    await state.clear()  # the menu leaves any half-typed question or count behind
     cells = manageable_cells(actor)
     if cells:
         for cell in cells[:3]:
@@ -116,7 +118,8 @@ async def _ballot_screen(session: AsyncSession, member: Member, vote_id: int, ci
     chosen = await service.own_choice(session, member=member, vote=vote, cipher=cipher)
     suffix = None
     if chosen is not None:
-        suffix = T.YOUR_CHOICE.format(option=render.escape(vote.options[chosen]))
+        # A secret choice is not left written in the chat: only the short toast named it.
+        suffix = T.YOUR_CHOICE_SECRET if vote.kind == BallotKind.SECRET else T.YOUR_CHOICE.format(option=render.escape(vote.options[chosen]))
     return service.ballot_message(vote, cell, meeting, chosen=suffix)
 
 

@@ -31,6 +31,7 @@ PROBATIONARY_REFUSED = (
 )
 EXEMPT_NOT_PRESENT = "Đồng chí được miễn sinh hoạt nên chỉ biểu quyết khi có mặt tại cuộc họp. Cảm ơn đồng chí!"
 NOT_PRESENT = "Biểu quyết này chỉ dành cho đảng viên có mặt tại cuộc họp."
+PRESENT_NEEDS_MEETING = "Biểu quyết chỉ dành cho người có mặt phải gắn với một cuộc họp."
 NOT_ELIGIBLE = "Đồng chí không thuộc danh sách biểu quyết này."
 VOTE_CLOSED = "Biểu quyết này đã kết thúc, phiếu không được ghi nhận."
 BAD_OPTION = "Lựa chọn không hợp lệ."

@@ -265,6 +265,8 @@ async def open_vote(
         raise NotFound(T.MEETING_OTHER_CELL)
     if meeting is not None and meeting.status == MeetingStatus.CANCELLED:
         raise Conflict(texts.meetings.MEETING_CANCELLED)
+    if voters == Voters.PRESENT and meeting is None:
+        raise InvalidInput(T.PRESENT_NEEDS_MEETING)
     if closes_at is not None and (closes_at <= now or closes_at - now > MAX_AHEAD):
         raise InvalidInput(T.CLOSES_IN_PAST)
     (qn, qd), (mn, md) = cell_rule(cell)

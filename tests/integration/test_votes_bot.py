@@ -255,3 +255,21 @@ async def test_rules_deadline_tick_and_refusals_in_core(session, world, cipher, 
     vote = await fresh(session, vote_id)
     # 5 of 8 voted: 5·3 = 15 < 16 = 8·2 — not more than two thirds: invalid under the cell's stricter rule.
     assert (vote.eligible_count, vote.voted_count, vote.valid, vote.passed) == (8, 5, False, False)
+
+
+async def test_present_only_votes_count_those_present_and_need_a_meeting(session, world, clock) -> None:
+    from core.errors import InvalidInput
+    from core.votes.models import Voters
+
+    commune, meeting, extra = world
+    cell = commune.cells[0]
+    secretary = await load_actor(session, cell.secretary)
+    with pytest.raises(InvalidInput):
+        await service.open_vote(session, actor=secretary, cell_id=cell.org.id, question="Q", now=clock.now(), voters=Voters.PRESENT)
+    opened = await service.open_vote(session, actor=secretary, cell_id=cell.org.id, question="Chỉ người có mặt", now=clock.now(),
+                                     meeting_id=meeting.id, voters=Voters.PRESENT)
+    present = {cell.secretary.id, cell.deputy.id, cell.members[0].id, cell.members[1].id, cell.members[2].id, extra["exempt_here"].id}
+    assert set(await service.eligible_ids(session, opened.vote)) == present  # the probationary member, though present, is not entitled
+    assert {b.member_id for b in await outbox(session, service.KIND_BALLOT)} == present
+    with pytest.raises(NotFound):  # a vote of another cell's meeting
+        await service.open_vote(session, actor=secretary, cell_id=cell.org.id, question="Q", now=clock.now(), meeting_id=meeting.id + 999)
