@@ -79,8 +79,9 @@ async def open_cycle(
         raise InvalidInput(T.DEADLINES_ORDER)
     if not 0 <= top_limit_percent <= 100:
         raise InvalidInput(T.BAD_LIMIT)
-    exists = await session.scalar(select(ReviewCycle.id).where(ReviewCycle.org_id == org.id, ReviewCycle.year == year))
-    if exists is not None:
+    # One review a year per member: no second cycle over, under or at an organisation already reviewed.
+    paths = (await session.execute(select(Org.path).join(ReviewCycle, ReviewCycle.org_id == Org.id).where(ReviewCycle.year == year))).scalars()
+    if any(org.path.startswith(path) or path.startswith(org.path) for path in paths):
         raise Conflict(T.CYCLE_EXISTS.format(year=year))
     cycle = ReviewCycle(org_id=org.id, year=year, self_deadline=self_deadline, cell_deadline=cell_deadline,
                         decide_deadline=decide_deadline, top_limit_percent=top_limit_percent, opened_by_id=actor.member.id, opened_at=now)

@@ -80,6 +80,10 @@ async def test_review_cycle_for_a_cell_of_eight(harness, api_client, bearer, ses
         "cell_deadline": (now + 2 * day).isoformat(), "decide_deadline": (now + 3 * day).isoformat(), "top_limit_percent": 20})
     assert opened.status_code == 201, opened.text
     assert opened.json()["members"] == 14
+    again = await api_client.post("/api/v1/reviews", headers=await bearer(world["commune_member"]), json={
+        "org_id": world["commune"].id, "year": 2026, "self_deadline": (now + day).isoformat(),
+        "cell_deadline": (now + 2 * day).isoformat(), "decide_deadline": (now + 3 * day).isoformat()})
+    assert again.status_code == 409  # the commune is already under the province's review this year
     notices = await outbox(session, review.KIND_REVIEW_OPENED)
     assert len(notices) == 14 and "ĐÁNH GIÁ, XẾP LOẠI" in notices[0].payload["text"]
 
