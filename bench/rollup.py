@@ -13,10 +13,10 @@ else the local server) and fills it with INSERT … SELECT generate_series (all 
 
 Then measures, each in its own (rolled back) transaction, on the last full month:
 
-- `province_rollup_*`: `core.resolutions.figures.rollup` for the province — every source (members,
+- `province_rollup_*`: `core.reporting.figures.rollup` for the province — every source (members,
   linked accounts, meetings and attendance, study, feedback) grouped by cell and summed up to the
   province and its communes: what 📈 Số liệu tổng hợp and GET /orgs/{id}/figures compute live;
-- `cell_report_*`: `core.resolutions.reports.report_for` for random cells (the figures of one
+- `cell_report_*`: `core.reporting.reports.report_for` for random cells (the figures of one
   cell, written into its draft report).
 
 Prints one JSON object. Goals: province rollup < 2 s, one cell's report < 50 ms.
@@ -44,7 +44,7 @@ from core.db import create_engine, create_session_factory, transaction
 from core.models import metadata
 from core.orgs.models import Member, Org
 from core.orgs.service import load_actor
-from core.resolutions import figures, reports
+from core.reporting import figures, reports
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CELLS_PER_COMMUNE = 50

@@ -21,9 +21,9 @@ from api.errors import error_responses
 from api.schemas.common import id_path, month_path, month_query
 from core.orgs.models import Org, OrgKind
 from core.orgs.service import in_subtree
-from core.resolutions import export, figures, reports
-from core.resolutions.figures import Figures
-from core.resolutions.models import ReportState
+from core.reporting import export, figures, reports
+from core.reporting.figures import Figures
+from core.reporting.models import ReportState
 
 router = APIRouter(tags=["reports"])
 

@@ -15,7 +15,7 @@ from fastapi import Depends, Form, Path, Query
 from pydantic import BaseModel, Field
 
 from core.orgs.management import MAX_ID, MAX_PAGE_SIZE
-from core.resolutions.figures import MONTH_RE
+from core.reporting.figures import MONTH_RE
 
 T = TypeVar("T")
 

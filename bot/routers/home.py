@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
-from bot.routers.resolutions import voice_settings_markup
+from bot.routers.resolutions.voice_prefs import voice_settings_markup
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher

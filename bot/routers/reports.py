@@ -36,8 +36,8 @@ from core.orgs.models import Org, OrgKind, RoleKind
 from core.orgs.service import Actor, in_subtree
 from core.ports import Button
 from core.render import pack
-from core.resolutions import charts, export, figures, reports
-from core.resolutions.models import ReportState
+from core.reporting import charts, export, figures, reports
+from core.reporting.models import ReportState
 
 T = texts.reports
 MAX_CHILD_LINES = 15

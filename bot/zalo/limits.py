@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery
 
 from core import texts
 
-# Callback data that starts a flow needing file uploads (see bot/routers/resolutions.py ResMenu).
+# Callback data that starts a flow needing file uploads (see bot/routers/resolutions/common.py ResMenu).
 NEEDS_FILES = ("rm:publish",)
 
 

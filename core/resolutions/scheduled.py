@@ -16,36 +16,3 @@ async def enqueue_study_reminders(session: AsyncSession, context: TickContext) -
     """Remind members of open study campaigns who have not finished, before the deadline: each
     (campaign, member, reminder kind) at most once, even with two instances ticking at once."""
     return await study.enqueue_study_reminders(session, now=context.now, tz=context.tz)
-
-
-# The first days of a month: last month's reports are drafted for every cell that has none.
-DRAFT_DAYS = range(1, 6)
-
-
-async def draft_monthly_reports(session: AsyncSession, context: TickContext) -> int:
-    """Draft last month's report for every cell without one (and tell its secretary), early in the
-    month. Idempotent: (cell, month) is unique, so a second tick or instance drafts nothing."""
-    from core.resolutions import figures, reports
-
-    today = context.now.astimezone(context.tz).date()
-    if today.day not in DRAFT_DAYS:
-        return 0
-    month = figures.add_months(today.replace(day=1), -1)
-    if await reports.count_missing(session, month=month) == 0:
-        return 0
-    return await reports.draft_reports(session, month=month, now=context.now)
-
-
-async def refresh_figures(session: AsyncSession, context: TickContext) -> int:
-    """Recompute the stored monthly figures (core.resolutions.figures): the current month every
-    ten minutes, and the previous month until it has settled (ten days after its end). One
-    instance at a time per month; returns the rows stored."""
-    from core.resolutions import figures
-
-    current = figures.local_month(context.now)
-    stored = 0
-    for month in (figures.add_months(current, -1), current):
-        if month != current and await figures.is_settled(session, month):
-            continue
-        stored += await figures.refresh_month(session, month=month, now=context.now) or 0
-    return stored

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import rows_affected
 from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
+from core.reporting import scheduled as reporting_scheduled
 from core.resolutions import scheduled as resolutions_scheduled
 from core.scheduling import reminders
 from core.votes import service as votes_service
@@ -44,8 +45,8 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("prune_reminders", reminders.prune_reminders),
         # Study-deadline reminders: the study domain's job goes here, built on core.scheduling.study.
         ("enqueue_study_reminders", resolutions_scheduled.enqueue_study_reminders),
-        ("draft_monthly_reports", resolutions_scheduled.draft_monthly_reports),
-        ("refresh_figures", resolutions_scheduled.refresh_figures),
+        ("draft_monthly_reports", reporting_scheduled.draft_monthly_reports),
+        ("refresh_figures", reporting_scheduled.refresh_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
         ("close_due_votes", votes_service.close_due_votes),
     ]

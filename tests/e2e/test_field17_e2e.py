@@ -19,7 +19,7 @@ from core.orgs.linking import create_invite
 from core.orgs.models import Member
 from core.orgs.service import load_actor
 from core.orgs.tokens import create_token
-from core.resolutions.figures import add_months, local_month
+from core.reporting.figures import add_months, local_month
 from tests.factories import add_member, make_commune
 
 pytestmark = pytest.mark.e2e

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from core import texts
 from core.orgs.models import OrgRole, RoleKind
-from core.resolutions.figures import add_months
+from core.reporting.figures import add_months
 from core.resolutions.models import (
     Document,
     DocumentState,

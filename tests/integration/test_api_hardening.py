@@ -24,7 +24,7 @@ from core.orgs.management import MAX_ID
 from core.orgs.models import AuditEvent
 from core.orgs.service import load_actor
 from core.orgs.tokens import create_token
-from core.resolutions import figures, reports
+from core.reporting import figures, reports
 from tests.factories import make_commune
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -15,7 +15,7 @@ from core.meetings import stats
 from core.meetings.models import Attendance, Invitation, MeetingKind, MeetingStatus
 from core.notices import service as notices
 from core.orgs.service import load_actor
-from core.resolutions import figures
+from core.reporting import figures
 from core.resolutions import service as resolutions
 from tests.botkit import BotHarness, inline_buttons, texts_of
 from tests.factories import add_member

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from core import texts
 from core.delivery.models import OutboxMessage
-from core.resolutions import reports
+from core.reporting import reports
 from tests.botkit import inline_buttons, texts_of
 
 COMMITTEE, SECRETARY_A = 5001, 1001

@@ -14,7 +14,7 @@ from core.delivery.models import OutboxMessage
 from core.meetings.models import Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.orgs.models import OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org
-from core.resolutions import reports
+from core.reporting import reports
 from tests.factories import Commune, add_member, make_cell, make_commune
 
 

@@ -16,8 +16,10 @@ from core import texts
 from core.delivery.models import OutboxMessage
 from core.orgs.models import OrgRole, RoleKind
 from core.orgs.service import load_actor
-from core.resolutions import reports, service
-from core.resolutions.models import DocumentKind, MonthlyReport, QuizAnswer, QuizPoll, ReportState, StudyAssignment
+from core.reporting import reports
+from core.resolutions import service
+from core.reporting.models import MonthlyReport, ReportState
+from core.resolutions.models import DocumentKind, QuizAnswer, QuizPoll, StudyAssignment
 from tests.botkit import BotHarness, inline_buttons, texts_of
 from tests.factories import Commune, add_member, make_commune
 from tests.unit.resolutions.helpers import CountingSpeaker, with_polls

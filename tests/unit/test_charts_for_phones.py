@@ -10,8 +10,8 @@ from core import texts
 from core.meetings import charts as meeting_charts
 from core.meetings.stats import MonthStats, PeriodStats
 from core.orgs.models import Org, OrgKind
-from core.resolutions import charts as figure_charts
-from core.resolutions.figures import Figures, Rollup
+from core.reporting import charts as figure_charts
+from core.reporting.figures import Figures, Rollup
 
 ORG = Org(id=1, name="Chi bộ thôn Khe Gầy", kind=OrgKind.CELL, path="/1/")
 MONTHS = [dt.date(2026, m, 1) for m in range(7, 13)]

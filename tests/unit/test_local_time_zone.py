@@ -12,7 +12,8 @@ import pytest
 from core.clock import local_tz, set_local_tz
 from core.feedback import render as feedback_render
 from core.meetings import dates
-from core.resolutions import figures, study
+from core.reporting import figures
+from core.resolutions import study
 from sotay.runtime import build_runtime
 from sotay.settings import Settings
 

@@ -15,8 +15,10 @@ from core.feedback.models import FeedbackItem, FeedbackKind
 from core.meetings.models import Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.orgs.models import ChannelLink, Member, OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, load_actor
-from core.resolutions import figures, reports, service, study
-from core.resolutions.models import DocumentKind, MonthlyReport, ReportState
+from core.reporting import figures, reports
+from core.reporting.models import MonthlyReport, ReportState
+from core.resolutions import service, study
+from core.resolutions.models import DocumentKind
 from tests.factories import Commune, add_member, make_cell
 
 OCTOBER = dt.date(2026, 10, 1)
@@ -169,8 +171,8 @@ async def test_reports_drafted_sent_and_received(session, commune, clock) -> Non
 
 
 async def test_stored_figures_match_the_live_ones_and_expire(session, commune, clock) -> None:
-    from core.resolutions import scheduled
-    from core.resolutions.models import FiguresRefresh, OrgMonthFigures
+    from core.reporting import scheduled
+    from core.reporting.models import FiguresRefresh, OrgMonthFigures
     from core.scheduling.ticks import TickContext, tick_jobs
 
     await seed(session, commune, clock)

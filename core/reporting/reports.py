@@ -3,7 +3,7 @@
 - Drafted automatically: `draft_reports(month)` writes a draft with the month's figures for every
   cell that has none (one grouped computation for all cells, one multi-row insert, idempotent on
   (cell, month)), and tells each cell's secretary and deputy. The scheduler calls it in the first
-  days of each month for the month before (core/resolutions/scheduled.py).
+  days of each month for the month before (core/reporting/scheduled.py).
 - Reviewed and sent by the secretary (or deputy): the figures are recomputed at sending, the
   secretary's note is kept, and the committee members of the organisation above are told through
   the outbox. A sent report is final.
@@ -30,8 +30,8 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import Actor, get_org, in_subtree
 from core.ports import Button, OutboundMessage
-from core.resolutions.figures import Figures, cell_figures, check_month, local_month, rollup
-from core.resolutions.models import MonthlyReport, ReportState
+from core.reporting.figures import Figures, cell_figures, check_month, local_month, rollup
+from core.reporting.models import MonthlyReport, ReportState
 
 DRAFT_KIND = "report_draft"  # outbox: "the report of month M is ready for review"
 REVIEW_KIND = "report_review"  # outbox: "the committee acknowledged / returned your report"

@@ -12,7 +12,7 @@ from typing import Any
 
 from core import charts_style as style
 from core import texts
-from core.resolutions.figures import Rollup
+from core.reporting.figures import Rollup
 
 BLUE = "#1565c0"
 GREEN = "#2e7d32"

@@ -26,18 +26,20 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from core.db import rows_affected
 from core import texts
 from core.clock import local_tz
+from core.db import rows_affected
 from core.errors import InvalidInput
 from core.feedback.models import FeedbackItem
 from core.meetings.models import Attendance, Invitation, Meeting, MeetingStatus
+
 # The meetings domain's rule for present / excused / without leave, used as is.
 from core.meetings.stats import _attendance_join, _excused, _present, _unexcused, counted
 from core.orgs.membership import members_on, month_last_days
 from core.orgs.models import Membership, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_subtree
-from core.resolutions.models import FiguresRefresh, OrgMonthFigures, StudyAssignment, StudyCampaign
+from core.reporting.models import FiguresRefresh, OrgMonthFigures
+from core.resolutions.models import StudyAssignment, StudyCampaign
 
 MAX_MONTHS = 24
 

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable
 
 from core import texts
-from core.resolutions.figures import Figures, Rollup
+from core.reporting.figures import Figures, Rollup
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,0 +1,122 @@
+"""Meetings: what people see (a member's upcoming meetings, a leader's cards and lists, the usual schedule)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.meetings import dates
+from core.meetings.access import documents_of, managed_meeting, require_leads
+from core.meetings.common import UPCOMING_GRACE, AnswerLine, MeetingCard
+from core.meetings.creating import eligible_members
+from core.meetings.models import (
+    Invitation,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    RecurrenceRule,
+)
+from core.orgs.models import Member, Org
+from core.orgs.service import Actor, get_org
+
+
+async def upcoming_for_member(session: AsyncSession, *, actor: Actor, now: dt.datetime, limit: int = 5) -> list[tuple[Meeting, Invitation]]:
+    query = (
+        select(Meeting, Invitation)
+        .join(Invitation, Invitation.meeting_id == Meeting.id)
+        .where(Invitation.member_id == actor.member.id, Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now - UPCOMING_GRACE)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(limit)
+    )
+    return [(meeting, invitation) for meeting, invitation in (await session.execute(query)).all()]
+
+
+
+async def last_conclusions(session: AsyncSession, *, actor: Actor) -> tuple[Meeting, Invitation] | None:
+    """The latest meeting this member was invited to that has conclusions, with their invitation."""
+    query = (
+        select(Meeting, Invitation)
+        .join(Invitation, Invitation.meeting_id == Meeting.id)
+        .where(Invitation.member_id == actor.member.id, Meeting.conclusions_sent_at.is_not(None))
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1])
+
+
+
+async def cell_meetings(session: AsyncSession, *, actor: Actor, cell_id: int, now: dt.datetime, past: int = 5) -> list[Meeting]:
+    """For the secretary: every coming meeting (soonest first), then the latest past ones."""
+    cell = await get_org(session, cell_id)
+    require_leads(actor, cell)
+    coming = (
+        await session.execute(
+            select(Meeting).where(Meeting.cell_id == cell.id, Meeting.starts_at >= now, Meeting.status != MeetingStatus.CANCELLED)
+            .order_by(Meeting.starts_at).limit(20)
+        )
+    ).scalars().all()
+    earlier = (
+        await session.execute(
+            select(Meeting).where(Meeting.cell_id == cell.id, (Meeting.starts_at < now) | (Meeting.status == MeetingStatus.CANCELLED))
+            .order_by(Meeting.starts_at.desc()).limit(past)
+        )
+    ).scalars().all()
+    return [*coming, *earlier]
+
+
+
+async def meeting_card(session: AsyncSession, *, actor: Actor, meeting_id: int) -> MeetingCard:
+    meeting, cell = await managed_meeting(session, actor=actor, meeting_id=meeting_id)
+    rule = await session.get(RecurrenceRule, meeting.rule_id) if meeting.rule_id else None
+    return MeetingCard(
+        meeting=meeting, cell=cell, documents=await documents_of(session, meeting.id), rule=rule,
+        answers=await answer_lines(session, meeting_id=meeting.id),
+    )
+
+
+
+async def answer_lines(session: AsyncSession, *, meeting_id: int) -> list[AnswerLine]:
+    rows = await session.execute(
+        select(Invitation, Member.full_name).join(Member, Member.id == Invitation.member_id)
+        .where(Invitation.meeting_id == meeting_id).order_by(Member.full_name, Member.id)
+    )
+    return [AnswerLine(invitation=invitation, name=name) for invitation, name in rows.all()]
+
+
+
+async def usual_schedule(session: AsyncSession, *, cell_id: int) -> tuple[int | None, dt.time | None, list[str]]:
+    """What the cell usually does: the last regular meeting's day of month and time, recent places."""
+    last = (
+        await session.execute(
+            select(Meeting).where(Meeting.cell_id == cell_id, Meeting.status != MeetingStatus.CANCELLED, Meeting.kind == MeetingKind.REGULAR)
+            .order_by(Meeting.starts_at.desc()).limit(1)
+        )
+    ).scalar_one_or_none()
+    recent = (
+        await session.execute(
+            select(Meeting.place, func.max(Meeting.starts_at).label("last")).where(Meeting.cell_id == cell_id)
+            .group_by(Meeting.place).order_by(func.max(Meeting.starts_at).desc()).limit(3)
+        )
+    ).all()
+    places = [place for place, _ in recent]
+    if last is None:
+        latest = (
+            await session.execute(select(Meeting).where(Meeting.cell_id == cell_id).order_by(Meeting.starts_at.desc()).limit(1))
+        ).scalar_one_or_none()
+        return None, dates.local(latest.starts_at).time().replace(tzinfo=None) if latest else None, places
+    at = dates.local(last.starts_at)
+    return at.day, at.time().replace(tzinfo=None), places
+
+
+
+async def invited_count(session: AsyncSession, *, cell: Org, kind: MeetingKind) -> int:
+    return len(await eligible_members(session, cell=cell, kind=kind))
+
+
+
+async def meeting_invitee_count(session: AsyncSession, meeting_id: int) -> int:
+    return int((await session.execute(select(func.count(Invitation.id)).where(Invitation.meeting_id == meeting_id))).scalar_one())
+
