@@ -8,7 +8,7 @@ else the local server), a cell of `--members` official members, and for an open 
   locks the vote row, so they queue; the count must come out exact);
 - `close_*_ms`: closing and counting (the secret one also erases receipts and rewrites the ballots).
 
-Prints one JSON object. First run (shared 2-core machine, 8 helpers busy, PostgreSQL 16): a ballot 62 ms median
+Prints one JSON object. First run (shared 2-core machine, 8 helpers busy, PostgreSQL 15): a ballot 62 ms median
 (open) and 92 ms (secret), each with its own session, actor lookup and commit; closing 150 ballots 0.1–0.45 s;
 150 ballots at once from 10 sessions 8.5–10.8 s (they queue on the vote row), counts exact.
 """
