@@ -19,6 +19,7 @@ from core.orgs.models import ProcessedUpdate
 from core.reporting import scheduled as reporting_scheduled
 from core.resolutions import scheduled as resolutions_scheduled
 from core.scheduling import reminders
+from core.votes import review as votes_review
 from core.votes import service as votes_service
 from core.scheduling.context import TickContext  # here too for the jobs' callers (sotay.scheduler, tests)
 
@@ -49,4 +50,5 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("refresh_figures", reporting_scheduled.refresh_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
         ("close_due_votes", votes_service.close_due_votes),
+        ("remind_self_assessment", votes_review.remind_self_assessment),
     ]

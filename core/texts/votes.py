@@ -109,6 +109,10 @@ REVIEW_OPENED_NOTICE = (
     "Đồng chí gửi <b>bản tự kiểm điểm</b> ngắn (gõ chữ hoặc ghi âm) và tự đề nghị mức xếp loại "
     "trước <b>{deadline}</b>.\n👇 Bấm nút bên dưới để bắt đầu."
 )
+SELF_REMINDER = (
+    "⏰ <b>Nhắc tự kiểm điểm năm {year}</b>\n"
+    "Đồng chí chưa gửi bản tự kiểm điểm. Hạn cuối: <b>{deadline}</b>.\n👇 Bấm nút bên dưới để gửi (gõ chữ hoặc ghi âm)."
+)
 BTN_SELF_ASSESS = "✍️ Tự kiểm điểm"
 REVIEW_NONE = "Hiện chưa có đợt đánh giá, xếp loại nào đang mở cho đồng chí."
 REVIEW_STATUS = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +30,9 @@ from core.orgs.service import Actor, get_org, in_subtree
 from core.ports import Attachment, Button, OutboundMessage
 from core.votes import service as votes
 from core.votes.models import BallotKind, Rating, ReviewCycle, ReviewEntry, Vote
+
+if TYPE_CHECKING:
+    from core.scheduling.context import TickContext
 
 T = texts.votes
 MAX_SELF_CHARS = 3000
@@ -432,3 +436,35 @@ async def latest_year(session: AsyncSession, *, org_id: int) -> int | None:
         .join(Org, Org.id == ReviewEntry.cell_id).where(in_subtree(org.path))
     )
     return None if found is None else int(found)
+
+
+# ---------------------------------------------------------------- periodic work
+
+KIND_SELF_REMINDER = "review_self_reminder"
+REMIND_BEFORE = dt.timedelta(days=1)
+REMIND_HOURS = range(8, 20)  # local: no reminder at night
+
+
+async def remind_self_assessment(session: AsyncSession, context: TickContext) -> int:
+    """Tick job: a day before the self-assessment deadline, one reminder to each member who has not sent it
+    (keyed per entry, so a second tick or instance sends nothing more)."""
+    if context.now.astimezone(context.tz).hour not in REMIND_HOURS:
+        return 0
+    cycles = (await session.execute(
+        select(ReviewCycle).where(ReviewCycle.self_deadline > context.now, ReviewCycle.self_deadline <= context.now + REMIND_BEFORE)
+    )).scalars().all()
+    queued = 0
+    for cycle in cycles:
+        rows = (await session.execute(
+            select(ReviewEntry.id, ReviewEntry.member_id).where(ReviewEntry.cycle_id == cycle.id, ReviewEntry.submitted_at.is_(None),
+                                                              ReviewEntry.final_rating.is_(None))
+        )).all()
+        deadline = dates.format_when(cycle.self_deadline)
+        for entry_id, member_id in rows:
+            result = await enqueue_many(
+                session, member_ids=[member_id], kind=KIND_SELF_REMINDER, source=source_of(cycle.id), key_suffix=f"e{entry_id}",
+                message=OutboundMessage(text=T.SELF_REMINDER.format(year=cycle.year, deadline=deadline),
+                                        buttons=((Button(T.BTN_SELF_ASSESS, f"{SELF_PREFIX}:{entry_id}"),),)),
+            )
+            queued += result.queued
+    return queued

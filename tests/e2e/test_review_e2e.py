@@ -53,8 +53,8 @@ async def test_review_cycle_for_a_cell_of_eight_and_the_roll_up(app, people, e2e
 
     async with httpx.AsyncClient(base_url=app.process.base_url, timeout=30) as api:
         opened = await api.post("/api/v1/reviews", headers=auth(province_member.id), json={
-            "org_id": province.id, "year": 2026, "self_deadline": (now + dt.timedelta(days=1)).isoformat(),
-            "cell_deadline": (now + dt.timedelta(days=2)).isoformat(), "decide_deadline": (now + dt.timedelta(days=3)).isoformat()})
+            "org_id": province.id, "year": 2026, "self_deadline": (now + dt.timedelta(days=2)).isoformat(),
+            "cell_deadline": (now + dt.timedelta(days=3)).isoformat(), "decide_deadline": (now + dt.timedelta(days=4)).isoformat()})
         assert opened.status_code == 201, opened.text
         assert opened.json()["members"] == 12  # 8 + the office cell's 4; 20% → at most 2 excellent
 

@@ -204,3 +204,24 @@ async def test_review_cycle_for_a_cell_of_eight(harness, api_client, bearer, ses
     calls = await harness.press(PROVINCE_COMMITTEE, f"rvf:{world['province'].id}")
     shown = "\n".join(texts_of(calls))
     assert "Xếp loại năm 2026" in shown and cell.org.name in shown and "XS 2" in shown
+
+
+async def test_a_day_before_the_deadline_those_who_have_not_sent_are_reminded_once(session, clock, world) -> None:
+    from core.meetings.dates import LOCAL_TZ
+    from core.scheduling.context import TickContext
+
+    now = clock.now()
+    province = await load_actor(session, world["province_member"])
+    opened = await review.open_cycle(session, actor=province, org_id=world["commune"].id, year=2026, now=now,
+                                     self_deadline=now + dt.timedelta(hours=20), cell_deadline=now + dt.timedelta(days=2),
+                                     decide_deadline=now + dt.timedelta(days=3))
+    sender = await load_actor(session, world["cell"].members[0])
+    entry = await entry_of(session, sender.member.id)
+    await review.submit_self(session, actor=sender, entry_id=entry.id, rating=Rating.GOOD, text="Đã hoàn thành.", now=now)
+    night = dt.datetime.combine(now.astimezone(LOCAL_TZ).date(), dt.time(23, 0), LOCAL_TZ).astimezone(dt.timezone.utc)
+    assert await review.remind_self_assessment(session, TickContext(now=night, tz=LOCAL_TZ)) == 0
+    assert await review.remind_self_assessment(session, TickContext(now=now - dt.timedelta(days=2), tz=LOCAL_TZ)) == 0  # too early
+    assert await review.remind_self_assessment(session, TickContext(now=now, tz=LOCAL_TZ)) == opened.members - 1
+    assert await review.remind_self_assessment(session, TickContext(now=now + dt.timedelta(hours=1), tz=LOCAL_TZ)) == 0
+    reminded = await outbox(session, review.KIND_SELF_REMINDER)
+    assert sender.member.id not in {m.member_id for m in reminded} and "Hạn cuối" in reminded[0].payload["text"]
