@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.filters import Linked
+from bot.routers.votes import VoteAction
 from bot.screens import show
 from core import texts
 from core.clock import Clock
@@ -211,8 +212,6 @@ async def propose_rating(query: CallbackQuery, callback_data: ProposeRating, ses
         await query.answer(texts.common.STALE_BUTTON, show_alert=True)
         return
     opened = await review.open_rating_vote(session, actor=actor, entry_id=callback_data.entry_id, rating=Rating(callback_data.rating), now=clock.now())
-    from bot.routers.votes import VoteAction
-
     await query.answer()
     await show(query, bot, T.OPENED.format(question=render.escape(opened.vote.question), sent=opened.sent),
                kb.inline([(Button(T.BTN_CLOSE_NOW, VoteAction(action="close", id=opened.vote.id).pack()),)]))
@@ -227,10 +226,13 @@ async def decide_list(query: CallbackQuery, callback_data: DecideList, session: 
 async def decide_for(query: CallbackQuery, callback_data: DecideFor, session: AsyncSession, actor: Actor, bot: Bot) -> None:
     entry = await review.entry_voice(session, actor=actor, entry_id=callback_data.entry_id)
     await query.answer()
-    lines = [T.REVIEW_STATUS.format(year="", self_line="", self_rating=review.rating_name(entry.self_rating),
-                                    cell_rating=review.rating_name(entry.cell_rating), final_rating=review.rating_name(entry.final_rating))]
+    member = await session.get(Member, entry.member_id)
+    lines = [T.DECIDE_CARD.format(name=render.escape(member.full_name if member else ""), self_rating=review.rating_name(entry.self_rating),
+                                  cell_rating=review.rating_name(entry.cell_rating), final_rating=review.rating_name(entry.final_rating))]
+    if entry.self_text:
+        lines.append(render.escape(entry.self_text[:500]))
     if entry.reconsider_reason:
-        lines.append(f"🔁 {render.escape(entry.reconsider_reason)}")
+        lines.append(T.DECIDE_RECONSIDER.format(reason=render.escape(entry.reconsider_reason)))
     await bot.send_message(query.from_user.id, "\n".join(lines), reply_markup=kb.inline(_rating_rows(DecideRating, entry.id)))
 
 
