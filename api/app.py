@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from api.deps import reject_nul_in_form
+from api.docs import mount_offline_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.middleware import BodySizeLimit, RejectNulCharacters, RequestObservability
 from api.ratelimit import FixedWindowLimiter, enforce_rate_limit
@@ -38,10 +39,12 @@ DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(title="Sổ tay API", version="1.0", description=DESCRIPTION)
+    # /docs is added below with Swagger UI's files served from here: it works without the Internet.
+    app = FastAPI(title="Sổ tay API", version="1.0", description=DESCRIPTION, docs_url=None)
     app.state.runtime = runtime
     app.state.rate_limiter = FixedWindowLimiter(redis_url=runtime.settings.redis_url)
     install_error_handlers(app)
+    mount_offline_docs(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
     app.include_router(webhook.router)
@@ -57,7 +60,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     if runtime.services.get("sandbox_url"):
         from api.routes.demo import mount_demo
 
-        mount_demo(app, runtime.services["sandbox_url"])
+        mount_demo(app, runtime.services["sandbox_url"], sandbox_port=runtime.services.get("sandbox_port"))
+        if runtime.services.get("training") is not None:
+            from api.routes.training import mount_training
+
+            # The demo's training room lives as long as this app, on the runtime's database sessions.
+            mount_training(app, runtime.services["training"](runtime), sandbox_url=runtime.services["sandbox_url"],
+                           sandbox_port=runtime.services.get("sandbox_port"))
     return app
 
 

@@ -18,6 +18,7 @@ from core import metrics, texts
 from core.logcontext import request_id
 
 access_log = logging.getLogger("sotay.api.access")
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
@@ -56,7 +57,9 @@ class RequestObservability:
         finally:
             route = _route_label(scope)
             metrics.API_REQUESTS.labels(route=route, status=str(status)).inc()
-            access_log.info("%s %s %.1fms", route, status, (time.perf_counter() - started) * 1000)
+            # Health checks and scrapes come every few seconds from machines: DEBUG, not INFO.
+            level = logging.DEBUG if scope.get("path") in QUIET_PATHS and status < 400 else logging.INFO
+            access_log.log(level, "%s %s %.1fms", route, status, (time.perf_counter() - started) * 1000)
             request_id.reset(token)
 
 

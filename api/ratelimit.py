@@ -65,9 +65,10 @@ class FixedWindowLimiter:
 
     async def _increment_in_redis(self, name: str) -> int:
         if self._redis is None:
-            from redis.asyncio import Redis
+            from core.redis_clients import connect
 
-            self._redis = Redis.from_url(self.redis_url, socket_timeout=1, socket_connect_timeout=1)
+            # Short: a request waits on this; on a timeout it is counted in memory instead.
+            self._redis = connect(self.redis_url, read_timeout=1, connect_timeout=1)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(name)
             pipe.expire(name, self.window_seconds * 2)

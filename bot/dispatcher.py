@@ -40,7 +40,9 @@ def create_storage(redis_url: str | None) -> BaseStorage:
     if redis_url:
         from aiogram.fsm.storage.redis import RedisStorage
 
-        return RedisStorage.from_url(redis_url)
+        from core.redis_clients import connect
+
+        return RedisStorage(redis=connect(redis_url))
     return MemoryStorage()
 
 

@@ -86,9 +86,9 @@ class RedisTurns:
 
     @classmethod
     def from_url(cls, url: str) -> RedisTurns:
-        from redis.asyncio import Redis
+        from core.redis_clients import connect
 
-        return cls(Redis.from_url(url))
+        return cls(connect(url))
 
     @asynccontextmanager
     async def turn(self, bot_id: int, person_id: int) -> AsyncIterator[None]:

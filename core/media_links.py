@@ -32,6 +32,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -82,11 +83,14 @@ def safari_audio_format() -> AudioFormat:
 
 class MediaLinks:
     def __init__(
-        self, secret: bytes, public_url: str, store_dir: Path, ttl: dt.timedelta, *, clock: Clock | None = None
+        self, secret: bytes, public_url: str, store_dir: Path, ttl: dt.timedelta, *, clock: Clock | None = None,
+        old_secrets: Sequence[bytes] = (),
     ) -> None:
         if ttl <= dt.timedelta(0):
             raise ValueError("a link must live a while")
         self._key = derive_key(secret, "media-links")
+        # Links signed before a key rotation stay valid until they expire.
+        self._verify_keys = [self._key, *(derive_key(old, "media-links") for old in old_secrets)]
         self.public_url = public_url.rstrip("/")
         self.store_dir = Path(store_dir)
         self.ttl = ttl
@@ -162,8 +166,8 @@ class MediaLinks:
 
     # ------------------------------------------------------------ internals
 
-    def _sign(self, body: str) -> str:
-        mac = hmac.new(self._key, body.encode(), hashlib.sha256).digest()[:_SIG_BYTES]
+    def _sign(self, body: str, key: bytes | None = None) -> str:
+        mac = hmac.new(key or self._key, body.encode(), hashlib.sha256).digest()[:_SIG_BYTES]
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
     def _verify(self, token: str) -> tuple[str, dt.datetime] | None:
@@ -171,7 +175,8 @@ class MediaLinks:
         if match is None:
             return None
         link_id, expiry, signature = match.groups()
-        if not hmac.compare_digest(self._sign(f"{link_id}.{expiry}"), signature):
+        body = f"{link_id}.{expiry}"
+        if not any(hmac.compare_digest(self._sign(body, key), signature) for key in self._verify_keys):
             return None
         try:
             expires_at = dt.datetime.fromtimestamp(int(expiry, 36), dt.timezone.utc)

@@ -29,14 +29,18 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 UPDATES_HANDLED = Counter(
     "updates_handled", "Messenger updates handled, by update kind", ["kind"], namespace=NAMESPACE, registry=REGISTRY
 )
+# The whole table's figure, the same from every process that serves it: aggregate with max(), not sum().
 OUTBOX_DEPTH = Gauge(
-    "outbox_depth", "Outbox rows by state, counted when scraped", ["state"], namespace=NAMESPACE, registry=REGISTRY
+    "outbox_depth", "Outbox rows by state (the whole table), counted when scraped", ["state"], namespace=NAMESPACE, registry=REGISTRY
 )
 BUDGET_UNREACHABLE = Gauge("delivery_budget_unreachable", "1 while this process cannot reach a platform's rate budget (Redis)",
                            ["platform"], namespace=NAMESPACE, registry=REGISTRY)
-SENDS = Counter("sends", "Delivery attempts by result (sent, retry, failed, unreachable)", ["result"], namespace=NAMESPACE, registry=REGISTRY)
+SENDS = Counter("sends", "Delivery attempts by platform and result (sent, retry, defer, failed, unreachable, released)",
+                ["platform", "result"], namespace=NAMESPACE, registry=REGISTRY)
 TICKS = Counter("ticks", "Scheduler ticks completed (every job asked once)", namespace=NAMESPACE, registry=REGISTRY)
 TELEGRAM_429 = Counter("telegram_429", "Flood-control answers (429) from Telegram", namespace=NAMESPACE, registry=REGISTRY)
+RATE_LIMITED = Counter("rate_limited", "Flood-control answers (429) by platform (Telegram's are also telegram_429)", ["platform"],
+                       namespace=NAMESPACE, registry=REGISTRY)
 TTS_CACHE_HITS = Counter("tts_cache_hits", "Voice notes served from the audio cache", namespace=NAMESPACE, registry=REGISTRY)
 TTS_CACHE_MISSES = Counter("tts_cache_misses", "Voice notes that had to be synthesised", namespace=NAMESPACE, registry=REGISTRY)
 REMINDER_LAG = Histogram(

@@ -16,7 +16,7 @@ import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Self
+from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 
 import httpx
 
@@ -113,8 +113,24 @@ class ChatMessage:
         return list(self.raw.get("callback_answers") or [])
 
 
-class SandboxClient:
-    """The people of one bot (its token, or "default" for the sandbox's first bot)."""
+class _ShownMessage(Protocol):
+    @property
+    def from_bot(self) -> bool: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+Message = TypeVar("Message", bound=_ShownMessage)
+
+
+class ControlClient(Generic[Message]):
+    """What the Telegram and Zalo people clients share: the HTTP plumbing of the control API, a
+    chat's state, waiting for the bot's message, and the per-bot control calls (faults, limits,
+    stats). Each side names where its bots live and how it reads one message of a chat."""
+
+    BOTS_PATH = "/sandbox/bots"
+    SIDE = "Telegram"
 
     def __init__(self, base_url: str, bot: str = "default", *, timeout: float = 40.0) -> None:
         self.base_url = base_url.rstrip("/")
@@ -150,12 +166,81 @@ class SandboxClient:
 
     @property
     def _bot_path(self) -> str:
-        return f"/sandbox/bots/{self.bot}"
+        return f"{self.BOTS_PATH}/{self.bot}"
 
-    async def _act(self, user_id: int, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def _act(self, user_id: int | str, action: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         result = await self._post(f"{self._bot_path}/users/{user_id}/{action}", body)
         result.pop("ok", None)
         return result
+
+    # -------------------------------------------------------------- what a person sees
+
+    def _message(self, raw: dict[str, Any]) -> Message:
+        raise NotImplementedError
+
+    def _shown(self, message: Message) -> bool:
+        """A bot message the person still sees."""
+        return bool(message.from_bot)
+
+    def _newer(self, message: Message, after: int) -> bool:
+        raise NotImplementedError
+
+    async def chat(self, user_id: Any, *, after: int = 0, wait: float = 0) -> dict[str, Any]:
+        """The chat: version, messages (changed since version `after`, both directions), and what the
+        side shows besides (keyboard, blocked, action). With `wait`, the sandbox holds the answer until
+        something changes (up to `wait` seconds)."""
+        return await self._get(f"{self._bot_path}/chats/{user_id}", after=after, wait=wait)
+
+    async def _wait_for(self, user_id: Any, predicate: Callable[[Message], bool] | None, *, timeout: float,
+                        after_count: int, after: int) -> Message:
+        deadline = time.monotonic() + timeout
+        while True:
+            state = await self.chat(user_id)
+            candidates = [m for m in map(self._message, state["messages"]) if self._shown(m)][after_count:]
+            for message in candidates:
+                if self._newer(message, after) and (predicate is None or predicate(message)):
+                    return message
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                texts = [m.text[:80] for m in candidates]
+                raise TimeoutError(f"no matching {self.SIDE} message for user {user_id} within {timeout}s; the chat has: {texts}")
+            await self.chat(user_id, after=state["version"], wait=min(remaining, 5.0))
+            await asyncio.sleep(0)
+
+    # -------------------------------------------------------------- control
+
+    async def inject_fault(self, method: str, code: int, count: int = 1, retry_after: int | None = None, *,
+                           description: str | None = None, after_effect: bool = False) -> None:
+        """The next `count` calls of `method` (`*` wildcards allowed) answer `code`.
+        `after_effect=True`: the call still takes effect and only its answer is lost."""
+        await self._post(f"{self._bot_path}/faults", {"method": method, "code": code, "count": count,
+                                                      "retry_after": retry_after, "description": description,
+                                                      "after_effect": after_effect})
+
+    async def clear_faults(self) -> None:
+        await self._request("DELETE", f"{self._bot_path}/faults")
+
+    async def set_fault_rate(self, rate: float, codes: tuple[int, ...] = (429, 500, 502), seed: int = 7) -> None:
+        """A share `rate` of send* calls answers one of `codes` (reproducible with `seed`)."""
+        await self._post(f"{self._bot_path}/fault-rate", {"rate": rate, "codes": list(codes), "seed": seed})
+
+    async def set_limits(self, **limits: Any) -> dict[str, Any]:
+        """Change this bot's limits, e.g. enabled=False or per_chat_per_second=2."""
+        return await self._post(f"{self._bot_path}/limits", limits)
+
+    async def stats(self) -> dict[str, Any]:
+        """Calls and responses of this bot (per method, per status), http_429, pending_updates, webhook_url, …"""
+        return await self._get(f"{self._bot_path}/stats")
+
+    async def reset_stats(self) -> None:
+        await self._post(f"{self._bot_path}/stats/reset")
+
+    async def received(self) -> dict[str, Any]:
+        return await self._get(f"{self._bot_path}/received")
+
+
+class SandboxClient(ControlClient[ChatMessage]):
+    """The people of one bot (its token, or "default" for the sandbox's first bot)."""
 
     # -------------------------------------------------------------- people
 
@@ -236,10 +321,14 @@ class SandboxClient:
 
     # -------------------------------------------------------------- what a person sees
 
-    async def chat(self, user_id: int, *, after: int = 0, wait: float = 0) -> dict[str, Any]:
-        """The chat: version, messages (changed since version `after`), keyboard, blocked, action.
-        With `wait`, the sandbox holds the answer until something changes (up to `wait` seconds)."""
-        return await self._get(f"{self._bot_path}/chats/{user_id}", after=after, wait=wait)
+    def _message(self, raw: dict[str, Any]) -> ChatMessage:
+        return ChatMessage(raw)
+
+    def _shown(self, message: ChatMessage) -> bool:
+        return message.from_bot and not message.deleted
+
+    def _newer(self, message: ChatMessage, after: int) -> bool:
+        return message.message_id > after
 
     async def messages(self, user_id: int) -> list[ChatMessage]:
         """Every message of the chat in order, both sides, deleted ones included (see `.deleted`)."""
@@ -258,20 +347,7 @@ class SandboxClient:
                                timeout: float = 15, after_count: int = 0, after_message_id: int = 0) -> ChatMessage:
         """The first bot message satisfying `predicate` (edits count), skipping the first `after_count`
         bot messages and any with an id up to `after_message_id`; waits for it up to `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            state = await self.chat(user_id)
-            candidates = [ChatMessage(m) for m in state["messages"]]
-            candidates = [m for m in candidates if m.from_bot and not m.deleted][after_count:]
-            for message in candidates:
-                if message.message_id > after_message_id and (predicate is None or predicate(message)):
-                    return message
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                texts = [m.text[:80] for m in candidates]
-                raise TimeoutError(f"no matching message for user {user_id} within {timeout}s; the chat has: {texts}")
-            await self.chat(user_id, after=state["version"], wait=min(remaining, 5.0))
-            await asyncio.sleep(0)
+        return await self._wait_for(user_id, predicate, timeout=timeout, after_count=after_count, after=after_message_id)
 
     async def download(self, attachment: dict[str, Any] | ChatMessage) -> bytes:
         """The bytes of a message's voice note, file or photo."""
@@ -284,35 +360,6 @@ class SandboxClient:
         return response.content
 
     # -------------------------------------------------------------- control
-
-    async def inject_fault(self, method: str, code: int, count: int = 1, retry_after: int | None = None, *,
-                           description: str | None = None, after_effect: bool = False) -> None:
-        """The next `count` calls of `method` (`*` wildcards allowed) answer `code`.
-        `after_effect=True`: the call still takes effect and only its answer is lost."""
-        await self._post(f"{self._bot_path}/faults", {"method": method, "code": code, "count": count,
-                                                      "retry_after": retry_after, "description": description,
-                                                      "after_effect": after_effect})
-
-    async def clear_faults(self) -> None:
-        await self._request("DELETE", f"{self._bot_path}/faults")
-
-    async def set_fault_rate(self, rate: float, codes: tuple[int, ...] = (429, 500, 502), seed: int = 7) -> None:
-        """A share `rate` of send* calls answers one of `codes` (reproducible with `seed`)."""
-        await self._post(f"{self._bot_path}/fault-rate", {"rate": rate, "codes": list(codes), "seed": seed})
-
-    async def set_limits(self, **limits: Any) -> dict[str, Any]:
-        """Change this bot's limits, e.g. enabled=False or per_chat_per_second=2."""
-        return await self._post(f"{self._bot_path}/limits", limits)
-
-    async def stats(self) -> dict[str, Any]:
-        """calls (per method, plus events), responses (per status), http_429, pending_updates, webhook_url."""
-        return await self._get(f"{self._bot_path}/stats")
-
-    async def reset_stats(self) -> None:
-        await self._post(f"{self._bot_path}/stats/reset")
-
-    async def received(self) -> dict[str, Any]:
-        return await self._get(f"{self._bot_path}/received")
 
     async def commands(self) -> list[dict[str, Any]]:
         commands: list[dict[str, Any]] = (await self._get(f"{self._bot_path}/commands"))["commands"]

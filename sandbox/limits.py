@@ -12,24 +12,38 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 MEGABYTE = 1024 * 1024
 T = TypeVar("T")
 
 
 @dataclass
-class Limits:
-    """What Telegram allows. `enabled=False` switches the rate limits off (size limits stay)."""
+class RateLimits:
+    """What both sides share: token-bucket rates per bot and per chat, text and caption sizes, and
+    the control API's way of changing them. `enabled=False` switches the rate limits off (sizes stay)."""
 
     enabled: bool = True
     per_bot_per_second: float = 30.0
     per_bot_burst: float = 30.0
     per_chat_per_second: float = 1.0
     per_chat_burst: float = 3.0
-    per_group_per_minute: float = 20.0
     max_text: int = 4096
     max_caption: int = 1024
+
+    def updated(self, changes: Mapping[str, Any]) -> Self:
+        """A copy with `changes` applied; values arriving as JSON or strings are coerced to the field's type."""
+        return updated_dataclass(self, changes)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class Limits(RateLimits):
+    """What Telegram allows."""
+
+    per_group_per_minute: float = 20.0
     max_callback_data: int = 64
     max_callback_answer: int = 200
     max_inline_buttons: int = 100
@@ -37,13 +51,6 @@ class Limits:
     max_download_bytes: int = 20 * MEGABYTE
     # How long a pressed button waits for answerCallbackQuery before the query is "too old".
     callback_query_ttl: float = 15.0
-
-    def updated(self, changes: Mapping[str, Any]) -> Limits:
-        """A copy with `changes` applied; values arriving as JSON or strings are coerced to the field's type."""
-        return updated_dataclass(self, changes)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 def updated_dataclass(limits: T, changes: Mapping[str, Any]) -> T:

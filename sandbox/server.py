@@ -1,7 +1,8 @@
 """The sandbox HTTP server: Telegram's Bot API for bots, a control API for simulated people.
 
 Bot side:   /bot<token>/<method>, /file/bot<token>/<file_path>   (what api.telegram.org serves)
-User side:  /sandbox/...   JSON, CORS open, so a page on another loopback port can drive it
+User side:  /sandbox/...   JSON; CORS for loopback origins only, so a page on another loopback port
+            can drive it and a page on any other site cannot
 Chat page:  /sandbox/ui/   (static files from sandbox/web)
 """
 
@@ -10,21 +11,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 from aiohttp import web
 
 from sandbox.botapi import BotApi, Params, Upload, command_scope
+from sandbox.control import FaultRoutes, follow_chat, json_response
 from sandbox.errors import ApiError, as_int, bad_request, json_object
 from sandbox.limits import Limits
 from sandbox.media import make_sample_voice
 from sandbox.people import OWN_CONTACT, People
-from sandbox.state import BotAccount, Fault, Stats, World, fault_description
+from sandbox.state import BotAccount, Stats, World
 from sandbox.web import INDEX_HTML_PATH, WEB_DIR
 from sandbox.webhooks import WebhookDelivery
 from sandbox.zalo import ZaloLimits, ZaloSide
@@ -37,23 +38,43 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # (people's base64 uploads included).
 MAX_BODY_BYTES = 100 * 1024 * 1024
 DEFAULT_PRESS_WAIT = 10.0
-MAX_CHAT_WAIT = 30.0
 FILE_ACTIONS = ("voice", "audio", "document", "photo", "video")
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+_json = json_response
 
 
 def _error(error: ApiError) -> web.Response:
     return _json(error.body(), status=error.code)
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def allowed_origin(origin: str | None, host: str | None) -> bool:
+    """A browser page may drive the control API only from this machine: an origin on a loopback
+    host (any port), or the sandbox's own origin. Requests without an Origin (scripts, tests) pass."""
+    if origin is None:
+        return True
+    try:
+        parts = urlsplit(origin)
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    return parts.hostname in LOOPBACK_HOSTS or (host is not None and parts.netloc == host)
+
+
 @web.middleware
 async def _control_errors_and_cors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The control API answers errors in Telegram's shape and lets pages on other origins call it."""
+    """The control API answers errors in Telegram's shape and lets pages on loopback origins call it.
+    Any other site's page is refused before the handler runs (a simple cross-site POST would
+    otherwise act even though the browser hides the answer)."""
     if not request.path.startswith("/sandbox"):
         return await handler(request)
+    origin = request.headers.get("Origin")
+    if not allowed_origin(origin, request.host):
+        return _json({"ok": False, "error_code": 403, "description": "Forbidden: origin not allowed"}, status=403)
     if request.method == "OPTIONS":
         response: web.StreamResponse = web.Response()
     else:
@@ -65,7 +86,10 @@ async def _control_errors_and_cors(request: web.Request, handler: Handler) -> we
             if error.status < 400:
                 raise
             response = _json({"ok": False, "error_code": error.status, "description": error.reason}, status=error.status)
-    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Vary"] = "Origin"
+    if origin is None:
+        return response
+    response.headers["Access-Control-Allow-Origin"] = origin
     response.headers["Access-Control-Allow-Methods"] = "GET, POST, DELETE, OPTIONS"
     response.headers["Access-Control-Allow-Headers"] = "Content-Type"
     return response
@@ -87,7 +111,7 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     return (start, end) if start <= end or start >= size else None
 
-class SandboxServer:
+class SandboxServer(FaultRoutes):
     """A Telegram-compatible Bot API server with simulated people, on loopback.
 
     `bots` registers tokens (token → username). Any token shaped like Telegram's is also accepted
@@ -369,36 +393,9 @@ class SandboxServer:
         self._bot(request).stats = Stats()
         return _json({"ok": True})
 
-    async def list_faults(self, request: web.Request) -> web.Response:
-        return _json(self._bot(request).faults.as_json())
 
-    async def add_fault(self, request: web.Request) -> web.Response:
-        bot = self._bot(request)
-        body = await self._body(request)
-        code = self._int(body.get("code", 500), "code")
-        retry_after = self._int(body["retry_after"], "retry_after") if body.get("retry_after") is not None else None
-        if code == 429 and retry_after is None:
-            retry_after = 1  # a 429 always tells how long to wait
-        bot.faults.schedule(Fault(
-            method=str(self._required(body, "method")), code=code, remaining=self._int(body.get("count", 1), "count"),
-            description=str(body.get("description") or fault_description(code, retry_after)),
-            retry_after=retry_after, after_effect=bool(body.get("after_effect", False)),
-        ))
-        return _json({"ok": True, **bot.faults.as_json()})
 
-    async def clear_faults(self, request: web.Request) -> web.Response:
-        bot = self._bot(request)
-        bot.faults.clear()
-        return _json({"ok": True, **bot.faults.as_json()})
 
-    async def set_fault_rate(self, request: web.Request) -> web.Response:
-        bot = self._bot(request)
-        body = await self._body(request)
-        try:
-            bot.faults.set_rate(float(body.get("rate", 0)), tuple(int(c) for c in body.get("codes") or ()), body.get("seed", 7))
-        except (TypeError, ValueError) as error:
-            raise bad_request(str(error)) from None
-        return _json({"ok": True, **bot.faults.as_json()})
 
     # ------------------------------------------------------------------------ control: chats
 
@@ -407,13 +404,7 @@ class SandboxServer:
         bot = self._bot(request)
         user_id = self._int(request.match_info["user_id"], "user id")
         self.world.person(user_id)
-        after = self._int(request.query.get("after", 0), "after")
-        try:
-            wait = min(max(float(request.query.get("wait", 0)), 0.0), MAX_CHAT_WAIT)
-        except ValueError:
-            raise bad_request("wait must be a number of seconds") from None
-        if wait:
-            await self.world.wait_for_change(after, wait)
+        after = await follow_chat(self.world, request)
         return _json(self.people.chat_view(bot, user_id, after=after))
 
     async def received(self, request: web.Request) -> web.Response:

@@ -17,9 +17,9 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
-from sandbox.errors import ApiError, bad_request
+from sandbox.errors import ApiError, as_int, bad_request
 from sandbox.limits import Limits, RateLimiter
 
 __all__ = ["ApiError", "BotAccount", "Chat", "ChatEntry", "Fault", "Limits", "Person", "StoredFile", "World"]
@@ -335,6 +335,29 @@ class FaultPlan:
     def schedule(self, fault: Fault) -> None:
         self.scheduled.append(fault)
 
+    def schedule_from(self, body: dict[str, Any]) -> None:
+        """A fault as the control API (either side) describes it: method (required, `*` wildcards),
+        code (500), count (1), retry_after (1 for a 429: a 429 always tells how long to wait),
+        description, after_effect."""
+        if not body.get("method"):
+            raise bad_request("method is required")
+        code = as_int(body.get("code", 500), "code")
+        retry_after = as_int(body["retry_after"], "retry_after") if body.get("retry_after") is not None else None
+        if code == 429 and retry_after is None:
+            retry_after = 1
+        self.schedule(Fault(
+            method=str(body["method"]), code=code, remaining=as_int(body.get("count", 1), "count"),
+            description=str(body.get("description") or fault_description(code, retry_after)),
+            retry_after=retry_after, after_effect=bool(body.get("after_effect", False)),
+        ))
+
+    def set_rate_from(self, body: dict[str, Any]) -> None:
+        """A share `rate` of send* calls (sendChatAction excepted) fails with one of `codes`, seeded."""
+        try:
+            self.set_rate(float(body.get("rate", 0)), tuple(int(c) for c in body.get("codes") or ()), body.get("seed", 7))
+        except (TypeError, ValueError) as error:
+            raise bad_request(str(error)) from None
+
     def clear(self) -> None:
         self.scheduled.clear()
         self.rate = 0.0
@@ -452,22 +475,23 @@ class BotAccount:
 # ------------------------------------------------------------------------------------- world
 
 
-class World:
-    """Everything the sandbox knows."""
+BotT = TypeVar("BotT")
 
-    def __init__(self, limits: Limits | None = None, *, auto_register: bool = True) -> None:
-        self.limits = limits or Limits()  # the limits each new bot starts with
+
+class BotWorld(Generic[BotT]):
+    """What the Telegram and Zalo worlds share: a version people's pages follow (bumped by every
+    change they can see) and the bots, found by token for the Bot API and by token, other name or
+    "default" for the control API, registered on first use when `auto_register` is on."""
+
+    TOKEN: re.Pattern[str] = re.compile(r"\d+:\S+")
+    SIDE = ""  # "" for Telegram, "Zalo " for Zalo (in "no … bot" answers)
+
+    def __init__(self, *, auto_register: bool) -> None:
         self.auto_register = auto_register
-        self.bots: dict[str, BotAccount] = {}
-        self.people: dict[int, Person] = {}
-        self.chats: dict[tuple[str, int], Chat] = {}
-        self.files = FileStore()
-        self.polls: dict[str, PollRecord] = {}
+        self.bots: dict[str, BotT] = {}
         self.version = 0
         self.changed = Signal()
         self.closing = False
-        self._person_ids = itertools.count(100_000_001)
-        self._poll_ids = itertools.count(1)
 
     # ------------------------------------------------------------------ change feed
 
@@ -480,11 +504,58 @@ class World:
     async def wait_for_change(self, after: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while self.version <= after and not self.closing:
-            changed = self.changed.listen()
-            if not await wait_for_signal(changed, deadline - time.monotonic()):
+            if not await wait_for_signal(self.changed.listen(), deadline - time.monotonic()):
                 return
 
     # ------------------------------------------------------------------ bots
+
+    def add_bot(self, token: str) -> BotT:
+        raise NotImplementedError
+
+    def _names(self, bot: BotT) -> tuple[str, ...]:
+        """What a control URL may call the bot besides "default"."""
+        raise NotImplementedError
+
+    def bot(self, token: str) -> BotT:
+        """The bot a Bot API request speaks for: 401 for an unknown token, as the platform answers."""
+        bot = self.bots.get(token)
+        if bot is not None:
+            return bot
+        if self.auto_register and self.TOKEN.fullmatch(token):
+            return self.add_bot(token)
+        raise ApiError(401, "Unauthorized")
+
+    def find_bot(self, key: str) -> BotT:
+        """A bot named in a control URL: its token, its other name, or "default" for the first one."""
+        if key in ("default", "") and self.bots:
+            return next(iter(self.bots.values()))
+        for bot in self.bots.values():
+            if key in self._names(bot):
+                return bot
+        if self.auto_register and self.TOKEN.fullmatch(key):
+            return self.add_bot(key)
+        raise ApiError(404, f"Not Found: no {self.SIDE}bot {key!r}")
+
+
+class World(BotWorld["BotAccount"]):
+    """Everything the sandbox knows."""
+
+    TOKEN = TELEGRAM_TOKEN
+
+    def __init__(self, limits: Limits | None = None, *, auto_register: bool = True) -> None:
+        super().__init__(auto_register=auto_register)
+        self.limits = limits or Limits()  # the limits each new bot starts with
+        self.people: dict[int, Person] = {}
+        self.chats: dict[tuple[str, int], Chat] = {}
+        self.files = FileStore()
+        self.polls: dict[str, PollRecord] = {}
+        self._person_ids = itertools.count(100_000_001)
+        self._poll_ids = itertools.count(1)
+
+    # ------------------------------------------------------------------ bots
+
+    def _names(self, bot: BotAccount) -> tuple[str, ...]:
+        return (bot.token, bot.username)
 
     def add_bot(self, token: str, username: str | None = None, first_name: str | None = None) -> BotAccount:
         if not re.fullmatch(r"\d+:\S+", token):
@@ -498,26 +569,6 @@ class World:
         if first_name:
             bot.first_name = first_name
         return bot
-
-    def bot(self, token: str) -> BotAccount:
-        """The bot a Bot API request speaks for: 401 for an unknown token, as Telegram answers."""
-        bot = self.bots.get(token)
-        if bot is not None:
-            return bot
-        if self.auto_register and TELEGRAM_TOKEN.fullmatch(token):
-            return self.add_bot(token)
-        raise ApiError(401, "Unauthorized")
-
-    def find_bot(self, key: str) -> BotAccount:
-        """A bot named in a control URL: its token, its username, or "default" for the first one."""
-        if key in ("default", "") and self.bots:
-            return next(iter(self.bots.values()))
-        for bot in self.bots.values():
-            if key in (bot.token, bot.username):
-                return bot
-        if self.auto_register and TELEGRAM_TOKEN.fullmatch(key):
-            return self.add_bot(key)
-        raise ApiError(404, f"Not Found: no bot {key!r}")
 
     # ------------------------------------------------------------------ people
 

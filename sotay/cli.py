@@ -18,10 +18,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 members_app = typer.Typer(help="Member records.", no_args_is_help=True)
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 voice_app = typer.Typer(help="Text to speech.", no_args_is_help=True)
+keys_app = typer.Typer(help="The key that encrypts citizen IDs and phones.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(members_app, name="members")
 app.add_typer(token_app, name="token")
 app.add_typer(voice_app, name="voice")
+app.add_typer(keys_app, name="keys")
 
 
 def load_settings_or_exit(**overrides: object) -> Settings:
@@ -66,14 +68,26 @@ def run(only: Annotated[str | None, typer.Option(help="Run one part: api, bot or
 def demo(
     port: Annotated[int, typer.Option(help="Port of the demo web page and API")] = 8080,
     sandbox_port: Annotated[int, typer.Option(help="Port of the local Bot API sandbox")] = 8081,
+    reset: Annotated[bool, typer.Option("--reset", help="Forget the demo's database, chats and files and start afresh")] = False,
+    lan: Annotated[bool, typer.Option("--lan", help="Listen on the local network: a training room's phones join by QR code (practice data only)")] = False,
     open_for_seconds: Annotated[float | None, typer.Option(hidden=True)] = None,
 ) -> None:
-    """Run everything against the local sandbox with a seeded demo commune: no Telegram needed."""
-    from sotay.demo import run_demo
+    """Run everything against the local sandbox with a seeded demo commune: no Telegram needed.
+    The demo keeps its chats across restarts in DATA_DIR/demo; --reset starts afresh."""
+    from sotay.demo import DemoPortInUse, reset_demo, run_demo
+    from sotay.serve import StartupError
 
     settings = load_settings_or_exit(demo=True)
     _setup_logging(settings)
-    asyncio.run(run_demo(settings, port=port, sandbox_port=sandbox_port, duration=open_for_seconds))
+    if reset:
+        folder = reset_demo(settings)
+        typer.echo(f"demo reset: {folder} removed" + ("" if settings.database_url is None else
+                                                       " (SOTAY_DATABASE_URL is set: that database is kept)"))
+    try:
+        asyncio.run(run_demo(settings, port=port, sandbox_port=sandbox_port, duration=open_for_seconds, lan=lan))
+    except (DemoPortInUse, StartupError) as exc:
+        typer.secho(str(exc), fg="red", err=True)
+        raise typer.Exit(1) from None
 
 
 @db_app.command("upgrade")
@@ -89,9 +103,9 @@ def db_upgrade(revision: str = "head") -> None:
     typer.echo(f"database at {revision}")
 
 
-async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-def]
-    from core.crypto import FieldCipher
-    from core.db import create_engine, create_session_factory, transaction
+async def _with_factory(settings: Settings, work):  # type: ignore[no-untyped-def]
+    """Run `work(session_factory, cipher)` against the configured database (SQLite migrated first)."""
+    from core.db import create_engine, create_session_factory
     from sotay.migrate import upgrade_async
 
     if settings.is_sqlite:
@@ -99,10 +113,20 @@ async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-de
         await upgrade_async(settings.resolved_database_url)
     engine = create_engine(settings.resolved_database_url)
     try:
-        async with transaction(create_session_factory(engine)) as session:
-            return await work(session, FieldCipher(settings.secret_key_value()))
+        return await work(create_session_factory(engine), settings.field_cipher())
     finally:
         await engine.dispose()
+
+
+async def _with_session(settings: Settings, work):  # type: ignore[no-untyped-def]
+    """Run `work(session, cipher)` in one transaction (committed when it returns)."""
+    from core.db import transaction
+
+    async def in_one_transaction(factory, cipher):  # type: ignore[no-untyped-def]
+        async with transaction(factory) as session:
+            return await work(session, cipher)
+
+    return await _with_factory(settings, in_one_transaction)
 
 
 @members_app.command("import")
@@ -266,6 +290,54 @@ def token_revoke(token_id: int) -> None:
         typer.secho(f"no active token with id {token_id}", fg="red", err=True)
         raise typer.Exit(1)
     typer.echo(f"token {token_id} revoked")
+
+
+@keys_app.command("status")
+def keys_status() -> None:
+    """How many stored identifiers each key holds (the primary key is marked)."""
+    from core.orgs.key_rotation import LEGACY, key_usage
+
+    settings = load_settings_or_exit()
+
+    async def work(session, cipher):  # type: ignore[no-untyped-def]
+        return cipher.key_id, await key_usage(session, cipher)
+
+    primary, usage = asyncio.run(_with_session(settings, work))
+    typer.echo(f"primary key {primary}")
+    for key_id, count in sorted(usage.items()):
+        label = "primary" if key_id == primary else ("no key id (before rotation existed)" if key_id == LEGACY else "old key")
+        typer.echo(f"  {key_id}: {count} value(s), {label}")
+    left = sum(count for key_id, count in usage.items() if key_id != primary)
+    typer.echo(f"{left} value(s) still to rotate" if left else "every value is under the primary key")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Members per transaction")] = 500,
+    after_id: Annotated[int, typer.Option(min=0, help="Resume after this member id (printed as it goes)")] = 0,
+) -> None:
+    """Re-encrypt citizen IDs and phones under SOTAY_SECRET_KEY, reading old ones with
+    SOTAY_OLD_SECRET_KEYS. Safe while the bot runs; run it again to finish an interrupted run."""
+    from core.orgs.key_rotation import RotationBatch, rotate_keys
+
+    settings = load_settings_or_exit()
+
+    def progress(done: RotationBatch) -> None:
+        typer.echo(f"up to member {done.last_id}: {done.rotated} re-encrypted, {done.scanned} looked at", err=True)
+
+    async def work(factory, cipher):  # type: ignore[no-untyped-def]
+        return await rotate_keys(factory, cipher, start_after=after_id, batch=batch, on_batch=progress)
+
+    report = asyncio.run(_with_factory(settings, work))
+    typer.echo(f"key {report.key_id}: {report.rotated} member(s) re-encrypted, {report.scanned} looked at in {report.passes} pass(es)")
+    if report.unreadable:
+        shown = ", ".join(str(i) for i in report.unreadable[:20])
+        typer.secho(f"{len(report.unreadable)} member(s) no configured key opens (ids {shown}): "
+                    "add the key they were written with to SOTAY_OLD_SECRET_KEYS and run again", fg="red", err=True)
+    if report.changed_meanwhile:
+        typer.secho(f"{report.changed_meanwhile} member(s) were edited during the run: run it again", fg="yellow", err=True)
+    if not report.complete:
+        raise typer.Exit(1)
 
 
 @voice_app.command("normalize")

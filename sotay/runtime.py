@@ -48,6 +48,7 @@ class Runtime:
         return MediaLinks(
             self.settings.secret_key_value().encode(), self.settings.resolved_public_url, self.settings.data_dir / "media",
             dt.timedelta(hours=self.settings.media_link_hours), clock=self.clock,
+            old_secrets=[key.encode() for key in self.settings.old_secret_key_values()],
         )
 
     async def close(self) -> None:
@@ -76,7 +77,7 @@ def build_runtime(
         settings=settings,
         engine=engine,
         session_factory=create_session_factory(engine),
-        cipher=FieldCipher(settings.secret_key_value()),
+        cipher=settings.field_cipher(),
         clock=clock or SystemClock(),
         services=dict(services or {}),
     )

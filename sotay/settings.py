@@ -16,12 +16,12 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import DEFAULT_TIMEZONE
-from core.crypto import MIN_SECRET_KEY_LENGTH
+from core.crypto import MIN_SECRET_KEY_LENGTH, FieldCipher
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
 # Settings that may come from a file (Docker and Kubernetes secrets): SOTAY_SECRET_KEY_FILE=/run/secrets/key
 # instead of SOTAY_SECRET_KEY=…, so the value never sits in the environment or in compose files.
-FILE_SETTINGS = ("secret_key", "database_url", "redis_url", "telegram_token", "webhook_secret", "metrics_token",
+FILE_SETTINGS = ("secret_key", "old_secret_keys", "database_url", "redis_url", "telegram_token", "webhook_secret", "metrics_token",
                  "zalo_token", "zalo_webhook_secret")
 # Drivers the async engine runs on, and what people write instead.
 _DATABASE_DRIVERS = {"sqlite+aiosqlite", "postgresql+asyncpg"}
@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     secret_key: SecretStr | None = None
+    # Keys still readable besides SECRET_KEY, comma-separated: the ones a rotation moves away from
+    # (`sotay keys rotate`), or during a rolling restart the incoming one. Never written with.
+    old_secret_keys: SecretStr | None = None
     timezone: str = DEFAULT_TIMEZONE  # shown, parsed and reminded in; core reads it via core.clock.local_tz
     demo: bool = False
     log_level: str = "INFO"
@@ -158,6 +161,8 @@ class Settings(BaseSettings):
                 )
             if len(key) < MIN_SECRET_KEY_LENGTH:
                 raise ValueError(f"SOTAY_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters")
+        if any(len(old) < MIN_SECRET_KEY_LENGTH for old in self.old_secret_key_values()):
+            raise ValueError(f"each of SOTAY_OLD_SECRET_KEYS must be at least {MIN_SECRET_KEY_LENGTH} characters")
         return self
 
     @cached_property
@@ -190,6 +195,14 @@ class Settings(BaseSettings):
             key_file.write_text(secrets.token_urlsafe(48))
             key_file.chmod(0o600)
         return key_file.read_text().strip()
+
+    def old_secret_key_values(self) -> list[str]:
+        raw = self.old_secret_keys.get_secret_value() if self.old_secret_keys else ""
+        return [key.strip() for key in raw.split(",") if key.strip()]
+
+    def field_cipher(self) -> FieldCipher:
+        """Writes with SECRET_KEY, reads with it and every old key (a rotation in progress)."""
+        return FieldCipher(self.secret_key_value(), old_keys=self.old_secret_key_values())
 
     @property
     def polling(self) -> bool:

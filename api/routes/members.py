@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, UploadFile, status
 
@@ -135,8 +135,11 @@ async def invite_member(
     return InviteOut(code=invite.code, link=invite_link(username, invite.code) if username else None, expires_at=invite.expires_at)
 
 
-@router.post("/members/{member_id}/reset-link", summary="Untie the member's Telegram account (to link a new phone)")
-async def reset_link(member_id: MemberId, session: SessionDep, actor: CurrentActor, audit_trail: AuditDep, clock: ClockDep) -> ResetLinkOut:
-    reset = await management.reset_member_link(session, actor, member_id=member_id, now=clock.now())
-    await audit_trail("api.member.reset_link", org_id=None, target=f"member:{member_id}", detail={"reset": reset})
-    return ResetLinkOut(reset=reset)
+@router.post("/members/{member_id}/reset-link", summary="Untie the member's Telegram and Zalo accounts (to link a new phone)")
+async def reset_link(
+    member_id: MemberId, session: SessionDep, actor: CurrentActor, audit_trail: AuditDep, clock: ClockDep,
+    platform: Annotated[Literal["telegram", "zalo"] | None, Query(description="Only this messenger (default: every one)")] = None,
+) -> ResetLinkOut:
+    platforms = await management.reset_member_link(session, actor, member_id=member_id, now=clock.now(), platform=platform)
+    await audit_trail("api.member.reset_link", org_id=None, target=f"member:{member_id}", detail={"platforms": platforms})
+    return ResetLinkOut(reset=bool(platforms), platforms=platforms)

@@ -170,6 +170,7 @@ class InviteOut(BaseModel):
 
 class ResetLinkOut(BaseModel):
     reset: bool = Field(description="False when no account was tied to the record")
+    platforms: list[str] = Field(default_factory=list, description="The messengers untied (telegram, zalo)")
 
 
 class ImportResult(BaseModel):

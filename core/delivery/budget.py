@@ -183,9 +183,9 @@ class RedisTokenBucket:
 
     @classmethod
     def from_url(cls, url: str, config: BudgetConfig, *, bot_key: str, platform: str = "telegram") -> RedisTokenBucket:
-        from redis.asyncio import Redis
+        from core.redis_clients import connect
 
-        return cls(config, redis=Redis.from_url(url), bot_key=bot_key, platform=platform)
+        return cls(config, redis=connect(url), bot_key=bot_key, platform=platform)
 
     async def try_acquire(self, chat_id: str) -> Verdict:
         granted, retry_in, limit = await self._acquire(keys=[self._bot_key, self._chat_prefix + chat_id, self._pause_key], args=self._args)

@@ -223,6 +223,14 @@ class DeliveryWorker:
         self._budget_backoff = 0.0
         # Recorded on every row this worker sends (outbox_messages.sent_by), to trace a send to a process.
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}"[:128]
+        # Every series this worker will move exists from the start at 0: a scrape before the first
+        # send, 429 or outage shows 0 rather than nothing (rate() and alerts need the series).
+        for platform in platforms:
+            if platform not in BUDGET_OUTAGES:
+                metrics.BUDGET_UNREACHABLE.labels(platform=platform).set(0)
+            metrics.RATE_LIMITED.labels(platform=platform)
+            for outcome in ("sent", "retry", "defer", "failed", "unreachable"):
+                metrics.SENDS.labels(platform=platform, result=outcome)
 
     async def close(self) -> None:
         """Close every platform's budget (its Redis connection)."""
@@ -539,7 +547,9 @@ class DeliveryWorker:
             receipt = await self.messengers[row.platform].send(row.chat_id, message)
         except RateLimitedError as exc:
             self.stats.rate_limited += 1
-            metrics.TELEGRAM_429.inc()
+            metrics.RATE_LIMITED.labels(platform=row.platform).inc()
+            if row.platform == "telegram":
+                metrics.TELEGRAM_429.inc()
             await self.budgets[row.platform].pause(exc.retry_after)
             self._finish_upload(row, None)
             retry_at = self.clock.now() + dt.timedelta(seconds=exc.retry_after)
@@ -676,7 +686,7 @@ class DeliveryWorker:
             self.stats.unreachable += 1
         elif outcome == "released":
             self.stats.released += 1
-        metrics.SENDS.labels(result=outcome).inc()
+        metrics.SENDS.labels(platform=result.row.platform, result=outcome).inc()
 
     async def _record(self, batch: list[_Result]) -> None:
         table = cast(Table, OutboxMessage.__table__)

@@ -240,3 +240,21 @@ async def _new_meeting(
     await session.flush()
     return meeting
 
+
+
+async def invite_member(session: AsyncSession, *, meeting: Meeting, cell: Org, member_id: int, now: dt.datetime,
+                        notify: bool = True) -> Invitation:
+    """Invite one member who joined the cell after the meeting was planned (a practice member in the
+    demo's training ground, say): their invitation row and, unless `notify` is False (a meeting already
+    held, kept for its conclusions), their invitation message. Safe to call again."""
+    invitation = (await session.execute(select(Invitation).where(Invitation.meeting_id == meeting.id,
+                                                                 Invitation.member_id == member_id))).scalar_one_or_none()
+    if invitation is None:
+        invitation = Invitation(meeting_id=meeting.id, member_id=member_id, obliged=True, invited_at=now)
+        session.add(invitation)
+        await session.flush()
+    if notify:
+        documents = await documents_of(session, meeting.id)
+        await enqueue_many(session, member_ids=[member_id], kind=KIND_INVITATION, source=source_of(meeting.id),
+                           message=_invitation_message(meeting, cell, invitation, len(documents)))
+    return invitation

@@ -98,6 +98,7 @@ from core.meetings.creating import (
     create_meeting,
     eligible_members,
     invite,
+    invite_member,
     overlapping_meetings,
 )
 from core.meetings.editing import (
@@ -120,17 +121,22 @@ from core.meetings.recurrence import (
     stop_rule,
 )
 from core.meetings.views import (
+    CONCLUSIONS_SEEN,
     answer_lines,
     cell_meetings,
     invited_count,
     last_conclusions,
     meeting_card,
     meeting_invitee_count,
+    note_conclusions_seen,
     upcoming_for_member,
     usual_schedule,
 )
 
 __all__ = [
+    "CONCLUSIONS_SEEN",
+    "invite_member",
+    "note_conclusions_seen",
     "AbsenceReason",
     "Answer",
     "Attendance",

@@ -18,7 +18,8 @@ from core.meetings.models import (
     MeetingStatus,
     RecurrenceRule,
 )
-from core.orgs.models import Member, Org
+from core import audit
+from core.orgs.models import AuditEvent, Member, Org
 from core.orgs.service import Actor, get_org
 
 
@@ -120,3 +121,17 @@ async def invited_count(session: AsyncSession, *, cell: Org, kind: MeetingKind) 
 async def meeting_invitee_count(session: AsyncSession, meeting_id: int) -> int:
     return int((await session.execute(select(func.count(Invitation.id)).where(Invitation.meeting_id == meeting_id))).scalar_one())
 
+
+
+CONCLUSIONS_SEEN = "meeting.conclusions_seen"
+
+
+async def note_conclusions_seen(session: AsyncSession, *, actor: Actor, meeting_id: int, now: dt.datetime) -> None:
+    """A member was shown a meeting's conclusions (📅 Lịch họp shows the latest): recorded once, so a
+    trainer (or a secretary's figures one day) can tell they were read, not only sent."""
+    seen = await session.scalar(select(AuditEvent.id).where(AuditEvent.action == CONCLUSIONS_SEEN,
+                                                            AuditEvent.actor_member_id == actor.member.id,
+                                                            AuditEvent.target == str(meeting_id)).limit(1))
+    if seen is None:
+        await audit.record(session, CONCLUSIONS_SEEN, actor_member_id=actor.member.id, org_id=actor.cell.id,
+                           target=str(meeting_id), at=now)

@@ -361,8 +361,9 @@ async def apply_rows(session: AsyncSession, rows: list[MemberRow], *, cipher: Fi
         member.joined_on = row.joined_on
         member.official_on = row.official_on
         member.exempt = row.exempt
-        if created or member.citizen_id_hash != cipher.lookup_hash(row.citizen_id, context=CITIZEN_ID) or member.phone_hash != (
-            cipher.lookup_hash(row.phone, context=PHONE) if row.phone else None
+        # A hash under an old key (a rotation in progress) still means "unchanged".
+        if created or member.citizen_id_hash not in cipher.lookup_hashes(row.citizen_id, context=CITIZEN_ID) or (
+            member.phone_hash not in cipher.lookup_hashes(row.phone, context=PHONE) if row.phone else member.phone_hash is not None
         ):
             encrypt_personal(member, cipher, citizen_id=row.citizen_id, phone=row.phone)
         await session.flush()

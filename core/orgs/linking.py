@@ -10,7 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -177,20 +177,29 @@ async def link_by_contact(
     normalized = normalize_phone(phone)
     members = []
     if normalized is not None:
-        lookup = cipher.lookup_hash(normalized, context=PHONE)
-        members = list((await session.execute(select(Member).where(Member.phone_hash == lookup, Member.active))).scalars())
+        lookups = cipher.lookup_hashes(normalized, context=PHONE)  # every key's, while a rotation runs
+        members = list((await session.execute(select(Member).where(Member.phone_hash.in_(lookups), Member.active))).scalars())
     if len(members) != 1:
         # Zero matches, or a phone shared by two records (a household phone): an invite code is needed.
         raise await _refuse(session, platform_user=platform_user, reason="phone_unknown", message=texts.account.PHONE_UNKNOWN, now=now)
     return await _link(session, member=members[0], platform=platform, platform_user_id=platform_user_id, chat_id=chat_id, platform_user=platform_user, now=now, method="contact")
 
 
-async def reset_link(session: AsyncSession, *, member: Member, platform: str, by: Member | None, now: dt.datetime) -> bool:
-    link = (
-        await session.execute(select(ChannelLink).where(ChannelLink.member_id == member.id, ChannelLink.platform == platform))
-    ).scalar_one_or_none()
-    if link is None:
-        return False
-    await session.delete(link)
-    await audit.record(session, "link.reset", actor_member_id=by.id if by else None, org_id=member.org_id, target=f"member:{member.id}", at=now)
-    return True
+async def reset_link(
+    session: AsyncSession, *, member: Member, platform: str | None = None, by: Member | None, now: dt.datetime
+) -> list[str]:
+    """Untie the member's account on `platform` (every platform when None: a lost phone carries
+    Telegram and Zalo alike); returns the platforms untied. The screens kept for the old chat (their
+    numbered choices and texts, on Zalo) go with it, so whoever holds the lost phone answers nothing."""
+    from core.conversation.models import ChannelScreen
+
+    query = select(ChannelLink).where(ChannelLink.member_id == member.id)
+    if platform is not None:
+        query = query.where(ChannelLink.platform == platform)
+    links = list((await session.execute(query.order_by(ChannelLink.platform))).scalars())
+    for link in links:
+        await session.execute(delete(ChannelScreen).where(ChannelScreen.platform == link.platform, ChannelScreen.chat_id == link.chat_id))
+        await session.delete(link)
+        await audit.record(session, "link.reset", actor_member_id=by.id if by else None, org_id=member.org_id,
+                           target=f"member:{member.id}", detail={"platform": link.platform}, at=now)
+    return [link.platform for link in links]

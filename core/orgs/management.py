@@ -68,7 +68,6 @@ MAX_TOKEN_DAYS = 365
 EARLIEST_DATE = dt.date(1900, 1, 1)
 CARD_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z./-]{0,31}$")
 CITIZEN_ID_DIGITS = re.compile(r"^[0-9]{12}$")
-PLATFORM = "telegram"
 
 _Row = TypeVar("_Row", bound=Base)
 
@@ -322,9 +321,9 @@ async def _ensure_unique(
         if holder is not None and holder != member_id:
             raise Conflict(texts.management.CARD_TAKEN)
     if citizen_id is not None:
-        lookup = cipher.lookup_hash(citizen_id, context=CITIZEN_ID)
-        holder = await session.scalar(select(Member.id).where(Member.citizen_id_hash == lookup))
-        if holder is not None and holder != member_id:
+        lookups = cipher.lookup_hashes(citizen_id, context=CITIZEN_ID)  # every key's, while a rotation runs
+        holders = (await session.scalars(select(Member.id).where(Member.citizen_id_hash.in_(lookups)))).all()
+        if any(holder != member_id for holder in holders):
             raise Conflict(texts.management.CITIZEN_ID_TAKEN)
 
 
@@ -492,10 +491,13 @@ async def invite_member(
     return await linking.create_invite(session, member=record.member, now=now, ttl=ttl, created_by=actor.member)
 
 
-async def reset_member_link(session: AsyncSession, actor: Actor, *, member_id: int, now: dt.datetime) -> bool:
-    """Untie the member's messenger account (a lost phone); False when none was tied."""
+async def reset_member_link(
+    session: AsyncSession, actor: Actor, *, member_id: int, now: dt.datetime, platform: str | None = None
+) -> list[str]:
+    """Untie the member's messenger accounts (a lost phone): on `platform`, or on every platform when
+    None. Returns the platforms untied (empty when none was tied)."""
     record = await managed_member(session, actor, member_id)
-    return await linking.reset_link(session, member=record.member, platform=PLATFORM, by=actor.member, now=now)
+    return await linking.reset_link(session, member=record.member, platform=platform, by=actor.member, now=now)
 
 
 async def issue_token(
@@ -649,9 +651,10 @@ async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRo
     for chunk in _chunks({row.card_number for row in rows}):
         query = select(Member, Org).join(Org, Member.org_id == Org.id).where(Member.card_number.in_(chunk))
         existing.update({member.card_number: (member, org) for member, org in (await session.execute(query)).all()})
-    hashes = {row.line: cipher.lookup_hash(row.citizen_id, context=CITIZEN_ID) for row in rows}
+    # Every key's hash of each ID, while a rotation runs; the first found names the holder.
+    hashes = {row.line: cipher.lookup_hashes(row.citizen_id, context=CITIZEN_ID) for row in rows}
     holders: dict[str, tuple[str, Org]] = {}
-    for chunk in _chunks(set(hashes.values())):
+    for chunk in _chunks({lookup for lookups in hashes.values() for lookup in lookups}):
         holders_query = (select(Member.citizen_id_hash, Member.card_number, Org).join(Org, Member.org_id == Org.id)
                  .where(Member.citizen_id_hash.in_(chunk)))
         holders.update({lookup: (card, org) for lookup, card, org in (await session.execute(holders_query)).tuples().all()})
@@ -674,7 +677,7 @@ async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRo
         found = existing.get(row.card_number)
         if found is not None and not actor.manages(found[1]):
             fail("card_number", texts.management.ROW_NOT_YOURS)
-        holder = holders.get(hashes[row.line])
+        holder = next((holders[lookup] for lookup in hashes[row.line] if lookup in holders), None)
         if holder is not None and holder[0] != row.card_number:
             # Named only when the other record is the actor's to see; otherwise the same neutral reason.
             fail("citizen_id", texts.management.ROW_CITIZEN_ID_TAKEN if actor.manages(holder[1]) else texts.management.ROW_NOT_YOURS)

@@ -16,3 +16,4 @@ from core.texts import catchup  # noqa: E402,F401
 from core.texts import fallback  # noqa: E402,F401
 from core.texts import media  # noqa: E402,F401
 from core.texts import votes  # noqa: E402,F401
+from core.texts import training  # noqa: E402,F401

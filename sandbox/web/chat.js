@@ -21,6 +21,7 @@
     keyboardJson: "",
     keyboardHidden: false,
     keyboardShownByHand: false,
+    keyboardFoldedByHand: false,
     blocked: false,
     polling: false,
   };
@@ -39,16 +40,51 @@
 
   const personPath = (action) => `/sandbox/bots/${BOT}/users/${state.current.id}/${action}`;
 
+  // What the sandbox refuses, said in Vietnamese (the API's English "Bad Request: …" is for bots, not people).
+  const REFUSALS = [
+    [/too long/i, "Tin nhắn quá dài."],
+    [/too big|too large/i, "Tệp quá lớn."],
+    [/empty/i, "Tin nhắn trống."],
+    [/blocked/i, "Đồng chí đã chặn bot này."],
+    [/not found/i, "Không tìm thấy tin nhắn hoặc người dùng này."],
+  ];
+
+  function refusal(error) {
+    const known = REFUSALS.find(([pattern]) => pattern.test(error.message || ""));
+    return "⚠️ Không gửi được. " + (known ? known[1] : "Đồng chí thử lại sau giây lát.");
+  }
+
   async function act(action, body) {
     if (!state.current) return null;
     try {
       const result = await call(personPath(action), body || {});
       poll();
+      document.dispatchEvent(new CustomEvent("sotay:acted", { detail: { action } }));
       return result;
     } catch (error) {
-      toast("⚠️ " + error.message);
+      toast(refusal(error));
       return null;
     }
+  }
+
+  // Telegram's apps send a text longer than one message allows as several messages, cut at the last
+  // line break (else the last space) before the limit; only that one break or space is dropped.
+  const MAX_TEXT = 4096;
+  function splitLongText(text, limit = MAX_TEXT) {
+    const parts = [];
+    let rest = text;
+    while (rest.length > limit) {
+      const window = rest.slice(0, limit);
+      let cut = window.lastIndexOf("\n");
+      if (cut < limit / 2) cut = window.lastIndexOf(" ");
+      if (cut < limit / 2) cut = limit;
+      // never between the two halves of a surrogate pair
+      if (cut === limit && /[\uD800-\uDBFF]/.test(rest[cut - 1])) cut -= 1;
+      parts.push(rest.slice(0, cut));
+      rest = rest.slice(cut).replace(/^[ \n]/, "");
+    }
+    if (rest.trim()) parts.push(rest);
+    return parts;
   }
 
   // ------------------------------------------------------------------ formatted text
@@ -299,6 +335,7 @@
     box.innerHTML = "";
     $("text").placeholder = (state.keyboard && state.keyboard.input_field_placeholder) || "Nhập tin nhắn…";
     $("show-keyboard").hidden = !(state.keyboard && state.keyboardHidden);
+    $("hide-keyboard").hidden = !(state.keyboard && !state.keyboardHidden && (state.keyboard.keyboard || []).length);
     if (state.blocked) return;
     if (state.bubbles.size === 0) {
       // Like Telegram: a new chat offers one big START button, which sends /start.
@@ -351,9 +388,9 @@
       $("composer").hidden = data.blocked;
       $("block").title = data.blocked ? "Bỏ chặn bot" : "Chặn bot";
       const keyboardJson = JSON.stringify(data.keyboard);
-      if (keyboardJson !== state.keyboardJson) state.keyboardShownByHand = false; // a new keyboard opens by itself
+      if (keyboardJson !== state.keyboardJson) { state.keyboardShownByHand = false; state.keyboardFoldedByHand = false; } // a new keyboard opens by itself
       // A one-time keyboard folds away once used; ⌨️ brings it back, as in Telegram.
-      const hidden = Boolean(data.keyboard_collapsed) && !state.keyboardShownByHand;
+      const hidden = (Boolean(data.keyboard_collapsed) && !state.keyboardShownByHand) || Boolean(state.keyboardFoldedByHand);
       const redraw = keyboardJson !== state.keyboardJson || hidden !== state.keyboardHidden || arrived || !box.firstChild;
       state.keyboard = data.keyboard;
       state.keyboardJson = keyboardJson;
@@ -370,10 +407,14 @@
 
   // ------------------------------------------------------------------ what the person does
 
-  function sendText(text) {
+  async function sendText(text) {
     if (!state.current || !text.trim()) return;
     state.keyboardShownByHand = false;
-    act("text", { text }).then(scrollDown);
+    for (const part of splitLongText(text)) {
+      if (!(await act("text", { text: part }))) return false; // what failed stays in the composer
+    }
+    scrollDown();
+    return true;
   }
 
   function tap(label) {
@@ -440,6 +481,7 @@
   }
 
   function chooseZaloOnly(person, button) {
+    closePicker(person.display_name);
     state.current = null;
     state.zaloOnly = person;
     $("telegram-phone").hidden = true;
@@ -452,7 +494,14 @@
     showZalo(person);
   }
 
+  function closePicker(name) {
+    $("people-current").textContent = name;
+    document.querySelector(".people").classList.remove("open");
+    $("people-toggle").setAttribute("aria-expanded", "false");
+  }
+
   function choose(user, button) {
+    closePicker(user.display_name || user.first_name);
     state.zaloOnly = null;
     $("telegram-phone").hidden = false;
     showZalo(zaloOf(user)); // the same human's Zalo phone, beside the Telegram one
@@ -460,6 +509,7 @@
     state.version = 0;
     state.bubbles.clear();
     state.keyboard = null; state.keyboardJson = ""; state.keyboardHidden = false; state.keyboardShownByHand = false;
+    state.keyboardFoldedByHand = false;
     $("messages").innerHTML = "";
     document.querySelectorAll(".people li button").forEach((b) => b.classList.remove("active"));
     button.classList.add("active");
@@ -570,22 +620,45 @@
 
   // ------------------------------------------------------------------ wiring
 
-  $("composer").addEventListener("submit", (event) => {
-    event.preventDefault();
+  function fitComposer() {
     const input = $("text");
-    sendText(input.value);
+    input.style.height = "auto";
+    input.style.height = input.scrollHeight + 2 + "px";
+  }
+
+  async function submitComposer() {
+    const input = $("text");
+    const text = input.value;
+    if (!text.trim()) return;
     input.value = "";
+    fitComposer();
+    if ((await sendText(text)) === false && !input.value) { input.value = text; fitComposer(); }
+  }
+
+  $("composer").addEventListener("submit", (event) => { event.preventDefault(); submitComposer(); });
+  // Enter sends; Shift+Enter starts a new line (a multi-line agenda arrives as it was typed).
+  $("text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); submitComposer(); }
+  });
+  $("text").addEventListener("input", fitComposer);
+  $("hide-keyboard").addEventListener("click", () => {
+    state.keyboardHidden = true; state.keyboardShownByHand = false; state.keyboardFoldedByHand = true; renderKeyboard();
+  });
+  $("people-toggle").addEventListener("click", () => {
+    const open = document.querySelector(".people").classList.toggle("open");
+    $("people-toggle").setAttribute("aria-expanded", String(open));
   });
   $("record").addEventListener("click", sendSampleVoice);
   $("attach").addEventListener("click", () => $("file").click());
   $("file").addEventListener("change", (event) => { sendFile(event.target.files[0]); event.target.value = ""; });
   $("show-keyboard").addEventListener("click", () => {
-    state.keyboardHidden = false; state.keyboardShownByHand = true; renderKeyboard();
+    state.keyboardHidden = false; state.keyboardShownByHand = true; state.keyboardFoldedByHand = false; renderKeyboard();
   });
   $("block").addEventListener("click", () => setBlocked(!state.blocked));
   $("unblock").addEventListener("click", () => setBlocked(false));
   $("people-filter").addEventListener("input", renderPeople);
 
+  window.SotayChat = { current: () => state.current, splitLongText };
   loadBot();
   loadPeople();
   setInterval(poll, POLL_MS);

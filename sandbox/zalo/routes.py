@@ -1,7 +1,7 @@
 """The Zalo side's HTTP routes: the Bot Platform API for bots, and a control API for simulated people.
 
 Bot side:   /zalo/bot<token>/<method>          (what bot-api.zaloplatforms.com serves)
-User side:  /sandbox/zalo/...                  JSON, CORS open (the server's middleware), Telegram-side style
+User side:  /sandbox/zalo/...                  JSON, loopback-only CORS (the server's middleware), Telegram-side style
 Images:     /sandbox/zalo/media/<name>         people's uploads and copies of the bot's photos
 """
 
@@ -9,29 +9,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
+from sandbox.control import FaultRoutes, follow_chat, json_response
 from sandbox.errors import ApiError, as_int, bad_request, json_object
-from sandbox.state import Fault, fault_description
 from sandbox.zalo.api import ZaloApi
 from sandbox.zalo.people import ZaloPeople
 from sandbox.zalo.state import ZaloBot, ZaloLimits, ZaloStats, ZaloWorld
 from sandbox.zalo.webhooks import ZaloWebhookDelivery
 
-MAX_CHAT_WAIT = 30.0
 MAX_IMAGE_UPLOAD = 20 * 1024 * 1024
 
 
-def _json(data: Any, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+_json = json_response
 
 
-class ZaloSide:
+class ZaloSide(FaultRoutes):
     """Everything Zalo in one sandbox server; `base_url` gives the server's address once it is known."""
 
     def __init__(self, base_url: Callable[[], str], *, limits: ZaloLimits | None = None,
@@ -202,13 +199,7 @@ class ZaloSide:
         bot = self._bot(request)
         user_id = request.match_info["user_id"]
         self.world.person(user_id)
-        after = self._int(request.query.get("after", 0), "after")
-        try:
-            wait = min(max(float(request.query.get("wait", 0)), 0.0), MAX_CHAT_WAIT)
-        except ValueError:
-            raise bad_request("wait must be a number of seconds") from None
-        if wait:
-            await self.world.wait_for_change(after, wait)
+        after = await follow_chat(self.world, request)
         return _json(self.people.chat_view(bot, user_id, after=after))
 
     async def pending_updates(self, request: web.Request) -> web.Response:
@@ -236,39 +227,9 @@ class ZaloSide:
         self._bot(request).stats = ZaloStats()
         return _json({"ok": True})
 
-    async def list_faults(self, request: web.Request) -> web.Response:
-        return _json(self._bot(request).faults.as_json())
 
-    async def add_fault(self, request: web.Request) -> web.Response:
-        bot = self._bot(request)
-        body = await self._body(request)
-        if not body.get("method"):
-            raise bad_request("method is required")
-        code = self._int(body.get("code", 500), "code")
-        retry_after = self._int(body["retry_after"], "retry_after") if body.get("retry_after") is not None else None
-        if code == 429 and retry_after is None:
-            retry_after = 1
-        bot.faults.schedule(Fault(
-            method=str(body["method"]), code=code, remaining=self._int(body.get("count", 1), "count"),
-            description=str(body.get("description") or fault_description(code, retry_after)),
-            retry_after=retry_after, after_effect=bool(body.get("after_effect", False)),
-        ))
-        return _json({"ok": True, **bot.faults.as_json()})
 
-    async def clear_faults(self, request: web.Request) -> web.Response:
-        bot = self._bot(request)
-        bot.faults.clear()
-        return _json({"ok": True, **bot.faults.as_json()})
 
-    async def set_fault_rate(self, request: web.Request) -> web.Response:
-        """A share of send* calls (sendChatAction excepted) fails with one of `codes`: for benchmarks."""
-        bot = self._bot(request)
-        body = await self._body(request)
-        try:
-            bot.faults.set_rate(float(body.get("rate", 0)), tuple(int(c) for c in body.get("codes") or ()), body.get("seed", 7))
-        except (TypeError, ValueError) as error:
-            raise bad_request(str(error)) from None
-        return _json({"ok": True, **bot.faults.as_json()})
 
     async def get_limits(self, request: web.Request) -> web.Response:
         return _json(self._bot(request).limits.as_dict())

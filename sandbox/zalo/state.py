@@ -8,20 +8,18 @@ Telegram side, every mutation is synchronous on one event loop, so nothing needs
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import itertools
 import math
 import re
 import time
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from sandbox.errors import ApiError, bad_request
-from sandbox.limits import MEGABYTE, TokenBucket, updated_dataclass
-from sandbox.state import FaultPlan, Signal, wait_for_signal
+from sandbox.limits import MEGABYTE, RateLimits, TokenBucket
+from sandbox.state import BotWorld, FaultPlan, Signal
 
 # <bot id digits>:<secret>; real secrets are ~64 letters, the sandbox accepts 8 and more.
 ZALO_TOKEN = re.compile(r"(\d+):([A-Za-z0-9_-]{8,})")
@@ -43,15 +41,12 @@ def hex_id(seed: str) -> str:
 
 
 @dataclass
-class ZaloLimits:
+class ZaloLimits(RateLimits):
     """What the sandbox allows a Zalo bot. Zalo publishes no rate limits: these are conservative and
     match the bot's default send budget. `enabled=False` switches the rate limits off (sizes stay)."""
 
-    enabled: bool = True
     per_bot_per_second: float = 10.0
     per_bot_burst: float = 10.0
-    per_chat_per_second: float = 1.0
-    per_chat_burst: float = 3.0
     max_text: int = 2000
     max_caption: int = 2000
     max_photo_bytes: int = 5 * MEGABYTE
@@ -61,12 +56,6 @@ class ZaloLimits:
     exclusive_polling: bool = True  # a newer getUpdates ends an older one with 409 (sandbox choice)
     require_contact: bool = True  # a bot may only write to people who wrote to it first
     webhook_timeout: float = 10.0
-
-    def updated(self, changes: Mapping[str, Any]) -> ZaloLimits:
-        return updated_dataclass(self, changes)
-
-    def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
 
 
 class ZaloRateLimiter:
@@ -232,31 +221,17 @@ class ZaloBot:
                 "webhook_url": self.webhook.url if self.webhook else None, "pending_updates": len(self.updates)}
 
 
-class ZaloWorld:
+class ZaloWorld(BotWorld["ZaloBot"]):
+    TOKEN = ZALO_TOKEN
+    SIDE = "Zalo "
+
     def __init__(self, limits: ZaloLimits | None = None, *, auto_register: bool = True) -> None:
+        super().__init__(auto_register=auto_register)
         self.limits = limits or ZaloLimits()
-        self.auto_register = auto_register
-        self.bots: dict[str, ZaloBot] = {}
         self.people: dict[str, ZaloPerson] = {}
         self.chats: dict[tuple[str, str], ZaloChat] = {}
         self.images: dict[str, StoredImage] = {}
-        self.version = 0
-        self.changed = Signal()
-        self.closing = False
         self._counter = itertools.count(1)
-
-    # ------------------------------------------------------------------ change feed
-
-    def touch(self) -> int:
-        self.version += 1
-        self.changed.fire()
-        return self.version
-
-    async def wait_for_change(self, after: int, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while self.version <= after and not self.closing:
-            if not await wait_for_signal(self.changed.listen(), deadline - time.monotonic()):
-                return
 
     def new_message_id(self) -> str:
         return hex_id(f"zalo-message-{next(self._counter)}-{time.time_ns()}")
@@ -273,25 +248,8 @@ class ZaloWorld:
             bot.name = name
         return bot
 
-    def bot(self, token: str) -> ZaloBot:
-        """The bot a Bot API call speaks for: 401 for a token it does not know."""
-        bot = self.bots.get(token)
-        if bot is not None:
-            return bot
-        if self.auto_register and ZALO_TOKEN.fullmatch(token):
-            return self.add_bot(token)
-        raise ApiError(401, "Unauthorized")
-
-    def find_bot(self, key: str) -> ZaloBot:
-        """A bot named in a control URL: its token, its id, or "default" (the first Zalo bot)."""
-        if key in ("default", "") and self.bots:
-            return next(iter(self.bots.values()))
-        for bot in self.bots.values():
-            if key in (bot.token, bot.id):
-                return bot
-        if self.auto_register and ZALO_TOKEN.fullmatch(key):
-            return self.add_bot(key)
-        raise ApiError(404, f"Not Found: no Zalo bot {key!r}")
+    def _names(self, bot: ZaloBot) -> tuple[str, ...]:
+        return (bot.token, bot.id)
 
     # ------------------------------------------------------------------ people
 

@@ -22,6 +22,7 @@ from core.notices.models import NoticeRecipient
 from core.orgs.linking import create_invite
 from core.orgs.models import ChannelLink
 from sandbox.zalo_client import ZaloMessage, ZaloSandboxClient
+from tests.conftest import missing
 from tests.e2e.conftest import sotay_env, stop_cleanly
 from tests.e2e.processes import free_port, start_sotay, wait_until_healthy
 from tests.factories import make_commune
@@ -76,7 +77,8 @@ def number_of(screen: str, label: str) -> str:
     return next(line.split(".", 1)[0] for line in screen.splitlines() if label in line and line.split(".", 1)[0].isdigit())
 
 
-async def test_members_on_zalo_link_answer_excuse_confirm_and_send_feedback(zalo_app, sandbox, people, zalo_people, e2e_sessions, e2e_cipher) -> None:
+async def test_members_on_zalo_link_answer_excuse_confirm_and_send_feedback(zalo_app, sandbox, people, zalo_people, e2e_sessions, e2e_cipher,
+                                                                            tmp_path) -> None:
     async with e2e_sessions() as session:
         commune = await make_commune(session, e2e_cipher, linked=True)
         cell = commune.cells[0]
@@ -189,6 +191,17 @@ async def test_members_on_zalo_link_answer_excuse_confirm_and_send_feedback(zalo
     async with httpx.AsyncClient() as http:
         page = await http.get(url)
     assert page.status_code == 200 and "<audio" in page.text
+    # The member taps the link on their phone: Chromium loads the page and its audio, and it plays.
+    from tests.browser.listen import hear
+    from tests.browser.test_demo_page import CHROMIUM
+
+    if not CHROMIUM:
+        missing("Debian's chromium is not on PATH (apt-get install chromium)")
+        return
+    heard = await hear(url, screenshot=tmp_path / "zalo-listen.png")
+    assert heard.media_error is None and heard.source.endswith("/audio.ogg") and heard.duration > 0
+    assert heard.console_errors == [] and heard.failed_requests == []
+    assert "21-NQ/TW" in heard.title or "21-NQ/TW" in heard.text
 
 
 class FixedNow:

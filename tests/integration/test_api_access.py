@@ -112,7 +112,7 @@ async def test_writes_are_audited_and_tokens_managed(api_client, world, session)
     assert changed.status_code == 200 and changed.json()["exempt"] is True
     linked = await api_client.post(f"/api/v1/members/{a.members[1].id}/invites", headers=headers)
     assert linked.status_code == 409  # already tied to an account: a secretary must reset it first
-    assert (await api_client.post(f"/api/v1/members/{a.members[1].id}/reset-link", headers=headers)).json() == {"reset": True}
+    assert (await api_client.post(f"/api/v1/members/{a.members[1].id}/reset-link", headers=headers)).json() == {"reset": True, "platforms": ["telegram"]}
     invite = (await api_client.post(f"/api/v1/members/{a.members[1].id}/invites", headers=headers)).json()
     assert len(invite["code"]) >= 8
     created = (await api_client.post("/api/v1/tokens", json={"name": "Máy văn phòng", "days": 30}, headers=headers)).json()

@@ -36,6 +36,17 @@ async def test_request_ids_and_an_access_log_without_query_strings(api_client, s
     assert not any(token in line or "Nguy" in line or "?" in line for line in lines)
 
 
+async def test_health_checks_and_scrapes_are_not_logged_at_info(api_client, caplog) -> None:
+    """Found scraping two workers every 0.5 s (#18 item 9): 1,249 log lines, nearly all "GET /metrics 200"."""
+    caplog.set_level(logging.INFO, logger="sotay.api.access")
+    for path in ("/healthz", "/readyz", "/metrics"):
+        assert (await api_client.get(path)).status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name == "sotay.api.access"] == []
+    caplog.set_level(logging.DEBUG, logger="sotay.api.access")
+    await api_client.get("/metrics")
+    assert any("/metrics 200" in r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG)
+
+
 def test_logs_carry_the_request_id_and_never_a_token(capsys) -> None:
     from core.logcontext import request_id
     from sotay.logging_setup import setup_logging

@@ -48,6 +48,17 @@ def test_links_are_short_signed_and_deduplicated(links: MediaLinks) -> None:
     assert len([p for p in (links.store_dir / "blobs").iterdir() if not p.name.startswith(".")]) == 1
 
 
+def test_links_signed_before_a_key_rotation_open_until_they_expire(links: MediaLinks) -> None:
+    token = token_of(links.publish(kind="document", data=b"%PDF-1.4 x", filename="nq.pdf", title="NQ", text=""))
+    new_secret = b"the-next-secret-key-of-enough-length-01"
+    rotating = MediaLinks(new_secret, links.public_url, links.store_dir, links.ttl, clock=links.clock, old_secrets=[SECRET])
+    assert rotating.open(token) is not None  # signed with the old key, still valid
+    fresh = token_of(rotating.publish(kind="document", data=b"%PDF-1.4 y", filename="b.pdf", title="B", text=""))
+    assert links.open(fresh) is None  # new links are signed with the new key only
+    after = MediaLinks(new_secret, links.public_url, links.store_dir, links.ttl, clock=links.clock)
+    assert after.open(fresh) is not None and after.open(token) is None  # the old key dropped: old links end
+
+
 def test_forged_tampered_and_expired_links_open_nothing(links: MediaLinks, tmp_path) -> None:  # type: ignore[no-untyped-def]
     token = token_of(links.publish(kind="document", data=b"%PDF-1.4 x", filename="nq.pdf", title="NQ", text=""))
     link_id, expiry, signature = token.split(".")

@@ -32,13 +32,27 @@ async def test_people_are_listed_with_display_names(people: SandboxClient, http:
         await people.create_user("")
 
 
-async def test_control_api_is_open_to_pages_on_other_origins(http: httpx.AsyncClient) -> None:
-    preflight = await http.options("/sandbox/users", headers={"Origin": "http://127.0.0.1:9999",
-                                                              "Access-Control-Request-Method": "POST"})
-    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
-    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
-    assert (await http.get("/sandbox/health")).headers["Access-Control-Allow-Origin"] == "*"
+async def test_control_api_is_open_to_loopback_pages_only(http: httpx.AsyncClient) -> None:
+    for origin in ("http://127.0.0.1:9999", "http://localhost:3000", "http://[::1]:8000"):
+        preflight = await http.options("/sandbox/users", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+        assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == origin
+        assert "POST" in preflight.headers["Access-Control-Allow-Methods"] and preflight.headers["Vary"] == "Origin"
+    own = (await http.get("/sandbox/health", headers={"Origin": str(http.base_url).rstrip("/")}))
+    assert own.headers["Access-Control-Allow-Origin"] == str(http.base_url).rstrip("/")
+    plain = await http.get("/sandbox/health")  # scripts send no Origin: served, no CORS header
+    assert plain.status_code == 200 and "Access-Control-Allow-Origin" not in plain.headers
     assert "Access-Control-Allow-Origin" not in (await http.get(f"/bot{TOKEN}/getMe")).headers  # the Bot API is not
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://127.0.0.1.evil.example:9999", "null", "file://"])
+async def test_a_page_on_another_site_cannot_drive_people(http: httpx.AsyncClient, people: SandboxClient, origin: str) -> None:
+    preflight = await http.options("/sandbox/users", headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 403 and "Access-Control-Allow-Origin" not in preflight.headers
+    # A "simple" cross-site POST (no preflight) must not act either.
+    before = len(await people.users())
+    forged = await http.post("/sandbox/users", content='{"first_name": "Evil"}', headers={"Origin": origin, "Content-Type": "text/plain"})
+    assert forged.status_code == 403 and forged.json()["ok"] is False
+    assert len(await people.users()) == before
 
 
 async def test_commands_in_text_become_bot_command_entities(bot: Bot, people: SandboxClient) -> None:

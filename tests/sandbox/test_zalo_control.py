@@ -147,13 +147,20 @@ async def test_limits_can_be_read_and_changed(people: ZaloSandboxClient) -> None
     assert refused.value.status == 400 and "unknown limits: buttons" in str(refused.value.description)
 
 
-async def test_control_api_is_open_to_pages_on_other_origins(server: SandboxServer) -> None:
+async def test_control_api_is_open_to_loopback_pages_only(server: SandboxServer) -> None:
+    loopback = {"Origin": "http://localhost:5173"}
     async with httpx.AsyncClient(base_url=server.base_url) as http:
-        health = await http.get("/sandbox/zalo/health")
+        health = await http.get("/sandbox/zalo/health", headers=loopback)
         bots = await http.get("/sandbox/zalo/bots")
-        preflight = await http.options("/sandbox/zalo/users")
+        preflight = await http.options("/sandbox/zalo/users", headers=loopback)
+        foreign = await http.options("/sandbox/zalo/users", headers={"Origin": "https://evil.example"})
+        forged = await http.post("/sandbox/zalo/users", content='{"display_name": "Evil"}',
+                                 headers={"Origin": "https://evil.example", "Content-Type": "text/plain"})
+        after = await http.get("/sandbox/zalo/health")
     assert health.json() == {"ok": True, "bots": 1, "users": 0}
-    assert health.headers["Access-Control-Allow-Origin"] == "*" and preflight.status_code == 200
+    assert health.headers["Access-Control-Allow-Origin"] == "http://localhost:5173" and preflight.status_code == 200
+    assert foreign.status_code == 403 and "Access-Control-Allow-Origin" not in foreign.headers
+    assert forged.status_code == 403 and after.json()["users"] == 0
     assert bots.json()["bots"] == [{"id": "1459232241454765289", "token": ZALO_TOKEN, "name": "Sổ tay",
                                     "webhook_url": None, "pending_updates": 0}]
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 import pytest
+
+from core.crypto import FieldCipher
 from pydantic import ValidationError
 
 from sotay.settings import Settings
@@ -55,6 +57,19 @@ def test_secrets_come_from_files(monkeypatch, tmp_path) -> None:
     assert settings.secret_key is not None and settings.secret_key.get_secret_value() == KEY
     assert settings.database_url == "postgresql+asyncpg://sotay:from-file@db/sotay"
     assert settings.telegram_token is not None and settings.telegram_token.get_secret_value().startswith("42:")
+
+
+def test_old_keys_for_a_rotation_come_from_a_file_and_are_checked(monkeypatch, tmp_path) -> None:
+    old_one, old_two = "o" * 40, "p" * 40
+    (tmp_path / "old").write_text(f"{old_one},\n {old_two}\n")
+    monkeypatch.setenv("SOTAY_OLD_SECRET_KEYS_FILE", str(tmp_path / "old"))
+    settings = Settings(secret_key=KEY)
+    assert settings.old_secret_key_values() == [old_one, old_two]
+    cipher = settings.field_cipher()
+    blob = FieldCipher(old_two).encrypt("0912345602", context="phone")
+    assert cipher.decrypt(blob, context="phone") == "0912345602" and cipher.key_id == FieldCipher(KEY).key_id
+    monkeypatch.delenv("SOTAY_OLD_SECRET_KEYS_FILE")
+    assert "SOTAY_OLD_SECRET_KEYS" in _refusal(old_secret_keys="too-short")
 
 
 def test_a_secret_file_that_cannot_be_read_or_a_doubled_secret_is_named(monkeypatch, tmp_path) -> None:

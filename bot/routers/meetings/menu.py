@@ -50,6 +50,7 @@ async def _menu(session: AsyncSession, actor: Actor, now: dt.datetime) -> tuple[
     last = await service.last_conclusions(session, actor=actor)
     if last is not None:
         meeting, invitation = last
+        await service.note_conclusions_seen(session, actor=actor, meeting_id=meeting.id, now=now)
         lines += ["", texts.meetings.LAST_CONCLUSIONS_TITLE.format(when=render.when(meeting))]
         if meeting.conclusions_text:
             lines.append(render.escape(meeting.conclusions_text[:1500]) + ("…" if len(meeting.conclusions_text) > 1500 else ""))

@@ -85,6 +85,31 @@ async def test_a_429_on_one_platform_pauses_only_that_platform(session, session_
     assert (await states(session))["telegram"] == {OutboxState.SENT}
 
 
+async def test_metrics_tell_the_platforms_apart_and_exist_before_anything_happens(session, session_factory, commune, clock) -> None:
+    """#18 item 9, found scraping two workers mid-broadcast: sends had no platform, a Zalo 429 counted
+    as Telegram's, and the budget-outage gauge did not exist until the first outage."""
+    from core import metrics
+
+    def value(name: str, **labels: str) -> float | None:
+        return metrics.REGISTRY.get_sample_value(name, labels)
+
+    on_telegram, on_zalo = await split_cell(session, commune)
+    zalo = CollectingMessenger(platform="zalo", failures={f"z-{on_zalo[0]}": RateLimitedError("Too Many Requests", retry_after=30)})
+    telegram = CollectingMessenger(platform="telegram")
+    before = {p: value("sotay_sends_total", platform=p, result="sent") or 0.0 for p in ("telegram", "zalo")}
+    before_429 = (value("sotay_telegram_429_total") or 0.0, value("sotay_rate_limited_total", platform="zalo") or 0.0)
+    worker = DeliveryWorker(session_factory, {"telegram": telegram, "zalo": zalo}, {"telegram": RecordingBudget(), "zalo": RecordingBudget()}, clock)
+    for platform in ("telegram", "zalo"):  # scraped before the first send: 0, not absent
+        assert value("sotay_delivery_budget_unreachable", platform=platform) == 0
+        assert value("sotay_sends_total", platform=platform, result="sent") is not None
+        assert value("sotay_rate_limited_total", platform=platform) is not None
+    await worker.run_once()
+    assert value("sotay_sends_total", platform="telegram", result="sent") == before["telegram"] + len(on_telegram)
+    assert value("sotay_sends_total", platform="zalo", result="sent") == before["zalo"] + len(zalo.sent)
+    assert value("sotay_telegram_429_total") == before_429[0]  # Zalo's 429 is not Telegram's
+    assert value("sotay_rate_limited_total", platform="zalo") == before_429[1] + 1
+
+
 async def test_rows_of_a_platform_without_messenger_wait_for_one(session, session_factory, commune, clock) -> None:
     on_telegram, on_zalo = await split_cell(session, commune)
     telegram = CollectingMessenger(platform="telegram")

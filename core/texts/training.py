@@ -1,0 +1,57 @@
+"""The training ground (`sotay demo`): what a trainee reads on their phone and a trainer on the big screen."""
+
+PRACTICE_CELL = "Chi bộ tập huấn (thực hành)"
+PRACTICE_SECRETARY_CELL = "Chi bộ tập huấn số {number} (thực hành)"
+GUIDE_NAME = "Hướng dẫn viên"
+PRACTICE_MEMBER = "Đảng viên mẫu {letter}"
+TRAINEE_NAMES = [
+    "Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Thị Giang", "Đặng Văn Hải",
+    "Bùi Thị Hoa", "Đỗ Văn Khánh", "Hồ Thị Lan", "Ngô Văn Minh", "Dương Thị Nga", "Lý Văn Phúc", "Mai Thị Quyên",
+    "Trịnh Văn Sơn", "Đinh Thị Tâm", "Lò Văn Tùng", "Giàng Thị Vân", "Sùng A Xá", "Hà Thị Yến",
+]
+TRAINEE_NAME = "{name} ({number})"
+TRAINEE_LABEL = "Học viên tập huấn · {track}"
+TRACKS = {"member": "Đảng viên", "secretary": "Bí thư chi bộ"}
+
+PRACTICE_MEETING_PLACE = "Hội trường tập huấn"
+PRACTICE_MEETING_AGENDA = "1. Thực hành trả lời giấy mời họp trên Sổ tay.\n2. Trao đổi, giải đáp."
+PRACTICE_EXCUSE_AGENDA = "1. Thực hành xin vắng họp có lý do.\n2. Trao đổi, giải đáp."
+PRACTICE_CONCLUSIONS = (
+    "Chi bộ thống nhất:\n1. Mỗi đảng viên cài và dùng Sổ tay để nhận giấy mời, nghe nghị quyết.\n"
+    "2. Đồng chí nào chưa quen thì nhờ tổ tập huấn hướng dẫn lại."
+)
+PRACTICE_ABSENCE_REASON = "Đi công tác xa, xin phép chi bộ cho vắng buổi này."
+
+LESSON_OF = "Bài {number}/{total} · {title}"
+DONE = "🎉 Chúc mừng đồng chí đã làm đúng!"
+ALL_DONE = "🎓 Đồng chí đã hoàn thành các bài được giao. Xin chờ hướng dẫn viên mở bài tiếp theo."
+WAITING = "⏳ Xin chờ hướng dẫn viên mở bài đầu tiên."
+HINT = "Gợi ý: {hint}"
+
+# Each lesson: title, the one large line of what to do, and the hint after a step that did not do it.
+LESSONS = {
+    "rsvp": ("Trả lời giấy mời", "Bấm «✅ Tôi sẽ dự họp» dưới THÔNG BÁO MỜI HỌP buổi «thực hành trả lời giấy mời».",
+             "Kéo lên tìm tin THÔNG BÁO MỜI HỌP có dòng «Thực hành trả lời giấy mời», rồi bấm nút ✅ ngay dưới tin đó."),
+    "excuse": ("Xin vắng họp có lý do", "Ở buổi «thực hành xin vắng họp», bấm «🙏 Xin vắng mặt» và gửi lý do.",
+               "Bấm 🙏 dưới giấy mời buổi «Thực hành xin vắng họp», chọn lý do rồi gõ vài chữ giải thích và bấm ➤."),
+    "study": ("Nghe nghị quyết", "Bấm «📜 Nghị quyết», mở Kế hoạch 12-KH/ĐU, nghe bản tóm tắt rồi bấm «✅ Tôi đã nghiên cứu».",
+              "Bấm nút 📜 Nghị quyết ở bàn phím dưới cùng, chọn văn bản 12-KH/ĐU; nút ✅ nằm dưới bản tóm tắt."),
+    "conclusions": ("Đọc kết luận cuộc họp", "Bấm «📅 Lịch họp» để đọc kết luận buổi sinh hoạt vừa rồi.",
+                    "Nút 📅 Lịch họp ở bàn phím dưới cùng; kết luận nằm cuối tin trả lời."),
+    "feedback": ("Gửi góp ý", "Bấm «✍️ Góp ý», chọn loại góp ý rồi gõ một câu góp ý và gửi.",
+                 "Bấm ✍️ Góp ý, chọn «Góp ý», gửi cho chi bộ, rồi gõ nội dung và bấm ➤."),
+    "create_meeting": ("Tạo cuộc họp", "Bấm «📅 Lịch họp» → «➕ Tạo cuộc họp» và tạo một buổi họp cho chi bộ của mình.",
+                       "Trong 📅 Lịch họp có nút ➕; chọn ngày, giờ, địa điểm rồi bấm xác nhận."),
+    "approve_absence": ("Duyệt xin vắng", "Đồng ý cho «Đảng viên mẫu A» vắng họp: bấm «Đồng ý» dưới BÁO CÁO XIN VẮNG HỌP.",
+                        "Tìm tin BÁO CÁO XIN VẮNG HỌP của Đảng viên mẫu A và bấm nút Đồng ý."),
+    "notice": ("Gửi thông báo", "Bấm «📢 Thông báo», gửi một thông báo cho chi bộ và đọc báo cáo gửi.",
+               "Bấm 📢 Thông báo → soạn thông báo mới, gõ nội dung, xem trước rồi bấm Gửi."),
+    "publish": ("Ban hành văn bản", "Bấm «📜 Nghị quyết» → «➕ Đăng văn bản» cho chi bộ của mình.",
+                "Trong 📜 Nghị quyết có nút ➕ Đăng văn bản: gõ tên, nội dung tóm tắt rồi bấm Ban hành."),
+    "monthly_report": ("Gửi báo cáo tháng", "Bấm «📈 Báo cáo», xem báo cáo tháng của chi bộ và bấm Gửi.",
+                       "Báo cáo tháng do Sổ tay soạn sẵn: mở 📈, xem lại rồi bấm nút Gửi lên cấp trên."),
+}
+
+# the trainer's page
+TRAINER_TITLE = "Tập huấn Sổ tay — màn hình hướng dẫn viên"
+JOIN_PROMPT = "Quét mã bằng điện thoại để bắt đầu thực hành"

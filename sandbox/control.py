@@ -1,0 +1,61 @@
+"""What the control APIs of the Telegram and Zalo sides share: JSON answers and the fault routes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from sandbox.errors import as_int, bad_request
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """JSON with Vietnamese left readable (no \\u escapes)."""
+    return web.json_response(data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False))
+
+
+MAX_CHAT_WAIT = 30.0
+
+
+async def follow_chat(world: Any, request: web.Request) -> int:
+    """A chat read's `after=<version>` (only what changed since) and `wait=<s>` (hold until something
+    does, at most MAX_CHAT_WAIT): waits as asked and returns `after`."""
+    after = as_int(request.query.get("after", 0), "after")
+    try:
+        wait = min(max(float(request.query.get("wait", 0)), 0.0), MAX_CHAT_WAIT)
+    except ValueError:
+        raise bad_request("wait must be a number of seconds") from None
+    if wait:
+        await world.wait_for_change(after, wait)
+    return after
+
+
+class FaultRoutes:
+    """GET/POST/DELETE …/faults and POST …/fault-rate over a bot's FaultPlan, the same on both sides.
+    The class mixing this in finds the bot of a request (`_bot`) and reads a body (`_body`)."""
+
+    def _bot(self, request: web.Request) -> Any:
+        raise NotImplementedError
+
+    async def _body(self, request: web.Request) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def list_faults(self, request: web.Request) -> web.Response:
+        return json_response(self._bot(request).faults.as_json())
+
+    async def add_fault(self, request: web.Request) -> web.Response:
+        bot = self._bot(request)
+        bot.faults.schedule_from(await self._body(request))
+        return json_response({"ok": True, **bot.faults.as_json()})
+
+    async def clear_faults(self, request: web.Request) -> web.Response:
+        bot = self._bot(request)
+        bot.faults.clear()
+        return json_response({"ok": True, **bot.faults.as_json()})
+
+    async def set_fault_rate(self, request: web.Request) -> web.Response:
+        """A share of send* calls (sendChatAction excepted) fails with one of `codes`: for benchmarks."""
+        bot = self._bot(request)
+        bot.faults.set_rate_from(await self._body(request))
+        return json_response({"ok": True, **bot.faults.as_json()})
