@@ -31,7 +31,7 @@ PRIVATE = {
 PAGE_HEADERS = {
     **PRIVATE,
     "Content-Security-Policy": (
-        "default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'; "
+        "default-src 'none'; media-src 'self'; img-src 'self' data:; style-src 'unsafe-inline'; "
         "script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     ),
 }
@@ -127,6 +127,7 @@ def _page(title: str, body: str, *, status: int = 200, script: str = "") -> HTML
     page = (
         "<!doctype html><html lang='vi'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<link rel='icon' href='data:,'>"  # no /favicon.ico request: a 404 a phone's browser would log
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body><main>"
         f"<p class='brand'>{html.escape(texts.media.PAGE_TITLE)}</p><h1>{html.escape(title)}</h1>{body}</main>"
         f"{script}</body></html>"

@@ -2,7 +2,7 @@
 the once-only reminder to record a published document
 
 Revision ID: 9c3f1a7e5b24
-Revises: 5d2b8e61c0a7
+Revises: c0a5e1d7b2f4
 Create Date: 2026-12-07 14:30:00
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 from core.db import UTCDateTime
 
 revision: str = '9c3f1a7e5b24'
-down_revision: str | None = '5d2b8e61c0a7'
+down_revision: str | None = 'c0a5e1d7b2f4'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
