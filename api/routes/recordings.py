@@ -11,11 +11,11 @@ import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, File, HTTPException, UploadFile, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.errors import error_responses
-from api.schemas.common import id_path
+from api.schemas.common import Id, id_path
 from core.recordings import service
 from core.recordings.audio import MAX_BYTES, prepare_recording
 from core import texts
@@ -28,19 +28,24 @@ UPLOAD_BODY_LIMIT = MAX_BYTES + 256 * 1024
 
 
 class LanguageOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "hmn", "name": "Tiếng Hmông"}]})
     code: str
     name: str
 
 
 class LanguageIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "Tiếng Giáy"}]})
     name: str = Field(min_length=2, max_length=60, description="«Tiếng Giáy», or just «Giáy»")
 
 
 class ListenLanguageIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "hmn"}]})
     code: str = Field(min_length=1, max_length=16)
 
 
 class RecordingOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"language": "vi", "language_name": "Tiếng Việt", "duration": 57, "size": 166000, "recorded_by_id": 12, "queued": 6}]})
     language: str
     language_name: str
     duration: int
@@ -50,7 +55,7 @@ class RecordingOut(BaseModel):
 
 
 class ReaderIn(BaseModel):
-    member_id: int = Field(ge=1)
+    member_id: Id
 
 
 @router.get("/voice-languages", summary="The languages recordings can be made in and members can listen in")
@@ -67,8 +72,10 @@ async def add_language(body: LanguageIn, session: SessionDep, actor: CurrentActo
 
 
 @router.put("/voice-languages/mine", summary="The language the caller listens in (👤 Hồ sơ)")
-async def choose_language(body: ListenLanguageIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> LanguageOut:
+async def choose_language(body: ListenLanguageIn, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+                          audit_trail: AuditDep) -> LanguageOut:
     language = await service.set_listen_language(session, member=actor.member, code=body.code, now=clock.now())
+    await audit_trail("api.voice_language.choose", org_id=None, target=f"voice_language:{language.code}")
     return LanguageOut(code=language.code, name=language.name)
 
 
