@@ -31,7 +31,7 @@ from bot.routers.meetings.flow import (
     MeetingForm,
     clear_unless_invalid,
     details_text,
-    flow_with,
+    typed_target,
     text_or_voice,
 )
 from bot.screens import show
@@ -208,13 +208,8 @@ async def attendance_done(
 
 async def typed_conclusions(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
     now = clock.now()
-    data = await flow_with(state, now, "meeting_id")
-    if data is None:
-        await message.answer(texts.meetings.FLOW_EXPIRED)
-        return
-    meeting_id = int(data["meeting_id"])
-    if message.voice is None and not message.text:
-        await message.answer(texts.meetings.CONCLUSIONS_EMPTY)
+    meeting_id = await typed_target(message, state, now, "meeting_id", texts.meetings.CONCLUSIONS_EMPTY)
+    if meeting_id is None:
         return
     async with clear_unless_invalid(state, typed=message.voice is None):
         count = await service.send_conclusions(session, actor=actor, meeting_id=meeting_id, now=now, **text_or_voice(message))

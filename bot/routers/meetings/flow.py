@@ -59,6 +59,19 @@ async def flow_with(state: FSMContext, now: dt.datetime, key: str) -> dict[str, 
     return data
 
 
+async def typed_target(message: Message, state: FSMContext, now: dt.datetime, key: str, empty: str) -> int | None:
+    """The id a text-or-voice step answers for (`key` in the flow's data), or None once the member was
+    told why not: the flow expired, or the message holds neither text nor voice."""
+    data = await flow_with(state, now, key)
+    if data is None:
+        await message.answer(texts.meetings.FLOW_EXPIRED)
+        return None
+    if message.voice is None and not message.text:
+        await message.answer(empty)
+        return None
+    return int(data[key])
+
+
 @contextlib.asynccontextmanager
 async def clear_unless_invalid(state: FSMContext, *, typed: bool = True) -> AsyncIterator[None]:
     """A typed answer refused for anything but its content ends the flow: typing again cannot help.

@@ -19,7 +19,7 @@ from bot.messenger import send_received
 from bot.routers.meetings.flow import (
     AbsenceFlow,
     clear_unless_invalid,
-    flow_with,
+    typed_target,
     text_or_voice,
 )
 from bot.screens import show
@@ -111,13 +111,8 @@ async def _absence_answer(session: AsyncSession, actor: Actor, result: service.A
 async def typed_reason(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
     """"Lý do khác": the reason as text or as a voice message."""
     now = clock.now()
-    data = await flow_with(state, now, "invitation_id")
-    if data is None:
-        await message.answer(texts.meetings.FLOW_EXPIRED)
-        return
-    invitation_id = int(data["invitation_id"])
-    if message.voice is None and not message.text:
-        await message.answer(texts.meetings.REASON_EMPTY)
+    invitation_id = await typed_target(message, state, now, "invitation_id", texts.meetings.REASON_EMPTY)
+    if invitation_id is None:
         return
     async with clear_unless_invalid(state, typed=message.voice is None):
         result = await service.request_absence(
