@@ -125,5 +125,10 @@ else
 fi
 
 if [ ${#coverage[@]} -gt 0 ]; then
-  python -m coverage combine -q && python -m coverage report --skip-covered --skip-empty --sort=cover | tail -n 25
+  # pytest-cov has usually combined its workers' files already; only the sotay processes' own files may be
+  # left (`coverage combine` exits 1 when there is nothing to combine, which is no failure of the suite).
+  if compgen -G ".coverage.*" >/dev/null; then python -m coverage combine -q --append || true; fi
+  python -m coverage report --skip-covered --skip-empty --sort=cover | tail -n 25 \
+    || echo "NOTE: no coverage figure (the tests' own results above stand)." >&2
 fi
+exit 0
