@@ -20,7 +20,7 @@ from sqlalchemy import select
 from core import texts
 from core.orgs.models import Member
 from core.listening.models import Recording
-from sandbox.client import ChatMessage
+from tests.e2e.walk import has, press, publish_resolution, until
 from tests.factories import make_commune
 from voice.engines import EspeakSpeaker
 from voice.opus import encode_voice
@@ -40,22 +40,7 @@ FULL_TEXT = (
 )
 
 
-def has(label: str):  # type: ignore[no-untyped-def]
-    return lambda m: any(label in text for text, _ in m.buttons)
 
-
-async def press(people, user: int, message: ChatMessage, label: str) -> dict:  # type: ignore[no-untyped-def]
-    return await people.press(user, message.message_id, message.button(label))
-
-
-async def until(fetch, done, timeout: float = 10):  # type: ignore[no-untyped-def]
-    """Database state read again until `done(state)` (a reply is sent before its transaction commits)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        state = await fetch()
-        if done(state) or asyncio.get_running_loop().time() > deadline:
-            return state
-        await asyncio.sleep(0.05)
 
 
 async def spoken_ogg(text: str, voice: str) -> bytes:
@@ -91,26 +76,7 @@ async def test_a_recording_by_voice_reaches_listeners_in_their_language(app, peo
     await asyncio.gather(choose_language(people, HMONG, "Tiếng Hmông"), choose_language(people, THAI, "Tiếng Thái"))
 
     # 1. The secretary publishes a resolution to the cell: nobody has recorded it yet.
-    await people.send_text(SECRETARY, texts.account.BTN_RESOLUTIONS)
-    library = await people.wait_for_message(SECRETARY, has("Đăng văn bản"))
-    await press(people, SECRETARY, library, "Đăng văn bản")
-    kinds = await people.wait_for_message(SECRETARY, lambda m: "bước 1/6" in m.text)
-    await press(people, SECRETARY, kinds, R.KINDS["NQ"])
-    await people.wait_for_message(SECRETARY, lambda m: "Bước 2/6" in m.text)
-    await people.send_text(SECRETARY, "05-NQ/CB")
-    dated = await people.wait_for_message(SECRETARY, lambda m: "Bước 3/6" in m.text)
-    await press(people, SECRETARY, dated, "Hôm nay")
-    await people.wait_for_message(SECRETARY, lambda m: "Bước 4/6" in m.text)
-    await people.send_text(SECRETARY, "Về củng cố tổ chức cơ sở đảng")
-    await people.wait_for_message(SECRETARY, lambda m: "Bước 5/6" in m.text)
-    await people.send_text(SECRETARY, FULL_TEXT)
-    pasted = await people.wait_for_message(SECRETARY, lambda m: "Đã nhận" in m.text and has("Xong")(m))
-    await press(people, SECRETARY, pasted, "Xong")
-    summary = await people.wait_for_message(SECRETARY, lambda m: "Bước 6/6" in m.text)
-    await press(people, SECRETARY, summary, "Dùng bản này")
-    preview = await people.wait_for_message(SECRETARY, lambda m: "Xem lại trước khi gửi" in m.text)
-    await press(people, SECRETARY, preview, "Gửi văn bản")
-    done = await people.wait_for_message(SECRETARY, lambda m: "Đã gửi văn bản" in m.text, timeout=60)
+    done = (await publish_resolution(people, SECRETARY, code="05-NQ/CB", title="Về củng cố tổ chức cơ sở đảng", full_text=FULL_TEXT)).done
     assert has(V.BTN_RECORD)(done)
 
     # With no recording anywhere, listeners get the synthetic voice, labelled as such.

@@ -35,10 +35,11 @@ from core.resolutions.models import (
     StudyAssignment,
     StudyCampaign,
 )
-from sandbox.client import ChatMessage, SandboxError
+from sandbox.client import SandboxError
 from tests.e2e.conftest import App, sotay_env, stop_cleanly
 from tests.e2e.processes import free_port, start_sotay, wait_until_healthy
 from tests.e2e.shifted_clock import ENV as CLOCK_ENV, set_clock
+from tests.e2e.walk import has, press, publish_resolution, until
 from tests.factories import Commune, add_member, make_commune
 
 pytestmark = pytest.mark.e2e
@@ -89,28 +90,10 @@ async def study_app(request, sandbox, e2e_database_url: str, tmp_path: Path) -> 
         await stop_cleanly(process)  # off the event loop: the sandbox must answer the sends still in flight
 
 
-def has(label: str):  # type: ignore[no-untyped-def]
-    return lambda m: any(label in text for text, _ in m.buttons)
-
-
-async def press(people, user: int, message: ChatMessage, label: str) -> dict:  # type: ignore[no-untyped-def]
-    return await people.press(user, message.message_id, message.button(label))
-
-
 async def forged(people, user: int, data: str) -> dict:  # type: ignore[no-untyped-def]
     """A tampered client: callback data no button in the chat carries, sent from the person's last message."""
     last = (await people.bot_messages(user))[-1]
     return await people.press(user, last.message_id, data, any_data=True)
-
-
-async def until(fetch, done, timeout: float = 10):  # type: ignore[no-untyped-def]
-    """Database state read again until `done(state)` (a reply is sent before its transaction commits)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        state = await fetch()
-        if done(state) or asyncio.get_running_loop().time() > deadline:
-            return state
-        await asyncio.sleep(0.05)
 
 
 async def test_study_campaign_quiz_rollup_and_monthly_report(study_app, people, e2e_sessions, e2e_cipher) -> None:
@@ -127,30 +110,13 @@ async def test_study_campaign_quiz_rollup_and_monthly_report(study_app, people, 
     await people.create_users([{"id": uid, "first_name": f"Người {uid}"} for uid in EVERYONE])
 
     # 1. The commune committee member publishes the resolution: 📜 Nghị quyết → ➕ Đăng văn bản → six steps.
-    await people.send_text(COMMITTEE, texts.account.BTN_RESOLUTIONS)
-    library = await people.wait_for_message(COMMITTEE, has("Đăng văn bản"))
-    await press(people, COMMITTEE, library, "Đăng văn bản")
-    kinds = await people.wait_for_message(COMMITTEE, lambda m: "bước 1/6" in m.text)
-    await press(people, COMMITTEE, kinds, R.KINDS["NQ"])
-    await people.wait_for_message(COMMITTEE, lambda m: "Bước 2/6" in m.text)
-    await people.send_text(COMMITTEE, "21-NQ/TW")
-    dated = await people.wait_for_message(COMMITTEE, lambda m: "Bước 3/6" in m.text)
-    await press(people, COMMITTEE, dated, "Hôm nay")
-    await people.wait_for_message(COMMITTEE, lambda m: "Bước 4/6" in m.text)
-    await people.send_text(COMMITTEE, "Về tăng cường củng cố, xây dựng tổ chức cơ sở đảng")
-    await people.wait_for_message(COMMITTEE, lambda m: "Bước 5/6" in m.text)
-    await people.send_text(COMMITTEE, FULL_TEXT)
-    pasted = await people.wait_for_message(COMMITTEE, lambda m: "Đã nhận" in m.text and has("Xong")(m))
-    await press(people, COMMITTEE, pasted, "Xong")
-    summary = await people.wait_for_message(COMMITTEE, lambda m: "Bước 6/6" in m.text)
-    assert "trên 75% tổ chức cơ sở đảng" in summary.text
-    await press(people, COMMITTEE, summary, "Dùng bản này")
-    target = await people.wait_for_message(COMMITTEE, has("toàn đảng bộ"))
-    await press(people, COMMITTEE, target, f"{commune.commune.name} (toàn đảng bộ)")
-    preview = await people.wait_for_message(COMMITTEE, lambda m: "Xem lại trước khi gửi" in m.text)
-    assert f"Gửi tới: {commune.commune.name} — 13 đảng viên (0 người" in preview.text  # everyone but the publisher
-    await press(people, COMMITTEE, preview, "Gửi văn bản")
-    done = await people.wait_for_message(COMMITTEE, lambda m: "Đã gửi văn bản" in m.text, timeout=30)
+    published = await publish_resolution(
+        people, COMMITTEE, code="21-NQ/TW", title="Về tăng cường củng cố, xây dựng tổ chức cơ sở đảng", full_text=FULL_TEXT,
+        target=f"{commune.commune.name} (toàn đảng bộ)",
+    )
+    assert "trên 75% tổ chức cơ sở đảng" in published.summary.text
+    assert f"Gửi tới: {commune.commune.name} — 13 đảng viên (0 người" in published.preview.text  # everyone but the publisher
+    done = published.done
     assert f"tới 13 đảng viên của {commune.commune.name}" in done.text
 
     # 2. … then opens a study campaign for it from the library: a week, two questions (one typed wrong first).
