@@ -92,8 +92,9 @@ async def get_current_member(holder: TokenHolderDep) -> Member:
 CurrentMember = Annotated[Member, Depends(get_current_member)]
 
 
-async def get_current_actor(session: SessionDep, member: CurrentMember) -> Actor:
-    return await load_actor(session, member)
+async def get_current_actor(session: SessionDep, holder: TokenHolderDep) -> Actor:
+    token, member = holder
+    return await load_actor(session, member, via=f"api:token:{token.id}")
 
 
 CurrentActor = Annotated[Actor, Depends(get_current_actor)]
@@ -116,7 +117,7 @@ class AuditTrail:
             self.session,
             action,
             actor_member_id=self.actor.member.id,
-            actor_platform_user=f"api:token:{self.token.id}",
+            actor_platform_user=self.actor.via,
             org_id=org_id,
             target=target,
             detail=detail,
@@ -129,6 +130,16 @@ async def get_audit_trail(session: SessionDep, actor: CurrentActor, holder: Toke
 
 
 AuditDep = Annotated[AuditTrail, Depends(get_audit_trail)]
+
+
+async def get_audited_actor(trail: AuditDep) -> Actor:
+    """For a write whose audit row core records itself (meetings, notices, reminder settings):
+    the caller, carrying its token (`Actor.via`) into that row, so the action is recorded once
+    whether it comes from the API, Telegram or Zalo."""
+    return trail.actor
+
+
+AuditedActor = Annotated[Actor, Depends(get_audited_actor)]
 
 
 _FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")

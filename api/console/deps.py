@@ -51,7 +51,7 @@ async def get_signed_in(request: Request, session: SessionDep, clock: ClockDep, 
     if found is None or token is None:
         raise HTTPException(401, texts.console.NOT_SIGNED_IN)
     record, member = found
-    actor = await load_actor(session, member)
+    actor = await load_actor(session, member, via=f"console:session:{record.id}")
     if not console.may_use_console(actor):  # a function taken away since signing in
         raise HTTPException(403, texts.console.MANAGERS_ONLY)
     return SignedIn(record=record, member=member, actor=actor, csrf=console.csrf_token(secret_of(runtime), token))

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, HTTPException, Query, UploadFile, status
 from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
+from api.deps import AuditedActor, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.downloads import download_responses, file_download
 from api.errors import error_body, error_responses
 from api.routes.documents import files_dir_of
@@ -125,7 +125,7 @@ async def _overlap_refusal(session: SessionDep, clash: service.MeetingOverlap) -
 @router.post("/meetings", summary="Create a meeting and invite the members", status_code=status.HTTP_201_CREATED,
              responses={**REFUSALS, **OVERLAP}, response_model=MeetingCreated)
 async def create_meeting(
-    body: MeetingCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+    body: MeetingCreate, session: SessionDep, actor: AuditedActor, clock: ClockDep
 ) -> MeetingCreated | JSONResponse:
     try:
         result = await service.create_meeting(
@@ -134,8 +134,6 @@ async def create_meeting(
         )
     except service.MeetingOverlap as clash:
         return await _overlap_refusal(session, clash)
-    await audit_trail("api.meeting.create", org_id=result.meeting.cell_id, target=f"meeting:{result.meeting.id}",
-                      detail={"invited": result.invite.invited})
     out = await _out(session, result.meeting, await _cell(session, result.meeting))
     return MeetingCreated(
         **out.model_dump(), invited=result.invite.invited, queued=result.invite.queued, unlinked_member_ids=result.invite.unlinked_member_ids
@@ -168,7 +166,7 @@ async def get_meeting(meeting_id: MeetingId, session: SessionDep, actor: Current
 @router.patch("/meetings/{meeting_id}", summary="Change time, place or agenda; invitees are told what changed",
               responses={**REFUSALS, **OVERLAP}, response_model=MeetingEdited)
 async def edit_meeting(
-    meeting_id: MeetingId, body: MeetingPatch, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+    meeting_id: MeetingId, body: MeetingPatch, session: SessionDep, actor: AuditedActor, clock: ClockDep
 ) -> MeetingEdited | JSONResponse:
     try:
         result = await service.edit_meeting(
@@ -177,12 +175,11 @@ async def edit_meeting(
         )
     except service.MeetingOverlap as clash:
         return await _overlap_refusal(session, clash)
-    return await _edited(session, result, audit_trail, "api.meeting.update")
+    return await _edited(session, result)
 
 
-async def _edited(session: SessionDep, result: service.EditResult, audit_trail: AuditDep, action: str) -> MeetingEdited:
+async def _edited(session: SessionDep, result: service.EditResult) -> MeetingEdited:
     changed = [change[0] for change in result.changes]
-    await audit_trail(action, org_id=result.meeting.cell_id, target=f"meeting:{result.meeting.id}", detail={"fields": changed})
     out = await _out(session, result.meeting, await _cell(session, result.meeting))
     return MeetingEdited(**out.model_dump(), changed=changed, queued=result.queued)
 
@@ -199,7 +196,7 @@ async def _edited(session: SessionDep, result: service.EditResult, audit_trail: 
 async def add_meeting_document(
     meeting_id: MeetingId,
     file: Annotated[UploadFile, File(description="The file; its name's extension must match its content")],
-    session: SessionDep, actor: CurrentActor, clock: ClockDep, runtime: RuntimeDep, audit_trail: AuditDep,
+    session: SessionDep, actor: AuditedActor, clock: ClockDep, runtime: RuntimeDep,
 ) -> MeetingEdited:
     await service.managed_meeting(session, actor=actor, meeting_id=meeting_id)  # scope first: nothing is stored for others
     data = await file.read(DOCUMENT_MAX_BYTES + 1)
@@ -207,7 +204,7 @@ async def add_meeting_document(
         raise HTTPException(413, texts.api.TOO_LARGE.format(megabytes=DOCUMENT_MAX_BYTES // 1024 // 1024))
     upload = await asyncio.to_thread(documents.store_upload, files_dir_of(runtime), data, filename=file.filename or "")
     result = await service.edit_meeting(session, actor=actor, meeting_id=meeting_id, documents=[upload], now=clock.now())
-    return await _edited(session, result, audit_trail, "api.meeting.document")
+    return await _edited(session, result)
 
 
 DocumentId = Annotated[int, id_path("Document id (from the meeting's `documents`)", 3)]
@@ -233,15 +230,14 @@ async def download_meeting_document(meeting_id: MeetingId, document_id: Document
 
 
 @router.post("/meetings/{meeting_id}/cancel", summary="Cancel a meeting not yet held; invitees are told", responses=REFUSALS)
-async def cancel_meeting(meeting_id: MeetingId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> MeetingOut:
+async def cancel_meeting(meeting_id: MeetingId, session: SessionDep, actor: AuditedActor, clock: ClockDep) -> MeetingOut:
     meeting = await service.cancel_meeting(session, actor=actor, meeting_id=meeting_id, now=clock.now())
-    await audit_trail("api.meeting.cancel", org_id=meeting.cell_id, target=f"meeting:{meeting.id}")
     return await _out(session, meeting, await _cell(session, meeting))
 
 
 @router.post("/meetings/{meeting_id}/answer", summary="The caller answers their own invitation", responses=REFUSALS)
 async def answer(
-    meeting_id: MeetingId, body: AnswerIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+    meeting_id: MeetingId, body: AnswerIn, session: SessionDep, actor: AuditedActor, clock: ClockDep
 ) -> InvitationOut:
     invitation_id = await service.own_invitation_id(session, actor=actor, meeting_id=meeting_id)
     if body.answer == "attending":
@@ -252,7 +248,6 @@ async def answer(
         result = await service.request_absence(
             session, actor=actor, invitation_id=invitation_id, reason=body.reason, text=body.reason_text, now=clock.now()
         )
-    await audit_trail("api.meeting.answer", org_id=None, target=f"invitation:{invitation_id}", detail={"answer": body.answer})
     attendance = await service.attendance_of(session, meeting_id)
     return InvitationOut.of(result.invitation, actor.member.full_name, attendance.get(actor.member.id))
 
@@ -262,13 +257,11 @@ async def answer(
     responses=REFUSALS,
 )
 async def decide(
-    invitation_id: InvitationId, body: DecisionIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+    invitation_id: InvitationId, body: DecisionIn, session: SessionDep, actor: AuditedActor, clock: ClockDep
 ) -> InvitationOut:
     invitation, meeting, name = await service.decide_absence(
         session, actor=actor, invitation_id=invitation_id, approve=body.approve, revision=body.revision, now=clock.now()
     )
-    await audit_trail("api.meeting.absence_decision", org_id=meeting.cell_id, target=f"invitation:{invitation_id}",
-                      detail={"approve": body.approve})
     attendance = await service.attendance_of(session, meeting.id)
     return InvitationOut.of(invitation, name, attendance.get(invitation.member_id))
 
@@ -278,20 +271,17 @@ async def decide(
     responses=REFUSALS,
 )
 async def record_attendance(
-    meeting_id: MeetingId, body: AttendanceIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+    meeting_id: MeetingId, body: AttendanceIn, session: SessionDep, actor: AuditedActor, clock: ClockDep
 ) -> AttendanceOut:
     sheet = await service.set_attendance(session, actor=actor, meeting_id=meeting_id, present_member_ids=body.present_member_ids, now=clock.now())
-    await audit_trail("api.meeting.attendance", org_id=sheet.meeting.cell_id, target=f"meeting:{meeting_id}",
-                      detail={"present": sheet.present, "total": len(sheet.rows)})
     return AttendanceOut.of(sheet)
 
 
 @router.post("/meetings/{meeting_id}/conclusions", summary="Send the conclusions to every invitee who was absent", responses=REFUSALS)
 async def send_conclusions(
-    meeting_id: MeetingId, body: ConclusionsIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep
+    meeting_id: MeetingId, body: ConclusionsIn, session: SessionDep, actor: AuditedActor, clock: ClockDep
 ) -> ConclusionsOut:
     count = await service.send_conclusions(session, actor=actor, meeting_id=meeting_id, text=body.text, now=clock.now())
-    await audit_trail("api.meeting.conclusions", org_id=None, target=f"meeting:{meeting_id}", detail={"sent_to": count})
     return ConclusionsOut(sent_to=count)
 
 
@@ -350,7 +340,6 @@ async def meeting_rules(org_id: OrgId, session: SessionDep, actor: CurrentActor,
 
 @router.post("/meeting-rules/{rule_id}/stop", summary="Stop a monthly rule: no further meetings are created (those created stay)",
              responses=REFUSALS)
-async def stop_meeting_rule(rule_id: RuleId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> RuleOut:
+async def stop_meeting_rule(rule_id: RuleId, session: SessionDep, actor: AuditedActor, clock: ClockDep) -> RuleOut:
     rule = await service.stop_rule(session, actor=actor, rule_id=rule_id, now=clock.now())
-    await audit_trail("api.meeting_rule.stop", org_id=rule.cell_id, target=f"meeting_rule:{rule.id}")
     return RuleOut.of(rule, clock.now())

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 
 from api.downloads import download_responses, file_download
 from api.errors import error_responses
-from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
+from api.deps import AuditedActor, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.routes.documents import files_dir_of
 from api.schemas.common import Id, id_form, id_path, id_query
 from core import texts
@@ -153,15 +153,13 @@ def _request_key(actor: CurrentActor, idempotency_key: str | None) -> str | None
 async def create_notice(
     body: NoticeCreate,
     session: SessionDep,
-    actor: CurrentActor,
+    actor: AuditedActor,
     clock: ClockDep,
-    audit_trail: AuditDep,
     idempotency_key: IdempotencyKey = None,
 ) -> NoticeOut:
     notice = await service.create_notice(
         session, actor=actor, org_id=body.org_id, text=body.text, now=clock.now(), request_key=_request_key(actor, idempotency_key)
     )
-    await audit_trail("api.notice.create", org_id=notice.org_id, target=f"notice:{notice.id}")
     return await _out(session, notice)
 
 
@@ -179,10 +177,9 @@ async def create_notice_with_file(
     org_id: Annotated[int, id_form("A cell, or a committee meaning its whole subtree")],
     file: Annotated[UploadFile, File(description="The file; its name's extension must match its content")],
     session: SessionDep,
-    actor: CurrentActor,
+    actor: AuditedActor,
     clock: ClockDep,
     runtime: RuntimeDep,
-    audit_trail: AuditDep,
     text: Annotated[str, Form(max_length=service.MAX_CAPTION_CHARS, description="The caption; may be empty",
                               examples=["Kế hoạch sinh hoạt tháng 12, đồng chí xem tệp đính kèm."])] = "",
     idempotency_key: IdempotencyKey = None,
@@ -196,8 +193,6 @@ async def create_notice_with_file(
         session, actor=actor, org_id=org_id, text=text, attachment=attachment, now=clock.now(),
         request_key=_request_key(actor, idempotency_key),
     )
-    await audit_trail("api.notice.create", org_id=notice.org_id, target=f"notice:{notice.id}",
-                      detail={"attachment": notice.attachment_kind.value if notice.attachment_kind else None})
     return await _out(session, notice)
 
 
@@ -259,7 +254,6 @@ async def download_notice_file(notice_id: NoticeId, session: SessionDep, actor: 
 
 
 @router.post("/{notice_id}/cancel", summary="Stop a notice that is still being sent", responses=_errors(401, 404, 409))
-async def cancel_notice(notice_id: NoticeId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> NoticeOut:
+async def cancel_notice(notice_id: NoticeId, session: SessionDep, actor: AuditedActor, clock: ClockDep) -> NoticeOut:
     notice = await service.cancel_notice(session, actor=actor, notice_id=notice_id, now=clock.now())
-    await audit_trail("api.notice.cancel", org_id=notice.org_id, target=f"notice:{notice.id}")
     return await _out(session, notice)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
+from api.deps import AuditedActor, ClockDep, CurrentActor, SessionDep
 from api.schemas.common import StrictBool, StrictInt, id_path
 from core.scheduling import service
 from core.scheduling.service import SettingsView
@@ -102,16 +102,13 @@ async def get_reminder_settings(org_id: OrgId, session: SessionDep, actor: Curre
     summary="Change reminder settings of a cell, or a committee's defaults; upcoming reminders are re-planned",
 )
 async def change_reminder_settings(
-    org_id: OrgId, body: ReminderSettingsChange, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep,
+    org_id: OrgId, body: ReminderSettingsChange, session: SessionDep, actor: AuditedActor, clock: ClockDep,
 ) -> ReminderSettingsOut:
     changes = body.model_dump(exclude_unset=True)
     inherit = changes.pop("inherit", None) or []
     # null means "off" only for the evening reminder; elsewhere it means "leave as it is".
     changes = {key: value for key, value in changes.items() if value is not None or key == "eve_time"}
     view = await service.change_reminder_settings(session, actor=actor, org_id=org_id, changes=changes, inherit=inherit, now=clock.now())
-    await audit_trail(
-        "api.reminder_settings.update", org_id=view.org.id, target=f"org:{view.org.id}", detail={"fields": sorted(changes), "inherit": sorted(inherit)},
-    )
     return ReminderSettingsOut.of(view)
 
 
@@ -121,8 +118,7 @@ async def change_reminder_settings(
     response_description="The settings now in force, every value inherited",
 )
 async def inherit_reminder_settings(
-    org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep,
+    org_id: OrgId, session: SessionDep, actor: AuditedActor, clock: ClockDep,
 ) -> ReminderSettingsOut:
     view = await service.change_reminder_settings(session, actor=actor, org_id=org_id, changes={}, inherit=KEYS, now=clock.now())
-    await audit_trail("api.reminder_settings.inherit", org_id=view.org.id, target=f"org:{view.org.id}", detail={"inherit": list(KEYS)})
     return ReminderSettingsOut.of(view)

@@ -91,8 +91,15 @@ async def answer_attending(session: AsyncSession, *, actor: Actor, invitation_id
     invitation.decided_at = None
     invitation.answered_at = now
     invitation.revision += 1
-    await session.flush()
+    await _record_answer(session, actor, invitation, meeting, now)
     return AbsenceResult(invitation=invitation, meeting=meeting, changed=True)
+
+
+async def _record_answer(session: AsyncSession, actor: Actor, invitation: Invitation, meeting: Meeting, now: dt.datetime) -> None:
+    await audit.record(
+        session, "meeting.answered", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=meeting.cell_id,
+        target=f"invitation:{invitation.id}", detail={"answer": Answer(invitation.answer).value}, at=now,
+    )
 
 
 
@@ -133,7 +140,7 @@ async def request_absence(
     invitation.decided_at = None
     invitation.answered_at = now
     invitation.revision += 1
-    await session.flush()
+    await _record_answer(session, actor, invitation, meeting, now)  # flushes
 
     leaders = [member_id for member_id in await leaders_of(session, cell) if member_id != actor.member.id]
     if not leaders:  # the only leader asks leave of their own meeting: nobody to ask, noted as excused
@@ -206,7 +213,7 @@ async def decide_absence(
         key_suffix=f"r{invitation.revision}", priority=NOTIFY_PRIORITY,
     )
     await audit.record(
-        session, "meeting.absence_decided", actor_member_id=actor.member.id, org_id=cell.id, target=f"invitation:{invitation.id}",
+        session, "meeting.absence_decided", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id, target=f"invitation:{invitation.id}",
         detail={"approved": approve}, at=now,
     )
     return invitation, meeting, name

@@ -91,7 +91,10 @@ async def toggle_attendance(session: AsyncSession, *, actor: Actor, meeting_id: 
     row.present = not row.present
     row.recorded_by_id = actor.member.id
     row.recorded_at = now
-    await session.flush()
+    await audit.record(
+        session, "meeting.attendance_recorded", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id,
+        target=source_of(meeting.id), detail={"member_id": member_id, "present": row.present}, at=now,
+    )
     return await _sheet(session, meeting, cell)
 
 
@@ -111,7 +114,10 @@ async def set_attendance(
             row.present = present
             row.recorded_by_id = actor.member.id
             row.recorded_at = now
-    await session.flush()
+    await audit.record(
+        session, "meeting.attendance_recorded", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id,
+        target=source_of(meeting.id), detail={"present": len(wanted), "total": len(rows)}, at=now,
+    )
     return await _sheet(session, meeting, cell)
 
 
@@ -183,6 +189,6 @@ async def send_conclusions(
             session, member_ids=absent, kind=KIND_CONCLUSIONS, source=source_of(meeting.id), message=message,
             key_suffix=f"r{meeting.conclusions_revision}" + (f"p{index}" if index else ""), priority=NOTIFY_PRIORITY,
         )
-    await audit.record(session, "meeting.conclusions_sent", actor_member_id=actor.member.id, org_id=cell.id, target=source_of(meeting.id), at=now)
+    await audit.record(session, "meeting.conclusions_sent", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id, target=source_of(meeting.id), at=now)
     return len(absent)
 

@@ -219,7 +219,7 @@ async def create_meeting(
     await session.flush()
     result = await invite(session, meeting=meeting, cell=cell, now=now)
     names = await names_of(session, result.unlinked_member_ids)
-    await audit.record(session, "meeting.created", actor_member_id=actor.member.id, org_id=cell.id, target=source_of(meeting.id), at=now)
+    await audit.record(session, "meeting.created", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id, target=source_of(meeting.id), at=now)
     await events.publish(session, meeting, events.MeetingEvent.CREATED)
     return CreateResult(
         meeting=meeting, invite=result, unlinked_names=[names[m] for m in result.unlinked_member_ids if m in names], rule=rule

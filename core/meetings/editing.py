@@ -111,7 +111,7 @@ async def edit_meeting(
     )
     await invite(session, meeting=meeting, cell=cell, now=now)  # new documents to all; members who joined since
     await audit.record(
-        session, "meeting.edited", actor_member_id=actor.member.id, org_id=cell.id, target=source_of(meeting.id),
+        session, "meeting.edited", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id, target=source_of(meeting.id),
         detail={"fields": [c[0] for c in changes], "version": meeting.version}, at=now,
     )
     moved = starts_at is not None and starts_at != previous_starts_at
@@ -164,7 +164,7 @@ async def cancel_meeting(session: AsyncSession, *, actor: Actor, meeting_id: int
         session, member_ids=[inv.member_id for inv in invitations], kind=KIND_CANCELLED, source=source_of(meeting.id),
         message=message, priority=NOTIFY_PRIORITY,
     )
-    await audit.record(session, "meeting.cancelled", actor_member_id=actor.member.id, org_id=cell.id, target=source_of(meeting.id), at=now)
+    await audit.record(session, "meeting.cancelled", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id, target=source_of(meeting.id), at=now)
     await events.publish(session, meeting, events.MeetingEvent.CANCELLED)
     return meeting
 

@@ -37,7 +37,7 @@ async def stop_rule(session: AsyncSession, *, actor: Actor, rule_id: int, now: d
     rule.active = False
     rule.stopped_at = now
     await session.flush()
-    await audit.record(session, "meeting_rule.stopped", actor_member_id=actor.member.id, org_id=cell.id, target=f"meeting_rule:{rule.id}", at=now)
+    await audit.record(session, "meeting_rule.stopped", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id, target=f"meeting_rule:{rule.id}", at=now)
     return rule
 
 

@@ -134,5 +134,5 @@ async def note_conclusions_seen(session: AsyncSession, *, actor: Actor, meeting_
                                                             AuditEvent.actor_member_id == actor.member.id,
                                                             AuditEvent.target == str(meeting_id)).limit(1))
     if seen is None:
-        await audit.record(session, CONCLUSIONS_SEEN, actor_member_id=actor.member.id, org_id=actor.cell.id,
+        await audit.record(session, CONCLUSIONS_SEEN, actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=actor.cell.id,
                            target=str(meeting_id), at=now)

@@ -225,7 +225,7 @@ async def create_notice(
     )
     notice.recipients_linked = result.queued + result.already_queued
     await audit.record(
-        session, "notice.created", actor_member_id=actor.member.id, org_id=org.id, target=notice.source,
+        session, "notice.created", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=org.id, target=notice.source,
         detail={"recipients": len(audience), "linked": notice.recipients_linked, "attachment": attachment.kind.value if attachment else None},
         at=now,
     )
@@ -267,7 +267,7 @@ async def cancel_notice(session: AsyncSession, *, actor: Actor, notice_id: int, 
     notice.status = NoticeStatus.CANCELLED
     notice.cancelled_at = now
     await audit.record(
-        session, "notice.cancelled", actor_member_id=actor.member.id, org_id=org.id, target=notice.source, detail={"unsent": cancelled}, at=now
+        session, "notice.cancelled", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=org.id, target=notice.source, detail={"unsent": cancelled}, at=now
     )
     return notice
 

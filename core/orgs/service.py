@@ -112,6 +112,9 @@ class Actor:
     member: Member
     cell: Org
     roles: tuple[tuple[RoleKind, Org], ...] = field(default=())
+    # The account asking, as the channel knows it ("telegram:42", "zalo:…", "api:token:7"): core
+    # writes it into the audit rows of what this person does, whichever channel they use.
+    via: str | None = None
 
     @property
     def managed_orgs(self) -> list[Org]:
@@ -168,13 +171,13 @@ class Actor:
             raise NotFound(texts.common.NOT_FOUND)
 
 
-async def load_actor(session: AsyncSession, member: Member) -> Actor:
+async def load_actor(session: AsyncSession, member: Member, *, via: str | None = None) -> Actor:
     cell = await session.get(Org, member.org_id)
     assert cell is not None
     rows = (
         await session.execute(select(OrgRole.role, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id == member.id))
     ).all()
-    return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in rows))
+    return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in rows), via=via)
 
 
 async def actor_by_platform_user(session: AsyncSession, *, platform: str, platform_user_id: str) -> Actor | None:
@@ -192,7 +195,7 @@ async def actor_by_platform_user(session: AsyncSession, *, platform: str, platfo
     roles = (
         await session.execute(select(OrgRole.role, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id == member.id))
     ).all()
-    return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in roles))
+    return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in roles), via=f"{platform}:{platform_user_id}")
 
 
 async def member_by_platform_user(session: AsyncSession, *, platform: str, platform_user_id: str) -> Member | None:

@@ -120,7 +120,7 @@ async def change_reminder_settings(
         await reminders.queue_replan(session, committee=org, keys=changed_keys, changed_at=now, after_cell_id=last_cell)
         queued = last_cell is not None
     await audit.record(
-        session, "reminders.settings_changed", actor_member_id=actor.member.id, org_id=org.id, target=f"org:{org.id}",
+        session, "reminders.settings_changed", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=org.id, target=f"org:{org.id}",
         detail={"changes": sorted(changes), "inherit": sorted(inherit), "meetings_replanned": replanned, "replan_queued": queued},
         at=now,
     )
