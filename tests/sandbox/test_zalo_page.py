@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 from pathlib import Path
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,20 +15,19 @@ from sandbox.limits import Limits
 from sandbox.server import SandboxServer
 from sandbox.zalo import ZaloLimits
 from sandbox.zalo_client import ZaloSandboxClient
+from tests.browser.test_demo_page import CHROMIUM, CHROMIUM_ARGS  # Debian's, on PATH
+from tests.conftest import missing
 from tests.sandbox.test_zalo_media import png
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 TELEGRAM_TOKEN = "123456:SANDBOX_TEST_abcdefghijklmnopqrstu"
 ZALO_TOKEN = "1459232241454765289:ZaloSandboxTestSecret0123456789"
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[SandboxServer]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    if not CHROMIUM:
+        missing("Debian's chromium is not installed (apt-get install chromium)")
     async with SandboxServer(bots={TELEGRAM_TOKEN: "test_sotay_bot"}, limits=Limits(enabled=False),
                              zalo_bots={ZALO_TOKEN: "Sổ tay Zalo"}, zalo_limits=ZaloLimits(enabled=False)) as server:
         yield server
