@@ -310,7 +310,7 @@ async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration
         def training_room(runtime: Any) -> Any:
             from sotay.training import Phones, Room
 
-            room = Room(session_factory=runtime.session_factory, cipher=runtime.cipher, phones=Phones(sandbox, DEMO_TOKEN),
+            room = Room(session_factory=runtime.session_factory, cipher=runtime.cipher, phones=Phones(sandbox, DEMO_TOKEN, DEMO_ZALO_TOKEN),
                         folder=settings.data_dir, key=trainer_key)
             room.restore_phones()
             return room
