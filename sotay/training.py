@@ -33,7 +33,8 @@ from core.meetings import service as meetings
 from core.meetings.models import Answer, AbsenceReason, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.notices.models import Notice, NoticeStatus
 from core.orgs.importer import MemberRow, apply_rows
-from core.orgs.models import AuditEvent, ChannelLink, Gender, Org, OrgKind, RoleKind
+from core.audit import AuditEvent
+from core.orgs.models import ChannelLink, Gender, Org, OrgKind, RoleKind
 from core.orgs.service import load_actor, member_by_card
 from core.reporting.models import MonthlyReport, ReportState
 from core.resolutions.models import Document, DocumentState, DocumentStudy
