@@ -20,6 +20,7 @@ from api.routes import notices
 from api.routes import documents, recordings, reminders, reports, study
 from api.routes import media
 from core.meetings import documents as documents_rules
+from api.routes import votes
 from core.orgs.management import MAX_ID
 
 DESCRIPTION = """
@@ -118,4 +119,5 @@ def api_routers() -> list:
         study.router,
         reports.router,
         reminders.router,
+        votes.router,
     ]

@@ -21,6 +21,7 @@ from bot.routers import feedback
 from bot.routers import meetings
 from bot.routers import notices
 from bot.routers import recordings, reminders, reports, resolutions
+from bot.routers import review, votes
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
@@ -55,6 +56,8 @@ def domain_routers() -> list[Router]:
         notices.build(),
         resolutions.build(),
         reports.build(),
+        votes.build(),
+        review.build(),
     ]
 
 

@@ -14,6 +14,7 @@ from core.recordings import models as recordings_models  # noqa: F401
 from core.reporting import models as reporting_models  # noqa: F401
 from core.resolutions import models as resolutions_models  # noqa: F401
 from core.scheduling import models as scheduling_models  # noqa: F401
+from core.votes import models as votes_models  # noqa: F401
 
 from core.db import Base  # noqa: E402
 
