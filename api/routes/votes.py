@@ -12,12 +12,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from api.deps import CipherDep, ClockDep, CurrentActor, SessionDep
+from api.deps import AuditDep, CipherDep, ClockDep, CurrentActor, SessionDep
 from api.downloads import download_headers
 from api.errors import error_responses
-from api.schemas.common import id_path
+from api.schemas.common import Id, id_path
 from core.meetings.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from core.votes import review, service
 from core.votes.models import BallotKind, Rating, Vote, Voters
@@ -29,17 +29,35 @@ EntryId = Annotated[int, id_path("Review entry id")]
 OrgId = Annotated[int, id_path("Organisation id")]
 
 
+OPENS_EXAMPLE = "2026-12-05T21:00:00+07:00"
+RATING_COUNTS_EXAMPLE = {"org_id": 4, "name": "Chi bộ thôn Khe Gầy", "total": 8,
+                         "ratings": {"excellent": 1, "good": 5, "complete": 2, "incomplete": 0}, "pending": 0}
+# A fraction's numerator and denominator: small whole numbers (1/2, 2/3), never a 64-bit overflow.
+RulePart = Annotated[int, Field(strict=True, ge=0, le=1000)]
+
+
 class VoteCreate(BaseModel):
-    cell_id: int = Field(ge=1)
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"cell_id": 4, "question": "Thông qua nghị quyết tháng 12", "meeting_id": 31, "kind": "open", "voters": "members",
+         "closes_at": OPENS_EXAMPLE}]})
+
+    cell_id: Id = Field(description="The cell (chi bộ) holding the vote")
     question: str = Field(min_length=1, max_length=service.MAX_QUESTION_CHARS)
-    meeting_id: int | None = Field(default=None, ge=1)
+    meeting_id: Id | None = Field(default=None, description="One of the cell's meetings (not cancelled)")
     kind: BallotKind = BallotKind.OPEN
-    options: list[Annotated[str, Field(max_length=60)]] | None = Field(default=None, max_length=service.MAX_OPTIONS)
+    options: list[Annotated[str, Field(max_length=60)]] | None = Field(
+        default=None, max_length=service.MAX_OPTIONS,
+        description="Default: Tán thành / Không tán thành / Không biểu quyết; the first is the approving one")
     voters: Voters = Voters.MEMBERS
-    closes_at: dt.datetime | None = None
+    closes_at: AwareDatetime | None = Field(default=None, description="With its UTC offset, within 30 days; none: closed by hand")
 
 
 class VoteOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": 52, "cell_id": 4, "meeting_id": 31, "question": "Thông qua nghị quyết tháng 12",
+         "options": ["Tán thành", "Không tán thành", "Không biểu quyết"], "kind": "open", "status": "closed",
+         "closes_at": None, "eligible": 9, "voted": 8, "counts": [7, 1, 0], "valid": True, "passed": True}]})
+
     id: int
     cell_id: int
     meeting_id: int | None
@@ -50,40 +68,54 @@ class VoteOut(BaseModel):
     closes_at: dt.datetime | None
     eligible: int
     voted: int
-    counts: list[int] | None  # only once closed
+    counts: list[int] | None = Field(description="Only once closed")
     valid: bool | None
     passed: bool | None
 
 
 class BallotIn(BaseModel):
-    option: int = Field(ge=0, lt=service.MAX_OPTIONS)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"option": 0}]})
+
+    option: int = Field(strict=True, ge=0, lt=service.MAX_OPTIONS, description="0 = the first option (Tán thành)")
 
 
 class BallotOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"vote_id": 52, "option": 0, "changed": True}]})
+
     vote_id: int
     option: int
     changed: bool
 
 
 class HandCounts(BaseModel):
-    counts: list[Annotated[int, Field(ge=0, le=100_000)]] = Field(min_length=2, max_length=service.MAX_OPTIONS)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"counts": [9, 1, 0]}]})
+
+    counts: list[Annotated[int, Field(strict=True, ge=0, le=100_000)]] = Field(min_length=2, max_length=service.MAX_OPTIONS)
 
 
 class RuleIn(BaseModel):
-    quorum: tuple[int, int] = (1, 2)
-    majority: tuple[int, int] = (1, 2)
+    model_config = ConfigDict(json_schema_extra={"examples": [{"quorum": [1, 2], "majority": [2, 3]}]})
+
+    quorum: tuple[RulePart, RulePart] = (1, 2)
+    majority: tuple[RulePart, RulePart] = (1, 2)
 
 
 class CycleCreate(BaseModel):
-    org_id: int = Field(ge=1)
-    year: int = Field(ge=2000, le=2100)
-    self_deadline: dt.datetime
-    cell_deadline: dt.datetime
-    decide_deadline: dt.datetime
-    top_limit_percent: int = Field(default=20, ge=0, le=100)
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"org_id": 2, "year": 2026, "self_deadline": "2026-12-15T17:00:00+07:00", "cell_deadline": "2026-12-22T17:00:00+07:00",
+         "decide_deadline": "2026-12-31T17:00:00+07:00", "top_limit_percent": 20}]})
+
+    org_id: Id = Field(description="The committee (đảng bộ) whose subtree is reviewed")
+    year: int = Field(strict=True, ge=2000, le=2100)
+    self_deadline: AwareDatetime
+    cell_deadline: AwareDatetime
+    decide_deadline: AwareDatetime = Field(description="Within a year from now")
+    top_limit_percent: int = Field(default=20, strict=True, ge=0, le=100)
 
 
 class CycleOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 3, "org_id": 2, "year": 2026, "members": 938}]})
+
     id: int
     org_id: int
     year: int
@@ -91,26 +123,38 @@ class CycleOut(BaseModel):
 
 
 class SelfIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rating": "good", "text": "Hoàn thành các nhiệm vụ được giao."}]})
+
     rating: Rating
     text: str = Field(min_length=1, max_length=review.MAX_SELF_CHARS)
 
 
 class RatingIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rating": "excellent"}]})
+
     rating: Rating
 
 
 class RatingVoteIn(BaseModel):
-    rating: Rating | None = None  # None: the member's own proposal
+    model_config = ConfigDict(json_schema_extra={"examples": [{"rating": "good", "kind": "secret", "meeting_id": 31}]})
+
+    rating: Rating | None = Field(default=None, description="None: the member's own proposal")
     kind: BallotKind = BallotKind.OPEN
-    meeting_id: int | None = Field(default=None, ge=1)
-    closes_at: dt.datetime | None = None
+    meeting_id: Id | None = None
+    closes_at: AwareDatetime | None = None
 
 
 class ReasonIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Đồng chí đề nghị xem xét thêm kết quả công tác quý IV."}]})
+
     reason: str = Field(min_length=1, max_length=review.MAX_REASON_CHARS)
 
 
 class EntryOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": 17, "member_id": 12, "cell_id": 4, "self_rating": "good", "cell_rating": "good", "final_rating": None,
+         "reconsider_requested": False}]})
+
     id: int
     member_id: int
     cell_id: int
@@ -121,6 +165,8 @@ class EntryOut(BaseModel):
 
 
 class RatingLine(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [RATING_COUNTS_EXAMPLE]})
+
     org_id: int
     name: str
     total: int
@@ -129,6 +175,9 @@ class RatingLine(BaseModel):
 
 
 class FiguresOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"year": 2026, "org_id": 2, "totals": RATING_COUNTS_EXAMPLE, "cells": [RATING_COUNTS_EXAMPLE], "children": [RATING_COUNTS_EXAMPLE]}]})
+
     year: int
     org_id: int
     totals: RatingLine
@@ -159,11 +208,12 @@ async def _card(session: SessionDep, actor: CurrentActor, vote_id: int) -> VoteO
 
 
 @router.post("/votes", status_code=status.HTTP_201_CREATED, responses=error_responses(409), summary="Open a vote in a cell")
-async def open_vote(body: VoteCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> VoteOut:
+async def open_vote(body: VoteCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> VoteOut:
     opened = await service.open_vote(
         session, actor=actor, cell_id=body.cell_id, question=body.question, now=clock.now(), meeting_id=body.meeting_id, kind=body.kind,
         options=body.options, voters=body.voters, closes_at=body.closes_at,
     )
+    await audit_trail("api.vote.open", org_id=body.cell_id, target=f"vote:{opened.vote.id}")
     return await _card(session, actor, opened.vote.id)
 
 
@@ -173,60 +223,80 @@ async def get_vote(vote_id: VoteId, session: SessionDep, actor: CurrentActor) ->
 
 
 @router.post("/votes/{vote_id}/ballot", responses=error_responses(403, 409), summary="Cast or change one's own ballot")
-async def cast(vote_id: VoteId, body: BallotIn, session: SessionDep, actor: CurrentActor, cipher: CipherDep, clock: ClockDep) -> BallotOut:
+async def cast(vote_id: VoteId, body: BallotIn, session: SessionDep, actor: CurrentActor, cipher: CipherDep, clock: ClockDep,
+               audit_trail: AuditDep) -> BallotOut:
     result = await service.cast(session, actor=actor, vote_id=vote_id, option=body.option, cipher=cipher, now=clock.now())
+    # That the caller voted, never what (vote_participations says as much); nothing for a change, so the
+    # trail cannot even tell how often a secret voter changed their mind.
+    if not (result.changed or result.same):
+        await audit_trail("api.vote.ballot", org_id=None, target=f"vote:{vote_id}")
     return BallotOut(vote_id=vote_id, option=result.option, changed=result.changed)
 
 
 @router.post("/votes/{vote_id}/close", responses=error_responses(409), summary="Close now and count")
-async def close(vote_id: VoteId, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> VoteOut:
-    await service.close_vote(session, actor=actor, vote_id=vote_id, now=clock.now())
+async def close(vote_id: VoteId, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> VoteOut:
+    vote = await service.close_vote(session, actor=actor, vote_id=vote_id, now=clock.now())
+    await audit_trail("api.vote.close", org_id=vote.cell_id, target=f"vote:{vote_id}")
     return await _card(session, actor, vote_id)
 
 
 @router.post("/votes/{vote_id}/hand-counts", responses=error_responses(409), summary="Record a vote held by raised hands")
-async def hand_counts(vote_id: VoteId, body: HandCounts, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> VoteOut:
-    await service.record_hand_counts(session, actor=actor, vote_id=vote_id, counts=list(body.counts), now=clock.now())
+async def hand_counts(vote_id: VoteId, body: HandCounts, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+                      audit_trail: AuditDep) -> VoteOut:
+    vote = await service.record_hand_counts(session, actor=actor, vote_id=vote_id, counts=list(body.counts), now=clock.now())
+    await audit_trail("api.vote.hand_counts", org_id=vote.cell_id, target=f"vote:{vote_id}")
     return await _card(session, actor, vote_id)
 
 
 @router.put("/orgs/{org_id}/vote-rule", summary="A cell's quorum and majority (more than each fraction of the eligible)")
-async def set_rule(org_id: OrgId, body: RuleIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> RuleIn:
+async def set_rule(org_id: OrgId, body: RuleIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> RuleIn:
     cell = await service.set_cell_rule(session, actor=actor, cell_id=org_id, quorum=body.quorum, majority=body.majority, now=clock.now())
+    await audit_trail("api.vote.rule", org_id=cell.id, target=f"org:{cell.id}")
     quorum, majority = service.cell_rule(cell)
     return RuleIn(quorum=quorum, majority=majority)
 
 
 @router.post("/reviews", status_code=status.HTTP_201_CREATED, responses=error_responses(409), summary="Open the year's review for a subtree")
-async def open_cycle(body: CycleCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> CycleOut:
+async def open_cycle(body: CycleCreate, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> CycleOut:
     opened = await review.open_cycle(
         session, actor=actor, org_id=body.org_id, year=body.year, self_deadline=body.self_deadline, cell_deadline=body.cell_deadline,
         decide_deadline=body.decide_deadline, top_limit_percent=body.top_limit_percent, now=clock.now(),
     )
+    await audit_trail("api.review.open", org_id=opened.org.id, target=review.source_of(opened.cycle.id), detail={"members": opened.members})
     return CycleOut(id=opened.cycle.id, org_id=opened.org.id, year=opened.cycle.year, members=opened.members)
 
 
 @router.post("/reviews/entries/{entry_id}/self", summary="Submit one's own self-assessment and proposed rating")
-async def submit_self(entry_id: EntryId, body: SelfIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> EntryOut:
-    return _entry(await review.submit_self(session, actor=actor, entry_id=entry_id, rating=body.rating, text=body.text, now=clock.now()))
+async def submit_self(entry_id: EntryId, body: SelfIn, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+                      audit_trail: AuditDep) -> EntryOut:
+    entry = await review.submit_self(session, actor=actor, entry_id=entry_id, rating=body.rating, text=body.text, now=clock.now())
+    await audit_trail("api.review.self", org_id=entry.cell_id, target=f"review_entry:{entry.id}")
+    return _entry(entry)
 
 
 @router.post("/reviews/entries/{entry_id}/vote", status_code=status.HTTP_201_CREATED, responses=error_responses(409),
              summary="The cell votes a proposed rating for one member")
-async def rating_vote(entry_id: EntryId, body: RatingVoteIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> VoteOut:
+async def rating_vote(entry_id: EntryId, body: RatingVoteIn, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+                      audit_trail: AuditDep) -> VoteOut:
     opened = await review.open_rating_vote(session, actor=actor, entry_id=entry_id, rating=body.rating, now=clock.now(), kind=body.kind,
                                            meeting_id=body.meeting_id, closes_at=body.closes_at)
+    await audit_trail("api.review.vote", org_id=opened.vote.cell_id, target=f"review_entry:{entry_id}", detail={"vote_id": opened.vote.id})
     return await _card(session, actor, opened.vote.id)
 
 
 @router.post("/reviews/entries/{entry_id}/decision", responses=error_responses(409), summary="The committee's decision (within the top-rating limit)")
-async def decide(entry_id: EntryId, body: RatingIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> EntryOut:
-    return _entry(await review.decide(session, actor=actor, entry_id=entry_id, rating=body.rating, now=clock.now()))
+async def decide(entry_id: EntryId, body: RatingIn, session: SessionDep, actor: CurrentActor, clock: ClockDep, audit_trail: AuditDep) -> EntryOut:
+    entry = await review.decide(session, actor=actor, entry_id=entry_id, rating=body.rating, now=clock.now())
+    await audit_trail("api.review.decide", org_id=entry.cell_id, target=f"review_entry:{entry.id}")
+    return _entry(entry)
 
 
 @router.post("/reviews/entries/{entry_id}/reconsideration", responses=error_responses(409), summary="Ask once for reconsideration")
-async def reconsider(entry_id: EntryId, body: ReasonIn, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> EntryOut:
-    return _entry(await review.request_reconsideration(session, actor=actor, entry_id=entry_id, reason=body.reason, now=clock.now()))
+async def reconsider(entry_id: EntryId, body: ReasonIn, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+                     audit_trail: AuditDep) -> EntryOut:
+    entry = await review.request_reconsideration(session, actor=actor, entry_id=entry_id, reason=body.reason, now=clock.now())
+    await audit_trail("api.review.reconsider", org_id=entry.cell_id, target=f"review_entry:{entry.id}")
+    return _entry(entry)
 
 
 def _line(line: review.RatingCounts) -> RatingLine:

@@ -143,6 +143,7 @@ ASK_PROPOSE = "Chi bộ biểu quyết đề nghị mức nào cho đồng chí 
 NOT_REVIEWED_HERE = "Đảng viên này không thuộc đợt đánh giá của chi bộ."
 CYCLE_EXISTS = "Đợt đánh giá năm {year} đã được mở cho tổ chức này (hoặc cấp trên, cấp dưới của nó)."
 CYCLE_NEEDS_COMMITTEE = "Chỉ cấp ủy (đảng bộ) mới mở đợt đánh giá, xếp loại."
+DEADLINES_TOO_FAR = "Hạn cấp ủy quyết định phải trong vòng một năm kể từ bây giờ."
 DEADLINES_ORDER = "Các hạn phải theo thứ tự: tự kiểm điểm, chi bộ họp, cấp ủy quyết định, và ở sau bây giờ."
 BAD_LIMIT = "Giới hạn mức xuất sắc phải từ 0 đến 100%."
 NOT_DECIDER = "Chỉ cấp ủy cấp trên của chi bộ mới quyết định xếp loại."

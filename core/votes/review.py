@@ -38,6 +38,7 @@ T = texts.votes
 MAX_SELF_CHARS = 3000
 MAX_VOICE_SECONDS = 5 * 60
 MAX_REASON_CHARS = 1000
+MAX_AHEAD = dt.timedelta(days=366)
 KIND_REVIEW_OPENED = "review_opened"
 KIND_REVIEW_RESULT = "review_result"
 KIND_RECONSIDER = "review_reconsider"
@@ -81,6 +82,8 @@ async def open_cycle(
         raise actor.refusal(org, T.CYCLE_NEEDS_COMMITTEE)
     if not now < self_deadline <= cell_deadline <= decide_deadline:
         raise InvalidInput(T.DEADLINES_ORDER)
+    if decide_deadline - now > MAX_AHEAD:  # a review is yearly; a far date would also overflow local time
+        raise InvalidInput(T.DEADLINES_TOO_FAR)
     if not 0 <= top_limit_percent <= 100:
         raise InvalidInput(T.BAD_LIMIT)
     # One review a year per member: no second cycle over, under or at an organisation already reviewed.
