@@ -200,7 +200,7 @@ def _review_markup(view: reports.ReportView, actor: Actor) -> InlineKeyboardMark
 
 
 def _report_screen(view: reports.ReportView) -> str:
-    text = reports.report_text(view.cell, view.report.month, view.figures, view.report.note, view.report.review_comment)
+    text = reports.report_text(view.cell, view.report.month, view.figures, view.report.note, view.report.review_comment, review=view.review)
     if view.report.state == ReportState.ACKNOWLEDGED and view.report.reviewed_at is not None:
         return text + T.REPORT_ACKNOWLEDGED_FOOTER.format(at=view.report.reviewed_at.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y"))
     if view.report.state == ReportState.SENT and view.report.sent_at is not None:

@@ -13,6 +13,7 @@ Callback data:
     rvd:<cell>                 committee: the cell's list to decide; rvx:<entry> → rvy:<entry>:<rating> decides
     rvr:<entry>                ask for reconsideration (on the result notice) → type the reason
     rvf:<org>                  the figures of an organisation's subtree
+    rvn:<org>                  committee: open this year's review → rvk:<org>:<preset> (the deadlines) → rvz:<org>:<preset> opens it
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from bot.filters import Linked
 from bot.routers.votes import VoteAction
 from bot.screens import show
 from core import texts
-from core.clock import Clock
+from core.clock import Clock, local_date
 from core.errors import DomainError
 from core.meetings import render
+from core.meetings.dates import format_when
 from core.meetings.service import manageable_cells
 from core.orgs.models import Member, OrgKind, RoleKind
-from core.orgs.service import Actor
+from core.orgs.service import Actor, get_org
 from core.ports import Button
 from core.votes import review
 from core.votes.models import Rating
@@ -91,6 +93,20 @@ class Figures(CallbackData, prefix="rvf"):
     org_id: int
 
 
+class OpenCycle(CallbackData, prefix="rvn"):
+    org_id: int
+
+
+class OpenPreset(CallbackData, prefix="rvk"):
+    org_id: int
+    preset: int
+
+
+class OpenConfirm(CallbackData, prefix="rvz"):
+    org_id: int
+    preset: int
+
+
 class ReviewFlow(StatesGroup):
     self_assessment = State()
     reason = State()
@@ -104,8 +120,11 @@ def _committees(actor: Actor) -> list:  # type: ignore[type-arg]
     return [org for role, org in actor.roles if role == RoleKind.COMMITTEE_MEMBER and org.kind == OrgKind.COMMITTEE]
 
 
-async def _home(session: AsyncSession, actor: Actor) -> tuple[str, list[tuple[Button, ...]]]:
-    rows: list[tuple[Button, ...]] = []
+async def _home(session: AsyncSession, actor: Actor, year: int) -> tuple[str, list[tuple[Button, ...]]]:
+    rows: list[tuple[Button, ...]] = [
+        (Button(T.BTN_OPEN_CYCLE.format(year=year, org=org.name[:40]), OpenCycle(org_id=org.id).pack()),)
+        for org in await review.openable(session, actor=actor, year=year)
+    ]
     try:
         entry, cycle = await review.own_entry(session, actor=actor)
         text = review.status_text(entry, cycle)
@@ -120,15 +139,40 @@ async def _home(session: AsyncSession, actor: Actor) -> tuple[str, list[tuple[Bu
     return text, rows
 
 
-async def home(message: Message, session: AsyncSession, actor: Actor) -> None:
-    text, rows = await _home(session, actor)
+async def home(message: Message, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+    text, rows = await _home(session, actor, local_date(clock.now()).year)
     await message.answer(text, reply_markup=kb.inline(rows) if rows else None)
 
 
-async def home_pressed(query: CallbackQuery, session: AsyncSession, actor: Actor, bot: Bot) -> None:
-    text, rows = await _home(session, actor)
+async def home_pressed(query: CallbackQuery, session: AsyncSession, actor: Actor, bot: Bot, clock: Clock) -> None:
+    text, rows = await _home(session, actor, local_date(clock.now()).year)
     await query.answer()
     await show(query, bot, text, kb.inline(rows) if rows else None)
+
+
+async def open_cycle(query: CallbackQuery, callback_data: OpenCycle, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
+    org = await get_org(session, callback_data.org_id)
+    year = local_date(clock.now()).year
+    rows = [(Button(T.BTN_PRESET.format(first=a, second=b, third=c), OpenPreset(org_id=org.id, preset=i).pack()),)
+            for i, (a, b, c) in enumerate(review.PRESETS)]
+    await query.answer()
+    await show(query, bot, T.OPEN_CYCLE_ASK.format(year=year, org=render.escape(org.name)), kb.inline([*rows, (Button(T.BTN_BACK, "rvm:0"),)]))
+
+
+async def open_preset(query: CallbackQuery, callback_data: OpenPreset, session: AsyncSession, clock: Clock, bot: Bot) -> None:
+    org = await get_org(session, callback_data.org_id)
+    first, second, third = review.preset_deadlines(callback_data.preset, now=clock.now())
+    text = T.OPEN_CYCLE_CONFIRM.format(year=local_date(clock.now()).year, org=render.escape(org.name), self_deadline=format_when(first),
+                                       cell_deadline=format_when(second), decide_deadline=format_when(third), limit=review.DEFAULT_TOP_LIMIT)
+    confirm = Button(T.BTN_OPEN_CONFIRM, OpenConfirm(org_id=org.id, preset=callback_data.preset).pack())
+    await query.answer()
+    await show(query, bot, text, kb.inline([(confirm,), (Button(T.BTN_BACK, OpenCycle(org_id=org.id).pack()),)]))
+
+
+async def open_confirm(query: CallbackQuery, callback_data: OpenConfirm, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
+    opened = await review.open_cycle_preset(session, actor=actor, org_id=callback_data.org_id, preset=callback_data.preset, now=clock.now())
+    await query.answer()
+    await show(query, bot, T.CYCLE_OPENED.format(year=opened.cycle.year, members=opened.members, org=render.escape(opened.org.name)))
 
 
 async def self_start(query: CallbackQuery, callback_data: SelfStart, session: AsyncSession, actor: Actor, state: FSMContext, bot: Bot) -> None:
@@ -280,6 +324,9 @@ def build() -> Router:
     router.message.register(self_text, ReviewFlow.self_assessment, or_f(F.text, F.voice))
     router.message.register(reason_typed, ReviewFlow.reason, F.text)
     router.callback_query.register(home_pressed, ReviewMenu.filter())
+    router.callback_query.register(open_cycle, OpenCycle.filter())
+    router.callback_query.register(open_preset, OpenPreset.filter())
+    router.callback_query.register(open_confirm, OpenConfirm.filter())
     router.callback_query.register(self_start, SelfStart.filter())
     router.callback_query.register(self_rating, SelfRating.filter())
     router.callback_query.register(cell_list, CellList.filter())

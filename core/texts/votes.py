@@ -114,6 +114,17 @@ SELF_REMINDER = (
     "Đồng chí chưa gửi bản tự kiểm điểm. Hạn cuối: <b>{deadline}</b>.\n👇 Bấm nút bên dưới để gửi (gõ chữ hoặc ghi âm)."
 )
 BTN_SELF_ASSESS = "✍️ Tự kiểm điểm"
+BTN_OPEN_CYCLE = "🆕 Mở đánh giá năm {year}: {org}"
+OPEN_CYCLE_ASK = "📋 <b>Mở đánh giá, xếp loại năm {year}</b> — {org}\nĐồng chí chọn thời hạn (tính từ hôm nay):"
+BTN_PRESET = "Tự kiểm điểm {first} ngày · chi bộ {second} ngày · quyết định {third} ngày"
+OPEN_CYCLE_CONFIRM = (
+    "📋 <b>Mở đánh giá, xếp loại năm {year}</b> — {org}\n"
+    "• Hạn tự kiểm điểm: {self_deadline}\n• Hạn chi bộ biểu quyết: {cell_deadline}\n• Hạn cấp ủy quyết định: {decide_deadline}\n"
+    "• Xếp loại xuất sắc tối đa {limit}% số đảng viên.\n\nMọi đảng viên trong {org} sẽ nhận thông báo. Đồng chí xác nhận mở?"
+)
+BTN_OPEN_CONFIRM = "✅ Mở đánh giá"
+BTN_BACK = "↩️ Quay lại"
+CYCLE_OPENED = "✅ Đã mở đánh giá, xếp loại năm {year} cho {members} đảng viên của {org}. Mỗi đồng chí đã được báo."
 REVIEW_NONE = "Hiện chưa có đợt đánh giá, xếp loại nào đang mở cho đồng chí."
 REVIEW_STATUS = (
     "📋 <b>Đánh giá, xếp loại năm {year}</b>\n\n"
@@ -131,6 +142,9 @@ SELF_EMPTY = "Bản tự kiểm điểm không được để trống."
 VOICE_TOO_LONG = "Ghi âm dài quá {limit} phút. Đồng chí nói ngắn lại giúp."
 ASK_SELF_RATING = "Đồng chí tự đề nghị xếp loại mức nào?"
 SELF_SUBMITTED = "✅ Đã gửi bản tự kiểm điểm, tự đề nghị: <b>{rating}</b>. Cảm ơn đồng chí!"
+CELL_CLOSED = "Đã hết hạn chi bộ biểu quyết đề nghị xếp loại ({deadline})."
+CLOSES_AFTER_CELL_DEADLINE = "Biểu quyết đề nghị xếp loại phải kết thúc trước hạn của chi bộ ({deadline})."
+DECIDE_CLOSED = "Đã hết hạn cấp ủy quyết định xếp loại ({deadline})."
 SELF_CLOSED = "Đã hết hạn gửi bản tự kiểm điểm."
 ALREADY_DECIDED = "Cấp ủy đã quyết định xếp loại, không sửa được nữa."
 REVIEW_VOTE_QUESTION = "Đề nghị xếp loại đồng chí {name}: {rating}"

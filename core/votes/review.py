@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, texts
+from core.clock import local_date, local_tz
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound
 from core.meetings import dates, render
@@ -39,6 +40,7 @@ MAX_SELF_CHARS = 3000
 MAX_VOICE_SECONDS = 5 * 60
 MAX_REASON_CHARS = 1000
 MAX_AHEAD = dt.timedelta(days=366)
+DEFAULT_TOP_LIMIT = 20  # percent of the members reviewed in the cycle
 KIND_REVIEW_OPENED = "review_opened"
 KIND_REVIEW_RESULT = "review_result"
 KIND_RECONSIDER = "review_reconsider"
@@ -75,7 +77,7 @@ class CycleOpened:
 
 async def open_cycle(
     session: AsyncSession, *, actor: Actor, org_id: int, year: int, self_deadline: dt.datetime, cell_deadline: dt.datetime,
-    decide_deadline: dt.datetime, now: dt.datetime, top_limit_percent: int = 20,
+    decide_deadline: dt.datetime, now: dt.datetime, top_limit_percent: int = DEFAULT_TOP_LIMIT,
 ) -> CycleOpened:
     org = await get_org(session, org_id)
     if org.kind != OrgKind.COMMITTEE or not any(org.path.startswith(root.path) for root in _committee_roots(actor)):
@@ -114,6 +116,36 @@ async def open_cycle(
     await audit.record(session, "review.open", actor_member_id=actor.member.id, org_id=org.id, target=source_of(cycle.id),
                        detail={"year": year, "members": len(entries), "top_limit_percent": top_limit_percent}, at=now)
     return CycleOpened(cycle=cycle, org=org, members=len(entries))
+
+
+# From the chat: a committee picks one of these schedules (days from today to each deadline, the
+# deadline at 17:00 local time) instead of typing three dates; the API takes any dates.
+PRESETS: tuple[tuple[int, int, int], ...] = ((7, 14, 21), (14, 21, 30), (21, 30, 45))
+DEADLINE_TIME = dt.time(17, 0)
+
+
+def preset_deadlines(preset: int, *, now: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    if not 0 <= preset < len(PRESETS):
+        raise InvalidInput(texts.common.STALE_BUTTON)
+    today = local_date(now)
+    at = [dt.datetime.combine(today + dt.timedelta(days=days), DEADLINE_TIME, local_tz()).astimezone(dt.timezone.utc)
+          for days in PRESETS[preset]]
+    return at[0], at[1], at[2]
+
+
+async def openable(session: AsyncSession, *, actor: Actor, year: int) -> list[Org]:
+    """The committees the actor may open this year's review for: theirs, with no cycle of the year over,
+    under or at them yet."""
+    paths = list((await session.execute(
+        select(Org.path).join(ReviewCycle, ReviewCycle.org_id == Org.id).where(ReviewCycle.year == year)
+    )).scalars())
+    return [org for org in _committee_roots(actor) if not any(org.path.startswith(p) or p.startswith(org.path) for p in paths)]
+
+
+async def open_cycle_preset(session: AsyncSession, *, actor: Actor, org_id: int, preset: int, now: dt.datetime) -> CycleOpened:
+    self_deadline, cell_deadline, decide_deadline = preset_deadlines(preset, now=now)
+    return await open_cycle(session, actor=actor, org_id=org_id, year=local_date(now).year, self_deadline=self_deadline,
+                            cell_deadline=cell_deadline, decide_deadline=decide_deadline, now=now)
 
 
 # ---------------------------------------------------------------- the member
@@ -218,6 +250,12 @@ async def open_rating_vote(
         raise actor.refusal(cell, T.NOT_LEADER)
     if entry.final_rating is not None:
         raise Conflict(T.ALREADY_DECIDED)
+    # The cell's proposals are due by the cell deadline: no vote opens after it, none may close after it
+    # (and one closed by hand after it does not count: core.votes.service._apply_subject).
+    if now > cycle.cell_deadline:
+        raise Conflict(T.CELL_CLOSED.format(deadline=dates.format_when(cycle.cell_deadline)))
+    if closes_at is not None and closes_at > cycle.cell_deadline:
+        raise InvalidInput(T.CLOSES_AFTER_CELL_DEADLINE.format(deadline=dates.format_when(cycle.cell_deadline)))
     proposed = rating or entry.self_rating or Rating.COMPLETE
     member = await session.get(Member, entry.member_id)
     assert member is not None
@@ -253,6 +291,8 @@ async def decide(session: AsyncSession, *, actor: Actor, entry_id: int, rating: 
     reconsidering = entry.reconsider_requested_at is not None and entry.reconsidered_at is None
     if entry.final_rating is not None and not reconsidering:
         raise Conflict(T.ALREADY_DECIDED)
+    if now > cycle.decide_deadline and not reconsidering:  # a reconsideration may come after it, and is decided then
+        raise Conflict(T.DECIDE_CLOSED.format(deadline=dates.format_when(cycle.decide_deadline)))
     if rating == Rating.EXCELLENT and entry.final_rating != Rating.EXCELLENT:
         # Serialise decisions of one cycle so two committee members cannot both take the last place.
         await session.execute(select(ReviewCycle.id).where(ReviewCycle.id == cycle.id).with_for_update())
@@ -365,6 +405,23 @@ async def figures(session: AsyncSession, *, actor: Actor, org_id: int, year: int
                 target.by_rating[Rating(rating).value] += count
     return Figures(year=year, org=org, totals=totals, cells=sorted(cells.values(), key=lambda c: c.name),
                    children=sorted(rolled.values(), key=lambda c: c.name))
+
+
+async def cell_counts(session: AsyncSession, *, cell_id: int, year: int) -> RatingCounts | None:
+    """One cell's final ratings of a year's review (None: no review of that year covers the cell), for its
+    monthly report; the caller has checked who asks."""
+    rows = (await session.execute(
+        select(ReviewEntry.final_rating, func.count()).join(ReviewCycle, ReviewCycle.id == ReviewEntry.cycle_id)
+        .where(ReviewEntry.cell_id == cell_id, ReviewCycle.year == year).group_by(ReviewEntry.final_rating)
+    )).all()
+    if not rows:
+        return None
+    counts = RatingCounts(org_id=cell_id, name="")
+    for rating, count in rows:
+        counts.total += count
+        if rating is not None:
+            counts.by_rating[Rating(rating).value] += count
+    return counts
 
 
 def figures_rows(result: Figures) -> list[list[object]]:

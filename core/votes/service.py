@@ -40,6 +40,7 @@ from core.votes.models import (
     BallotKind,
     OpenBallot,
     Rating,
+    ReviewCycle,
     ReviewEntry,
     SecretBallot,
     Vote,
@@ -416,6 +417,15 @@ def conclusions_line(vote: Vote) -> str:
     )
 
 
+async def meeting_result_lines(session: AsyncSession, meeting_id: int) -> list[str]:
+    """The result line of every closed vote of a meeting, in the order they closed: kept in the
+    meeting's conclusions whatever the secretary types there later (core.meetings.attendance)."""
+    rows = await session.execute(
+        select(Vote).where(Vote.meeting_id == meeting_id, Vote.status == VoteStatus.CLOSED).order_by(Vote.closed_at, Vote.id)
+    )
+    return [conclusions_line(vote) for vote in rows.scalars()]
+
+
 async def _absentees(session: AsyncSession, meeting: Meeting | None) -> list[int]:
     if meeting is None or meeting.status != MeetingStatus.HELD:
         return []
@@ -428,7 +438,9 @@ async def _apply_subject(session: AsyncSession, vote: Vote) -> None:
     if not (vote.subject or "").startswith("review:") or not vote.passed or vote.subject_value is None:
         return
     entry = await session.get(ReviewEntry, int((vote.subject or "").split(":", 1)[1]))
-    if entry is not None and entry.final_rating is None:
+    cycle = await session.get(ReviewCycle, entry.cycle_id) if entry is not None else None
+    late = cycle is not None and vote.closed_at is not None and vote.closed_at > cycle.cell_deadline
+    if entry is not None and entry.final_rating is None and not late:
         entry.cell_rating = Rating(vote.subject_value)
         entry.cell_vote_id = vote.id
 

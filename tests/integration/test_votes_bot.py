@@ -224,6 +224,24 @@ async def test_hand_vote_counts_recorded_by_the_secretary(harness, session, worl
     assert alerts(await harness.press(M1, f"vtb:{vote_id}:0")) == [T.HAND_NO_BALLOTS]  # a forged ballot on a hand vote
 
 
+async def test_conclusions_typed_later_keep_the_vote_result_line(session, world, clock) -> None:
+    from core.meetings import attendance
+
+    commune, meeting, _ = world
+    secretary = await load_actor(session, commune.cells[0].secretary)
+    opened = await service.open_vote(session, actor=secretary, cell_id=meeting.cell_id, question="Kết nạp quần chúng Lò Văn A",
+                                     now=clock.now(), meeting_id=meeting.id, kind=BallotKind.HAND)
+    vote = await service.record_hand_counts(session, actor=secretary, vote_id=opened.vote.id, counts=[6, 1, 1], now=clock.now())
+    line = service.conclusions_line(vote)
+    assert meeting.conclusions_text == line
+    for typed in ("Chi bộ thống nhất kế hoạch tháng 12.", "Sửa lại: kế hoạch tháng 12 và tháng 1."):  # sent, then corrected
+        await attendance.send_conclusions(session, actor=secretary, meeting_id=meeting.id, text=typed, now=clock.now())
+        assert meeting.conclusions_text == f"{typed}\n{line}"
+    await attendance.send_conclusions(session, actor=secretary, meeting_id=meeting.id, voice_file_id="voice-1", voice_duration=20,
+                                      now=clock.now())
+    assert meeting.conclusions_text == line  # voice only: the result line is still there to read
+
+
 async def test_rules_deadline_tick_and_refusals_in_core(session, world, cipher, clock) -> None:
     commune, meeting, extra = world
     cell = commune.cells[0]
