@@ -17,7 +17,8 @@ from core.delivery.models import OutboxMessage
 from core.orgs.models import OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, load_actor
 from core.votes import review, service
-from core.votes.models import BallotKind, Rating, ReviewEntry
+from core.meetings.dates import LOCAL_TZ
+from core.votes.models import BallotKind, Rating, ReviewCycle, ReviewEntry
 from tests.botkit import inline_buttons, texts_of
 from tests.factories import add_member, make_cell
 
@@ -225,3 +226,29 @@ async def test_a_day_before_the_deadline_those_who_have_not_sent_are_reminded_on
     assert await review.remind_self_assessment(session, TickContext(now=now + dt.timedelta(hours=1), tz=LOCAL_TZ)) == 0
     reminded = await outbox(session, review.KIND_SELF_REMINDER)
     assert sender.member.id not in {m.member_id for m in reminded} and "Hạn cuối" in reminded[0].payload["text"]
+
+
+async def test_a_committee_opens_the_years_review_in_the_chat(harness, session, commune, clock) -> None:
+    committee_id, org = commune.commune.id, commune.commune
+    # A cell's secretary has no such button, and a forged one opens nothing.
+    assert not data_of(await harness.press(1001, "rvm:0"), "rvn:")
+    assert alerts(await harness.press(1001, f"rvz:{committee_id}:0")) and await outbox(session, review.KIND_REVIEW_OPENED) == []
+    home = await harness.press(5001, "rvm:0")
+    assert data_of(home, "rvn:") == [f"rvn:{committee_id}"]
+    presets = await harness.press(5001, f"rvn:{committee_id}")
+    assert data_of(presets, "rvk:") == [f"rvk:{committee_id}:{i}" for i in range(len(review.PRESETS))]
+    confirm = await harness.press(5001, f"rvk:{committee_id}:0")
+    self_deadline, _, decide_deadline = review.preset_deadlines(0, now=clock.now())
+    assert any(org.name in t and "Hạn tự kiểm điểm" in t for t in texts_of(confirm))
+    assert data_of(confirm, "rvz:") == [f"rvz:{committee_id}:0"]
+    assert await outbox(session, review.KIND_REVIEW_OPENED) == []  # nothing opens before the confirmation
+    done = await harness.press(5001, f"rvz:{committee_id}:0")
+    assert any("Đã mở đánh giá, xếp loại năm 2026 cho 13 đảng viên" in t for t in texts_of(done))
+    assert len(await outbox(session, review.KIND_REVIEW_OPENED)) == 13  # both cells (6 + 6) and the committee member
+    entry = await entry_of(session, commune.cells[1].members[0].id)
+    cycle = await session.get(ReviewCycle, entry.cycle_id)
+    assert (cycle.year, cycle.self_deadline, cycle.decide_deadline, cycle.top_limit_percent) == (2026, self_deadline, decide_deadline, 20)
+    assert self_deadline.astimezone(LOCAL_TZ).hour == 17 and (self_deadline - clock.now()).days in (6, 7)
+    # Opened: the button is gone, and the confirmation pressed again opens nothing more.
+    assert not data_of(await harness.press(5001, "rvm:0"), "rvn:")
+    assert alerts(await harness.press(5001, f"rvz:{committee_id}:0")) == [T.CYCLE_EXISTS.format(year=2026)]

@@ -27,3 +27,27 @@ async def test_a_member_on_zalo_votes_with_a_digit_and_changes_it(phones, harnes
     assert any("Đã đổi thành" in text for text in answer), answer
     session.expire_all()
     assert (await session.execute(query)).scalar_one() == 0
+
+
+async def test_a_committee_member_on_zalo_opens_the_years_review_by_typing_numbers(phones, harness, session, cipher, clock) -> None:  # noqa: F811
+    from core import texts
+    from core.orgs.linking import create_invite
+    from core.votes import review
+    from tests.factories import make_commune
+    from tests.integration.test_zalo_bot import number_of
+
+    T = texts.votes
+    commune = await make_commune(session, cipher, linked=True)
+    invite = await create_invite(session, member=commune.committee_member, now=clock.now())
+    await session.commit()
+    chat = await phones.person("Ủy viên Đảng ủy xã")
+    assert commune.committee_member.full_name in (await phones.say(chat, invite.code))[0]
+    menu = (await phones.say(chat, "biểu quyết"))[-1]
+    home = (await phones.say(chat, number_of(menu, T.BTN_REVIEW)))[-1]
+    presets = (await phones.say(chat, number_of(home, "Mở đánh giá năm 2026")))[-1]
+    assert "1. Tự kiểm điểm 7 ngày" in presets, presets
+    confirm = (await phones.say(chat, "1"))[-1]
+    assert "Hạn tự kiểm điểm" in confirm and await outbox(session, review.KIND_REVIEW_OPENED) == []
+    done = (await phones.say(chat, number_of(confirm, T.BTN_OPEN_CONFIRM)))[-1]
+    assert "Đã mở đánh giá, xếp loại năm 2026 cho 13 đảng viên" in done, done
+    assert len(await outbox(session, review.KIND_REVIEW_OPENED)) == 13
