@@ -34,4 +34,7 @@ def install_console(app: FastAPI) -> None:
 
     for desk in (figures, reports, feedback, documents, reminders):
         app.include_router(desk.router, prefix=PREFIX)
+    from api.console import votes  # votes and the annual review (docs/votes.md)
+
+    app.include_router(votes.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")

@@ -558,6 +558,15 @@ async def open_votes(session: AsyncSession, *, actor: Actor, cell_id: int) -> li
     return list((await session.execute(query)).scalars())
 
 
+async def cell_votes(session: AsyncSession, *, actor: Actor, cell_id: int, limit: int = 30) -> list[VoteCard]:
+    """A cell's votes for its leaders (the web console): open ones first, then the latest closed."""
+    cell = await get_org(session, cell_id)
+    if not actor.leads_cell(cell):
+        raise actor.refusal(cell, T.NOT_LEADER)
+    query = select(Vote.id).where(Vote.cell_id == cell.id).order_by((Vote.status == VoteStatus.OPEN).desc(), Vote.id.desc()).limit(limit)
+    return [await vote_card(session, actor=actor, vote_id=vote_id) for vote_id in (await session.execute(query)).scalars()]
+
+
 async def vote_for_viewer(session: AsyncSession, *, actor: Actor, vote_id: int) -> tuple[Vote, Org]:
     """Leaders see any vote of their cells; a member sees their own cell's votes."""
     vote, cell = await _load(session, vote_id)
