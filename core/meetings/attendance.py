@@ -24,7 +24,6 @@ from core.meetings.models import (
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Attachment, OutboundMessage
-from core.votes.service import meeting_result_lines
 
 
 async def _ensure_attendance(session: AsyncSession, *, meeting: Meeting, actor: Actor, now: dt.datetime) -> None:
@@ -158,8 +157,11 @@ async def send_conclusions(
     absent = await absentee_ids(session, meeting.id)
     if not absent:
         raise Conflict(texts.meetings.NO_ABSENTEES)
-    # The votes' result lines stay: typed conclusions come first, the results the room voted follow.
-    meeting.conclusions_text = "\n".join([*([cleaned] if cleaned else []), *await meeting_result_lines(session, meeting.id)]) or None
+    # The votes' result lines (core.votes appends one as each vote of the meeting closes) stay: typed
+    # conclusions come first, the results the room voted follow. They are found by their prefix, since
+    # votes build on meetings and not the other way round.
+    kept = [line for line in (meeting.conclusions_text or "").splitlines() if line.startswith(texts.votes.CONCLUSIONS_PREFIX)]
+    meeting.conclusions_text = "\n".join([*([cleaned] if cleaned else []), *kept]) or None
     meeting.conclusions_voice_file_id = voice_file_id
     meeting.conclusions_voice_duration = voice_duration if voice_file_id else None
     meeting.conclusions_sent_at = now

@@ -33,7 +33,7 @@ from core.votes import service as votes
 from core.votes.models import BallotKind, Rating, ReviewCycle, ReviewEntry, Vote
 
 if TYPE_CHECKING:
-    from core.scheduling.context import TickContext
+    from core.tick_context import TickContext
 
 T = texts.votes
 MAX_SELF_CHARS = 3000

@@ -50,7 +50,7 @@ from core.votes.models import (
 )
 
 if TYPE_CHECKING:
-    from core.scheduling.context import TickContext
+    from core.tick_context import TickContext
 
 T = texts.votes
 MAX_QUESTION_CHARS = 300
@@ -415,15 +415,6 @@ def conclusions_line(vote: Vote) -> str:
         question=vote.question, verdict=verdict, counts=", ".join(f"{o} {c}" for o, c in zip(vote.options, counts, strict=False)),
         voted=vote.voted_count or 0, eligible=vote.eligible_count or 0,
     )
-
-
-async def meeting_result_lines(session: AsyncSession, meeting_id: int) -> list[str]:
-    """The result line of every closed vote of a meeting, in the order they closed: kept in the
-    meeting's conclusions whatever the secretary types there later (core.meetings.attendance)."""
-    rows = await session.execute(
-        select(Vote).where(Vote.meeting_id == meeting_id, Vote.status == VoteStatus.CLOSED).order_by(Vote.closed_at, Vote.id)
-    )
-    return [conclusions_line(vote) for vote in rows.scalars()]
 
 
 async def _absentees(session: AsyncSession, meeting: Meeting | None) -> list[int]:
