@@ -10,7 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from core import texts
-from core.orgs.models import AuditEvent
+from core.audit import AuditEvent
 from core.orgs.service import load_actor
 from core.votes import review, service
 from core.votes.models import BallotKind, Rating, ReviewEntry, Vote, VoteStatus

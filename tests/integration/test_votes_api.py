@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.orgs.models import AuditEvent
+from core.audit import AuditEvent
 from tests.factories import make_commune
 
 TOO_BIG = 2**63
