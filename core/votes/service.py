@@ -430,7 +430,9 @@ async def _apply_subject(session: AsyncSession, vote: Vote) -> None:
         return
     entry = await session.get(ReviewEntry, int((vote.subject or "").split(":", 1)[1]))
     cycle = await session.get(ReviewCycle, entry.cycle_id) if entry is not None else None
-    late = cycle is not None and vote.closed_at is not None and vote.closed_at > cycle.cell_deadline
+    # When the vote ended: its closing time when it had one (the tick job closes it a little later).
+    ended = min(filter(None, (vote.closed_at, vote.closes_at)), default=None)
+    late = cycle is not None and ended is not None and ended > cycle.cell_deadline
     if entry is not None and entry.final_rating is None and not late:
         entry.cell_rating = Rating(vote.subject_value)
         entry.cell_vote_id = vote.id

@@ -11,7 +11,9 @@ from sqlalchemy import select
 
 from core import texts
 from core.errors import Conflict, InvalidInput
+from core.meetings.dates import LOCAL_TZ
 from core.orgs.service import load_actor
+from core.tick_context import TickContext
 from core.votes import review, service
 from core.votes.models import BallotKind, Rating, ReviewEntry
 
@@ -51,8 +53,16 @@ async def test_each_deadline_is_enforced(session, commune, clock, cipher) -> Non
     await service.close_vote(session, actor=secretary, vote_id=on_time.vote.id, now=now + DAY)
     closed_late = await service.close_vote(session, actor=secretary, vote_id=late.vote.id, now=now + 2 * DAY + dt.timedelta(minutes=1))
     assert closed_late.passed is True
-    first, second, third, *_ = await entries_of(session, cell.org.id)
-    assert (first.cell_rating, second.cell_rating) == (None, Rating.GOOD)
+    # Set to close at the deadline itself and closed by the tick job a minute after: it counts.
+    fourth = (await entries_of(session, cell.org.id))[3]
+    timed = await review.open_rating_vote(session, actor=secretary, entry_id=fourth.id, rating=Rating.COMPLETE, now=now,
+                                          closes_at=cycle.cell_deadline)
+    for person in cell.everyone:
+        await service.cast(session, actor=await load_actor(session, person), vote_id=timed.vote.id, option=0, cipher=cipher, now=now)
+    after_deadline = cycle.cell_deadline + dt.timedelta(minutes=1)
+    assert await service.close_due_votes(session, TickContext(now=after_deadline, tz=LOCAL_TZ)) == 1
+    first, second, third, fourth, *_ = await entries_of(session, cell.org.id)
+    assert (first.cell_rating, second.cell_rating, fourth.cell_rating) == (None, Rating.GOOD, Rating.COMPLETE)
     with pytest.raises(Conflict) as closed:
         await review.open_rating_vote(session, actor=secretary, entry_id=third.id, rating=None, now=now + 2 * DAY + dt.timedelta(minutes=1),
                                       kind=BallotKind.HAND)
