@@ -51,6 +51,17 @@ async def close_vote(vote_id: IdPath, user: CsrfChecked, session: SessionDep, cl
     return back(f"/console/votes?org={vote.cell_id}&ok=closed")
 
 
+@router.post("/{vote_id}/hand-counts", name="console_vote_hand_counts")
+async def hand_counts(request: Request, vote_id: IdPath, user: CsrfChecked, session: SessionDep, clock: ClockDep) -> Response:
+    """A vote held by raised hands: one number per option (a blank or a non-number is refused politely by core)."""
+    form = await request.form()
+    typed = [str(form.get(f"count{i}", "")).strip() for i in range(service.MAX_OPTIONS)]
+    counts = [int(value) if value.isdigit() and len(value) <= 6 else -1 for value in typed if value != ""]
+    vote = await service.record_hand_counts(session, actor=user.actor, vote_id=vote_id, counts=counts, now=clock.now())
+    await record(session, user, "console.vote.hand_counts", org_id=vote.cell_id, target=service.source_of(vote.id), now=clock.now())
+    return back(f"/console/votes?org={vote.cell_id}&ok=closed")
+
+
 async def _figures(session: SessionDep, user: ConsoleUser, org: int | None, year: int | None, now_year: int) -> review.Figures:
     org_id = org if org is not None else leading(user)[0].id
     chosen = year or await review.latest_year(session, org_id=org_id) or now_year

@@ -41,6 +41,7 @@ async def test_a_vote_closed_and_the_years_ratings_read_in_the_console(  # type:
                                      kind=BallotKind.SECRET)
     for person in (a.secretary, a.deputy, *a.members):
         await service.cast(session, actor=await load_actor(session, person), vote_id=opened.vote.id, option=0, cipher=cipher, now=now)
+    hands = await service.open_vote(session, actor=secretary, cell_id=a.org.id, question="Bầu tổ trưởng tổ đảng", now=now, kind=BallotKind.HAND)
     committee = await load_actor(session, commune.committee_member)
     await review.open_cycle(session, actor=committee, org_id=commune.commune.id, year=2026, self_deadline=now + dt.timedelta(days=1),
                             cell_deadline=now + dt.timedelta(days=2), decide_deadline=now + dt.timedelta(days=3), now=now)
@@ -64,6 +65,14 @@ async def test_a_vote_closed_and_the_years_ratings_read_in_the_console(  # type:
         await expect(page.locator("table.votes")).to_contain_text(V.CONSOLE_PASSED)
         await expect(page.get_by_role("button", name=f"{V.CONSOLE_CLOSE}: Thông qua nghị quyết chi bộ tháng 12")).to_have_count(0)
         serious["votes-closed"] = await check_page(page, "votes-closed", watched, tmp_path)
+        # The vote held by raised hands: the counts typed into its form.
+        form = page.locator("form.hand-counts")
+        for label, count in (("Tán thành", "5"), ("Không tán thành", "1"), ("Không biểu quyết", "0")):
+            await form.get_by_label(label, exact=True).fill(count)
+        await page.get_by_role("button", name=f"{V.CONSOLE_RECORD_HANDS}: Bầu tổ trưởng tổ đảng").click()
+        await expect(page.locator(".done")).to_have_text(V.CONSOLE_CLOSED_OK)
+        await expect(page.locator("form.hand-counts")).to_have_count(0)
+        serious["votes-hands"] = await check_page(page, "votes-hands", watched, tmp_path)
 
         boss = await _signed_in(browser, committee_link, watched)
         await boss.get_by_role("link", name=V.CONSOLE_NAV_REVIEW, exact=True).click()
@@ -78,5 +87,7 @@ async def test_a_vote_closed_and_the_years_ratings_read_in_the_console(  # type:
 
     vote = (await session.execute(select(Vote).where(Vote.id == opened.vote.id).execution_options(populate_existing=True))).scalar_one()
     assert (vote.status, vote.counts, vote.passed) == (VoteStatus.CLOSED, [6, 0, 0], True)
+    by_hands = (await session.execute(select(Vote).where(Vote.id == hands.vote.id).execution_options(populate_existing=True))).scalar_one()
+    assert (by_hands.status, by_hands.counts) == (VoteStatus.CLOSED, [5, 1, 0])
     assert watched.errors == [], watched.errors
     assert {name: found for name, found in serious.items() if found} == {}, watched.axe

@@ -83,3 +83,26 @@ async def test_a_committee_reads_and_downloads_the_years_ratings(api_client, con
     empty = await api_client.get(f"/console/votes/review?org={commune.commune.id}&year=2025")
     assert V.CONSOLE_REVIEW_EMPTY.format(year=2025, org=commune.commune.name) in empty.text
     assert (await api_client.get(f"/console/votes/review?org={commune.other_cell.org.id}")).status_code in (403, 404)
+
+
+async def test_a_hand_vote_is_recorded_with_its_counts(api_client, console_harness, session, cipher, clock) -> None:
+    commune = await make_commune(session, cipher)
+    a = commune.cells[0]
+    opened = await service.open_vote(session, actor=await load_actor(session, a.secretary), cell_id=a.org.id, question="Bầu tổ trưởng tổ đảng",
+                                     now=clock.now(), kind=BallotKind.HAND)
+    await session.commit()
+    home = await sign_in(api_client, console_harness, SECRETARY_A)
+    page = await api_client.get("/console/votes")
+    assert V.CONSOLE_RECORD_HANDS in page.text and 'name="count2"' in page.text and V.CONSOLE_CLOSE not in page.text
+    path = f"/console/votes/{opened.vote.id}/hand-counts"
+    for counts, message in (({"count0": "9", "count1": "1", "count2": "0"}, "nhiều hơn số đảng viên có quyền biểu quyết"),
+                            ({"count0": "năm", "count1": "1", "count2": "0"}, None), ({"count0": "5", "count1": "1"}, None)):
+        refused = await api_client.post(path, data={"csrf": csrf_of(home), **counts})
+        assert refused.status_code == 422 and "text/html" in refused.headers["content-type"], refused.text[:500]
+        assert message is None or message in refused.text
+        assert (await _vote(session, opened.vote.id)).status == VoteStatus.OPEN
+    recorded = await api_client.post(path, data={"csrf": csrf_of(home), "count0": "5", "count1": "1", "count2": "1"})
+    assert recorded.status_code == 303
+    vote = await _vote(session, opened.vote.id)
+    assert (vote.status, vote.counts, vote.valid, vote.passed) == (VoteStatus.CLOSED, [5, 1, 1], True, True)
+    assert "Tán thành 5, Không tán thành 1, Không biểu quyết 1" in (await api_client.get(recorded.headers["location"])).text
