@@ -140,7 +140,7 @@ def recording_message(document: Document, recording: Recording, language_name: s
 
 
 def record_button(document_id: int) -> Button:
-    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings.py RecCb
+    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings/ RecCb
 
 
 async def _reach(session: AsyncSession, document: Document) -> Org:

@@ -75,7 +75,7 @@ async def _document_screen(session: AsyncSession, actor: Actor, document_id: int
         rows.append((btn(R.BTN_QUIZ, ResDoc(action="quiz", document_id=d)),))
     if view.may_manage:
         rows.append((btn(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=d)), btn(R.BTN_CAMPAIGN_RESULTS, ResDoc(action="res", document_id=d))))
-        rows.append((recordings.record_button(d),))  # the flow lives in bot/routers/recordings.py
+        rows.append((recordings.record_button(d),))  # the flow lives in bot/routers/recordings/
     rows.append((btn(R.BTN_BACK_TO_LIBRARY, ResLib(mode=LibraryMode.ALL, page=1)),))
     return text, kb.inline(rows)
 
