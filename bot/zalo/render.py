@@ -19,6 +19,7 @@ _LINK = re.compile(r"<a\s+[^>]*href\s*=\s*([\"'])(.*?)\1[^>]*>(.*?)</a>", re.IGN
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+")
+_LISTED = re.compile(r"^([ \t]*)\d{1,3}\.(?=[ \t])", re.MULTILINE)
 
 
 # "bấm «✅ Dùng bản này»", "Bấm nút «📢 Thông báo»", "bấm nút <b>«…»</b>": a button named by its label.
@@ -119,10 +120,18 @@ def split(text: str, limit: int = MAX_TEXT) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+def one_sequence(body: str) -> str:
+    """On a screen with numbered choices, the only numbers are the choices: the screen's own numbered
+    lines (📅 Lịch họp's meetings, a list of góp ý) become bullets, so "1" can only mean choice 1."""
+    return _LISTED.sub(lambda match: match.group(1) + texts.conversation.LIST_BULLET, body)
+
+
 def render(text: str, choices: Sequence[Choice] = (), links: Sequence[tuple[str, str]] = (), *, is_html: bool = True,
            limit: int = MAX_TEXT) -> list[str]:
     """The messages to send, in order; the numbered list is always in the last one."""
     body = html_to_text(text, is_html=is_html, choices=choices)
+    if choices:
+        body = one_sequence(body)
     extra = "\n\n".join(block for block in (links_block(links), choices_block(choices)) if block)
     whole = "\n\n".join(block for block in (body, extra) if block)
     if len(whole) <= limit:

@@ -6,6 +6,7 @@ from core.texts import common, meetings, notices
 # The numbered list under a screen. "Trả lời 1 để …, 2 để …" reads well for two or three choices;
 # a longer list goes one per line.
 CHOICE_LINE = "{number}. {label}"
+LIST_BULLET = "•"  # a screen's own numbered lines, when it has numbered choices: only choices carry numbers
 CHOICES_HINT = "👉 Đồng chí trả lời bằng số ({numbers})."
 CHOICES_SHORT = "👉 Trả lời {pairs}."
 CHOICES_SHORT_PAIR = "{number} để {label}"
