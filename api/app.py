@@ -39,7 +39,8 @@ CONSOLE_MEETING_BODY_LIMIT = meetings.DOCUMENTS_BODY_LIMIT * documents_rules.MAX
 BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/console/members/import": members.IMPORT_MAX_BYTES + 64 * 1024,
                "/console/meetings": CONSOLE_MEETING_BODY_LIMIT, "/console/notices": notices.FILE_BODY_LIMIT, "/console/meetings/{meeting_id}/edit": CONSOLE_MEETING_BODY_LIMIT, "/telegram/webhook": 1_000_000,
                documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT,
-               notices.FILE_PATH: notices.FILE_BODY_LIMIT, recordings.UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT}
+               notices.FILE_PATH: notices.FILE_BODY_LIMIT, recordings.UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT,
+               recordings.NOTICE_UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT, recordings.CONCLUSIONS_UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT}
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 

@@ -108,13 +108,41 @@ def choose(listen_language: str | None, available: Iterable[str]) -> str | None:
 # ---------------------------------------------------------------- recordings of a document
 
 
-async def recordings_of(session: AsyncSession, *, document_id: int) -> dict[str, Recording]:
-    """The document's recordings by language; one whose file is gone (a partial restore) counts as
-    none, so its listeners get the next best voice instead of an error."""
-    rows = await session.execute(
-        select(Recording).where(Recording.subject_kind == SubjectKind.DOCUMENT, Recording.subject_id == document_id)
-    )
+async def recordings_of_subject(session: AsyncSession, *, kind: str, subject_id: int) -> dict[str, Recording]:
+    """A subject's recordings (a document, a notice, a meeting's conclusions) by language; one whose
+    file is gone (a partial restore) counts as none, so its listeners get the next best voice
+    instead of an error."""
+    rows = await session.execute(select(Recording).where(Recording.subject_kind == kind, Recording.subject_id == subject_id))
     return {recording.language: recording for recording in rows.scalars() if Path(recording.path).is_file()}
+
+
+async def recordings_of(session: AsyncSession, *, document_id: int) -> dict[str, Recording]:
+    """The document's recordings by language (see `recordings_of_subject`)."""
+    return await recordings_of_subject(session, kind=SubjectKind.DOCUMENT, subject_id=document_id)
+
+
+async def keep_recording(
+    session: AsyncSession, *, kind: str, subject_id: int, language: str, audio: PreparedAudio, store_dir: str | Path,
+    recorded_by_id: int, now: dt.datetime,
+) -> Recording:
+    """Store the file by content and write (or replace) the subject's row for that language."""
+    path = store_by_content(store_dir, audio.data, extension=".ogg")
+    recording = await session.scalar(
+        select(Recording).where(Recording.subject_kind == kind, Recording.subject_id == subject_id, Recording.language == language)
+    )
+    if recording is None:
+        recording = Recording(subject_kind=kind, subject_id=subject_id, language=language)
+        session.add(recording)
+    recording.path, recording.sha256 = str(path), audio.sha256
+    recording.duration, recording.size = audio.duration, len(audio.data)
+    recording.recorded_by_id, recording.created_at = recorded_by_id, now
+    await session.flush()
+    return recording
+
+
+def served_by(listeners: Iterable[tuple[int, str | None]], recordings: Mapping[str, Recording], language: str) -> list[int]:
+    """Listeners (id, listen language) whom the recording in `language` serves by `choose`."""
+    return [member_id for member_id, spoken in listeners if choose(spoken, recordings) == language]
 
 
 async def recording_for(session: AsyncSession, *, document_id: int, listen_language: str | None) -> Recording | None:
@@ -197,19 +225,8 @@ async def add_recording(
         raise InvalidInput(texts.recordings.UNKNOWN_LANGUAGE)
     if not document.summary.strip():
         raise InvalidInput(texts.recordings.NO_SUMMARY)
-    path = store_by_content(store_dir, audio.data, extension=".ogg")
-    recording = await session.scalar(
-        select(Recording).where(
-            Recording.subject_kind == SubjectKind.DOCUMENT, Recording.subject_id == document.id, Recording.language == language
-        )
-    )
-    if recording is None:
-        recording = Recording(subject_kind=SubjectKind.DOCUMENT, subject_id=document.id, language=language)
-        session.add(recording)
-    recording.path, recording.sha256 = str(path), audio.sha256
-    recording.duration, recording.size = audio.duration, len(audio.data)
-    recording.recorded_by_id, recording.created_at = actor.member.id, now
-    await session.flush()
+    recording = await keep_recording(session, kind=SubjectKind.DOCUMENT, subject_id=document.id, language=language, audio=audio,
+                                     store_dir=store_dir, recorded_by_id=actor.member.id, now=now)
     queued = 0
     published = document.state == DocumentState.PUBLISHED
     if published:
@@ -222,8 +239,8 @@ async def _send_to_listeners(
 ) -> int:
     org = await _reach(session, document)
     recordings = await recordings_of(session, document_id=document.id)
-    served = [member_id for member_id, spoken in (await session.execute(listeners_query(document, org))).all()
-              if choose(spoken, recordings) == recording.language]
+    listeners = [(member_id, spoken) for member_id, spoken in (await session.execute(listeners_query(document, org))).all()]
+    served = served_by(listeners, recordings, recording.language)
     if not served:
         return 0
     result = await enqueue_many(
