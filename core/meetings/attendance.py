@@ -24,6 +24,8 @@ from core.meetings.models import (
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Attachment, OutboundMessage
+from core.recordings.buttons import listen_button
+from core.recordings.models import SubjectKind
 from core.recordings.subjects import forget_conclusions_recordings
 
 
@@ -177,7 +179,9 @@ async def send_conclusions(
             OutboundMessage(
                 text=texts.meetings.CONCLUSIONS_NOTICE.format(
                     title=render.title(meeting), cell=render.escape(cell.name), when=render.when(meeting), body=render.escape(cleaned or "")
-                )
+                ),
+                # «🔊 Nghe»: a person's reading by language, else the machine voice (core.recordings.subjects).
+                buttons=((listen_button(SubjectKind.CONCLUSIONS, meeting.id),),),
             )
         ]
     for index, message in enumerate(messages):

@@ -32,8 +32,11 @@ from core.meetings.render import when as meeting_when
 from core.notices.models import Notice, NoticeRecipient, NoticeStatus
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor
-from core.ports import Attachment, Button, OutboundMessage
+from core.ports import Attachment, OutboundMessage
 from core.recordings.audio import PreparedAudio
+from core.recordings.buttons import SUBJECT_PREFIX as SUBJECT_PREFIX  # re-exported: callers need one module
+from core.recordings.buttons import listen_button as listen_button
+from core.recordings.buttons import record_button as record_button
 from core.recordings.models import Recording, SubjectKind
 from core.recordings.service import (
     RecordingResult,
@@ -44,7 +47,6 @@ from core.recordings.service import (
     served_by,
 )
 
-SUBJECT_PREFIX = "rs"  # callback data: rs:<action>:<kind>:<subject_id>[:<language>] (bot/routers/recordings.py)
 KINDS = (SubjectKind.NOTICE, SubjectKind.CONCLUSIONS)
 NOTICE_OUTBOX_KIND = "notice"  # core.notices.service.KIND
 
@@ -161,15 +163,6 @@ def recording_message(subject: Subject, recording: Recording, language_name: str
         attachment=Attachment(kind="voice", path=recording.path, duration=recording.duration, cache_key=recording.cache_key,
                               filename="ghi-am.ogg"),
     )
-
-
-def record_button(kind: str, subject_id: int) -> Button:
-    label = texts.recordings.BTN_RECORD_NOTICE if kind == SubjectKind.NOTICE else texts.recordings.BTN_RECORD_CONCLUSIONS
-    return Button(label, f"{SUBJECT_PREFIX}:open:{kind}:{subject_id}:")
-
-
-def listen_button(kind: str, subject_id: int) -> Button:
-    return Button(texts.recordings.BTN_LISTEN, f"{SUBJECT_PREFIX}:listen:{kind}:{subject_id}:")
 
 
 async def recordings(session: AsyncSession, *, actor: Actor, kind: str, subject_id: int) -> dict[str, Recording]:
