@@ -30,8 +30,8 @@ def install_console(app: FastAPI) -> None:
     app.include_router(members.router, prefix=PREFIX)
     app.include_router(meetings.router, prefix=PREFIX)
     app.include_router(notices.router, prefix=PREFIX)
-    from api.console import documents, feedback, figures, reminders, reports  # the desk pages
+    from api.console import documents, feedback, figures, recordings, reminders, reports  # the desk pages
 
-    for desk in (figures, reports, feedback, documents, reminders):
+    for desk in (figures, reports, feedback, documents, reminders, recordings):
         app.include_router(desk.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")
