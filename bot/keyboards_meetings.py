@@ -38,8 +38,8 @@ from core.meetings.models import AbsenceReason, Invitation, Meeting, MeetingKind
 from core.meetings.service import AttendanceSheet, MeetingCard
 from core.orgs.models import Org
 from core.ports import Button
-from core.recordings.buttons import record_button
-from core.recordings.models import SubjectKind
+from core.listening.buttons import record_button
+from core.listening.models import SubjectKind
 
 ATTENDANCE_PAGE_SIZE = 20
 

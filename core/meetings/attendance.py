@@ -24,9 +24,9 @@ from core.meetings.models import (
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Attachment, OutboundMessage
-from core.recordings.buttons import listen_button
-from core.recordings.models import SubjectKind
-from core.recordings.subjects import forget_conclusions_recordings
+from core.listening.buttons import listen_button
+from core.listening.models import SubjectKind
+from core.listening.choice import forget_recordings
 
 
 async def _ensure_attendance(session: AsyncSession, *, meeting: Meeting, actor: Actor, now: dt.datetime) -> None:
@@ -166,7 +166,7 @@ async def send_conclusions(
     meeting.conclusions_sent_at = now
     meeting.conclusions_revision += 1
     meeting.updated_at = now
-    await forget_conclusions_recordings(session, meeting_id=meeting.id)  # read aloud: the old text, not this one
+    await forget_recordings(session, kind=SubjectKind.CONCLUSIONS, subject_id=meeting.id)  # read aloud: the old text, not this one
     await session.flush()
     if voice_file_id is not None:
         caption = texts.meetings.CONCLUSIONS_NOTICE_VOICE.format(when=render.when(meeting), cell=render.escape(cell.name))

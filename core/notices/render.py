@@ -9,8 +9,8 @@ from core import texts
 from core.notices import files
 from core.notices.models import Notice, NoticeStatus
 from core.ports import Attachment, Button, OutboundMessage
-from core.recordings.buttons import listen_button
-from core.recordings.models import SubjectKind
+from core.listening.buttons import listen_button
+from core.listening.models import SubjectKind
 
 # Callback data prefixes, shared with bot/routers/notices.py (aiogram packs "prefix:field:field").
 SEEN_PREFIX = "nts"

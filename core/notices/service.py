@@ -30,8 +30,8 @@ from core.notices.models import Notice, NoticeRecipient, NoticeStatus
 from core.orgs.models import ChannelLink, Member, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_any_subtree, managed_org, in_subtree, receives_notices
 from core.ports import Button, OutboundMessage
-from core.recordings.buttons import record_button
-from core.recordings.models import SubjectKind
+from core.listening.buttons import record_button
+from core.listening.models import SubjectKind
 
 KIND = "notice"  # the broadcast rows
 AUTHOR_KIND = "notice_author"  # status edits and the final report, to the author

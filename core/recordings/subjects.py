@@ -18,7 +18,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
@@ -34,18 +34,12 @@ from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Attachment, OutboundMessage
 from core.recordings.audio import PreparedAudio
-from core.recordings.buttons import SUBJECT_PREFIX as SUBJECT_PREFIX  # re-exported: callers need one module
-from core.recordings.buttons import listen_button as listen_button
-from core.recordings.buttons import record_button as record_button
+from core.listening.buttons import SUBJECT_PREFIX as SUBJECT_PREFIX  # re-exported: callers need one module
+from core.listening.buttons import listen_button as listen_button
+from core.listening.buttons import record_button as record_button
 from core.recordings.models import Recording, SubjectKind
-from core.recordings.service import (
-    RecordingResult,
-    choose,
-    keep_recording,
-    language_names,
-    recordings_of_subject,
-    served_by,
-)
+from core.listening.choice import choose, language_names, recordings_of_subject, served_by
+from core.recordings.service import RecordingResult, keep_recording
 
 KINDS = (SubjectKind.NOTICE, SubjectKind.CONCLUSIONS)
 NOTICE_OUTBOX_KIND = "notice"  # core.notices.service.KIND
@@ -210,10 +204,3 @@ async def listen(session: AsyncSession, *, actor: Actor, kind: str, subject_id: 
         return Listening(subject=subject, recording=recorded[chosen], caption=caption(subject, names.get(chosen, chosen)),
                          text=subject.text)
     return Listening(subject=subject, recording=None, caption=machine_caption(subject), text=subject.text)
-
-
-async def forget_conclusions_recordings(session: AsyncSession, *, meeting_id: int) -> None:
-    """Conclusions sent again are a new text: the readings of the old one no longer fit it."""
-    await session.execute(
-        delete(Recording).where(Recording.subject_kind == SubjectKind.CONCLUSIONS, Recording.subject_id == meeting_id)
-    )

@@ -9,6 +9,7 @@ LINK_MESSAGE = (
 )
 BTN_OPEN_IN_TELEGRAM = "🖥 Mở ngay trong Telegram"
 MANAGERS_ONLY = "Trang quản lý dành cho bí thư, phó bí thư chi bộ và cấp ủy viên."
+NOT_SERVED = "Máy chủ Sổ tay này chưa mở trang quản lý. Đồng chí báo người quản trị hệ thống."
 
 # Sign-in
 LINK_INVALID = "Đường dẫn đăng nhập không đúng. Đồng chí hãy bấm «🖥 Mở trang quản lý» trong Sổ tay để lấy đường dẫn mới."

@@ -109,3 +109,22 @@ def test_invite_sheet_has_one_card_per_unlinked_member_with_a_local_qr_code(env,
     assert all(qr_svg(link) in page for link in links)  # each card's QR code is its own Telegram link
     assert "Trên Zalo" in page and "http" not in page.replace("https://t.me/", "")  # nothing fetched from elsewhere
     assert run(env, "members", "invite-sheet", "--cell", "999999", "-o", str(sheet)).exit_code == 1
+
+
+@pytest.mark.parametrize("address", ["localhost", "127.0.0.1", "0.0.0.0", "192.168.1", "fe80::1"])
+def test_demo_refuses_a_lan_address_phones_cannot_reach(env, address) -> None:
+    result = CliRunner().invoke(app, ["demo", "--lan-address", address], env=env)
+    assert result.exit_code == 2
+    assert "--lan-address" in result.output and "192.168.1.20" in result.output
+    assert not (Path(env["SOTAY_DATA_DIR"]) / "demo").exists()  # refused before anything started
+
+
+def test_the_trainer_given_lan_address_is_the_one_shown(monkeypatch) -> None:
+    from sotay import demo
+
+    monkeypatch.setattr(demo, "lan_addresses", lambda: ["10.0.0.5", "172.17.0.1"])
+    assert demo.valid_lan_address("192.168.1.20")
+    assert demo.shown_lan_address("192.168.1.20") == "192.168.1.20"
+    assert demo.shown_lan_address(None) == "10.0.0.5"
+    monkeypatch.setattr(demo, "lan_addresses", list)
+    assert demo.shown_lan_address(None) == "127.0.0.1"

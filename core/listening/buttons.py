@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core import texts
 from core.ports import Button
-from core.recordings.models import SubjectKind
+from core.listening.models import SubjectKind
 
 SUBJECT_PREFIX = "rs"  # callback data: rs:<action>:<kind>:<subject_id>:[<language>] (bot/routers/recordings/subjects.py)
 
