@@ -1,5 +1,5 @@
-"""The recording slot in Debian's Chromium: a secretary uploads a reading of a draft document's summary
-and of a notice in a language (#recording-slot), sees it saved and ticked, then reads the list of what
+"""The recording slot in Debian's Chromium: a secretary uploads a reading of a draft document's summary,
+of a notice and of a meeting's conclusions in a language (#recording-slot), sees it saved and ticked, then reads the list of what
 has which languages. Every page: 0 console errors, 0 serious axe-core findings, no sideways scroll at
 390 px."""
 
@@ -18,7 +18,7 @@ from tests.console.helpers import link_from_bot
 from tests.console.test_console_documents import speaker  # noqa: F401  (a counting voice, no real synthesis)
 from tests.factories import make_commune
 from tests.integration.test_recordings import tone
-from tests.integration.test_recordings_subjects import notice_of
+from tests.integration.test_recordings_subjects import held_meeting, notice_of
 from tests.integration.test_resolutions_api import TEXT
 
 pytestmark = pytest.mark.browser
@@ -34,6 +34,7 @@ async def test_a_reading_is_uploaded_in_the_slot_and_listed(  # type: ignore[no-
     commune = await make_commune(session, cipher)
     await session.commit()
     notice_id = await notice_of(session, commune, clock)
+    meeting_id, absent = await held_meeting(session, commune, clock)
     link = await link_from_bot(harness, SECRETARY_A)
     (tmp_path / "nq21.txt").write_text(TEXT, encoding="utf-8")
     (tmp_path / "doc-hmong.wav").write_bytes(tone(1.5, "WAV", 330))
@@ -70,13 +71,23 @@ async def test_a_reading_is_uploaded_in_the_slot_and_listed(  # type: ignore[no-
         await expect(page.locator("#recording-slot .done")).to_contain_text("Đã lưu bản ghi âm tiếng việt và gửi tới")
         serious["notice-slot"] = await check_page(page, "recording-notice", watched, tmp_path)
 
+        # The conclusions of a held meeting, in Vietnamese: to the absent members who listen.
+        await page.goto(f"{served}/console/meetings/{meeting_id}")
+        slot = page.locator("#conclusions-recording-slot")
+        await slot.get_by_label(D.REC_LANGUAGE).select_option("vi")
+        await slot.get_by_label(D.REC_FILE).set_input_files(str(tmp_path / "tb-vi.mp3"))
+        await slot.get_by_role("button", name=D.REC_UPLOAD).click()
+        await expect(page.locator("#conclusions-recording-slot .done")).to_have_text(
+            D.REC_SAVED.format(language="tiếng việt", count=len(absent)))
+        serious["conclusions-slot"] = await check_page(page, "recording-conclusions", watched, tmp_path)
+
         # The list of what has which languages.
         await page.get_by_role("link", name=D.NAV_RECORDINGS, exact=True).click()
         await expect(page.get_by_role("heading", level=1)).to_have_text(D.REC_LIST_TITLE)
         documents = page.get_by_role("region", name=D.REC_KINDS["document"])
         await expect(documents.get_by_role("row").nth(1)).to_contain_text("Tiếng Hmông")
-        notices = page.get_by_role("region", name=D.REC_KINDS["notice"])
-        await expect(notices.get_by_role("row").nth(1)).to_contain_text("Tiếng Việt")
+        for kind in ("notice", "conclusions"):
+            await expect(page.get_by_role("region", name=D.REC_KINDS[kind]).get_by_role("row").nth(1)).to_contain_text("Tiếng Việt")
         serious["recordings-list"] = await check_page(page, "recordings-list", watched, tmp_path)
         await browser.close()
 

@@ -66,6 +66,8 @@ async def test_readings_are_uploaded_per_language_and_listed(api_client, console
     uploaded = await api_client.post(f"/console/recordings/conclusions/{meeting_id}", data={"csrf": csrf, "language": "vi"},
                                      files={"file": ("kl.wav", tone(1.2, "WAV"), "audio/wav")})
     assert uploaded.status_code == 303 and uploaded.headers["location"] == f"/console/meetings/{meeting_id}?rec=vi&q={len(absent)}#recording-slot"
+    page = (await api_client.get(uploaded.headers["location"])).text
+    assert 'id="conclusions-recording-slot"' in page and html.escape(D.REC_SAVED.format(language="tiếng việt", count=len(absent))) in page
     assert await _recordings(session) == [("document", document_id, "hmong"), ("notice", notice_id, "vi"), ("conclusions", meeting_id, "vi")]
 
     # The list: each kind with the languages recorded, the rest on the machine voice.
