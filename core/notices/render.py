@@ -12,7 +12,7 @@ from core.ports import Attachment, Button, OutboundMessage
 from core.listening.buttons import listen_button
 from core.listening.models import SubjectKind
 
-# Callback data prefixes, shared with bot/routers/notices.py (aiogram packs "prefix:field:field").
+# Callback data prefixes, shared with bot/routers/notices/ (aiogram packs "prefix:field:field").
 SEEN_PREFIX = "nts"
 STOP_PREFIX = "ntx"
 REPORT_PREFIX = "ntr"

@@ -129,7 +129,7 @@ async def keep_recording(
 
 
 def record_button(document_id: int) -> Button:
-    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings.py RecCb
+    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings/ RecCb
 
 
 async def _reach(session: AsyncSession, document: Document) -> Org:
