@@ -73,17 +73,29 @@ async def commit_before_sending() -> None:
     """Commit the handling update's transaction before something leaves the process (a Bot API call,
     a Zalo send): what the reply tells is then true in the database, and the wait for the network holds
     no lock and no connection. Does nothing outside a handler, in a task the handler spawned (only the
-    handler's own task may use its session), or when nothing is open."""
+    handler's own task may use its session), or when nothing is open.
+
+    A handler that has only read so far just hands its connection back: recording the update as
+    handled is a write, and on SQLite it would put every reply (a menu, a question) behind the queue
+    of writers; it is recorded at the end, as before."""
     update = _open_update.get()
     if update is None or asyncio.current_task() is not update.task:
         return
     session = update.session
-    if not session.in_transaction() and update.recorded:
+    if not session.in_transaction():
         return
-    if not update.recorded:
+    if not update.recorded and await _has_written(session):
         session.add(ProcessedUpdate(bot_id=update.bot_id, update_id=update.update_id))
         update.recorded = True
     await session.commit()  # also hands the connection back to the pool until the next statement
+
+
+async def _has_written(session: AsyncSession) -> bool:
+    if session.new or session.dirty or session.deleted:
+        return True
+    raw = await (await session.connection()).get_raw_connection()
+    sqlite = getattr(raw.driver_connection, "_conn", None)  # aiosqlite's sqlite3 connection
+    return sqlite is None or bool(sqlite.in_transaction)  # pysqlite opens a transaction at the first write only
 
 
 class CommitBeforeSending(BaseRequestMiddleware):
