@@ -17,8 +17,10 @@ A "tap" is timed from the moment it is sent to the moment the page would show th
 trainee polls their chat every 0.2 s while waiting (the page polls at once after a tap, then every
 second, so this is the answer's arrival, not the page's polling interval). An error is any HTTP
 failure, an answer not seen within --answer-timeout, or a lesson not recorded as done. Prints JSON
-lines: one per phase and a final summary with p50/p95/max, errors and the machine's load (1-minute
-load average and cores) before and after. Nothing here is a test assertion.
+lines: one per phase and a final summary with p50/p95/max, errors, the demo's CPU time over the
+lessons and per tap (when this bench started the demo: a figure the machine's load disturbs far less
+than latency does) and the machine's load (1-minute load average and cores) before and after.
+Nothing here is a test assertion.
 """
 
 from __future__ import annotations
