@@ -39,7 +39,7 @@ from core.db import create_engine, create_session_factory, transaction
 from core.delivery.models import OutboxMessage
 from core.models import metadata
 from core.scheduling import reminders
-from core.scheduling.ticks import TickContext
+from core.ticks import TickContext
 
 MEMBERS_PER_CELL = 50
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

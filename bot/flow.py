@@ -3,12 +3,15 @@
 - a flow remembers when it started (`started_at` in its FSM data) and is forgotten after its TTL;
 - a home-keyboard button or a command is never taken as a flow's input: it ends the flow and goes
   to its owner (`leave_flow_for_menu`, registered before a router's typed-input handlers, which
-  exclude `menu_or_command()` themselves).
+  exclude `menu_or_command()` themselves);
+- a typed answer refused for anything but its content ends the flow (`clear_unless_invalid`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 from aiogram import F
@@ -18,6 +21,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from core import texts
+from core.errors import DomainError, InvalidInput
 
 DEFAULT_TTL = dt.timedelta(minutes=60)
 
@@ -50,3 +54,15 @@ async def leave_flow_for_menu(message: Message, state: FSMContext) -> None:
     """A home button or a command in the middle of a flow: drop the flow, let its owner answer."""
     await state.clear()
     raise SkipHandler()
+
+
+@contextlib.asynccontextmanager
+async def clear_unless_invalid(state: FSMContext, *, typed: bool = True) -> AsyncIterator[None]:
+    """A typed answer refused for anything but its content ends the flow: typing again cannot help.
+    (A voice message's refusal keeps the flow, as it always has.)"""
+    try:
+        yield
+    except DomainError as refusal:
+        if typed and not isinstance(refusal, InvalidInput):
+            await state.clear()
+        raise

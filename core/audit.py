@@ -1,14 +1,36 @@
-"""Recording security-relevant events. Callers pass ids and reasons, never personal data."""
+"""Recording security-relevant events. Callers pass ids and reasons, never personal data.
+
+The table lives here, below every domain that records into it (orgs included): it names members
+and organisations by foreign key only."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
 
-from core.orgs.models import AuditEvent
+from core.db import Base, BigIntPK, UTCDateTime, utcnow
+
+
+class AuditEvent(Base):
+    """Security-relevant events. `detail` never holds citizen IDs, phones or secrets."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(16), default="ok")
+    actor_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    actor_platform_user: Mapped[str | None] = mapped_column(String(80))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"))
+    target: Mapped[str | None] = mapped_column(String(128))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_audit_events_actor_action_at", "actor_platform_user", "action", "at"),)
 
 
 async def record(

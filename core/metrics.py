@@ -3,6 +3,7 @@
 Any part of the project increments the objects below, e.g.
 `metrics.SENDS.labels(result="sent").inc()` or `metrics.REMINDER_LAG.observe(seconds)`.
 Labels carry kinds and outcomes, never ids or personal data (each value is a new time series).
+A leaf: it reads no table (the outbox gauge is set by core.delivery.outbox.observe_depth).
 """
 
 from __future__ import annotations
@@ -16,10 +17,6 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from core.delivery.models import OutboxMessage, OutboxState
 
 NAMESPACE = "sotay"
 # The *_created series double the output and nobody graphs them.
@@ -57,14 +54,6 @@ API_REQUESTS = Counter(
     namespace=NAMESPACE,
     registry=REGISTRY,
 )
-
-
-async def observe_outbox(session: AsyncSession) -> None:
-    """Set the outbox gauge from the table itself, so every instance reports the same truth."""
-    rows = (await session.execute(select(OutboxMessage.state, func.count(OutboxMessage.id)).group_by(OutboxMessage.state))).all()
-    counts = {OutboxState(state).value: int(count) for state, count in rows}
-    for state in OutboxState:
-        OUTBOX_DEPTH.labels(state=state.value).set(counts.get(state.value, 0))
 
 
 def render() -> tuple[bytes, str]:

@@ -9,8 +9,9 @@ from core.delivery import models as delivery_models  # noqa: F401
 from core.feedback import models as feedback_models  # noqa: F401
 from core.meetings import models as meetings_models  # noqa: F401
 from core.notices import models as notices_models  # noqa: F401
+from core import audit as audit_models  # noqa: F401
 from core.orgs import models as orgs_models  # noqa: F401
-from core.recordings import models as recordings_models  # noqa: F401
+from core.listening import models as listening_models  # noqa: F401
 from core.reporting import models as reporting_models  # noqa: F401
 from core.resolutions import models as resolutions_models  # noqa: F401
 from core.scheduling import models as scheduling_models  # noqa: F401

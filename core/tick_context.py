@@ -1,7 +1,7 @@
 """What every periodic job is given: the tick's time and the local time zone.
 
-Outside core.scheduling, which imports every domain's jobs (core.scheduling.ticks): a domain's
-`scheduled.py` names it without its package importing core.scheduling (no package cycle).
+A leaf below every domain: a domain's `scheduled.py` names it without importing core.scheduling
+or the job registry (core.ticks), which imports every domain.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Fails when a module of ours imports itself round-about (an import cycle between modules,
-function-level and TYPE_CHECKING imports included). Prints the cycles between packages too, for
-information (e.g. core.meetings ↔ core.scheduling through different modules).
+function-level and TYPE_CHECKING imports included), and when packages import each other through
+different modules (e.g. core.meetings → core.scheduling.x and core.scheduling.y → core.meetings):
+each package of a top-level one (core.orgs, bot.routers, ...) sits in one layer, so the lower one
+never names the upper one. For each such cycle it prints the module imports that make it up.
 
     python scripts/import_cycles.py
 """
@@ -74,12 +76,19 @@ def main() -> int:
             if a != b and a.split(".")[0] == b.split(".")[0]:
                 package_edges.setdefault(a, set()).add(b)
     packages = sorted({".".join(m.split(".")[:2]) for m in modules})
-    for group in strongly_connected(packages, package_edges):
-        print("note: packages import each other (through different modules): " + " ↔ ".join(group))
+    package_cycles = strongly_connected(packages, package_edges)
+    for group in package_cycles:
+        print("package cycle (packages import each other through different modules): " + " ↔ ".join(group))
+        members = set(group)
+        for module, imported in sorted(edges.items()):
+            for other in sorted(imported):
+                a, b = ".".join(module.split(".")[:2]), ".".join(other.split(".")[:2])
+                if a != b and a in members and b in members:
+                    print(f"    {module} → {other}")
     for group in cycles:
         print("import cycle between modules: " + " ↔ ".join(group))
-    print(f"import cycles between modules: {len(cycles)}")
-    return 1 if cycles else 0
+    print(f"import cycles between modules: {len(cycles)}; between packages: {len(package_cycles)}")
+    return 1 if cycles or package_cycles else 0
 
 
 if __name__ == "__main__":

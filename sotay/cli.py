@@ -70,13 +70,17 @@ def demo(
     sandbox_port: Annotated[int, typer.Option(help="Port of the local Bot API sandbox")] = 8081,
     reset: Annotated[bool, typer.Option("--reset", help="Forget the demo's database, chats and files and start afresh")] = False,
     lan: Annotated[bool, typer.Option("--lan", help="Listen on the local network: a training room's phones join by QR code (practice data only)")] = False,
+    lan_address: Annotated[str | None, typer.Option("--lan-address", help="The address phones reach this laptop at, when the one found is wrong (several networks); implies --lan")] = None,
     open_for_seconds: Annotated[float | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run everything against the local sandbox with a seeded demo commune: no Telegram needed.
     The demo keeps its chats across restarts in DATA_DIR/demo; --reset starts afresh."""
-    from sotay.demo import DemoPortInUse, reset_demo, run_demo
+    from sotay.demo import DemoPortInUse, reset_demo, run_demo, valid_lan_address
     from sotay.serve import StartupError
 
+    if lan_address is not None and not valid_lan_address(lan_address):
+        typer.secho(f"--lan-address {lan_address!r}: give this laptop's IPv4 address on the room's network, e.g. 192.168.1.20", fg="red", err=True)
+        raise typer.Exit(2)
     settings = load_settings_or_exit(demo=True)
     _setup_logging(settings)
     if reset:
@@ -84,7 +88,8 @@ def demo(
         typer.echo(f"demo reset: {folder} removed" + ("" if settings.database_url is None else
                                                        " (SOTAY_DATABASE_URL is set: that database is kept)"))
     try:
-        asyncio.run(run_demo(settings, port=port, sandbox_port=sandbox_port, duration=open_for_seconds, lan=lan))
+        asyncio.run(run_demo(settings, port=port, sandbox_port=sandbox_port, duration=open_for_seconds,
+                             lan=lan or lan_address is not None, lan_address=lan_address))
     except (DemoPortInUse, StartupError) as exc:
         typer.secho(str(exc), fg="red", err=True)
         raise typer.Exit(1) from None

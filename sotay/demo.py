@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import errno
+import ipaddress
 import logging
 import secrets
 import shutil
@@ -252,6 +253,20 @@ def lan_addresses() -> list[str]:
     return found
 
 
+def valid_lan_address(address: str) -> bool:
+    """An address given by hand with --lan-address: an IPv4 address a phone can reach (not loopback)."""
+    try:
+        parsed = ipaddress.IPv4Address(address)
+    except ValueError:
+        return False
+    return not (parsed.is_loopback or parsed.is_unspecified or parsed.is_multicast)
+
+
+def shown_lan_address(given: str | None) -> str:
+    """The address printed for the room's phones: the trainer's own, else the first this machine has."""
+    return given or (lan_addresses() or ["127.0.0.1"])[0]
+
+
 async def _save_sandbox_every(folder: Path, sandbox: SandboxServer, stop: asyncio.Event, seconds: float = 5.0) -> None:
     saved = (-1, -1)
     while not stop.is_set():
@@ -264,7 +279,7 @@ async def _save_sandbox_every(folder: Path, sandbox: SandboxServer, stop: asynci
 
 
 async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration: float | None = None,
-                   lan: bool = False) -> None:
+                   lan: bool = False, lan_address: str | None = None) -> None:
     host = "0.0.0.0" if lan else settings.http_host  # noqa: S104 - `--lan` asks for exactly that
     _check_port(host, port, "--port")
     _check_port(host, sandbox_port, "--sandbox-port")
@@ -295,11 +310,11 @@ async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration
         def training_room(runtime: Any) -> Any:
             from sotay.training import Phones, Room
 
-            room = Room(session_factory=runtime.session_factory, cipher=runtime.cipher, phones=Phones(sandbox, DEMO_TOKEN),
+            room = Room(session_factory=runtime.session_factory, cipher=runtime.cipher, phones=Phones(sandbox, DEMO_TOKEN, DEMO_ZALO_TOKEN),
                         folder=settings.data_dir, key=trainer_key)
             room.restore_phones()
             return room
-        shown_host = (lan_addresses() or ["127.0.0.1"])[0] if lan else settings.http_host
+        shown_host = shown_lan_address(lan_address) if lan else settings.http_host
         page = f"http://{shown_host}:{port}/"
         link = f"; the unlinked member can link with /start {code}, or type {code} on Zalo" if code else ""
         lines = [

@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core import metrics
 from core.db import transaction
-from core.scheduling.ticks import TickContext, tick_jobs
+from core.ticks import TickContext, tick_jobs
 from sotay.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,8 @@
 """The training ground of `sotay demo`: a hall of trainees, each on their own (simulated) phone.
 
 A trainee opens the trainer's link (a QR code on the big screen) and gets a practice member of
-their own, linked to a simulated Telegram person, without typing: in the shared practice cell for
+their own, linked to a simulated Telegram or Zalo person (the trainer picks the messenger the room
+practises on), without typing: in the shared practice cell for
 the member lessons, or as the secretary of a practice cell of their own for the secretary lessons.
 Lessons are data (LESSONS); each is checked against the real database (what the bot did, not what
 the page shows). The room (who joined, which lessons the trainer has opened, the steps each trainee
@@ -32,7 +33,8 @@ from core.meetings import service as meetings
 from core.meetings.models import Answer, AbsenceReason, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.notices.models import Notice, NoticeStatus
 from core.orgs.importer import MemberRow, apply_rows
-from core.orgs.models import AuditEvent, ChannelLink, Gender, Org, OrgKind, RoleKind
+from core.audit import AuditEvent
+from core.orgs.models import ChannelLink, Gender, Org, OrgKind, RoleKind
 from core.orgs.service import load_actor, member_by_card
 from core.reporting.models import MonthlyReport, ReportState
 from core.resolutions.models import Document, DocumentState, DocumentStudy
@@ -40,6 +42,7 @@ from sotay import demo_data
 
 log = logging.getLogger(__name__)
 TRACKS = ("member", "secretary")
+PLATFORMS = ("telegram", "zalo")
 FIRST_TRAINEE_USER_ID = 760_001  # simulated Telegram ids of trainees (demo people are 700_001…)
 STUCK_AFTER_ATTEMPTS = 3
 STUCK_AFTER_SECONDS = 180.0
@@ -59,6 +62,7 @@ class Trainee:
     joined_at: float
     cell_id: int
     group: int
+    platform: str = "telegram"
     done: dict[str, float] = field(default_factory=dict)  # lesson key → when the check first passed
     attempts: dict[str, int] = field(default_factory=dict)  # lesson key → steps taken without passing
     started: dict[str, float] = field(default_factory=dict)  # lesson key → when it was first shown
@@ -150,13 +154,12 @@ class Lesson:
     def title(self) -> str:
         return texts.training.LESSONS[self.key][0]
 
-    @property
-    def task(self) -> str:
-        return texts.training.LESSONS[self.key][1]
+    def task(self, platform: str) -> str:
+        """What to do, in the messenger's own words: Zalo has no buttons, its lists are answered by number."""
+        return texts.training.lesson_words(self.key, platform)[1]
 
-    @property
-    def hint(self) -> str:
-        return texts.training.LESSONS[self.key][2]
+    def hint(self, platform: str) -> str:
+        return texts.training.lesson_words(self.key, platform)[2]
 
 
 # The lessons, in order, per track: the one place that says what a trainee practises.
@@ -181,22 +184,43 @@ LESSONS: dict[str, list[Lesson]] = {
 # ------------------------------------------------------------------------------- the room
 
 
-class Phones:
-    """What the room needs from the simulated phones (the sandbox in `sotay demo`)."""
+def zalo_id(user_id: int) -> str:
+    """A Zalo trainee's simulated Zalo person id (Zalo's ids are strings)."""
+    return f"taphuan{user_id}"
 
-    def __init__(self, sandbox: Any, bot_token: str) -> None:
+
+class Phones:
+    """What the room needs from the simulated phones (the sandbox in `sotay demo`): a Telegram person,
+    or a Zalo person (who, as on Zalo, writes to the bot first)."""
+
+    def __init__(self, sandbox: Any, bot_token: str, zalo_token: str | None = None) -> None:
         self.sandbox = sandbox
         self.bot = sandbox.world.bots[bot_token]
+        self.zalo_bot = sandbox.zalo.world.bot(zalo_token) if zalo_token else None
 
-    def add(self, user_id: int, name: str, label: str) -> None:
-        self.sandbox.world.add_user(user_id=user_id, first_name=name, label=label)
+    def add(self, user_id: int, name: str, label: str, platform: str = "telegram") -> None:
+        if platform == "zalo":
+            self.sandbox.zalo.world.add_person(display_name=name, person_id=zalo_id(user_id), label=label)
+        else:
+            self.sandbox.world.add_user(user_id=user_id, first_name=name, label=label)
 
-    def start(self, user_id: int) -> None:
+    def start(self, user_id: int, platform: str = "telegram") -> None:
+        if platform == "zalo":
+            chat = self.sandbox.zalo.world.existing_chat(self.zalo_bot, zalo_id(user_id))
+            if chat is None or not chat.entries:
+                self.sandbox.zalo.people.send_text(self.zalo_bot, zalo_id(user_id), texts.training.ZALO_FIRST_WORDS)
+            return
         chat = self.sandbox.world.existing_chat(self.bot, user_id)
         if chat is None or not chat.entries:
             self.sandbox.people.send_text(self.bot, user_id, "/start")
 
-    def remove(self, user_id: int) -> None:
+    def remove(self, user_id: int, platform: str = "telegram") -> None:
+        if platform == "zalo":
+            self.sandbox.zalo.world.people.pop(zalo_id(user_id), None)
+            if self.zalo_bot is not None:
+                self.sandbox.zalo.world.chats.pop((self.zalo_bot.token, zalo_id(user_id)), None)
+            self.sandbox.zalo.world.touch()
+            return
         self.sandbox.world.people.pop(user_id, None)
         self.sandbox.world.chats.pop((self.bot.token, user_id), None)
         self.sandbox.world.touch()
@@ -212,6 +236,7 @@ class Room:
         self.clock = clock
         self.key = key  # the trainer's page asks for it: a trainee cannot press "reset"
         self.track = "member"  # which track the QR code enrolls
+        self.platform = "telegram"  # and on which messenger
         self.unlocked = {track: 1 for track in TRACKS}  # lessons opened by the trainer, per track
         self.group = 1
         self.trainees: dict[int, Trainee] = {}
@@ -229,13 +254,14 @@ class Room:
             return
         data = json.loads(self.path.read_text())
         self.track = data.get("track", self.track)
+        self.platform = data.get("platform", self.platform)
         self.unlocked = data.get("unlocked", self.unlocked)
         self.group = data.get("group", 1)
         self.next_number = data.get("next_number", 1)
         self.trainees = {int(t["user_id"]): Trainee(**t) for t in data.get("trainees", [])}
 
     def _save(self) -> None:
-        data = {"track": self.track, "unlocked": self.unlocked, "group": self.group,
+        data = {"track": self.track, "platform": self.platform, "unlocked": self.unlocked, "group": self.group,
                 "next_number": self.next_number, "trainees": [asdict(t) for t in self.trainees.values()]}
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(data, ensure_ascii=False))
@@ -244,7 +270,7 @@ class Room:
     def restore_phones(self) -> None:
         """After a restart: the trainees' phones come back (their chats are restored by the sandbox)."""
         for trainee in self.trainees.values():
-            self.phones.add(trainee.user_id, trainee.name, texts.training.TRAINEE_LABEL.format(track=texts.training.TRACKS[trainee.track]))
+            self.phones.add(trainee.user_id, trainee.name, _label(trainee.track), trainee.platform)
 
     # -------------------------------------------------------------- the practice cell
 
@@ -256,23 +282,25 @@ class Room:
 
     # -------------------------------------------------------------- joining
 
-    async def join(self, *, track: str | None = None, user_id: int | None = None) -> Trainee:
+    async def join(self, *, track: str | None = None, user_id: int | None = None, platform: str | None = None) -> Trainee:
         """A phone opened the trainer's link: its trainee again (a cookie remembers), or a new one."""
         if user_id is not None and user_id in self.trainees:
             return self.trainees[user_id]
         track = track if track in TRACKS else self.track
+        platform = platform if platform in PLATFORMS else self.platform
         async with self._lock:  # numbers and cards are given out one at a time
             number = self.next_number
             self.next_number += 1
             practice = await self.practice()
             # The phone exists before the invitations are queued: the delivery worker may send them at once.
             user_id, name = identity(number=number, group=self.group)
-            self.phones.add(user_id, name, texts.training.TRAINEE_LABEL.format(track=texts.training.TRACKS[track]))
+            self.phones.add(user_id, name, _label(track), platform)
             async with transaction(self.session_factory) as session:
-                trainee = await _enrol(session, self.cipher, practice, number=number, track=track, group=self.group, now=self.clock())
+                trainee = await _enrol(session, self.cipher, practice, number=number, track=track, group=self.group, now=self.clock(),
+                                       platform=platform)
             self.trainees[trainee.user_id] = trainee
             self._save()
-        self.phones.start(trainee.user_id)
+        self.phones.start(trainee.user_id, trainee.platform)
         return trainee
 
     # -------------------------------------------------------------- lessons
@@ -305,7 +333,8 @@ class Room:
             elif acted:
                 trainee.attempts[lesson.key] = trainee.attempts.get(lesson.key, 0) + 1
                 self._save()
-        body: dict[str, Any] = {"trainee": True, "name": trainee.name, "track": trainee.track, "total": len(lessons),
+        body: dict[str, Any] = {"trainee": True, "name": trainee.name, "track": trainee.track, "platform": trainee.platform,
+                                "total": len(lessons),
                                 "done": [key for key in (x.key for x in lessons) if key in trainee.done]}
         if just_done is not None:
             body["congratulation"] = texts.training.DONE
@@ -316,10 +345,10 @@ class Room:
             return body
         number = lessons.index(lesson) + 1
         body["lesson"] = {"key": lesson.key, "number": number, "title": texts.training.LESSON_OF.format(
-            number=number, total=len(lessons), title=lesson.title), "task": lesson.task}
-        body["line"] = lesson.task
+            number=number, total=len(lessons), title=lesson.title), "task": lesson.task(trainee.platform)}
+        body["line"] = lesson.task(trainee.platform)
         if trainee.attempts.get(lesson.key, 0) > 0:
-            body["hint"] = texts.training.HINT.format(hint=lesson.hint)
+            body["hint"] = texts.training.HINT.format(hint=lesson.hint(trainee.platform))
         return body
 
     async def _check(self, trainee: Trainee, lesson: Lesson, *, fresh: bool) -> bool:
@@ -345,12 +374,13 @@ class Room:
                 trainee.attempts.get(lesson.key, 0) >= STUCK_AFTER_ATTEMPTS
                 or now - trainee.started.get(lesson.key, now) > STUCK_AFTER_SECONDS
             )
-            rows.append({"user_id": trainee.user_id, "name": trainee.name, "track": trainee.track, "done": list(trainee.done),
+            rows.append({"user_id": trainee.user_id, "name": trainee.name, "track": trainee.track, "platform": trainee.platform,
+                         "done": list(trainee.done),
                          "current": lesson.key if lesson else None, "stuck": stuck,
                          "attempts": trainee.attempts.get(lesson.key, 0) if lesson else 0})
         lessons = {track: [{"key": x.key, "title": x.title} for x in items] for track, items in LESSONS.items()}
         finished = {x.key: sum(1 for t in self.trainees.values() if x.key in t.done) for items in LESSONS.values() for x in items}
-        return {"group": self.group, "track": self.track, "unlocked": self.unlocked, "lessons": lessons, "trainees": rows,
+        return {"group": self.group, "track": self.track, "platform": self.platform, "unlocked": self.unlocked, "lessons": lessons, "trainees": rows,
                 "finished": finished}
 
     def open_next(self, track: str) -> int:
@@ -365,6 +395,12 @@ class Room:
             self.track = track
             self._save()
 
+    def set_platform(self, platform: str) -> None:
+        """The messenger the QR code enrolls on next (the phones already in the room keep theirs)."""
+        if platform in PLATFORMS:
+            self.platform = platform
+            self._save()
+
     async def reset(self) -> int:
         """A new group: this group's phones are unlinked and leave the room; lessons start from one."""
         async with self._lock:
@@ -374,7 +410,7 @@ class Room:
                     for link in (await session.execute(select(ChannelLink).where(ChannelLink.member_id == trainee.member_id))).scalars():
                         await session.delete(link)
             for trainee in leaving:
-                self.phones.remove(trainee.user_id)
+                self.phones.remove(trainee.user_id, trainee.platform)
             self.trainees.clear()
             self.group += 1
             self.unlocked = {track: 1 for track in TRACKS}
@@ -446,6 +482,10 @@ async def _ensure_practice_cell(session: AsyncSession, cipher: FieldCipher, *, n
     return PracticeCell(cell_id=cell.id, rsvp_meeting_id=rsvp.id, excuse_meeting_id=excuse.id, held_meeting_id=held.id)
 
 
+def _label(track: str) -> str:
+    return texts.training.TRAINEE_LABEL.format(track=texts.training.TRACKS[track])
+
+
 def identity(*, number: int, group: int) -> tuple[int, str]:
     """A trainee's simulated Telegram id and name, from their number in the room."""
     t = texts.training
@@ -454,7 +494,7 @@ def identity(*, number: int, group: int) -> tuple[int, str]:
 
 
 async def _enrol(session: AsyncSession, cipher: FieldCipher, practice: PracticeCell, *, number: int, track: str, group: int,
-                 now: dt.datetime) -> Trainee:
+                 now: dt.datetime, platform: str = "telegram") -> Trainee:
     t = texts.training
     user_id, name = identity(number=number, group=group)
     card = f"TAP-{group:02d}-{number:04d}"
@@ -469,12 +509,16 @@ async def _enrol(session: AsyncSession, cipher: FieldCipher, practice: PracticeC
                       role=None, citizen_id=f"098{group % 10}{number:06d}{i:02d}") for i, letter in enumerate("AB", start=1)]
         await apply_rows(session, rows, cipher=cipher)
     member = await member_by_card(session, card)
-    session.add(ChannelLink(member_id=member.id, platform="telegram", platform_user_id=str(user_id), chat_id=str(user_id), linked_at=now))
+    address = zalo_id(user_id) if platform == "zalo" else str(user_id)
+    session.add(ChannelLink(member_id=member.id, platform=platform, platform_user_id=address, chat_id=address, linked_at=now))
     await session.flush()
     cell = await session.get(Org, member.org_id)
     assert cell is not None
     if track == "member":
-        for meeting_id, notify in ((practice.held_meeting_id, False), (practice.rsvp_meeting_id, True), (practice.excuse_meeting_id, True)):
+        invited = [(practice.held_meeting_id, False), (practice.rsvp_meeting_id, True), (practice.excuse_meeting_id, True)]
+        if platform == "zalo":  # a typed "1" answers the newest list on Zalo: the first lesson's invitation comes last
+            invited[1:] = invited[:0:-1]
+        for meeting_id, notify in invited:
             meeting = await session.get(Meeting, meeting_id)
             assert meeting is not None
             await meetings.invite_member(session, meeting=meeting, cell=cell, member_id=member.id, now=now, notify=notify)
@@ -488,4 +532,5 @@ async def _enrol(session: AsyncSession, cipher: FieldCipher, practice: PracticeC
         invitation_id = await meetings.own_invitation_id(session, actor=asking, meeting_id=created.meeting.id)
         await meetings.request_absence(session, actor=asking, invitation_id=invitation_id, reason=AbsenceReason.OTHER,
                                        text=t.PRACTICE_ABSENCE_REASON, now=now)
-    return Trainee(user_id=user_id, member_id=member.id, card=card, name=name, track=track, joined_at=time.time(), cell_id=cell.id, group=group)
+    return Trainee(user_id=user_id, member_id=member.id, card=card, name=name, track=track, joined_at=time.time(), cell_id=cell.id, group=group,
+                   platform=platform)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Cookie, FastAPI, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse
 
 from sotay.demo_page import chat_page_url, sandbox_address
+from sotay.training import zalo_id
 
 COOKIE = "sotay_trainee"
 
@@ -41,11 +42,12 @@ def mount_training(app: FastAPI, room: Any, *, sandbox_url: str, sandbox_port: i
         return RedirectResponse(f"/demo/trainer.html?key={key}&api={api}")
 
     @router.get("/join", name="training_join")
-    async def join(request: Request, track: str | None = None, remembered: Annotated[str | None, Cookie(alias=COOKIE)] = None
-                   ) -> RedirectResponse:
+    async def join(request: Request, track: str | None = None, platform: str | None = None,
+                   remembered: Annotated[str | None, Cookie(alias=COOKIE)] = None) -> RedirectResponse:
         known = int(remembered) if remembered and remembered.isdigit() else None
-        trainee = await room.join(track=track, user_id=known)
-        response = RedirectResponse(chat_page_url(request, sandbox_url, sandbox_port, user=str(trainee.user_id), trainee="1"))
+        trainee = await room.join(track=track, user_id=known, platform=platform)
+        phone = {"zalo": zalo_id(trainee.user_id)} if trainee.platform == "zalo" else {}
+        response = RedirectResponse(chat_page_url(request, sandbox_url, sandbox_port, user=str(trainee.user_id), trainee="1", **phone))
         response.set_cookie(COOKIE, str(trainee.user_id), max_age=12 * 3600, samesite="lax")
         return response
 
@@ -69,6 +71,12 @@ def mount_training(app: FastAPI, room: Any, *, sandbox_url: str, sandbox_port: i
         trainer(key)
         room.set_track(track)
         return {"track": room.track}
+
+    @router.post("/api/platform")
+    async def choose_platform(key: str = "", platform: str = "telegram") -> dict[str, Any]:
+        trainer(key)
+        room.set_platform(platform)
+        return {"platform": room.platform}
 
     @router.post("/api/reset")
     async def reset(key: str = "") -> dict[str, Any]:

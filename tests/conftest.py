@@ -107,7 +107,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
         async with engine.begin() as connection:
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             # Reference data a migration writes (and create_all, through its table's event) comes back.
-            from core.recordings.models import insert_default_languages
+            from core.listening.models import insert_default_languages
 
             await connection.run_sync(insert_default_languages)
     yield engine

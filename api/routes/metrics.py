@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from api.deps import RuntimeDep
 from api.ports import ApiSettings
 from core import metrics, texts
+from core.delivery import outbox
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
@@ -35,7 +36,7 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     require_metrics_access(request, runtime.settings)
     try:
         async with runtime.session_factory() as session:
-            await metrics.observe_outbox(session)
+            await outbox.observe_depth(session)
     except Exception as exc:  # noqa: BLE001 — the database being down must not hide every other metric
         log.warning("metrics: outbox depth unavailable (%s)", type(exc).__name__)
     body, content_type = metrics.render()

@@ -148,7 +148,7 @@ async def open_console(
     """«🖥 Mở trang quản lý»: a one-time sign-in link to the web console (on Zalo, the same menu's
     numbered entry); on Telegram with an HTTPS address, also a button that opens it as a Mini App."""
     if not console.may_use_console(actor) or not console_base:
-        await message.answer(texts.console.MANAGERS_ONLY)
+        await message.answer(texts.console.NOT_SERVED if console.may_use_console(actor) else texts.console.MANAGERS_ONLY)
         return
     token = await console.issue_login_link(session, actor, now=clock.now(), platform=platform)
     url = console.login_url(console_base, token)

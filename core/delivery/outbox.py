@@ -12,9 +12,10 @@ from sqlalchemy import BigInteger, DateTime, Integer, String, Text, bindparam, f
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from core import metrics
 from core.db import among, insert_for, rows_affected
 from core.delivery.models import OutboxMessage, OutboxState
-from core.delivery.routing import LinkView, choose_link
+from core.orgs.routing import LinkView, choose_link
 from core.orgs.models import ChannelLink, Member
 from core.ports import OutboundMessage
 
@@ -41,7 +42,7 @@ async def recipients_for(
 ) -> tuple[list[Recipient], list[int]]:
     """One chat per active, linked member, and the ids of those who have none.
 
-    Without `platform`, each member's one account chosen by `core.delivery.routing` (their
+    Without `platform`, each member's one account chosen by `core.orgs.routing` (their
     preferred channel if linked and reachable there, else the other); with it, only accounts on
     that platform (a message that must reach one particular chat, e.g. an edit of an earlier one).
     """
@@ -258,3 +259,11 @@ async def state_counts(session: AsyncSession, *, source: str, kind: str | None =
         query = query.where(OutboxMessage.kind == kind)
     rows = await session.execute(query.group_by(OutboxMessage.state))
     return {state: count for state, count in rows}
+
+
+async def observe_depth(session: AsyncSession) -> None:
+    """Set the outbox gauge from the table itself, so every instance reports the same truth."""
+    rows = (await session.execute(select(OutboxMessage.state, func.count(OutboxMessage.id)).group_by(OutboxMessage.state))).all()
+    counts = {OutboxState(state).value: int(count) for state, count in rows}
+    for state in OutboxState:
+        metrics.OUTBOX_DEPTH.labels(state=state.value).set(counts.get(state.value, 0))

@@ -235,7 +235,7 @@ async def submit(
     )
     await enqueue_many(
         session, member_ids=leaders, kind="feedback_new", source=f"feedback:{item.id}", message=message,
-        key_suffix="new", priority=NOTIFY_PRIORITY,
+        key_suffix="new", priority=NOTIFY_PRIORITY, not_before=now,
     )
     return item
 
@@ -512,6 +512,7 @@ async def reply(
         ),
         key_suffix=str(answer.id),
         priority=NOTIFY_PRIORITY,
+        not_before=now,  # due by the service's clock, as every other message core queues
     )
     return item, answer
 
@@ -554,6 +555,7 @@ async def forward(
         ),
         key_suffix=f"forward:{record.id}",
         priority=NOTIFY_PRIORITY,
+        not_before=now,
     )
     await enqueue(
         session,
@@ -567,6 +569,7 @@ async def forward(
             buttons=((Button(texts.feedback.BTN_VIEW, item_button_data("open", item.id)),),),
         ),
         key_suffix=f"forward:{record.id}",
+        not_before=now,
     )
     return item, record
 
@@ -590,6 +593,7 @@ async def close(session: AsyncSession, *, actor: Actor, item_id: int, now: dt.da
                 buttons=((Button(texts.feedback.BTN_VIEW, item_button_data("open", item.id)),),),
             ),
             key_suffix="closed",
+            not_before=now,
         )
     return item
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+import enum
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,14 +48,34 @@ async def _ensure_attendance(session: AsyncSession, *, meeting: Meeting, actor: 
 
 
 
-async def _attendance_meeting(session: AsyncSession, *, actor: Actor, meeting_id: int, now: dt.datetime) -> tuple[Meeting, Org]:
-    meeting, cell = await managed_meeting(session, actor=actor, meeting_id=meeting_id, for_update=True)
+class Mark(str, enum.Enum):
+    """What a desk's attendance sheet records per invitee: present, absent with leave, absent without."""
+
+    PRESENT = "present"
+    EXCUSED = "excused"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class MarkLine:
+    member_id: int
+    name: str
+    mark: Mark
+    answer: Answer
+
+
+def _check_attendance_open(meeting: Meeting, now: dt.datetime) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
         raise Conflict(texts.meetings.MEETING_CANCELLED)
     if meeting.status != MeetingStatus.HELD and now < meeting.starts_at - ATTENDANCE_OPENS_BEFORE:
         raise Conflict(
             texts.meetings.ATTENDANCE_NOT_YET.format(when=render.when(meeting), minutes=int(ATTENDANCE_OPENS_BEFORE.total_seconds() // 60))
         )
+
+
+async def _attendance_meeting(session: AsyncSession, *, actor: Actor, meeting_id: int, now: dt.datetime) -> tuple[Meeting, Org]:
+    meeting, cell = await managed_meeting(session, actor=actor, meeting_id=meeting_id, for_update=True)
+    _check_attendance_open(meeting, now)
     await _ensure_attendance(session, meeting=meeting, actor=actor, now=now)
     return meeting, cell
 
@@ -114,6 +136,57 @@ async def set_attendance(
     await session.flush()
     return await _sheet(session, meeting, cell)
 
+
+
+def _mark_of(present: bool, answer: Answer) -> Mark:
+    if present:
+        return Mark.PRESENT
+    return Mark.EXCUSED if answer == Answer.EXCUSED else Mark.ABSENT
+
+
+async def attendance_marks(session: AsyncSession, *, actor: Actor, meeting_id: int, now: dt.datetime) -> tuple[Meeting, Org, list[MarkLine]]:
+    """The sheet as it stands, changing nothing (a page may be opened, printed, reloaded): recorded
+    attendance where there is some, else what the answers say (attending → present, an approved
+    absence → excused)."""
+    meeting, cell = await managed_meeting(session, actor=actor, meeting_id=meeting_id)
+    _check_attendance_open(meeting, now)
+    rows = await session.execute(
+        select(Invitation.member_id, Member.full_name, Invitation.answer, Attendance.present)
+        .join(Member, Member.id == Invitation.member_id)
+        .outerjoin(Attendance, (Attendance.meeting_id == Invitation.meeting_id) & (Attendance.member_id == Invitation.member_id))
+        .where(Invitation.meeting_id == meeting.id)
+        .order_by(Member.full_name, Member.id)
+    )
+    lines = [
+        MarkLine(member_id=m, name=name, answer=answer, mark=_mark_of(answer == Answer.ATTENDING if present is None else present, answer))
+        for m, name, answer, present in rows
+    ]
+    return meeting, cell, lines
+
+
+async def mark_attendance(
+    session: AsyncSession, *, actor: Actor, meeting_id: int, marks: Mapping[int, Mark], now: dt.datetime
+) -> tuple[Meeting, Org, list[MarkLine]]:
+    """Record the sheet after the meeting: who was present, who was absent with leave (the absence
+    is then counted as approved) and who without (an approval given earlier is withdrawn). Invitees
+    not in `marks` keep what they had. Marks the meeting as held, as opening the bot's list does."""
+    meeting, cell = await _attendance_meeting(session, actor=actor, meeting_id=meeting_id, now=now)
+    rows = {row.member_id: row for row in (await session.execute(select(Attendance).where(Attendance.meeting_id == meeting.id))).scalars()}
+    if set(marks) - set(rows):
+        raise InvalidInput(texts.meetings.NOT_INVITED)
+    invitations = {i.member_id: i for i in await invitations_of(session, meeting.id)}
+    for member_id, mark in marks.items():
+        row, invitation = rows[member_id], invitations[member_id]
+        if row.present != (mark == Mark.PRESENT):
+            row.present = mark == Mark.PRESENT
+            row.recorded_by_id, row.recorded_at = actor.member.id, now
+        decided = {Mark.EXCUSED: Answer.EXCUSED, Mark.ABSENT: Answer.ABSENCE_REFUSED}.get(mark)
+        if decided is not None and invitation.answer != decided and (mark == Mark.EXCUSED or invitation.answer == Answer.EXCUSED):
+            invitation.answer, invitation.decided_by_id, invitation.decided_at = decided, actor.member.id, now
+            invitation.revision += 1
+    await session.flush()
+    await audit.record(session, "meeting.attendance_marked", actor_member_id=actor.member.id, org_id=cell.id, target=source_of(meeting.id), at=now)
+    return await attendance_marks(session, actor=actor, meeting_id=meeting.id, now=now)
 
 
 async def absentee_ids(session: AsyncSession, meeting_id: int) -> list[int]:

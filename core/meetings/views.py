@@ -19,7 +19,8 @@ from core.meetings.models import (
     RecurrenceRule,
 )
 from core import audit
-from core.orgs.models import AuditEvent, Member, Org
+from core.audit import AuditEvent
+from core.orgs.models import Member, Org
 from core.orgs.service import Actor, get_org
 
 

@@ -118,7 +118,7 @@ class Member(Base):
     listen_language: Mapped[str] = mapped_column(String(16), default="vi", server_default="vi")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # The messenger that receives the member's messages when linked on several ("telegram", "zalo");
-    # None: the one linked most recently (core.delivery.routing decides).
+    # None: the one linked most recently (core.orgs.routing decides).
     preferred_channel: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -229,24 +229,6 @@ class ApiToken(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
 
 
-class AuditEvent(Base):
-    """Security-relevant events. `detail` never holds citizen IDs, phones or secrets."""
-
-    __tablename__ = "audit_events"
-
-    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    action: Mapped[str] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(16), default="ok")
-    actor_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
-    actor_platform_user: Mapped[str | None] = mapped_column(String(80))
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"))
-    target: Mapped[str | None] = mapped_column(String(128))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-    __table_args__ = (Index("ix_audit_events_actor_action_at", "actor_platform_user", "action", "at"),)
-
-
 class ProcessedUpdate(Base):
     """Update ids already handled: webhooks are redelivered, and a redelivery must change nothing."""
 
@@ -259,7 +241,6 @@ class ProcessedUpdate(Base):
 
 __all__ = [
     "ApiToken",
-    "AuditEvent",
     "ChannelLink",
     "Gender",
     "InviteCode",

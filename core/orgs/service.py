@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, texts
 from core.crypto import FieldCipher, mask_citizen_id, mask_phone
-from core.delivery.routing import LinkView, choose_link
+from core.orgs.routing import LinkView, choose_link
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import ChannelLink, Member, Org, OrgKind, OrgRole, RoleKind
 

@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import texts
 from core.delivery.outbox import enqueue
 from core.ports import OutboundMessage
-from core.recordings.models import Recording, RecordingReminder, SubjectKind
+from core.listening.models import Recording, RecordingReminder, SubjectKind
 from core.recordings.service import listeners_query, record_button
 from core.resolutions.models import Document, DocumentState
 from core.orgs.models import Org
-from core.scheduling.context import TickContext
+from core.tick_context import TickContext
 
 # Long enough for a secretary who records right after publishing not to be reminded.
 REMINDER_DELAY = dt.timedelta(minutes=30)

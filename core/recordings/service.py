@@ -1,7 +1,6 @@
 """Recordings of a document's summary by a person, in the languages the committee lists.
 
-Who hears what, one rule (`choose`): the member's language if a recording exists in it, else
-Vietnamese if recorded, else nothing — and then the synthetic voice, labelled as such, is theirs.
+Who hears what is one rule, `core.listening.choice.choose` (publishing applies it too).
 
 Recording is two steps, like publishing with a synthetic voice: the caller prepares the audio
 outside any transaction (`core.recordings.audio.prepare_recording`, in a thread), then
@@ -16,7 +15,6 @@ import datetime as dt
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,11 +26,20 @@ from core.delivery.outbox import enqueue, enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor, in_subtree, receives_notices
-from core.ports import Attachment, Button, OutboundMessage
+from core.ports import Button, OutboundMessage
 from core.recordings.audio import PreparedAudio
-from core.recordings.models import VIETNAMESE, Recording, RecordingReader, SubjectKind, VoiceLanguage
+from core.listening.choice import choose, language_names, languages, recording_for, recordings_of, split_by_recording
+from core.listening.models import Recording, RecordingReader, SubjectKind, VoiceLanguage
 from core.resolutions.models import Document, DocumentState
+from core.resolutions.render import caption, kind_word, recording_message
 from core.storage import store_by_content
+
+# Who hears which recording (core.listening) and a recording's message (core.resolutions.render)
+# live below both this workflow and publishing; named here too for this domain's callers (bot, api).
+__all__ = [
+    "caption", "choose", "language_names", "languages", "recording_for", "recording_message", "recordings_of",
+    "split_by_recording",
+]
 
 KIND = "resolution"  # the outbox kind of a document's messages (core.resolutions.service.KIND)
 RECORD_PREFIX = "rec"  # callback data of the recording flow: rec:<action>:<document_id>[:<language>]
@@ -47,14 +54,6 @@ class RecordingResult:
 
 
 # ---------------------------------------------------------------- languages
-
-
-async def languages(session: AsyncSession) -> list[VoiceLanguage]:
-    return list((await session.execute(select(VoiceLanguage).order_by(VoiceLanguage.position, VoiceLanguage.name))).scalars())
-
-
-async def language_names(session: AsyncSession) -> dict[str, str]:
-    return {language.code: language.name for language in await languages(session)}
 
 
 def _code_for(name: str) -> str:
@@ -97,46 +96,7 @@ async def set_listen_language(session: AsyncSession, *, member: Member, code: st
     return language
 
 
-def choose(listen_language: str | None, available: Iterable[str]) -> str | None:
-    """The recording a member hears: theirs, else Vietnamese, else None (the synthetic voice)."""
-    recorded = set(available)
-    if listen_language in recorded:
-        return listen_language
-    return VIETNAMESE if VIETNAMESE in recorded else None
-
-
 # ---------------------------------------------------------------- recordings of a document
-
-
-async def recordings_of(session: AsyncSession, *, document_id: int) -> dict[str, Recording]:
-    """The document's recordings by language; one whose file is gone (a partial restore) counts as
-    none, so its listeners get the next best voice instead of an error."""
-    rows = await session.execute(
-        select(Recording).where(Recording.subject_kind == SubjectKind.DOCUMENT, Recording.subject_id == document_id)
-    )
-    return {recording.language: recording for recording in rows.scalars() if Path(recording.path).is_file()}
-
-
-async def recording_for(session: AsyncSession, *, document_id: int, listen_language: str | None) -> Recording | None:
-    """The recording a member listening in `listen_language` hears (🔊 Nghe), or None."""
-    recordings = await recordings_of(session, document_id=document_id)
-    chosen = choose(listen_language, recordings)
-    return recordings[chosen] if chosen else None
-
-
-def caption(document: Document, language_name: str) -> str:
-    from core.resolutions.render import kind_word
-
-    code = f" {html.escape(document.code)}" if document.code else ""
-    return texts.recordings.RECORDING_CAPTION.format(kind=kind_word(document), code=code, language=language_name.lower())
-
-
-def recording_message(document: Document, recording: Recording, language_name: str) -> OutboundMessage:
-    return OutboundMessage(
-        text=caption(document, language_name),
-        attachment=Attachment(kind="voice", path=recording.path, duration=recording.duration, cache_key=recording.cache_key,
-                              filename="ghi-am.ogg"),
-    )
 
 
 def record_button(document_id: int) -> Button:
@@ -235,22 +195,6 @@ async def _send_to_listeners(
     return result.queued
 
 
-def split_by_recording(
-    members: Iterable[tuple[int, str | None]], recordings: Mapping[str, Recording]
-) -> tuple[dict[str, list[int]], list[int]]:
-    """Members (id, listen language) → those who hear each recording, and those left to the
-    synthetic voice (no recording serves them)."""
-    by_language: dict[str, list[int]] = {}
-    synthetic: list[int] = []
-    for member_id, spoken in members:
-        chosen = choose(spoken, recordings)
-        if chosen is None:
-            synthetic.append(member_id)
-        else:
-            by_language.setdefault(chosen, []).append(member_id)
-    return by_language, synthetic
-
-
 # ---------------------------------------------------------------- readers
 
 
@@ -294,8 +238,6 @@ async def name_reader(session: AsyncSession, *, actor: Actor, document_id: int, 
         session.add(RecordingReader(subject_kind=SubjectKind.DOCUMENT, subject_id=document.id, member_id=reader.id,
                                     named_by_id=actor.member.id, created_at=now))
         await session.flush()
-    from core.resolutions.render import kind_word
-
     code = f" {html.escape(document.code)}" if document.code else ""
     message = OutboundMessage(
         text=texts.recordings.READER_ASKED.format(by=html.escape(actor.member.full_name), kind=kind_word(document), code=code,

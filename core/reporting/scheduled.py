@@ -1,4 +1,4 @@
-"""Periodic work of monthly figures and reports, run by the tick runner (core.scheduling.ticks)."""
+"""Periodic work of monthly figures and reports, run by the tick runner (core.ticks)."""
 
 from __future__ import annotations
 

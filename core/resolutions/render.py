@@ -13,7 +13,8 @@ import datetime as dt
 import html
 
 from core import texts
-from core.ports import Button
+from core.listening.models import Recording
+from core.ports import Attachment, Button, OutboundMessage
 from core.resolutions.models import Document
 
 DOC_PREFIX = "rd"
@@ -120,3 +121,17 @@ def chunks(text: str, limit: int = 3500) -> list[str]:
     if remaining:
         parts.append(remaining)
     return parts
+
+
+def caption(document: Document, language_name: str) -> str:
+    """The caption of a person's recording of the document's summary."""
+    code = f" {html.escape(document.code)}" if document.code else ""
+    return texts.recordings.RECORDING_CAPTION.format(kind=kind_word(document), code=code, language=language_name.lower())
+
+
+def recording_message(document: Document, recording: Recording, language_name: str) -> OutboundMessage:
+    return OutboundMessage(
+        text=caption(document, language_name),
+        attachment=Attachment(kind="voice", path=recording.path, duration=recording.duration, cache_key=recording.cache_key,
+                              filename="ghi-am.ogg"),
+    )

@@ -33,7 +33,7 @@ from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.orgs.models import ChannelLink, Member, Org, OrgKind, SpeechSpeed
 from core.orgs.service import Actor, in_subtree, managed_org, receives_notices
 from core.ports import Attachment, OutboundMessage
-from core.recordings import service as recordings
+from core.listening import choice as recordings
 from core.resolutions import render
 from core.resolutions.extract import MAX_TEXT_CHARS, Extracted, extract_text, tidy
 from core.resolutions.models import Bookmark, Document, DocumentKind, DocumentState, DocumentStudy, StudyAssignment, StudyCampaign
@@ -463,7 +463,7 @@ async def publish(
             recording = recorded[language]
             await enqueue_many(
                 session, member_ids=member_ids, kind=KIND, source=source,
-                message=recordings.recording_message(document, recording, spoken_names.get(language, language)),
+                message=render.recording_message(document, recording, spoken_names.get(language, language)),
                 key_suffix=f"rec-{language}-{recording.sha256[:16]}", not_before=now,
             )
     await session.flush()

@@ -2,7 +2,7 @@
 reminders — per-cell settings, quiet hours, catch-up after downtime, stale ones skipped.
 
 The study domain keeps its own "sent" table (e.g. `StudyReminder`, unique per campaign, member
-and kind) and its own tick job, registered in `core.scheduling.ticks.tick_jobs`; each tick it asks
+and kind) and its own tick job, registered in `core.ticks.tick_jobs`; each tick it asks
 
     kind = due_study_reminder(deadline, now=context.now, tz=context.tz, settings=effective_settings(...)[cell_id],
                               already_sent=kinds_sent_for_this_member_or_campaign)

@@ -9,6 +9,7 @@ LINK_MESSAGE = (
 )
 BTN_OPEN_IN_TELEGRAM = "🖥 Mở ngay trong Telegram"
 MANAGERS_ONLY = "Trang quản lý dành cho bí thư, phó bí thư chi bộ và cấp ủy viên."
+NOT_SERVED = "Máy chủ Sổ tay này chưa mở trang quản lý. Đồng chí báo người quản trị hệ thống."
 
 # Sign-in
 LINK_INVALID = "Đường dẫn đăng nhập không đúng. Đồng chí hãy bấm «🖥 Mở trang quản lý» trong Sổ tay để lấy đường dẫn mới."
@@ -177,3 +178,44 @@ SEEN_NO = "Chưa xem"
 DELIVERY = {"pending": "Đang chờ gửi", "sending": "Đang gửi", "sent": "Đã gửi", "failed": "Lỗi", "unreachable": "Không nhận được",
             "cancelled": "Đã dừng", "unlinked": "Chưa liên kết"}
 NOTICE_ATTACHMENT = "Tệp đính kèm: {name}"
+
+# Meetings: monthly rules, the attendance sheet, conclusions
+MEETING_RULES = "Họp định kỳ hàng tháng"
+RULES_TITLE = "Lịch họp định kỳ hàng tháng"
+RULES_INTRO = ("Sổ tay tự tạo cuộc họp thường kỳ mỗi tháng theo lịch dưới đây và gửi giấy mời. "
+               "Để thêm lịch, đồng chí tạo một cuộc họp thường kỳ và chọn «Lặp lại hàng tháng».")
+RULES_NONE = "Chi bộ chưa có lịch họp định kỳ."
+RULES_ADD = "Tạo cuộc họp thường kỳ lặp lại hàng tháng"
+RULE_COL_DAY = "Ngày trong tháng"
+RULE_COL_TIME = "Giờ"
+RULE_COL_PLACE = "Địa điểm"
+RULE_COL_NEXT = "Lần tới"
+RULE_COL_STOP = "Dừng"
+RULE_DAY = "Ngày {day} hàng tháng"
+RULE_STOP = "Dừng lặp lại"
+RULE_STOPPED = "Đã dừng lặp lại. Các cuộc họp đã tạo vẫn giữ nguyên."
+ATTENDANCE_OPEN = "Điểm danh"
+ATTENDANCE_TITLE = "Điểm danh — {kind}, {when}"
+ATTENDANCE_INTRO = ("Đã điền sẵn theo câu trả lời của đảng viên. Đồng chí sửa lại cho đúng rồi bấm «Lưu điểm danh». "
+                    "Chọn «Vắng có phép» là đồng ý cho đồng chí đó vắng.")
+ATTENDANCE_MARKS = {"present": "Có mặt", "excused": "Vắng có phép", "absent": "Vắng không phép"}
+ATTENDANCE_COUNTS = "Có mặt {present}, vắng có phép {excused}, vắng không phép {absent}, trên {total} người được mời."
+ATTENDANCE_SAVE = "Lưu điểm danh"
+ATTENDANCE_SAVED = "Đã lưu điểm danh."
+ATTENDANCE_PRINT = "Bản in điểm danh"
+ATTENDANCE_NOT_SAVED = "Chưa lưu: danh sách này đang theo câu trả lời của đảng viên."
+PRINT_TITLE = "DANH SÁCH ĐIỂM DANH"
+PRINT_MEETING = "{kind} — {cell}"
+PRINT_WHEN = "Thời gian: {when}. Địa điểm: {place}."
+PRINT_COL_NUMBER = "STT"
+PRINT_COL_SIGNATURE = "Ký tên"
+PRINT_SIGNED = "Người lập danh sách"
+PRINT_HINT = "Bấm Ctrl+P (hoặc In trong trình duyệt) để in trang này."
+CONCLUSIONS_TITLE = "Kết luận cuộc họp"
+CONCLUSIONS_INTRO = "Kết luận được gửi tới {count} đảng viên vắng mặt qua Sổ tay (Telegram hoặc Zalo)."
+CONCLUSIONS_LABEL = "Nội dung kết luận"
+CONCLUSIONS_SEND = "Gửi kết luận cho người vắng"
+CONCLUSIONS_SENT = "Đã gửi kết luận tới {count} đảng viên vắng mặt."
+CONCLUSIONS_LAST = "Đã gửi lúc {time}:"
+CONCLUSIONS_RECORDING = "Kết luận bằng ghi âm: sắp có trên trang này (hiện gửi được trong Sổ tay bằng tin nhắn thoại)."
+CONCLUSIONS_AFTER_ATTENDANCE = "Đồng chí điểm danh trước, rồi mới gửi kết luận cho người vắng."

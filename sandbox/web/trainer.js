@@ -17,6 +17,7 @@
     if (room.qr_svg !== shownQr) { $("qr").innerHTML = room.qr_svg; shownQr = room.qr_svg; }
     $("join-link").textContent = room.join_url; $("join-link").href = room.join_url;
     document.querySelectorAll("input[name=track]").forEach((input) => { input.checked = input.value === room.track; });
+    document.querySelectorAll("input[name=platform]").forEach((input) => { input.checked = input.value === room.platform; });
     const tracks = Object.keys(room.lessons);
     const head = $("progress").querySelector("thead");
     const body = $("progress").querySelector("tbody");
@@ -41,7 +42,8 @@
       const tr = document.createElement("tr");
       tr.dataset.userId = trainee.user_id;
       if (trainee.stuck) tr.className = "stuck";
-      tr.appendChild(Object.assign(document.createElement("td"), { textContent: trainee.name + (trainee.stuck ? " — cần giúp" : "") }));
+      const where = trainee.platform === "zalo" ? " · Zalo" : "";
+      tr.appendChild(Object.assign(document.createElement("td"), { textContent: trainee.name + where + (trainee.stuck ? " — cần giúp" : "") }));
       for (const track of columns) {
         for (const lesson of room.lessons[track]) {
           const td = document.createElement("td");
@@ -70,6 +72,8 @@
   });
   document.querySelectorAll("input[name=track]").forEach((input) =>
     input.addEventListener("change", () => call(`track?track=${input.value}`, "POST").then(refresh)));
+  document.querySelectorAll("input[name=platform]").forEach((input) =>
+    input.addEventListener("change", () => call(`platform?platform=${input.value}`, "POST").then(refresh)));
   refresh();
   setInterval(refresh, 2000);
 })();

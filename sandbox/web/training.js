@@ -7,6 +7,9 @@
   document.body.classList.add("training");
   const USER = encodeURIComponent(params.get("user"));
   const box = document.getElementById("lesson");
+  if (params.get("zalo")) {  // a Zalo trainee: the lesson sits above the Zalo chat (the Telegram phone is hidden)
+    document.getElementById("zalo-phone").insertBefore(box, document.getElementById("zalo-messages"));
+  }
   let actedAt = 0;
   let busy = false;
   let cheer = null;

@@ -117,6 +117,7 @@
     try {
       await call(`/sandbox/zalo/bots/${BOT}/users/${encodeURIComponent(state.person.id)}/${action}`, body || {});
       await poll();
+      document.dispatchEvent(new CustomEvent("sotay:acted", { detail: { action } }));  // a trainee's lesson checks again
       const box = $("zalo-messages");
       box.scrollTop = box.scrollHeight;
     } catch (error) {

@@ -139,4 +139,21 @@ async def test_a_trainee_joins_by_the_trainers_link_and_does_the_first_lesson(de
         await trainer.locator("#next-member").click()
         await expect(lesson).to_contain_text("Bài 2/5", timeout=20000)
         await expect(lesson).to_contain_text("Xin vắng mặt")
+
+        # The trainer switches the QR code to Zalo: the next phone is a Zalo person, its lessons are typed.
+        await trainer.locator("input[name=platform][value=zalo]").check()
+        await expect(trainer.locator("input[name=platform][value=zalo]")).to_be_checked()
+        zalo_phone = await (await browser.new_context(viewport=PHONE)).new_page()  # another phone: no cookie of the first
+        await zalo_phone.goto(join_url)
+        await expect(zalo_phone.locator("#zalo-phone")).to_be_visible(timeout=15000)
+        zalo_lesson = zalo_phone.locator("#zalo-phone #lesson")
+        await expect(zalo_lesson).to_contain_text("Gõ 1", timeout=20000)  # Zalo's words: nothing to press
+        newest = zalo_phone.locator("#zalo-messages .zbubble.zbot", has_text="thực hành trả lời giấy mời").last
+        await expect(newest).to_be_visible(timeout=30000)
+        await zalo_phone.locator("#zalo-text").fill("1")
+        await zalo_phone.locator("#zalo-text").press("Enter")
+        await expect(zalo_lesson).to_have_attribute("data-done", "rsvp", timeout=30000)
+        zalo_row = trainer.locator("#progress tbody tr", has_text="· Zalo")
+        await expect(zalo_row.locator("td[data-lesson=rsvp]")).to_have_text("✅", timeout=15000)
+        await zalo_phone.screenshot(path=str(tmp_path / "zalo-trainee-done.png"))
         await browser.close()

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from core import texts
 from core.orgs.models import Member
-from core.recordings.models import Recording
+from core.listening.models import Recording
 from sandbox.client import ChatMessage
 from tests.factories import make_commune
 from voice.engines import EspeakSpeaker

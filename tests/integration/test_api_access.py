@@ -6,7 +6,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from core.orgs.models import AuditEvent, OrgKind
+from core.audit import AuditEvent
+from core.orgs.models import OrgKind
 from core.orgs.service import citizen_id_of, create_org
 from core.orgs.tokens import create_token, revoke
 from tests.factories import make_cell, make_commune

@@ -21,7 +21,7 @@ from core.errors import InvalidInput
 from core.meetings import service as meetings
 from core.meetings.models import MeetingDocument
 from core.orgs.management import MAX_ID
-from core.orgs.models import AuditEvent
+from core.audit import AuditEvent
 from core.orgs.service import load_actor
 from core.orgs.tokens import create_token
 from core.reporting import figures, reports

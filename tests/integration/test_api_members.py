@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core import texts
-from core.orgs.models import AuditEvent, Member, Org, OrgRole, RoleKind
+from core.audit import AuditEvent
+from core.orgs.models import Member, Org, OrgRole, RoleKind
 from core.orgs.service import citizen_id_of, phone_of
 from core.orgs.tokens import create_token
 from tests.factories import add_member, make_commune

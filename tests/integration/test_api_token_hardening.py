@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from api.ratelimit import FixedWindowLimiter
-from core.orgs.models import ApiToken, AuditEvent
+from core.audit import AuditEvent
+from core.orgs.models import ApiToken
 from core.orgs.tokens import create_token, revoke
 from tests.factories import make_commune
 

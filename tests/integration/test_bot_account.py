@@ -6,7 +6,8 @@ from sqlalchemy import func, select
 
 from core import texts
 from core.orgs.linking import MAX_REFUSALS, create_invite
-from core.orgs.models import AuditEvent, ChannelLink
+from core.audit import AuditEvent
+from core.orgs.models import ChannelLink
 from tests.botkit import reply_keyboard_labels, texts_of
 from tests.factories import add_member, make_commune
 

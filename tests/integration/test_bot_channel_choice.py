@@ -7,7 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from core import texts
-from core.orgs.models import AuditEvent, ChannelLink, Member
+from core.audit import AuditEvent
+from core.orgs.models import ChannelLink, Member
 from tests.botkit import inline_buttons, texts_of
 from tests.factories import make_commune
 

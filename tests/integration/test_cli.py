@@ -49,7 +49,7 @@ def test_bad_file_lists_errors_and_fails(env, tmp_path) -> None:
     bad.write_text(FIXTURE.read_text(encoding="utf-8").replace("001050000333", "00105000033"), encoding="utf-8")
     result = run(env, "members", "import", str(bad))
     assert result.exit_code == 1
-    assert "line 4, column Số định danh cá nhân: must be 12 digits" in result.output
+    assert "Dòng 4, cột Số định danh cá nhân: Số định danh phải gồm đúng 12 chữ số; tệp ghi 11 ký tự." in result.output
     assert "nothing imported" in result.output
     skipped = run(env, "members", "import", str(bad), "--skip-invalid")
     assert skipped.exit_code == 1 and "created 7" in skipped.output
@@ -109,3 +109,22 @@ def test_invite_sheet_has_one_card_per_unlinked_member_with_a_local_qr_code(env,
     assert all(qr_svg(link) in page for link in links)  # each card's QR code is its own Telegram link
     assert "Trên Zalo" in page and "http" not in page.replace("https://t.me/", "")  # nothing fetched from elsewhere
     assert run(env, "members", "invite-sheet", "--cell", "999999", "-o", str(sheet)).exit_code == 1
+
+
+@pytest.mark.parametrize("address", ["localhost", "127.0.0.1", "0.0.0.0", "192.168.1", "fe80::1"])
+def test_demo_refuses_a_lan_address_phones_cannot_reach(env, address) -> None:
+    result = CliRunner().invoke(app, ["demo", "--lan-address", address], env=env)
+    assert result.exit_code == 2
+    assert "--lan-address" in result.output and "192.168.1.20" in result.output
+    assert not (Path(env["SOTAY_DATA_DIR"]) / "demo").exists()  # refused before anything started
+
+
+def test_the_trainer_given_lan_address_is_the_one_shown(monkeypatch) -> None:
+    from sotay import demo
+
+    monkeypatch.setattr(demo, "lan_addresses", lambda: ["10.0.0.5", "172.17.0.1"])
+    assert demo.valid_lan_address("192.168.1.20")
+    assert demo.shown_lan_address("192.168.1.20") == "192.168.1.20"
+    assert demo.shown_lan_address(None) == "10.0.0.5"
+    monkeypatch.setattr(demo, "lan_addresses", list)
+    assert demo.shown_lan_address(None) == "127.0.0.1"

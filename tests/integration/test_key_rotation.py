@@ -11,7 +11,8 @@ from sqlalchemy import Update, select
 from core.crypto import DecryptionError, FieldCipher
 from core.orgs import linking
 from core.orgs.key_rotation import LEGACY, key_usage, rotate_batch, rotate_keys
-from core.orgs.models import AuditEvent, Member
+from core.audit import AuditEvent
+from core.orgs.models import Member
 from core.orgs.service import CITIZEN_ID, PHONE, citizen_id_of, encrypt_personal, phone_of
 from tests.conftest import TEST_SECRET_KEY
 from tests.factories import make_cell

@@ -498,7 +498,7 @@ async def test_edit_and_cancel_tell_the_members_what_changed(harness, session, c
 async def test_monthly_rule_creates_the_next_occurrence_itself(harness, session, commune, clock) -> None:
     from core.meetings.dates import LOCAL_TZ
     from core.meetings.scheduled import create_recurring_meetings
-    from core.scheduling.ticks import TickContext
+    from core.ticks import TickContext
 
     calls = await create_via_buttons(harness, when="4/12 19h30")
     assert "mtf:rep" in data_of(calls, "mtf:")

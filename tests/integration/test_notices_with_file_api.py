@@ -16,7 +16,7 @@ from core.delivery.models import MediaFile, OutboxMessage
 from core.delivery.worker import DeliveryWorker
 from core.notices import files, render, service
 from core.notices.models import AttachmentKind, Notice
-from core.orgs.models import AuditEvent
+from core.audit import AuditEvent
 from core.orgs.service import load_actor
 
 UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)

@@ -18,7 +18,7 @@ from core.clock import local_tz
 from core.delivery.models import OutboxMessage
 from core.media_links import MediaLinks, safari_audio_format
 from core.ports import OutboundMessage
-from core.recordings.models import Recording, RecordingReminder
+from core.listening.models import Recording, RecordingReminder
 from core.recordings.scheduled import REMINDER_DELAY, remind_to_record
 from core.scheduling.context import TickContext
 from tests.conftest import TEST_SECRET_KEY

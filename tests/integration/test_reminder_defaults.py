@@ -14,7 +14,8 @@ from core import texts
 from core.errors import NotFound
 from core.meetings import service as meetings
 from core.meetings.models import MeetingKind
-from core.orgs.models import AuditEvent, Member, Org, OrgKind, OrgRole, RoleKind
+from core.audit import AuditEvent
+from core.orgs.models import Member, Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, load_actor
 from core.scheduling import reminders, service
 from core.scheduling.models import ReminderReplan

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from core import texts
 from core.errors import InvalidInput, NotFound, PermissionDenied
-from core.orgs.models import AuditEvent, Member, Org
+from core.audit import AuditEvent
+from core.orgs.models import Member, Org
 from core.orgs.service import load_actor
 from core.scheduling import service
 from core.scheduling.models import MeetingReminder, ReminderKind, ReminderState

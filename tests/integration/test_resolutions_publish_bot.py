@@ -383,7 +383,7 @@ async def test_campaign_quiz_poll_answers_results_and_reminders(bot, session, co
 
     # Three days before the deadline, in the daytime: everyone not done is reminded, once.
     now = dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.timezone.utc)  # 09:00 in Hà Nội
-    from core.scheduling.ticks import TickContext, tick_jobs
+    from core.ticks import TickContext, tick_jobs
 
     job = dict(tick_jobs())["enqueue_study_reminders"]
     from core.clock import local_tz

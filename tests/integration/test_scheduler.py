@@ -4,7 +4,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from core.orgs.models import ProcessedUpdate
-from core.scheduling import ticks
+from core import ticks
 from sotay.scheduler import run_scheduler, run_tick
 
 

@@ -24,13 +24,13 @@ class FakePhones:
         self.people: dict[int, str] = {}
         self.started: list[int] = []
 
-    def add(self, user_id: int, name: str, label: str) -> None:
+    def add(self, user_id: int, name: str, label: str, platform: str = "telegram") -> None:
         self.people[user_id] = name
 
-    def start(self, user_id: int) -> None:
+    def start(self, user_id: int, platform: str = "telegram") -> None:
         self.started.append(user_id)
 
-    def remove(self, user_id: int) -> None:
+    def remove(self, user_id: int, platform: str = "telegram") -> None:
         self.people.pop(user_id, None)
 
 

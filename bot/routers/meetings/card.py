@@ -22,6 +22,7 @@ from bot.keyboards_meetings import (
     RuleStop,
 )
 from bot.routers.meetings.decisions import send_request
+from bot.flow import clear_unless_invalid
 from bot.routers.meetings.flow import (
     CARD_NAME_CHARS,
     CARD_PENDING_LINES,
@@ -29,7 +30,6 @@ from bot.routers.meetings.flow import (
     MAX_PLACE_SUGGESTIONS,
     ConclusionsFlow,
     MeetingForm,
-    clear_unless_invalid,
     details_text,
     typed_target,
     text_or_voice,

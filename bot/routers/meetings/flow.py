@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 from aiogram.filters import StateFilter
@@ -14,7 +12,6 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.flow import flow_data
 from core import texts
-from core.errors import DomainError, InvalidInput
 from core.meetings import dates, documents, render
 from core.meetings.models import DocumentKind, MeetingKind
 from core.orgs.models import Org
@@ -70,18 +67,6 @@ async def typed_target(message: Message, state: FSMContext, now: dt.datetime, ke
         await message.answer(empty)
         return None
     return int(data[key])
-
-
-@contextlib.asynccontextmanager
-async def clear_unless_invalid(state: FSMContext, *, typed: bool = True) -> AsyncIterator[None]:
-    """A typed answer refused for anything but its content ends the flow: typing again cannot help.
-    (A voice message's refusal keeps the flow, as it always has.)"""
-    try:
-        yield
-    except DomainError as refusal:
-        if typed and not isinstance(refusal, InvalidInput):
-            await state.clear()
-        raise
 
 
 def text_or_voice(message: Message) -> dict[str, Any]:

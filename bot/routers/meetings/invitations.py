@@ -16,9 +16,9 @@ from bot.keyboards_meetings import (
     ReasonButton,
 )
 from bot.messenger import send_received
+from bot.flow import clear_unless_invalid
 from bot.routers.meetings.flow import (
     AbsenceFlow,
-    clear_unless_invalid,
     typed_target,
     text_or_voice,
 )

@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from core.orgs.models import AuditEvent
+from core.audit import AuditEvent
 from core.delivery.models import OutboxMessage
 from core.delivery.outbox import enqueue_many, recipients_for
-from core.delivery.routing import LinkView, choose_link
+from core.orgs.routing import LinkView, choose_link
 from core.errors import InvalidInput
 from core.meetings import service as meetings
 from core.meetings.models import MeetingKind
@@ -20,7 +20,7 @@ from core.orgs.models import ChannelLink, Member
 from core.orgs.service import channels_of, load_actor, set_preferred_channel
 from core.ports import OutboundMessage
 from core.scheduling.reminders import plan_reminders, send_due_reminders
-from core.scheduling.ticks import TickContext
+from core.ticks import TickContext
 from core.meetings.dates import LOCAL_TZ
 from tests.factories import Commune, make_commune
 

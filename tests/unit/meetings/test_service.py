@@ -16,7 +16,7 @@ from core.meetings.models import AbsenceReason, Answer, Invitation, Meeting, Mee
 from core.meetings.scheduled import create_recurring_meetings
 from core.orgs.models import Member, OrgRole, RoleKind
 from core.orgs.service import Actor, load_actor
-from core.scheduling.ticks import TickContext
+from core.ticks import TickContext
 from tests.factories import Commune, add_member, make_commune
 
 STARTS = dt.datetime(2026, 12, 5, 12, 30, tzinfo=dt.timezone.utc)  # Saturday 19:30 in Hà Nội

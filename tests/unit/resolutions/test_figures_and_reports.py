@@ -173,7 +173,7 @@ async def test_reports_drafted_sent_and_received(session, commune, clock) -> Non
 async def test_stored_figures_match_the_live_ones_and_expire(session, commune, clock) -> None:
     from core.reporting import scheduled
     from core.reporting.models import FiguresRefresh, OrgMonthFigures
-    from core.scheduling.ticks import TickContext, tick_jobs
+    from core.ticks import TickContext, tick_jobs
 
     await seed(session, commune, clock)
     committee = await load_actor(session, commune.committee_member)

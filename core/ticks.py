@@ -1,5 +1,8 @@
 """Periodic work, asked for on every tick. APScheduler only ticks; what is due lives in tables.
 
+The registry of every domain's jobs, so it stands above all the domains (core.scheduling included:
+it is one of them, with the reminder rules other domains build on). Nothing in core imports it.
+
 Each job runs in its own transaction (committed by the tick runner, the edge), returns how
 many things it did, and must be safe to run twice at once on two instances: unique keys
 in the tables decide, never timing.
@@ -20,7 +23,7 @@ from core.recordings import scheduled as recordings_scheduled
 from core.reporting import scheduled as reporting_scheduled
 from core.resolutions import scheduled as resolutions_scheduled
 from core.scheduling import reminders
-from core.scheduling.context import TickContext  # here too for the jobs' callers (sotay.scheduler, tests)
+from core.tick_context import TickContext  # here too for the jobs' callers (sotay.scheduler, tests)
 
 TickJob = Callable[[AsyncSession, TickContext], Awaitable[int]]
 
