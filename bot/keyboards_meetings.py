@@ -460,6 +460,6 @@ def stats(org_id: int) -> InlineKeyboardMarkup:
             (_b(texts.meetings.BTN_STATS_MEMBERS, StatsButton(action=StatsAction.MEMBERS, org_id=org_id)),),
             (_b(texts.meetings.BTN_STATS_CSV, StatsButton(action=StatsAction.CSV, org_id=org_id)),
              _b(texts.meetings.BTN_STATS_XLSX, StatsButton(action=StatsAction.XLSX, org_id=org_id))),
-            (figures_button(org_id),),  # 📈 Số liệu tổng hợp (bot/routers/reports.py answers it)
+            (figures_button(org_id),),  # 📈 Số liệu tổng hợp (bot/routers/reports/ answers it)
         ]
     )

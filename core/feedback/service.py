@@ -296,7 +296,7 @@ async def _actionable(session: AsyncSession, *, actor: Actor, item_id: int) -> t
     if item.author_id == actor.member.id:
         raise PermissionDenied(texts.feedback.OWN_ITEM)
     if not actor.manages(current):
-        raise PermissionDenied(texts.feedback.NOT_AT_YOUR_LEVEL.format(org=current.name))
+        raise PermissionDenied(texts.feedback.NOT_AT_YOUR_LEVEL.format(org=render.escape(current.name)))
     if item.state == FeedbackState.CLOSED:
         raise Conflict(texts.feedback.ALREADY_CLOSED)
     return item, current

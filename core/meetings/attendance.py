@@ -254,7 +254,7 @@ async def send_conclusions(
     for index, message in enumerate(messages):
         await enqueue_many(
             session, member_ids=absent, kind=KIND_CONCLUSIONS, source=source_of(meeting.id), message=message,
-            key_suffix=f"r{meeting.conclusions_revision}" + (f"p{index}" if index else ""), priority=NOTIFY_PRIORITY,
+            key_suffix=f"r{meeting.conclusions_revision}" + (f"p{index}" if index else ""), priority=NOTIFY_PRIORITY, not_before=now,
         )
     await audit.record(session, "meeting.conclusions_sent", actor_member_id=actor.member.id, org_id=cell.id, target=source_of(meeting.id), at=now)
     return len(absent)

@@ -10,7 +10,7 @@ from core.notices import files
 from core.notices.models import Notice, NoticeStatus
 from core.ports import Attachment, Button, OutboundMessage
 
-# Callback data prefixes, shared with bot/routers/notices.py (aiogram packs "prefix:field:field").
+# Callback data prefixes, shared with bot/routers/notices/ (aiogram packs "prefix:field:field").
 SEEN_PREFIX = "nts"
 STOP_PREFIX = "ntx"
 REPORT_PREFIX = "ntr"

@@ -100,7 +100,7 @@ async def set_listen_language(session: AsyncSession, *, member: Member, code: st
 
 
 def record_button(document_id: int) -> Button:
-    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings.py RecCb
+    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings/ RecCb
 
 
 async def _reach(session: AsyncSession, document: Document) -> Org:

@@ -40,7 +40,7 @@ REMIND_KIND = "report_remind"  # outbox: "the committee is waiting for your repo
 FINAL_STATES = (ReportState.SENT, ReportState.ACKNOWLEDGED)  # what the committee has in hand
 SENT_KIND = "report"  # outbox: "cell C sent its report" to the committee above
 MAX_NOTE_CHARS = 3000
-REPORT_PREFIX = "rr"  # rr:<action>:<cell_id>:<yyyymm> (bot/routers/reports.py)
+REPORT_PREFIX = "rr"  # rr:<action>:<cell_id>:<yyyymm> (bot/routers/reports/)
 
 
 # In the first days of a month, the report people are working on is last month's.
