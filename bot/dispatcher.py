@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import limits
 from bot.callback_guard import ImpossibleIds
-from bot.middlewares import DatabaseMiddleware, RedisTurns
+from bot.middlewares import CommitBeforeSending, DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
 from bot.zalo.files import PortableFiles
 from bot.routers import account, fallback, home, placeholders
@@ -29,7 +29,9 @@ from core.crypto import FieldCipher
 
 def create_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
-    # Outermost first: each part of a text split to fit Telegram's limits waits out its own flood limit.
+    # Outermost first: the handler's transaction is committed before anything leaves (bot/middlewares.py);
+    # each part of a text split to fit Telegram's limits waits out its own flood limit.
+    session.middleware(CommitBeforeSending())
     session.middleware(limits.FitToLimits())
     session.middleware(PatientReplies())
     session.middleware(PortableFiles())  # a Zalo member's photo shown to someone on Telegram

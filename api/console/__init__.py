@@ -31,9 +31,9 @@ def install_console(app: FastAPI) -> None:
     app.include_router(attendance.router, prefix=PREFIX)  # before meetings: /meetings/rules is not a meeting id
     app.include_router(meetings.router, prefix=PREFIX)
     app.include_router(notices.router, prefix=PREFIX)
-    from api.console import documents, feedback, figures, reminders, reports, study  # the desk pages
+    from api.console import documents, feedback, figures, recordings, reminders, reports, study  # the desk pages
 
-    for desk in (figures, reports, feedback, documents, study, reminders):
+    for desk in (figures, reports, feedback, documents, study, reminders, recordings):
         app.include_router(desk.router, prefix=PREFIX)
     from api.console import votes  # votes and the annual review (docs/votes.md)
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.console.deps import ConsoleUser, CsrfChecked, SignedIn
 from api.console.members import OrgQuery, managed_cells
 from api.console.pages import render
+from api.console.recordings import recording_slot
 from api.deps import ClockDep, RuntimeDep, SessionDep
 from api.routes.documents import files_dir_of
 from core import texts
@@ -21,6 +22,7 @@ from core.clock import local_date, local_tz
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.meetings import dates, documents, service
 from core.meetings.models import Answer, MeetingKind, MeetingStatus
+from core.listening.models import SubjectKind
 from core.orgs import management
 from core.orgs.service import Actor, orgs_by_ids
 
@@ -128,7 +130,8 @@ async def card_page(request: Request, user: SignedIn, session, meeting_id: int, 
     local = dates.local(meeting.starts_at)
     counts = {answer: sum(1 for line in card.answers if line.invitation.answer == answer) for answer in Answer}
     held = meeting.status == MeetingStatus.HELD
-    return render(request, "meeting.html", user, nav="meetings", card=card, when=dates.format_when(meeting.starts_at), note=note,
+    slot = await recording_slot(session, user.actor, SubjectKind.CONCLUSIONS, meeting.id) if held else None
+    return render(request, "meeting.html", user, nav="meetings", card=card, when=dates.format_when(meeting.starts_at), note=note, slot=slot,
                   attendance_open=held or (meeting.status == MeetingStatus.SCHEDULED and now >= meeting.starts_at - service.ATTENDANCE_OPENS_BEFORE),
                   held=held, absentees=len(await service.absentee_ids(session, meeting.id)) if held else 0, **extra,
                   problem=problem, agenda_lines=[line for line in card.meeting.agenda.splitlines() if line.strip()], M=M, Answer=Answer,

@@ -26,6 +26,9 @@ from core.meetings.models import (
 from core.orgs.models import Member, Org
 from core.orgs.service import Actor
 from core.ports import Attachment, OutboundMessage
+from core.listening.buttons import listen_button
+from core.listening.models import SubjectKind
+from core.listening.choice import forget_recordings
 
 
 async def _ensure_attendance(session: AsyncSession, *, meeting: Meeting, actor: Actor, now: dt.datetime) -> None:
@@ -240,6 +243,7 @@ async def send_conclusions(
     meeting.conclusions_sent_at = now
     meeting.conclusions_revision += 1
     meeting.updated_at = now
+    await forget_recordings(session, kind=SubjectKind.CONCLUSIONS, subject_id=meeting.id)  # read aloud: the old text, not this one
     await session.flush()
     if voice_file_id is not None:
         caption = texts.meetings.CONCLUSIONS_NOTICE_VOICE.format(when=render.when(meeting), cell=render.escape(cell.name))
@@ -252,7 +256,9 @@ async def send_conclusions(
             OutboundMessage(
                 text=texts.meetings.CONCLUSIONS_NOTICE.format(
                     title=render.title(meeting), cell=render.escape(cell.name), when=render.when(meeting), body=render.escape(cleaned or "")
-                )
+                ),
+                # «🔊 Nghe»: a person's reading by language, else the machine voice (core.recordings.subjects).
+                buttons=((listen_button(SubjectKind.CONCLUSIONS, meeting.id),),),
             )
         ]
     for index, message in enumerate(messages):

@@ -125,7 +125,6 @@ DOC_SAVE = "Lưu bản tóm tắt"
 DOC_SAVED = "Đã lưu bản tóm tắt."
 DOC_LISTEN = "Nghe thử giọng đọc bản tóm tắt"
 DOC_LISTEN_HINT = "Giọng đọc được tạo từ bản tóm tắt đã lưu. Sửa xong hãy lưu rồi nghe lại."
-DOC_RECORDING_LATER = "Ghi âm giọng người đọc: sắp có."
 DOC_AUDIENCE = "Sẽ gửi tới {recipients} đảng viên của {org}; {unlinked} đồng chí chưa liên kết Sổ tay sẽ không nhận được."
 DOC_ORIGINAL = "Tệp gốc: {name}"
 DOC_PUBLISH = "Gửi cho đảng viên"
@@ -159,6 +158,31 @@ REMINDER_FROM_HERE = "Đặt tại đây"
 REMINDER_FROM = "Theo {org}"
 REMINDER_DEFAULT = "Mặc định của Sổ tay"
 REMINDER_BAD_NUMBER = "«{field}»: hãy ghi một số."
+
+# A person's reading by language (#recording-slot on a document, a notice, a meeting's conclusions)
+REC_TITLE = "Ghi âm giọng người đọc"
+REC_HINT = ("Đảng viên nghe bản ghi âm bằng ngôn ngữ của mình; chưa có thì nghe bản tiếng Việt; "
+            "chưa ai ghi âm thì nghe giọng đọc máy.")
+REC_HAS = "{name}: đã có ({seconds} giây)"
+REC_NONE = "{name}: chưa có"
+REC_LANGUAGE = "Ngôn ngữ của bản ghi âm"
+REC_FILE = "Tệp ghi âm (OGG, MP3, WAV hoặc FLAC; tối đa 20 MB, 30 phút)"
+REC_UPLOAD = "Tải bản ghi âm lên"
+REC_SAVED = "Đã lưu bản ghi âm {language} và gửi tới {count} đảng viên đang nghe."
+REC_SAVED_DRAFT = "Đã lưu bản ghi âm {language}. Bản ghi âm sẽ được gửi kèm khi văn bản được đăng."
+# The list of what has which readings (/console/recordings)
+NAV_RECORDINGS = "Bản ghi âm"
+REC_LIST_TITLE = "Bản ghi âm theo ngôn ngữ"
+REC_LIST_INTRO = ("Văn bản, thông báo và kết luận cuộc họp gần đây, với những ngôn ngữ đã có người ghi âm. "
+                  "Bấm vào tên để ghi âm thêm.")
+REC_KINDS = {"document": "Văn bản", "notice": "Thông báo", "conclusions": "Kết luận cuộc họp"}
+REC_COL_WHAT = "Nội dung"
+REC_COL_ORG = "Tổ chức"
+REC_COL_WHEN = "Thời gian"
+REC_COL_LANGUAGES = "Đã ghi âm"
+REC_MACHINE_ONLY = "Chưa có — đang dùng giọng đọc máy"
+REC_DRAFT = "bản nháp"
+REC_LIST_EMPTY = "Chưa có."
 
 # Study campaigns and quiz results
 NAV_STUDY = "Học tập"

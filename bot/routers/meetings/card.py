@@ -219,7 +219,7 @@ async def typed_conclusions(message: Message, state: FSMContext, session: AsyncS
     async with clear_unless_invalid(state, typed=message.voice is None):
         count = await service.send_conclusions(session, actor=actor, meeting_id=meeting_id, now=now, **text_or_voice(message))
     await state.clear()
-    await message.answer(texts.meetings.CONCLUSIONS_SENT.format(count=count), reply_markup=kbm.back_to(meeting_id))
+    await message.answer(texts.meetings.CONCLUSIONS_SENT.format(count=count), reply_markup=kbm.after_conclusions(meeting_id))
 
 
 async def stop_rule(query: CallbackQuery, callback_data: RuleStop, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
