@@ -18,6 +18,8 @@ Callback data:
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, or_f
 from aiogram.filters.callback_data import CallbackData
@@ -323,18 +325,12 @@ def build() -> Router:
     router.message.register(home, or_f(F.text == T.BTN_REVIEW, Command("danhgia")))
     router.message.register(self_text, ReviewFlow.self_assessment, or_f(F.text, F.voice))
     router.message.register(reason_typed, ReviewFlow.reason, F.text)
-    router.callback_query.register(home_pressed, ReviewMenu.filter())
-    router.callback_query.register(open_cycle, OpenCycle.filter())
-    router.callback_query.register(open_preset, OpenPreset.filter())
-    router.callback_query.register(open_confirm, OpenConfirm.filter())
-    router.callback_query.register(self_start, SelfStart.filter())
-    router.callback_query.register(self_rating, SelfRating.filter())
-    router.callback_query.register(cell_list, CellList.filter())
-    router.callback_query.register(propose_for, ProposeFor.filter())
-    router.callback_query.register(propose_rating, ProposeRating.filter())
-    router.callback_query.register(decide_list, DecideList.filter())
-    router.callback_query.register(decide_for, DecideFor.filter())
-    router.callback_query.register(decide_rating, DecideRating.filter())
-    router.callback_query.register(reconsider, Reconsider.filter())
-    router.callback_query.register(figures, Figures.filter())
+    buttons: list[tuple[Any, type[CallbackData]]] = [
+        (home_pressed, ReviewMenu), (open_cycle, OpenCycle), (open_preset, OpenPreset), (open_confirm, OpenConfirm),
+        (self_start, SelfStart), (self_rating, SelfRating), (cell_list, CellList), (propose_for, ProposeFor),
+        (propose_rating, ProposeRating), (decide_list, DecideList), (decide_for, DecideFor), (decide_rating, DecideRating),
+        (reconsider, Reconsider), (figures, Figures),
+    ]
+    for handler, pressed in buttons:
+        router.callback_query.register(handler, pressed.filter())
     return router

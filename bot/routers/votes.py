@@ -135,31 +135,45 @@ async def ballot(query: CallbackQuery, callback_data: BallotButton, session: Asy
     await show(query, bot, screen.text, kb.inline(screen.buttons))
 
 
+async def _open_menu(query: CallbackQuery, org_id: int, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot, state: FSMContext) -> None:
+    text, markup = await _menu_screen(session, actor, org_id)
+    await query.answer()
+    await show(query, bot, text, markup)
+
+
+async def _new_vote(query: CallbackQuery, cell_id: int, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot, state: FSMContext) -> None:
+    meetings = await service.meetings_for_vote(session, actor=actor, cell_id=cell_id, now=clock.now())
+    await state.clear()
+    await state.update_data(cell_id=cell_id)
+    rows = [(Button(f"📅 {render.when(m)}", MeetingChoice(meeting_id=m.id).pack()),) for m in meetings]
+    rows.append((Button(T.BTN_NO_MEETING, MeetingChoice(meeting_id=0).pack()),))
+    await query.answer()
+    await show(query, bot, T.ASK_MEETING, kb.inline(rows))
+
+
+async def _show_card(query: CallbackQuery, vote_id: int, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot, state: FSMContext) -> None:
+    card = await service.vote_card(session, actor=actor, vote_id=vote_id)
+    await query.answer()
+    await show(query, bot, service.card_text(card), _card_markup(card.vote.id, card.vote.status == VoteStatus.CLOSED))
+
+
+async def _close(query: CallbackQuery, vote_id: int, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot, state: FSMContext) -> None:
+    vote = await service.close_vote(session, actor=actor, vote_id=vote_id, now=clock.now())
+    card = await service.vote_card(session, actor=actor, vote_id=vote.id)
+    await query.answer()
+    await show(query, bot, service.card_text(card))
+
+
+_ACTIONS = {"menu": _open_menu, "new": _new_vote, "card": _show_card, "close": _close}
+
+
 async def action(query: CallbackQuery, callback_data: VoteAction, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot,
                  state: FSMContext) -> None:
-    if callback_data.action == "menu":
-        text, markup = await _menu_screen(session, actor, callback_data.id)
-        await query.answer()
-        await show(query, bot, text, markup)
-    elif callback_data.action == "new":
-        meetings = await service.meetings_for_vote(session, actor=actor, cell_id=callback_data.id, now=clock.now())
-        await state.clear()
-        await state.update_data(cell_id=callback_data.id)
-        rows = [(Button(f"📅 {render.when(m)}", MeetingChoice(meeting_id=m.id).pack()),) for m in meetings]
-        rows.append((Button(T.BTN_NO_MEETING, MeetingChoice(meeting_id=0).pack()),))
-        await query.answer()
-        await show(query, bot, T.ASK_MEETING, kb.inline(rows))
-    elif callback_data.action == "card":
-        card = await service.vote_card(session, actor=actor, vote_id=callback_data.id)
-        await query.answer()
-        await show(query, bot, service.card_text(card), _card_markup(card.vote.id, card.vote.status == VoteStatus.CLOSED))
-    elif callback_data.action == "close":
-        vote = await service.close_vote(session, actor=actor, vote_id=callback_data.id, now=clock.now())
-        card = await service.vote_card(session, actor=actor, vote_id=vote.id)
-        await query.answer()
-        await show(query, bot, service.card_text(card))
-    else:
+    step = _ACTIONS.get(callback_data.action)
+    if step is None:
         await query.answer(texts.common.STALE_BUTTON, show_alert=True)
+        return
+    await step(query, callback_data.id, session, actor, clock, bot, state)
 
 
 async def meeting_chosen(query: CallbackQuery, callback_data: MeetingChoice, state: FSMContext, bot: Bot) -> None:

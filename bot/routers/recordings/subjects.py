@@ -12,16 +12,13 @@ Zalo members hear arrives as a listen link, through the outbox or ZaloSession's 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-import io
 import logging
 from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
-from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, FSInputFile, InlineKeyboardMarkup, Message
@@ -29,18 +26,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import background
 from bot import keyboards as kb
-from bot.flow import flow_data
 from bot.messenger import send_stored
 from bot.progress import working
-from bot.routers.recordings.common import FLOW_TTL, RecordingFlow, T, cancel_row
-from bot.routers.recordings.recording import _voice_or_refusal
+from bot.routers.recordings.common import RecordingFlow, T, cancel_row
+from bot.routers.recordings.recording import received_reading, remember_as_sent
 from bot.screens import show
 from core import texts
 from core.clock import Clock
 from core.orgs.service import Actor
 from core.ports import Button
 from core.recordings import service, subjects
-from core.recordings.audio import prepare_recording
 from core.resolutions.render import escape
 from core.resolutions.service import member_variant
 from core.resolutions.voice import remember_file_id, render_variants, stored_file_id
@@ -94,23 +89,15 @@ async def pick_subject_language(
 async def receive_subject_recording(
     message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot, settings: Any = None,
 ) -> None:
-    data = await flow_data(state, clock.now(), FLOW_TTL)
-    if data is None:
-        raise SkipHandler()  # too old: the message goes to whoever else wants it
-    sent = await _voice_or_refusal(message)
-    if sent is None:
+    reading = await received_reading(message, state, clock, bot)
+    if reading is None:
         return
-    buffer = io.BytesIO()
-    await bot.download(sent.file_id, destination=buffer)
-    audio = await asyncio.to_thread(prepare_recording, buffer.getvalue())
     now = clock.now()
     result = await subjects.add_recording(
-        session, actor=actor, kind=str(data["kind"]), subject_id=int(data["subject_id"]), language=str(data["language"]), audio=audio,
-        store_dir=Path(settings.data_dir) / "recordings", now=now,
+        session, actor=actor, kind=str(reading.data["kind"]), subject_id=int(reading.data["subject_id"]), language=str(reading.data["language"]),
+        audio=reading.audio, store_dir=Path(settings.data_dir) / "recordings", now=now,
     )
-    if message.voice is not None and audio.data == buffer.getvalue():
-        # Kept as sent (OGG/Opus): members get it by the same Telegram file id, never uploaded again.
-        await remember_file_id(session, cache_key=result.recording.cache_key, bot_key=str(bot.id), file_id=sent.file_id, now=now)
+    await remember_as_sent(session, bot, reading, result.recording.cache_key, now)
     await state.clear()
     await message.answer(T.RECORDING_SENT.format(language=escape(result.language_name), seconds=result.recording.duration,
                                                  count=result.queued))
