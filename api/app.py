@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 
 from api.console import install_console
+from api.console import recordings as console_recordings
 from api.deps import reject_nul_in_form
 from api.docs import mount_offline_docs
 from api.errors import ERROR_RESPONSES, install_error_handlers
@@ -20,6 +21,7 @@ from api.routes import notices
 from api.routes import documents, recordings, reminders, reports, study
 from api.routes import media
 from core.meetings import documents as documents_rules
+from api.routes import votes
 from core.orgs.management import MAX_ID
 
 DESCRIPTION = """
@@ -37,9 +39,10 @@ CONSOLE_MEETING_BODY_LIMIT = meetings.DOCUMENTS_BODY_LIMIT * documents_rules.MAX
 # Request bodies larger than this are refused with 413 before they are read; any other body under
 # /api/ (JSON: the longest text any field takes is far below) at most DEFAULT_BODY_LIMIT.
 BODY_LIMITS = {"/api/v1/members/import": members.IMPORT_MAX_BYTES + 64 * 1024, "/console/members/import": members.IMPORT_MAX_BYTES + 64 * 1024,
-               "/console/meetings": CONSOLE_MEETING_BODY_LIMIT, "/console/notices": notices.FILE_BODY_LIMIT, "/console/meetings/{meeting_id}/edit": CONSOLE_MEETING_BODY_LIMIT, "/telegram/webhook": 1_000_000,
+               "/console/meetings": CONSOLE_MEETING_BODY_LIMIT, "/console/notices": notices.FILE_BODY_LIMIT, console_recordings.UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT, "/console/meetings/{meeting_id}/edit": CONSOLE_MEETING_BODY_LIMIT, "/telegram/webhook": 1_000_000,
                documents.UPLOAD_PATH: documents.UPLOAD_BODY_LIMIT, meetings.DOCUMENTS_PATH: meetings.DOCUMENTS_BODY_LIMIT,
-               notices.FILE_PATH: notices.FILE_BODY_LIMIT, recordings.UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT}
+               notices.FILE_PATH: notices.FILE_BODY_LIMIT, recordings.UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT,
+               recordings.NOTICE_UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT, recordings.CONCLUSIONS_UPLOAD_PATH: recordings.UPLOAD_BODY_LIMIT}
 DEFAULT_BODY_LIMIT = 2 * 1024 * 1024
 
 
@@ -118,4 +121,5 @@ def api_routers() -> list:
         study.router,
         reports.router,
         reminders.router,
+        votes.router,
     ]

@@ -32,7 +32,9 @@ class FieldProblem(BaseModel):
 class RowProblem(BaseModel):
     line: int = Field(description="Line of the file (the header is line 1; 0 is the file as a whole)", examples=[7])
     column: str = Field(examples=["Số định danh cá nhân"])
-    reason: str = Field(examples=["must be 12 digits, got 11 characters"])
+    reason: str = Field(description="In Vietnamese, for the person who fixes the file",
+                        examples=["Số định danh phải gồm đúng 12 chữ số; tệp ghi 11 ký tự."])
+    code: str = Field("", description="Stable English code of the reason, for programs", examples=["citizen_id_invalid"])
 
 
 class ErrorBody(BaseModel):
@@ -108,7 +110,7 @@ def _html(request: Request, status: int, message: str) -> Response | None:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ImportRejected)
     async def import_rejected(_: Request, exc: ImportRejected) -> JSONResponse:
-        rows = [{"line": e.line, "column": e.column, "reason": e.reason} for e in exc.errors]
+        rows = [{"line": e.line, "column": e.column, "reason": e.reason, "code": e.code} for e in exc.errors]
         return JSONResponse(error_body(exc.code, exc.message, errors=rows), status_code=exc.status)
 
     @app.exception_handler(DomainError)

@@ -1,7 +1,9 @@
 """Web console pages at a big cell's size: `python -m bench.console_pages [--members 150] [--rounds 30]`
 
 A scratch SQLite database (a temporary folder) with one commune: a cell of `--members` members (the
-largest real cells have ~150), a month with 8 meetings, a notice to the cell. A secretary's session
+largest real cells have ~150), a month with 8 meetings and one about to start (made with a monthly
+rule: its attendance sheet is open), a notice to the cell, a study campaign with a quiz over a
+published document. A secretary's session
 is started through core (as the one-time link does), then the real FastAPI app is asked over ASGI
 (httpx, no network) for each page `--rounds` times. Prints one JSON object: median and p95 in ms per
 page, and the page sizes in bytes. Goal: every page < 300 ms at the median on this machine.
@@ -33,6 +35,9 @@ async def main(members: int, rounds: int) -> dict[str, object]:
     from core.notices import service as notices
     from core.orgs.models import OrgKind, RoleKind
     from core.orgs.service import create_org, load_actor
+    from core.resolutions import service as documents
+    from core.resolutions import study
+    from core.resolutions.models import DocumentKind
     from sotay.runtime import Runtime
     from sotay.settings import Settings
     from tests.factories import add_member
@@ -60,6 +65,14 @@ async def main(members: int, rounds: int) -> dict[str, object]:
             created = await meetings.create_meeting(session, actor=actor, cell_id=cell.id, kind=MeetingKind.REGULAR,
                                                     starts_at=first + dt.timedelta(days=3 * n), place="Nhà văn hóa", agenda="Một\nHai", now=now)
         meeting_id = created.meeting.id
+        soon = await meetings.create_meeting(session, actor=actor, cell_id=cell.id, kind=MeetingKind.REGULAR, repeat_monthly=True,
+                                             starts_at=now + dt.timedelta(minutes=30), place="Nhà văn hóa", now=now)
+        document = await documents.create_draft(session, actor=actor, now=now, draft=documents.DraftInput(
+            kind=DocumentKind.NQ, title="Nghị quyết thử", full_text="Nội dung nghị quyết thử cho chi bộ. " * 20, org_id=cell.id))
+        await documents.publish(session, actor=actor, document_id=document.id, now=now)
+        campaign = await study.open_campaign(session, actor=actor, document_id=document.id, org_id=cell.id,
+                                             deadline_day=(now + dt.timedelta(days=14)).date(), now=now,
+                                             questions=[study.QuestionInput(text="Câu hỏi?", options=["Một", "Hai"], correct=1)])
         notice = await notices.create_notice(session, actor=actor, org_id=cell.id, text="Thông báo thử.", now=now)
         issued = await console._start(session, secretary, now=now, via="link")
     settings = Settings(demo=True, secret_key=secret, data_dir=folder / "data")
@@ -72,6 +85,12 @@ async def main(members: int, rounds: int) -> dict[str, object]:
         "meeting": f"/console/meetings/{meeting_id}",
         "notice": f"/console/notices/{notice.id}",
         "notice_progress": f"/console/notices/{notice.id}/progress",
+        "meeting_rules": "/console/meetings/rules",
+        "attendance": f"/console/meetings/{soon.meeting.id}/attendance",
+        "attendance_print": f"/console/meetings/{soon.meeting.id}/attendance/print",
+        "study": "/console/study",
+        "study_results": f"/console/study/{campaign.campaign.id}",
+        "study_csv": f"/console/study/{campaign.campaign.id}/export",
     }
     results: dict[str, object] = {"members": members, "rounds": rounds}
     transport = httpx.ASGITransport(app=app)

@@ -17,8 +17,10 @@ A "tap" is timed from the moment it is sent to the moment the page would show th
 trainee polls their chat every 0.2 s while waiting (the page polls at once after a tap, then every
 second, so this is the answer's arrival, not the page's polling interval). An error is any HTTP
 failure, an answer not seen within --answer-timeout, or a lesson not recorded as done. Prints JSON
-lines: one per phase and a final summary with p50/p95/max, errors and the machine's load (1-minute
-load average and cores) before and after. Nothing here is a test assertion.
+lines: one per phase and a final summary with p50/p95/max, errors, the demo's CPU time over the
+lessons and per tap (when this bench started the demo: a figure the machine's load disturbs far less
+than latency does) and the machine's load (1-minute load average and cores) before and after.
+Nothing here is a test assertion.
 """
 
 from __future__ import annotations
@@ -54,6 +56,18 @@ def load() -> dict[str, Any]:
     return {"load_1m": round(one, 2), "load_5m": round(five, 2), "cores": os.cpu_count()}
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """The demo process's CPU time so far (user + system, every thread): what the hall cost the server,
+    whatever else the machine was doing (the wall-clock figures depend on the load; this much less)."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     import socket
 
@@ -69,6 +83,7 @@ class Results:
     errors: list[str] = field(default_factory=list)
     lessons_done: int = 0
     joined: int = 0
+    server_cpu_s: float | None = None  # the demo's CPU time over the lessons phase (when this bench started it)
 
     def tapped(self, step: str, seconds: float) -> None:
         self.taps.append(seconds)
@@ -197,7 +212,7 @@ class Trainee:
 
 
 async def run_load(api: str, sandbox: str, key: str, *, trainees: int, join_concurrency: int, answer_timeout: float,
-                   invitation_timeout: float) -> Results:
+                   invitation_timeout: float, demo_pid: int | None = None) -> Results:
     results = Results()
     limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
@@ -234,9 +249,12 @@ async def run_load(api: str, sandbox: str, key: str, *, trainees: int, join_conc
         emit(phase="invitations delivered", seconds=round(time.monotonic() - waited, 2),
              phones_ready=sum(1 for t in joined if len(t.invitations()) >= 2), **load())
         start_gate.set()
-        lessons_started = time.monotonic()
+        lessons_started, cpu_before = time.monotonic(), cpu_seconds(demo_pid)
         await asyncio.gather(*tasks)
-        emit(phase="lessons", seconds=round(time.monotonic() - lessons_started, 2), **load())
+        cpu_after = cpu_seconds(demo_pid)
+        if cpu_before is not None and cpu_after is not None:
+            results.server_cpu_s = round(cpu_after - cpu_before, 2)
+        emit(phase="lessons", seconds=round(time.monotonic() - lessons_started, 2), server_cpu_s=results.server_cpu_s, **load())
     return results
 
 
@@ -280,7 +298,8 @@ def main() -> None:
         try:
             started = time.monotonic()
             results = asyncio.run(run_load(api, sandbox, key, trainees=args.trainees, join_concurrency=args.join_concurrency,
-                                           answer_timeout=args.answer_timeout, invitation_timeout=args.invitation_timeout))
+                                           answer_timeout=args.answer_timeout, invitation_timeout=args.invitation_timeout,
+                                           demo_pid=process.pid if process is not None else None))
             seconds = time.monotonic() - started
         finally:
             if process is not None:
@@ -299,6 +318,8 @@ def main() -> None:
          p50_s=percentile(results.taps, 0.5), p95_s=percentile(results.taps, 0.95), max_s=round(max(results.taps), 3) if results.taps else None,
          mean_s=round(statistics.fmean(results.taps), 3) if results.taps else None,
          by_step={step: {"n": len(v), "p50_s": percentile(v, 0.5), "p95_s": percentile(v, 0.95)} for step, v in results.by_step.items()},
+         server_cpu_s=results.server_cpu_s,
+         server_cpu_ms_per_tap=round(results.server_cpu_s * 1000 / len(results.taps), 1) if results.server_cpu_s and results.taps else None,
          lessons_done=results.lessons_done, errors=len(results.errors), error_kinds=errors, first_errors=results.errors[:3], demo_tracebacks=tracebacks,
          seconds=round(seconds, 1), goal={"p95_s": 1.5, "errors": 0}, load_before=before, load_after=load())
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import limits
 from bot.callback_guard import ImpossibleIds
-from bot.middlewares import DatabaseMiddleware, RedisTurns
+from bot.middlewares import CommitBeforeSending, DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
 from bot.zalo.files import PortableFiles
 from bot.routers import account, fallback, home, placeholders
@@ -21,6 +21,7 @@ from bot.routers import feedback
 from bot.routers import meetings
 from bot.routers import notices
 from bot.routers import recordings, reminders, reports, resolutions
+from bot.routers import review, votes
 from core import texts
 from core.clock import Clock
 from core.crypto import FieldCipher
@@ -28,7 +29,9 @@ from core.crypto import FieldCipher
 
 def create_bot(token: str, api_base: str) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
-    # Outermost first: each part of a text split to fit Telegram's limits waits out its own flood limit.
+    # Outermost first: the handler's transaction is committed before anything leaves (bot/middlewares.py);
+    # each part of a text split to fit Telegram's limits waits out its own flood limit.
+    session.middleware(CommitBeforeSending())
     session.middleware(limits.FitToLimits())
     session.middleware(PatientReplies())
     session.middleware(PortableFiles())  # a Zalo member's photo shown to someone on Telegram
@@ -55,6 +58,8 @@ def domain_routers() -> list[Router]:
         notices.build(),
         resolutions.build(),
         reports.build(),
+        votes.build(),
+        review.build(),
     ]
 
 

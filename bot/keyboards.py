@@ -38,7 +38,7 @@ def home(actor: Actor | None) -> ReplyKeyboardMarkup:
     ]
     if actor is not None and actor.is_manager:
         labels += [texts.account.BTN_STATS, texts.console.BTN_OPEN_CONSOLE]
-    labels.append(texts.account.BTN_HELP)
+    labels += [texts.votes.BTN_VOTES, texts.account.BTN_HELP]
     return ReplyKeyboardMarkup(
         keyboard=rows_of([KeyboardButton(text=label) for label in labels]),
         resize_keyboard=True,

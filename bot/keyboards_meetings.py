@@ -38,6 +38,8 @@ from core.meetings.models import AbsenceReason, Invitation, Meeting, MeetingKind
 from core.meetings.service import AttendanceSheet, MeetingCard
 from core.orgs.models import Org
 from core.ports import Button
+from core.listening.buttons import record_button
+from core.listening.models import SubjectKind
 
 ATTENDANCE_PAGE_SIZE = 20
 
@@ -460,6 +462,12 @@ def stats(org_id: int) -> InlineKeyboardMarkup:
             (_b(texts.meetings.BTN_STATS_MEMBERS, StatsButton(action=StatsAction.MEMBERS, org_id=org_id)),),
             (_b(texts.meetings.BTN_STATS_CSV, StatsButton(action=StatsAction.CSV, org_id=org_id)),
              _b(texts.meetings.BTN_STATS_XLSX, StatsButton(action=StatsAction.XLSX, org_id=org_id))),
-            (figures_button(org_id),),  # 📈 Số liệu tổng hợp (bot/routers/reports.py answers it)
+            (figures_button(org_id),),  # 📈 Số liệu tổng hợp (bot/routers/reports/ answers it)
         ]
     )
+
+
+def after_conclusions(meeting_id: int) -> InlineKeyboardMarkup:
+    """After sending conclusions: read them aloud in a language (🎙), or back to the meeting."""
+    return kb.inline([(record_button(SubjectKind.CONCLUSIONS, meeting_id),),
+                      (_b(texts.meetings.BTN_BACK, MeetingButton(action=MeetingAction.OPEN, meeting_id=meeting_id)),)])

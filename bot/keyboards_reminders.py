@@ -1,4 +1,4 @@
-"""The ⏰ Cài đặt nhắc họp button and its callback data (`rms:…`, described in bot/routers/reminders.py).
+"""The ⏰ Cài đặt nhắc họp button and its callback data (`rms:…`, described in bot/routers/reminders/).
 
 Here and not in the router, so that 📅 Lịch họp's keyboard (bot/keyboards_meetings.py) can show the
 button without importing the router that imports that keyboard back.

@@ -3,6 +3,14 @@ update at a time per person.
 
 The session commits here, at the edge, after the handler returns; handlers and core never commit.
 
+Nothing leaves the process while the update's transaction is open: before the handler's first
+Bot API call (or Zalo send) the session commits what the handler changed so far (`commit_before_sending`,
+called by `CommitBeforeSending` on every bot this middleware serves). A reply therefore never goes
+out for a change that is not yet committed, and a slow network call (Telegram, the sandbox under a
+hall of trainees, a flood-limit pause) holds neither SQLite's one write lock nor a pooled
+connection. The update counts as handled from that first commit: a redelivery after the person has
+been answered changes nothing and answers nothing twice.
+
 A person's updates are handled in the order they arrived, each after the previous one committed
 (aiogram runs polled updates as concurrent tasks). Otherwise the answer to a quiz poll, sent the
 moment the poll appears, is looked up before the handler that sent the poll has committed the
@@ -19,9 +27,12 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import Response, TelegramMethod
 from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -41,6 +52,66 @@ PLATFORM = "telegram"  # a bot without a `platform` attribute is aiogram's Teleg
 # handler sent (Zalo's screen memory) writes in this transaction: a second connection writing while
 # this one holds SQLite's write lock would wait for it forever.
 handler_session: ContextVar[AsyncSession | None] = ContextVar("handler_session", default=None)
+
+
+@dataclass
+class _OpenUpdate:
+    """The update being handled: its session, the task handling it, and (SQLite) whether the update is
+    recorded as handled yet (PostgreSQL claims it with its first statement)."""
+
+    session: AsyncSession
+    task: asyncio.Task[Any] | None
+    bot_id: int
+    update_id: int
+    recorded: bool
+
+
+_open_update: ContextVar[_OpenUpdate | None] = ContextVar("sotay_open_update", default=None)
+
+
+async def commit_before_sending() -> None:
+    """Commit the handling update's transaction before something leaves the process (a Bot API call,
+    a Zalo send): what the reply tells is then true in the database, and the wait for the network holds
+    no lock and no connection. Does nothing outside a handler, in a task the handler spawned (only the
+    handler's own task may use its session), or when nothing is open.
+
+    A handler that has only read so far just hands its connection back: recording the update as
+    handled is a write, and on SQLite it would put every reply (a menu, a question) behind the queue
+    of writers; it is recorded at the end, as before."""
+    update = _open_update.get()
+    if update is None or asyncio.current_task() is not update.task:
+        return
+    session = update.session
+    if not session.in_transaction():
+        return
+    if not update.recorded and await _has_written(session):
+        session.add(ProcessedUpdate(bot_id=update.bot_id, update_id=update.update_id))
+        update.recorded = True
+    await session.commit()  # also hands the connection back to the pool until the next statement
+
+
+async def _has_written(session: AsyncSession) -> bool:
+    if session.new or session.dirty or session.deleted:
+        return True
+    raw = await (await session.connection()).get_raw_connection()
+    sqlite = getattr(raw.driver_connection, "_conn", None)  # aiosqlite's sqlite3 connection
+    return sqlite is None or bool(sqlite.in_transaction)  # pysqlite opens a transaction at the first write only
+
+
+class CommitBeforeSending(BaseRequestMiddleware):
+    """Every call of a bot served by `DatabaseMiddleware` first commits the handler's transaction."""
+
+    async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]) -> Response[Any]:
+        await commit_before_sending()
+        return await make_request(bot, method)
+
+
+def _commit_before_sending_on(bot: Bot) -> None:
+    """Once per bot session (`bot.dispatcher.create_bot` installs it outermost already; a bot built
+    elsewhere, a test's or Zalo's, gets it here on its first update)."""
+    chain = bot.session.middleware
+    if not any(isinstance(middleware, CommitBeforeSending) for middleware in chain):
+        chain.register(CommitBeforeSending())
 
 
 class PersonQueue:
@@ -149,6 +220,7 @@ class DatabaseMiddleware(BaseMiddleware):
     ) -> Any:
         bot = data["bot"]
         bot_id = bot.id
+        _commit_before_sending_on(bot)
         platform = getattr(bot, "platform", PLATFORM)
         async with self.session_factory() as session:
             claimed_first = session.bind.dialect.name == "postgresql"
@@ -187,11 +259,15 @@ class DatabaseMiddleware(BaseMiddleware):
                 if actor is not None:
                     data["member"] = actor.member
                     data["actor"] = actor
+            update = _OpenUpdate(session=session, task=asyncio.current_task(), bot_id=bot_id, update_id=event.update_id,
+                                 recorded=claimed_first)
             token = handler_session.set(session)
+            opened = _open_update.set(update)
             try:
                 result = await handler(event, data)
-                if not claimed_first:
+                if not update.recorded:
                     session.add(ProcessedUpdate(bot_id=bot_id, update_id=event.update_id))
+                    update.recorded = True
                 await session.commit()
             except IntegrityError:
                 # The same update handled concurrently by another worker won the race; ours rolls back.
@@ -202,6 +278,7 @@ class DatabaseMiddleware(BaseMiddleware):
                 await session.rollback()
                 raise
             finally:
+                _open_update.reset(opened)
                 handler_session.reset(token)
             metrics.UPDATES_HANDLED.labels(kind=event.event_type).inc()
             return result

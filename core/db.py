@@ -6,7 +6,9 @@ whether the database is SQLite (which has no time zones) or PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
@@ -15,6 +17,8 @@ from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.util import await_only
+from sqlalchemy.util.concurrency import in_greenlet
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -74,18 +78,96 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def _begin_before_savepoint(connection: Any, name: str) -> None:
     """pysqlite emits BEGIN only before a write. A SAVEPOINT issued earlier would itself open the
     transaction, and its RELEASE would then COMMIT everything so far — half a business change
-    visible to other processes. Opening the real transaction first keeps savepoints nested."""
-    driver = connection.connection.driver_connection
-    sqlite_connection = getattr(driver, "_conn", driver)  # aiosqlite wraps the sqlite3 connection
-    if not sqlite_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN")
+    visible to other processes. Opening the real transaction first keeps savepoints nested.
+
+    IMMEDIATE: a savepoint announces a write, so the write lock is taken now (waiting as long as
+    busy_timeout allows). A deferred BEGIN followed by reads would hold a snapshot, and its first
+    write would fail at once with "database is locked" (SQLITE_BUSY_SNAPSHOT, which no busy_timeout
+    waits out) whenever another connection committed in between."""
+    if not _sqlite_of(connection.connection).in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_of(pooled: Any) -> Any:
+    """The sqlite3 connection behind a pooled/adapted aiosqlite connection."""
+    driver = pooled.driver_connection
+    return getattr(driver, "_conn", driver)  # aiosqlite wraps the sqlite3 connection
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN")
+
+
+class SqliteWriters:
+    """One writing transaction at a time within this process, first come first served.
+
+    SQLite has one write lock per database. Without this, connections that want it at the same time
+    are left to SQLite's busy handler, which polls with sleeps of up to 100 ms: under a burst (a hall
+    of trainees tapping at once) a writer sleeps while the lock is free, the lock passes in no order,
+    and a few writers wait out busy_timeout and fail with "database is locked". Here a writer waits
+    on an asyncio lock that is handed to the next one the moment the transaction ends, so the waits
+    are a queue, not a lottery. Readers never wait (WAL). Another process (a CLI command) is still
+    met by busy_timeout; a wait here longer than WAIT seconds also falls back to it, so a transaction
+    that never ends delays the others, as before, but cannot hang them.
+
+    The lock is taken just before a transaction's first write (pysqlite opens the transaction there)
+    and released right after its COMMIT or ROLLBACK reached the database, or when the connection closes.
+    Only the order of waiting changes: what commits and when is as before.
+    """
+
+    WAIT = 10.0
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+        self._held: dict[int, asyncio.Lock] = {}  # id(driver connection) → the lock its transaction holds
+
+    def install(self, engine: AsyncEngine) -> None:
+        sync_engine = engine.sync_engine
+        dialect: Any = sync_engine.dialect
+        event.listen(sync_engine, "before_cursor_execute", self._before_execute)
+        for name in ("do_commit", "do_rollback", "do_close", "do_terminate"):
+            setattr(dialect, name, self._releasing(getattr(dialect, name)))
+
+    def _before_execute(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        if not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        pooled = conn.connection
+        key = id(pooled.driver_connection)
+        if key in self._held or _sqlite_of(pooled).in_transaction or not in_greenlet():
+            return
+        lock = self._lock()
+        try:
+            await_only(asyncio.wait_for(lock.acquire(), self.WAIT))
+        except asyncio.TimeoutError:
+            return  # left to SQLite's busy_timeout, as without this queue
+        self._held[key] = lock
+
+    def _releasing(self, call: Any) -> Any:
+        def wrapped(dbapi_connection: Any) -> None:
+            try:
+                call(dbapi_connection)
+            finally:
+                lock = self._held.pop(id(dbapi_connection.driver_connection), None)
+                if lock is not None:
+                    lock.release()
+
+        return wrapped
+
+    def _lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
 
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, hide_parameters=True)
+        # Connections stay open between updates (each has its own aiosqlite thread): pool_size of them
+        # are kept; a burst may open as many again. Writers queue in SqliteWriters, not in the pool.
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
+        SqliteWriters().install(engine)
         return engine
     # hide_parameters: statement parameters (names, birth dates, documents) never appear in SQLAlchemy's
     # log lines or in the text of its errors.

@@ -15,6 +15,7 @@ from core.listening import models as listening_models  # noqa: F401
 from core.reporting import models as reporting_models  # noqa: F401
 from core.resolutions import models as resolutions_models  # noqa: F401
 from core.scheduling import models as scheduling_models  # noqa: F401
+from core.votes import models as votes_models  # noqa: F401
 
 from core.db import Base  # noqa: E402
 

@@ -15,3 +15,8 @@ from zoneinfo import ZoneInfo
 class TickContext:
     now: dt.datetime
     tz: ZoneInfo
+    # The once-only «no recording yet» reminder (core.recordings.scheduled): a published document is
+    # due this long after publishing, and no longer once it is older than the window. Settings
+    # SOTAY_RECORDING_REMINDER_MINUTES and SOTAY_RECORDING_REMINDER_WINDOW_DAYS (docs/voices.md).
+    recording_reminder_delay: dt.timedelta = dt.timedelta(minutes=30)
+    recording_reminder_window: dt.timedelta = dt.timedelta(days=7)

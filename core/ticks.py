@@ -24,6 +24,8 @@ from core.reporting import scheduled as reporting_scheduled
 from core.resolutions import scheduled as resolutions_scheduled
 from core.scheduling import reminders
 from core.tick_context import TickContext  # here too for the jobs' callers (sotay.scheduler, tests)
+from core.votes import review as votes_review
+from core.votes import service as votes_service
 
 TickJob = Callable[[AsyncSession, TickContext], Awaitable[int]]
 
@@ -52,4 +54,6 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("refresh_figures", reporting_scheduled.refresh_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
         ("remind_to_record", recordings_scheduled.remind_to_record),
+        ("close_due_votes", votes_service.close_due_votes),
+        ("remind_self_assessment", votes_review.remind_self_assessment),
     ]

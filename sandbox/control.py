@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +30,30 @@ async def follow_chat(world: Any, request: web.Request) -> int:
     if wait:
         await world.wait_for_change(after, wait)
     return after
+
+
+def chat_changes(world: Any, bot: Any, person_id: Any, after: int, as_json: Callable[[Any], dict[str, Any]]) -> tuple[Any, dict[str, Any]]:
+    """What a person's phone shows, on either side: the chat (None before any message) and its
+    messages changed since version `after`, with what the bot is doing now ("typing"…)."""
+    world.person(person_id)
+    chat = world.existing_chat(bot, person_id)
+    entries = chat.entries if chat else []
+    view = {"version": world.version, "messages": [as_json(entry) for entry in entries if entry.version > after],
+            "action": chat.current_action() if chat else None}
+    return chat, view
+
+
+def received_by_chat(world: Any, bot: Any, text_of: Callable[[Any], str]) -> dict[str, Any]:
+    """What each chat got from one bot, on either side: the benchmark counts duplicates and losses here."""
+    counts: dict[str, int] = {}
+    texts: dict[str, list[str]] = {}
+    for (token, person_id), chat in world.chats.items():
+        if token != bot.token:
+            continue
+        sent = [e for e in chat.entries if e.sender == "bot"]
+        counts[str(person_id)] = len(sent)
+        texts[str(person_id)] = [text_of(e) for e in sent]
+    return {"counts": counts, "texts": texts}
 
 
 class FaultRoutes:

@@ -10,6 +10,7 @@ import zlib
 from typing import Any
 
 from sandbox.botapi import BotApi, Params, Upload, snapshot
+from sandbox.control import chat_changes
 from sandbox.errors import ApiError, bad_request
 from sandbox.formatting import detect_entities
 from sandbox.keyboards import find_keyboard_button, has_callback_button
@@ -219,16 +220,12 @@ class People:
 
     def chat_view(self, bot: BotAccount, person_id: int, *, after: int = 0) -> dict[str, Any]:
         """What the person's phone shows: messages changed since version `after`, keyboard, state."""
-        self.world.person(person_id)
-        chat = self.world.existing_chat(bot, person_id)
-        entries = chat.entries if chat else []
+        chat, view = chat_changes(self.world, bot, person_id, after, lambda entry: self.entry_json(bot, entry))
         return {
-            "version": self.world.version,
-            "messages": [self.entry_json(bot, entry) for entry in entries if entry.version > after],
+            **view,
             "keyboard": chat.reply_keyboard if chat else None,
             "keyboard_collapsed": chat.keyboard_collapsed if chat else False,
             "blocked": chat.blocked if chat else False,
-            "action": chat.current_action() if chat else None,
         }
 
     def entry_json(self, bot: BotAccount, entry: ChatEntry) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from sandbox.botapi import BotApi, Params, Upload, command_scope
-from sandbox.control import FaultRoutes, follow_chat, json_response
+from sandbox.control import FaultRoutes, follow_chat, json_response, received_by_chat
 from sandbox.errors import ApiError, as_int, bad_request, json_object
 from sandbox.limits import Limits
 from sandbox.media import make_sample_voice
@@ -409,16 +409,7 @@ class SandboxServer(FaultRoutes):
 
     async def received(self, request: web.Request) -> web.Response:
         """What each chat got from the bot: the benchmark counts duplicates and losses here."""
-        bot = self._bot(request)
-        counts: dict[str, int] = {}
-        texts: dict[str, list[str]] = {}
-        for (token, person_id), chat in self.world.chats.items():
-            if token != bot.token:
-                continue
-            sent = [e for e in chat.entries if e.sender == "bot"]
-            counts[str(person_id)] = len(sent)
-            texts[str(person_id)] = [e.message.get("text") or e.message.get("caption") or "" for e in sent]
-        return _json({"counts": counts, "texts": texts})
+        return _json(received_by_chat(self.world, self._bot(request), lambda e: e.message.get("text") or e.message.get("caption") or ""))
 
     async def download(self, request: web.Request) -> web.Response:
         stored = self.world.files.find(request.match_info["key"])

@@ -12,7 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core import metrics
 from core.db import transaction
-from core.ticks import TickContext, tick_jobs
+from core.ticks import tick_jobs
 from sotay.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 async def run_tick(runtime: Runtime) -> dict[str, int]:
     """One pass over every job; a failing job is logged and does not stop the others."""
-    context = TickContext(now=runtime.clock.now(), tz=runtime.settings.tz)
+    context = runtime.settings.tick_context(runtime.clock.now())
     done: dict[str, int] = {}
     for name, job in tick_jobs():
         started = time.perf_counter()

@@ -5,6 +5,7 @@ Validated at start-up with messages an operator can act on.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import secrets
@@ -17,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import DEFAULT_TIMEZONE
 from core.crypto import MIN_SECRET_KEY_LENGTH, FieldCipher
+from core.tick_context import TickContext
 from voice.engines import ENGINES, EngineConfig
 
 TELEGRAM_API_BASE = "https://api.telegram.org"
@@ -78,6 +80,21 @@ class Settings(BaseSettings):
 
     # Scheduling.
     tick_seconds: float = Field(15.0, gt=0)
+    # «No recording yet» (docs/voices.md): the publisher of a document with listeners and no person's
+    # recording is reminded once, this many minutes after publishing, within this many days of it.
+    recording_reminder_minutes: float = Field(TickContext.recording_reminder_delay.total_seconds() / 60, gt=0, le=7 * 24 * 60)
+    recording_reminder_window_days: float = Field(TickContext.recording_reminder_window.total_seconds() / 86400, gt=0, le=365)
+
+    @model_validator(mode="after")
+    def _reminder_window_after_delay(self) -> Settings:
+        if self.recording_reminder_window_days * 24 * 60 <= self.recording_reminder_minutes:
+            raise ValueError("SOTAY_RECORDING_REMINDER_WINDOW_DAYS must be longer than SOTAY_RECORDING_REMINDER_MINUTES")
+        return self
+
+    def tick_context(self, now: dt.datetime) -> TickContext:
+        """What every periodic job is given at `now`, with the timings set here."""
+        return TickContext(now=now, tz=self.tz, recording_reminder_delay=dt.timedelta(minutes=self.recording_reminder_minutes),
+                           recording_reminder_window=dt.timedelta(days=self.recording_reminder_window_days))
 
     # Voice.
     # "auto" (production): Google's voice through gTTS when reachable, espeak-ng when not, decided

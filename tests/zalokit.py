@@ -4,6 +4,8 @@ Dispatcher as Telegram's, and the test reads what the phone shows."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +15,14 @@ from core.ports import OutboundMessage
 from sandbox.zalo_client import ZaloMessage, ZaloSandboxClient
 
 ZALO_TOKEN = "1459232241454765289:ZALO_TEST_secret_abcdefgh"
+BUTTON_WORDS = re.compile(r"\b(bấm|nút)\b", re.IGNORECASE)
+
+
+def assert_zalo_wording(shown: Sequence[str]) -> list[str]:
+    """Zalo has no buttons: no screen on a Zalo phone says "bấm" (press) or "nút" (button)."""
+    for text in shown:
+        assert not BUTTON_WORDS.search(text or ""), f"a Zalo screen speaks of buttons: {text!r}"
+    return list(shown)
 
 
 @dataclass
@@ -54,7 +64,7 @@ class ZaloPhones:
         await action
         await self._pump()
         await background.drain()  # what the update started after its handler returned (a voice note being made)
-        return [m.text for m in (await self.people.bot_messages(user_id))[before:]]
+        return assert_zalo_wording([m.text for m in (await self.people.bot_messages(user_id))[before:]])
 
     async def say(self, user_id: str, text: str) -> list[str]:
         """What the bot answered, message by message."""
@@ -70,7 +80,9 @@ class ZaloPhones:
         """What the delivery worker does for a Zalo recipient."""
         before = len(await self.people.bot_messages(chat_id))
         await self.channel.messenger.send(chat_id, message)
-        return [m.text for m in (await self.people.bot_messages(chat_id))[before:]]
+        return assert_zalo_wording([m.text for m in (await self.people.bot_messages(chat_id))[before:]])
 
     async def screen(self, user_id: str) -> ZaloMessage:
-        return (await self.people.bot_messages(user_id))[-1]
+        last = (await self.people.bot_messages(user_id))[-1]
+        assert_zalo_wording([last.text])
+        return last

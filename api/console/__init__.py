@@ -23,15 +23,19 @@ PREFIX = "/console"
 
 
 def install_console(app: FastAPI) -> None:
-    from api.console import auth, meetings, members, notices, pages
+    from api.console import attendance, auth, meetings, members, notices, pages
 
     app.state.html_error_page = pages.error_page
     app.include_router(auth.router, prefix=PREFIX)
     app.include_router(members.router, prefix=PREFIX)
+    app.include_router(attendance.router, prefix=PREFIX)  # before meetings: /meetings/rules is not a meeting id
     app.include_router(meetings.router, prefix=PREFIX)
     app.include_router(notices.router, prefix=PREFIX)
-    from api.console import documents, feedback, figures, reminders, reports  # the desk pages
+    from api.console import documents, feedback, figures, recordings, reminders, reports, study  # the desk pages
 
-    for desk in (figures, reports, feedback, documents, reminders):
+    for desk in (figures, reports, feedback, documents, study, reminders, recordings):
         app.include_router(desk.router, prefix=PREFIX)
+    from api.console import votes  # votes and the annual review (docs/votes.md)
+
+    app.include_router(votes.router, prefix=PREFIX)
     app.mount(f"{PREFIX}/static", StaticFiles(directory=STATIC_DIR), name="console-static")

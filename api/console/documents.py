@@ -1,8 +1,8 @@
 """Documents: publish one — upload (or paste), edit the drafted summary, listen to its voice, send it
 to every member below. The API's own steps are reused (`api.routes.documents.read_source`,
 `publish_draft`, `summary_audio`) over `core.resolutions.service`, which holds every rule (who may
-publish where, a draft seen by its author only). Human recordings (voice/) get their place on the
-draft page when that work lands."""
+publish where, a draft seen by its author only). A person's reading by language: the page's
+#recording-slot (api/console/recordings.py)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.console.desk import back, record
 from api.console.deps import ConsoleUser, CsrfChecked
 from api.console.pages import render
+from api.console.recordings import recording_slot
 from api.deps import ClockDep, RuntimeDep, SessionDep
 from api.routes.documents import UPLOAD_MAX_BYTES, publish_draft, read_source, summary_audio
 from core.clock import local_date
 from core import texts
 from core.orgs import management
 from core.resolutions import extract, service
+from core.recordings.models import SubjectKind
 from core.resolutions.models import DocumentKind, DocumentState
 
 router = APIRouter(prefix="/documents", include_in_schema=False)
@@ -58,8 +60,9 @@ async def document_page(request: Request, document_id: DocId, user: ConsoleUser,
     document = await service.document_for(session, actor=user.actor, document_id=document_id)
     draft = document.state == DocumentState.DRAFT
     audience = await service.audience(session, actor=user.actor, org_id=document.org_id) if draft else None
+    slot = await recording_slot(session, user.actor, SubjectKind.DOCUMENT, document.id)
     return render(request, "document.html", user, nav="documents", document=document, draft=draft, audience=audience,
-                  kinds=texts.resolutions.KINDS, ok=ok if ok in ("saved", "published") else None, recipients=r, queued=q)
+                  kinds=texts.resolutions.KINDS, ok=ok if ok in ("saved", "published") else None, recipients=r, queued=q, slot=slot)
 
 
 @router.post("/{document_id}", name="console_document_save")

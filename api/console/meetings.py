@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.console.deps import ConsoleUser, CsrfChecked, SignedIn
 from api.console.members import OrgQuery, managed_cells
 from api.console.pages import render
+from api.console.recordings import recording_slot
 from api.deps import ClockDep, RuntimeDep, SessionDep
 from api.routes.documents import files_dir_of
 from core import texts
@@ -21,6 +22,7 @@ from core.clock import local_date, local_tz
 from core.errors import Conflict, DomainError, InvalidInput, NotFound
 from core.meetings import dates, documents, service
 from core.meetings.models import Answer, MeetingKind, MeetingStatus
+from core.listening.models import SubjectKind
 from core.orgs import management
 from core.orgs.service import Actor, orgs_by_ids
 
@@ -68,12 +70,13 @@ def _form_context(cells, **values):  # type: ignore[no-untyped-def]
 
 @router.get("/new", name="console_meeting_new")
 async def new_meeting(request: Request, user: ConsoleUser, session: SessionDep, clock: ClockDep,
-                      day: Annotated[dt.date | None, Query()] = None) -> HTMLResponse:
+                      day: Annotated[dt.date | None, Query()] = None, repeat: bool = False) -> HTMLResponse:
     cells = await leadable_cells(session, user.actor)
     if not cells:
         raise HTTPException(403, T.NO_CELL_TO_LEAD)
     return render(request, "meeting_form.html", user, nav="meetings",
-                  **_form_context(cells, day=(day or local_date(clock.now()) + dt.timedelta(days=7)).isoformat(), time="19:30", kind="regular"))
+                  **_form_context(cells, day=(day or local_date(clock.now()) + dt.timedelta(days=7)).isoformat(), time="19:30", kind="regular",
+                                  repeat=repeat))
 
 
 async def _uploads(runtime, files: list[UploadFile]) -> list[documents.DocumentUpload]:  # type: ignore[no-untyped-def]
@@ -120,12 +123,17 @@ async def create_meeting(
     return RedirectResponse(f"{target}?created={result.invite.invited}", status_code=303)
 
 
-async def _card_page(request: Request, user: SignedIn, session, meeting_id: int, *, note: str | None = None,  # type: ignore[no-untyped-def]
-                     problem: str | None = None) -> HTMLResponse:
+async def card_page(request: Request, user: SignedIn, session, meeting_id: int, now: dt.datetime, *,  # type: ignore[no-untyped-def]
+                    note: str | None = None, problem: str | None = None, **extra: object) -> HTMLResponse:
     card = await service.meeting_card(session, actor=user.actor, meeting_id=meeting_id)
-    local = dates.local(card.meeting.starts_at)
+    meeting = card.meeting
+    local = dates.local(meeting.starts_at)
     counts = {answer: sum(1 for line in card.answers if line.invitation.answer == answer) for answer in Answer}
-    return render(request, "meeting.html", user, nav="meetings", card=card, when=dates.format_when(card.meeting.starts_at), note=note,
+    held = meeting.status == MeetingStatus.HELD
+    slot = await recording_slot(session, user.actor, SubjectKind.CONCLUSIONS, meeting.id) if held else None
+    return render(request, "meeting.html", user, nav="meetings", card=card, when=dates.format_when(meeting.starts_at), note=note, slot=slot,
+                  attendance_open=held or (meeting.status == MeetingStatus.SCHEDULED and now >= meeting.starts_at - service.ATTENDANCE_OPENS_BEFORE),
+                  held=held, absentees=len(await service.absentee_ids(session, meeting.id)) if held else 0, **extra,
                   problem=problem, agenda_lines=[line for line in card.meeting.agenda.splitlines() if line.strip()], M=M, Answer=Answer,
                   counts=counts, editable=card.meeting.status == MeetingStatus.SCHEDULED,
                   values={"day": local.date().isoformat(), "time": local.strftime("%H:%M"), "place": card.meeting.place,
@@ -133,11 +141,15 @@ async def _card_page(request: Request, user: SignedIn, session, meeting_id: int,
 
 
 @router.get("/{meeting_id}", name="console_meeting")
-async def meeting_page(request: Request, meeting_id: int, user: ConsoleUser, session: SessionDep,
-                       created: Annotated[int | None, Query(ge=0, le=1_000_000)] = None) -> HTMLResponse:
+async def meeting_page(request: Request, meeting_id: int, user: ConsoleUser, session: SessionDep, clock: ClockDep,
+                       created: Annotated[int | None, Query(ge=0, le=1_000_000)] = None,
+                       sent: Annotated[int | None, Query(ge=0, le=1_000_000)] = None) -> HTMLResponse:
     if not 1 <= meeting_id <= management.MAX_ID:
         raise NotFound(texts.common.NOT_FOUND)
-    return await _card_page(request, user, session, meeting_id, note=T.MEETING_CREATED.format(invited=created) if created is not None else None)
+    note = T.MEETING_CREATED.format(invited=created) if created is not None else None
+    if sent is not None:
+        note = T.CONCLUSIONS_SENT.format(count=sent)
+    return await card_page(request, user, session, meeting_id, clock.now(), note=note)
 
 
 @router.post("/{meeting_id}/edit", name="console_meeting_edit")
@@ -158,8 +170,8 @@ async def edit_meeting(
                 place=place if place != meeting.place else None, agenda=agenda if agenda.replace("\r\n", "\n") != meeting.agenda else None,
             )
     except DomainError as refused:
-        return await _card_page(request, user, session, meeting_id, problem=refused.message)
-    return await _card_page(request, user, session, meeting_id, note=T.MEETING_SAVED.format(queued=result.queued))
+        return await card_page(request, user, session, meeting_id, clock.now(), problem=refused.message)
+    return await card_page(request, user, session, meeting_id, clock.now(), note=T.MEETING_SAVED.format(queued=result.queued))
 
 
 @router.post("/{meeting_id}/cancel", name="console_meeting_cancel")
@@ -168,8 +180,8 @@ async def cancel_meeting(request: Request, meeting_id: int, user: CsrfChecked, s
         async with session.begin_nested():
             await service.cancel_meeting(session, actor=user.actor, meeting_id=meeting_id, now=clock.now())
     except Conflict as refused:
-        return await _card_page(request, user, session, meeting_id, problem=refused.message)
-    return await _card_page(request, user, session, meeting_id, note=T.MEETING_CANCELLED)
+        return await card_page(request, user, session, meeting_id, clock.now(), problem=refused.message)
+    return await card_page(request, user, session, meeting_id, clock.now(), note=T.MEETING_CANCELLED)
 
 
 @router.post("/invitations/{invitation_id}/decision", name="console_absence_decision")
@@ -185,6 +197,6 @@ async def decide(
                 session, actor=user.actor, invitation_id=invitation_id, approve=approve, revision=revision, now=clock.now())
     except (Conflict, InvalidInput) as refused:
         invitation, meeting, _ = await service.absence_request_of(session, actor=user.actor, invitation_id=invitation_id)
-        return await _card_page(request, user, session, meeting.id, problem=refused.message)
+        return await card_page(request, user, session, meeting.id, clock.now(), problem=refused.message)
     note = (T.DECIDED_APPROVED if approve else T.DECIDED_REFUSED).format(name=name)
-    return await _card_page(request, user, session, meeting.id, note=note)
+    return await card_page(request, user, session, meeting.id, clock.now(), note=note)

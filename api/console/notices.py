@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.console.deps import ConsoleUser, CsrfChecked
 from api.console.pages import render
+from api.console.recordings import recording_slot
 from api.deps import ClockDep, RuntimeDep, SessionDep
 from api.routes.documents import files_dir_of
 from core import texts
@@ -19,6 +20,7 @@ from core.clock import local_tz
 from core.errors import DomainError, NotFound
 from core.notices import files, service
 from core.orgs import management
+from core.recordings.models import SubjectKind
 
 router = APIRouter(prefix="/notices", include_in_schema=False)
 T = texts.console
@@ -75,8 +77,9 @@ async def _report(session, user, notice_id: int):  # type: ignore[no-untyped-def
 async def notice_page(request: Request, notice_id: int, user: ConsoleUser, session: SessionDep) -> HTMLResponse:
     notice, org, progress = await _report(session, user, notice_id)
     recipients = await service.recipients_of(session, notice)
+    slot = await recording_slot(session, user.actor, SubjectKind.NOTICE, notice.id)
     return render(request, "notice.html", user, nav="notices", notice=notice, org=org, progress=progress, recipients=recipients,
-                  tz=local_tz())
+                  tz=local_tz(), slot=slot)
 
 
 @router.get("/{notice_id}/progress", name="console_notice_progress")

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.console.markup import telegram_html
 from core import texts
 
 if TYPE_CHECKING:
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["T"] = texts.console
+# Core texts (refusals, warnings) are Telegram HTML: `{{ problem|tg }}` shows them as the messenger does.
+templates.env.filters["tg"] = telegram_html
 
 # Everything the pages load comes from here; no inline script; not framed (the Mini App page is
 # the one exception, since Telegram's web client shows Mini Apps in a frame).

@@ -8,23 +8,32 @@ event loop before the one writing call.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, UploadFile, status
+from fastapi import APIRouter, File, HTTPException, Path, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import AuditDep, ClockDep, CurrentActor, RuntimeDep, SessionDep
 from api.errors import error_responses
 from api.schemas.common import Id, id_path
-from core.recordings import service
+from core.recordings import service, subjects
+from core.recordings.models import Recording, SubjectKind
+from core.orgs.service import Actor
 from core.recordings.audio import MAX_BYTES, prepare_recording
 from core import texts
 
 router = APIRouter(tags=["recordings"])
 
 DocumentId = Annotated[int, id_path("Document id")]
+NoticeId = Annotated[int, id_path("Notice id")]
+MeetingId = Annotated[int, id_path("Meeting id")]
+LanguageCode = Annotated[str, Path(min_length=1, max_length=16, description="A code from /api/v1/voice-languages", examples=["hmong"])]
 UPLOAD_PATH = "/api/v1/documents/{document_id}/recordings/{language}"
+NOTICE_UPLOAD_PATH = "/api/v1/notices/{notice_id}/recordings/{language}"
+CONCLUSIONS_UPLOAD_PATH = "/api/v1/meetings/{meeting_id}/conclusions/recordings/{language}"
 UPLOAD_BODY_LIMIT = MAX_BYTES + 256 * 1024
+UPLOAD_FORMATS = "OGG/Opus, MP3, WAV or FLAC, ≤ 20 MB, ≤ 30 min"
 
 
 class LanguageOut(BaseModel):
@@ -82,9 +91,7 @@ async def choose_language(body: ListenLanguageIn, session: SessionDep, actor: Cu
 @router.get("/documents/{document_id}/recordings", summary="The recordings of a document's summary, by language")
 async def list_recordings(document_id: DocumentId, session: SessionDep, actor: CurrentActor) -> list[RecordingOut]:
     await service.recordable(session, actor=actor, document_id=document_id)
-    names = await service.language_names(session)
-    return [RecordingOut(language=code, language_name=names.get(code, code), duration=r.duration, size=r.size, recorded_by_id=r.recorded_by_id)
-            for code, r in sorted((await service.recordings_of(session, document_id=document_id)).items())]
+    return _listing(await service.recordings_of(session, document_id=document_id), await service.language_names(session))
 
 
 @router.put(
@@ -119,3 +126,70 @@ async def name_reader(document_id: DocumentId, body: ReaderIn, session: SessionD
     reader = await service.name_reader(session, actor=actor, document_id=document_id, member_id=body.member_id, now=clock.now())
     await audit_trail("api.recording.reader", org_id=reader.org_id, target=f"document:{document_id}", detail={"member_id": reader.id})
     return {"member_id": reader.id}
+
+
+# ---------------------------------------------------------------- notices and meeting conclusions
+
+
+def _listing(recorded: dict[str, Recording], names: dict[str, str]) -> list[RecordingOut]:
+    return [RecordingOut(language=code, language_name=names.get(code, code), duration=r.duration, size=r.size, recorded_by_id=r.recorded_by_id,
+                         queued=None)
+            for code, r in sorted(recorded.items())]
+
+
+async def _subject_upload(
+    session: SessionDep, actor: Actor, runtime: RuntimeDep, *, kind: str, subject_id: int, language: str, file: UploadFile, now: dt.datetime,
+) -> RecordingOut:
+    await subjects.recordable(session, actor=actor, kind=kind, subject_id=subject_id)  # refuse before reading 20 MB
+    data = await file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise HTTPException(413, texts.recordings.TOO_BIG)
+    audio = await asyncio.to_thread(prepare_recording, data)
+    result = await subjects.add_recording(session, actor=actor, kind=kind, subject_id=subject_id, language=language, audio=audio,
+                                          store_dir=runtime.settings.data_dir / "recordings", now=now)
+    recording = result.recording
+    return RecordingOut(language=recording.language, language_name=result.language_name, duration=recording.duration,
+                        size=recording.size, recorded_by_id=recording.recorded_by_id, queued=result.queued)
+
+
+@router.get("/notices/{notice_id}/recordings", summary="The recordings of a notice, by language (its author and managers)")
+async def list_notice_recordings(notice_id: NoticeId, session: SessionDep, actor: CurrentActor) -> list[RecordingOut]:
+    recorded = await subjects.recordings(session, actor=actor, kind=SubjectKind.NOTICE, subject_id=notice_id)
+    return _listing(recorded, await service.language_names(session))
+
+
+@router.put(
+    "/notices/{notice_id}/recordings/{language}", responses=error_responses(409, 413),
+    summary=f"Upload a person's reading of a notice ({UPLOAD_FORMATS}); replaces the one in that language and goes at once "
+            "to the recipients who listen and whom it serves (their language, else Vietnamese)",
+)
+async def upload_notice_recording(
+    notice_id: NoticeId, language: LanguageCode, session: SessionDep, actor: CurrentActor, clock: ClockDep, runtime: RuntimeDep,
+    audit_trail: AuditDep, file: Annotated[UploadFile, File(description="The recording")],
+) -> RecordingOut:
+    out = await _subject_upload(session, actor, runtime, kind=SubjectKind.NOTICE, subject_id=notice_id, language=language, file=file,
+                                now=clock.now())
+    await audit_trail("api.recording.upload", org_id=None, target=f"notice:{notice_id}", detail={"language": language, "seconds": out.duration})
+    return out
+
+
+@router.get("/meetings/{meeting_id}/conclusions/recordings", summary="The recordings of a meeting's conclusions, by language")
+async def list_conclusions_recordings(meeting_id: MeetingId, session: SessionDep, actor: CurrentActor) -> list[RecordingOut]:
+    recorded = await subjects.recordings(session, actor=actor, kind=SubjectKind.CONCLUSIONS, subject_id=meeting_id)
+    return _listing(recorded, await service.language_names(session))
+
+
+@router.put(
+    "/meetings/{meeting_id}/conclusions/recordings/{language}", responses=error_responses(409, 413),
+    summary=f"Upload a person's reading of a meeting's conclusions ({UPLOAD_FORMATS}); goes at once to the absent members "
+            "who listen and whom it serves. Conclusions sent again start without recordings.",
+)
+async def upload_conclusions_recording(
+    meeting_id: MeetingId, language: LanguageCode, session: SessionDep, actor: CurrentActor, clock: ClockDep, runtime: RuntimeDep,
+    audit_trail: AuditDep, file: Annotated[UploadFile, File(description="The recording")],
+) -> RecordingOut:
+    out = await _subject_upload(session, actor, runtime, kind=SubjectKind.CONCLUSIONS, subject_id=meeting_id, language=language,
+                                file=file, now=clock.now())
+    await audit_trail("api.recording.upload", org_id=None, target=f"meeting:{meeting_id}:conclusions",
+                      detail={"language": language, "seconds": out.duration})
+    return out

@@ -95,13 +95,16 @@ class ReportOut(BaseModel):
     read_at: AwareDatetime | None
     reviewed_at: AwareDatetime | None = Field(None, description="When the committee above acknowledged or returned it")
     review_comment: str = Field("", description="The committee's reason when it returned the report")
+    ratings: dict[str, int] = Field(
+        default_factory=dict, description="The year's quality review of the cell's members (empty: none): year, total, each rating, pending",
+        examples=[{"year": 2026, "total": 8, "excellent": 1, "good": 5, "complete": 2, "incomplete": 0, "pending": 0}])
 
     @classmethod
     def of(cls, view: reports.ReportView) -> ReportOut:
         r = view.report
         return cls(cell_id=view.cell.id, cell=view.cell.name, month=f"{r.month:%Y-%m}", state=r.state, figures=FiguresOut.of(view.figures),
                    note=r.note, drafted_at=r.drafted_at, sent_at=r.sent_at, read_at=r.read_at, reviewed_at=r.reviewed_at,
-                   review_comment=r.review_comment or "")
+                   review_comment=r.review_comment or "", ratings=view.review)
 
 
 class ReceivedItem(BaseModel):

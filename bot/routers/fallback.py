@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
@@ -83,6 +84,15 @@ async def anything_else(
     await message.answer(texts.common.CHOOSE_A_BUTTON, reply_markup=kb.home(actor))
 
 
+async def _send_offer(session: AsyncSession, actor: Actor, offer: dict[str, Any], clock: Clock) -> str:
+    """The offered words (or voice) sent as a comment to the member's cell; the confirmation to show."""
+    item = await feedback.submit(
+        session, actor=actor, kind=FeedbackKind.COMMENT, org_id=actor.cell.id, now=clock.now(),
+        content=feedback.Content(text=offer.get("text"), voice_file_id=offer.get("voice_file_id"), voice_duration=offer.get("voice_duration")),
+    )
+    return texts.feedback.SENT.format(kind=texts.feedback.KINDS[item.kind.value], org=render.escape(actor.cell.name), reference=item.reference)
+
+
 async def offer_answered(
     query: CallbackQuery, state: FSMContext, bot: Bot, member: Member | None, actor: Actor | None,
     session: AsyncSession, clock: Clock,
@@ -98,11 +108,7 @@ async def offer_answered(
         if offer and isinstance(query.message, Message):
             await query.message.edit_text(T.NOT_SENT)
         return
-    item = await feedback.submit(
-        session, actor=actor, kind=FeedbackKind.COMMENT, org_id=actor.cell.id, now=clock.now(),
-        content=feedback.Content(text=offer.get("text"), voice_file_id=offer.get("voice_file_id"), voice_duration=offer.get("voice_duration")),
-    )
-    sent = texts.feedback.SENT.format(kind=texts.feedback.KINDS[item.kind.value], org=render.escape(actor.cell.name), reference=item.reference)
+    sent = await _send_offer(session, actor, offer, clock)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(sent)

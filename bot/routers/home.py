@@ -120,7 +120,7 @@ async def send_digest(message: Message, session: AsyncSession, result: linking.L
 
 
 def _not_manager(message: Message, actor: Actor) -> bool:
-    return not actor.is_manager  # a secretary's 📢 is the notices menu (bot/routers/notices.py)
+    return not actor.is_manager  # a secretary's 📢 is the notices menu (bot/routers/notices/)
 
 
 async def my_notices(message: Message, session: AsyncSession, member: Member) -> None:

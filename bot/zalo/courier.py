@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares import handler_session
+from bot.middlewares import commit_before_sending, handler_session
 from bot.zalo import memory
 from bot.zalo.choices import Choice
 from bot.zalo.client import ZaloClient
@@ -95,9 +95,9 @@ class ZaloCourier:
     async def send_screen(self, chat_id: str, text: str, *, choices: Sequence[Choice] = (), links: Sequence[tuple[str, str]] = (),
                           is_html: bool = True, poll_id: str | None = None, remember: bool = True,
                           memo_text: str | None = None, patient: bool = False) -> Sent:
-        """Every part in order, the numbered list in the last one. The screen is remembered (and
-        committed, outside a handler) before it is sent, so a reply that comes back at once finds
-        it; its time is then set to the platform's time of sending."""
+        """Every part in order, the numbered list in the last one. The screen is remembered and
+        committed (inside a handler, with what the handler changed so far) before it is sent, so a
+        reply that comes back at once finds it; its time is then set to the platform's time of sending."""
         parts = render(text, choices, links, is_html=is_html) or ["…"]
         screen_id = 0
         if remember:
@@ -106,6 +106,7 @@ class ZaloCourier:
                                                  text=text if memo_text is None else memo_text, choices=choices, poll_id=poll_id)
                 screen_id = row.id
                 await memory.prune(session, chat_id=chat_id)
+            await commit_before_sending()  # in a handler: remembered (with the handler's work) before the network call
         result: dict[str, object] = {}
         try:
             for part in parts:

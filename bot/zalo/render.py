@@ -10,7 +10,7 @@ import html
 import re
 from collections.abc import Sequence
 
-from bot.zalo.choices import Choice
+from bot.zalo.choices import Choice, bare_label, normalize
 from core import texts
 from core.limits import ZALO
 
@@ -19,16 +19,44 @@ _LINK = re.compile(r"<a\s+[^>]*href\s*=\s*([\"'])(.*?)\1[^>]*>(.*?)</a>", re.IGN
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 _SENTENCE_END = re.compile(r"(?<=[.!?…;:])\s+")
+_LISTED = re.compile(r"^([ \t]*)\d{1,3}\.(?=[ \t])", re.MULTILINE)
 
 
-def zalo_wording(text: str) -> str:
-    for telegram, zalo in texts.conversation.PHRASES:
+# "bấm «✅ Dùng bản này»", "Bấm nút «📢 Thông báo»", "bấm nút <b>«…»</b>": a button named by its label.
+_PRESS_LABEL = re.compile(r"\b([Bb])ấm(?: vào)?(?: nút)? (?:<b>)?«([^»]{1,80})»")
+_HOLD_TO_SPEAK = re.compile(r",?\s*hoặc (?:<b>)?bấm giữ nút 🎤(?:</b>)? để (?:nói|trả lời bằng giọng nói)")
+_PRESS_BUTTON = re.compile(r"\b([Bb])ấm nút\b")
+_PRESS = re.compile(r"\b([Bb])ấm\b")
+_BUTTON = re.compile(r"\b([Nn])út\b")
+
+
+def _capitalised(word: str, upper: bool) -> str:
+    return word[:1].upper() + word[1:] if upper else word
+
+
+def zalo_wording(text: str, choices: Sequence[Choice] = ()) -> str:
+    """Telegram's words for buttons → Zalo's for numbered replies (core/texts/conversation.py):
+    a button the screen offers is named by its number; no "bấm" or "nút" is left."""
+    words = texts.conversation
+    numbers = {normalize(bare_label(choice.label)): choice.number for choice in choices}
+
+    def press_label(match: re.Match[str]) -> str:
+        label = match.group(2)
+        number = numbers.get(normalize(bare_label(html.unescape(_TAG.sub("", label)))))
+        said = words.PRESS_CHOICE.format(number=number, label=label) if number else words.PRESS_OTHER.format(label=label)
+        return _capitalised(said, match.group(1) == "B")
+
+    text = _HOLD_TO_SPEAK.sub("", text)
+    text = _PRESS_LABEL.sub(press_label, text)
+    for telegram, zalo in words.PHRASES:
         text = text.replace(telegram, zalo)
-    return text
+    text = _PRESS_BUTTON.sub(lambda m: _capitalised(words.PRESS_BUTTON, m.group(1) == "B"), text)
+    text = _PRESS.sub(lambda m: _capitalised(words.PRESS, m.group(1) == "B"), text)
+    return _BUTTON.sub(lambda m: _capitalised(words.BUTTON, m.group(1) == "N"), text)
 
 
-def html_to_text(text: str, *, is_html: bool = True) -> str:
-    text = zalo_wording(text)
+def html_to_text(text: str, *, is_html: bool = True, choices: Sequence[Choice] = ()) -> str:
+    text = zalo_wording(text, choices)
     if not is_html:
         return text
 
@@ -92,10 +120,18 @@ def split(text: str, limit: int = MAX_TEXT) -> list[str]:
     return [part.strip() for part in parts if part.strip()]
 
 
+def one_sequence(body: str) -> str:
+    """On a screen with numbered choices, the only numbers are the choices: the screen's own numbered
+    lines (📅 Lịch họp's meetings, a list of góp ý) become bullets, so "1" can only mean choice 1."""
+    return _LISTED.sub(lambda match: match.group(1) + texts.conversation.LIST_BULLET, body)
+
+
 def render(text: str, choices: Sequence[Choice] = (), links: Sequence[tuple[str, str]] = (), *, is_html: bool = True,
            limit: int = MAX_TEXT) -> list[str]:
     """The messages to send, in order; the numbered list is always in the last one."""
-    body = html_to_text(text, is_html=is_html)
+    body = html_to_text(text, is_html=is_html, choices=choices)
+    if choices:
+        body = one_sequence(body)
     extra = "\n\n".join(block for block in (links_block(links), choices_block(choices)) if block)
     whole = "\n\n".join(block for block in (body, extra) if block)
     if len(whole) <= limit:

@@ -235,7 +235,7 @@ async def submit(
     )
     await enqueue_many(
         session, member_ids=leaders, kind="feedback_new", source=f"feedback:{item.id}", message=message,
-        key_suffix="new", priority=NOTIFY_PRIORITY,
+        key_suffix="new", priority=NOTIFY_PRIORITY, not_before=now,
     )
     return item
 
@@ -296,7 +296,7 @@ async def _actionable(session: AsyncSession, *, actor: Actor, item_id: int) -> t
     if item.author_id == actor.member.id:
         raise PermissionDenied(texts.feedback.OWN_ITEM)
     if not actor.manages(current):
-        raise PermissionDenied(texts.feedback.NOT_AT_YOUR_LEVEL.format(org=current.name))
+        raise PermissionDenied(texts.feedback.NOT_AT_YOUR_LEVEL.format(org=render.escape(current.name)))
     if item.state == FeedbackState.CLOSED:
         raise Conflict(texts.feedback.ALREADY_CLOSED)
     return item, current
@@ -512,6 +512,7 @@ async def reply(
         ),
         key_suffix=str(answer.id),
         priority=NOTIFY_PRIORITY,
+        not_before=now,  # due by the service's clock, as every other message core queues
     )
     return item, answer
 
@@ -554,6 +555,7 @@ async def forward(
         ),
         key_suffix=f"forward:{record.id}",
         priority=NOTIFY_PRIORITY,
+        not_before=now,
     )
     await enqueue(
         session,
@@ -567,6 +569,7 @@ async def forward(
             buttons=((Button(texts.feedback.BTN_VIEW, item_button_data("open", item.id)),),),
         ),
         key_suffix=f"forward:{record.id}",
+        not_before=now,
     )
     return item, record
 
@@ -590,6 +593,7 @@ async def close(session: AsyncSession, *, actor: Actor, item_id: int, now: dt.da
                 buttons=((Button(texts.feedback.BTN_VIEW, item_button_data("open", item.id)),),),
             ),
             key_suffix="closed",
+            not_before=now,
         )
     return item
 

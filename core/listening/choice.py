@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.listening.models import VIETNAMESE, Recording, SubjectKind, VoiceLanguage
@@ -28,13 +28,27 @@ def choose(listen_language: str | None, available: Iterable[str]) -> str | None:
     return VIETNAMESE if VIETNAMESE in recorded else None
 
 
-async def recordings_of(session: AsyncSession, *, document_id: int) -> dict[str, Recording]:
-    """The document's recordings by language; one whose file is gone (a partial restore) counts as
-    none, so its listeners get the next best voice instead of an error."""
-    rows = await session.execute(
-        select(Recording).where(Recording.subject_kind == SubjectKind.DOCUMENT, Recording.subject_id == document_id)
-    )
+async def recordings_of_subject(session: AsyncSession, *, kind: str, subject_id: int) -> dict[str, Recording]:
+    """A subject's recordings (a document, a notice, a meeting's conclusions) by language; one whose
+    file is gone (a partial restore) counts as none, so its listeners get the next best voice
+    instead of an error."""
+    rows = await session.execute(select(Recording).where(Recording.subject_kind == kind, Recording.subject_id == subject_id))
     return {recording.language: recording for recording in rows.scalars() if Path(recording.path).is_file()}
+
+
+async def recordings_of(session: AsyncSession, *, document_id: int) -> dict[str, Recording]:
+    """The document's recordings by language (see `recordings_of_subject`)."""
+    return await recordings_of_subject(session, kind=SubjectKind.DOCUMENT, subject_id=document_id)
+
+
+def served_by(listeners: Iterable[tuple[int, str | None]], recordings: Mapping[str, Recording], language: str) -> list[int]:
+    """Listeners (id, listen language) whom the recording in `language` serves by `choose`."""
+    return [member_id for member_id, spoken in listeners if choose(spoken, recordings) == language]
+
+
+async def forget_recordings(session: AsyncSession, *, kind: str, subject_id: int) -> None:
+    """A subject whose text changed (conclusions sent again): the readings of the old text no longer fit."""
+    await session.execute(delete(Recording).where(Recording.subject_kind == kind, Recording.subject_id == subject_id))
 
 
 async def recording_for(session: AsyncSession, *, document_id: int, listen_language: str | None) -> Recording | None:

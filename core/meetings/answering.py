@@ -156,7 +156,7 @@ async def request_absence(
     )
     await enqueue_many(
         session, member_ids=leaders, kind=KIND_ABSENCE_REQUEST, source=source_of(meeting.id), message=message,
-        key_suffix=f"{invitation.id}r{invitation.revision}", priority=NOTIFY_PRIORITY,
+        key_suffix=f"{invitation.id}r{invitation.revision}", priority=NOTIFY_PRIORITY, not_before=now,
     )
     return AbsenceResult(invitation=invitation, meeting=meeting, changed=True)
 
@@ -210,7 +210,7 @@ async def decide_absence(
         )
     await enqueue(
         session, member_id=invitation.member_id, kind=KIND_ABSENCE_DECISION, source=source_of(meeting.id), message=message,
-        key_suffix=f"r{invitation.revision}", priority=NOTIFY_PRIORITY,
+        key_suffix=f"r{invitation.revision}", priority=NOTIFY_PRIORITY, not_before=now,
     )
     await audit.record(
         session, "meeting.absence_decided", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id, target=f"invitation:{invitation.id}",

@@ -82,11 +82,11 @@ async def invite(session: AsyncSession, *, meeting: Meeting, cell: Org, now: dt.
     invitations = await invitations_of(session, meeting.id)
     documents = await documents_of(session, meeting.id)
     messages = {inv.member_id: _invitation_message(meeting, cell, inv, len(documents)) for inv in invitations}
-    result = await enqueue_many(session, member_ids=list(messages), kind=KIND_INVITATION, source=source_of(meeting.id), message=messages)
+    result = await enqueue_many(session, member_ids=list(messages), kind=KIND_INVITATION, source=source_of(meeting.id), message=messages, not_before=now)
     for document in documents:
         await enqueue_many(
             session, member_ids=list(messages), kind=KIND_DOCUMENT, source=source_of(meeting.id),
-            message=_document_message(meeting, document), key_suffix=f"doc{document.id}",
+            message=_document_message(meeting, document), key_suffix=f"doc{document.id}", not_before=now,
         )
     return InviteResult(
         invited=len(invitations), newly_invited=len(new), queued=result.queued, unlinked_member_ids=result.unlinked_member_ids
@@ -256,5 +256,5 @@ async def invite_member(session: AsyncSession, *, meeting: Meeting, cell: Org, m
     if notify:
         documents = await documents_of(session, meeting.id)
         await enqueue_many(session, member_ids=[member_id], kind=KIND_INVITATION, source=source_of(meeting.id),
-                           message=_invitation_message(meeting, cell, invitation, len(documents)))
+                           message=_invitation_message(meeting, cell, invitation, len(documents)), not_before=now)
     return invitation

@@ -107,7 +107,7 @@ async def edit_meeting(
     }
     result = await enqueue_many(
         session, member_ids=list(messages), kind=KIND_CHANGED, source=source_of(meeting.id), message=messages,
-        key_suffix=f"v{meeting.version}", priority=NOTIFY_PRIORITY,
+        key_suffix=f"v{meeting.version}", priority=NOTIFY_PRIORITY, not_before=now,
     )
     await invite(session, meeting=meeting, cell=cell, now=now)  # new documents to all; members who joined since
     await audit.record(
@@ -162,7 +162,7 @@ async def cancel_meeting(session: AsyncSession, *, actor: Actor, meeting_id: int
     )
     await enqueue_many(
         session, member_ids=[inv.member_id for inv in invitations], kind=KIND_CANCELLED, source=source_of(meeting.id),
-        message=message, priority=NOTIFY_PRIORITY,
+        message=message, priority=NOTIFY_PRIORITY, not_before=now,
     )
     await audit.record(session, "meeting.cancelled", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=cell.id, target=source_of(meeting.id), at=now)
     await events.publish(session, meeting, events.MeetingEvent.CANCELLED)

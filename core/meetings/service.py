@@ -56,9 +56,13 @@ from core.meetings.answering import (
     request_absence,
 )
 from core.meetings.attendance import (
+    Mark,
+    MarkLine,
     absentee_ids,
+    attendance_marks,
     attendance_sheet,
     conclusions_target,
+    mark_attendance,
     send_conclusions,
     set_attendance,
     toggle_attendance,
@@ -135,6 +139,10 @@ from core.meetings.views import (
 
 __all__ = [
     "CONCLUSIONS_SEEN",
+    "Mark",
+    "MarkLine",
+    "attendance_marks",
+    "mark_attendance",
     "invite_member",
     "note_conclusions_seen",
     "AbsenceReason",

@@ -9,8 +9,10 @@ from core import texts
 from core.notices import files
 from core.notices.models import Notice, NoticeStatus
 from core.ports import Attachment, Button, OutboundMessage
+from core.listening.buttons import listen_button
+from core.listening.models import SubjectKind
 
-# Callback data prefixes, shared with bot/routers/notices.py (aiogram packs "prefix:field:field").
+# Callback data prefixes, shared with bot/routers/notices/ (aiogram packs "prefix:field:field").
 SEEN_PREFIX = "nts"
 STOP_PREFIX = "ntx"
 REPORT_PREFIX = "ntr"
@@ -48,11 +50,10 @@ def notice_message(notice: Notice, *, org_name: str, author_name: str | None) ->
             kind=notice.attachment_kind.value, path=notice.attachment_path, filename=notice.attachment_filename,
             cache_key=files.cache_key_of(notice.attachment_kind, notice.attachment_path),
         )
-    return OutboundMessage(
-        text=body(org_name=org_name, text=notice.text, author_name=author_name),
-        buttons=((seen_button(notice.id),),),
-        attachment=attachment,
-    )
+    buttons: tuple[tuple[Button, ...], ...] = ((seen_button(notice.id),),)
+    if notice.text.strip():  # «🔊 Nghe»: a person's reading by language, else the machine voice (core.recordings.subjects)
+        buttons += ((listen_button(SubjectKind.NOTICE, notice.id),),)
+    return OutboundMessage(text=body(org_name=org_name, text=notice.text, author_name=author_name), buttons=buttons, attachment=attachment)
 
 
 def excerpt(notice: Notice) -> str:

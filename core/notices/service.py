@@ -29,7 +29,9 @@ from core.notices.files import NoticeAttachment, StoredFile, stored_file
 from core.notices.models import Notice, NoticeRecipient, NoticeStatus
 from core.orgs.models import ChannelLink, Member, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_any_subtree, managed_org, in_subtree, receives_notices
-from core.ports import OutboundMessage
+from core.ports import Button, OutboundMessage
+from core.listening.buttons import record_button
+from core.listening.models import SubjectKind
 
 KIND = "notice"  # the broadcast rows
 AUTHOR_KIND = "notice_author"  # status edits and the final report, to the author
@@ -434,7 +436,10 @@ async def _finish(session: AsyncSession, notice: Notice, org: Org, now: dt.datet
     notice.progress_shown = report.progress.sent
     notice.progress_at = now
     await _to_author(session, notice, render.status_message(notice, org_name=org.name, sent=report.progress.sent), "final", now)
-    await _to_author(session, notice, OutboundMessage(text=report_text(report), buttons=((render.report_button(notice.id),),)), "report", now)
+    buttons: tuple[tuple[Button, ...], ...] = ((render.report_button(notice.id),),)
+    if notice.status == NoticeStatus.DONE and notice.text.strip():  # the author may read it aloud for those who listen
+        buttons += ((record_button(SubjectKind.NOTICE, notice.id),),)
+    await _to_author(session, notice, OutboundMessage(text=report_text(report), buttons=buttons), "report", now)
 
 
 async def _to_author(session: AsyncSession, notice: Notice, message: OutboundMessage, step: str, now: dt.datetime) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import texts
 from core.clock import today as local_today
 from core.crypto import FieldCipher
 from core.folding import strip_accents
@@ -74,10 +75,15 @@ _BOOLEANS = {_fold(k): v for k, v in {"Có": True, "1": True, "yes": True, "true
 class RowError:
     line: int
     column: str
-    reason: str
+    reason: str  # in Vietnamese, for the person who fixes the file
+    code: str = ""  # stable, English (texts.management.ROW_REASONS' key), for programs
+
+    @classmethod
+    def of(cls, line: int, column: str, code: str, **values: object) -> RowError:
+        return cls(line, column, texts.management.ROW_REASONS[code].format(**values), code)
 
     def __str__(self) -> str:
-        return f"line {self.line}, column {self.column}: {self.reason}"
+        return texts.management.ROW_ERROR_LINE.format(line=self.line, column=self.column, reason=self.reason)
 
 
 @dataclass
@@ -113,8 +119,9 @@ class ImportReport:
 class ImportFileError(Exception):
     """The file as a whole cannot be imported; `too_large` when it is over a limit rather than unreadable."""
 
-    def __init__(self, reason: str, *, too_large: bool = False) -> None:
-        super().__init__(reason)
+    def __init__(self, code: str, *, too_large: bool = False, **values: object) -> None:
+        super().__init__(texts.management.ROW_REASONS[code].format(**values))
+        self.code = code
         self.too_large = too_large
 
 
@@ -124,32 +131,32 @@ def read_table(path: Path, *, max_rows: int = MAX_ROWS) -> tuple[list[str], list
     cell. A workbook is refused on what it declares (unpacked size, sheet dimension) before a cell is
     read. Blocking: async callers run it in a thread."""
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise ImportFileError(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", too_large=True)
+        raise ImportFileError("file_too_large", too_large=True, megabytes=MAX_FILE_BYTES // (1024 * 1024))
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         rows: Iterable[Sequence[Any]] = _xlsx_rows(path, max_rows=max_rows)
     elif suffix in (".csv", ".txt"):
         rows = _csv_rows(path)
     else:
-        raise ImportFileError("only .csv and .xlsx files can be imported")
+        raise ImportFileError("file_type")
     header: list[str] | None = None
     body: list[tuple[int, list[Any]]] = []
     for line, row in enumerate(rows, start=1):
         if len(row) > MAX_COLUMNS and any(_present(cell) for cell in row[MAX_COLUMNS:]):
-            raise ImportFileError(f"line {line} has more than {MAX_COLUMNS} columns", too_large=True)
+            raise ImportFileError("too_many_columns", too_large=True, line=line, limit=MAX_COLUMNS)
         cells = list(row[:MAX_COLUMNS])
         for index, cell in enumerate(cells):
             if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
-                raise ImportFileError(f"line {line}, column {index + 1}: more than {MAX_CELL_CHARS} characters", too_large=True)
+                raise ImportFileError("cell_too_long", too_large=True, line=line, column=index + 1, limit=MAX_CELL_CHARS)
         if header is None:
             header = ["" if cell is None else str(cell) for cell in cells]
             continue
         if any(_present(cell) for cell in cells):
             if len(body) >= max_rows:
-                raise ImportFileError(f"more than {max_rows} rows", too_large=True)
+                raise ImportFileError("too_many_rows", too_large=True, limit=max_rows)
             body.append((line, cells))
     if header is None:
-        raise ImportFileError("the file is empty")
+        raise ImportFileError("file_empty")
     return header, body
 
 
@@ -171,7 +178,7 @@ def _csv_rows(path: Path) -> Iterable[list[Any]]:
     try:
         yield from reader
     except csv.Error as exc:  # a field over csv's own size limit, a NUL in older Pythons
-        raise ImportFileError(f"line {reader.line_num}: {exc}", too_large="larger than field limit" in str(exc)) from None
+        raise ImportFileError("csv_unreadable", too_large="larger than field limit" in str(exc), line=reader.line_num) from None
 
 
 def _xlsx_rows(path: Path, *, max_rows: int) -> Iterable[tuple[Any, ...]]:
@@ -183,25 +190,24 @@ def _xlsx_rows(path: Path, *, max_rows: int) -> Iterable[tuple[Any, ...]]:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
     except zipfile.BadZipFile:
-        raise ImportFileError("not a readable XLSX file") from None
+        raise ImportFileError("xlsx_unreadable") from None
     # Sizes a zip declares are what zipfile will unpack at most (it stops at the declared size).
     budget = UNPACKED_BASE_BYTES + UNPACKED_BYTES_PER_ROW * max_rows
     if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > budget:
-        raise ImportFileError(f"the workbook unpacks to more than {budget // (1024 * 1024)} MB", too_large=True)
+        raise ImportFileError("workbook_too_large", too_large=True, megabytes=budget // (1024 * 1024))
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]
         declared_rows, declared_columns = sheet.max_row, sheet.max_column
         # The declared dimension is what openpyxl pads every row to: refuse before iterating.
         if (declared_rows or 0) > max_rows + 1 or (declared_columns or 0) > MAX_COLUMNS:
-            raise ImportFileError(
-                f"the sheet declares {declared_rows} rows and {declared_columns} columns "
-                f"(at most {max_rows + 1} rows and {MAX_COLUMNS} columns)", too_large=True)
+            raise ImportFileError("sheet_too_large", too_large=True, rows=declared_rows, columns=declared_columns, max_rows=max_rows + 1,
+                                  max_columns=MAX_COLUMNS)
         # Bounds for a sheet that declares nothing: never pad past them, never read past them. A line
         # past the last allowed one means the sheet goes on: refuse rather than cut it short silently.
         for line, row in enumerate(sheet.iter_rows(max_row=max_rows + 2, max_col=MAX_COLUMNS + 1, values_only=True), start=1):
             if line > max_rows + 1:
-                raise ImportFileError(f"more than {max_rows} rows", too_large=True)
+                raise ImportFileError("too_many_rows", too_large=True, limit=max_rows)
             yield row
     finally:
         workbook.close()
@@ -238,7 +244,7 @@ def parse_rows(header: list[str], body: Iterable[tuple[int, list[Any]]], *, toda
             columns[canonical] = index
     missing = [c for c in REQUIRED if c not in columns]
     for column in missing:
-        errors.append(RowError(1, COLUMNS[column][0], "required column is missing"))
+        errors.append(RowError.of(1, COLUMNS[column][0], "column_missing"))
     if missing:
         return [], errors
 
@@ -252,16 +258,16 @@ def parse_rows(header: list[str], body: Iterable[tuple[int, list[Any]]], *, toda
 
         row_errors: list[RowError] = []
 
-        def fail(column: str, reason: str) -> None:
-            row_errors.append(RowError(line, COLUMNS[column][0], reason))  # noqa: B023 (called in this iteration only)
+        def fail(column: str, code: str, **values: object) -> None:
+            row_errors.append(RowError.of(line, COLUMNS[column][0], code, **values))  # noqa: B023 (called in this iteration only)
 
         values: dict[str, Any] = {}
         for column in REQUIRED:
             if not _cell_text(get(column)):
-                fail(column, "value is required")
+                fail(column, "required")
         path = [part.strip() for part in _cell_text(get("org_path")).split("/") if part.strip()]
         if _cell_text(get("org_path")) and not path:
-            fail("org_path", "organisation path is empty")
+            fail("org_path", "org_path_empty")
         values["org_path"] = path
         values["full_name"] = " ".join(_cell_text(get("full_name")).split())
         for column in ("date_of_birth", "joined_on", "official_on"):
@@ -274,48 +280,48 @@ def parse_rows(header: list[str], body: Iterable[tuple[int, list[Any]]], *, toda
             try:
                 values[column] = _parse_date(raw)
                 if values[column] > today:
-                    fail(column, "date is in the future")
-            except ValueError as exc:
-                fail(column, f"{exc}, got '{_cell_text(raw)}'")
+                    fail(column, "date_in_future")
+            except ValueError:
+                fail(column, "date_invalid", value=_cell_text(raw))
         if values.get("date_of_birth") and values.get("joined_on") and values["joined_on"] < values["date_of_birth"]:
-            fail("joined_on", "admitted before being born")
+            fail("joined_on", "joined_before_born")
         if values.get("official_on") and values.get("joined_on") and values["official_on"] < values["joined_on"]:
-            fail("official_on", "made official before being admitted")
+            fail("official_on", "official_before_joined")
         gender_text = _cell_text(get("gender"))
         if gender_text:
             values["gender"] = _GENDERS.get(_fold(gender_text))
             if values["gender"] is None:
-                fail("gender", f"expected Nam or Nữ, got '{gender_text}'")
+                fail("gender", "gender_invalid", value=gender_text)
         card = _cell_text(get("card_number")).replace(" ", "")
         values["card_number"] = card
         if card and card in seen_cards:
-            fail("card_number", f"duplicate of line {seen_cards[card]}")
+            fail("card_number", "card_duplicate", line=seen_cards[card])
         citizen_id = _cell_text(get("citizen_id")).replace(" ", "")
         if citizen_id and (len(citizen_id) != 12 or not citizen_id.isdigit()):
-            fail("citizen_id", f"must be 12 digits, got {len(citizen_id)} characters")
+            fail("citizen_id", "citizen_id_invalid", length=len(citizen_id))
         elif citizen_id in seen_ids:
-            fail("citizen_id", f"duplicate of line {seen_ids[citizen_id]}")
+            fail("citizen_id", "citizen_id_duplicate", line=seen_ids[citizen_id])
         values["citizen_id"] = citizen_id
         phone_text = _cell_text(get("phone"))
         values["phone"] = None
         if phone_text:
             values["phone"] = normalize_phone(phone_text)
             if values["phone"] is None:
-                fail("phone", "not a Vietnamese phone number")
+                fail("phone", "phone_invalid")
         role_text = _cell_text(get("role"))
         if _fold(role_text) in _ROLES:
             values["role"] = _ROLES[_fold(role_text)]
         else:
-            fail("role", f"unknown role '{role_text}' (Đảng viên, Bí thư or Phó bí thư)")
+            fail("role", "role_invalid", value=role_text)
         exempt_text = _cell_text(get("exempt"))
         if _fold(exempt_text) in _BOOLEANS:
             values["exempt"] = _BOOLEANS[_fold(exempt_text)]
         else:
-            fail("exempt", f"expected Có or Không, got '{exempt_text}'")
+            fail("exempt", "exempt_invalid", value=exempt_text)
         committee_text = _cell_text(get("committee_of"))
         values["committee_of"] = [p.strip() for p in committee_text.split("/") if p.strip()] or None
         if values["committee_of"] and path and values["committee_of"] == path:
-            fail("committee_of", "a cell is not a committee")
+            fail("committee_of", "committee_is_cell")
 
         if row_errors:
             errors.extend(row_errors)

@@ -573,11 +573,11 @@ async def import_members(
     except importer.ImportFileError as exc:
         if exc.too_large:
             raise ImportRejected(texts.management.IMPORT_TOO_LARGE.format(rows=MAX_IMPORT_ROWS, columns=importer.MAX_COLUMNS),
-                                 errors=[RowError(0, "file", str(exc))]) from None
-        raise ImportRejected(texts.management.IMPORT_UNREADABLE, errors=[RowError(0, "file", str(exc))]) from None
+                                 errors=[RowError(0, texts.management.FILE_COLUMN, str(exc), exc.code)]) from None
+        raise ImportRejected(texts.management.IMPORT_UNREADABLE, errors=[RowError(0, texts.management.FILE_COLUMN, str(exc), exc.code)]) from None
     except Exception:  # noqa: BLE001 — an uploaded file can break a CSV sniffer or a zip reader in many ways
         raise ImportRejected(
-            texts.management.IMPORT_UNREADABLE, errors=[RowError(0, "file", "not a readable CSV or XLSX file")]
+            texts.management.IMPORT_UNREADABLE, errors=[RowError.of(0, texts.management.FILE_COLUMN, "unreadable")]
         ) from None
     rows, errors = importer.parse_rows(header, body, today=today)
     unstorable = _nul_errors(header, body)
@@ -593,11 +593,16 @@ async def import_members(
 def _nul_errors(header: list[str], body: list[tuple[int, list[Any]]]) -> list[RowError]:
     """NUL characters (from a binary file renamed .csv) cannot be stored; name every cell that has one."""
     return [
-        RowError(line, header[index] if index < len(header) else f"#{index + 1}", texts.management.ROW_NUL_CHARACTER)
+        RowError.of(line, header[index] if index < len(header) else f"#{index + 1}", "nul_character")
         for line, cells in body
         for index, cell in enumerate(cells)
         if isinstance(cell, str) and "\x00" in cell
     ]
+
+
+# A path's problem: its reason's code (texts.management.ROW_REASONS) and the reason's values.
+Problem = tuple[str, dict[str, str]]
+OUTSIDE: Problem = ("outside_scope", {})
 
 
 class _OrgPaths:
@@ -606,19 +611,19 @@ class _OrgPaths:
     def __init__(self, session: AsyncSession, actor: Actor) -> None:
         self.session = session
         self.actor = actor
-        self.cache: dict[tuple[OrgKind, tuple[str, ...]], str | None] = {}
+        self.cache: dict[tuple[OrgKind, tuple[str, ...]], Problem | None] = {}
 
     def _known(self, org: Org) -> bool:
         """What the actor may be told about: what they see, and the organisations above it."""
         return self.actor.can_view(org) or any(root.path.startswith(org.path) for root in visible_roots(self.actor))
 
-    async def problem(self, names: Sequence[str], leaf_kind: OrgKind) -> str | None:
+    async def problem(self, names: Sequence[str], leaf_kind: OrgKind) -> Problem | None:
         key = (leaf_kind, tuple(names))
         if key not in self.cache:
             self.cache[key] = await self._walk(names, leaf_kind)
         return self.cache[key]
 
-    async def _walk(self, names: Sequence[str], leaf_kind: OrgKind) -> str | None:
+    async def _walk(self, names: Sequence[str], leaf_kind: OrgKind) -> Problem | None:
         parent: Org | None = None
         for index, name in enumerate(names):
             kind = leaf_kind if index == len(names) - 1 else OrgKind.COMMITTEE
@@ -626,17 +631,18 @@ class _OrgPaths:
             query = query.where(Org.parent_id.is_(None)) if parent is None else query.where(Org.parent_id == parent.id)
             found = list((await self.session.execute(query.limit(2))).scalars())
             if len(found) > 1:
-                return texts.management.ROW_AMBIGUOUS_ORG if any(map(self._known, found)) else texts.management.ROW_OUTSIDE_SCOPE
+                return ("ambiguous_org", {}) if any(map(self._known, found)) else OUTSIDE
             if not found:
                 # The rest of the path will be created under `parent`: the actor must manage it.
-                return None if parent is not None and self.actor.manages(parent) else texts.management.ROW_OUTSIDE_SCOPE
+                return None if parent is not None and self.actor.manages(parent) else OUTSIDE
             org = found[0]
             if org.kind != kind:
                 if not self._known(org):
-                    return texts.management.ROW_OUTSIDE_SCOPE
-                return texts.management.ROW_WRONG_KIND.format(name=name, actual=org.kind.value, expected=kind.value)
+                    return OUTSIDE
+                words = texts.management.ORG_KIND_WORDS
+                return "wrong_kind", {"name": name, "actual": words[org.kind.value], "expected": words[kind.value]}
             parent = org
-        return None if parent is not None and self.actor.manages(parent) else texts.management.ROW_OUTSIDE_SCOPE
+        return None if parent is not None and self.actor.manages(parent) else OUTSIDE
 
 
 def _chunks(values: Iterable[str], size: int = 500) -> Iterable[list[str]]:
@@ -667,20 +673,20 @@ async def _scope_errors(session: AsyncSession, actor: Actor, rows: list[MemberRo
 
     errors: list[RowError] = []
     for row in rows:
-        def fail(column: str, reason: str) -> None:
-            errors.append(RowError(row.line, COLUMNS[column][0], reason))  # noqa: B023 (used at once)
+        def fail(column: str, code: str, **values: object) -> None:
+            errors.append(RowError.of(row.line, COLUMNS[column][0], code, **values))  # noqa: B023 (used at once)
 
-        if (reason := await paths.problem(row.org_path, OrgKind.CELL)) is not None:
-            fail("org_path", reason)
-        if row.committee_of and (reason := await paths.problem(row.committee_of, OrgKind.COMMITTEE)) is not None:
-            fail("committee_of", reason)
+        if (problem := await paths.problem(row.org_path, OrgKind.CELL)) is not None:
+            fail("org_path", problem[0], **problem[1])
+        if row.committee_of and (problem := await paths.problem(row.committee_of, OrgKind.COMMITTEE)) is not None:
+            fail("committee_of", problem[0], **problem[1])
         found = existing.get(row.card_number)
         if found is not None and not actor.manages(found[1]):
-            fail("card_number", texts.management.ROW_NOT_YOURS)
+            fail("card_number", "not_yours")
         holder = next((holders[lookup] for lookup in hashes[row.line] if lookup in holders), None)
         if holder is not None and holder[0] != row.card_number:
             # Named only when the other record is the actor's to see; otherwise the same neutral reason.
-            fail("citizen_id", texts.management.ROW_CITIZEN_ID_TAKEN if actor.manages(holder[1]) else texts.management.ROW_NOT_YOURS)
+            fail("citizen_id", "citizen_id_taken" if actor.manages(holder[1]) else "not_yours")
         if found is not None and any(not actor.manages(org) for org in role_orgs.get(found[0].id, [])):
-            fail("role", texts.management.ROW_ROLE_ELSEWHERE)
+            fail("role", "role_elsewhere")
     return errors

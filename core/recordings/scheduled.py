@@ -1,7 +1,8 @@
 """The once-only reminder to record a published document that has listeners and no recording.
 
-Due: published between REMINDER_WINDOW and REMINDER_DELAY ago (older ones, e.g. at the first
-deployment, are not worth a reminder), no recording in any language, at least one listener, no
+Due: published between the tick's `recording_reminder_window` and `recording_reminder_delay` ago
+(settings SOTAY_RECORDING_REMINDER_WINDOW_DAYS, 7, and SOTAY_RECORDING_REMINDER_MINUTES, 30: older
+documents, e.g. at the first deployment, are not worth a reminder), no recording in any language, at least one listener, no
 `RecordingReminder` row. The row (primary key: the document) is written with the outbox message in
 the tick's transaction, so two instances or a restart never remind twice.
 """
@@ -24,9 +25,10 @@ from core.resolutions.models import Document, DocumentState
 from core.orgs.models import Org
 from core.tick_context import TickContext
 
-# Long enough for a secretary who records right after publishing not to be reminded.
-REMINDER_DELAY = dt.timedelta(minutes=30)
-REMINDER_WINDOW = dt.timedelta(days=7)
+# The defaults (core.tick_context.TickContext): long enough for a secretary who records right after
+# publishing not to be reminded; a week, past which a reminder is no longer worth it.
+REMINDER_DELAY: dt.timedelta = TickContext.recording_reminder_delay
+REMINDER_WINDOW: dt.timedelta = TickContext.recording_reminder_window
 BATCH = 100
 
 
@@ -37,7 +39,8 @@ async def remind_to_record(session: AsyncSession, context: TickContext) -> int:
         await session.execute(
             select(Document).where(
                 Document.state == DocumentState.PUBLISHED, Document.published_by_id.is_not(None),
-                Document.published_at <= context.now - REMINDER_DELAY, Document.published_at > context.now - REMINDER_WINDOW,
+                Document.published_at <= context.now - context.recording_reminder_delay,
+                Document.published_at > context.now - context.recording_reminder_window,
                 ~recorded, ~reminded,
             ).order_by(Document.published_at).limit(BATCH)
         )

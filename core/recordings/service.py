@@ -28,7 +28,16 @@ from core.orgs.models import Member, Org
 from core.orgs.service import Actor, in_subtree, receives_notices
 from core.ports import Button, OutboundMessage
 from core.recordings.audio import PreparedAudio
-from core.listening.choice import choose, language_names, languages, recording_for, recordings_of, split_by_recording
+from core.listening.choice import (
+    choose,
+    language_names,
+    languages,
+    recording_for,
+    recordings_of,
+    recordings_of_subject,
+    served_by,
+    split_by_recording,
+)
 from core.listening.models import Recording, RecordingReader, SubjectKind, VoiceLanguage
 from core.resolutions.models import Document, DocumentState
 from core.resolutions.render import caption, kind_word, recording_message
@@ -38,7 +47,7 @@ from core.storage import store_by_content
 # live below both this workflow and publishing; named here too for this domain's callers (bot, api).
 __all__ = [
     "caption", "choose", "language_names", "languages", "recording_for", "recording_message", "recordings_of",
-    "split_by_recording",
+    "recordings_of_subject", "served_by", "split_by_recording",
 ]
 
 KIND = "resolution"  # the outbox kind of a document's messages (core.resolutions.service.KIND)
@@ -99,8 +108,28 @@ async def set_listen_language(session: AsyncSession, *, member: Member, code: st
 # ---------------------------------------------------------------- recordings of a document
 
 
+async def keep_recording(
+    session: AsyncSession, *, kind: str, subject_id: int, language: str, audio: PreparedAudio, store_dir: str | Path,
+    recorded_by_id: int, now: dt.datetime,
+) -> Recording:
+    """Store the file by content and write (or replace) the subject's row for that language: a
+    document's, a notice's or conclusions' (core.recordings.subjects)."""
+    path = store_by_content(store_dir, audio.data, extension=".ogg")
+    recording = await session.scalar(
+        select(Recording).where(Recording.subject_kind == kind, Recording.subject_id == subject_id, Recording.language == language)
+    )
+    if recording is None:
+        recording = Recording(subject_kind=kind, subject_id=subject_id, language=language)
+        session.add(recording)
+    recording.path, recording.sha256 = str(path), audio.sha256
+    recording.duration, recording.size = audio.duration, len(audio.data)
+    recording.recorded_by_id, recording.created_at = recorded_by_id, now
+    await session.flush()
+    return recording
+
+
 def record_button(document_id: int) -> Button:
-    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings.py RecCb
+    return Button(texts.recordings.BTN_RECORD, f"{RECORD_PREFIX}:open:{document_id}:")  # bot/routers/recordings/ RecCb
 
 
 async def _reach(session: AsyncSession, document: Document) -> Org:
@@ -157,19 +186,8 @@ async def add_recording(
         raise InvalidInput(texts.recordings.UNKNOWN_LANGUAGE)
     if not document.summary.strip():
         raise InvalidInput(texts.recordings.NO_SUMMARY)
-    path = store_by_content(store_dir, audio.data, extension=".ogg")
-    recording = await session.scalar(
-        select(Recording).where(
-            Recording.subject_kind == SubjectKind.DOCUMENT, Recording.subject_id == document.id, Recording.language == language
-        )
-    )
-    if recording is None:
-        recording = Recording(subject_kind=SubjectKind.DOCUMENT, subject_id=document.id, language=language)
-        session.add(recording)
-    recording.path, recording.sha256 = str(path), audio.sha256
-    recording.duration, recording.size = audio.duration, len(audio.data)
-    recording.recorded_by_id, recording.created_at = actor.member.id, now
-    await session.flush()
+    recording = await keep_recording(session, kind=SubjectKind.DOCUMENT, subject_id=document.id, language=language, audio=audio,
+                                     store_dir=store_dir, recorded_by_id=actor.member.id, now=now)
     queued = 0
     published = document.state == DocumentState.PUBLISHED
     if published:
@@ -182,8 +200,8 @@ async def _send_to_listeners(
 ) -> int:
     org = await _reach(session, document)
     recordings = await recordings_of(session, document_id=document.id)
-    served = [member_id for member_id, spoken in (await session.execute(listeners_query(document, org))).all()
-              if choose(spoken, recordings) == recording.language]
+    listeners = [(member_id, spoken) for member_id, spoken in (await session.execute(listeners_query(document, org))).all()]
+    served = served_by(listeners, recordings, recording.language)
     if not served:
         return 0
     result = await enqueue_many(

@@ -33,6 +33,8 @@ from core.orgs.service import Actor, in_subtree, managed_org
 from core.ports import Button, OutboundMessage
 from core.reporting.figures import Figures, add_months, cell_figures, check_month, local_month, rollup
 from core.reporting.models import MonthlyReport, ReportState
+from core.votes import review
+from core.votes.models import Rating
 
 DRAFT_KIND = "report_draft"  # outbox: "the report of month M is ready for review"
 REVIEW_KIND = "report_review"  # outbox: "the committee acknowledged / returned your report"
@@ -40,7 +42,7 @@ REMIND_KIND = "report_remind"  # outbox: "the committee is waiting for your repo
 FINAL_STATES = (ReportState.SENT, ReportState.ACKNOWLEDGED)  # what the committee has in hand
 SENT_KIND = "report"  # outbox: "cell C sent its report" to the committee above
 MAX_NOTE_CHARS = 3000
-REPORT_PREFIX = "rr"  # rr:<action>:<cell_id>:<yyyymm> (bot/routers/reports.py)
+REPORT_PREFIX = "rr"  # rr:<action>:<cell_id>:<yyyymm> (bot/routers/reports/)
 
 
 # In the first days of a month, the report people are working on is last month's.
@@ -63,6 +65,27 @@ class ReportView:
     report: MonthlyReport
     cell: Org
     figures: Figures
+
+    @property
+    def review(self) -> dict[str, int]:
+        return review_of(self.report.figures)
+
+
+# The year's review (core.votes.review) rides in the report's stored figures as flat "review_*" numbers,
+# so a sent report keeps the ratings it was sent with.
+REVIEW_PREFIX = "review_"
+
+
+def review_of(stored: dict[str, int] | None) -> dict[str, int]:
+    return {k.removeprefix(REVIEW_PREFIX): int(v) for k, v in (stored or {}).items() if k.startswith(REVIEW_PREFIX)}
+
+
+async def _review_figures(session: AsyncSession, cell: Org, month: dt.date) -> dict[str, int]:
+    counts = await review.cell_counts(session, cell_id=cell.id, year=month.year)
+    if counts is None:
+        return {}
+    values = {"year": month.year, "total": counts.total, "pending": counts.pending, **counts.by_rating}
+    return {REVIEW_PREFIX + k: v for k, v in values.items()}
 
 
 @dataclass(frozen=True)
@@ -126,11 +149,12 @@ async def report_for(session: AsyncSession, *, actor: Actor, cell_id: int, month
     if report is not None and report.state in FINAL_STATES:
         return ReportView(report=report, cell=cell, figures=Figures.from_dict(report.figures))
     figures = await _figures_of(session, cell, month)
+    stored = {**figures.to_dict(), **await _review_figures(session, cell, month)}
     if report is None:
-        report = MonthlyReport(cell_id=cell.id, month=month, figures=figures.to_dict(), state=ReportState.DRAFT, drafted_at=now)
+        report = MonthlyReport(cell_id=cell.id, month=month, figures=stored, state=ReportState.DRAFT, drafted_at=now)
         session.add(report)
     else:
-        report.figures = figures.to_dict()
+        report.figures = stored
     await session.flush()
     return ReportView(report=report, cell=cell, figures=figures)
 
@@ -168,7 +192,7 @@ async def send_report(
         if committee:
             message = OutboundMessage(
                 text=texts.reports.RECEIVED_NOTICE.format(cell=html.escape(cell.name), month=month_label(month))
-                + "\n\n" + report_text(cell, month, view.figures, report.note),
+                + "\n\n" + report_text(cell, month, view.figures, report.note, review=view.review),
                 buttons=((Button(texts.reports.BTN_RECEIVED, report_data("list", cell.parent_id, month)),),),
             )
             await enqueue_many(session, member_ids=committee, kind=SENT_KIND, source=f"report:{report.id}", message=message, not_before=now)
@@ -388,8 +412,18 @@ def figures_lines(figures: Figures) -> list[str]:
     ]
 
 
-def report_text(cell: Org, month: dt.date, figures: Figures, note: str, review_comment: str = "") -> str:
+def review_line(values: dict[str, int]) -> str | None:
+    if not values:
+        return None
+    return texts.reports.LINE_REVIEW.format(**{r.value: values.get(r.value, 0) for r in Rating}, year=values.get("year", ""),
+                                            total=values.get("total", 0), pending=values.get("pending", 0))
+
+
+def report_text(cell: Org, month: dt.date, figures: Figures, note: str, review_comment: str = "", *, review: dict[str, int] | None = None) -> str:
     lines = [texts.reports.REPORT_TITLE.format(cell=html.escape(cell.name), month=month_label(month)), "", *figures_lines(figures)]
+    rated = review_line(review or {})
+    if rated:
+        lines.append(rated)
     if note:
         lines += ["", texts.reports.REPORT_NOTE.format(note=html.escape(note))]
     if review_comment:

@@ -198,6 +198,24 @@ def parse_question(message: str) -> tuple[str, list[str]]:
     return checked.text, checked.options
 
 
+def parse_quiz(text: str) -> list[QuestionInput]:
+    """A whole quiz typed at a desk: questions separated by a blank line, each written as
+    `parse_question` reads one, the right option marked with a leading "*"."""
+    blocks = [block for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()) if block.strip()]
+    if len(blocks) > MAX_QUESTIONS:
+        raise InvalidInput(texts.resolutions.TOO_MANY_QUESTIONS.format(limit=MAX_QUESTIONS))
+    questions = []
+    for block in blocks:
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        marked = [index for index, line in enumerate(lines[1:]) if line.startswith("*")]
+        if len(marked) != 1:
+            raise InvalidInput(texts.resolutions.QUIZ_MARK_ONE_CORRECT.format(question=lines[0][:80]))
+        unmarked = [lines[0], *(line.lstrip("*").strip() for line in lines[1:])]
+        question, options = parse_question("\n".join(unmarked))
+        questions.append(QuestionInput(text=question, options=options, correct=marked[0]))
+    return questions
+
+
 # ---------------------------------------------------------------- opening
 
 
@@ -446,10 +464,15 @@ async def questions_of(session: AsyncSession, *, campaign_id: int) -> list[QuizQ
 # ---------------------------------------------------------------- organisers' side
 
 
-async def campaigns_for(session: AsyncSession, *, actor: Actor, limit: int = 10) -> list[tuple[StudyCampaign, Document, Org]]:
+async def campaigns_for(
+    session: AsyncSession, *, actor: Actor, limit: int = 10, within: Org | None = None
+) -> list[tuple[StudyCampaign, Document, Org]]:
     """Campaigns this person follows: in what they manage, or above it (a province campaign a cell
-    secretary carries out). Newest first."""
-    managed = actor.managed_orgs
+    secretary carries out). Newest first. With `within` (an organisation they manage): only the
+    campaigns that reach it, opened there, above it or in its subtree."""
+    if within is not None and not actor.manages(within):
+        raise NotFound(texts.common.NOT_FOUND)
+    managed = [within] if within is not None else actor.managed_orgs
     if not managed:
         return []
     ancestors = {i for root in managed for i in root.ancestor_ids}

@@ -18,4 +18,5 @@ from core.texts import media  # noqa: E402,F401
 from core.texts import console  # noqa: E402,F401
 from core.texts import console_desk  # noqa: E402,F401
 from core.texts import recordings  # noqa: E402,F401
+from core.texts import votes  # noqa: E402,F401
 from core.texts import training  # noqa: E402,F401

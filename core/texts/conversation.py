@@ -6,6 +6,7 @@ from core.texts import common, meetings, notices
 # The numbered list under a screen. "Trả lời 1 để …, 2 để …" reads well for two or three choices;
 # a longer list goes one per line.
 CHOICE_LINE = "{number}. {label}"
+LIST_BULLET = "•"  # a screen's own numbered lines, when it has numbered choices: only choices carry numbers
 CHOICES_HINT = "👉 Đồng chí trả lời bằng số ({numbers})."
 CHOICES_SHORT = "👉 Trả lời {pairs}."
 CHOICES_SHORT_PAIR = "{number} để {label}"
@@ -31,15 +32,35 @@ NOT_HERE = (
 )
 TEXT_TOO_LONG = "Tin nhắn dài quá ({length} ký tự). Đồng chí vui lòng viết ngắn gọn hơn (tối đa {limit} ký tự)."
 
-# Telegram wording → Zalo wording, applied when a screen is rendered for Zalo.
+# Telegram wording → Zalo wording, applied when a screen is rendered for Zalo (bot/zalo/render.py).
+# Zalo has no buttons: no Zalo screen says "bấm" or "nút". Whole phrases first, in this order…
 PHRASES = (
     ("chọn một nút bên dưới", "trả lời bằng một số bên dưới"),
     ("chọn các nút lớn ở dưới màn hình", "trả lời bằng số theo danh sách"),
     ("Đồng chí chọn một mục bên dưới.", "Đồng chí trả lời bằng một số bên dưới."),
-    ("hoặc <b>bấm giữ nút 🎤</b> để nói", ""),
-    ("hoặc bấm giữ nút 🎤 để nói", ""),
-    ("bấm nút", "trả lời số"),
+    ("bấm giữ nút micro và đọc", "ghi âm và đọc"),
+    ("bấm giữ nút micro", "ghi âm"),
+    ("Bấm vào đường dẫn", "Mở đường dẫn"),
+    ("bấm vào đường dẫn", "mở đường dẫn"),
+    ("rồi bấm ➤", "rồi gửi đi"),
+    ("và bấm ➤", "và gửi đi"),
+    ("chọn một nút", "trả lời bằng một số"),
+    ("bấm một nút bên trên", "trả lời một số bên trên"),
+    ("bấm một nút", "trả lời một số"),
+    ("bằng nút bên dưới", "bằng cách trả lời số bên dưới"),
+    ("bấm nút bên dưới", "trả lời số bên dưới"),
+    ("bấm nút dưới đây", "trả lời số bên dưới"),
+    ("bấm nút chọn", "trả lời một số bên dưới"),
+    ("các nút bên dưới", "các số bên dưới"),
 )
+# Before them, a button named in «…» that the screen offers becomes its number, one it does not
+# offer is "chosen"; after them, whatever "bấm"/"nút" is left becomes "chọn"/"mục". (Offers to
+# "hold 🎤 to speak" are dropped: Zalo passes no voice to bots.)
+PRESS_CHOICE = "trả lời số {number} («{label}»)"
+PRESS_OTHER = "chọn «{label}»"
+PRESS = "chọn"
+PRESS_BUTTON = "chọn"
+BUTTON = "mục"
 
 # Words that also select a choice, by the choice's label. The label itself (without its emoji)
 # always selects it too. Matching forgives case, spacing and, when that is unambiguous, diacritics.

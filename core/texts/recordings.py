@@ -58,3 +58,25 @@ LISTEN_LANGUAGE_SAVED = "Đã lưu: đồng chí nghe bằng {name}."
 LANGUAGE_NAME_INVALID = "Tên ngôn ngữ cần từ 2 đến 60 ký tự."
 LANGUAGE_EXISTS = "Ngôn ngữ này đã có trong danh sách."
 NOT_COMMITTEE = "Chỉ cấp ủy mới thêm được ngôn ngữ."
+
+# Notices and meeting conclusions read aloud (core.recordings.subjects).
+NOTICE_HEADING = "Thông báo của {org}"
+CONCLUSIONS_HEADING = "Kết luận cuộc họp {when}"
+SUBJECT_RECORDING_CAPTION = "🎙 {heading} — bản ghi âm {language}"
+MACHINE_VOICE_CAPTION = "🔊 {heading}\n🤖 Giọng đọc máy (chưa có bản ghi âm người đọc)"
+BTN_RECORD_NOTICE = "🎙 Ghi âm thông báo"
+BTN_RECORD_CONCLUSIONS = "🎙 Ghi âm kết luận"
+BTN_LISTEN = "🔊 Nghe"
+CHOOSE_SUBJECT_LANGUAGE = (
+    "🎙 <b>Ghi âm</b>: {heading}\n\n"
+    "Đồng chí chọn ngôn ngữ sẽ đọc. Dấu ✅ là ngôn ngữ đã có bản ghi âm (ghi lại sẽ thay bản cũ)."
+)
+ASK_SUBJECT_RECORDING = (
+    "🎙 Đồng chí bấm giữ nút micro và đọc nội dung dưới đây bằng <b>{language}</b>, "
+    "rồi thả tay để gửi tin nhắn thoại.\n\n{text}"
+)
+CONCLUSIONS_BY_VOICE = "(Kết luận đã gửi bằng tin nhắn thoại: đồng chí đọc lại nội dung đó.)"
+NOTHING_TO_READ = "Thông báo này không có lời để đọc."
+NOTICE_STOPPED = "Thông báo này đã dừng gửi."
+CONCLUSIONS_NOT_SENT = "Cuộc họp này chưa gửi kết luận."
+NOT_A_RECIPIENT = "Đồng chí không nhận nội dung này."

@@ -13,6 +13,8 @@ LINE_MEMBERS = "👥 Đảng viên: <b>{members}</b> (miễn sinh hoạt: {exemp
 LINE_MEETINGS = "📅 Sinh hoạt: {meetings} cuộc, có mặt {present}/{invited} (<b>{rate}</b>)"
 LINE_ABSENCES = "🚫 Vắng có phép: {excused} · không phép: {unexcused}"
 LINE_STUDY = "📚 Học tập: {done}/{assigned} đã nghiên cứu (<b>{rate}</b>), điểm kiểm tra TB {score}"
+LINE_REVIEW = ("📋 Xếp loại năm {year}: {total} ĐV — XS {excellent}, Tốt {good}, HT {complete}, KHT {incomplete}, "
+               "chưa xếp loại {pending}")
 LINE_FEEDBACK = "✍️ Góp ý nhận: {received}, đã trả lời: {answered}"
 AS_OF = "\n<i>Số liệu tính lúc {at}.</i>"
 CHILDREN_TITLE = "\n<b>Theo đơn vị trực thuộc:</b>"

@@ -1,11 +1,12 @@
 // The sandbox chat page: act as any simulated person and use the bot as on a phone.
 // Query parameters: ?api=<control API base URL> (default: this origin), ?bot=<token or username>, ?user=<id>,
-// ?zalo=<Zalo person id> (a person who is only on Zalo; zalo.js draws the Zalo phone).
+// ?zalo=<Zalo person id> (a person who is only on Zalo; zalo.js draws the Zalo phone). What both phones
+// share is in phone.js.
 (() => {
   "use strict";
 
-  const params = new URLSearchParams(location.search);
-  const API = (params.get("api") || location.origin).replace(/\/$/, "");
+  const phone = window.SandboxPhone;
+  const { params, API, call } = phone;
   const BOT = encodeURIComponent(params.get("bot") || "default");
   const POLL_MS = 1000;
   const $ = (id) => document.getElementById(id);
@@ -23,20 +24,9 @@
     keyboardShownByHand: false,
     keyboardFoldedByHand: false,
     blocked: false,
-    polling: false,
   };
 
   // ------------------------------------------------------------------ talking to the sandbox
-
-  async function call(path, body) {
-    const init = body === undefined ? {} : body instanceof FormData
-      ? { method: "POST", body }
-      : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-    const response = await fetch(API + path, init);
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.description || `HTTP ${response.status}`);
-    return data;
-  }
 
   const personPath = (action) => `/sandbox/bots/${BOT}/users/${state.current.id}/${action}`;
 
@@ -157,10 +147,6 @@
 
   // ------------------------------------------------------------------ one message
 
-  function clock(seconds) {
-    return seconds ? new Date(seconds * 1000).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) : "";
-  }
-
   function renderAttachment(bubble, a) {
     const src = API + a.url;
     if (a.kind === "voice" || a.kind === "audio") {
@@ -253,11 +239,8 @@
     return box;
   }
 
-  function renderInlineKeyboard(m) {
-    const rows = (m.reply_markup && m.reply_markup.inline_keyboard) || [];
-    if (!rows.length) return null;
-    const grid = document.createElement("div");
-    grid.className = "inline";
+  // Rows of buttons (an inline keyboard under a message, or the reply keyboard): `press(spec, button)` on a tap.
+  function buttonRows(parent, rows, press) {
     for (const row of rows) {
       const line = document.createElement("div");
       line.className = "row";
@@ -265,20 +248,28 @@
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = spec.text;
-        button.onclick = async () => {
-          if (spec.url) { window.open(spec.url, "_blank", "noopener"); return; }
-          if (spec.callback_data == null) { toast("Nút này không dùng được trong bản thử nghiệm"); return; }
-          button.setAttribute("aria-busy", "true");
-          button.disabled = true;
-          const answer = await act("press", { message_id: m.message_id, data: spec.callback_data, wait: 5 });
-          button.removeAttribute("aria-busy");
-          button.disabled = false;
-          if (answer && answer.text) answer.show_alert ? showAlert(answer.text) : toast(answer.text);
-        };
+        button.onclick = () => press(spec, button);
         line.appendChild(button);
       }
-      grid.appendChild(line);
+      parent.appendChild(line);
     }
+  }
+
+  function renderInlineKeyboard(m) {
+    const rows = (m.reply_markup && m.reply_markup.inline_keyboard) || [];
+    if (!rows.length) return null;
+    const grid = document.createElement("div");
+    grid.className = "inline";
+    buttonRows(grid, rows, async (spec, button) => {
+      if (spec.url) { window.open(spec.url, "_blank", "noopener"); return; }
+      if (spec.callback_data == null) { toast("Nút này không dùng được trong bản thử nghiệm"); return; }
+      button.setAttribute("aria-busy", "true");
+      button.disabled = true;
+      const answer = await act("press", { message_id: m.message_id, data: spec.callback_data, wait: 5 });
+      button.removeAttribute("aria-busy");
+      button.disabled = false;
+      if (answer && answer.text) answer.show_alert ? showAlert(answer.text) : toast(answer.text);
+    });
     return grid;
   }
 
@@ -309,7 +300,7 @@
     if (inline) bubble.appendChild(inline);
     const time = document.createElement("span");
     time.className = "time";
-    time.textContent = clock(m.edit_date || m.date);
+    time.textContent = phone.timeOfDay((m.edit_date || m.date) * 1000);
     bubble.appendChild(time);
     return bubble;
   }
@@ -346,64 +337,50 @@
       return;
     }
     if (!state.keyboard || state.keyboardHidden) return;
-    for (const row of state.keyboard.keyboard || []) {
-      const line = document.createElement("div");
-      line.className = "row";
-      for (const spec of row) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = spec.text;
-        button.onclick = () => (spec.request_contact ? shareContact(spec.text) : tap(spec.text));
-        line.appendChild(button);
-      }
-      box.appendChild(line);
-    }
+    buttonRows(box, state.keyboard.keyboard || [], (spec) => (spec.request_contact ? shareContact(spec.text) : tap(spec.text)));
   }
 
   function showHeader(action) {
-    const who = $("who");
     const name = state.current ? state.current.display_name || state.current.first_name : "chưa chọn người dùng";
-    const doing = { typing: "đang soạn tin…", record_voice: "đang ghi âm…", upload_voice: "đang gửi tin thoại…",
-      upload_document: "đang gửi tệp…", upload_photo: "đang gửi ảnh…" }[action];
-    who.textContent = doing || (state.current ? `Đang dùng với tư cách: ${name}${state.current.label ? " — " + state.current.label : ""}` : name);
-    who.classList.toggle("typing", Boolean(doing));
+    phone.showActivity($("who"), action,
+      state.current ? `Đang dùng với tư cách: ${name}${state.current.label ? " — " + state.current.label : ""}` : name);
   }
 
-  async function poll() {
-    if (!state.current || state.polling) return;
-    state.polling = true;
-    const person = state.current;
-    try {
+  // Telegram messages change (edits, deletions) and the reply keyboard comes with the chat.
+  function apply(data) {
+    const box = $("messages");
+    const arrived = data.messages.some((m) => !state.bubbles.has(m.message_id) && !m.deleted);
+    data.messages.forEach(upsert);
+    state.version = data.version;
+    const wasBlocked = state.blocked;
+    state.blocked = data.blocked;
+    $("blocked").hidden = !data.blocked;
+    $("composer").hidden = data.blocked;
+    $("block").title = data.blocked ? "Bỏ chặn bot" : "Chặn bot";
+    const keyboardJson = JSON.stringify(data.keyboard);
+    if (keyboardJson !== state.keyboardJson) { state.keyboardShownByHand = false; state.keyboardFoldedByHand = false; } // a new keyboard opens by itself
+    // A one-time keyboard folds away once used; ⌨️ brings it back, as in Telegram.
+    const hidden = (Boolean(data.keyboard_collapsed) && !state.keyboardShownByHand) || Boolean(state.keyboardFoldedByHand);
+    const redraw = keyboardJson !== state.keyboardJson || hidden !== state.keyboardHidden || arrived || !box.firstChild;
+    state.keyboard = data.keyboard;
+    state.keyboardJson = keyboardJson;
+    state.keyboardHidden = hidden;
+    if (redraw || data.blocked !== wasBlocked) renderKeyboard();
+    showHeader(data.action);
+    return arrived;
+  }
+
+  const poll = phone.chatPoller({
+    box: () => $("messages"),
+    person: () => state.current,
+    load: async (person) => {
       const data = await call(`/sandbox/bots/${BOT}/chats/${person.id}?after=${state.version}`);
       $("connection").hidden = true;
-      if (person !== state.current) return; // another person was chosen meanwhile
-      const box = $("messages");
-      const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
-      const arrived = data.messages.some((m) => !state.bubbles.has(m.message_id) && !m.deleted);
-      data.messages.forEach(upsert);
-      state.version = data.version;
-      const wasBlocked = state.blocked;
-      state.blocked = data.blocked;
-      $("blocked").hidden = !data.blocked;
-      $("composer").hidden = data.blocked;
-      $("block").title = data.blocked ? "Bỏ chặn bot" : "Chặn bot";
-      const keyboardJson = JSON.stringify(data.keyboard);
-      if (keyboardJson !== state.keyboardJson) { state.keyboardShownByHand = false; state.keyboardFoldedByHand = false; } // a new keyboard opens by itself
-      // A one-time keyboard folds away once used; ⌨️ brings it back, as in Telegram.
-      const hidden = (Boolean(data.keyboard_collapsed) && !state.keyboardShownByHand) || Boolean(state.keyboardFoldedByHand);
-      const redraw = keyboardJson !== state.keyboardJson || hidden !== state.keyboardHidden || arrived || !box.firstChild;
-      state.keyboard = data.keyboard;
-      state.keyboardJson = keyboardJson;
-      state.keyboardHidden = hidden;
-      if (redraw || data.blocked !== wasBlocked) renderKeyboard();
-      showHeader(data.action);
-      if (arrived && nearBottom) box.scrollTop = box.scrollHeight;
-    } catch (error) {
-      $("connection").hidden = false;
-    } finally {
-      state.polling = false;
-    }
-  }
+      return data;
+    },
+    apply,
+    failed: () => { $("connection").hidden = false; },
+  });
 
   // ------------------------------------------------------------------ what the person does
 
@@ -455,13 +432,7 @@
   }
 
   function toast(text) {
-    const note = document.createElement("div");
-    note.className = "toast";
-    note.setAttribute("role", "status");
-    note.textContent = text;
-    $("messages").appendChild(note);
-    note.scrollIntoView({ block: "end" });
-    setTimeout(() => note.remove(), 4000);
+    phone.toast($("messages"), text);
   }
 
   function showAlert(text) {
@@ -485,13 +456,18 @@
     state.current = null;
     state.zaloOnly = person;
     $("telegram-phone").hidden = true;
+    markChosen(button, "zalo", person.id);
+    showZalo(person);
+  }
+
+  // The chosen person's button is marked, and the address says whose phone this is (?user= or ?zalo=).
+  function markChosen(button, key, id) {
     document.querySelectorAll(".people li button").forEach((b) => b.classList.remove("active"));
     button.classList.add("active");
     const url = new URL(location.href);
-    url.searchParams.delete("user");
-    url.searchParams.set("zalo", person.id);
+    url.searchParams.delete(key === "zalo" ? "user" : "zalo");
+    url.searchParams.set(key, id);
     history.replaceState(null, "", url);
-    showZalo(person);
   }
 
   function closePicker(name) {
@@ -511,12 +487,7 @@
     state.keyboard = null; state.keyboardJson = ""; state.keyboardHidden = false; state.keyboardShownByHand = false;
     state.keyboardFoldedByHand = false;
     $("messages").innerHTML = "";
-    document.querySelectorAll(".people li button").forEach((b) => b.classList.remove("active"));
-    button.classList.add("active");
-    const url = new URL(location.href);
-    url.searchParams.delete("zalo");
-    url.searchParams.set("user", user.id);
-    history.replaceState(null, "", url);
+    markChosen(button, "user", user.id);
     showHeader(null);
     poll().then(scrollDown);
   }
@@ -534,6 +505,25 @@
     return marks;
   }
 
+  // A person in the list: name, role, the messengers they are on; `active` when their phone is shown.
+  function personItem(name, label, dataset, marks, active, onChoose) {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = name;
+    Object.assign(button.dataset, dataset);
+    if (label) {
+      const role = document.createElement("span");
+      role.className = "role"; role.textContent = label;
+      button.appendChild(role);
+    }
+    if (marks) button.appendChild(marks);
+    if (active) button.classList.add("active");
+    button.onclick = () => onChoose(button);
+    item.appendChild(button);
+    return item;
+  }
+
   function renderPeople() {
     const list = $("people");
     const filter = $("people-filter").value.trim().toLowerCase();
@@ -542,41 +532,17 @@
     for (const user of state.users) {
       const name = user.display_name || [user.first_name, user.last_name].filter(Boolean).join(" ");
       if (filter && !(name + " " + (user.label || "")).toLowerCase().includes(filter)) continue;
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = name;
-      button.dataset.userId = user.id;
-      if (user.label) {
-        const role = document.createElement("span");
-        role.className = "role"; role.textContent = user.label;
-        button.appendChild(role);
-      }
-      if (withZalo) button.appendChild(messengerMarks(true, Boolean(zaloOf(user))));
-      if (state.current && state.current.id === user.id) button.classList.add("active");
-      button.onclick = () => choose(user, button);
-      item.appendChild(button);
-      list.appendChild(item);
+      const marks = withZalo ? messengerMarks(true, Boolean(zaloOf(user))) : null;
+      const active = Boolean(state.current && state.current.id === user.id);
+      list.appendChild(personItem(name, user.label, { userId: user.id }, marks, active, (button) => choose(user, button)));
     }
     const onTelegram = new Set(state.users.map((u) => u.id));
     for (const person of state.zaloUsers) {
       if (person.telegram_id != null && onTelegram.has(person.telegram_id)) continue; // listed with their Telegram self
       if (filter && !(person.display_name + " " + (person.label || "")).toLowerCase().includes(filter)) continue;
-      const item = document.createElement("li");
-      const button = document.createElement("button");
-      button.type = "button";
-      button.textContent = person.display_name;
-      button.dataset.zaloId = person.id;
-      if (person.label) {
-        const role = document.createElement("span");
-        role.className = "role"; role.textContent = person.label;
-        button.appendChild(role);
-      }
-      button.appendChild(messengerMarks(false, true));
-      if (state.zaloOnly && state.zaloOnly.id === person.id) button.classList.add("active");
-      button.onclick = () => chooseZaloOnly(person, button);
-      item.appendChild(button);
-      list.appendChild(item);
+      const active = Boolean(state.zaloOnly && state.zaloOnly.id === person.id);
+      list.appendChild(personItem(person.display_name, person.label, { zaloId: person.id }, messengerMarks(false, true), active,
+        (button) => chooseZaloOnly(person, button)));
     }
   }
 
@@ -612,8 +578,7 @@
       const wanted = decodeURIComponent(BOT);
       const bot = bots.find((b) => b.username === wanted || String(b.id) === wanted.split(":")[0]) || bots[0];
       if (!bot) return;
-      $("bot-name").textContent = bot.first_name;
-      $("bot-avatar").textContent = bot.first_name.split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
+      phone.showBot($("bot-name"), $("bot-avatar"), bot.first_name);
       document.title = `${bot.first_name} — thử nghiệm`;
     } catch (error) { /* the header keeps its default */ }
   }

@@ -1,26 +1,15 @@
 // The Zalo phone of the sandbox chat page: a Zalo-styled chat with the sandbox's Zalo bot.
 // Zalo has no buttons and no formatting: plain text bubbles (links clickable), images, stickers.
-// chat.js decides whose phone it is: window.ZaloPhone.show(zaloPerson or null).
+// What both phones share is in phone.js; chat.js decides whose phone it is: window.ZaloPhone.show(zaloPerson or null).
 // Query parameter: ?zalo_bot=<token or bot id> (default: the sandbox's first Zalo bot).
 (() => {
   "use strict";
 
-  const params = new URLSearchParams(location.search);
-  const API = (params.get("api") || location.origin).replace(/\/$/, "");
-  const BOT = encodeURIComponent(params.get("zalo_bot") || "default");
+  const phone = window.SandboxPhone;
+  const BOT = encodeURIComponent(phone.params.get("zalo_bot") || "default");
   const POLL_MS = 1000;
   const $ = (id) => document.getElementById(id);
-  const state = { person: null, version: 0, seen: new Set(), polling: false, botLoaded: false };
-
-  async function call(path, body) {
-    const init = body === undefined ? {} : body instanceof FormData
-      ? { method: "POST", body }
-      : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-    const response = await fetch(API + path, init);
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(data.description || `HTTP ${response.status}`);
-    return data;
-  }
+  const state = { person: null, version: 0, seen: new Set(), botLoaded: false };
 
   // ------------------------------------------------------------------ rendering
 
@@ -39,10 +28,6 @@
     }
     fragment.appendChild(document.createTextNode(text.slice(position)));
     return fragment;
-  }
-
-  function clock(ms) {
-    return ms ? new Date(ms).toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" }) : "";
   }
 
   function renderMessage(m) {
@@ -72,84 +57,73 @@
     }
     const time = document.createElement("span");
     time.className = "time";
-    time.textContent = clock(m.date);
+    time.textContent = phone.timeOfDay(m.date);
     bubble.appendChild(time);
     return bubble;
   }
 
   function showHeader(action) {
-    const who = $("zalo-who");
-    const doing = { typing: "đang soạn tin…", upload_photo: "đang gửi ảnh…" }[action];
-    who.textContent = doing || (state.person ? `Zalo của ${state.person.display_name}` : "Zalo");
-    who.classList.toggle("typing", Boolean(doing));
+    phone.showActivity($("zalo-who"), action, state.person ? `Zalo của ${state.person.display_name}` : "Zalo");
   }
 
-  async function poll() {
-    if (!state.person || state.polling) return;
-    state.polling = true;
-    const person = state.person;
-    try {
-      const data = await call(`/sandbox/zalo/bots/${BOT}/chats/${encodeURIComponent(person.id)}?after=${state.version}`);
-      if (person !== state.person) return; // another person was chosen meanwhile
-      const box = $("zalo-messages");
-      const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 120;
-      let arrived = false;
-      for (const m of data.messages) {
-        if (state.seen.has(m.message_id)) continue; // Zalo messages never change once sent
-        state.seen.add(m.message_id);
-        box.appendChild(renderMessage(m));
-        arrived = true;
-      }
-      state.version = data.version;
-      showHeader(data.action);
-      if (arrived && nearBottom) box.scrollTop = box.scrollHeight;
-    } catch (error) {
-      $("zalo-who").textContent = "Mất kết nối…";
-    } finally {
-      state.polling = false;
+  // Zalo messages never change once sent: only new ones are drawn.
+  function apply(data) {
+    let arrived = false;
+    for (const m of data.messages) {
+      if (state.seen.has(m.message_id)) continue;
+      state.seen.add(m.message_id);
+      $("zalo-messages").appendChild(renderMessage(m));
+      arrived = true;
     }
+    state.version = data.version;
+    showHeader(data.action);
+    return arrived;
   }
+
+  const poll = phone.chatPoller({
+    box: () => $("zalo-messages"),
+    person: () => state.person,
+    load: (person) => phone.call(`/sandbox/zalo/bots/${BOT}/chats/${encodeURIComponent(person.id)}?after=${state.version}`),
+    apply,
+    failed: () => { $("zalo-who").textContent = "Mất kết nối…"; },
+  });
 
   // ------------------------------------------------------------------ what the person does
 
   async function act(action, body) {
     if (!state.person) return;
     try {
-      await call(`/sandbox/zalo/bots/${BOT}/users/${encodeURIComponent(state.person.id)}/${action}`, body || {});
+      await phone.call(`/sandbox/zalo/bots/${BOT}/users/${encodeURIComponent(state.person.id)}/${action}`, body || {});
       await poll();
       document.dispatchEvent(new CustomEvent("sotay:acted", { detail: { action } }));  // a trainee's lesson checks again
       const box = $("zalo-messages");
       box.scrollTop = box.scrollHeight;
     } catch (error) {
-      const note = document.createElement("div");
-      note.className = "toast"; note.setAttribute("role", "status"); note.textContent = "⚠️ " + error.message;
-      $("zalo-messages").appendChild(note);
-      setTimeout(() => note.remove(), 4000);
+      phone.toast($("zalo-messages"), "⚠️ " + error.message);
     }
   }
 
   async function loadBot() {
     try {
-      const { bots } = await call("/sandbox/zalo/bots");
+      const { bots } = await phone.call("/sandbox/zalo/bots");
       const wanted = decodeURIComponent(BOT);
       const bot = bots.find((b) => b.token === wanted || b.id === wanted.split(":")[0]) || bots[0];
       if (!bot) return;
       state.botLoaded = true;
-      $("zalo-bot-name").textContent = bot.name;
-      $("zalo-bot-avatar").textContent = bot.name.split(/\s+/).map((w) => w[0]).join("").slice(0, 2).toUpperCase();
+      phone.showBot($("zalo-bot-name"), $("zalo-bot-avatar"), bot.name);
     } catch (error) { /* the header keeps its default */ }
   }
 
   function show(person) {
-    const phone = $("zalo-phone");
-    if (!person) { state.person = null; phone.hidden = true; return; }
+    const zaloPhone = $("zalo-phone");
+    if (!person) { state.person = null; zaloPhone.hidden = true; return; }
     if (!state.botLoaded) loadBot();
-    if (state.person && state.person.id === person.id) { phone.hidden = false; return; }
+    if (state.person && state.person.id === person.id) { zaloPhone.hidden = false; return; }
     state.person = person;
     state.version = 0;
     state.seen.clear();
     $("zalo-messages").innerHTML = "";
-    phone.hidden = false;
+    zaloPhone.hidden = false;
     showHeader(null);
     poll();
   }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.control import chat_changes, received_by_chat
 from sandbox.errors import bad_request
 from sandbox.zalo.state import (
     EVENT_IMAGE,
@@ -68,19 +69,7 @@ class ZaloPeople:
         return self._deliver(bot, person_id, EVENT_UNSUPPORTED, {"kind": "unsupported"}, {})
 
     def chat_view(self, bot: ZaloBot, person_id: str, *, after: int = 0) -> dict[str, Any]:
-        self.world.person(person_id)
-        chat = self.world.existing_chat(bot, person_id)
-        entries = chat.entries if chat else []
-        return {"version": self.world.version, "messages": [e.as_json() for e in entries if e.version > after],
-                "action": chat.current_action() if chat else None}
+        return chat_changes(self.world, bot, person_id, after, lambda entry: entry.as_json())[1]
 
     def received(self, bot: ZaloBot) -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        texts: dict[str, list[str]] = {}
-        for (token, person_id), chat in self.world.chats.items():
-            if token != bot.token:
-                continue
-            sent = [e for e in chat.entries if e.sender == "bot"]
-            counts[person_id] = len(sent)
-            texts[person_id] = [e.text or e.caption or "" for e in sent]
-        return {"counts": counts, "texts": texts}
+        return received_by_chat(self.world, bot, lambda e: e.text or e.caption or "")

@@ -157,3 +157,60 @@ async def test_a_trainee_joins_by_the_trainers_link_and_does_the_first_lesson(de
         await expect(zalo_row.locator("td[data-lesson=rsvp]")).to_have_text("✅", timeout=15000)
         await zalo_phone.screenshot(path=str(tmp_path / "zalo-trainee-done.png"))
         await browser.close()
+
+
+async def test_a_secretary_trainee_creates_a_meeting_in_the_chat(demo: tuple[str, Path], tmp_path: Path) -> None:
+    import datetime as dt
+
+    from playwright.async_api import async_playwright, expect
+
+    from core.meetings.dates import LOCAL_TZ
+
+    base, folder = demo
+    key = (folder / "trainer-key.txt").read_text().strip()
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        trainer = await browser.new_page(viewport={"width": 1280, "height": 900})
+        await trainer.goto(f"{base}/training?key={key}")
+        await expect(trainer.locator("#qr svg")).to_be_visible(timeout=15000)
+        join_url = await trainer.locator("#join-link").get_attribute("href")
+        assert join_url
+
+        # The trainer switches the QR code to «Bí thư chi bộ»; the room says so (its lessons head the table).
+        await trainer.locator("input[name=track][value=secretary]").check()
+        await expect(trainer.locator("#progress thead th[data-lesson=create_meeting]")).to_be_visible(timeout=15000)
+        await expect(trainer.locator("input[name=track][value=secretary]")).to_be_checked()
+
+        # The phone that scans it is the secretary of a practice cell of its own, on lesson 1.
+        phone = await browser.new_page(viewport=PHONE)
+        await phone.goto(join_url)
+        lesson = phone.locator("#lesson")
+        await expect(lesson).to_contain_text("Bài 1/5", timeout=15000)
+        await expect(lesson).to_contain_text("Tạo cuộc họp")
+        await phone.screenshot(path=str(tmp_path / "secretary-lesson-1.png"))
+
+        # 📅 Lịch họp → ➕ → Sinh hoạt thường kỳ → the date typed → a place typed → the usual agenda → no file → send.
+        await phone.locator(".keyboard button", has_text="📅 Lịch họp").click()
+        await phone.locator(".bubble.bot button", has_text="➕ Tạo cuộc họp").last.click(timeout=20000)
+        await phone.locator(".bubble.bot button", has_text="Sinh hoạt thường kỳ").last.click(timeout=20000)
+        await expect(phone.locator(".bubble.bot", has_text="chọn ngày họp").last).to_be_visible(timeout=20000)
+        day = dt.datetime.now(LOCAL_TZ).date() + dt.timedelta(days=3)  # the practice meeting ahead is on day 6: no clash
+        composer = phone.locator("#text")
+        await composer.fill(f"{day:%d/%m/%Y} 19:30")
+        await composer.press("Enter")
+        await expect(phone.locator(".bubble.bot", has_text="📍 Thời gian").last).to_be_visible(timeout=20000)
+        await composer.fill("Nhà văn hóa tổ 3")
+        await composer.press("Enter")
+        await phone.locator(".bubble.bot button", has_text="Dùng nội dung thường kỳ").last.click(timeout=20000)
+        await phone.locator(".bubble.bot button", has_text="Không có tài liệu").last.click(timeout=20000)
+        review = phone.locator(".bubble.bot", has_text="Xem lại trước khi gửi").last
+        await expect(review).to_contain_text("Nhà văn hóa tổ 3", timeout=20000)
+        await review.locator("button", has_text="Gửi thông báo mời họp").click()
+        await expect(phone.locator(".bubble.bot", has_text="Đã tạo cuộc họp").last).to_be_visible(timeout=20000)
+
+        await expect(lesson).to_have_attribute("data-done", "create_meeting", timeout=20000)  # the database said so
+        await phone.screenshot(path=str(tmp_path / "secretary-done.png"))
+        done = trainer.locator("#progress tbody tr td[data-lesson=create_meeting]")
+        await expect(done).to_have_text("✅", timeout=15000)
+        await trainer.screenshot(path=str(tmp_path / "trainer-secretary.png"))
+        await browser.close()

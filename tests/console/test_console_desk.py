@@ -82,7 +82,7 @@ async def test_a_plain_member_gets_no_console(api_client, console_harness, sessi
     await session.commit()
     calls = await console_harness.text(MEMBER_A, texts.console.BTN_OPEN_CONSOLE)
     assert not any("/console/login/" in str(call) for call in calls)
-    for path in ("/console/figures", "/console/reports", "/console/feedback"):
+    for path in ("/console/figures", "/console/reports", "/console/feedback", "/console/study", "/console/meetings/rules", "/console/meetings/1/attendance"):
         reply = await api_client.get(path)
         assert reply.status_code == 401 and "text/html" in reply.headers["content-type"]
 

@@ -12,7 +12,7 @@ from core.orgs.service import citizen_id_of, phone_of
 from tests.factories import make_commune
 
 pytestmark = pytest.mark.e2e
-HOME = ["📅 Lịch họp", "📜 Nghị quyết", "✍️ Góp ý", "👤 Hồ sơ", "📢 Thông báo", "❓ Hướng dẫn"]
+HOME = ["📅 Lịch họp", "📜 Nghị quyết", "✍️ Góp ý", "👤 Hồ sơ", "📢 Thông báo", "🗳 Biểu quyết", "❓ Hướng dẫn"]
 
 
 async def test_invite_link_profile_and_refusals(app, people, e2e_sessions, e2e_cipher) -> None:

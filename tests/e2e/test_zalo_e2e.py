@@ -26,6 +26,7 @@ from tests.conftest import missing
 from tests.e2e.conftest import sotay_env, stop_cleanly
 from tests.e2e.processes import free_port, start_sotay, wait_until_healthy
 from tests.factories import make_commune
+from tests.zalokit import assert_zalo_wording
 
 pytestmark = pytest.mark.e2e
 ZALO_TOKEN = "1459232241454765289:E2E_zalo_secret_abcdefgh"
@@ -60,7 +61,9 @@ async def say(people: ZaloSandboxClient, user: str, text: str, expect: str, time
     """Type `text`, then wait for the bot's answer containing `expect`."""
     before = len(await people.bot_messages(user))
     await people.send_text(user, text)
-    return await people.wait_for_message(user, lambda m: expect in m.text, after_count=before, timeout=timeout)
+    answer = await people.wait_for_message(user, lambda m: expect in m.text, after_count=before, timeout=timeout)
+    assert_zalo_wording([m.text for m in (await people.bot_messages(user))[before:]])
+    return answer
 
 
 async def eventually(check, timeout: float = 15):  # type: ignore[no-untyped-def]

@@ -88,7 +88,8 @@ async def test_a_spreadsheet_bomb_is_refused_on_its_declared_size_before_a_row_i
     body = response.json()
     assert body["error"] == "import_rejected"
     assert body["message"] == texts.management.IMPORT_TOO_LARGE.format(rows=10_000, columns=importer.MAX_COLUMNS)
-    assert body["errors"][0]["line"] == 0 and "declares 3000 rows and 16384 columns" in body["errors"][0]["reason"]
+    assert body["errors"][0]["line"] == 0 and "khai báo 3000 dòng và 16384 cột" in body["errors"][0]["reason"]
+    assert body["errors"][0]["code"] == "sheet_too_large" and body["errors"][0]["column"] == texts.management.FILE_COLUMN
     assert rows_read["rows"] == 0
 
 
@@ -110,25 +111,26 @@ async def test_a_sheet_without_a_dimension_is_read_only_as_far_as_the_limits(tmp
     far = tmp_path / "far.xlsx"
     far.write_bytes(workbook([HEADER] + [[]] * 38 + [[None] * 16383 + ["x"]], dimension=""))
     rows_read["rows"] = 0
-    with pytest.raises(importer.ImportFileError, match="more than 20 rows"):
+    with pytest.raises(importer.ImportFileError, match="Tệp có hơn 20 dòng"):
         importer.read_table(far, max_rows=20)
     assert rows_read["rows"] == 22  # header, 20 allowed lines, the one that says there is more
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "reason"),
+    ("name", "content", "reason", "code"),
     [
-        ("ds.xlsx", workbook([HEADER, ["x" * 1001]]), "line 2, column 1: more than 1000 characters"),
-        ("ds.xlsx", workbook([HEADER + ["extra"] * 60]), "declares 1 rows and 72 columns"),
-        ("ds.csv", (",".join(HEADER) + "\n" + "x," * 70 + "\n").encode(), "line 2 has more than 64 columns"),
-        ("ds.csv", (",".join(HEADER) + "\n" + "y" * 1001 + "\n").encode(), "line 2, column 1: more than 1000 characters"),
+        ("ds.xlsx", workbook([HEADER, ["x" * 1001]]), "Dòng 2, cột 1: ô dài hơn 1000 ký tự", "cell_too_long"),
+        ("ds.xlsx", workbook([HEADER + ["extra"] * 60]), "khai báo 1 dòng và 72 cột", "sheet_too_large"),
+        ("ds.csv", (",".join(HEADER) + "\n" + "x," * 70 + "\n").encode(), "Dòng 2 có hơn 64 cột", "too_many_columns"),
+        ("ds.csv", (",".join(HEADER) + "\n" + "y" * 1001 + "\n").encode(), "Dòng 2, cột 1: ô dài hơn 1000 ký tự", "cell_too_long"),
     ],
 )
-async def test_cells_and_columns_over_the_limits_are_refused(api_client, world, name, content, reason) -> None:
+async def test_cells_and_columns_over_the_limits_are_refused(api_client, world, name, content, reason, code) -> None:
     _, headers = world
     response = await api_client.post("/api/v1/members/import", files={"file": (name, io.BytesIO(content), XLSX)},
                                       headers=headers["committee"])
     assert response.status_code == 422 and reason in response.json()["errors"][0]["reason"], response.text
+    assert response.json()["errors"][0]["code"] == code
 
 
 async def test_a_csv_with_more_rows_than_allowed_is_refused_whole(api_client, world, session) -> None:
@@ -137,7 +139,7 @@ async def test_a_csv_with_more_rows_than_allowed_is_refused_whole(api_client, wo
     content = (",".join(HEADER) + "\n" + "".join(line.format(n=n) for n in range(10_001))).encode()
     response = await api_client.post("/api/v1/members/import", files={"file": ("ds.csv", io.BytesIO(content), "text/csv")},
                                       headers=headers["committee"])
-    assert response.status_code == 422 and "more than 10000 rows" in response.json()["errors"][0]["reason"]
+    assert response.status_code == 422 and "Tệp có hơn 10000 dòng" in response.json()["errors"][0]["reason"]
 
 
 async def test_a_plain_member_may_not_import_and_the_file_is_not_read(api_client, world, session, rows_read, monkeypatch) -> None:
@@ -172,9 +174,10 @@ async def test_a_refusal_names_a_taken_citizen_id_only_inside_the_callers_organi
         (3, "Số định danh cá nhân"): texts.management.ROW_NOT_YOURS,  # a record elsewhere: the neutral refusal
         (4, "Số thẻ đảng viên"): texts.management.ROW_NOT_YOURS,
     }
+    assert [e["code"] for e in response.json()["errors"]] == ["citizen_id_taken", "not_yours", "not_yours"]
     # A secretary in one cell learns nothing from a path into the other province either.
     other = f"{commune.other_province.name}/{commune.other_cell.org.name}/Tổ"
     response = await api_client.post("/api/v1/members/import", headers=headers["secretary_a"],
                                       files={"file": ("ds.csv", io.BytesIO((",".join(HEADER) + "\n" + row.format(
                                           cell=other, card="NEW5", citizen_id="001070777777")).encode()), "text/csv")})
-    assert [e["reason"] for e in response.json()["errors"]] == [texts.management.ROW_OUTSIDE_SCOPE]
+    assert [(e["reason"], e["code"]) for e in response.json()["errors"]] == [(texts.management.ROW_OUTSIDE_SCOPE, "outside_scope")]

@@ -11,7 +11,7 @@ from core.orgs.models import ChannelLink
 from tests.botkit import reply_keyboard_labels, texts_of
 from tests.factories import add_member, make_commune
 
-HOME_BUTTONS = ["📅 Lịch họp", "📜 Nghị quyết", "✍️ Góp ý", "👤 Hồ sơ", "📢 Thông báo", "❓ Hướng dẫn"]
+HOME_BUTTONS = ["📅 Lịch họp", "📜 Nghị quyết", "✍️ Góp ý", "👤 Hồ sơ", "📢 Thông báo", "🗳 Biểu quyết", "❓ Hướng dẫn"]
 
 
 async def commune_with_invite(session, cipher, clock, **ttl):

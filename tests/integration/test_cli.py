@@ -49,7 +49,7 @@ def test_bad_file_lists_errors_and_fails(env, tmp_path) -> None:
     bad.write_text(FIXTURE.read_text(encoding="utf-8").replace("001050000333", "00105000033"), encoding="utf-8")
     result = run(env, "members", "import", str(bad))
     assert result.exit_code == 1
-    assert "line 4, column Số định danh cá nhân: must be 12 digits" in result.output
+    assert "Dòng 4, cột Số định danh cá nhân: Số định danh phải gồm đúng 12 chữ số; tệp ghi 11 ký tự." in result.output
     assert "nothing imported" in result.output
     skipped = run(env, "members", "import", str(bad), "--skip-invalid")
     assert skipped.exit_code == 1 and "created 7" in skipped.output

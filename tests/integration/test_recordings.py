@@ -188,3 +188,28 @@ async def test_the_secretary_is_reminded_once_when_listeners_have_no_recording(a
     message = OutboundMessage.from_payload(row.payload)
     assert row.member_id == cell_a.secretary.id and message.buttons[0][0].text == V.BTN_RECORD
     assert "chưa có bản ghi âm" in message.text
+
+
+async def test_the_reminder_timings_are_settings(api_client, session, commune, bearer, speaker, clock, tmp_path) -> None:
+    from pydantic import ValidationError
+
+    from sotay.settings import Settings
+
+    settings = Settings(demo=True, secret_key=TEST_SECRET_KEY, data_dir=tmp_path / "data",
+                        recording_reminder_minutes=5, recording_reminder_window_days=0.5)
+    headers = await bearer(commune.cells[0].secretary)
+    document_id = await draft(api_client, headers, commune.cells[0].org.id)
+    assert (await api_client.post(f"/api/v1/documents/{document_id}/publish", headers=headers)).status_code == 200
+
+    async def tick(after: dt.timedelta) -> int:
+        done = await remind_to_record(session, settings.tick_context(clock.now() + after))
+        await session.commit()
+        return done
+
+    assert await tick(dt.timedelta(minutes=4)) == 0
+    assert await tick(dt.timedelta(hours=13)) == 0  # outside a half-day window: too old to remind
+    assert await tick(dt.timedelta(minutes=6)) == 1  # the default (30 minutes) would not be due yet
+    assert REMINDER_DELAY == dt.timedelta(minutes=30) and Settings(demo=True, secret_key=TEST_SECRET_KEY).tick_context(
+        clock.now()).recording_reminder_window == dt.timedelta(days=7)
+    with pytest.raises(ValidationError, match="RECORDING_REMINDER_WINDOW_DAYS"):
+        Settings(demo=True, secret_key=TEST_SECRET_KEY, recording_reminder_minutes=120, recording_reminder_window_days=0.05)

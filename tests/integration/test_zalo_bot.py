@@ -128,6 +128,23 @@ async def test_invitation_answered_with_1_and_2_then_a_typed_reason(phones, harn
     assert invitation.answer == Answer.ABSENCE_REQUESTED and "khám bệnh" in (invitation.reason_text or "")
 
 
+async def test_the_meetings_screen_numbers_only_its_choices(phones, harness, session, cipher, clock) -> None:
+    """📅 Lịch họp lists the meetings, then numbered choices: on Zalo the meetings are bullets, so each
+    number on the screen is one choice and "1" cannot mean both the first meeting and the first choice."""
+    from tests.integration.test_meetings_bot import SECRETARY_A, create_via_buttons
+
+    commune, member, lan = await linked_on_zalo(phones, session, cipher, clock)
+    await create_via_buttons(harness)
+    await harness.press(SECRETARY_A, "mtf:send")
+    [screen] = await phones.say(lan, "lịch họp")
+    numbers = [line.split(".", 1)[0] for line in screen.splitlines() if line.split(".", 1)[0].isdigit()]
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)], screen  # one sequence, each number once
+    assert any(line.startswith(texts.conversation.LIST_BULLET + " ") for line in screen.splitlines()), screen  # the meeting
+    answer = number_of(screen, texts.meetings.BTN_ANSWER.split(":")[0])
+    invitation = await phones.say(lan, answer)
+    assert texts.meetings.BTN_ATTEND in invitation[-1] and texts.meetings.BTN_ABSENT in invitation[-1]
+
+
 def number_of(screen: str, label: str) -> str:
     """The number a person types for the choice whose line shows `label`."""
     return next(line.split(".", 1)[0] for line in screen.splitlines() if label in line and line.split(".", 1)[0].isdigit())

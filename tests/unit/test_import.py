@@ -6,6 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from core import texts
 from core.orgs.importer import import_members
 from core.orgs.models import Member, Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import citizen_id_of, in_subtree, phone_of
@@ -76,6 +77,13 @@ async def test_bad_row_imports_nothing_and_names_line_and_column(session, cipher
     assert await counts(session) == (0, 0, 0)
     found = {(e.line, e.column) for e in report.errors}
     assert found == {(4, "Số định danh cá nhân"), (6, "Ngày sinh"), (7, "Số điện thoại"), (8, "Vai trò")}
+    # Each reason in Vietnamese for the secretary, with a stable English code beside it for programs.
+    reasons = {e.line: (e.code, e.reason) for e in report.errors}
+    assert reasons[4] == ("citizen_id_invalid", "Số định danh phải gồm đúng 12 chữ số; tệp ghi 11 ký tự.")
+    assert reasons[6] == ("date_invalid", texts.management.ROW_REASONS["date_invalid"].format(value="31/02/1972"))
+    assert reasons[7] == ("phone_invalid", "Không phải số điện thoại Việt Nam.")
+    assert reasons[8] == ("role_invalid", "Vai trò «Chủ tịch» không có; ghi Đảng viên, Bí thư hoặc Phó bí thư.")
+    assert str(report.errors[0]) == "Dòng 4, cột Số định danh cá nhân: " + reasons[4][1]
 
 
 async def test_skip_invalid_imports_the_rest(session, cipher, tmp_path) -> None:

@@ -58,17 +58,22 @@ async def _card(session: AsyncSession, actor: Actor, meeting_id: int, now: dt.da
     )
     summary = stats.meeting_stats_text(await stats.meeting_stats(session, meeting=meeting))
     if view.pending:
-        lines = [
-            texts.meetings.CARD_PENDING_LINE.format(
-                name=render.escape(shorten(line.name, CARD_NAME_CHARS)), reason=render.reason_label(line.invitation, limit=CARD_REASON_CHARS)
-            )
-            for line in view.pending[:CARD_PENDING_LINES]
-        ]
-        if len(view.pending) > CARD_PENDING_LINES:
-            lines.append(texts.meetings.CARD_PENDING_MORE.format(count=len(view.pending) - CARD_PENDING_LINES))
-        summary += texts.meetings.CARD_PENDING.format(lines="\n".join(lines))
+        summary += _pending_text(view)
     text = texts.meetings.CARD.format(details=details, status=texts.meetings.STATUSES[meeting.status.value], stats=summary)
     return text, kbm.card(view, now=now, attendance_open_from=meeting.starts_at - service.ATTENDANCE_OPENS_BEFORE)
+
+
+def _pending_text(view: service.MeetingCard) -> str:
+    """The absence requests waiting for a decision, the first few, names and reasons cut."""
+    lines = [
+        texts.meetings.CARD_PENDING_LINE.format(
+            name=render.escape(shorten(line.name, CARD_NAME_CHARS)), reason=render.reason_label(line.invitation, limit=CARD_REASON_CHARS)
+        )
+        for line in view.pending[:CARD_PENDING_LINES]
+    ]
+    if len(view.pending) > CARD_PENDING_LINES:
+        lines.append(texts.meetings.CARD_PENDING_MORE.format(count=len(view.pending) - CARD_PENDING_LINES))
+    return texts.meetings.CARD_PENDING.format(lines="\n".join(lines))
 
 
 def _attendance_text(sheet: service.AttendanceSheet, page: int) -> str:
@@ -214,7 +219,7 @@ async def typed_conclusions(message: Message, state: FSMContext, session: AsyncS
     async with clear_unless_invalid(state, typed=message.voice is None):
         count = await service.send_conclusions(session, actor=actor, meeting_id=meeting_id, now=now, **text_or_voice(message))
     await state.clear()
-    await message.answer(texts.meetings.CONCLUSIONS_SENT.format(count=count), reply_markup=kbm.back_to(meeting_id))
+    await message.answer(texts.meetings.CONCLUSIONS_SENT.format(count=count), reply_markup=kbm.after_conclusions(meeting_id))
 
 
 async def stop_rule(query: CallbackQuery, callback_data: RuleStop, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:

@@ -149,14 +149,19 @@ async def typed_when(message: Message, state: FSMContext, session: AsyncSession,
     if parsed.next_year is not None:
         await _ask_next_year(message, state, parsed, now)
         return
+    _take_parsed(data, parsed, now)
+    if not await _asked_missing_part(message, state, data, parsed, now):
+        text, markup = await _save_when(state, session, actor, data, now)
+        await message.answer(text, reply_markup=markup)
+
+
+def _take_parsed(data: dict[str, Any], parsed: dates.ParsedWhen, now: dt.datetime) -> None:
+    """The day (checked) and the time the secretary typed, into the form."""
     if parsed.date is not None:
         _check_day(parsed.date, now)
         data["day"] = parsed.date.isoformat()
     if parsed.time is not None:
         data["time"] = parsed.time.strftime("%H:%M")
-    if not await _asked_missing_part(message, state, data, parsed, now):
-        text, markup = await _save_when(state, session, actor, data, now)
-        await message.answer(text, reply_markup=markup)
 
 
 async def _ask_next_year(message: Message, state: FSMContext, parsed: dates.ParsedWhen, now: dt.datetime) -> None:

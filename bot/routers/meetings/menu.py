@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
@@ -32,31 +33,37 @@ from core.orgs.models import Org
 from core.orgs.service import Actor
 
 
+def _upcoming_lines(upcoming: list[tuple[Meeting, Any]]) -> list[str]:
+    if not upcoming:
+        return [texts.meetings.NO_UPCOMING]
+    return [texts.meetings.UPCOMING_TITLE] + [
+        texts.meetings.UPCOMING_LINE.format(
+            number=number, title=render.title(meeting), when=render.when(meeting), place=render.escape(meeting.place),
+            answer=render.answer_label(invitation.answer),
+        )
+        for number, (meeting, invitation) in enumerate(upcoming, start=1)
+    ]
+
+
+async def _conclusions_lines(session: AsyncSession, actor: Actor, now: dt.datetime) -> tuple[list[str], int | None]:
+    """The last meeting's conclusions (noted as seen), and the invitation whose voice conclusions can be heard."""
+    last = await service.last_conclusions(session, actor=actor)
+    if last is None:
+        return [], None
+    meeting, invitation = last
+    await service.note_conclusions_seen(session, actor=actor, meeting_id=meeting.id, now=now)
+    lines = ["", texts.meetings.LAST_CONCLUSIONS_TITLE.format(when=render.when(meeting))]
+    if meeting.conclusions_text:
+        lines.append(render.escape(meeting.conclusions_text[:1500]) + ("…" if len(meeting.conclusions_text) > 1500 else ""))
+    if not meeting.conclusions_voice_file_id:
+        return lines, None
+    return [*lines, texts.meetings.LAST_CONCLUSIONS_VOICE], invitation.id
+
+
 async def _menu(session: AsyncSession, actor: Actor, now: dt.datetime) -> tuple[str, InlineKeyboardMarkup | None]:
     upcoming = await service.upcoming_for_member(session, actor=actor, now=now)
-    lines = [texts.meetings.MENU_TITLE, ""]
-    if upcoming:
-        lines.append(texts.meetings.UPCOMING_TITLE)
-        for number, (meeting, invitation) in enumerate(upcoming, start=1):
-            lines.append(
-                texts.meetings.UPCOMING_LINE.format(
-                    number=number, title=render.title(meeting), when=render.when(meeting), place=render.escape(meeting.place),
-                    answer=render.answer_label(invitation.answer),
-                )
-            )
-    else:
-        lines.append(texts.meetings.NO_UPCOMING)
-    hear: int | None = None
-    last = await service.last_conclusions(session, actor=actor)
-    if last is not None:
-        meeting, invitation = last
-        await service.note_conclusions_seen(session, actor=actor, meeting_id=meeting.id, now=now)
-        lines += ["", texts.meetings.LAST_CONCLUSIONS_TITLE.format(when=render.when(meeting))]
-        if meeting.conclusions_text:
-            lines.append(render.escape(meeting.conclusions_text[:1500]) + ("…" if len(meeting.conclusions_text) > 1500 else ""))
-        if meeting.conclusions_voice_file_id:
-            lines.append(texts.meetings.LAST_CONCLUSIONS_VOICE)
-            hear = invitation.id
+    conclusions, hear = await _conclusions_lines(session, actor, now)
+    lines = [texts.meetings.MENU_TITLE, "", *_upcoming_lines(upcoming), *conclusions]
     open_ones = [(m, inv.id, inv.answer != Answer.NONE) for m, inv in upcoming if m.status == MeetingStatus.SCHEDULED and now < m.starts_at]
     markup = kbm.menu(open_ones, leads=bool(service.manageable_cells(actor)), hear_invitation_id=hear)
     return "\n".join(lines), markup

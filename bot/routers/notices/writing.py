@@ -140,9 +140,7 @@ async def receive_content(message: Message, state: FSMContext, session: AsyncSes
         return
     draft = secrets.token_hex(4)
     await state.set_state(NoticeFlow.preview)
-    await state.update_data(
-        draft=draft, text=cleaned, kind=attachment.kind.value if attachment else None, file_id=attachment.file_id if attachment else None
-    )
+    await state.update_data(draft=draft, text=cleaned, kind=attachment and attachment.kind.value, file_id=attachment and attachment.file_id)
     await _show_preview(message, choice, cleaned, attachment, author, draft)
 
 

@@ -10,6 +10,7 @@ Callback data (every id is re-checked by core.recordings.service; bot/routers/re
     rec:reader:<document_id>:<member>  ask that member (core.recordings.service.name_reader)
     rec:lang:0:                        the listener's language list
     rec:setlang:0:<language>           choose it
+    rs:…                               notices and meeting conclusions (bot/routers/recordings/subjects.py)
 
 One small handler per button action or typed step. The rules live in core.recordings.service; the
 recording part downloads the voice, prepares it off the event loop (core.recordings.audio), and
@@ -23,7 +24,7 @@ from aiogram.filters import StateFilter, or_f
 
 from bot.filters import Linked
 from bot.flow import leave_flow_for_menu
-from bot.routers.recordings import listening, recording
+from bot.routers.recordings import listening, recording, subjects
 from bot.routers.recordings.common import RecCb, RecordingFlow, listen_language_button
 from bot.routers.recordings.listening import send_recording
 
@@ -43,7 +44,11 @@ def build() -> Router:
     router.callback_query.register(recording.list_readers, RecCb.filter(F.action == "readers"))
     router.callback_query.register(recording.name_reader, RecCb.filter((F.action == "reader") & F.language.func(str.isdigit)))
     router.callback_query.register(recording.stop, RecCb.filter(F.action == "stop"))
-    in_flow = StateFilter(RecordingFlow.voice)
+    router.callback_query.register(subjects.open_subject, subjects.SubjectCb.filter(F.action == "open"))
+    router.callback_query.register(subjects.pick_subject_language, subjects.SubjectCb.filter(F.action == "pick"))
+    router.callback_query.register(subjects.listen, subjects.SubjectCb.filter(F.action == "listen"))
+    in_flow = StateFilter(RecordingFlow.voice, RecordingFlow.subject_voice)
     router.message.register(leave_flow_for_menu, in_flow, or_f(F.text.in_(HOME_LABELS), F.text.startswith("/")))
-    router.message.register(recording.receive_recording, in_flow)
+    router.message.register(recording.receive_recording, StateFilter(RecordingFlow.voice))
+    router.message.register(subjects.receive_subject_recording, StateFilter(RecordingFlow.subject_voice))
     return router

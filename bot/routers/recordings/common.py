@@ -25,6 +25,7 @@ class RecCb(CallbackData, prefix=service.RECORD_PREFIX):
 
 class RecordingFlow(StatesGroup):
     voice = State()
+    subject_voice = State()  # a notice's or conclusions' reading (bot/routers/recordings/subjects.py)
 
 
 def listen_language_button() -> Button:

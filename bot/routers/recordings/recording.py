@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from core.clock import Clock
 from core.orgs.service import Actor
 from core.ports import Button
 from core.recordings import service
-from core.recordings.audio import MAX_BYTES, prepare_recording
+from core.recordings.audio import MAX_BYTES, PreparedAudio, prepare_recording
 from core.resolutions.models import Document
 from core.resolutions.render import escape, kind_word, summary_html
 from core.resolutions.voice import remember_file_id
@@ -86,7 +88,7 @@ async def stop(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
     await query.answer()
 
 
-async def _voice_or_refusal(message: Message) -> Voice | Audio | None:
+async def voice_or_refusal(message: Message) -> Voice | Audio | None:
     """The voice (or audio file) sent; None, answered politely, for anything else or too big."""
     sent = message.voice or message.audio
     if sent is None:
@@ -96,6 +98,38 @@ async def _voice_or_refusal(message: Message) -> Voice | Audio | None:
         await message.answer(T.TOO_BIG)
         return None
     return sent
+
+
+@dataclass
+class ReceivedReading:
+    """A reading sent in a recording flow: the flow's data, the voice as sent, and its audio made ready."""
+
+    data: dict[str, Any]
+    sent: Voice | Audio
+    audio: PreparedAudio
+    as_sent: bool  # kept as sent (OGG/Opus): members can get it by the same Telegram file id
+
+
+async def received_reading(message: Message, state: FSMContext, clock: Clock, bot: Bot) -> ReceivedReading | None:
+    """The reading a recording flow waits for (documents, notices, conclusions); None, answered politely,
+    when what came is not a voice or too big. A flow too old lets the message go to whoever wants it."""
+    data = await flow_data(state, clock.now(), FLOW_TTL)
+    if data is None:
+        raise SkipHandler()
+    sent = await voice_or_refusal(message)
+    if sent is None:
+        return None
+    buffer = io.BytesIO()
+    await bot.download(sent.file_id, destination=buffer)
+    raw = buffer.getvalue()
+    audio = await asyncio.to_thread(prepare_recording, raw)
+    return ReceivedReading(data=data, sent=sent, audio=audio, as_sent=message.voice is not None and audio.data == raw)
+
+
+async def remember_as_sent(session: AsyncSession, bot: Bot, reading: ReceivedReading, cache_key: str, now: dt.datetime) -> None:
+    """A voice note kept as sent is never uploaded again: its Telegram file id serves every listener."""
+    if reading.as_sent:
+        await remember_file_id(session, cache_key=cache_key, bot_key=str(bot.id), file_id=reading.sent.file_id, now=now)
 
 
 async def _answer_saved(message: Message, result: service.RecordingResult) -> None:
@@ -110,23 +144,14 @@ async def _answer_saved(message: Message, result: service.RecordingResult) -> No
 async def receive_recording(
     message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot, settings: Any = None,
 ) -> None:
-    data = await flow_data(state, clock.now(), FLOW_TTL)
-    if data is None:
-        raise SkipHandler()  # too old: the message goes to whoever else wants it
-    sent = await _voice_or_refusal(message)
-    if sent is None:
+    reading = await received_reading(message, state, clock, bot)
+    if reading is None:
         return
-    buffer = io.BytesIO()
-    await bot.download(sent.file_id, destination=buffer)
-    raw = buffer.getvalue()
-    audio = await asyncio.to_thread(prepare_recording, raw)
     now = clock.now()
     result = await service.add_recording(
-        session, actor=actor, document_id=int(data["document_id"]), language=str(data["language"]), audio=audio,
+        session, actor=actor, document_id=int(reading.data["document_id"]), language=str(reading.data["language"]), audio=reading.audio,
         store_dir=Path(settings.data_dir) / "recordings", now=now,
     )
-    if message.voice is not None and audio.data == raw:
-        # Kept as sent (OGG/Opus): members get it by the same Telegram file id, never uploaded again.
-        await remember_file_id(session, cache_key=result.recording.cache_key, bot_key=str(bot.id), file_id=sent.file_id, now=now)
+    await remember_as_sent(session, bot, reading, result.recording.cache_key, now)
     await state.clear()
     await _answer_saved(message, result)

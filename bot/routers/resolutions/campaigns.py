@@ -60,8 +60,7 @@ def _rate(part: int, whole: int) -> str:
     return "—" if not whole else f"{round(100 * part / whole)}%"
 
 
-async def _results(chat_id: int, session: AsyncSession, actor: Actor, bot: Bot, campaign_id: int) -> None:
-    results = await study.campaign_results(session, actor=actor, campaign_id=campaign_id)
+def _results_lines(results: study.CampaignResults) -> list[str]:
     campaign, totals = results.campaign, results.totals
     lines = [
         R.RESULTS_TITLE.format(
@@ -79,11 +78,17 @@ async def _results(chat_id: int, session: AsyncSession, actor: Actor, bot: Bot, 
             R.RESULTS_CELL_LINE.format(name=render.escape(org.name), studied=line.studied, total=line.total, score=_score(line.score(campaign.question_count)))
             for org, line in results.cells
         ]
+    return lines
+
+
+async def _results(chat_id: int, session: AsyncSession, actor: Actor, bot: Bot, campaign_id: int) -> None:
+    results = await study.campaign_results(session, actor=actor, campaign_id=campaign_id)
+    campaign = results.campaign
     rows = [(btn(R.BTN_RESULTS_MEMBERS, CampView(action="members", campaign_id=campaign.id)),)]
     campaign_org = await session.get(Org, campaign.org_id)
     if campaign.closed_at is None and campaign_org is not None and actor.manages(campaign_org):
         rows.append((btn(R.BTN_CLOSE_CAMPAIGN, CampView(action="close", campaign_id=campaign.id)),))
-    parts = pack(lines)
+    parts = pack(_results_lines(results))
     for index, part in enumerate(parts):
         await bot.send_message(chat_id, part, reply_markup=kb.inline(rows) if index == len(parts) - 1 else None)
 

@@ -38,32 +38,36 @@ from core.resolutions import render, service, study
 from voice.service import VoiceRenderer
 
 
-async def _document_screen(session: AsyncSession, actor: Actor, document_id: int, now: dt.datetime) -> tuple[str, InlineKeyboardMarkup]:
-    view = await service.reader_view(session, actor=actor, document_id=document_id)
-    document = view.document
-    text = render.header(document, view.org_name)
-    found = await study.member_assignment(session, member=actor.member, document_id=document.id)
+def _study_lines(view: service.ReaderView, found: tuple[Any, Any] | None, now: dt.datetime) -> tuple[str, bool]:
+    """The lines under the summary (studied, the campaign, its quiz) and whether the quiz is open."""
     extra = ""
     if view.studied_at is not None:
         extra += R.STUDIED_LINE.format(date=study.local_day(view.studied_at).strftime("%d/%m/%Y"))
-    quiz_open = False
-    if found is not None:
-        campaign, assignment = found
-        if study.is_open(campaign, now) or assignment.quiz_completed_at is not None:
-            extra += R.CAMPAIGN_LINE.format(deadline=study.format_deadline(campaign))
-            if campaign.question_count:
-                if assignment.quiz_completed_at is not None:
-                    extra += R.QUIZ_DONE_LINE.format(correct=assignment.quiz_correct, total=campaign.question_count)
-                else:
-                    extra += R.QUIZ_LINE.format(questions=campaign.question_count)
-                    quiz_open = study.is_open(campaign, now)
+    if found is None:
+        return extra, False
+    campaign, assignment = found
+    if not (study.is_open(campaign, now) or assignment.quiz_completed_at is not None):
+        return extra, False
+    extra += R.CAMPAIGN_LINE.format(deadline=study.format_deadline(campaign))
+    if not campaign.question_count:
+        return extra, False
+    if assignment.quiz_completed_at is not None:
+        return extra + R.QUIZ_DONE_LINE.format(correct=assignment.quiz_correct, total=campaign.question_count), False
+    return extra + R.QUIZ_LINE.format(questions=campaign.question_count), study.is_open(campaign, now)
+
+
+def _summary_part(document: Any, room: int) -> str:
+    """The summary, cut to the room a Telegram message leaves it."""
+    if not document.summary.strip():
+        return R.NO_SUMMARY
     summary = render.summary_html(document.summary)
-    room = 4000 - visible_length(text + extra) - 40
     if visible_length(summary) > room:
         summary = render.escape(document.summary.strip()[: max(room, 200)]) + "…"
-    text += R.SUMMARY_HEADING.format(summary=summary) if document.summary.strip() else R.NO_SUMMARY
-    text += extra
-    d = document.id
+    return R.SUMMARY_HEADING.format(summary=summary)
+
+
+def _document_rows(view: service.ReaderView, quiz_open: bool) -> list[tuple[Button, ...]]:
+    d = view.document.id
     rows: list[tuple[Button, ...]] = [
         (btn(R.BTN_LISTEN, ResDoc(action="listen", document_id=d)), btn(R.BTN_FULL_TEXT, ResDoc(action="full", document_id=d))),
         (
@@ -75,9 +79,18 @@ async def _document_screen(session: AsyncSession, actor: Actor, document_id: int
         rows.append((btn(R.BTN_QUIZ, ResDoc(action="quiz", document_id=d)),))
     if view.may_manage:
         rows.append((btn(R.BTN_OPEN_CAMPAIGN, ResDoc(action="camp", document_id=d)), btn(R.BTN_CAMPAIGN_RESULTS, ResDoc(action="res", document_id=d))))
-        rows.append((recordings.record_button(d),))  # the flow lives in bot/routers/recordings.py
+        rows.append((recordings.record_button(d),))  # the flow lives in bot/routers/recordings/
     rows.append((btn(R.BTN_BACK_TO_LIBRARY, ResLib(mode=LibraryMode.ALL, page=1)),))
-    return text, kb.inline(rows)
+    return rows
+
+
+async def _document_screen(session: AsyncSession, actor: Actor, document_id: int, now: dt.datetime) -> tuple[str, InlineKeyboardMarkup]:
+    view = await service.reader_view(session, actor=actor, document_id=document_id)
+    text = render.header(view.document, view.org_name)
+    found = await study.member_assignment(session, member=actor.member, document_id=view.document.id)
+    extra, quiz_open = _study_lines(view, found, now)
+    text += _summary_part(view.document, 4000 - visible_length(text + extra) - 40) + extra
+    return text, kb.inline(_document_rows(view, quiz_open))
 
 
 async def open_document(query: CallbackQuery, callback_data: ResDoc, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
@@ -154,16 +167,30 @@ async def _refresh_document(query: CallbackQuery, session: AsyncSession, actor: 
         pass
 
 
+async def _send_stored_file(bot: Bot, chat_id: int, session: AsyncSession, document: Any, caption: str) -> None:
+    """The original file: by its stored id, or uploaded from disk (and its new id remembered)."""
+    kept = document.file_path is not None and Path(document.file_path).exists()
+    upload = FSInputFile(str(document.file_path), filename=document.file_name) if kept else None
+    async with working(bot, chat_id, "upload_document"):
+        _, uploaded = await send_stored(bot, chat_id, "document", document.file_id, upload=upload, caption=caption)
+    if uploaded:  # first sent, or the stored id was rejected and the file uploaded again
+        await service.remember_file_id(session, document_id=document.id, file_id=uploaded, replacing=document.file_id)
+
+
+async def _send_text_parts(bot: Bot, chat_id: int, document: Any, parts: list[str]) -> None:
+    for index, part in enumerate(parts, start=1):
+        body = render.escape(part)
+        text = R.FULL_TEXT_PART.format(part=index, parts=len(parts), text=body) if len(parts) > 1 else body
+        if index == 1:
+            text = R.FULL_TEXT_TITLE.format(title=render.escape(document.title)) + "\n\n" + text
+        await bot.send_message(chat_id, text)
+
+
 async def _send_full_text(bot: Bot, chat_id: int, session: AsyncSession, actor: Actor, document_id: int) -> None:
     document = await service.readable(session, actor=actor, document_id=document_id)
     caption = R.FULL_TEXT_FILE_CAPTION.format(title=html.escape(document.title[:200]))
-    kept = document.file_path is not None and Path(document.file_path).exists()
-    if document.file_id or kept:
-        upload = FSInputFile(str(document.file_path), filename=document.file_name) if kept else None
-        async with working(bot, chat_id, "upload_document"):
-            _, uploaded = await send_stored(bot, chat_id, "document", document.file_id, upload=upload, caption=caption)
-        if uploaded:  # first sent, or the stored id was rejected and the file uploaded again
-            await service.remember_file_id(session, document_id=document.id, file_id=uploaded, replacing=document.file_id)
+    if document.file_id or (document.file_path is not None and Path(document.file_path).exists()):
+        await _send_stored_file(bot, chat_id, session, document, caption)
         return
     if not document.full_text.strip():
         await bot.send_message(chat_id, R.NO_FULL_TEXT)
@@ -173,12 +200,7 @@ async def _send_full_text(bot: Bot, chat_id: int, session: AsyncSession, actor: 
         data = document.full_text.encode("utf-8")
         await bot.send_document(chat_id, BufferedInputFile(data, filename=R.FULL_TEXT_TXT_NAME.format(id=document.id)), caption=caption)
         return
-    for index, part in enumerate(parts, start=1):
-        body = render.escape(part)
-        text = R.FULL_TEXT_PART.format(part=index, parts=len(parts), text=body) if len(parts) > 1 else body
-        if index == 1:
-            text = R.FULL_TEXT_TITLE.format(title=render.escape(document.title)) + "\n\n" + text
-        await bot.send_message(chat_id, text)
+    await _send_text_parts(bot, chat_id, document, parts)
 
 
 def build() -> Router:

@@ -170,11 +170,7 @@ async def after_summary(
     await bot.send_message(chat_id, R.PUBLISH_TARGET, reply_markup=kb.inline(rows))
 
 
-async def preview(chat_id: int, state: FSMContext, session: AsyncSession, actor: Actor, bot: Bot, org_id: int, now: dt.datetime) -> None:
-    data = await state.get_data()
-    document_id = int(data["document_id"])
-    audience = await service.audience(session, actor=actor, org_id=org_id)
-    document = await service.update_draft(session, actor=actor, document_id=document_id, org_id=org_id, now=now)
+def _preview_text(document: Any, audience: service.Audience) -> str:
     full_text = (
         R.FULL_TEXT_FROM_FILE.format(name=html.escape(document.file_name or ""))
         if document.file_name
@@ -187,14 +183,26 @@ async def preview(chat_id: int, state: FSMContext, session: AsyncSession, actor:
     )
     if audience.unlinked_names:  # named, so the publisher can tell them in person
         text += R.UNLINKED_NAMES.format(names=_names(audience.unlinked_names))
-    await state.set_state(PublishFlow.preview)
-    markup = kb.inline(
+    return text
+
+
+def _preview_markup() -> InlineKeyboardMarkup:
+    return kb.inline(
         [
             (btn(R.BTN_SEND, PubStep(action="send")),),
             (btn(R.BTN_PREVIEW_VOICE, PubStep(action="hear")), btn(R.BTN_EDIT_SUMMARY, PubStep(action="edit"))),
             (btn(R.BTN_CANCEL, PubStep(action="cancel")),),
         ]
     )
+
+
+async def preview(chat_id: int, state: FSMContext, session: AsyncSession, actor: Actor, bot: Bot, org_id: int, now: dt.datetime) -> None:
+    data = await state.get_data()
+    audience = await service.audience(session, actor=actor, org_id=org_id)
+    document = await service.update_draft(session, actor=actor, document_id=int(data["document_id"]), org_id=org_id, now=now)
+    text = _preview_text(document, audience)
+    await state.set_state(PublishFlow.preview)
+    markup = _preview_markup()
     parts = pack(text.split("\n"))
     for index, part in enumerate(parts):
         await bot.send_message(chat_id, part, reply_markup=markup if index == len(parts) - 1 else None)

@@ -211,26 +211,31 @@ async def stale_step(query: CallbackQuery, state: FSMContext, clock: Clock) -> N
         raise SkipHandler()
 
 
+# A step's button, the actions it carries and the step it belongs to.
+_STEP_BUTTONS = (
+    (skip_code, {"skipcode"}, PublishFlow.code),
+    (issued_today_or_skip, {"today", "skipdate"}, PublishFlow.date),
+    (text_done, {"textdone"}, PublishFlow.text),
+    (keep_summary, {"keep"}, PublishFlow.summary),
+    (edit_summary, {"edit"}, PublishFlow.preview),
+    (hear_preview, {"hear"}, PublishFlow.preview),
+    (send_document, {"send"}, PublishFlow.preview),
+)
+_TYPED_STEPS = (
+    (typed_text, PublishFlow.text), (typed_code, PublishFlow.code), (typed_date, PublishFlow.date), (typed_title, PublishFlow.title),
+    (typed_summary, PublishFlow.summary),
+)
+
+
 def build() -> Router:
     router = Router(name="resolutions.publishing")
-    router.message.register(typed_text, StateFilter(PublishFlow.text))
-    router.message.register(typed_code, StateFilter(PublishFlow.code))
-    router.message.register(typed_date, StateFilter(PublishFlow.date))
-    router.message.register(typed_title, StateFilter(PublishFlow.title))
-    router.message.register(typed_summary, StateFilter(PublishFlow.summary))
+    for typed, typed_step in _TYPED_STEPS:
+        router.message.register(typed, StateFilter(typed_step))
     router.message.register(typed_elsewhere, StateFilter(*PublishFlow.__all_states__))
     router.callback_query.register(choose_kind, PubKind.filter(), StateFilter(PublishFlow.kind))
     router.callback_query.register(choose_target, PubTarget.filter(), StateFilter(PublishFlow.target, PublishFlow.preview))
     router.callback_query.register(cancel_publishing, PubStep.filter(F.action == "cancel"))
-    for handler, actions, step in (
-        (skip_code, {"skipcode"}, PublishFlow.code),
-        (issued_today_or_skip, {"today", "skipdate"}, PublishFlow.date),
-        (text_done, {"textdone"}, PublishFlow.text),
-        (keep_summary, {"keep"}, PublishFlow.summary),
-        (edit_summary, {"edit"}, PublishFlow.preview),
-        (hear_preview, {"hear"}, PublishFlow.preview),
-        (send_document, {"send"}, PublishFlow.preview),
-    ):
+    for handler, actions, step in _STEP_BUTTONS:
         router.callback_query.register(handler, PubStep.filter(F.action.in_(actions)), StateFilter(step))
     router.callback_query.register(stale_step, PubStep.filter())
     return router

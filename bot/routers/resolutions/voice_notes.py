@@ -73,23 +73,27 @@ async def _send_voice(
     if not notes:
         await bot.send_message(chat_id, R.VOICE_UNAVAILABLE)
         return False
-    bot_key = str(bot.id)
-    speed = variant[1]
     for note in notes:
-        file_id = await stored_file_id(session, cache_key=note.key, bot_key=bot_key)
-        markup = caption = None
-        if document is not None and spoken is None:
-            caption = render.voice_caption(document, part=note.part, parts=note.parts)
-            if note.part == note.parts - 1:
-                markup = kb.inline(render.voice_buttons(document.id, speed=speed))
-        # By the stored id; from the audio cache when there is none or Telegram rejects it (another bot's id).
-        _, uploaded = await send_stored(
-            bot, chat_id, "voice", file_id, upload=FSInputFile(str(note.path), filename="tom-tat.ogg"), duration=note.duration,
-            caption=caption, reply_markup=markup,
-        )
-        if uploaded:
-            await remember_file_id(session, cache_key=note.key, bot_key=bot_key, file_id=uploaded, now=now)
+        await _send_note(bot, chat_id, session, note, document if spoken is None else None, variant[1], now)
     return True
+
+
+async def _send_note(bot: Bot, chat_id: int, session: AsyncSession, note: Any, document: Document | None, speed: str, now: dt.datetime) -> None:
+    """One part of a voice note; under a document's summary, its caption, and 🔁 🐢 under the last part."""
+    bot_key = str(bot.id)
+    file_id = await stored_file_id(session, cache_key=note.key, bot_key=bot_key)
+    markup = caption = None
+    if document is not None:
+        caption = render.voice_caption(document, part=note.part, parts=note.parts)
+        if note.part == note.parts - 1:
+            markup = kb.inline(render.voice_buttons(document.id, speed=speed))
+    # By the stored id; from the audio cache when there is none or Telegram rejects it (another bot's id).
+    _, uploaded = await send_stored(
+        bot, chat_id, "voice", file_id, upload=FSInputFile(str(note.path), filename="tom-tat.ogg"), duration=note.duration,
+        caption=caption, reply_markup=markup,
+    )
+    if uploaded:
+        await remember_file_id(session, cache_key=note.key, bot_key=bot_key, file_id=uploaded, now=now)
 
 
 async def voice_action(

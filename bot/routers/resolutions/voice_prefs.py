@@ -40,7 +40,7 @@ def _voice_settings(member: Member) -> tuple[str, InlineKeyboardMarkup]:
     voices = [btn(R.BTN_VOICE.format(mark=mark(voice == v), label=R.VOICES[v]), VoicePref(action="voice", value=v)) for v in VOICES]
     rows += [tuple(voices[i : i + 2]) for i in range(0, len(voices), 2)]
     rows.append((btn(R.BTN_VOICE_SAMPLE, VoicePref(action="sample")),))
-    rows.append((listen_language_button(),))  # bot/routers/recordings.py
+    rows.append((listen_language_button(),))  # bot/routers/recordings/
     return text, kb.inline(rows)
 
 

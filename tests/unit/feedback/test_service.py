@@ -311,3 +311,24 @@ async def test_monthly_counts(session, commune, send, actor_of, clock) -> None:
     assert await service.feedback_counts(session, org_path_prefix=commune.province.path, **aware) == (3, 1)
     with pytest.raises(ValueError):
         await service.feedback_counts(session, org_path_prefix="/", month_start=dt.datetime(2026, 11, 1), month_end=dt.date(2026, 12, 1))
+
+
+async def test_every_message_is_due_by_the_injected_clock_not_the_wall_clock(session, commune, send, actor_of, clock) -> None:
+    # The services' clock stands years before the wall clock: what they queue is due at their
+    # "now", or a worker on the same clock (tests, a replayed day) would never see it.
+    clock.set(dt.datetime(2021, 3, 1, 2, 0, tzinfo=dt.timezone.utc))
+    cell = commune.cells[0]
+    secretary = await actor_of(cell.secretary)
+    answered = await send(cell.members[0])
+    replied_at = clock.now()
+    await service.reply(session, actor=secretary, item_id=answered.id, content=service.Content(text="Chi bộ đã nhận."), now=replied_at)
+    forwarded = await send(cell.members[1])
+    await service.forward(session, actor=secretary, item_id=forwarded.id, note="Việc của xã", now=clock.now())
+    closed = await send(cell.members[2])
+    await service.close(session, actor=secretary, item_id=closed.id, now=clock.now())
+    rows = await outbox(session)
+    assert {row.kind for row in rows} == {"feedback_new", "feedback_reply", "feedback_status"}
+    late = [(row.kind, row.next_attempt_at) for row in rows if row.next_attempt_at.replace(tzinfo=dt.timezone.utc) > clock.now()]
+    assert late == []
+    reply = next(row for row in rows if row.kind == "feedback_reply")
+    assert reply.next_attempt_at.replace(tzinfo=dt.timezone.utc) == replied_at

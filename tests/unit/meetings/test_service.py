@@ -241,3 +241,44 @@ async def test_hooks_for_reminders(session, commune, actor_of, clock) -> None:
         (meeting.id, events.MeetingEvent.CANCELLED, None),
     ]
     assert meeting.starts_at == STARTS + dt.timedelta(days=1) and meeting.version == 4
+
+
+async def test_every_message_is_due_by_the_injected_clock_not_the_wall_clock(session, cipher, commune, actor_of, clock) -> None:
+    # The services' clock stands years before the wall clock: every message a meeting queues
+    # (invitation, document, change, cancellation, absence request and decision, conclusions, a late
+    # member's invitation) is due at the service's "now", or a worker on that clock never sends it.
+    from sqlalchemy import update
+
+    from core.delivery.models import OutboxState
+    from core.meetings import documents as docs
+
+    clock.set(dt.datetime(2021, 3, 1, 2, 0, tzinfo=dt.timezone.utc))
+    cell = commune.cells[0]
+    secretary = await actor_of(cell.secretary)
+    starts = clock.now() + dt.timedelta(days=3)
+    meeting = (await new_meeting(session, secretary, clock, starts_at=starts)).meeting
+    invitation = (await session.execute(select(Invitation).where(Invitation.meeting_id == meeting.id, Invitation.member_id == cell.members[0].id))).scalar_one()
+    await service.request_absence(session, actor=await actor_of(cell.members[0]), invitation_id=invitation.id, reason=AbsenceReason.SICK, now=clock.now())
+    await service.decide_absence(session, actor=secretary, invitation_id=invitation.id, approve=True, now=clock.now())
+    upload = docs.DocumentUpload(file_id="doc-file", filename="Dự thảo.pdf", mime_type="application/pdf", size=1000)
+    await service.edit_meeting(session, actor=secretary, meeting_id=meeting.id, place="Hội trường xã", documents=[upload], now=clock.now())
+    late = await add_member(session, cipher, cell.org, "Đảng viên mới", link_to=1290)
+    await service.invite_member(session, meeting=meeting, cell=cell.org, member_id=late.id, now=clock.now())
+    other = (await new_meeting(session, secretary, clock, starts_at=starts + dt.timedelta(days=2))).meeting
+    # The invitations left (a worker sent them): an edit and a cancellation then tell each invitee.
+    await session.execute(update(OutboxMessage).where(OutboxMessage.kind == service.KIND_INVITATION).values(state=OutboxState.SENT))
+    await service.edit_meeting(session, actor=secretary, meeting_id=other.id, place="Hội trường xã", now=clock.now())
+    await service.cancel_meeting(session, actor=secretary, meeting_id=other.id, now=clock.now())
+    clock.set(starts)
+    await service.set_attendance(session, actor=secretary, meeting_id=meeting.id, present_member_ids=[cell.secretary.id], now=clock.now())
+    await service.send_conclusions(session, actor=secretary, meeting_id=meeting.id, text="Chi bộ thống nhất.", now=clock.now())
+
+    rows = list((await session.execute(select(OutboxMessage))).scalars())
+    assert {row.kind for row in rows} == {
+        service.KIND_INVITATION, service.KIND_DOCUMENT, service.KIND_CHANGED, service.KIND_CANCELLED,
+        service.KIND_ABSENCE_REQUEST, service.KIND_ABSENCE_DECISION, service.KIND_CONCLUSIONS,
+    }
+    due_late = sorted({(row.kind, row.next_attempt_at) for row in rows if row.next_attempt_at.replace(tzinfo=dt.timezone.utc) > clock.now()})
+    assert due_late == []
+    conclusions = [row for row in rows if row.kind == service.KIND_CONCLUSIONS]
+    assert conclusions and {row.next_attempt_at.replace(tzinfo=dt.timezone.utc) for row in conclusions} == {starts}

@@ -84,7 +84,9 @@ async def test_the_member_message_escapes_the_authors_words_and_carries_the_file
     row = (await session.execute(select(OutboxMessage).limit(1))).scalar_one()
     assert "&lt;b&gt;Họp&lt;/b&gt; &amp; bàn" in row.payload["text"]
     assert row.payload["attachment"] == {"kind": "document", "file_id": "BQACAgIAAxk"}
-    assert row.payload["buttons"] == [[{"text": "✅ Đã xem", "callback_data": f"nts:{notice.id}", "url": None}]]
+    assert row.payload["buttons"] == [[{"text": "✅ Đã xem", "callback_data": f"nts:{notice.id}", "url": None}],
+                                      # words to hear: a person's reading by language, else the machine voice
+                                      [{"text": "🔊 Nghe", "callback_data": f"rs:listen:notice:{notice.id}:", "url": None}]]
     assert render.excerpt(notice) == "[Tệp] &lt;b&gt;Họp&lt;/b&gt; &amp; bàn"
 
 

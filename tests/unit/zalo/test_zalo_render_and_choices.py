@@ -81,3 +81,13 @@ def test_legacy_codes_stay_case_sensitive_and_chatter_is_not_a_code() -> None:
     assert normalize_invite_code(f" {legacy} ") == legacy and looks_like_invite_code(legacy)
     for chatter in ("Xin chào", "1", "đã xem", "ABCDEFG0", "ABCDEFGI", None, ""):  # 0 and I are not in the alphabet
         assert not looks_like_invite_code(chatter)
+
+
+def test_a_screen_with_choices_numbers_only_its_choices() -> None:
+    """The screen's own numbered lines become bullets when it has numbered choices; without choices they stay."""
+    text = "<b>Các cuộc họp sắp tới:</b>\n1. <b>Sinh hoạt chi bộ</b>\n    📅 05/12\n2. <b>Họp chuyên đề</b>\nNgày 1.12 vẫn là ngày."
+    [message] = render(text, INVITATION)
+    lines = message.splitlines()
+    assert "• Sinh hoạt chi bộ" in lines and "• Họp chuyên đề" in lines and "Ngày 1.12 vẫn là ngày." in lines
+    assert [line.split(".")[0] for line in lines if line[:1].isdigit()] == ["1", "2"]  # the two choices, nothing else
+    assert render(text)[0].splitlines()[1] == "1. Sinh hoạt chi bộ"
