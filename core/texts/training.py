@@ -58,26 +58,26 @@ JOIN_PROMPT = "Quét mã bằng điện thoại để bắt đầu thực hành"
 
 # On Zalo there are no buttons: the bot's lists are answered by typing their number or a word.
 ZALO_FIRST_WORDS = "Xin chào"  # a Zalo person must write first before a bot may write to them
-LESSONS_ZALO: dict[str, tuple[str, str, str]] = {
-    "rsvp": ("Trả lời giấy mời", "Gõ 1 («✅ Tôi sẽ dự họp») để trả lời THÔNG BÁO MỜI HỌP buổi «thực hành trả lời giấy mời».",
+LESSONS_ZALO: dict[str, tuple[str, str]] = {  # task, hint (the title is the lesson's on either messenger)
+    "rsvp": ("Gõ 1 («✅ Tôi sẽ dự họp») để trả lời THÔNG BÁO MỜI HỌP buổi «thực hành trả lời giấy mời».",
              "Tin cuối cùng là THÔNG BÁO MỜI HỌP «Thực hành trả lời giấy mời»: gõ số 1 rồi gửi."),
-    "excuse": ("Xin vắng họp có lý do", "Gõ «lịch họp», chọn số ở dòng «📝 Trả lời mời họp», gõ 2 («🙏 Xin vắng mặt») rồi chọn lý do.",
+    "excuse": ("Gõ «lịch họp», chọn số ở dòng «📝 Trả lời mời họp», gõ 2 («🙏 Xin vắng mặt») rồi chọn lý do.",
                "Gõ chữ «lịch họp» và gửi; trong danh sách, gõ số ở dòng 📝, rồi số 2, rồi số của lý do."),
-    "study": ("Nghe nghị quyết", "Gõ «nghị quyết», gõ số của Kế hoạch 12-KH/ĐU, nghe tóm tắt rồi gõ số «✅ Tôi đã nghiên cứu».",
+    "study": ("Gõ «nghị quyết», gõ số của Kế hoạch 12-KH/ĐU, nghe tóm tắt rồi gõ số «✅ Tôi đã nghiên cứu».",
               "Gõ chữ «nghị quyết» và gửi; văn bản 12-KH/ĐU là số 1; dòng ✅ nằm cuối danh sách số."),
-    "conclusions": ("Đọc kết luận cuộc họp", "Gõ «lịch họp» để đọc kết luận buổi sinh hoạt vừa rồi.",
+    "conclusions": ("Gõ «lịch họp» để đọc kết luận buổi sinh hoạt vừa rồi.",
                     "Gõ chữ «lịch họp» và gửi; kết luận nằm cuối tin trả lời."),
-    "feedback": ("Gửi góp ý", "Gõ «góp ý», gõ 1 («📝 Gửi ý kiến mới»), chọn loại, chọn chi bộ rồi gõ một câu góp ý.",
+    "feedback": ("Gõ «góp ý», gõ 1 («📝 Gửi ý kiến mới»), chọn loại, chọn chi bộ rồi gõ một câu góp ý.",
                  "Gõ chữ «góp ý» và gửi; sau mỗi danh sách, gõ số của dòng mình chọn; cuối cùng gõ nội dung và gửi."),
-    "create_meeting": ("Tạo cuộc họp", "Gõ «lịch họp», chọn số «➕ Tạo cuộc họp» và tạo một buổi họp cho chi bộ của mình.",
+    "create_meeting": ("Gõ «lịch họp», chọn số «➕ Tạo cuộc họp» và tạo một buổi họp cho chi bộ của mình.",
                        "Trong «lịch họp» có dòng ➕; gõ số của nó, rồi gõ ngày, giờ, địa điểm theo lời nhắc và xác nhận."),
-    "approve_absence": ("Duyệt xin vắng", "Đồng ý cho «Đảng viên mẫu A» vắng họp: gõ «đồng ý» dưới BÁO CÁO XIN VẮNG HỌP.",
+    "approve_absence": ("Đồng ý cho «Đảng viên mẫu A» vắng họp: gõ «đồng ý» dưới BÁO CÁO XIN VẮNG HỌP.",
                         "Tin BÁO CÁO XIN VẮNG HỌP của Đảng viên mẫu A có danh sách số: gõ «đồng ý» hoặc số của dòng Đồng ý."),
-    "notice": ("Gửi thông báo", "Gõ «thông báo», chọn soạn thông báo mới, gõ nội dung và gửi cho chi bộ.",
+    "notice": ("Gõ «thông báo», chọn soạn thông báo mới, gõ nội dung và gửi cho chi bộ.",
                "Gõ chữ «thông báo» và gửi; chọn số của dòng soạn mới, gõ nội dung, xem trước rồi gõ số của dòng Gửi."),
-    "publish": ("Ban hành văn bản", "Zalo không gửi được tệp: đồng chí ban hành văn bản ở trang quản lý (gõ «mở trang quản lý»).",
+    "publish": ("Zalo không gửi được tệp: đồng chí ban hành văn bản ở trang quản lý (gõ «mở trang quản lý»).",
                 "Gõ «mở trang quản lý», mở đường dẫn Sổ tay gửi, vào mục Văn bản, tải tệp lên rồi bấm Ban hành trên trang."),
-    "monthly_report": ("Gửi báo cáo tháng", "Gõ «thống kê», chọn số «📈 Số liệu tổng hợp», rồi số «📝 Báo cáo tháng», xem lại và gõ số «📤 Gửi».",
+    "monthly_report": ("Gõ «thống kê», chọn số «📈 Số liệu tổng hợp», rồi số «📝 Báo cáo tháng», xem lại và gõ số «📤 Gửi».",
                        "Báo cáo tháng do Sổ tay soạn sẵn: gõ chữ «thống kê», rồi số của 📈, số của 📝, và số của dòng «📤 Gửi lên cấp ủy»."),
 }
 
@@ -85,5 +85,5 @@ LESSONS_ZALO: dict[str, tuple[str, str, str]] = {
 def lesson_words(key: str, platform: str) -> tuple[str, str, str]:
     """A lesson's title, task and hint in the words of the trainee's messenger."""
     if platform == "zalo" and key in LESSONS_ZALO:
-        return LESSONS_ZALO[key]
+        return (LESSONS[key][0], *LESSONS_ZALO[key])
     return LESSONS[key]

@@ -5,7 +5,6 @@ the province reads the roll-up (JSON and CSV)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import httpx
@@ -17,6 +16,7 @@ from core.orgs.models import OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org
 from core.orgs.tokens import create_token
 from core.votes.models import Rating, ReviewEntry
+from tests.e2e.walk import until
 from tests.factories import add_member, make_cell
 
 pytestmark = pytest.mark.e2e
@@ -24,16 +24,6 @@ T = texts.votes
 SECRETARY, VOICE_MEMBER, THIRD = 3001, 3003, 3005
 COMMUNE_COMMITTEE, PROVINCE_COMMITTEE = 5001, 6001
 VOICE = b"OggS" + bytes(range(256)) * 4
-
-
-async def until(fetch, done, timeout: float = 10):  # type: ignore[no-untyped-def]
-    """Database state read again until `done(state)` (a reply is sent before its transaction commits)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        state = await fetch()
-        if done(state) or asyncio.get_running_loop().time() > deadline:
-            return state
-        await asyncio.sleep(0.05)
 
 
 @pytest.mark.parametrize("app", ["polling"], indirect=True)
