@@ -127,6 +127,12 @@ class _Lane:
                 wait = max(wait, self.recent[0] + self.config.window - now)
         return wait
 
+    def hold_until(self, now: float, until: float) -> None:
+        """A 429: nothing is owed for the time before it nor earned during the pause (the platform
+        asked for less, not for a catch-up afterwards)."""
+        self.tokens, _ = self._levels(now)
+        self.credit, self.at = 0.0, max(self.at, until)
+
     def take(self, now: float) -> None:
         level, credit = self._levels(now)
         if level >= 1 - EPSILON:
@@ -172,9 +178,10 @@ class LocalTokenBucket:
         return GRANTED
 
     async def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self._now() + max(0.0, seconds))
+        now = self._now()
+        self._paused_until = max(self._paused_until, now + max(0.0, seconds))
         for lane in self._lanes.values():
-            lane.credit = 0.0  # after a 429 nothing is owed: the platform asked for less, not for a catch-up
+            lane.hold_until(now, self._paused_until)
 
     async def close(self) -> None:
         return None
@@ -255,15 +262,18 @@ return {1, '0', 'none'}
 """
 
 # KEYS: pause flag, then every lane's bucket. ARGV: milliseconds. Only ever lengthens a pause; the
-# lanes' catch-up credit is dropped (after a 429 nothing is owed).
+# lanes' catch-up credit is dropped and nothing accrues during the pause (after a 429 nothing is owed).
 _PAUSE = """
 local wanted = tonumber(ARGV[1])
 if redis.call('PTTL', KEYS[1]) < wanted then
   redis.call('SET', KEYS[1], '1', 'PX', wanted)
 end
+local now_parts = redis.call('TIME')
+local until_ = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000 + wanted / 1000
 for i = 2, #KEYS do
   if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('HSET', KEYS[i], 'c', '0')
+    local at = tonumber(redis.call('HGET', KEYS[i], 'at')) or 0
+    redis.call('HSET', KEYS[i], 'c', '0', 'at', tostring(math.max(at, until_)))
   end
 end
 return 1
