@@ -366,7 +366,7 @@ async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int
     if kill is not None:
         result["kill"] = kill
     if peers:
-        result["alongside"] = await finish_peers(peers)
+        result["alongside"] = await finish_peers(args, sandbox, chats, started, peers)
     return result
 
 
@@ -550,11 +550,23 @@ def start_peers_alongside(args: argparse.Namespace, sandbox: Sandbox, log_dir: P
     return started
 
 
-async def finish_peers(peers: list[tuple[str, subprocess.Popen[bytes], Path]]) -> dict[str, Any]:
+async def finish_peers(args: argparse.Namespace, sandbox: Sandbox, chats: list[int], started: float,
+                       peers: list[tuple[str, subprocess.Popen[bytes], Path]]) -> dict[str, Any]:
+    """Each peer's own count; a peer that does not stop within a minute of its time limit (PTB with
+    30,000 requests gathered spends it in httpcore's pool and never answers its cancellation) is
+    killed and counted from what the sandbox received."""
     results: dict[str, Any] = {}
     for name, process, out in peers:
-        while process.poll() is None:
+        while process.poll() is None and time.monotonic() - started < args.peer_time_limit + 60:
             await asyncio.sleep(1)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            counts = await received(sandbox, PEER_TOKENS[name])
+            delivered = sum(1 for chat in chats if counts.get(chat, 0))
+            results[name] = {"killed_after_seconds": round(time.monotonic() - started), "delivered": delivered, "finished": False,
+                             "delivered_per_s_wall": round(delivered / (time.monotonic() - started), 2), "loadavg": _load()}
+            continue
         results[name] = json.loads(out.read_text()) if out.exists() else {"error": f"exit {process.returncode}"}
     return results
 

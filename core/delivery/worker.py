@@ -534,7 +534,8 @@ class DeliveryWorker:
     def _sends_paid(self, row: _Row) -> bool:
         """A paid broadcast only for a row queued as one, and only while the budget has a paid lane
         (the operator's setting): with the setting off, no message ever carries the flag."""
-        return row.paid and self.budgets[row.platform].config.paid_rate > 0
+        config = getattr(self.budgets[row.platform], "config", None)
+        return row.paid and bool(getattr(config, "paid_rate", 0))
 
     async def _take_token(self, row: _Row) -> Verdict:
         """Wait for the bot's budget, one sender at a time per lane: the others queue behind it instead
@@ -545,7 +546,8 @@ class DeliveryWorker:
                 if self._budget_down():
                     raise _BudgetUnreachable
                 try:
-                    verdict = await self.budgets[row.platform].try_acquire(row.chat_id, paid=paid)
+                    budget = self.budgets[row.platform]
+                    verdict = await (budget.try_acquire(row.chat_id, paid=True) if paid else budget.try_acquire(row.chat_id))
                 except Exception as exc:  # Redis down or unreachable: never a dead task holding a row
                     self._budget_failed(row.platform, exc)
                     raise _BudgetUnreachable from None
