@@ -2,6 +2,12 @@
 
     python -m bench.broadcast --recipients 3000 --rate 30 [--faults 0.1] [--kill-after 20]
                               [--database-url URL] [--redis-url URL] [--workers 2] [--no-baseline]
+                              [--alongside] [--peer-time-limit S] [--paid [--paid-rate 1000]]
+
+`--alongside` runs each peer in its own process at the moment our broadcast is queued (instead of
+after it); a peer still sending after `--peer-time-limit` stops (or is killed a minute later) and is
+counted as far as it got. `--paid` queues the broadcast as a paid one (allow_paid_broadcast, our
+worker with SOTAY_PAID_BROADCAST=0.1 and its 1,000/s lane) and gives the peers the flag too.
 
 1. Starts the sandbox (a subprocess, Telegram's limits on: 30/s per bot, 1/s per chat) with two bots.
 2. Seeds N linked members in a fresh database (a temporary SQLite file unless --database-url, whose
