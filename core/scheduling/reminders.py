@@ -425,10 +425,11 @@ async def _latest_due(session: AsyncSession, invitation_ids: Sequence[int], now:
     due_now = (MeetingReminder.state == ReminderState.PENDING, MeetingReminder.due_at <= now)
     latest: dict[int, tuple[dt.datetime, int]] = {}
     ranks = {kind.value: rank for kind, rank in RANK.items()}
-    for start in range(0, len(invitation_ids), 5000):
+    chunk = max(1, len(invitation_ids)) if connection.dialect.name == "postgresql" else 5000  # one array on PostgreSQL
+    for start in range(0, len(invitation_ids), chunk):
         several = (
             select(MeetingReminder.invitation_id)
-            .where(among(session, MeetingReminder.invitation_id, list(invitation_ids[start : start + 5000])), *due_now)
+            .where(among(session, MeetingReminder.invitation_id, list(invitation_ids[start : start + chunk])), *due_now)
             .group_by(MeetingReminder.invitation_id)
             .having(func.count() > 1)
         )
