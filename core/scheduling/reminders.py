@@ -406,12 +406,13 @@ async def _claim(session: AsyncSession, now: dt.datetime, limit: int) -> tuple[l
         )
         invitations.update((invitation_id, (member_id, answer)) for invitation_id, member_id, answer in found)
     kinds, answers, utc = {k.value: k for k in ReminderKind}, {a.value: a for a in Answer}, dt.timezone.utc
-    # An invitation deleted meanwhile takes its reminders with it (ON DELETE CASCADE): never missing here.
     claimed = [
         _Due(row[0], kinds[row[1]], row[2].replace(tzinfo=utc), row[3].replace(tzinfo=utc), row[4], row[5],
              invitations[row[5]][0], answers[invitations[row[5]][1]])
-        for row in rows
+        for row in rows if row[5] in invitations
     ]
+    if len(claimed) < len(rows):  # an invitation deletes its reminders (ON DELETE CASCADE): only a stray row
+        await _set(session, [row[0] for row in rows if row[5] not in invitations], state=ReminderState.DROPPED, reason="invitation_gone")
     recipients, _ = await recipients_for(session, [due.member_id for due in claimed])
     return claimed, {recipient.member_id: recipient for recipient in recipients}
 
