@@ -78,9 +78,11 @@ async def open_vote(
     user: CsrfChecked, session: SessionDep, clock: ClockDep, cell_id: IdForm,
     question: Annotated[str, Form(max_length=service.MAX_QUESTION_CHARS + 100)], kind: Annotated[BallotKind, Form()] = BallotKind.OPEN,
     meeting_id: Annotated[int, Form(ge=0, le=management.MAX_ID)] = 0, voters: Annotated[Voters, Form()] = Voters.MEMBERS,
-    closes_in: Annotated[Literal[0, 15, 60, 1440], Form()] = 0,
+    closes_in: Annotated[int, Form(ge=0, le=1440)] = 0,
 ) -> Response:
-    """The API's POST /api/v1/votes from a form: the default options, closing by hand or after a while."""
+    """The API's POST /api/v1/votes from a form: the default options, closing by hand or after one of the form's delays."""
+    if closes_in not in V.CONSOLE_CLOSES_CHOICES:
+        raise InvalidInput(V.CONSOLE_CLOSES_INVALID)
     now = clock.now()
     closes_at = now + dt.timedelta(minutes=closes_in) if closes_in else None
     opened = await service.open_vote(session, actor=user.actor, cell_id=cell_id, question=question, now=now, meeting_id=meeting_id or None,

@@ -234,6 +234,7 @@ CONSOLE_VOTERS_MEMBERS = "Đảng viên chính thức của chi bộ"
 CONSOLE_VOTERS_PRESENT = "Chỉ người có mặt tại cuộc họp"
 CONSOLE_CLOSES_PICK = "Kết thúc"
 CONSOLE_CLOSES_CHOICES = {0: "Khi bí thư kết thúc", 15: "Sau 15 phút", 60: "Sau 1 giờ", 1440: "Sau 1 ngày"}
+CONSOLE_CLOSES_INVALID = "Thời gian kết thúc chưa đúng. Đồng chí chọn một mục trong danh sách."
 CONSOLE_OPEN_VOTE = "Mở biểu quyết"
 CONSOLE_OPENED_OK = "Đã mở biểu quyết; phiếu đã gửi tới {sent} đảng viên."
 CONSOLE_OPENED_HAND_OK = "Đã mở biểu quyết giơ tay; ghi kết quả khi chi bộ biểu quyết xong."
