@@ -111,7 +111,7 @@ async def test_a_committee_opens_the_review_and_decides_within_the_limit(api_cli
     api_client.cookies.clear()
     secretary_page = await sign_in(api_client, console_harness, SECRETARY_A)
     cell_page = await api_client.get(f"/console/votes/review/cells/{a.org.id}")
-    assert "trồng 5 ha quế" in cell_page.text and V.CONSOLE_VOTE_RATING in cell_page.text and V.CONSOLE_DECIDE not in cell_page.text
+    assert "trồng 5 ha quế" in cell_page.text and V.CONSOLE_VOTE_RATING in cell_page.text and "/decision" not in cell_page.text
     voted = await api_client.post(f"/console/votes/review/entries/{entry.id}/vote",
                                   data={"rating": "excellent", "kind": "hand", "meeting_id": "0", "csrf": csrf_of(secretary_page)})
     assert voted.status_code == 303
