@@ -375,7 +375,7 @@ def claim_query(now: dt.datetime, *, limit: int, dialect: str) -> Any:
     invitation, member and meeting is read for the claimed batch only, by primary key."""
     query = (
         select(
-            # Plain column types: no per-value converters on this hot path (`_claimed` makes them aware / enums).
+            # Plain column types: no per-value converters on this hot path (`_claim` makes them aware / enums).
             MeetingReminder.id, type_coerce(MeetingReminder.kind, String()), type_coerce(MeetingReminder.due_at, DateTime()),
             type_coerce(MeetingReminder.planned_for, DateTime()), MeetingReminder.meeting_id, MeetingReminder.invitation_id,
         )
