@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import os
 import struct
 import threading
 import zlib
@@ -84,12 +83,11 @@ class _Library:
 
     @classmethod
     def get(cls) -> _Library | None:
-        """The system's libopus, or None (SOTAY_LIBOPUS=off forces the libsndfile path)."""
+        """The system's libopus (libopus.so.0: Debian's and Ubuntu's libopus0), or None."""
         with cls._lock:
             if not cls._searched:
                 cls._searched = True
-                wanted = os.environ.get("SOTAY_LIBOPUS", "")
-                path = None if wanted == "off" else (wanted or ctypes.util.find_library("opus"))
+                path = ctypes.util.find_library("opus")
                 if path:
                     try:
                         cls._instance = cls(path)

@@ -24,10 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.db import rows_affected, transaction
 from core.errors import DomainError
+from core.listening import presynthesis
 from core.listening.choice import choose, recordings_of_subject
 from core.listening.models import SubjectKind, VoicePresynthesis
-from core.meetings.models import Meeting
-from core.notices.models import NoticeStatus
+from core.meetings.models import Attendance, Meeting
+from core.notices.models import Notice, NoticeRecipient, NoticeStatus
 from core.orgs.models import Member, Org, SpeechSpeed
 from core.recordings import subjects
 from core.recordings.service import listeners_query
@@ -100,6 +101,35 @@ async def plan(session: AsyncSession, *, kind: str, subject_id: int) -> Plan | N
     if not text.strip():
         return None
     return Plan(text=text, variants=await _variants(session, listeners, kind=kind, subject_id=subject_id))
+
+
+RECENT = dt.timedelta(days=7)
+RECENT_LIMIT = 20
+
+
+async def queue_recent(session: AsyncSession, *, member: Member, now: dt.datetime) -> int:
+    """A member who changed their voice or speed: what they received in the last week (documents,
+    notices, conclusions; the newest `RECENT_LIMIT` of each) is read ahead again, so that their
+    next «🔊» finds the new variant made. Returns how many subjects were queued."""
+    if not member.voice_enabled:
+        return 0
+    since = now - RECENT
+    org = await session.get(Org, member.org_id)
+    found: list[tuple[str, int]] = []
+    if org is not None:
+        documents = select(Document.id).where(Document.state == DocumentState.PUBLISHED, Document.org_id.in_(org.ancestor_ids),
+                                              Document.published_at >= since)
+        found += [(SubjectKind.DOCUMENT, i) for i in (await session.scalars(documents.order_by(Document.id.desc()).limit(RECENT_LIMIT)))]
+    notices = (select(Notice.id).join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+               .where(NoticeRecipient.member_id == member.id, Notice.created_at >= since, Notice.status != NoticeStatus.CANCELLED))
+    found += [(SubjectKind.NOTICE, i) for i in (await session.scalars(notices.order_by(Notice.id.desc()).limit(RECENT_LIMIT)))]
+    conclusions = (select(Meeting.id).join(Attendance, Attendance.meeting_id == Meeting.id)
+                   .where(Attendance.member_id == member.id, Attendance.present.is_(False), Meeting.conclusions_sent_at >= since,
+                          Meeting.conclusions_voice_file_id.is_(None)))
+    found += [(SubjectKind.CONCLUSIONS, i) for i in (await session.scalars(conclusions.order_by(Meeting.id.desc()).limit(RECENT_LIMIT)))]
+    for kind, subject_id in found:
+        await presynthesis.queue(session, kind=kind, subject_id=subject_id, now=now)
+    return len(found)
 
 
 @dataclass(frozen=True)

@@ -186,3 +186,32 @@ async def test_conclusions_sent_by_voice_and_stopped_notices_need_no_machine_rea
     assert await worker(session_factory, clock, tmp_path, speaker).run_once() is True
     assert speaker.calls == [] and (await row_of(session, SubjectKind.NOTICE, notice_id)).done_at is not None
     assert NOTICE_TEXT
+
+
+async def test_a_member_who_changes_speed_finds_the_new_variant_made_before_the_next_tap(
+    listeners, session, session_factory, cipher, clock, tmp_path,
+) -> None:
+    from bot.dispatcher import build_dispatcher
+
+    notice_id = await notice_of(session, listeners, clock)
+    meeting_id, _ = await held_meeting(session, listeners, clock)
+    speaker = SpyEspeak()
+    ahead = worker(session_factory, clock, tmp_path, speaker)
+    while await ahead.run_once():
+        pass
+    made = len(speaker.calls)
+
+    # The deputy (Vietnamese voice, normal) switches to slow speech in 👤 Hồ sơ → 🔊 Giọng đọc.
+    harness = BotHarness(build_dispatcher(session_factory=session_factory, cipher=cipher, clock=clock, files_dir=tmp_path / "files",
+                                          voice_renderer=VoiceRenderer(speaker, tmp_path / "audio"),
+                                          settings=SimpleNamespace(data_dir=tmp_path, tts="espeak")))
+    clock.advance(minutes=5)
+    await harness.press(1002, "vp:speed:slow")
+    assert (await row_of(session, SubjectKind.NOTICE, notice_id)).done_at is None  # read ahead again
+    while await ahead.run_once():
+        pass
+    # Only the new variant is synthesised: once for the notice (the deputy is not absent from the meeting).
+    assert [(voice, speed) for _, voice, speed in speaker.calls[made:]] == [("vi", "slow")]
+    sent = [call for call in await harness.press(1002, f"rs:listen:notice:{notice_id}:") if isinstance(call, SendVoice)]
+    assert len(sent) == 1 and len(speaker.calls) == made + 1
+    assert (await row_of(session, SubjectKind.CONCLUSIONS, meeting_id)).done_at is not None
