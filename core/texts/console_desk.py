@@ -165,6 +165,7 @@ REC_HINT = ("Đảng viên nghe bản ghi âm bằng ngôn ngữ của mình; ch
             "chưa ai ghi âm thì nghe giọng đọc máy.")
 REC_HAS = "{name}: đã có ({seconds} giây)"
 REC_NONE = "{name}: chưa có"
+REC_LISTEN = "Nghe bản ghi tiếng {name}"
 REC_LANGUAGE = "Ngôn ngữ của bản ghi âm"
 REC_FILE = "Tệp ghi âm (OGG, MP3, WAV hoặc FLAC; tối đa 20 MB, 30 phút)"
 REC_UPLOAD = "Tải bản ghi âm lên"
