@@ -215,3 +215,23 @@ async def test_a_member_who_changes_speed_finds_the_new_variant_made_before_the_
     sent = [call for call in await harness.press(1002, f"rs:listen:notice:{notice_id}:") if isinstance(call, SendVoice)]
     assert len(sent) == 1 and len(speaker.calls) == made + 1
     assert (await row_of(session, SubjectKind.CONCLUSIONS, meeting_id)).done_at is not None
+
+
+async def test_a_vote_result_added_to_sent_conclusions_has_them_read_again(listeners, session, session_factory, clock, tmp_path) -> None:
+    from core.votes import service as votes
+    from core.votes.models import BallotKind
+
+    meeting_id, _ = await held_meeting(session, listeners, clock, text="Chi bộ thống nhất làm đường.")
+    speaker = SpyEspeak()
+    ahead = worker(session_factory, clock, tmp_path, speaker)
+    assert await ahead.run_once() and (await row_of(session, SubjectKind.CONCLUSIONS, meeting_id)).done_at is not None
+
+    secretary = await load_actor(session, listeners.cells[0].secretary)
+    opened = await votes.open_vote(session, actor=secretary, cell_id=listeners.cells[0].org.id, question="Kết nạp quần chúng Lò Văn A",
+                                   now=clock.now(), meeting_id=meeting_id, kind=BallotKind.HAND)
+    await votes.record_hand_counts(session, actor=secretary, vote_id=opened.vote.id, counts=[5, 1, 0], now=clock.now())
+    await session.commit()
+    assert (await row_of(session, SubjectKind.CONCLUSIONS, meeting_id)).done_at is None
+    made = len(speaker.calls)
+    assert await ahead.run_once()
+    assert all("Lò Văn A" in text for text, _, _ in speaker.calls[made:]) and len(speaker.calls) > made
