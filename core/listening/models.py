@@ -116,6 +116,7 @@ class VoicePresynthesis(Base):
     subject_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     subject_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)  # +1 each time it is queued again
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -20,6 +20,7 @@ async def queue(session: AsyncSession, *, kind: str, subject_id: int, now: dt.da
     insert = insert_for(session, VoicePresynthesis)
     statement = insert.on_conflict_do_update(
         index_elements=["subject_kind", "subject_id"],
-        set_={"queued_at": insert.excluded.queued_at, "claimed_until": None, "attempts": 0, "done_at": None},
+        set_={"queued_at": insert.excluded.queued_at, "generation": VoicePresynthesis.generation + 1, "claimed_until": None,
+              "attempts": 0, "done_at": None},
     )
-    await session.execute(statement, [{"subject_kind": kind, "subject_id": subject_id, "queued_at": now, "attempts": 0}])
+    await session.execute(statement, [{"subject_kind": kind, "subject_id": subject_id, "queued_at": now, "generation": 0, "attempts": 0}])

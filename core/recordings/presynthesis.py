@@ -136,7 +136,7 @@ async def queue_recent(session: AsyncSession, *, member: Member, now: dt.datetim
 class _Claim:
     kind: str
     subject_id: int
-    queued_at: dt.datetime
+    generation: int
 
 
 @dataclass
@@ -163,7 +163,7 @@ class Presynthesiser:
             row = await session.scalar(candidates)
             if row is None:
                 return None
-            claim = _Claim(row.subject_kind, row.subject_id, row.queued_at)
+            claim = _Claim(row.subject_kind, row.subject_id, row.generation)
             # The due condition again: on SQLite two workers may have read the same row.
             result = await session.execute(
                 update(VoicePresynthesis).where(self._mine(claim), self._due(now))
@@ -175,7 +175,7 @@ class Presynthesiser:
     @staticmethod
     def _mine(claim: _Claim):  # type: ignore[no-untyped-def]
         row = VoicePresynthesis
-        return and_(row.subject_kind == claim.kind, row.subject_id == claim.subject_id, row.queued_at == claim.queued_at)
+        return and_(row.subject_kind == claim.kind, row.subject_id == claim.subject_id, row.generation == claim.generation)
 
     async def _finish(self, claim: _Claim, *, renew: bool = False) -> None:
         """Done (or, with `renew`, a longer lease), unless it was queued again meanwhile."""

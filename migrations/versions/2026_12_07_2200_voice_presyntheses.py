@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('subject_kind', sa.String(length=16), nullable=False),
     sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('queued_at', core.db.UTCDateTime(), nullable=False),
+    sa.Column('generation', sa.Integer(), nullable=False),
     sa.Column('claimed_until', core.db.UTCDateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('done_at', core.db.UTCDateTime(), nullable=True),

@@ -5,7 +5,6 @@ changed text is rendered again."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -145,12 +144,13 @@ async def test_conclusions_sent_again_are_read_again_even_while_the_old_text_is_
     meeting_id, absent = await held_meeting(session, listeners, clock, text="Chi bộ thống nhất làm đường.")
     cell = listeners.cells[0]
     secretary, listener = cell.secretary, cell.members[3]
+    first_queued = (await row_of(session, SubjectKind.CONCLUSIONS, meeting_id)).queued_at
 
     async def send_again(index: int) -> None:
         if index == 0:  # while the first variant of the old text is being synthesised
             async with session_factory() as other:
                 await meetings.send_conclusions(other, actor=await load_actor(other, secretary), meeting_id=meeting_id,
-                                                text="Chi bộ thống nhất trồng rừng.", now=clock.now() + dt.timedelta(minutes=1))
+                                                text="Chi bộ thống nhất trồng rừng.", now=first_queued)  # the same instant: told apart by the row's generation
                 await other.commit()
 
     speaker = SpyEspeak(send_again)
