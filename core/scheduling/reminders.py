@@ -517,7 +517,7 @@ def render_text(kind: ReminderKind, meeting: _Meeting, *, answer: Answer, now: d
     return template.format(**values)
 
 
-async def send_due_reminders(session: AsyncSession, context: TickContext, *, limit: int = SEND_BATCH) -> int:
+async def send_due_reminders(session: AsyncSession, context: TickContext, *, limit: int | None = None) -> int:
     """Tick job: queue due reminders in the outbox; drop or defer the others. Returns how many were queued.
 
     Set-based: a batch is claimed in one statement, read in a few (invitations, accounts, meetings),
@@ -527,7 +527,7 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
     next tick, on any instance, claims the batch again.
     """
     now, tz = context.now, context.tz
-    claimed, chats = await _claim(session, now, limit)
+    claimed, chats = await _claim(session, now, SEND_BATCH if limit is None else limit)
     if not claimed:
         return 0
     meetings = await _meetings(session, {due.meeting_id for due in claimed})

@@ -510,3 +510,15 @@ async def test_a_scheduler_killed_holding_a_batch_on_postgres_loses_nothing(requ
         for engine in engines:
             await engine.dispose()
     assert await nudges_per_member(session) == {member_id: 1 for member_id in s.invitations}
+
+
+async def test_one_tick_queues_every_due_reminder_a_batch_at_a_time(runtime, session, cipher, clock, monkeypatch) -> None:
+    """Many due at once (a province's nudges): the tick runs the batched job again, a transaction per
+    batch, until nothing is left, instead of one batch per tick."""
+    s = await setup(session, cipher, clock)
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+    assert s.count >= 4
+    monkeypatch.setattr(reminders, "SEND_BATCH", 2)
+    done = await tick_at(runtime, clock, NUDGE_AT + dt.timedelta(seconds=5))
+    assert done["send_due_reminders"] == s.count
+    assert await nudges_per_member(session) == {member_id: 1 for member_id in s.invitations}
