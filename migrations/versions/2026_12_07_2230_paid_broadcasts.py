@@ -1,8 +1,8 @@
 """paid broadcasts: outbox rows sent as paid broadcasts, urgent notices and their cost in Stars
 
 Revision ID: e4a7c2b9f1d3
-Revises: b7e3c1a9d5f2
-Create Date: 2026-12-07 22:00:00
+Revises: d4a8c2f6b1e3
+Create Date: 2026-12-07 22:30:00
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'e4a7c2b9f1d3'
-down_revision: str | None = 'b7e3c1a9d5f2'
+down_revision: str | None = 'd4a8c2f6b1e3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
