@@ -27,10 +27,10 @@ MonthsQuery = Annotated[int, Query(ge=1, le=figures.MAX_MONTHS)]
 
 
 async def _rollup(session: AsyncSession, user: SignedIn, now: dt.datetime, org: int | None, month: str | None,
-                  months: int) -> tuple[figures.Rollup, dt.date]:
+                  months: int, cells: bool = False) -> tuple[figures.Rollup, dt.date]:
     last = chosen_month(month, now)
     org_id = org if org is not None else leading(user)[0].id
-    rollup = await figures.org_figures(session, actor=user.actor, org_id=org_id, month=last, history=months, now=now)
+    rollup = await figures.org_figures(session, actor=user.actor, org_id=org_id, month=last, history=months, now=now, cells=cells)
     return rollup, last
 
 
@@ -49,7 +49,7 @@ async def figures_page(request: Request, user: ConsoleUser, session: SessionDep,
 @router.get("/export", name="console_figures_export")
 async def figures_export(user: ConsoleUser, session: SessionDep, clock: ClockDep, format: Literal["csv", "xlsx"],
                          org: OrgQuery = None, month: MonthQuery = None, months: MonthsQuery = 6) -> Response:
-    rollup, last = await _rollup(session, user, clock.now(), org, month, months)
+    rollup, last = await _rollup(session, user, clock.now(), org, month, months, cells=format == "xlsx")
     response = await figures_file(session, rollup, last, format)
     response.headers["Cache-Control"] = "no-store"
     return response

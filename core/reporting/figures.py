@@ -563,20 +563,24 @@ def _forget_changes(session: Session, transaction: SessionTransaction) -> None:
 # ---------------------------------------------------------------- rolling up
 
 
-async def rollup(session: AsyncSession, *, org: Org, months: Sequence[dt.date], now: dt.datetime | None = None) -> Rollup:
+async def rollup(
+    session: AsyncSession, *, org: Org, months: Sequence[dt.date], now: dt.datetime | None = None, cells: bool = False
+) -> Rollup:
     """The organisation's figures, and each direct sub-organisation's, summed from the per-organisation rows.
 
     A cell is always computed live (a handful of indexed queries: the rule itself). A committee
     reads the stored rows when every month asked for is kept (exact to the last commit, this
-    transaction's own changes settled first), and is computed live otherwise (an old month, or
-    before the months are first built). `now` is accepted for the callers' sake and not needed.
+    transaction's own changes settled first), summed by the database per direct sub-organisation;
+    it is computed live otherwise (an old month, or before the months are first built). `cells`:
+    fill `Rollup.cells` from the stored rows too (the XLSX file lists every cell); computed live,
+    it is always filled. `now` is accepted for the callers' sake and not needed.
     """
     del now
-    use_stored = False
     if org.kind != OrgKind.CELL:
         await settle(session)
-        use_stored = set(months) <= set(await kept_months(session))
-    by_org = await stored(session, Scope(org), months) if use_stored else await collect(session, Scope(org), months)
+        if set(months) <= set(await kept_months(session)):
+            return await _stored_rollup(session, org, months, cells=cells)
+    by_org = await collect(session, Scope(org), months)
     result = Rollup(org=org, months=list(months), totals=[Figures() for _ in months], own=[Figures() for _ in months])
     if not by_org:
         result.children = [(child, [Figures() for _ in months]) for child in await _children(session, org)]
@@ -603,6 +607,39 @@ async def rollup(session: AsyncSession, *, org: Org, months: Sequence[dt.date], 
     return result
 
 
+def _first_segment(session: AsyncSession, value: ColumnElement[str]) -> ColumnElement[str]:
+    """The text before the first "/" ("" for ""): "12/340/" → "12"."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.split_part(value, "/", 1)
+    return func.substr(value, 1, func.instr(value, "/") - 1)
+
+
+async def _stored_rollup(session: AsyncSession, org: Org, months: Sequence[dt.date], *, cells: bool) -> Rollup:
+    """The stored rows of the subtree, summed by the database per direct sub-organisation (the
+    first id of each row's path below the organisation's; none: the organisation's own rows)."""
+    index = {month: position for position, month in enumerate(months)}
+    child = _first_segment(session, func.substr(Org.path, len(org.path) + 1)).label("child")
+    rows = await session.execute(
+        select(child, OrgMonthFigures.month, *(func.sum(getattr(OrgMonthFigures, name)) for name in FIELD_NAMES))
+        .join(Org, Org.id == OrgMonthFigures.org_id)
+        .where(OrgMonthFigures.month.in_(list(months)), in_subtree(org.path))
+        .group_by(child, OrgMonthFigures.month)
+    )
+    result = Rollup(org=org, months=list(months), totals=[Figures() for _ in months], own=[Figures() for _ in months])
+    refs = await _children(session, org)
+    by_child = {ref.id: [Figures() for _ in months] for ref in refs}
+    for key, month, *values in rows:
+        figures = Figures(*(int(value or 0) for value in values))
+        target = result.own if not key else by_child.get(int(key))
+        if target is not None:  # (a row of an organisation moved away meanwhile is not in the subtree)
+            target[index[month]].add(figures)
+        result.totals[index[month]].add(figures)
+    result.children = [(ref, by_child[ref.id]) for ref in refs]
+    if cells:
+        result.cells = await stored(session, Scope(org), months)
+    return result
+
+
 async def _children(session: AsyncSession, org: Org) -> list[OrgRef]:
     if org.kind == OrgKind.CELL:
         return []
@@ -621,14 +658,14 @@ def check_months(months: Sequence[dt.date]) -> None:
 
 
 async def org_figures(
-    session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, history: int = 1, now: dt.datetime | None = None
+    session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, history: int = 1, now: dt.datetime | None = None,
+    cells: bool = False,
 ) -> Rollup:
-    """`history` months ending with `month` (the chart uses 6). With `now`, a committee's figures may
-    come from the stored rows of a recent refresh (`Rollup.as_of` says when)."""
+    """`history` months ending with `month` (the chart uses 6); `cells`: every cell's own rows too (the XLSX file)."""
     org = await viewable(session, actor=actor, org_id=org_id)
     months = months_until(check_month(month), history)
     check_months(months)
-    return await rollup(session, org=org, months=months, now=now)
+    return await rollup(session, org=org, months=months, now=now, cells=cells)
 
 
 async def cell_figures(session: AsyncSession, *, months: Sequence[dt.date], org: Org | None = None) -> dict[int, list[Figures]]:
