@@ -180,7 +180,7 @@ async def org_figures(
     return RollupOut(
         org_id=rollup.org.id, name=rollup.org.name, months=_months(rollup.totals, rollup.months),
         children=[ChildFigures(org_id=ref.id, name=ref.name, kind=ref.kind, months=_months(rows, rollup.months)) for ref, rows in rollup.children],
-        own=_months(rollup.own, rollup.months), as_of=rollup.as_of,
+        own=_months(rollup.own, rollup.months), as_of=None,
     )
 
 

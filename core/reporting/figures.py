@@ -116,7 +116,6 @@ class Rollup:
     children: list[tuple[OrgRef, list[Figures]]] = field(default_factory=list)  # each direct sub-organisation's subtree
     own: list[Figures] = field(default_factory=list)  # rows addressed to the organisation itself (feedback to a committee)
     cells: dict[int, list[Figures]] = field(default_factory=dict)  # every cell of the subtree with data
-    as_of: dt.datetime | None = None  # always None: the stored figures are exact, never a snapshot of some time
 
     def month(self, index: int = -1) -> Figures:
         return self.totals[index]
