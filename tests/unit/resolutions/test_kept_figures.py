@@ -19,7 +19,7 @@ from core.orgs.models import ChannelLink, Member
 from core.orgs.service import load_actor
 from core.reporting import figures
 from core.resolutions import service, study
-from core.resolutions.models import Document, StudyAssignment, StudyCampaign
+from core.resolutions.models import Document, DocumentKind, StudyAssignment, StudyCampaign
 from tests.factories import Commune, add_member
 from tests.unit.resolutions.test_figures_and_reports import seed
 
@@ -38,7 +38,7 @@ def moment(rng: random.Random, now: dt.datetime) -> dt.datetime:
 
 
 async def pick(session, rng: random.Random, kind: type):  # type: ignore[no-untyped-def]
-    rows = list((await session.execute(select(kind))).scalars())
+    rows = list((await session.execute(select(kind).order_by(kind.id))).scalars())  # the same picks on both databases
     return rng.choice(rows) if rows else None
 
 
@@ -47,7 +47,7 @@ async def one_change(session, rng: random.Random, commune: Commune, now: dt.date
     cells = [*commune.cells, commune.other_cell]
     orgs = [c.org.id for c in cells] + [commune.commune.id, commune.province.id]
     step = rng.choice(["meeting", "answer", "presence", "status", "reschedule", "move", "exempt", "leave", "link", "unlink",
-                       "feedback", "answered", "studied", "quiz", "deadline", "member", "uninvite", "confirm"])
+                       "feedback", "answered", "studied", "quiz", "deadline", "member", "uninvite", "confirm", "campaign"])
     if step == "meeting":
         cell = rng.choice(cells)
         meeting = Meeting(cell_id=cell.org.id, kind=MeetingKind.REGULAR, starts_at=moment(rng, now), place="Hội trường",
@@ -76,6 +76,8 @@ async def one_change(session, rng: random.Random, commune: Commune, now: dt.date
             member.active = not member.active
         await sync_membership(session, member, on=moment(rng, now).date() if rng.random() < 0.5 else now.date())
     elif step == "link" and (member := await pick(session, rng, Member)):
+        if await session.scalar(select(ChannelLink.id).where(ChannelLink.member_id == member.id, ChannelLink.platform == "zalo")):
+            return "link (has one)"
         session.add(ChannelLink(member_id=member.id, platform="zalo", platform_user_id=f"z{rng.random()}", chat_id="z", linked_at=moment(rng, now)))
     elif step == "unlink" and (link := await pick(session, rng, ChannelLink)):
         await session.delete(link)
@@ -113,6 +115,14 @@ async def one_change(session, rng: random.Random, commune: Commune, now: dt.date
                 await service.confirm_studied(session, actor=await load_actor(session, member), document_id=document.id, now=now)
             except (NotFound, PermissionDenied):  # a member of the other province may not read it: nothing changed
                 pass
+    elif step == "campaign":  # a new campaign over the commune: its assignments are one bulk insert
+        committee = await load_actor(session, commune.committee_member)
+        document = await service.create_draft(session, actor=committee, now=now, draft=service.DraftInput(
+            kind=DocumentKind.KL, title=f"Kết luận {rng.random()}", full_text="Nội dung kết luận về công tác xây dựng Đảng.",
+            org_id=commune.commune.id))
+        await service.publish(session, actor=committee, document_id=document.id, now=now)
+        await study.open_campaign(session, actor=committee, document_id=document.id, org_id=commune.commune.id,
+                                  deadline_day=now.date() + dt.timedelta(days=rng.randint(1, 35)), now=now, questions=[])
     return step
 
 
