@@ -273,7 +273,7 @@ async def annual_report(
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Response | AnnualOut:
     chosen = year or annual.default_year(clock.now())
-    report = await annual.annual_report(session, actor=actor, org_id=org_id, year=chosen, now=clock.now())
+    report = await annual.annual_report(session, actor=actor, org_id=org_id, year=chosen, now=clock.now(), cells=format == "xlsx")
     if format != "json":
         return await annual_file(session, report, format)
     return AnnualOut(

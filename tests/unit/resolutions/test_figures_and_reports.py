@@ -15,7 +15,7 @@ from core.feedback.models import FeedbackItem, FeedbackKind
 from core.meetings.models import Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.orgs.models import ChannelLink, Member, OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, load_actor
-from core.reporting import figures, reports
+from core.reporting import annual, figures, reports
 from core.reporting.models import MonthlyReport, ReportState
 from core.resolutions import service, study
 from core.resolutions.models import DocumentKind
@@ -190,6 +190,12 @@ async def test_kept_figures_are_the_live_ones_and_follow_each_change(session, co
     assert [t.to_dict() for t in stored.totals] == [t.to_dict() for t in live.totals]
     assert [(ref.id, [f.to_dict() for f in rows]) for ref, rows in stored.children] == [(ref.id, [f.to_dict() for f in rows]) for ref, rows in live.children]
     assert stored.own[0].feedback_received == 1  # October's feedback to the commune committee
+    # Every cell's own rows (the XLSX files' sheet of cells) come from the kept rows only when asked for.
+    assert stored.cells == {}
+    with_cells = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, history=2, now=now, cells=True)
+    assert {k: [f.to_dict() for f in v] for k, v in with_cells.cells.items()} == {k: [f.to_dict() for f in v] for k, v in live.cells.items()}
+    year = await annual.annual_report(session, actor=committee, org_id=commune.commune.id, year=2026, now=now, cells=True)
+    assert set(year.rollup.cells) == set(live.cells) and year.totals.meetings_held == 3
     assert (await session.execute(select(func.count(OrgMonthFigures.id)).where(OrgMonthFigures.month == OCTOBER))).scalar_one() == 4  # 3 cells + the commune (its feedback)
 
     # An absence accepted for October's meeting: the committee sees it at once, no refresh.
