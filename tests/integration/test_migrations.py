@@ -94,7 +94,7 @@ def _kept_figures_round_trip(connection, url: str) -> list:  # type: ignore[no-u
 
     config = alembic_config(url)
     config.attributes["connection"] = connection
-    command.upgrade(config, "b7e3c1a9d5f2")
+    command.upgrade(config, "d4a8c2f6b1e3")
     connection.execute(text("INSERT INTO orgs (id, kind, name, path, depth, show_lunar_date, settings, created_at) "
                             "VALUES (1, 'cell', 'Chi bộ', '/1/', 0, false, '{}', '2026-12-01 00:00:00')"))
     connection.execute(text("INSERT INTO figures_refreshes (month, refreshed_at, started_at) VALUES ('2026-11-01', '2026-11-20 00:00:00', '2026-11-20 00:00:00')"))
@@ -108,7 +108,7 @@ def _kept_figures_round_trip(connection, url: str) -> list:  # type: ignore[no-u
                  connection.execute(text("SELECT count(*) FROM org_month_figures")).scalar_one()))
     connection.execute(text("INSERT INTO figures_months (month, built_at) VALUES ('2026-11-01', '2026-11-20 00:00:00')"))
     connection.execute(text(figures_row))
-    command.downgrade(config, "b7e3c1a9d5f2")
+    command.downgrade(config, "d4a8c2f6b1e3")
     seen.append((sorted(t for t in inspect(connection).get_table_names() if t.startswith("figures")),
                  connection.execute(text("SELECT count(*) FROM org_month_figures")).scalar_one()))
     command.upgrade(config, "head")
