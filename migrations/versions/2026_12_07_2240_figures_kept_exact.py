@@ -1,7 +1,7 @@
 """figures kept exact: the stored monthly figures change with each counted change, not by a periodic refresh
 
 Revision ID: 4d2a8c6e1f37
-Revises: d4a8c2f6b1e3
+Revises: e4a7c2b9f1d3
 Create Date: 2026-12-07 22:00:00.000000
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import core.db
 
 
 revision: str = '4d2a8c6e1f37'
-down_revision: str | None = 'd4a8c2f6b1e3'
+down_revision: str | None = 'e4a7c2b9f1d3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
