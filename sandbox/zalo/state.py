@@ -132,6 +132,10 @@ class ZaloChat:
     action: str | None = None
     action_until: float = 0.0
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.bot_token, self.person_id)
+
     def current_action(self) -> str | None:
         return self.action if self.action and time.monotonic() < self.action_until else None
 
