@@ -10,6 +10,7 @@
   if (params.get("zalo")) {  // a Zalo trainee: the lesson sits above the Zalo chat (the Telegram phone is hidden)
     document.getElementById("zalo-phone").insertBefore(box, document.getElementById("zalo-messages"));
   }
+  const CHECK_MS = 5000;
   let actedAt = 0;
   let busy = false;
   let cheer = null;
@@ -63,6 +64,11 @@
 
   // After a step: check soon (the bot needs a moment), and count it as a step if it did not do the lesson.
   document.addEventListener("sotay:acted", () => { actedAt = Date.now(); setTimeout(check, 4200); });
+  // The bot's answer arrived in the chat: the lesson may be done now.
+  let soon = null;
+  document.addEventListener("sotay:arrived", () => { clearTimeout(soon); soon = setTimeout(check, 300); });
   check();
-  setInterval(check, 2000);
+  // Otherwise now and then: the trainer may have opened the next lesson (a hall of 300 phones asking every
+  // CHECK_MS is 60 requests a second).
+  setInterval(check, CHECK_MS);
 })();

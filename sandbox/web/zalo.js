@@ -7,7 +7,6 @@
 
   const phone = window.SandboxPhone;
   const BOT = encodeURIComponent(phone.params.get("zalo_bot") || "default");
-  const POLL_MS = 1000;
   const $ = (id) => document.getElementById(id);
   const state = { person: null, version: 0, seen: new Set(), botLoaded: false };
 
@@ -77,13 +76,16 @@
     }
     state.version = data.version;
     showHeader(data.action);
+    if (arrived) document.dispatchEvent(new CustomEvent("sotay:arrived"));  // a trainee's lesson checks again
     return arrived;
   }
 
   const poll = phone.chatPoller({
     box: () => $("zalo-messages"),
     person: () => state.person,
-    load: (person) => phone.call(`/sandbox/zalo/bots/${BOT}/chats/${encodeURIComponent(person.id)}?after=${state.version}`),
+    version: () => state.version,
+    load: (person, after, signal) => phone.call(
+      `/sandbox/zalo/bots/${BOT}/chats/${encodeURIComponent(person.id)}?after=${after}&wait=${phone.WAIT_S}`, undefined, signal),
     apply,
     failed: () => { $("zalo-who").textContent = "Mất kết nối…"; },
   });
@@ -146,6 +148,6 @@
   });
   $("zalo-sticker").addEventListener("click", () => act("sticker", {}));
 
-  setInterval(poll, POLL_MS);
+  poll.follow();
   window.ZaloPhone = { show };
 })();
