@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp
 
 READY = "Sổ tay demo is running"
 ATTEND = "✅ Tôi sẽ dự họp"
@@ -125,10 +125,39 @@ ACTED_CHECK_S = 4.2  # training.js: the check a moment after a step
 ARRIVED_CHECK_S = 0.3  # training.js: the check after a bot message arrives
 
 
+class Http:
+    """The hall's HTTP client: aiohttp (httpx's pool spent more CPU than the demo it was measuring), no
+    connection limit, no cookies kept (each join is a phone of its own). A GET the server closed as it went
+    out (an idle kept-alive connection) is sent once more, as a browser does."""
+
+    async def __aenter__(self) -> Http:
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.session.close()
+
+    async def call(self, method: str, url: str, *, params: dict[str, Any] | None = None, json: Any = None, timeout: float = 30,
+                   redirect: bool = False) -> tuple[int, Any, str | None]:
+        """→ (status, JSON body or None, a redirect's Location); an HTTP error status raises."""
+        for attempt in (1, 2):
+            try:
+                async with self.session.request(method, url, params=params, json=json, allow_redirects=False,
+                                                timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+                    if redirect and 300 <= response.status < 400:
+                        return response.status, None, response.headers.get("Location")
+                    response.raise_for_status()
+                    return response.status, await response.json(content_type=None), None
+            except aiohttp.ServerDisconnectedError:
+                if method != "GET" or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
 class Trainee:
     """One phone: its chat followed by a long poll, its lesson asked for as training.js does."""
 
-    def __init__(self, client: httpx.AsyncClient, api: str, sandbox: str, results: Results, answer_timeout: float,
+    def __init__(self, client: Http, api: str, sandbox: str, results: Results, answer_timeout: float,
                  pace: random.Random) -> None:
         self.client = client
         self.api = api
@@ -142,17 +171,15 @@ class Trainee:
         self.changed = asyncio.Condition()
         self.status: dict[str, Any] = {}
         self.tasks: list[asyncio.Task[None]] = []
-        self.phase = "join"
+        self.phase = "waiting"  # failures of the page before the lessons (its long poll, its lesson checks)
 
     async def join(self) -> None:
-        # A phone of its own: no cookie from another trainee's join (the room would recognise that phone).
-        async with httpx.AsyncClient(timeout=60) as phone:
-            response = await phone.get(f"{self.api}/training/join", follow_redirects=False)
-        if not response.is_redirect:
-            response.raise_for_status()
-            raise RuntimeError(f"join answered {response.status_code} without a redirect")
-        match = re.search(r"[?&]user=(\d+)", response.headers["location"])
-        assert match, response.headers["location"]
+        # A phone of its own: the client keeps no cookie (the room would recognise another trainee's phone).
+        status, _, location = await self.client.call("GET", f"{self.api}/training/join", timeout=60, redirect=True)
+        if not location:
+            raise RuntimeError(f"join answered {status} without a redirect")
+        match = re.search(r"[?&]user=(\d+)", location)
+        assert match, location
         self.user_id = int(match.group(1))
 
     def open_page(self) -> None:
@@ -165,18 +192,16 @@ class Trainee:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def _follow_chat(self) -> None:
-        (await self.client.get(f"{self.sandbox}/sandbox/users")).raise_for_status()
-        (await self.client.get(f"{self.sandbox}/sandbox/zalo/users")).raise_for_status()
+        await self.client.call("GET", f"{self.sandbox}/sandbox/users")
+        await self.client.call("GET", f"{self.sandbox}/sandbox/zalo/users")
         while True:
             try:
-                response = await self.client.get(f"{self.sandbox}/sandbox/bots/default/chats/{self.user_id}",
-                                                 params={"after": self.version, "wait": LONG_POLL_S}, timeout=LONG_POLL_S + 30)
-                response.raise_for_status()
-            except httpx.HTTPError as exc:
+                _, data, _ = await self.client.call("GET", f"{self.sandbox}/sandbox/bots/default/chats/{self.user_id}",
+                                                    params={"after": self.version, "wait": LONG_POLL_S}, timeout=LONG_POLL_S + 30)
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 self.results.failed(self.phase, f"chat long poll: {type(exc).__name__}: {exc}")
                 await asyncio.sleep(1.0)  # as the page does after a failure
                 continue
-            data = response.json()
             arrived = False
             async with self.changed:
                 self.version = data["version"]
@@ -194,18 +219,12 @@ class Trainee:
 
     async def _check_lesson(self, acted: bool = False) -> None:
         try:
-            try:
-                response = await self.client.get(f"{self.api}/training/api/me", params={"user": self.user_id, "acted": int(acted)})
-            except httpx.RemoteProtocolError:
-                # The server closed the kept-alive connection as this request went out (uvicorn closes idle
-                # ones after 5 s): a browser sends the GET again on a new connection.
-                response = await self.client.get(f"{self.api}/training/api/me", params={"user": self.user_id, "acted": int(acted)})
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
+            _, status, _ = await self.client.call("GET", f"{self.api}/training/api/me", params={"user": self.user_id, "acted": int(acted)})
+        except (aiohttp.ClientError, TimeoutError) as exc:
             self.results.failed(self.phase, f"lesson: {type(exc).__name__}: {exc}")
             return
         async with self.changed:
-            self.status = dict(response.json())
+            self.status = dict(status)
             self.changed.notify_all()
 
     def _acted(self) -> None:
@@ -244,16 +263,14 @@ class Trainee:
         """Tap an inline button; the answer is the first bot message new or edited after the tap."""
         data = self._button(message, label)
         since, started = self.version, time.monotonic()
-        response = await self.client.post(f"{self.sandbox}/sandbox/bots/default/users/{self.user_id}/press",
-                                          json={"message_id": message["message_id"], "data": data, "wait": 0})
-        response.raise_for_status()
+        await self.client.call("POST", f"{self.sandbox}/sandbox/bots/default/users/{self.user_id}/press",
+                               json={"message_id": message["message_id"], "data": data, "wait": 0})
         self._acted()
         return await self._answered(step, started, since, expect or (lambda m: True))
 
     async def send(self, step: str, action: str, text: str) -> dict[str, Any]:
         since, started = self.version, time.monotonic()
-        response = await self.client.post(f"{self.sandbox}/sandbox/bots/default/users/{self.user_id}/{action}", json={"text": text})
-        response.raise_for_status()
+        await self.client.call("POST", f"{self.sandbox}/sandbox/bots/default/users/{self.user_id}/{action}", json={"text": text})
         self._acted()
         return await self._answered(step, started, since, lambda m: True)
 
@@ -296,10 +313,9 @@ async def run_load(api: str, sandbox: str, key: str, *, trainees: int, join_conc
                    invitation_timeout: float, seed: int, idle_seconds: float, demo_pid: int | None = None) -> Results:
     results = Results()
     pace = random.Random(seed)
-    limits = httpx.Limits(max_connections=4 * trainees + 100, max_keepalive_connections=4 * trainees + 100)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    async with Http() as client:
         for _ in range(4):  # the trainer opens every member lesson
-            (await client.post(f"{api}/training/api/next", params={"key": key, "track": "member"})).raise_for_status()
+            await client.call("POST", f"{api}/training/api/next", params={"key": key, "track": "member"})
         people = [Trainee(client, api, sandbox, results, answer_timeout, random.Random(pace.random())) for _ in range(trainees)]
         gate = asyncio.Semaphore(join_concurrency)
         started = time.monotonic()
@@ -418,6 +434,7 @@ def main() -> None:
             emit(phase="demo log kept", path=str(kept))
     every = [t for taps in results.taps.values() for t in taps]
     emit(summary=True, trainees=args.trainees, joined=results.joined, join_errors=len(results.errors.get("join", [])),
+         waiting_errors=results.phase("waiting")["error_kinds"],
          hall=results.phase("hall"), burst=results.phase("burst"),
          all_taps={"taps": len(every), "p50_s": percentile(every, 0.5), "p95_s": percentile(every, 0.95),
                    "mean_s": round(statistics.fmean(every), 3) if every else None},
