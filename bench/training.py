@@ -9,8 +9,7 @@ and stops it at the end. Each simulated trainee's phone behaves as the page on a
 - it opens the trainer's link (GET /training/join), loads the people list once (the page finds its
   person there) and then follows its chat with a long poll (`?after=<version>&wait=25`, the next one
   sent the moment one is answered);
-- it asks for its lesson (GET /training/api/me) every 10 s, 0.3 s after a bot message arrives, and
-  4.2 s after each step with `acted=1`.
+- it asks for its lesson (GET /training/api/me) every 10 s, and 4.2 s after each step with `acted=1`.
 
 The hall does two lessons, as two phases:
 
@@ -122,7 +121,6 @@ def percentile(values: list[float], share: float) -> float | None:
 LONG_POLL_S = 25  # phone.js WAIT_S
 LESSON_EVERY_S = 10.0  # training.js CHECK_MS
 ACTED_CHECK_S = 4.2  # training.js: the check a moment after a step
-ARRIVED_CHECK_S = 0.3  # training.js: the check after a bot message arrives
 
 
 class Http:
@@ -202,15 +200,11 @@ class Trainee:
                 self.results.failed(self.phase, f"chat long poll: {type(exc).__name__}: {exc}")
                 await asyncio.sleep(1.0)  # as the page does after a failure
                 continue
-            arrived = False
             async with self.changed:
                 self.version = data["version"]
                 for message in data["messages"]:
-                    arrived |= message.get("from") == "bot" and message["message_id"] not in self.messages
                     self.messages[message["message_id"]] = message
                 self.changed.notify_all()
-            if arrived:
-                asyncio.get_running_loop().call_later(ARRIVED_CHECK_S, lambda: asyncio.ensure_future(self._check_lesson()))
 
     async def _lesson_every(self) -> None:
         while True:

@@ -367,7 +367,6 @@
     state.keyboardHidden = hidden;
     if (redraw || data.blocked !== wasBlocked) renderKeyboard();
     showHeader(data.action);
-    if (arrived) document.dispatchEvent(new CustomEvent("sotay:arrived"));  // a trainee's lesson checks again
     return arrived;
   }
 

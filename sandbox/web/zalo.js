@@ -76,7 +76,6 @@
     }
     state.version = data.version;
     showHeader(data.action);
-    if (arrived) document.dispatchEvent(new CustomEvent("sotay:arrived"));  // a trainee's lesson checks again
     return arrived;
   }
 
