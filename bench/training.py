@@ -125,8 +125,8 @@ ACTED_CHECK_S = 4.2  # training.js: the check a moment after a step
 
 class Http:
     """The hall's HTTP client: aiohttp (httpx's pool spent more CPU than the demo it was measuring), no
-    connection limit, no cookies kept (each join is a phone of its own). A GET the server closed as it went
-    out (an idle kept-alive connection) is sent once more, as a browser does."""
+    connection limit, no cookies kept (each join is a phone of its own). A GET the server closed or reset as
+    it went out (an idle kept-alive connection) is sent once more, as a browser does."""
 
     async def __aenter__(self) -> Http:
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), cookie_jar=aiohttp.DummyCookieJar())
@@ -146,7 +146,7 @@ class Http:
                         return response.status, None, response.headers.get("Location")
                     response.raise_for_status()
                     return response.status, await response.json(content_type=None), None
-            except aiohttp.ServerDisconnectedError:
+            except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
                 if method != "GET" or attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -169,6 +169,7 @@ class Trainee:
         self.changed = asyncio.Condition()
         self.status: dict[str, Any] = {}
         self.tasks: list[asyncio.Task[None]] = []
+        self.later: list[asyncio.TimerHandle] = []
         self.phase = "waiting"  # failures of the page before the lessons (its long poll, its lesson checks)
 
     async def join(self) -> None:
@@ -185,6 +186,8 @@ class Trainee:
         self.tasks = [asyncio.create_task(self._follow_chat()), asyncio.create_task(self._lesson_every())]
 
     async def close(self) -> None:
+        for timer in self.later:
+            timer.cancel()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -222,7 +225,8 @@ class Trainee:
             self.changed.notify_all()
 
     def _acted(self) -> None:
-        asyncio.get_running_loop().call_later(ACTED_CHECK_S, lambda: asyncio.ensure_future(self._check_lesson(acted=True)))
+        self.later.append(asyncio.get_running_loop().call_later(ACTED_CHECK_S, lambda: self.tasks.append(
+            asyncio.ensure_future(self._check_lesson(acted=True)))))
 
     def invitations(self) -> list[dict[str, Any]]:
         found = [m for m in self.messages.values() if m.get("from") == "bot" and "THÔNG BÁO MỜI HỌP" in (m.get("text") or "")
