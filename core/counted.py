@@ -5,19 +5,43 @@ a transaction changed, before it commits. Changes made through ORM objects (a ne
 answer, a membership span, a link, feedback…) are noted by core.reporting.figures itself, on
 flush. A writer that changes counted rows with a bulk statement (`insert(...).from_select`,
 `update(...)`) says so here, with the organisations (or the members, meetings or campaigns whose
-organisations are meant) and the figures' source that counts them. No model imports: any domain
-may call this without depending on the reporting domain.
+organisations are meant) and the figures' source that counts them; with the months it can
+affect when the writer knows them (else every kept month is recomputed). No model imports: any
+domain may call this without depending on the reporting domain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Source = Literal["members", "meetings", "study", "feedback"]
 SOURCES: tuple[Source, ...] = ("members", "meetings", "study", "feedback")
 _KEY = "sotay.counted"
+
+
+@dataclass
+class Months:
+    """The kept months a source's changes can affect: every one, or these ones and every one from
+    `since` on (a membership span changed on a day counts in every month ending after it)."""
+
+    every: bool = False
+    these: set[dt.date] = field(default_factory=set)  # first days of local months
+    since: dt.date | None = None
+
+    def note(self, months: Iterable[dt.date] | None = None, since: dt.date | None = None) -> None:
+        """Add months (first days); `months=None` and no `since`: every month."""
+        if months is None and since is None:
+            self.every = True
+            return
+        self.these.update(months or ())
+        if since is not None:
+            self.since = since if self.since is None else min(self.since, since)
+
+    def pick(self, kept: Sequence[dt.date]) -> list[dt.date]:
+        return [m for m in kept if self.every or m in self.these or (self.since is not None and m >= self.since)]
 
 
 @dataclass
@@ -28,6 +52,8 @@ class Changes:
     members: set[int] = field(default_factory=set)  # their membership spans' organisations (source "members")
     meetings: set[int] = field(default_factory=set)  # their cells (source "meetings")
     campaigns: set[int] = field(default_factory=set)  # their assignments' cells (source "study")
+    # The months each source's changes can affect (the meetings' current months are added when settling).
+    months: dict[Source, Months] = field(default_factory=lambda: {source: Months() for source in SOURCES})
 
     def __bool__(self) -> bool:
         return bool(self.members or self.meetings or self.campaigns or any(self.orgs.values()))
@@ -44,10 +70,16 @@ def pending(info: dict[Any, Any]) -> Changes:
 def changed(
     session: Any, *, source: Source, org_ids: Iterable[int | None] = (), member_ids: Iterable[int | None] = (),
     meeting_ids: Iterable[int | None] = (), campaign_ids: Iterable[int | None] = (),
+    months: Iterable[dt.date] | None = None, since: dt.date | None = None,
 ) -> None:
     """Note that rows counted by `source` changed for these organisations (or those of these
-    members, meetings or study campaigns). Cheap: the figures are recomputed once, at commit."""
+    members, meetings or study campaigns). Cheap: the figures are recomputed once, at commit.
+
+    The months recomputed: `months` (first days of local months) and every month from `since` on;
+    neither given: every kept month. The current month of each of `meeting_ids` is always
+    recomputed (what is counted under a meeting is counted in its month)."""
     changes = pending(session.info)
+    changes.months[source].note(months, since)
     changes.orgs[source].update(int(i) for i in org_ids if i is not None)
     changes.members.update(int(i) for i in member_ids if i is not None)
     changes.meetings.update(int(i) for i in meeting_ids if i is not None)

@@ -364,7 +364,9 @@ async def _changed_orgs(session: AsyncSession, changes: changes_noted.Changes) -
     """The organisations whose rows changed, by source (members, meetings and campaigns resolved)."""
     orgs = {source: set(ids) for source, ids in changes.orgs.items()}
     if changes.meetings:
-        orgs["meetings"] |= set((await session.execute(select(Meeting.cell_id).where(Meeting.id.in_(changes.meetings)))).scalars())
+        rows = (await session.execute(select(Meeting.cell_id, Meeting.starts_at).where(Meeting.id.in_(changes.meetings)))).all()
+        orgs["meetings"] |= {cell_id for cell_id, _ in rows}
+        changes.months["meetings"].note({local_month(starts_at) for _, starts_at in rows})  # counted in the meeting's month
     if changes.members:
         query = select(Membership.org_id).where(Membership.member_id.in_(changes.members)).distinct()
         orgs["members"] |= set((await session.execute(query)).scalars())
@@ -374,23 +376,38 @@ async def _changed_orgs(session: AsyncSession, changes: changes_noted.Changes) -
     return orgs
 
 
+def _runs(months: Sequence[dt.date]) -> list[list[dt.date]]:
+    """Sorted months cut into runs of consecutive months (a source's buckets need contiguous edges)."""
+    runs: list[list[dt.date]] = []
+    for month in sorted(months):
+        if runs and add_months(runs[-1][-1], 1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    return runs
+
+
 async def _store(session: AsyncSession, source: changes_noted.Source, org_ids: Sequence[int], months: Sequence[dt.date]) -> None:
-    """Recompute one source for these organisations and months, and write its fields (zero included)."""
+    """Recompute one source for these organisations and months (any of the kept ones: each run of
+    consecutive months is one call of the source, which counts each month on its own), and write
+    its fields (zero included)."""
     names = SOURCE_FIELDS[source]
     for start in range(0, len(org_ids), CHUNK):
         chunk = tuple(org_ids[start : start + CHUNK])
-        by_org = await collect(session, Scope(None, ids=chunk), months, sources=(SOURCE_BY_NAME[source],))
         rows = []
-        for org_id in chunk:
-            values = by_org.get(org_id) or [Figures() for _ in months]
-            rows += [{"month": month, "org_id": org_id, **{n: getattr(values[i], n) for n in names}} for i, month in enumerate(months)]
+        for run in _runs(months):
+            by_org = await collect(session, Scope(None, ids=chunk), run, sources=(SOURCE_BY_NAME[source],))
+            for org_id in chunk:
+                values = by_org.get(org_id) or [Figures() for _ in run]
+                rows += [{"month": month, "org_id": org_id, **{n: getattr(values[i], n) for n in names}} for i, month in enumerate(run)]
         statement = insert_for(session, OrgMonthFigures)
         statement = statement.on_conflict_do_update(index_elements=["month", "org_id"], set_={n: getattr(statement.excluded, n) for n in names})
         await session.execute(statement, rows)
 
 
 async def settle(session: AsyncSession) -> int:
-    """Bring the kept months' stored rows up to this transaction's changes (core.counted): run
+    """Bring the kept months' stored rows up to this transaction's changes (core.counted), only
+    the months each change can affect (`_months_of` says which, from the changed rows): run
     before every commit (`_settle_before_commit`) and before a committee's figures are read in a
     transaction that changed something. Returns how many organisations were recomputed."""
     changes = changes_noted.take(session.info)
@@ -402,11 +419,12 @@ async def settle(session: AsyncSession) -> int:
         return 0
     bulk = len(everyone) > BULK
     await _lock(session, whole=True, shared=not bulk, orgs=() if bulk else sorted(everyone))
-    months = await kept_months(session)
-    if not months:
+    kept = await kept_months(session)
+    if not kept:
         return 0
     for source, ids in orgs.items():
-        if ids:
+        months = changes.months[source].pick(kept)  # only the months this source's changes can affect
+        if ids and months:
             await _store(session, source, sorted(ids), months)
     return len(everyone)
 
@@ -528,15 +546,60 @@ def _note_counted_changes(session: Session, _context: object) -> None:
             continue
         if isinstance(obj, Member) and obj not in session.deleted:
             continue  # a member's cell and exemption are counted from the membership spans
+        months, since = _months_of(session, obj)
         column = _ORG_COLUMN.get(type(obj))
         if column is not None:
-            changes_noted.changed(session, source=source, org_ids=_values(obj, column))
+            changes_noted.changed(session, source=source, org_ids=_values(obj, column), months=months, since=since)
         elif isinstance(obj, ChannelLink):
-            changes_noted.changed(session, source=source, member_ids=_values(obj, "member_id"))
-        elif isinstance(obj, Invitation | Attendance):
-            changes_noted.changed(session, source=source, meeting_ids=_values(obj, "meeting_id"))
+            changes_noted.changed(session, source=source, member_ids=_values(obj, "member_id"), months=months, since=since)
+        elif isinstance(obj, Invitation | Attendance):  # counted in its meeting's (current) month, added when settling
+            changes_noted.changed(session, source=source, meeting_ids=_values(obj, "meeting_id"), months=())
         elif isinstance(obj, StudyCampaign) and obj not in session.new:  # a new campaign has no assignments yet
             changes_noted.changed(session, source=source, campaign_ids=[obj.id])
+
+
+def _months_of(session: Session, obj: object) -> tuple[list[dt.date] | None, dt.date | None]:
+    """The kept months a changed row can affect, as (months, since: every month from it on), from
+    its values before and after the change and the rule of the source that counts it:
+    - a meeting: the months of its old and new start (meetings_source buckets by `starts_at`);
+    - feedback: the months it was created in (feedback_source buckets by `created_at`);
+    - a membership span: every month whose last day is on or after the earliest day whose coverage
+      changed (members_on counts the spans covering each month's last day);
+    - a link: every month ending after its earliest `linked_at` (linked = first link before the month's end).
+    (None, None): every month (a deleted member; study rows, whose month is their campaign's deadline)."""
+    if isinstance(obj, Meeting | FeedbackItem):
+        moments = _values(obj, "starts_at" if isinstance(obj, Meeting) else "created_at")
+        if all(isinstance(m, dt.datetime) for m in moments):
+            return [local_month(cast(dt.datetime, m)) for m in moments], None
+    elif isinstance(obj, ChannelLink):
+        moments = _values(obj, "linked_at")
+        if all(isinstance(m, dt.datetime) for m in moments):
+            return [], local_month(min(cast(list[dt.datetime], moments)))
+    elif isinstance(obj, Membership):
+        day = _span_changed_from(session, obj)
+        if day is not None:
+            return [], month_start(day)
+    return None, None
+
+
+def _span_changed_from(session: Session, span: Membership) -> dt.date | None:
+    """The first day a span's coverage (org, exemption, days) changed: its start when it is new,
+    deleted, or moved; else the earliest of its old and new start, or of its old and new end."""
+    starts = _values(span, "valid_from")
+    ends = _values(span, "valid_to")
+    if not all(isinstance(day, dt.date) for day in starts):
+        return None
+    first = min(cast(list[dt.date], starts))
+    if span in session.new or span in session.deleted:
+        return first
+    state = sa_inspect(span)
+    assert state is not None
+    if len(set(starts)) > 1 or any(state.attrs[name].history.deleted for name in ("org_id", "exempt", "member_id")):
+        return first
+    changed_ends = [cast(dt.date, day) for day in ends if day is not None]
+    if len(set(ends)) > 1 and changed_ends:  # only the end moved: the days between the old and new end
+        return min(changed_ends)
+    return first
 
 
 @event.listens_for(Session, "before_commit")

@@ -9,7 +9,7 @@ import datetime as dt
 import random
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.feedback.models import FeedbackItem, FeedbackKind
@@ -18,6 +18,7 @@ from core.orgs.membership import sync_membership
 from core.orgs.models import ChannelLink, Member
 from core.orgs.service import load_actor
 from core.reporting import figures
+from core.reporting.models import OrgMonthFigures
 from core.resolutions import service, study
 from core.resolutions.models import Document, DocumentKind, StudyAssignment, StudyCampaign
 from tests.factories import Commune, add_member
@@ -66,7 +67,9 @@ async def one_change(session, rng: random.Random, commune: Commune, now: dt.date
     elif step == "status" and (meeting := await pick(session, rng, Meeting)):
         meeting.status = rng.choice([MeetingStatus.HELD, MeetingStatus.CANCELLED])
     elif step == "reschedule" and (meeting := await pick(session, rng, Meeting)):
-        meeting.starts_at = moment(rng, now)
+        meeting.starts_at = moment(rng, now)  # often to another month (the old and the new month change)
+        if rng.random() < 0.3:
+            meeting.cell_id = rng.choice(cells).org.id
     elif step in ("move", "exempt", "leave") and (member := await pick(session, rng, Member)):
         if step == "move":
             member.org_id = rng.choice(cells).org.id
@@ -126,7 +129,7 @@ async def one_change(session, rng: random.Random, commune: Commune, now: dt.date
     return step
 
 
-@pytest.mark.parametrize("seed_value", [1, 2, 3])
+@pytest.mark.parametrize("seed_value", [1, 2, 3, 4, 5])
 async def test_stored_figures_equal_live_after_random_changes(session, cipher, commune, clock, seed_value) -> None:
     await seed(session, commune, clock)
     now = clock.now()
@@ -194,3 +197,53 @@ async def test_two_transactions_changing_one_cell_at_once_lose_nothing(session_f
         await first.commit()
         await committing
         assert await figures.check(watcher) == []
+
+
+async def recomputed_months(session, org_id: int, change) -> list[dt.date]:  # type: ignore[no-untyped-def]
+    """Mark the organisation's stored rows (a value no source can produce), make the change and
+    commit it: the months whose mark is gone are the ones `settle` recomputed."""
+    mark = -999
+    await session.execute(update(OrgMonthFigures).where(OrgMonthFigures.org_id == org_id).values(meetings_held=mark, members=mark))
+    await session.commit()
+    await change()
+    await session.commit()
+    rows = await session.execute(select(OrgMonthFigures.month, OrgMonthFigures.meetings_held, OrgMonthFigures.members)
+                                 .where(OrgMonthFigures.org_id == org_id).order_by(OrgMonthFigures.month))
+    return [month for month, held, members in rows if held != mark or members != mark]
+
+
+async def test_a_change_recomputes_only_the_months_it_can_affect(session, commune, clock) -> None:
+    await seed(session, commune, clock)
+    now = clock.now()
+    await keep_all(session, now)
+    kept = await figures.kept_months(session)
+    cell = commune.cells[0].org.id
+    invitation = (await session.execute(
+        select(Invitation).join(Meeting, Meeting.id == Invitation.meeting_id).where(Meeting.cell_id == cell).order_by(Invitation.id))).scalars().first()
+    meeting = await session.get(Meeting, invitation.meeting_id)
+    month = figures.local_month(meeting.starts_at)
+    assert month in kept
+
+    async def rsvp() -> None:
+        invitation.answer = Answer.EXCUSED if invitation.answer != Answer.EXCUSED else Answer.ATTENDING
+
+    assert await recomputed_months(session, cell, rsvp) == [month]  # one meeting's answer: its month only
+
+    target = figures.add_months(month, -3 if month >= kept[3] else 3)
+
+    async def reschedule() -> None:
+        meeting.starts_at = meeting.starts_at + dt.timedelta(days=31 * ((target.year - month.year) * 12 + target.month - month.month))
+
+    assert figures.local_month(meeting.starts_at + dt.timedelta(days=31 * ((target.year - month.year) * 12 + target.month - month.month))) == target
+    assert await recomputed_months(session, cell, reschedule) == sorted({month, target})  # moved: the old and the new month
+
+    member = commune.cells[0].members[0]
+
+    async def move() -> None:
+        member.org_id = commune.cells[1].org.id
+        await sync_membership(session, member, on=now.date())
+
+    current = figures.local_month(now)
+    assert await recomputed_months(session, cell, move) == [m for m in kept if m >= current]  # from today on
+    # Every value recomputed equals the live one; the months left alone still hold the mark.
+    assert {d.stored for d in await figures.check(session)} == {-999}
