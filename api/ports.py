@@ -4,6 +4,7 @@ hands api what it needs)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -44,6 +45,9 @@ class ApiSettings(Protocol):
 
     @property
     def telegram_token(self) -> SecretStr | None: ...
+
+    @property
+    def paid_broadcast_price(self) -> Decimal | None: ...
 
 
 class ApiRuntime(Protocol):

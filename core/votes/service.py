@@ -33,6 +33,8 @@ from core import audit, texts
 from core.crypto import FieldCipher
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.listening import presynthesis
+from core.listening.models import SubjectKind
 from core.meetings import dates, render
 from core.meetings.models import Attendance, Meeting, MeetingStatus
 from core.orgs.models import Member, Org, OrgKind
@@ -468,6 +470,8 @@ async def _finish(session: AsyncSession, vote: Vote, cell: Org, outcome: Outcome
         line = conclusions_line(vote)
         meeting.conclusions_text = f"{meeting.conclusions_text}\n{line}" if meeting.conclusions_text else line
         meeting.updated_at = now
+        if meeting.conclusions_sent_at is not None:  # the «🔊 Nghe» under them now reads a longer text
+            await presynthesis.queue(session, kind=SubjectKind.CONCLUSIONS, subject_id=meeting.id, now=now)
     recipients = await _absentees(session, meeting)
     if vote.opened_by_id is not None:
         recipients.append(vote.opened_by_id)
