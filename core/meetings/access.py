@@ -136,8 +136,20 @@ async def _invitation(session: AsyncSession, invitation_id: int, *, for_update: 
 async def _own_invitation(
     session: AsyncSession, *, actor: Actor, invitation_id: int, for_update: bool = False
 ) -> tuple[Invitation, Meeting, Org]:
-    invitation = await _invitation(session, invitation_id, for_update=for_update)
-    meeting, cell = await _load(session, invitation.meeting_id)
+    """One query for the invitation and its meeting (every RSVP and absence press runs it); without
+    a lock, an invitation this transaction already loaded comes from the session (no query). Only the
+    invitation's row is locked: answers to one meeting never wait for each other."""
+    known = None if for_update else session.identity_map.get(session.identity_key(Invitation, invitation_id))
+    if isinstance(known, Invitation):
+        invitation = known
+        meeting, cell = await _load(session, invitation.meeting_id)
+    else:
+        query = select(Invitation, Meeting).join(Meeting, Meeting.id == Invitation.meeting_id).where(Invitation.id == invitation_id)
+        row = (await session.execute(query.with_for_update(of=Invitation) if for_update else query)).one_or_none()
+        if row is None:
+            raise NotFound(texts.common.NOT_FOUND)
+        invitation, meeting = row
+        cell = await get_org(session, meeting.cell_id)
     if invitation.member_id != actor.member.id:
         raise actor.refusal(cell, texts.meetings.NOT_YOUR_INVITATION)
     return invitation, meeting, cell

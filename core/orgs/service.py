@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, texts
@@ -181,21 +182,24 @@ async def load_actor(session: AsyncSession, member: Member, *, via: str | None =
 
 
 async def actor_by_platform_user(session: AsyncSession, *, platform: str, platform_user_id: str) -> Actor | None:
-    """Who is asking, in two queries (member with cell, then roles): run for every update."""
+    """Who is asking, in one query (member, cell and every role with its organisation, a row per role):
+    run for every update, so one round trip instead of two."""
+    role_org = aliased(Org)
     query = (
-        select(Member, Org)
+        select(Member, Org, OrgRole.role, role_org)
         .join(ChannelLink, ChannelLink.member_id == Member.id)
         .join(Org, Org.id == Member.org_id)
+        .outerjoin(OrgRole, OrgRole.member_id == Member.id)
+        .outerjoin(role_org, role_org.id == OrgRole.org_id)
         .where(ChannelLink.platform == platform, ChannelLink.platform_user_id == platform_user_id, Member.active)
+        .order_by(OrgRole.id)
     )
-    row = (await session.execute(query)).one_or_none()
-    if row is None:
+    rows = (await session.execute(query)).all()
+    if not rows:
         return None
-    member, cell = row
-    roles = (
-        await session.execute(select(OrgRole.role, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id == member.id))
-    ).all()
-    return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in roles), via=f"{platform}:{platform_user_id}")
+    member, cell = rows[0][0], rows[0][1]
+    roles = tuple((role, org) for _, _, role, org in rows if role is not None)
+    return Actor(member=member, cell=cell, roles=roles, via=f"{platform}:{platform_user_id}")
 
 
 async def member_by_platform_user(session: AsyncSession, *, platform: str, platform_user_id: str) -> Member | None:
