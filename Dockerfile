@@ -10,8 +10,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SOTAY_HTTP_HOST=0.0.0.0 \
     SOTAY_HTTP_PORT=8080
 
-# libsndfile comes inside the soundfile wheel and espeak-ng inside espeakng-loader:
-# no system audio packages are needed.
+# libsndfile comes inside the soundfile wheel and espeak-ng inside espeakng-loader. libopus is
+# optional: with it voice notes encode ~2.5x faster (voice/ogg.py); without it libsndfile encodes.
+RUN apt-get update && apt-get install -y --no-install-recommends libopus0 && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml requirements.lock README.md alembic.ini ./
 COPY core ./core

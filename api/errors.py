@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core import texts
 from core.errors import DomainError
 from core.orgs.management import ImportRejected
+from core.render import plain_text
 
 # Set by the body-size guard when it cut a streamed upload short (see api.middleware).
 BODY_TOO_LARGE_SCOPE_KEY = "sotay.body_too_large"
@@ -81,7 +82,9 @@ ERROR_RESPONSES = error_responses(401, 403, 404, 422, 429)
 
 
 def error_body(code: str, message: str, **extra: object) -> dict[str, object]:
-    return {"error": code, "message": message, **extra}
+    # Core's reasons are written for the chat (Telegram's HTML subset, names escaped once): JSON carries
+    # what a person reads, «Chi bộ A & B», not «Chi bộ A &amp; B» or a stray <b>.
+    return {"error": code, "message": plain_text(message), **extra}
 
 
 API_PREFIX = "/api/v1/"

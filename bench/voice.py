@@ -1,21 +1,42 @@
-"""`python -m bench.voice`: a ~1,000-word resolution summary through the voice pipeline.
+"""`python -m bench.voice [--runs 3] [--taps 5] [--skip-engines]`: the voice pipeline and what a member waits.
 
-Per engine and speed: seconds to normalise, synthesise and encode, minutes of audio, bytes per
-minute, bitrate, and the render through `VoiceRenderer` cold (synthesis) and warm (cache hit).
-gTTS cannot be timed here (Google is unreachable); what can be measured offline is reported: how
-many requests the summary needs and the client-side cost per request against the recorded
-response. Prints one JSON object.
+Prints JSON lines, each with the machine's load (1-minute load average, cores):
+
+1. `engines`: a ~1,100-word resolution summary per engine and speed: seconds to normalise,
+   synthesise and encode, minutes of audio, bytes per minute, bitrate, the render through
+   `VoiceRenderer` cold (synthesis) and warm (cache hit). gTTS cannot be timed here (Google is
+   unreachable): the requests the summary needs and the client-side cost per request against
+   the recorded response.
+2. `synthesis_300`: a 300-word summary synthesised, normalised (loudness) and encoded to OGG/Opus
+   through `VoiceRenderer` with an empty cache, wall and CPU seconds (every thread of the
+   process), with libopus called directly and with libsndfile's encoder (the fallback).
+3. `presynthesis`: a 300-word notice published to a cell whose listeners chose three variants:
+   seconds from the publishing transaction's commit until the background worker has cached all three.
+4. `tap`: through the real bot, polling the sandbox (a local Telegram Bot API) over HTTP: a
+   sandbox person presses «🔊 Nghe» under the notice and the time until the voice note is in
+   their chat. `cached` (read ahead: the first press uploads the file, the next ones send it by
+   Telegram's file id), `uncached` (another 300-word notice nobody read ahead: synthesis in the
+   tap), and `cached_during_presynthesis` (a cached press while the worker reads another
+   notice ahead: the bot is not starved).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import json
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+
+import httpx
 
 from voice.engines import (
     EspeakSpeaker,
@@ -161,12 +182,250 @@ async def measure_gtts_offline() -> dict[str, Any]:
     }
 
 
-async def main() -> None:
-    loads = os.getloadavg()
-    results = [await measure_espeak("normal"), await measure_espeak("slow"), await measure_gtts_offline()]
-    print(json.dumps({"benchmark": "voice", "cpus": os.cpu_count(), "load_average_1min": round(loads[0], 2),
-                      "engines": results}, ensure_ascii=False))
+TOKEN = "7000023:BENCHvoiceTapLatency000000000000000"
+LISTENER = 1003  # cell A's first member (tests/factories.py): listens slowly in the southern voice
+DEPUTY = 1002  # Vietnamese voice, normal speed
+
+
+def load() -> dict[str, Any]:
+    one, five, _ = os.getloadavg()
+    return {"load_1m": round(one, 2), "load_5m": round(five, 2), "cores": os.cpu_count()}
+
+
+def emit(**fields: Any) -> None:
+    print(json.dumps({"benchmark": "voice", **fields, **load()}, ensure_ascii=False), flush=True)
+
+
+def words(count: int, *, offset: int = 0) -> str:
+    """`count` words of the summary's running text (headings left out), from word `offset` on."""
+    body = " ".join(line for line in SUMMARY.splitlines() if not line.isupper())
+    tokens = body.split()
+    return " ".join((tokens[offset:] + tokens)[:count])
+
+
+async def measure_synthesis_300(runs: int) -> None:
+    from voice import ogg
+
+    text = words(300)
+    for encoder in ("libopus", "libsndfile"):
+        if encoder == "libopus" and not ogg.available():
+            emit(phase="synthesis_300", encoder=encoder, available=False)
+            continue
+        original = ogg.available
+        ogg.available = (lambda: True) if encoder == "libopus" else (lambda: False)  # type: ignore[assignment]
+        try:
+            walls, cpus, audio, parts = [], [], 0.0, 0
+            for _ in range(runs):
+                with tempfile.TemporaryDirectory() as cache_dir:
+                    renderer = VoiceRenderer(EspeakSpeaker(), cache_dir)
+                    started, started_cpu = time.perf_counter(), time.process_time()
+                    notes = await renderer.render(text, voice="vi", speed="normal")
+                    walls.append(time.perf_counter() - started)
+                    cpus.append(time.process_time() - started_cpu)
+                    audio, parts = sum(n.duration_seconds for n in notes), len(notes)
+        finally:
+            ogg.available = original  # type: ignore[assignment]
+        emit(phase="synthesis_300", encoder=encoder, words=300, runs=runs, parts=parts, audio_seconds=round(audio, 1),
+             wall_seconds_median=round(statistics.median(walls), 2), wall_seconds_min=round(min(walls), 2),
+             cpu_seconds_median=round(statistics.median(cpus), 2),
+             realtime_factor_per_cpu_second=round(audio / statistics.median(cpus), 1))
+
+
+# ---------------------------------------------------------------- the bot, the sandbox, the worker
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class World:
+    """A seeded SQLite database, the sandbox, the bot polling it, and the read-ahead worker."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.shown: dict[tuple[int, int], int] = {}
+
+    async def start(self) -> None:
+        from bot.dispatcher import build_dispatcher, create_bot
+        from core.clock import SystemClock
+        from core.crypto import FieldCipher
+        from core.db import create_engine, create_session_factory, transaction
+        from core.models import metadata
+        from core.orgs.models import SpeechSpeed
+        from core.recordings.presynthesis import Presynthesiser
+        from tests.factories import make_commune
+
+        self.clock = SystemClock()
+        self.engine = create_engine(f"sqlite+aiosqlite:///{self.folder / 'bench.db'}")
+        async with self.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        self.factory = create_session_factory(self.engine)
+        cipher = FieldCipher("bench-secret-key-that-is-long-enough-0123456789")
+        async with transaction(self.factory) as session:
+            commune = await make_commune(session, cipher)
+            cell = commune.cells[0]
+            slow, central = cell.members[0], cell.members[1]
+            slow.voice_name, slow.speech_speed = "vi-vn-x-south", SpeechSpeed.SLOW
+            central.voice_name = "vi-vn-x-central"
+            self.org_id, self.secretary_id = cell.org.id, cell.secretary.id
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SOTAY_")}
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
+        self.sandbox = subprocess.Popen([sys.executable, "-m", "sandbox", "--port", str(port), "--token", TOKEN], env=env,
+                                        stdout=(self.folder / "sandbox.log").open("wb"), stderr=subprocess.STDOUT)
+        self.base = f"http://127.0.0.1:{port}"
+        self.http = httpx.AsyncClient(base_url=self.base, timeout=60)
+        for _ in range(200):
+            with contextlib.suppress(httpx.HTTPError):
+                if (await self.http.get("/sandbox/health")).status_code == 200:
+                    break
+            await asyncio.sleep(0.05)
+        for user in (DEPUTY, LISTENER):
+            await self.http.post("/sandbox/users", json={"id": user, "first_name": f"Đảng viên {user}"})
+        self.renderer = VoiceRenderer(EspeakSpeaker(), self.folder / "audio")
+        self.bot = create_bot(TOKEN, self.base)
+        self.dispatcher = build_dispatcher(session_factory=self.factory, cipher=cipher, clock=self.clock, files_dir=self.folder / "files",
+                                           voice_renderer=self.renderer, settings=SimpleNamespace(data_dir=self.folder, tts="espeak"))
+        self.polling = asyncio.create_task(self.dispatcher.start_polling(self.bot, handle_signals=False, close_bot_session=False,
+                                                                         polling_timeout=10))
+        self.presynthesiser = Presynthesiser(self.factory, self.renderer, self.clock, poll_seconds=0.05)
+        self.worker_stop = asyncio.Event()
+        self.worker = asyncio.create_task(self.presynthesiser.run(self.worker_stop))
+
+    async def stop(self) -> None:
+        self.worker_stop.set()
+        await self.worker
+        with contextlib.suppress(RuntimeError):
+            await self.dispatcher.stop_polling()
+        await asyncio.wait_for(self.polling, 15)
+        await self.bot.session.close()
+        await self.http.aclose()
+        await self.engine.dispose()
+        self.sandbox.terminate()
+        self.sandbox.wait(10)
+
+    async def publish(self, text: str) -> int:
+        from core.db import transaction
+        from core.notices import service as notices
+        from core.orgs.models import Member
+        from core.orgs.service import load_actor
+
+        async with transaction(self.factory) as session:
+            secretary = await session.get(Member, self.secretary_id)
+            assert secretary is not None
+            notice = await notices.create_notice(session, actor=await load_actor(session, secretary), org_id=self.org_id, text=text,
+                                                 now=self.clock.now())
+            return notice.id
+
+    async def read_ahead_done(self, notice_id: int) -> None:
+        from sqlalchemy import select
+
+        from core.listening.models import VoicePresynthesis
+
+        while True:
+            async with self.factory() as session:
+                done = await session.scalar(select(VoicePresynthesis.done_at).where(
+                    VoicePresynthesis.subject_kind == "notice", VoicePresynthesis.subject_id == notice_id))
+            if done is not None:
+                return
+            await asyncio.sleep(0.02)
+
+    async def tap(self, user: int, notice_id: int) -> tuple[float, float]:
+        """Press «🔊 Nghe» under the notice as the sandbox person; (seconds to the first voice note,
+        to the last part)."""
+        from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+        if (user, notice_id) not in self.shown:  # the notice's message with its «🔊 Nghe», as members get it
+            markup = InlineKeyboardBuilder()
+            markup.button(text="🔊 Nghe", callback_data=f"rs:listen:notice:{notice_id}:")
+            self.shown[(user, notice_id)] = (await self.bot.send_message(user, f"Thông báo {notice_id}", reply_markup=markup.as_markup())).message_id
+        await asyncio.sleep(1.1)  # Telegram's (and the sandbox's) one message a second per chat: no flood wait in the figure
+        message_id = self.shown[(user, notice_id)]
+        version = (await self.http.get(f"/sandbox/bots/{TOKEN}/chats/{user}", params={"after": 0})).json()["version"]
+        started = time.perf_counter()
+        pressed = asyncio.create_task(self.http.post(f"/sandbox/bots/{TOKEN}/users/{user}/press",
+                                                     json={"message_id": message_id, "data": f"rs:listen:notice:{notice_id}:"}))
+        first = last = 0.0
+        parts = expected = 0
+        while not expected or parts < expected:
+            answer = (await self.http.get(f"/sandbox/bots/{TOKEN}/chats/{user}", params={"after": version, "wait": 30})).json()
+            version = answer["version"]
+            for message in answer["messages"]:
+                if (message.get("attachment") or {}).get("kind") == "voice":
+                    parts += 1
+                    last = time.perf_counter() - started
+                    first = first or last
+                    expected = expected or self._parts_of(message)
+        await pressed
+        return first, last
+
+    @staticmethod
+    def _parts_of(message: dict[str, Any]) -> int:
+        import re
+
+        found = re.search(r"\((\d+)/(\d+)\)", message.get("caption") or message.get("text") or "")
+        return int(found.group(2)) if found else 1
+
+
+async def measure_bot(taps: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="sotay-bench-voice-") as folder:
+        world = World(Path(folder))
+        await world.start()
+        try:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            notice_id = await world.publish(words(300))
+            await world.read_ahead_done(notice_id)
+            emit(phase="presynthesis", words=300, variants=world.presynthesiser.stats.variants,
+                 seconds_after_publish=round(time.perf_counter() - started, 2), cpu_seconds=round(time.process_time() - started_cpu, 2))
+
+            cached = [await world.tap(LISTENER, notice_id) for _ in range(taps)]
+            emit(phase="tap", case="cached", taps=taps, first_upload_seconds=round(cached[0][0], 3),
+                 by_file_id_seconds_median=round(statistics.median(t for t, _ in cached[1:]), 3) if taps > 1 else None,
+                 all_seconds=[round(t, 3) for t, _ in cached])
+
+            world.worker_stop.set()  # nobody reads ahead now: the tap synthesises
+            await world.worker
+            uncached = []
+            for index in range(taps):
+                fresh = await world.publish(words(300, offset=37 * (index + 1)))
+                uncached.append(await world.tap(DEPUTY, fresh))
+            emit(phase="tap", case="uncached", taps=taps, words=300,
+                 first_voice_seconds_median=round(statistics.median(f for f, _ in uncached), 3),
+                 first_voice_seconds=[round(f, 3) for f, _ in uncached])
+
+            world.worker_stop = asyncio.Event()
+            world.worker = asyncio.create_task(world.presynthesiser.run(world.worker_stop))
+            during = []
+            for index in range(taps):
+                await world.publish(words(300, offset=11 * (index + 1) + 500))  # read ahead in the background…
+                await asyncio.sleep(0.1)
+                during.append(await world.tap(LISTENER, notice_id))  # …while a member plays a cached one
+            emit(phase="tap", case="cached_during_presynthesis", taps=taps,
+                 seconds_median=round(statistics.median(f for f, _ in during), 3), all_seconds=[round(f, 3) for f, _ in during])
+        finally:
+            await world.stop()
+
+
+async def main(args: argparse.Namespace) -> None:
+    if not args.skip_engines:
+        results = [await measure_espeak("normal"), await measure_espeak("slow"), await measure_gtts_offline()]
+        emit(phase="engines", engines=results)
+    if args.runs:
+        await measure_synthesis_300(args.runs)
+    await measure_bot(args.taps)
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.voice")
+    parser.add_argument("--runs", type=int, default=3, help="cold renders of the 300-word summary per encoder (0: none)")
+    parser.add_argument("--taps", type=int, default=5, help="presses per case through the bot")
+    parser.add_argument("--skip-engines", action="store_true", help="leave out the ~1,100-word engine figures")
+    return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(parse()))

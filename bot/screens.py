@@ -6,6 +6,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
+from core.render import plain_text
+
+plain = plain_text  # callback toasts and alerts show no HTML
+
 
 async def show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     """Replace the pressed message; send a new one when it cannot be edited (a voice note, a file,
@@ -18,10 +22,3 @@ async def show(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboard
             if "message is not modified" in refusal.message:
                 return
     await bot.send_message(query.from_user.id, text, reply_markup=markup)
-
-
-def plain(text: str) -> str:
-    """Callback toasts and alerts show no HTML."""
-    for tag in ("<b>", "</b>", "<i>", "</i>"):
-        text = text.replace(tag, "")
-    return text

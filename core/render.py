@@ -21,9 +21,15 @@ _TAG_NAME = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9-]+)")
 ELLIPSIS = "…"
 
 
+def plain_text(markup: str) -> str:
+    """What a reader sees of a message's HTML where no HTML is shown (a button's toast, an API's JSON
+    error): tags dropped, entities decoded, so «A &amp; B» reads «A & B»."""
+    return html.unescape(_TAG.sub("", markup))
+
+
 def visible_length(markup: str) -> int:
     """Characters Telegram counts for an HTML message: tags removed, entities decoded."""
-    return len(html.unescape(_TAG.sub("", markup)))
+    return len(plain_text(markup))
 
 
 def units(text: str) -> int:

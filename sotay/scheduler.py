@@ -12,24 +12,33 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core import metrics
 from core.db import transaction
-from core.ticks import tick_jobs
+from core.ticks import DRAINED, tick_jobs
 from sotay.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
 async def run_tick(runtime: Runtime) -> dict[str, int]:
-    """One pass over every job; a failing job is logged and does not stop the others."""
+    """One pass over every job; a failing job is logged and does not stop the others. A batched job
+    (`DRAINED`) runs again, a transaction per batch, while it finds work and the tick's time lasts."""
     context = runtime.settings.tick_context(runtime.clock.now())
     done: dict[str, int] = {}
     for name, job in tick_jobs():
         started = time.perf_counter()
+        total = 0
         try:
-            async with transaction(runtime.session_factory) as session:
-                done[name] = await job(session, context)
+            while True:
+                async with transaction(runtime.session_factory) as session:
+                    batch = await job(session, context)
+                total += batch
+                if not batch or name not in DRAINED or time.perf_counter() - started > runtime.settings.tick_seconds:
+                    break
         except Exception as exc:  # one job's failure must not starve the others
             log.error("tick job %s failed: %s", name, type(exc).__name__, exc_info=exc)
+            if total:  # the batches before it were committed
+                done[name] = total
             continue
+        done[name] = total
         elapsed = time.perf_counter() - started
         if done[name] or elapsed > 1:
             log.info("tick job %s: %d in %.3fs", name, done[name], elapsed)

@@ -27,9 +27,10 @@ BackgroundJob = Callable[[Runtime, asyncio.Event], Awaitable[None]]
 
 def worker_jobs() -> list[BackgroundJob]:
     from sotay.delivery import run_delivery
+    from sotay.presynthesis import run_presynthesis
     from sotay.scheduler import run_scheduler
 
-    return [run_scheduler, run_delivery]
+    return [run_scheduler, run_delivery, run_presynthesis]
 
 
 class _EmbeddedServer(uvicorn.Server):

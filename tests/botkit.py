@@ -7,7 +7,8 @@ The recording session refuses what Telegram refuses, with Telegram's own error (
 a text over `core.limits.TELEGRAM.text` characters or a caption over `.caption` after its HTML is
 parsed, HTML that Telegram cannot parse (the sandbox's parser, sandbox/formatting.py, is Telegram's
 stand-in), an empty text, button data over `.callback_data_bytes` bytes, a toast over
-`.callback_answer` characters, and a second answer to one button press. Each refusal is also kept in
+`.callback_answer` characters, and a second answer to one button press. A toast carrying HTML
+(which Telegram would show as text) is recorded as a violation without a refusal. Each refusal is also kept in
 `violations`; the `harness` fixture fails the test at its end if any is left (a test that provokes
 one on purpose checks and clears it).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +49,7 @@ from core.limits import TELEGRAM
 from sandbox.errors import ApiError
 from sandbox.formatting import parse_formatted
 
+MARKUP = re.compile(r"</?[a-z]+[ >]|&(?:amp|lt|gt|quot|#\d+);")
 BOT_USER = User(id=42, is_bot=True, first_name="Sổ tay", username="sotay_test_bot")
 TOKEN = "42:TEST_TOKEN_abcdefghijklmnopqrstuvwxyz"
 
@@ -104,6 +107,9 @@ class RecordingSession(BaseSession):
 
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
         self.calls.append(method)
+        if isinstance(method, AnswerCallbackQuery) and method.text and MARKUP.search(method.text):
+            # Telegram accepts it, then shows «<b>» or «&amp;» to the member: a toast is plain text.
+            self.violations.append(f"AnswerCallbackQuery: a toast shows markup as text: {method.text!r}")
         refused = self.refusal(bot, method)
         if refused is not None:
             self.violations.append(f"{type(method).__name__}: {refused}")

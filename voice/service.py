@@ -164,11 +164,14 @@ class VoiceRenderer:
         self.max_part_seconds = max_part_seconds
         self.stats = RenderStats()
         self._locks: dict[str, _KeyLock] = {}
-        # Opus encoding is the slow stage (libsndfile encodes speech ~15× faster than real time per
-        # core) and releases the GIL: parts are encoded in parallel, on a bounded pool shared by all
+        # Opus encoding is the slow stage (libopus ~90× faster than real time per CPU-second,
+        # libsndfile's ~35×; docs/voices.md) and releases the GIL: parts are encoded in parallel, on a bounded pool shared by all
         # renders so that a burst of publications cannot take every core from the bot.
         threads = encoder_threads or min(2, os.cpu_count() or 1)
         self._encoders = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="opus-encoder")
+        # Renders nobody waits for (made ahead, after publishing) encode on one thread of their own:
+        # a member's tap always finds the shared pool free of them.
+        self._background_encoders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="opus-background")
 
     @property
     def cache_hits(self) -> int:
@@ -182,7 +185,9 @@ class VoiceRenderer:
     def syntheses(self) -> int:
         return self.stats.syntheses
 
-    async def render(self, text: str, *, voice: str = "vi", speed: str = "normal") -> list[VoiceNote]:
+    async def render(self, text: str, *, voice: str = "vi", speed: str = "normal", background: bool = False) -> list[VoiceNote]:
+        """The voice notes of `text`; `background`: nobody waits for them (encoded on one thread, so
+        that renders someone waits for are never queued behind them)."""
         check_voice_and_speed(voice, speed)
         spoken = normalize(text, abbreviations=self.abbreviations)
         if not re.search(r"\w", spoken):
@@ -206,13 +211,14 @@ class VoiceRenderer:
                     self.stats.cache_hits += 1
                     return self._notes(key, cached.engine, [(p.path, p.data, p.duration_seconds) for p in cached.parts])
                 self.stats.cache_misses += 1
-                return await self._render_uncached(spoken, key, voice=voice, speed=speed)
+                return await self._render_uncached(spoken, key, voice=voice, speed=speed,
+                                                   pool=self._background_encoders if background else self._encoders)
         finally:
             entry.users -= 1
             if entry.users == 0:
                 del self._locks[key]
 
-    async def _render_uncached(self, spoken: str, key: str, *, voice: str, speed: str) -> list[VoiceNote]:
+    async def _render_uncached(self, spoken: str, key: str, *, voice: str, speed: str, pool: ThreadPoolExecutor) -> list[VoiceNote]:
         texts = split_parts(spoken, speed=speed, target_seconds=min(PART_TARGET_SECONDS, self.max_part_seconds * 5 / 6),
                             syllables_per_minute=speaking_rate(self.speaker, speed))
         encodings: list[asyncio.Future[EncodedAudio]] = []
@@ -226,7 +232,7 @@ class VoiceRenderer:
                 engines.append(pcm.engine or self.speaker.name)
                 if len(pcm.samples) == 0:
                     raise SpeechError(f"{engines[-1]} produced no audio")
-                encodings += [asyncio.ensure_future(self._encode(piece)) for piece in split_at_pauses(pcm, self.max_part_seconds)]
+                encodings += [asyncio.ensure_future(self._encode(piece, pool)) for piece in split_at_pauses(pcm, self.max_part_seconds)]
             encoded = await asyncio.gather(*encodings)
         except BaseException:
             for pending in encodings:
@@ -242,9 +248,9 @@ class VoiceRenderer:
         stored = await asyncio.to_thread(self.cache.store, key, engine=engine, parts=parts)
         return self._notes(key, engine, [(p.path, p.data, p.duration_seconds) for p in stored.parts])
 
-    async def _encode(self, pcm: Pcm) -> EncodedAudio:
+    async def _encode(self, pcm: Pcm, pool: ThreadPoolExecutor) -> EncodedAudio:
         started = time.perf_counter()
-        note = await asyncio.get_running_loop().run_in_executor(self._encoders, encode_voice, pcm)
+        note = await asyncio.get_running_loop().run_in_executor(pool, encode_voice, pcm)
         self.stats.encoding_seconds += time.perf_counter() - started
         self.stats.audio_seconds += note.duration_seconds
         return note

@@ -16,14 +16,16 @@ from api.console.desk import chosen_month, leading
 from api.console.deps import ConsoleUser, SignedIn
 from api.console.pages import render
 from api.deps import ClockDep, SessionDep
-from api.routes.reports import figures_file
+from api.routes.reports import annual_file, figures_file
+from core import texts
 from core.orgs import management
-from core.reporting import figures
+from core.reporting import annual, figures
 
 router = APIRouter(prefix="/figures", include_in_schema=False)
 OrgQuery = Annotated[int | None, Query(ge=1, le=management.MAX_ID)]
 MonthQuery = Annotated[str | None, Query(max_length=7)]
 MonthsQuery = Annotated[int, Query(ge=1, le=figures.MAX_MONTHS)]
+YearQuery = Annotated[int | None, Query(ge=annual.FIRST_YEAR, le=2100)]
 
 
 async def _rollup(session: AsyncSession, user: SignedIn, now: dt.datetime, org: int | None, month: str | None,
@@ -54,3 +56,27 @@ async def figures_export(user: ConsoleUser, session: SessionDep, clock: ClockDep
     response.headers["Cache-Control"] = "no-store"
     return response
 
+
+
+async def _annual(session: AsyncSession, user: SignedIn, now: dt.datetime, org: int | None, year: int | None) -> annual.AnnualReport:
+    org_id = org if org is not None else leading(user)[0].id
+    return await annual.annual_report(session, actor=user.actor, org_id=org_id, year=year or annual.default_year(now), now=now)
+
+
+@router.get("/year", name="console_annual")
+async def annual_page(request: Request, user: ConsoleUser, session: SessionDep, clock: ClockDep, org: OrgQuery = None,
+                      year: YearQuery = None) -> HTMLResponse:
+    """The annual report: the year's figures month by month and per sub-organisation, and the year's ratings."""
+    report = await _annual(session, user, clock.now(), org, year)
+    rows = list(zip(report.rollup.months, report.rollup.totals, strict=True))
+    return render(request, "annual.html", user, nav="figures", orgs=leading(user), report=report, rows=list(reversed(rows)),
+                  last_year=figures.local_month(clock.now()).year, ratings=list(texts.votes.RATINGS.items()))
+
+
+@router.get("/year/export", name="console_annual_export")
+async def annual_export(user: ConsoleUser, session: SessionDep, clock: ClockDep, format: Literal["csv", "xlsx"], org: OrgQuery = None,
+                        year: YearQuery = None) -> Response:
+    report = await _annual(session, user, clock.now(), org, year)
+    response = await annual_file(session, report, format)
+    response.headers["Cache-Control"] = "no-store"
+    return response

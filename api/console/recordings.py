@@ -1,6 +1,7 @@
 """A person's reading, uploaded in the console: the #recording-slot on a document's page, a notice's
 page and a meeting's conclusions (`recording_slot()` gives a page what `_recording_slot.html`
-shows), and the list of what has which languages (/console/recordings).
+shows), the reading itself to listen to before it goes out again (GET …/{language}), and the list
+of what has which languages (/console/recordings).
 
 The upload is the API's own path: the file prepared off the event loop
 (`core.recordings.audio.prepare_recording`), then one core call —
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Path, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.console.desk import back, record
@@ -78,6 +80,19 @@ async def recordings_page(request: Request, user: ConsoleUser, session: SessionD
     rows = await coverage.coverage(session, actor=user.actor)
     names = await service.language_names(session)
     return render(request, "recordings.html", user, nav="recordings", rows=rows, names=names, pages=PAGES)
+
+
+@router.get("/{kind}/{subject_id}/{language}", name="console_recording_audio")
+async def audio(
+    kind: Annotated[Kind, Path()], subject_id: Annotated[int, Path(ge=1, le=management.MAX_ID)],
+    language: Annotated[str, Path(min_length=1, max_length=16)], user: ConsoleUser, session: SessionDep,
+) -> FileResponse:
+    """The stored reading, for whoever may record this subject (the slot's own check)."""
+    await _recordable(session, user.actor, kind, subject_id)
+    recording = (await service.recordings_of_subject(session, kind=kind, subject_id=subject_id)).get(language)
+    if recording is None or not FilePath(recording.path).is_file():
+        raise HTTPException(404)
+    return FileResponse(recording.path, media_type="audio/ogg", headers={"Cache-Control": "private, no-store"})
 
 
 @router.post("/{kind}/{subject_id}", name="console_recording_upload")

@@ -1,14 +1,19 @@
 """Votes and the annual review in the web console: a cell's leaders see its votes (open ones with how
-many have voted, closed ones with their counts and result) and close an open one; a committee (or a
-cell) reads the year's ratings per cell and rolled up over its subtree, and downloads them as CSV or
-XLSX. Every rule is core.votes's; a secret vote shows only counts, as everywhere."""
+many have voted, closed ones with their counts and result), open one (for one of the cell's meetings
+or not) and close it; a committee opens the year's review for its subtree with its deadlines and the
+limit on the top rating, and reads the year's ratings per cell and rolled up over its subtree
+(downloads as CSV or XLSX); on a cell's page, its leaders put a member's proposed rating to the
+cell's vote and the committee above decides each member's rating, seeing the member's
+self-assessment and the cell's proposal. Every rule is core.votes's (the same calls as the API); a
+secret vote shows only counts, as everywhere. Every form carries the CSRF token and is audited."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.console.desk import back, leading, record
@@ -17,31 +22,73 @@ from api.console.pages import render, templates
 from api.deps import ClockDep, SessionDep
 from api.downloads import download_headers
 from core import texts
+from core.clock import local_date
+from core.errors import InvalidInput
+from core.meetings import render as render_meeting
 from core.meetings.access import manageable_cells
+from core.meetings.models import Meeting
 from core.meetings.export import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE
 from core.orgs import management
 from core.orgs.models import Org
 from core.orgs.service import get_org
 from core.votes import review, service
+from core.votes.models import BallotKind, Rating, Voters
 
 router = APIRouter(prefix="/votes", include_in_schema=False)
 templates.env.globals["V"] = texts.votes
 OrgQuery = Annotated[int | None, Query(ge=1, le=management.MAX_ID)]
 YearQuery = Annotated[int | None, Query(ge=2000, le=2100)]
 IdPath = Annotated[int, Path(ge=1, le=management.MAX_ID)]
+OkQuery = Annotated[str | None, Query(max_length=20)]
+IdForm = Annotated[int, Form(ge=1, le=management.MAX_ID)]
+DateForm = Annotated[str, Form(max_length=10)]
+V = texts.votes
+OK = {"closed": V.CONSOLE_CLOSED_OK, "opened": V.CONSOLE_OPENED_HAND_OK, "review": V.CONSOLE_REVIEW_OPENED_OK,
+      "decided": V.CONSOLE_DECIDED_OK, "rating_vote": V.CONSOLE_RATING_VOTE_OK}
 
 
 def _cells(user: ConsoleUser) -> list[Org]:
     return sorted(manageable_cells(user.actor), key=lambda o: o.name)
 
 
+def _meeting_choices(meetings: list[Meeting]) -> list[tuple[int, str]]:
+    return [(m.id, f"{render_meeting.title(m)} — {render_meeting.when(m)}") for m in meetings]
+
+
+def _ok(ok: str | None, sent: int | None = None) -> str | None:
+    if ok == "opened" and sent is not None:
+        return V.CONSOLE_OPENED_OK.format(sent=sent)
+    return OK.get(ok or "")
+
+
 @router.get("", name="console_votes")
-async def votes_page(request: Request, user: ConsoleUser, session: SessionDep, org: OrgQuery = None,
-                     ok: Annotated[str | None, Query(max_length=20)] = None) -> HTMLResponse:
+async def votes_page(request: Request, user: ConsoleUser, session: SessionDep, clock: ClockDep, org: OrgQuery = None, ok: OkQuery = None,
+                     n: Annotated[int | None, Query(ge=0, le=100_000)] = None) -> HTMLResponse:
     cells = _cells(user)
     current = await get_org(session, org) if org is not None else (cells[0] if cells else None)
     cards = await service.cell_votes(session, actor=user.actor, cell_id=current.id) if current is not None else []
-    return render(request, "votes.html", user, nav="votes", cells=cells, current=current, cards=cards, ok=ok == "closed")
+    found = await service.meetings_for_vote(session, actor=user.actor, cell_id=current.id, now=clock.now()) if current is not None else []
+    meetings = _meeting_choices(found)
+    return render(request, "votes.html", user, nav="votes", cells=cells, current=current, cards=cards, ok=_ok(ok, n), meetings=meetings,
+                  max_question=service.MAX_QUESTION_CHARS)
+
+
+@router.post("/open", name="console_vote_open")
+async def open_vote(
+    user: CsrfChecked, session: SessionDep, clock: ClockDep, cell_id: IdForm,
+    question: Annotated[str, Form(max_length=service.MAX_QUESTION_CHARS + 100)], kind: Annotated[BallotKind, Form()] = BallotKind.OPEN,
+    meeting_id: Annotated[int, Form(ge=0, le=management.MAX_ID)] = 0, voters: Annotated[Voters, Form()] = Voters.MEMBERS,
+    closes_in: Annotated[int, Form(ge=0, le=1440)] = 0,
+) -> Response:
+    """The API's POST /api/v1/votes from a form: the default options, closing by hand or after one of the form's delays."""
+    if closes_in not in V.CONSOLE_CLOSES_CHOICES:
+        raise InvalidInput(V.CONSOLE_CLOSES_INVALID)
+    now = clock.now()
+    closes_at = now + dt.timedelta(minutes=closes_in) if closes_in else None
+    opened = await service.open_vote(session, actor=user.actor, cell_id=cell_id, question=question, now=now, meeting_id=meeting_id or None,
+                                     kind=kind, voters=voters, closes_at=closes_at)
+    await record(session, user, "console.vote.open", org_id=cell_id, target=service.source_of(opened.vote.id), now=now)
+    return back(f"/console/votes?org={cell_id}&ok=opened" + ("" if kind == BallotKind.HAND else f"&n={opened.sent}"))
 
 
 @router.post("/{vote_id}/close", name="console_vote_close")
@@ -70,9 +117,65 @@ async def _figures(session: SessionDep, user: ConsoleUser, org: int | None, year
 
 @router.get("/review", name="console_review")
 async def review_page(request: Request, user: ConsoleUser, session: SessionDep, clock: ClockDep, org: OrgQuery = None,
-                      year: YearQuery = None) -> HTMLResponse:
+                      year: YearQuery = None, ok: OkQuery = None) -> HTMLResponse:
     result = await _figures(session, user, org, year, clock.now().year)
-    return render(request, "review.html", user, nav="review", orgs=leading(user), result=result, ratings=list(texts.votes.RATINGS.items()))
+    this_year = local_date(clock.now()).year
+    return render(request, "review.html", user, nav="review", orgs=leading(user), result=result, ratings=list(texts.votes.RATINGS.items()),
+                  openable=await review.openable(session, actor=user.actor, year=this_year), this_year=this_year, ok=_ok(ok),
+                  today=local_date(clock.now()), top_limit=review.DEFAULT_TOP_LIMIT,
+                  links={line.org_id: f"/console/votes/review/cells/{line.org_id}" for line in result.cells})
+
+
+def _day(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(V.CONSOLE_DATE_INVALID) from None
+
+
+@router.post("/review/open", name="console_review_open")
+async def open_review(
+    user: CsrfChecked, session: SessionDep, clock: ClockDep, org_id: IdForm, self_day: DateForm, cell_day: DateForm, decide_day: DateForm,
+    top_limit_percent: Annotated[int, Form(ge=0, le=100)] = review.DEFAULT_TOP_LIMIT,
+) -> Response:
+    """The API's POST /api/v1/reviews from a form: this (local) year, each deadline at 17:00 local time on the day picked."""
+    now = clock.now()
+    opened = await review.open_cycle(
+        session, actor=user.actor, org_id=org_id, year=local_date(now).year, self_deadline=review.deadline_on(_day(self_day)),
+        cell_deadline=review.deadline_on(_day(cell_day)), decide_deadline=review.deadline_on(_day(decide_day)), now=now,
+        top_limit_percent=top_limit_percent,
+    )
+    await record(session, user, "console.review.open", org_id=opened.org.id, target=review.source_of(opened.cycle.id), now=now)
+    return back(f"/console/votes/review?org={opened.org.id}&year={opened.cycle.year}&ok=review")
+
+
+@router.get("/review/cells/{cell_id}", name="console_review_cell")
+async def review_cell(request: Request, cell_id: IdPath, user: ConsoleUser, session: SessionDep, clock: ClockDep,
+                      ok: OkQuery = None) -> HTMLResponse:
+    """A cell's entries in its newest review: for its leaders (put a proposal to the vote) and the committee above (decide)."""
+    cycle, cell, lines = await review.cell_entries(session, actor=user.actor, cell_id=cell_id)
+    return render(request, "review_cell.html", user, nav="review", cycle=cycle, cell=cell, lines=lines, ok=_ok(ok),
+                  usage=await review.top_usage(session, cycle), may_decide=review.may_decide(user.actor, cell),
+                  meetings=_meeting_choices(await service.meetings_for_vote(session, actor=user.actor, cell_id=cell.id, now=clock.now())),
+                  ratings=list(texts.votes.RATINGS.items()), now=clock.now())
+
+
+@router.post("/review/entries/{entry_id}/decision", name="console_review_decide")
+async def decide(entry_id: IdPath, user: CsrfChecked, session: SessionDep, clock: ClockDep, rating: Annotated[Rating, Form()]) -> Response:
+    entry = await review.decide(session, actor=user.actor, entry_id=entry_id, rating=rating, now=clock.now())
+    await record(session, user, "console.review.decide", org_id=entry.cell_id, target=f"review_entry:{entry.id}", now=clock.now())
+    return back(f"/console/votes/review/cells/{entry.cell_id}?ok=decided#entry-{entry.id}")
+
+
+@router.post("/review/entries/{entry_id}/vote", name="console_review_vote")
+async def rating_vote(entry_id: IdPath, user: CsrfChecked, session: SessionDep, clock: ClockDep, rating: Annotated[Rating, Form()],
+                      kind: Annotated[BallotKind, Form()] = BallotKind.OPEN,
+                      meeting_id: Annotated[int, Form(ge=0, le=management.MAX_ID)] = 0) -> Response:
+    """The cell's vote on one member's proposed rating (closed by hand, or by the hand counts)."""
+    opened = await review.open_rating_vote(session, actor=user.actor, entry_id=entry_id, rating=rating, now=clock.now(), kind=kind,
+                                           meeting_id=meeting_id or None)
+    await record(session, user, "console.review.vote", org_id=opened.vote.cell_id, target=f"review_entry:{entry_id}", now=clock.now())
+    return back(f"/console/votes/review/cells/{opened.vote.cell_id}?ok=rating_vote#entry-{entry_id}")
 
 
 @router.get("/review/export", name="console_review_export")

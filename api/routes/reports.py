@@ -7,22 +7,22 @@ member above it; anyone else gets 403 (another province, a sibling commune).
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import AuditDep, ClockDep, CurrentActor, SessionDep
 from api.errors import error_responses
+from api.routes.votes import FiguresOut as RatingsOut
+from api.routes.votes import figures_out
 from api.schemas.common import id_path, month_path, month_query
-from core.orgs.models import Org, OrgKind
-from core.orgs.service import in_subtree
-from core.reporting import export, figures, reports
+from core import texts
+from core.orgs.models import OrgKind
+from core.reporting import annual, export, figures, reports
 from core.reporting.figures import Figures
 from core.reporting.models import ReportState
 
@@ -107,6 +107,23 @@ class ReportOut(BaseModel):
                    review_comment=r.review_comment or "", ratings=view.review)
 
 
+class AnnualChild(BaseModel):
+    org_id: int
+    name: str
+    kind: OrgKind
+    figures: FiguresOut = Field(description="The sub-organisation's subtree over the year")
+
+
+class AnnualOut(BaseModel):
+    org_id: int
+    name: str
+    year: int
+    months: list[MonthFigures] = Field(description="The year's months so far (all twelve for a past year)")
+    figures: FiguresOut = Field(description="The year: meetings, attendance, study and feedback summed; members as of the last month")
+    children: list[AnnualChild]
+    ratings: RatingsOut = Field(description="The year's quality review: per cell, per direct sub-organisation (rolled up) and in total")
+
+
 class ReceivedItem(BaseModel):
     cell_id: int
     cell: str
@@ -155,10 +172,7 @@ async def figures_file(session: AsyncSession, rollup: figures.Rollup, last: dt.d
     name = f"so-lieu-{rollup.org.id}-{last:%Y-%m}"
     if format == "csv":
         return _file(export.figures_csv(rollup), export.CSV_MEDIA_TYPE, f"{name}.csv")
-    names = {rollup.org.id: rollup.org.name}
-    if rollup.org.kind == OrgKind.COMMITTEE:
-        names = dict((await session.execute(select(Org.id, Org.name).where(in_subtree(rollup.org.path)))).all())
-    return _file(await asyncio.to_thread(export.figures_xlsx, rollup, names), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+    return _file(await export.monthly_workbook(session, rollup), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
 
 
 @router.get("/orgs/{org_id}/figures", responses=FILES, response_model=RollupOut,
@@ -248,3 +262,29 @@ async def remind_missing_reports(
     count = await reports.remind_missing(session, actor=actor, org_id=org_id, month=figures.parse_month(month), now=clock.now())
     await audit_trail("api.report.remind", org_id=org_id, target=f"reports:{org_id}:{month}")
     return RemindedOut(reminded=count)
+
+
+@router.get("/orgs/{org_id}/annual-report", responses=FILES, response_model=AnnualOut,
+            summary="The annual report: the year's figures and the year's ratings over the subtree")
+async def annual_report(
+    org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+    year: Annotated[int | None, Query(ge=annual.FIRST_YEAR, le=2100, description="Default: this year (last year in January)")] = None,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
+) -> Response | AnnualOut:
+    chosen = year or annual.default_year(clock.now())
+    report = await annual.annual_report(session, actor=actor, org_id=org_id, year=chosen, now=clock.now())
+    if format != "json":
+        return await annual_file(session, report, format)
+    return AnnualOut(
+        org_id=report.org.id, name=report.org.name, year=chosen, months=_months(report.rollup.totals, report.rollup.months),
+        figures=FiguresOut.of(report.totals), ratings=figures_out(report.ratings),
+        children=[AnnualChild(org_id=ref.id, name=ref.name, kind=ref.kind, figures=FiguresOut.of(f)) for ref, f, _ in report.children],
+    )
+
+
+async def annual_file(session: AsyncSession, report: annual.AnnualReport, format: Literal["csv", "xlsx"]) -> Response:
+    """The annual report as a download (the API and the web console)."""
+    name = texts.reports.ANNUAL_FILENAME.format(org=report.org.id, year=report.year)
+    if format == "csv":
+        return _file(export.annual_csv(report), export.CSV_MEDIA_TYPE, f"{name}.csv")
+    return _file(await export.annual_workbook(session, report), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")

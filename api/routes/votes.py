@@ -31,7 +31,7 @@ OrgId = Annotated[int, id_path("Organisation id")]
 
 OPENS_EXAMPLE = "2026-12-05T21:00:00+07:00"
 RATING_COUNTS_EXAMPLE = {"org_id": 4, "name": "Chi bộ thôn Khe Gầy", "total": 8,
-                         "ratings": {"excellent": 1, "good": 5, "complete": 2, "incomplete": 0}, "pending": 0}
+                         "ratings": {"excellent": 1, "good": 5, "complete": 2, "incomplete": 0}, "pending": 0, "reconsidering": 1}
 # A fraction's numerator and denominator: small whole numbers (1/2, 2/3), never a 64-bit overflow.
 RulePart = Annotated[int, Field(strict=True, ge=0, le=1000)]
 
@@ -170,8 +170,9 @@ class RatingLine(BaseModel):
     org_id: int
     name: str
     total: int
-    ratings: dict[str, int]
-    pending: int
+    ratings: dict[str, int] = Field(description="Decided ratings (a rating under reconsideration still counts here)")
+    pending: int = Field(description="Not decided yet")
+    reconsidering: int = Field(0, description="Decided, with a reconsideration asked for and not decided yet")
 
 
 class FiguresOut(BaseModel):
@@ -299,8 +300,14 @@ async def reconsider(entry_id: EntryId, body: ReasonIn, session: SessionDep, act
     return _entry(entry)
 
 
-def _line(line: review.RatingCounts) -> RatingLine:
-    return RatingLine(org_id=line.org_id, name=line.name, total=line.total, ratings=dict(line.by_rating), pending=line.pending)
+def rating_line(line: review.RatingCounts) -> RatingLine:
+    return RatingLine(org_id=line.org_id, name=line.name, total=line.total, ratings=dict(line.by_rating), pending=line.pending,
+                      reconsidering=line.reconsidering)
+
+
+def figures_out(result: review.Figures) -> FiguresOut:
+    return FiguresOut(year=result.year, org_id=result.org.id, totals=rating_line(result.totals), cells=[rating_line(c) for c in result.cells],
+                      children=[rating_line(c) for c in result.children])
 
 
 FILES = {200: {"content": {"application/json": {}, "text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
@@ -321,5 +328,4 @@ async def review_figures(
     if format == "xlsx":
         content = await asyncio.to_thread(review.figures_xlsx, result)
         return Response(content, media_type=XLSX_MEDIA_TYPE, headers=download_headers(f"{name}.xlsx"))
-    return FiguresOut(year=chosen, org_id=result.org.id, totals=_line(result.totals), cells=[_line(c) for c in result.cells],
-                      children=[_line(c) for c in result.children])
+    return figures_out(result)

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.patience import answering_a_person
+from bot.screens import plain
 from core import texts
 from core.clock import Clock
 from core.errors import DomainError
@@ -134,7 +135,7 @@ async def on_error(event: ErrorEvent, bot: Bot) -> bool:
         with answering_a_person():  # a short flood limit is waited out, as for any reply
             if update.callback_query is not None:
                 try:
-                    await update.callback_query.answer(text, show_alert=True)
+                    await update.callback_query.answer(plain(text), show_alert=True)
                 except TelegramBadRequest:  # the handler answered it already, or it expired: say it in the chat
                     await bot.send_message(update.callback_query.from_user.id, text)
             elif update.message is not None:

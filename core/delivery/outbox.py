@@ -49,8 +49,10 @@ async def recipients_for(
     wanted = list(dict.fromkeys(member_ids))
     links: dict[int, list[LinkView]] = {}
     preferred: dict[int, str | None] = {}
-    for start in range(0, len(wanted), 5000):
-        chunk = wanted[start : start + 5000]
+    # One array parameter on PostgreSQL whatever the count; IN lists of 5,000 on SQLite.
+    step = max(1, len(wanted)) if session.get_bind().dialect.name == "postgresql" else 5000
+    for start in range(0, len(wanted), step):
+        chunk = wanted[start : start + step]
         query = (
             select(
                 ChannelLink.member_id, ChannelLink.platform, ChannelLink.chat_id, ChannelLink.linked_at,

@@ -103,3 +103,20 @@ class RecordingReminder(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
     sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class VoicePresynthesis(Base):
+    """A subject whose synthetic readings are to be made before anyone taps «🔊» (one row per
+    subject; queued again when its text changes). The worker claims it with a lease, renders the
+    variants its listeners chose into the audio cache, and marks it done only if it was not queued
+    again meanwhile: a restart leaves the row due, and the variants already cached cost nothing."""
+
+    __tablename__ = "voice_presyntheses"
+
+    subject_kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject_id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    queued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)  # +1 each time it is queued again
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -29,6 +29,7 @@ from core.ports import Attachment, OutboundMessage
 from core.listening.buttons import listen_button
 from core.listening.models import SubjectKind
 from core.listening.choice import forget_recordings
+from core.listening import presynthesis
 
 
 async def _ensure_attendance(session: AsyncSession, *, meeting: Meeting, actor: Actor, now: dt.datetime) -> None:
@@ -250,6 +251,8 @@ async def send_conclusions(
     meeting.conclusions_revision += 1
     meeting.updated_at = now
     await forget_recordings(session, kind=SubjectKind.CONCLUSIONS, subject_id=meeting.id)  # read aloud: the old text, not this one
+    if voice_file_id is None:  # sent as text: its machine reading is made before anyone taps «🔊 Nghe»
+        await presynthesis.queue(session, kind=SubjectKind.CONCLUSIONS, subject_id=meeting.id, now=now)
     await session.flush()
     if voice_file_id is not None:
         caption = texts.meetings.CONCLUSIONS_NOTICE_VOICE.format(when=render.when(meeting), cell=render.escape(cell.name))

@@ -31,6 +31,7 @@ from core.orgs.models import ChannelLink, Member, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_any_subtree, managed_org, in_subtree, receives_notices
 from core.ports import Button, OutboundMessage
 from core.listening.buttons import record_button
+from core.listening import presynthesis
 from core.listening.models import SubjectKind
 
 KIND = "notice"  # the broadcast rows
@@ -226,6 +227,8 @@ async def create_notice(
         priority=BROADCAST_PRIORITY, not_before=now,
     )
     notice.recipients_linked = result.queued + result.already_queued
+    if cleaned:  # its machine reading is made before anyone taps «🔊 Nghe»
+        await presynthesis.queue(session, kind=SubjectKind.NOTICE, subject_id=notice.id, now=now)
     await audit.record(
         session, "notice.created", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=org.id, target=notice.source,
         detail={"recipients": len(audience), "linked": notice.recipients_linked, "attachment": attachment.kind.value if attachment else None},

@@ -10,9 +10,21 @@ import csv
 import io
 from collections.abc import Iterable
 
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from core import texts
+from core.orgs.models import Org, OrgKind
+from core.orgs.service import in_subtree
 from core.reporting.figures import Figures, Rollup
 from core.spreadsheets import safe_cell
+from core.votes import review
+
+if TYPE_CHECKING:
+    from core.reporting.annual import AnnualReport
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -47,7 +59,8 @@ def figures_csv(rollup: Rollup, index: int = -1) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def figures_xlsx(rollup: Rollup, cell_names: dict[int, str], index: int = -1) -> bytes:
+def figures_xlsx(rollup: Rollup, cell_names: dict[int, str], index: int = -1, ratings: review.Figures | None = None) -> bytes:
+    """The month's figures, month by month, per cell; with `ratings`, the year's ratings on a sheet of their own."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -65,6 +78,8 @@ def figures_xlsx(rollup: Rollup, cell_names: dict[int, str], index: int = -1) ->
         cells.append(list(texts.reports.EXPORT_HEADERS))
         for name, cell_figures in sorted(_named(rollup.cells.items(), cell_names), key=lambda item: item[0]):
             cells.append(values(name, cell_figures[index]))
+    if ratings is not None and ratings.totals.total:
+        ratings_sheet(book, ratings)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -73,3 +88,103 @@ def figures_xlsx(rollup: Rollup, cell_names: dict[int, str], index: int = -1) ->
 def _named(items: Iterable[tuple[int, list[Figures]]], names: dict[int, str]) -> Iterable[tuple[str, list[Figures]]]:
     for org_id, figures in items:
         yield names.get(org_id, str(org_id)), figures
+
+
+# ---------------------------------------------------------------- the year's ratings
+
+
+def ratings_rows(ratings: review.Figures) -> list[list[object]]:
+    """Every cell reviewed, then each direct sub-organisation that is not itself a cell (its subtree
+    rolled up), then the total: reviewed, each rating, not decided yet, reconsideration pending."""
+    rows = [review.counts_row(line) for line in ratings.cells]
+    rows += [review.counts_row(line, texts.reports.EXPORT_ROLLED.format(org=line.name))
+             for line in ratings.children if line.kind != OrgKind.CELL and line.total]
+    rows.append(review.counts_row(ratings.totals, texts.reports.EXPORT_TOTAL))
+    return [[safe_cell(row[0]), *row[1:]] for row in rows]
+
+
+def ratings_sheet(book: Any, ratings: review.Figures) -> None:
+    sheet = book.create_sheet(texts.reports.SHEET_RATINGS.format(year=ratings.year))
+    sheet.append(list(texts.votes.EXPORT_HEADERS))
+    for row in ratings_rows(ratings):
+        sheet.append(row)
+
+
+# ---------------------------------------------------------------- the annual report
+
+
+def _rated(line: review.RatingCounts | None) -> list[object]:
+    if line is None:
+        return [0] * len(texts.reports.ANNUAL_RATING_HEADERS)
+    return review.counts_row(line)[1:]
+
+
+def annual_rows(report: AnnualReport) -> list[list[object]]:
+    """One row per direct sub-organisation (the year's figures and its ratings rolled up), the
+    organisation's own rows when it has any, and the total."""
+    rows = [[*values(ref.name, figures), *_rated(rated)] for ref, figures, rated in report.children]
+    own = report.own
+    if report.rollup.children and any(own.to_dict().values()):
+        rows.append([*values(texts.reports.EXPORT_OWN.format(org=report.org.name), own), *_rated(None)])
+    name = texts.reports.EXPORT_TOTAL if report.rollup.children else report.org.name
+    rows.append([*values(name, report.totals), *_rated(report.ratings.totals)])
+    return rows
+
+
+def annual_headers() -> list[str]:
+    return [*texts.reports.EXPORT_HEADERS, *texts.reports.ANNUAL_RATING_HEADERS]
+
+
+def annual_csv(report: AnnualReport) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(annual_headers())
+    writer.writerows(annual_rows(report))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def annual_xlsx(report: AnnualReport, cell_names: dict[int, str]) -> bytes:
+    """The year (as the CSV), month by month, per cell over the year, and the year's ratings."""
+    from openpyxl import Workbook
+
+    from core.reporting.annual import year_total
+
+    book = Workbook(write_only=True)
+    summary = book.create_sheet(texts.reports.SHEET_YEAR.format(year=report.year))
+    summary.append(annual_headers())
+    for row in annual_rows(report):
+        summary.append(row)
+    months = book.create_sheet(texts.reports.SHEET_MONTHS)
+    months.append([texts.reports.EXPORT_MONTH, *texts.reports.EXPORT_HEADERS[1:]])
+    for month, figures in zip(report.rollup.months, report.rollup.totals, strict=True):
+        months.append([f"{month.month:02d}/{month.year}", *values("", figures)[1:]])
+    if len(report.rollup.cells) > 1:
+        cells = book.create_sheet(texts.reports.SHEET_CELLS)
+        cells.append(list(texts.reports.EXPORT_HEADERS))
+        for name, rows in sorted(_named(report.rollup.cells.items(), cell_names), key=lambda item: item[0]):
+            cells.append(values(name, year_total(rows)))
+    ratings_sheet(book, report.ratings)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the files, for the bot, the API and the console
+
+
+async def cell_names(session: AsyncSession, org: Org) -> dict[int, str]:
+    if org.kind == OrgKind.CELL:
+        return {org.id: org.name}
+    return dict((await session.execute(select(Org.id, Org.name).where(in_subtree(org.path)))).tuples().all())
+
+
+async def monthly_workbook(session: AsyncSession, rollup: Rollup, index: int = -1) -> bytes:
+    """The monthly figures' workbook, with the ratings of the shown month's year (the caller has checked
+    who asks: `figures.org_figures`)."""
+    ratings = await review.subtree_figures(session, org=rollup.org, year=rollup.months[index].year)
+    names = await cell_names(session, rollup.org)
+    return await asyncio.to_thread(figures_xlsx, rollup, names, index, ratings)
+
+
+async def annual_workbook(session: AsyncSession, report: AnnualReport) -> bytes:
+    return await asyncio.to_thread(annual_xlsx, report, await cell_names(session, report.org))

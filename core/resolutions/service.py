@@ -34,6 +34,8 @@ from core.orgs.models import ChannelLink, Member, Org, OrgKind, SpeechSpeed
 from core.orgs.service import Actor, in_subtree, managed_org, receives_notices
 from core.ports import Attachment, OutboundMessage
 from core.listening import choice as recordings
+from core.listening import presynthesis
+from core.listening.models import SubjectKind
 from core.resolutions import render
 from core.resolutions.extract import MAX_TEXT_CHARS, Extracted, extract_text, tidy
 from core.resolutions.models import Bookmark, Document, DocumentKind, DocumentState, DocumentStudy, StudyAssignment, StudyCampaign
@@ -466,6 +468,8 @@ async def publish(
                 message=render.recording_message(document, recording, spoken_names.get(language, language)),
                 key_suffix=f"rec-{language}-{recording.sha256[:16]}", not_before=now,
             )
+    # Variants a render above missed (an engine failure) are made in the background before a tap.
+    await presynthesis.queue(session, kind=SubjectKind.DOCUMENT, subject_id=document.id, now=now)
     await session.flush()
     names = (
         (await session.execute(select(Member.full_name).where(Member.id.in_(list(unlinked))).order_by(Member.full_name))).scalars().all()

@@ -32,16 +32,16 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String, and_, delete, exists, func, or_, select, type_coerce, update
+from sqlalchemy import DateTime, String, delete, func, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import metrics, texts
 from core.db import among, insert_for, rows_affected
-from core.delivery.outbox import Queued, cancel_pending, enqueue_batch
+from core.delivery.outbox import Queued, Recipient, cancel_pending, enqueue_batch, recipients_for
 from core.meetings import dates, render
 from core.meetings.models import Answer, Invitation, Meeting, MeetingDocument, MeetingStatus
 from core.meetings.service import source_of
-from core.orgs.models import ChannelLink, Member, Org, OrgKind
+from core.orgs.models import Org, OrgKind
 from core.orgs.service import in_subtree
 from core.ports import OutboundMessage
 from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderReplan, ReminderState, Watermark
@@ -353,7 +353,6 @@ class _Due(NamedTuple):
     invitation_id: int
     member_id: int
     answer: Answer
-    linked: bool
 
 
 @dataclass(frozen=True)
@@ -369,36 +368,53 @@ class _Meeting:
 
 
 def claim_query(now: dt.datetime, *, limit: int, dialect: str) -> Any:
-    """Due pending reminders, oldest first, with whether each has an account to go to (False:
-    unlinked or inactive); locks what it returns on PostgreSQL (SKIP LOCKED, so two schedulers split the due
-    rows instead of waiting on each other). One index range scan on (state, due_at)."""
+    """Due pending reminders, oldest first: one index range scan on (state, due_at), nothing joined,
+    so on PostgreSQL the lock (FOR UPDATE SKIP LOCKED) sits right on the scan. A second scheduler
+    steps over the rows the first one holds (a lock check each) and takes the next batch instead of
+    waiting for them, and no join runs over rows it would skip. What a reminder needs from its
+    invitation, member and meeting is read for the claimed batch only, by primary key."""
     query = (
         select(
-            # Plain column types: no per-value converters on this hot path (`_claimed` makes them aware / enums).
+            # Plain column types: no per-value converters on this hot path (`_claim` makes them aware / enums).
             MeetingReminder.id, type_coerce(MeetingReminder.kind, String()), type_coerce(MeetingReminder.due_at, DateTime()),
-            type_coerce(MeetingReminder.planned_for, DateTime()), MeetingReminder.meeting_id,
-            Invitation.id, Invitation.member_id, type_coerce(Invitation.answer, String()),
-            # Whether there is anywhere to send it (an active member with a linked account); which
-            # of the member's accounts receives it is the outbox's choice.
-            and_(Member.active, exists().where(ChannelLink.member_id == Member.id)),
+            type_coerce(MeetingReminder.planned_for, DateTime()), MeetingReminder.meeting_id, MeetingReminder.invitation_id,
         )
-        .join(Invitation, Invitation.id == MeetingReminder.invitation_id)
-        .join(Member, Member.id == Invitation.member_id)
         .where(MeetingReminder.state == ReminderState.PENDING, MeetingReminder.due_at <= now)
         .order_by(MeetingReminder.due_at)
         .limit(limit)
     )
     if dialect == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=MeetingReminder)
+        query = query.with_for_update(skip_locked=True)
     return query
 
 
-def _claimed(rows: Sequence[Any]) -> list[_Due]:
+async def _claim(session: AsyncSession, now: dt.datetime, limit: int) -> tuple[list[_Due], dict[int, Recipient]]:
+    """Claim a batch (see `claim_query`) with each reminder's invitation (member, answer) and the
+    members' accounts (`recipients_for`: the outbox's routing, read once for the batch and reused
+    to queue). A member with no account to send to (unlinked, or no longer active) has none."""
+    connection = await session.connection()
+    rows = (await connection.execute(claim_query(now, limit=limit, dialect=connection.dialect.name))).all()
+    if not rows:
+        return [], {}
+    invitations: dict[int, tuple[int, str]] = {}
+    ids = [row[5] for row in rows]
+    chunk = len(ids) if connection.dialect.name == "postgresql" else 5000  # one array on PostgreSQL, IN lists on SQLite
+    for start in range(0, len(ids), chunk):
+        found = await connection.execute(
+            select(Invitation.id, Invitation.member_id, type_coerce(Invitation.answer, String()))
+            .where(among(session, Invitation.id, ids[start : start + chunk]))
+        )
+        invitations.update((invitation_id, (member_id, answer)) for invitation_id, member_id, answer in found)
     kinds, answers, utc = {k.value: k for k in ReminderKind}, {a.value: a for a in Answer}, dt.timezone.utc
-    return [
-        _Due(row[0], kinds[row[1]], row[2].replace(tzinfo=utc), row[3].replace(tzinfo=utc), row[4], row[5], row[6], answers[row[7]], bool(row[8]))
-        for row in rows
+    claimed = [
+        _Due(row[0], kinds[row[1]], row[2].replace(tzinfo=utc), row[3].replace(tzinfo=utc), row[4], row[5],
+             invitations[row[5]][0], answers[invitations[row[5]][1]])
+        for row in rows if row[5] in invitations
     ]
+    if len(claimed) < len(rows):  # an invitation deletes its reminders (ON DELETE CASCADE): only a stray row
+        await _set(session, [row[0] for row in rows if row[5] not in invitations], state=ReminderState.DROPPED, reason="invitation_gone")
+    recipients, _ = await recipients_for(session, [due.member_id for due in claimed])
+    return claimed, {recipient.member_id: recipient for recipient in recipients}
 
 
 async def _latest_due(session: AsyncSession, invitation_ids: Sequence[int], now: dt.datetime) -> dict[int, tuple[dt.datetime, int]]:
@@ -410,10 +426,11 @@ async def _latest_due(session: AsyncSession, invitation_ids: Sequence[int], now:
     due_now = (MeetingReminder.state == ReminderState.PENDING, MeetingReminder.due_at <= now)
     latest: dict[int, tuple[dt.datetime, int]] = {}
     ranks = {kind.value: rank for kind, rank in RANK.items()}
-    for start in range(0, len(invitation_ids), 5000):
+    chunk = max(1, len(invitation_ids)) if connection.dialect.name == "postgresql" else 5000  # one array on PostgreSQL
+    for start in range(0, len(invitation_ids), chunk):
         several = (
             select(MeetingReminder.invitation_id)
-            .where(among(session, MeetingReminder.invitation_id, list(invitation_ids[start : start + 5000])), *due_now)
+            .where(among(session, MeetingReminder.invitation_id, list(invitation_ids[start : start + chunk])), *due_now)
             .group_by(MeetingReminder.invitation_id)
             .having(func.count() > 1)
         )
@@ -459,7 +476,7 @@ async def _document_counts(session: AsyncSession, meeting_ids: Sequence[int]) ->
     return {meeting_id: int(count) for meeting_id, count in rows}
 
 
-def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime, *, superseded: bool) -> str | None:
+def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime, *, superseded: bool, linked: bool) -> str | None:
     if meeting is None:
         return "meeting_gone"
     if meeting.status != MeetingStatus.SCHEDULED:
@@ -476,7 +493,7 @@ def _drop_reason(due: _Due, meeting: _Meeting | None, now: dt.datetime, *, super
         return "answered"
     if superseded:
         return "superseded"
-    if not due.linked:
+    if not linked:
         return "unlinked"  # no account to send to (or no longer active)
     return None
 
@@ -500,12 +517,17 @@ def render_text(kind: ReminderKind, meeting: _Meeting, *, answer: Answer, now: d
     return template.format(**values)
 
 
-async def send_due_reminders(session: AsyncSession, context: TickContext, *, limit: int = SEND_BATCH) -> int:
-    """Tick job: queue due reminders in the outbox; drop or defer the others. Returns how many were queued."""
+async def send_due_reminders(session: AsyncSession, context: TickContext, *, limit: int | None = None) -> int:
+    """Tick job: queue due reminders in the outbox; drop or defer the others. Returns how many were queued.
+
+    Set-based: a batch is claimed in one statement, read in a few (invitations, accounts, meetings),
+    each distinct text rendered once, queued with multi-row INSERT … ON CONFLICT DO NOTHING on the
+    outbox's idempotency key and marked in one UPDATE per outcome, all in the tick's transaction: a
+    scheduler that dies mid-batch leaves nothing behind (its locks go with its connection), and the
+    next tick, on any instance, claims the batch again.
+    """
     now, tz = context.now, context.tz
-    # Core execution (no ORM result machinery): this path is hot.
-    connection = await session.connection()
-    claimed = _claimed((await connection.execute(claim_query(now, limit=limit, dialect=connection.dialect.name))).all())
+    claimed, chats = await _claim(session, now, SEND_BATCH if limit is None else limit)
     if not claimed:
         return 0
     meetings = await _meetings(session, {due.meeting_id for due in claimed})
@@ -513,38 +535,54 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
     # replaces a nudge too (it carries the answer buttons when the member has not answered).
     latest = await _latest_due(session, sorted({due.invitation_id for due in claimed}), now)
     dropped: dict[str, list[int]] = defaultdict(list)
-    kept: list[_Due] = []
-    for due in claimed:
-        superseded = due.invitation_id in latest and latest[due.invitation_id] > (due.due_at, RANK[due.kind])
-        reason = _drop_reason(due, meetings.get(due.meeting_id), now, superseded=superseded)
-        if reason is None:
-            kept.append(due)
-        else:
-            dropped[reason].append(due.reminder_id)
     deferred: dict[dt.datetime, list[int]] = defaultdict(list)
     to_send: list[_Due] = []
-    for due in kept:
-        meeting = meetings[due.meeting_id]
-        if meeting.settings.quiet.contains(now, tz):
+    for due in claimed:
+        superseded = due.invitation_id in latest and latest[due.invitation_id] > (due.due_at, RANK[due.kind])
+        meeting = meetings.get(due.meeting_id)
+        reason = _drop_reason(due, meeting, now, superseded=superseded, linked=due.member_id in chats)
+        if reason is not None:
+            dropped[reason].append(due.reminder_id)
+        elif meeting is not None and meeting.settings.quiet.contains(now, tz):
             # Caught up after downtime in the middle of the night: wait for morning if that still helps.
             morning = meeting.settings.quiet.place(now, deadline=meeting.starts_at - MIN_LEAD, tz=tz)
             if morning is None:
                 dropped["quiet_hours"].append(due.reminder_id)
             else:
                 deferred[morning].append(due.reminder_id)
-            continue
-        to_send.append(due)
+        else:
+            to_send.append(due)
     documents = await _document_counts(session, sorted({due.meeting_id for due in to_send if due.kind == ReminderKind.EVE}))
-    # One text per (meeting, kind, answer): the same words for everyone; only the buttons differ.
-    messages: dict[tuple[int, ReminderKind, Answer], OutboundMessage] = {}
+    await enqueue_batch(session, _messages(to_send, meetings, documents, now=now, tz=tz), not_before=now, chats=chats)
+    await _set(session, [due.reminder_id for due in to_send], state=ReminderState.SENT, sent_at=now)
+    for reason, ids in dropped.items():
+        await _set(session, ids, state=ReminderState.DROPPED, reason=reason)
+    for morning, ids in deferred.items():
+        await _set(session, ids, due_at=morning)
+    # One observation per reminder (the histogram counts reminders), the lag computed once per due time.
+    lags: dict[dt.datetime, float] = {}
+    for due in to_send:
+        lag = lags.get(due.due_at)
+        if lag is None:
+            lag = lags[due.due_at] = max(0.0, (now - due.due_at).total_seconds())
+        metrics.REMINDER_LAG.observe(lag)
+    return len(to_send)
+
+
+def _messages(
+    to_send: Sequence[_Due], meetings: dict[int, _Meeting], documents: dict[int, int], *, now: dt.datetime, tz: ZoneInfo,
+) -> list[Queued]:
+    """One outbox item per reminder. One text per (meeting, kind, answer): the same words for
+    everyone, rendered once; only the answer buttons (for who has not answered) differ per member."""
+    rendered: dict[tuple[int, ReminderKind, Answer], OutboundMessage] = {}
     keys: dict[tuple[int, ReminderKind], tuple[str, str]] = {}  # (source, key suffix) by meeting and kind
     queued: list[Queued] = []
     for due in to_send:
         meeting = meetings[due.meeting_id]
         variant = (meeting.id, due.kind, due.answer if due.answer in (Answer.NONE, Answer.ABSENCE_REQUESTED) else Answer.ATTENDING)
-        message = messages.get(variant)
+        message = rendered.get(variant)
         if message is None:
-            message = messages[variant] = OutboundMessage(
+            message = rendered[variant] = OutboundMessage(
                 text=render_text(due.kind, meeting, answer=variant[2], now=now, tz=tz, documents=documents.get(meeting.id, 0))
             )
         if due.answer == Answer.NONE:  # not answered yet: the reminder carries the two answer buttons
@@ -553,21 +591,15 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
             variant[:2], (source_of(meeting.id), f"{due.kind.value}:{meeting.starts_at.isoformat()}")
         )
         queued.append(Queued(member_id=due.member_id, kind=OUTBOX_KIND, source=source, priority=PRIORITY, key_suffix=suffix, message=message))
-    await enqueue_batch(session, queued, not_before=now)
-    await _set(session, [due.reminder_id for due in to_send], state=ReminderState.SENT, sent_at=now)
-    for reason, ids in dropped.items():
-        await _set(session, ids, state=ReminderState.DROPPED, reason=reason)
-    for morning, ids in deferred.items():
-        await _set(session, ids, due_at=morning)
-    for due in to_send:
-        metrics.REMINDER_LAG.observe(max(0.0, (now - due.due_at).total_seconds()))
-    return len(to_send)
+    return queued
 
 
 async def _set(session: AsyncSession, ids: list[int], **values: Any) -> None:
-    for start in range(0, len(ids), 5000):
+    """One UPDATE per outcome (one array parameter on PostgreSQL; IN lists of 5,000 on SQLite)."""
+    chunk = max(1, len(ids)) if session.get_bind().dialect.name == "postgresql" else 5000
+    for start in range(0, len(ids), chunk):
         await session.execute(
-            update(MeetingReminder).where(among(session, MeetingReminder.id, ids[start : start + 5000]))
+            update(MeetingReminder).where(among(session, MeetingReminder.id, ids[start : start + chunk]))
             .values(**values).execution_options(synchronize_session=False)
         )
 

@@ -165,6 +165,7 @@ REC_HINT = ("Đảng viên nghe bản ghi âm bằng ngôn ngữ của mình; ch
             "chưa ai ghi âm thì nghe giọng đọc máy.")
 REC_HAS = "{name}: đã có ({seconds} giây)"
 REC_NONE = "{name}: chưa có"
+REC_LISTEN = "Nghe bản ghi tiếng {name}"
 REC_LANGUAGE = "Ngôn ngữ của bản ghi âm"
 REC_FILE = "Tệp ghi âm (OGG, MP3, WAV hoặc FLAC; tối đa 20 MB, 30 phút)"
 REC_UPLOAD = "Tải bản ghi âm lên"
@@ -237,3 +238,15 @@ STUDY_CLOSE_HINT = "Kết thúc sớm: không nhận thêm câu trả lời, kh�
 STUDY_CLOSED = "Đã kết thúc đợt học tập. Sổ tay không nhắc thêm nữa."
 STUDY_BACK = "← Các đợt học tập"
 STUDY_FROM_DOCUMENT = "Mở đợt học tập cho văn bản này"
+
+# The annual report (api/console/figures.py, core/reporting/annual.py).
+ANNUAL_LINK = "Báo cáo năm"
+ANNUAL_TITLE = "Báo cáo năm {year}"
+ANNUAL_INTRO = "Số liệu năm {year} của {org} (từ tháng 1 đến {month}) và kết quả đánh giá, xếp loại đảng viên năm {year}."
+ANNUAL_YEAR_PICK = "Năm"
+ANNUAL_TABLE_YEAR = "Cả năm — {org}"
+ANNUAL_TABLE_CHILDREN = "Các tổ chức trực thuộc — cả năm"
+ANNUAL_TABLE_RATINGS = "Xếp loại đảng viên năm {year}"
+ANNUAL_DOWNLOAD_CSV = "Tải CSV"
+ANNUAL_DOWNLOAD_XLSX = "Tải Excel"
+ANNUAL_YEAR_ROW = "Năm {year}"

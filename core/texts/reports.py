@@ -54,6 +54,26 @@ SHEET_SUMMARY = "Tổng hợp"
 SHEET_CELLS = "Theo chi bộ"
 SHEET_MONTHS = "Theo tháng"
 EXPORT_MONTH = "Tháng"
+SHEET_RATINGS = "Xếp loại {year}"
+EXPORT_ROLLED = "{org} (cộng dồn)"
+
+# The annual report (báo cáo năm): the year's figures and the year's ratings (core/reporting/annual.py).
+ANNUAL_TITLE = "📘 <b>Báo cáo năm {year}</b> — {org}\n{period}"
+ANNUAL_PERIOD = "Từ tháng 1 đến tháng {last}/{year}"
+ANNUAL_RATINGS_TITLE = "\n📋 <b>Xếp loại đảng viên năm {year}</b>"
+ANNUAL_RATINGS_TOTAL = ("{total} ĐV được đánh giá — XS {excellent}, Tốt {good}, HT {complete}, KHT {incomplete}; "
+                        "chưa xếp loại {pending}; đang xem xét lại {reconsidering}")
+ANNUAL_RATINGS_NONE = "Chưa có đợt đánh giá, xếp loại năm {year}."
+ANNUAL_RATINGS_LINE = "• {name}: {total} ĐV — XS {excellent}, Tốt {good}, HT {complete}, KHT {incomplete}, chưa {pending}, xem xét lại {reconsidering}"
+ANNUAL_YEAR_INVALID = "Năm chưa đúng: chỉ xem được báo cáo của năm nay hoặc các năm trước (từ 2000)."
+ANNUAL_FILENAME = "bao-cao-nam-{org}-{year}"
+ANNUAL_CAPTION = "📘 Báo cáo năm {year} — {org}"
+ANNUAL_RATING_HEADERS = ("Số ĐV được đánh giá", "Xuất sắc", "Tốt", "Hoàn thành", "Không hoàn thành", "Chưa xếp loại", "Đang xem xét lại")
+SHEET_YEAR = "Năm {year}"
+BTN_ANNUAL = "📘 Báo cáo năm"
+BTN_PREV_YEAR = "◀️ Năm trước"
+BTN_NEXT_YEAR = "Năm sau ▶️"
+BTN_BACK_FIGURES = "📈 Số liệu tháng"
 
 # Monthly reports.
 REPORT_TITLE = "📝 <b>Báo cáo {month}</b> — {cell}"

@@ -29,6 +29,10 @@ PROBATIONARY_REFUSED = (
     "Thưa đồng chí, theo Điều lệ Đảng, đảng viên dự bị không có quyền biểu quyết. "
     "Đồng chí vẫn dự họp và phát biểu ý kiến bình thường. Cảm ơn đồng chí!"
 )
+OWN_RATING_REFUSED = (
+    "Thưa đồng chí, đồng chí không biểu quyết về mức xếp loại của chính mình. "
+    "Chi bộ tính kết quả trên số đảng viên còn lại. Cảm ơn đồng chí!"
+)
 EXEMPT_NOT_PRESENT = "Đồng chí được miễn sinh hoạt nên chỉ biểu quyết khi có mặt tại cuộc họp. Cảm ơn đồng chí!"
 NOT_PRESENT = "Biểu quyết này chỉ dành cho đảng viên có mặt tại cuộc họp."
 PRESENT_NEEDS_MEETING = "Biểu quyết chỉ dành cho người có mặt phải gắn với một cuộc họp."
@@ -183,16 +187,18 @@ RECONSIDER_NOT_YET = "Cấp ủy chưa quyết định xếp loại của đồn
 RECONSIDER_REASON_EMPTY = "Đồng chí cần nêu lý do đề nghị xem xét lại."
 RECONSIDER_NOTICE = "🔁 <b>ĐỀ NGHỊ XEM XÉT LẠI XẾP LOẠI</b>\nĐồng chí {name} ({cell}), hiện: {rating}.\nLý do: {reason}"
 NO_RECONSIDERATION = "Đảng viên này không có đề nghị xem xét lại đang chờ."
-EXPORT_HEADERS = ("Tổ chức", "Số đảng viên", *RATINGS.values(), RATING_PENDING)
+RATING_RECONSIDERING = "Đang xem xét lại"
+EXPORT_HEADERS = ("Tổ chức", "Số đảng viên", *RATINGS.values(), RATING_PENDING, RATING_RECONSIDERING)
 FIGURES = "📊 <b>Xếp loại năm {year}</b> — {org}\n{lines}"
 FIGURES_LINE = "• {name}: {total} ĐV — XS {excellent}, Tốt {good}, HT {complete}, KHT {incomplete}, chưa {pending}"
+FIGURES_RECONSIDERING = " (đang xem xét lại {count})"
 
 
 # ---------------------------------------------------------------- the web console (api/console/votes.py)
 CONSOLE_NAV_VOTES = "Biểu quyết"
 CONSOLE_NAV_REVIEW = "Xếp loại"
 CONSOLE_VOTES_TITLE = "Biểu quyết"
-CONSOLE_VOTES_INTRO = "Các cuộc biểu quyết của {cell}. Mở biểu quyết mới trong Telegram hoặc Zalo, mục «Biểu quyết»."
+CONSOLE_VOTES_INTRO = "Các cuộc biểu quyết của {cell}. Mở biểu quyết mới bằng mẫu dưới đây, hoặc trong Telegram, Zalo, mục «Biểu quyết»."
 CONSOLE_VOTES_EMPTY = "Chi bộ chưa có cuộc biểu quyết nào."
 CONSOLE_COL_QUESTION = "Nội dung"
 CONSOLE_COL_KIND = "Hình thức"
@@ -215,3 +221,54 @@ CONSOLE_YEAR_PICK = "Năm"
 CONSOLE_TABLE_CELLS = "Theo chi bộ"
 CONSOLE_TABLE_CHILDREN = "Theo tổ chức trực thuộc (cộng dồn)"
 CONSOLE_TOTAL = "Tổng cộng"
+
+CONSOLE_RATINGS_OK = "Đã cập nhật."
+# Opening a vote from the console.
+CONSOLE_NEW_VOTE = "Mở biểu quyết mới"
+CONSOLE_QUESTION = "Nội dung biểu quyết"
+CONSOLE_KIND = "Hình thức"
+CONSOLE_MEETING = "Thuộc cuộc họp"
+CONSOLE_NO_MEETING = "Không gắn với cuộc họp"
+CONSOLE_VOTERS = "Ai biểu quyết"
+CONSOLE_VOTERS_MEMBERS = "Đảng viên chính thức của chi bộ"
+CONSOLE_VOTERS_PRESENT = "Chỉ người có mặt tại cuộc họp"
+CONSOLE_CLOSES_PICK = "Kết thúc"
+CONSOLE_CLOSES_CHOICES = {0: "Khi bí thư kết thúc", 15: "Sau 15 phút", 60: "Sau 1 giờ", 1440: "Sau 1 ngày"}
+CONSOLE_CLOSES_INVALID = "Thời gian kết thúc chưa đúng. Đồng chí chọn một mục trong danh sách."
+CONSOLE_OPEN_VOTE = "Mở biểu quyết"
+CONSOLE_OPENED_OK = "Đã mở biểu quyết; phiếu đã gửi tới {sent} đảng viên."
+CONSOLE_OPENED_HAND_OK = "Đã mở biểu quyết giơ tay; ghi kết quả khi chi bộ biểu quyết xong."
+# Opening the year's review from the console.
+CONSOLE_NEW_REVIEW = "Mở đợt đánh giá, xếp loại năm {year}"
+CONSOLE_NEW_REVIEW_INTRO = ("Mỗi đảng viên trong tổ chức được chọn (trừ người miễn sinh hoạt) nhận thông báo và nút «Tự kiểm điểm». "
+                            "Các hạn tính đến 17:00 ngày đã chọn.")
+CONSOLE_REVIEW_ORG = "Tổ chức đánh giá"
+CONSOLE_SELF_DEADLINE = "Hạn tự kiểm điểm"
+CONSOLE_CELL_DEADLINE = "Hạn chi bộ biểu quyết đề nghị"
+CONSOLE_DECIDE_DEADLINE = "Hạn cấp ủy quyết định"
+CONSOLE_TOP_LIMIT = "Tỷ lệ tối đa «Hoàn thành xuất sắc» (%)"
+CONSOLE_OPEN_REVIEW = "Mở đợt đánh giá"
+CONSOLE_REVIEW_OPENED_OK = "Đã mở đợt đánh giá, xếp loại; đã báo cho các đảng viên."
+CONSOLE_DATE_INVALID = "Ngày chưa đúng. Đồng chí chọn ngày trong lịch."
+# A cell's entries: the cell's proposal and the committee's decision.
+CONSOLE_CELL_REVIEW_TITLE = "Xếp loại năm {year} — {cell}"
+CONSOLE_BACK_REVIEW = "Bảng xếp loại năm {year} của {cell}"
+CONSOLE_DEADLINES = "Hạn tự kiểm điểm: {self}. Hạn chi bộ đề nghị: {cell}. Hạn cấp ủy quyết định: {decide}."
+CONSOLE_TOP_USAGE = ("Giới hạn «Hoàn thành xuất sắc»: {limit}% của {total} đảng viên được đánh giá, tối đa {allowed}; "
+                     "đã quyết định {used}.")
+CONSOLE_COL_MEMBER = "Đảng viên"
+CONSOLE_COL_SELF = "Tự kiểm điểm"
+CONSOLE_COL_SELF_RATING = "Tự đề nghị"
+CONSOLE_COL_CELL_RATING = "Chi bộ đề nghị"
+CONSOLE_COL_FINAL = "Cấp ủy quyết định"
+CONSOLE_SELF_VOICE = "Bản ghi âm (nghe trong Telegram)"
+CONSOLE_SELF_NONE = "Chưa gửi"
+CONSOLE_RECONSIDER = "Đề nghị xem xét lại: {reason}"
+CONSOLE_DECIDE_PICK = "Cấp ủy quyết định mức"
+CONSOLE_PROPOSE_PICK = "Mức đề nghị đưa ra biểu quyết"
+CONSOLE_RATING_CHOOSE = "— Chọn mức —"
+CONSOLE_DECIDE = "Quyết định"
+CONSOLE_DECIDED_OK = "Đã ghi quyết định xếp loại; đảng viên đã được báo."
+CONSOLE_VOTE_RATING = "Đưa ra chi bộ biểu quyết"
+CONSOLE_RATING_VOTE_OK = "Đã mở biểu quyết đề nghị xếp loại."
+CONSOLE_FINAL_NOTE = "(kết quả cuối cùng)"

@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, texts
@@ -131,6 +131,11 @@ def preset_deadlines(preset: int, *, now: dt.datetime) -> tuple[dt.datetime, dt.
     at = [dt.datetime.combine(today + dt.timedelta(days=days), DEADLINE_TIME, local_tz()).astimezone(dt.timezone.utc)
           for days in PRESETS[preset]]
     return at[0], at[1], at[2]
+
+
+def deadline_on(day: dt.date) -> dt.datetime:
+    """A deadline picked as a day (the web console's date fields): 17:00 local time that day, like the chat's schedules."""
+    return dt.datetime.combine(day, DEADLINE_TIME, local_tz()).astimezone(dt.timezone.utc)
 
 
 async def openable(session: AsyncSession, *, actor: Actor, year: int) -> list[Org]:
@@ -277,6 +282,28 @@ async def entry_voice(session: AsyncSession, *, actor: Actor, entry_id: int) -> 
 # ---------------------------------------------------------------- the committee
 
 
+def may_decide(actor: Actor, cell: Org) -> bool:
+    """Whether the person decides the ratings of this cell's members (a committee above it)."""
+    return _decides_for(actor, cell)
+
+
+@dataclass(frozen=True)
+class TopUsage:
+    limit_percent: int
+    allowed: int  # at most this many top ratings in the cycle
+    total: int  # members reviewed in the cycle
+    used: int  # top ratings decided so far
+
+
+async def top_usage(session: AsyncSession, cycle: ReviewCycle) -> TopUsage:
+    """Where the cycle stands against its limit on the top rating (what `decide` enforces)."""
+    allowed, total = await _top_allowed(session, cycle)
+    used = int(await session.scalar(
+        select(func.count()).select_from(ReviewEntry).where(ReviewEntry.cycle_id == cycle.id, ReviewEntry.final_rating == Rating.EXCELLENT)
+    ) or 0)
+    return TopUsage(limit_percent=cycle.top_limit_percent, allowed=allowed, total=total, used=used)
+
+
 async def _top_allowed(session: AsyncSession, cycle: ReviewCycle) -> tuple[int, int]:
     total = int(await session.scalar(select(func.count()).select_from(ReviewEntry).where(ReviewEntry.cycle_id == cycle.id)) or 0)
     return total * cycle.top_limit_percent // 100, total
@@ -362,9 +389,12 @@ class RatingCounts:
     name: str
     total: int = 0
     by_rating: dict[str, int] = field(default_factory=lambda: {r.value: 0 for r in Rating})
+    reconsidering: int = 0  # decided, and a reconsideration asked for and not yet decided (counted in by_rating too)
+    kind: OrgKind | None = None  # a cell's or a direct sub-organisation's line; None: a total
 
     @property
     def pending(self) -> int:
+        """Not decided yet."""
         return self.total - sum(self.by_rating.values())
 
 
@@ -382,8 +412,16 @@ async def figures(session: AsyncSession, *, actor: Actor, org_id: int, year: int
     org = await get_org(session, org_id)
     if not actor.manages(org):
         raise actor.refusal(org, texts.common.FORBIDDEN)
+    return await subtree_figures(session, org=org, year=year)
+
+
+async def subtree_figures(session: AsyncSession, *, org: Org, year: int) -> Figures:
+    """The one rule for the year's rating figures (the review screens, the monthly figures' workbook and
+    the annual report in core.reporting); the caller has checked who asks."""
+    reconsidering = and_(ReviewEntry.reconsider_requested_at.is_not(None), ReviewEntry.reconsidered_at.is_(None))
+    waiting = case((reconsidering, 1), else_=0)
     rows = (await session.execute(
-        select(Org.id, Org.name, Org.path, ReviewEntry.final_rating, func.count())
+        select(Org.id, Org.name, Org.path, ReviewEntry.final_rating, func.count(), func.sum(waiting))
         .join(ReviewEntry, ReviewEntry.cell_id == Org.id)
         .join(ReviewCycle, ReviewCycle.id == ReviewEntry.cycle_id)
         .where(in_subtree(org.path), ReviewCycle.year == year)
@@ -392,15 +430,16 @@ async def figures(session: AsyncSession, *, actor: Actor, org_id: int, year: int
     children = {c.id: c for c in (await session.execute(select(Org).where(Org.parent_id == org.id))).scalars()}
     totals = RatingCounts(org_id=org.id, name=org.name)
     cells: dict[int, RatingCounts] = {}
-    rolled: dict[int, RatingCounts] = {cid: RatingCounts(org_id=cid, name=c.name) for cid, c in children.items()}
-    for cell_id, name, path, rating, count in rows:
-        line = cells.setdefault(cell_id, RatingCounts(org_id=cell_id, name=name))
+    rolled: dict[int, RatingCounts] = {cid: RatingCounts(org_id=cid, name=c.name, kind=c.kind) for cid, c in children.items()}
+    for cell_id, name, path, rating, count, asked in rows:
+        line = cells.setdefault(cell_id, RatingCounts(org_id=cell_id, name=name, kind=OrgKind.CELL))
         ids = [int(p) for p in path.strip("/").split("/")]
         child = next((rolled[i] for i in ids if i in rolled), None)
         for target in (line, totals, child):
             if target is None:
                 continue
             target.total += count
+            target.reconsidering += int(asked or 0)
             if rating is not None:
                 target.by_rating[Rating(rating).value] += count
     return Figures(year=year, org=org, totals=totals, cells=sorted(cells.values(), key=lambda c: c.name),
@@ -424,14 +463,20 @@ async def cell_counts(session: AsyncSession, *, cell_id: int, year: int) -> Rati
     return counts
 
 
+def counts_row(line: RatingCounts, name: str | None = None) -> list[object]:
+    """One line of every ratings table (EXPORT_HEADERS): name, reviewed, each rating, not decided, reconsidering."""
+    return [line.name if name is None else name, line.total, *(line.by_rating[r.value] for r in Rating), line.pending, line.reconsidering]
+
+
 def figures_rows(result: Figures) -> list[list[object]]:
-    lines = [*result.cells, result.totals]
-    return [[line.name, line.total, *(line.by_rating[r.value] for r in Rating), line.pending] for line in lines]
+    return [counts_row(line) for line in [*result.cells, result.totals]]
 
 
 def figures_text(result: Figures) -> str:
     lines = "\n".join(
-        T.FIGURES_LINE.format(name=render.escape(c.name), total=c.total, pending=c.pending, **c.by_rating) for c in [*result.cells, result.totals]
+        T.FIGURES_LINE.format(name=render.escape(c.name), total=c.total, pending=c.pending, **c.by_rating)
+        + (T.FIGURES_RECONSIDERING.format(count=c.reconsidering) if c.reconsidering else "")
+        for c in [*result.cells, result.totals]
     )
     return T.FIGURES.format(year=result.year, org=render.escape(result.org.name), lines=lines)
 

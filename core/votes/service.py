@@ -5,7 +5,9 @@ Who may do what:
   deputy, or a committee above it);
 - cast: an official member of the cell, active; an exempt member only when marked present at the
   vote's meeting; with `Voters.PRESENT`, only members marked present. Probationary members are
-  refused politely (Điều lệ Đảng: no vote). Anyone else is told the vote does not exist.
+  refused politely (Điều lệ Đảng: no vote), and so is the member a rating vote is about (the cell
+  votes on their proposed rating without them; they are not counted among those entitled). Anyone
+  else is told the vote does not exist.
 
 Validity and passing use the cell's rule (`Org.settings["votes"]`, default more than 1/2 for both),
 copied onto the vote when it opens: valid when more than quorum of the eligible voted, passed when
@@ -31,6 +33,8 @@ from core import audit, texts
 from core.crypto import FieldCipher
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.listening import presynthesis
+from core.listening.models import SubjectKind
 from core.meetings import dates, render
 from core.meetings.models import Attendance, Meeting, MeetingStatus
 from core.orgs.models import Member, Org, OrgKind
@@ -134,15 +138,28 @@ async def _present_ids(session: AsyncSession, meeting_id: int | None) -> set[int
     return set(rows.scalars())
 
 
+async def subject_member_id(session: AsyncSession, vote: Vote) -> int | None:
+    """The member a cell's rating vote is about (core.votes.review): they do not vote on their own rating."""
+    if not (vote.subject or "").startswith("review:"):
+        return None
+    entry_id = int((vote.subject or "").split(":", 1)[1])
+    found = await session.scalar(select(ReviewEntry.member_id).where(ReviewEntry.id == entry_id))
+    return None if found is None else int(found)
+
+
 async def eligible_ids(session: AsyncSession, vote: Vote) -> list[int]:
-    """Active official members of the cell; exempt ones only if present; with PRESENT only those present."""
+    """Active official members of the cell; exempt ones only if present; with PRESENT only those present;
+    never the member a rating vote is about (so the quorum and the majority count the others)."""
     present = await _present_ids(session, vote.meeting_id)
+    concerned = await subject_member_id(session, vote)
     rows = await session.execute(
         select(Member.id, Member.exempt).where(Member.org_id == vote.cell_id, Member.active, Member.official_on.is_not(None)).order_by(Member.id)
     )
     wanted = []
     for member_id, exempt in rows:
         if (exempt or vote.voters == Voters.PRESENT) and member_id not in present:
+            continue
+        if member_id == concerned:
             continue
         wanted.append(member_id)
     return wanted
@@ -321,6 +338,8 @@ async def cast(session: AsyncSession, *, actor: Actor, vote_id: int, option: int
     if not 0 <= option < len(vote.options):
         raise InvalidInput(T.BAD_OPTION)
     refusal = _refusal_for(member, vote, await _present_ids(session, vote.meeting_id))
+    if refusal is None and member.id == await subject_member_id(session, vote):
+        refusal = T.OWN_RATING_REFUSED
     if refusal is not None:
         raise PermissionDenied(refusal)
     if vote.kind == BallotKind.OPEN:
@@ -451,6 +470,8 @@ async def _finish(session: AsyncSession, vote: Vote, cell: Org, outcome: Outcome
         line = conclusions_line(vote)
         meeting.conclusions_text = f"{meeting.conclusions_text}\n{line}" if meeting.conclusions_text else line
         meeting.updated_at = now
+        if meeting.conclusions_sent_at is not None:  # the «🔊 Nghe» under them now reads a longer text
+            await presynthesis.queue(session, kind=SubjectKind.CONCLUSIONS, subject_id=meeting.id, now=now)
     recipients = await _absentees(session, meeting)
     if vote.opened_by_id is not None:
         recipients.append(vote.opened_by_id)

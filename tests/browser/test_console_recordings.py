@@ -1,5 +1,5 @@
 """The recording slot in Debian's Chromium: a secretary uploads a reading of a draft document's summary,
-of a notice and of a meeting's conclusions in a language (#recording-slot), sees it saved and ticked, then reads the list of what
+of a notice and of a meeting's conclusions in a language (#recording-slot), sees it saved and ticked and hears it play, then reads the list of what
 has which languages. Every page: 0 console errors, 0 serious axe-core findings, no sideways scroll at
 390 px."""
 
@@ -61,6 +61,11 @@ async def test_a_reading_is_uploaded_in_the_slot_and_listed(  # type: ignore[no-
         await expect(page.get_by_role("status")).to_have_text(D.REC_SAVED_DRAFT.format(language="tiếng hmông"))
         await expect(page.locator("#recording-slot li", has_text="Tiếng Hmông")).to_have_text("✅ " + D.REC_HAS.format(name="Tiếng Hmông", seconds=2))
         serious["slot-saved"] = await check_page(page, "recording-slot-saved", watched, tmp_path)
+        # The kept reading plays in the page: the browser reads its length from the served OGG.
+        player = page.locator("#recording-slot li", has_text="Tiếng Hmông").locator("audio")
+        seconds = await player.evaluate("a => new Promise((done, failed) => { a.onloadedmetadata = () => done(a.duration);"
+                                        " a.onerror = () => failed(String(a.error && a.error.code)); a.preload = 'metadata'; a.load(); })")
+        assert 1.0 < seconds < 2.5, seconds
 
         # A notice, in Vietnamese: sent at once to those who listen.
         await page.goto(f"{served}/console/notices/{notice_id}")

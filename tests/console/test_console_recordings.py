@@ -5,6 +5,7 @@ missing CSRF token, a member of another cell and a file that is not audio change
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -70,6 +71,16 @@ async def test_readings_are_uploaded_per_language_and_listed(api_client, console
     assert 'id="conclusions-recording-slot"' in page and html.escape(D.REC_SAVED.format(language="tiếng việt", count=len(absent))) in page
     assert await _recordings(session) == [("document", document_id, "hmong"), ("notice", notice_id, "vi"), ("conclusions", meeting_id, "vi")]
 
+    # Each reading can be heard on its page before it goes out again: the stored OGG, nothing for a language not recorded.
+    page = (await api_client.get(f"/console/notices/{notice_id}")).text
+    assert f'<audio controls preload="none" aria-label="{D.REC_LISTEN.format(name="Tiếng Việt")}" src="/console/recordings/notice/{notice_id}/vi">' in page
+    heard = await api_client.get(f"/console/recordings/notice/{notice_id}/vi")
+    stored = await session.scalar(select(Recording.path).where(Recording.subject_kind == "notice", Recording.subject_id == notice_id))
+    assert heard.status_code == 200 and heard.headers["content-type"] == "audio/ogg" and heard.content == Path(str(stored)).read_bytes()
+    assert heard.content.startswith(b"OggS")
+    assert (await api_client.get(f"/console/recordings/notice/{notice_id}/hmong")).status_code == 404
+    assert (await api_client.get(f"/console/recordings/document/{document_id}/hmong")).status_code == 200
+
     # The list: each kind with the languages recorded, the rest on the machine voice.
     listing = await api_client.get("/console/recordings")
     assert listing.status_code == 200 and D.REC_LIST_TITLE in listing.text
@@ -92,6 +103,8 @@ async def test_readings_are_uploaded_per_language_and_listed(api_client, console
     for kind, subject_id in (("document", document_id), ("notice", notice_id), ("conclusions", meeting_id)):
         refused = await api_client.post(f"/console/recordings/{kind}/{subject_id}", data={"csrf": csrf_b, "language": "vi"}, files=mp3)
         assert refused.status_code in (403, 404), (kind, refused.status_code)
+    for kind, subject_id in (("document", document_id), ("notice", notice_id), ("conclusions", meeting_id)):
+        assert (await api_client.get(f"/console/recordings/{kind}/{subject_id}/vi")).status_code in (403, 404), kind
     listing = (await api_client.get("/console/recordings")).text
     assert f"/console/notices/{notice_id}#" not in listing
     assert await _recordings(session) == before

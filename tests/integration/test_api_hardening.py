@@ -25,6 +25,7 @@ from core.audit import AuditEvent
 from core.orgs.service import load_actor
 from core.orgs.tokens import create_token
 from core.reporting import figures, reports
+from core.render import plain_text
 from tests.factories import make_commune
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -196,7 +197,7 @@ async def test_a_refused_document_says_why_and_changes_nothing(api_client, sessi
     assert response.status_code == status, response.text
     assert response.json()["error"] == {415: "unsupported_file_type", 422: "invalid_input"}[status]
     if message is not None:
-        assert response.json()["message"] == message
+        assert response.json()["message"] == plain_text(message)
     assert (await session.execute(select(MeetingDocument))).scalars().all() == []
 
 

@@ -95,7 +95,7 @@ async def test_a_file_attached_in_telegram_or_lost_from_disk_is_409_with_a_reaso
     response = await api_client.get(f"/api/v1/meetings/{meeting.id}/documents/{listed[0]['id']}", headers=tokens["member_a"])
     assert response.status_code == 409
     assert response.json() == {"error": "document_not_stored",
-                               "message": texts.meetings.DOCUMENT_ONLY_IN_MESSENGER.format(name="Nghị quyết &lt;12&gt;.pdf")}
+                               "message": texts.meetings.DOCUMENT_ONLY_IN_MESSENGER.format(name="Nghị quyết <12>.pdf")}
     # Uploaded, then the data directory lost it: said plainly, not a 500.
     uploaded = await _upload(api_client, meeting.id, tokens["secretary_a"], "mat.pdf", PDF + b"lost")
     stored = (await service.documents_of(session, meeting.id))[-1]

@@ -94,6 +94,8 @@ async def test_api_refuses_an_overlapping_meeting_with_the_clash_unless_allowed(
     assert response.status_code == 409, response.text
     refusal = response.json()
     assert refusal["error"] == "meeting_overlap" and [m["id"] for m in refusal["clashing"]] == [first.id]
+    # JSON carries what a person reads: the chat's markup is gone, the words stay.
+    assert refusal["message"].startswith("⚠️ Trùng lịch họp.") and "<" not in refusal["message"]
     assert await _count_meetings(session) == 1
 
     # Another cell at the same time is not a clash.

@@ -133,7 +133,7 @@ async def test_a_notice_without_a_file_is_404_and_one_sent_in_telegram_or_lost_i
     Path(stored.attachment_path).unlink()
     response = await api_client.get(f"/api/v1/notices/{uploaded['id']}/file", headers=headers)
     assert response.status_code == 409
-    assert response.json() == {"error": "document_not_stored", "message": texts.notices.FILE_MISSING.format(name="Mất &lt;tệp&gt;.pdf")}
+    assert response.json() == {"error": "document_not_stored", "message": texts.notices.FILE_MISSING.format(name="Mất <tệp>.pdf")}
 
 
 async def test_openapi_documents_the_download_and_415_on_every_upload(api_client) -> None:

@@ -9,7 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from core import metrics
 from core.db import create_engine, create_session_factory
@@ -18,6 +20,7 @@ from core.meetings import service
 from core.meetings.models import AbsenceReason, Invitation, Meeting, MeetingKind
 from core.orgs.models import Member, Org, OrgKind
 from core.orgs.service import load_actor
+from core.scheduling import reminders
 from core.scheduling.models import MeetingReminder, ReminderKind, ReminderPlan, ReminderState
 from sotay.scheduler import run_tick
 from tests.factories import Cell, add_member, make_commune
@@ -424,3 +427,98 @@ async def test_a_short_reminder_caught_up_late_is_not_sent_in_the_last_quarter_h
     await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
     await tick_at(runtime, clock, at(2026, 12, 5, 19, 21))  # the process was down at 19:15
     assert await sent(session) == [] and await reasons(session) == {"stale": 3 * s.count}
+
+
+async def nudges_per_member(session) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    counts: dict[int, int] = {}
+    for message in await sent(session, "nudge"):
+        counts[message.member_id] = counts.get(message.member_id, 0) + 1
+    return counts
+
+
+async def test_a_scheduler_failing_mid_batch_leaves_nothing_and_the_next_tick_queues_each_once(
+    runtime, session, cipher, clock, monkeypatch
+) -> None:
+    s = await setup(session, cipher, clock)
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+
+    async def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionResetError("the scheduler died")  # after the outbox rows were written, before the states
+
+    with monkeypatch.context() as patched:
+        patched.setattr(reminders, "_set", crash)
+        done = await tick_at(runtime, clock, NUDGE_AT + dt.timedelta(seconds=5))
+    assert "send_due_reminders" not in done  # the job failed; its transaction rolled back
+    assert await sent(session) == []
+    await session.commit()
+    assert await session.scalar(select(func.count()).select_from(MeetingReminder).where(MeetingReminder.state == ReminderState.SENT)) == 0
+
+    await tick_at(runtime, clock, NUDGE_AT + dt.timedelta(seconds=20))
+    await tick_at(runtime, clock, NUDGE_AT + dt.timedelta(seconds=35))
+    assert await nudges_per_member(session) == {member_id: 1 for member_id in s.invitations}
+
+
+async def test_two_schedulers_on_postgres_split_a_batch_instead_of_waiting(require_postgres, runtime, session, cipher, clock) -> None:
+    s = await setup(session, cipher, clock)
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+    assert s.count >= 4
+    context = runtime.settings.tick_context(NUDGE_AT + dt.timedelta(seconds=5))
+    half = s.count // 2
+    engines = [create_engine(require_postgres) for _ in range(2)]
+    try:
+        factories = [create_session_factory(engine) for engine in engines]
+        async with factories[0]() as first, factories[1]() as second:
+            # The first holds its batch (not committed); the second must take other rows at once: with
+            # no lock waits allowed, waiting on the first's rows would fail instead of hanging.
+            assert await reminders.send_due_reminders(first, context, limit=half) == half
+            await second.execute(text("SET LOCAL lock_timeout = '1ms'"))
+            assert await reminders.send_due_reminders(second, context, limit=s.count) == s.count - half
+            await second.commit()
+            await first.commit()
+        async with factories[1]() as third:
+            assert await reminders.send_due_reminders(third, context) == 0  # nothing left, nothing twice
+            await third.commit()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert await nudges_per_member(session) == {member_id: 1 for member_id in s.invitations}
+
+
+async def test_a_scheduler_killed_holding_a_batch_on_postgres_loses_nothing(require_postgres, runtime, session, cipher, clock) -> None:
+    s = await setup(session, cipher, clock)
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+    context = runtime.settings.tick_context(NUDGE_AT + dt.timedelta(seconds=5))
+    half = s.count // 2
+    engines = [create_engine(require_postgres) for _ in range(2)]
+    try:
+        doomed_factory, survivor_factory = (create_session_factory(engine) for engine in engines)
+        # A first batch is committed; the scheduler then dies holding the second one, its outbox rows written.
+        async with doomed_factory() as doomed:
+            assert await reminders.send_due_reminders(doomed, context, limit=half) == half
+            await doomed.commit()
+            assert await reminders.send_due_reminders(doomed, context) == s.count - half
+            pid = await doomed.scalar(text("SELECT pg_backend_pid()"))
+            async with survivor_factory() as killer:
+                assert await killer.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            with pytest.raises(DBAPIError):
+                await doomed.commit()
+        # The other scheduler's next tick takes what is left: the killed batch too, each once.
+        async with survivor_factory() as survivor:
+            assert await reminders.send_due_reminders(survivor, context) == s.count - half
+            await survivor.commit()
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert await nudges_per_member(session) == {member_id: 1 for member_id in s.invitations}
+
+
+async def test_one_tick_queues_every_due_reminder_a_batch_at_a_time(runtime, session, cipher, clock, monkeypatch) -> None:
+    """Many due at once (a province's nudges): the tick runs the batched job again, a transaction per
+    batch, until nothing is left, instead of one batch per tick."""
+    s = await setup(session, cipher, clock)
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+    assert s.count >= 4
+    monkeypatch.setattr(reminders, "SEND_BATCH", 2)
+    done = await tick_at(runtime, clock, NUDGE_AT + dt.timedelta(seconds=5))
+    assert done["send_due_reminders"] == s.count
+    assert await nudges_per_member(session) == {member_id: 1 for member_id in s.invitations}

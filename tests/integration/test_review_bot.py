@@ -18,7 +18,7 @@ from core.orgs.models import OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, load_actor
 from core.votes import review, service
 from core.meetings.dates import LOCAL_TZ
-from core.votes.models import BallotKind, Rating, ReviewCycle, ReviewEntry
+from core.votes.models import BallotKind, Rating, ReviewCycle, ReviewEntry, Vote
 from tests.botkit import inline_buttons, texts_of
 from tests.factories import add_member, make_cell
 
@@ -118,11 +118,17 @@ async def test_review_cycle_for_a_cell_of_eight(harness, api_client, bearer, ses
     assert any(type(c).__name__ == "SendVoice" and c.voice == voice_entry.self_voice_file_id for c in calls)
     calls = await harness.press(SECRETARY, f"rvq:{voice_entry.id}:excellent")
     vote_id = int(data_of(calls, "vto:close:")[0].rsplit(":", 1)[1])
-    for user in (3001, 3002, 3003, 3004, 3005, 3006):
+    # The member under review gets no ballot about themselves, and a tap on one is refused politely.
+    ballots = await outbox(session, service.KIND_BALLOT)
+    assert people[2].id not in {m.member_id for m in ballots} and len({m.member_id for m in ballots}) == 7
+    assert alerts(await harness.press(VOICE_MEMBER, f"vtb:{vote_id}:0")) == [T.OWN_RATING_REFUSED]
+    for user in (3001, 3002, 3004, 3005, 3006):
         await harness.press(user, f"vtb:{vote_id}:0")
     await harness.press(3007, f"vtb:{vote_id}:1")
     calls = await harness.press(SECRETARY, f"vto:close:{vote_id}")
     assert any("Được thông qua" in t for t in texts_of(calls))
+    counted = await session.get(Vote, vote_id, populate_existing=True)
+    assert (counted.eligible_count, counted.voted_count, counted.counts) == (7, 6, [5, 1, 0])  # the seven others
     assert (await entry_of(session, people[2].id)).cell_rating == Rating.EXCELLENT
     # For the others the cell voted by hands in the room.
     secretary = await load_actor(session, cell.secretary)
@@ -133,7 +139,7 @@ async def test_review_cycle_for_a_cell_of_eight(harness, api_client, bearer, ses
         entry = await entry_of(session, person.id)
         rated = await review.open_rating_vote(session, actor=secretary, entry_id=entry.id, rating=proposals.get(person.id), now=clock.now(),
                                               kind=BallotKind.HAND)
-        await service.record_hand_counts(session, actor=secretary, vote_id=rated.vote.id, counts=[7, 1, 0], now=clock.now())
+        await service.record_hand_counts(session, actor=secretary, vote_id=rated.vote.id, counts=[6, 1, 0], now=clock.now())
     await session.commit()
     entries = {p.id: await entry_of(session, p.id) for p in people}
     assert [entries[p.id].cell_rating for p in people].count(Rating.EXCELLENT) == 3

@@ -50,3 +50,20 @@ async def test_scheduler_ticks_until_stopped(runtime, monkeypatch) -> None:
     stop.set()
     await asyncio.wait_for(task, 5)
     assert ticks.tick_jobs()  # the real registry is untouched
+
+
+async def test_a_batched_job_runs_again_while_it_finds_work_and_the_others_once(runtime, monkeypatch) -> None:
+    batches = iter([3, 3, 1, 0, 9])
+    calls = {"send_due_reminders": 0, "plan_reminders": 0}
+
+    async def batched(session, context):
+        calls["send_due_reminders"] += 1
+        return next(batches)
+
+    async def once(session, context):
+        calls["plan_reminders"] += 1
+        return 5
+
+    monkeypatch.setattr("sotay.scheduler.tick_jobs", lambda: [("plan_reminders", once), ("send_due_reminders", batched)])
+    assert await run_tick(runtime) == {"plan_reminders": 5, "send_due_reminders": 7}
+    assert calls == {"send_due_reminders": 4, "plan_reminders": 1}  # stopped at the empty batch

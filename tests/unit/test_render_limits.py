@@ -69,3 +69,9 @@ def test_length_is_the_sum_of_the_visible_items(text: str, markup: bool) -> None
     from core.render import _items, length
 
     assert length(text, markup=markup) == sum(width for _, _, width in _items(text, markup))
+
+
+def test_plain_text_is_what_a_reader_sees_where_no_html_is_shown() -> None:
+    markup = f"⚠️ <b>{html.escape('Chi bộ A & B <Khu 2>')}</b> đã có <i>hai</i> cuộc họp"
+    assert render.plain_text(markup) == "⚠️ Chi bộ A & B <Khu 2> đã có hai cuộc họp"
+    assert render.visible_length(markup) == len(render.plain_text(markup))

@@ -7,9 +7,10 @@ the reports received. Every id is re-checked by core.reporting (figures / report
 
 Callback data:
     rf:<action>:<org_id>:<yyyymm>    figures: show | chart | csv | xlsx | kids
+    rf:<action>:<org_id>:<yyyy>      the annual report: year | ycsv | yxlsx (annual_screens.py)
     rr:<action>:<cell_id>:<yyyymm>   reports: open | note | send | read | ack | ret;  list | remind (org_id: a committee)
 
-One small handler per button action or typed step: figure_screens.py, report_screens.py.
+One small handler per button action or typed step: figure_screens.py, annual_screens.py, report_screens.py.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ from aiogram.filters import Command, StateFilter
 from bot.filters import Linked
 from bot.flow import menu_or_command
 from bot.keyboards_reports import FiguresButton
+from bot.routers.reports import annual_screens as year
 from bot.routers.reports import figure_screens as fig
 from bot.routers.reports import report_screens as rep
 from bot.routers.reports.common import NoteFlow, ReportButton
 
-_FIGURES = {"show": fig.show_figures, "chart": fig.send_chart, "csv": fig.send_export, "xlsx": fig.send_export, "kids": fig.list_children}
+_FIGURES = {"show": fig.show_figures, "chart": fig.send_chart, "csv": fig.send_export, "xlsx": fig.send_export, "kids": fig.list_children,
+            "year": year.show_annual, "ycsv": year.send_annual_file, "yxlsx": year.send_annual_file}
 _REPORTS = {
     "open": rep.show_report, "send": rep.send_report, "note": rep.ask_note, "read": rep.read_report, "ack": rep.acknowledge,
     "ret": rep.ask_return, "remind": rep.remind, "list": rep.list_received,

@@ -18,7 +18,7 @@ from bot.routers.reports.common import MAX_CHILD_LINES, ReportButton, T, b, mont
 from bot.screens import show
 from core.clock import Clock, local_tz
 from core.orgs.models import Org, OrgKind
-from core.orgs.service import Actor, in_subtree
+from core.orgs.service import Actor
 from core.ports import Button
 from core.reporting import charts, export, figures, reports
 
@@ -56,6 +56,7 @@ def figures_markup(org: Org, month: dt.date, now: dt.datetime) -> InlineKeyboard
         second.append(b(T.BTN_DRILL, FiguresButton(action="kids", org_id=org.id, month=code)))
     rows.append(tuple(second))
     rows.append((b(T.BTN_CSV, FiguresButton(action="csv", org_id=org.id, month=code)), b(T.BTN_XLSX, FiguresButton(action="xlsx", org_id=org.id, month=code))))
+    rows.append((b(T.BTN_ANNUAL, FiguresButton(action="year", org_id=org.id, month=month.year)),))
     if org.kind == OrgKind.CELL:
         rows.append((b(T.BTN_CELL_REPORT, ReportButton(action="open", cell_id=org.id, month=code)),))
     else:
@@ -106,19 +107,11 @@ async def send_chart(query: CallbackQuery, callback_data: FiguresButton, session
     await bot.send_photo(query.from_user.id, BufferedInputFile(png, filename="so-lieu.png"), caption=caption)
 
 
-async def _cell_names(session: AsyncSession, rollup: figures.Rollup) -> dict[int, str]:
-    if rollup.org.kind == OrgKind.CELL:
-        return {rollup.org.id: rollup.org.name}
-    rows = await session.execute(select(Org.id, Org.name).where(in_subtree(rollup.org.path)))
-    return dict(rows.all())
-
-
 async def _export(session: AsyncSession, rollup: figures.Rollup, month: dt.date, kind: str) -> tuple[bytes, str]:
     name = T.EXPORT_FILENAME.format(month=f"{month:%Y-%m}")
     if kind == "csv":
         return export.figures_csv(rollup), f"{name}.csv"
-    names = await _cell_names(session, rollup)
-    return await asyncio.to_thread(export.figures_xlsx, rollup, names), f"{name}.xlsx"
+    return await export.monthly_workbook(session, rollup), f"{name}.xlsx"
 
 
 async def send_export(query: CallbackQuery, callback_data: FiguresButton, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:

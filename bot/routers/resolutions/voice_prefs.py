@@ -21,6 +21,7 @@ from bot.screens import show
 from core.clock import Clock
 from core.orgs.models import Member
 from core.ports import Button
+from core.recordings import presynthesis
 from core.resolutions import service
 from voice.engines import VOICES
 from voice.service import VoiceRenderer
@@ -60,6 +61,7 @@ async def change_preference(query: CallbackQuery, callback_data: VoicePref, sess
     action, value = callback_data.action, callback_data.value
     change: dict[str, Any] = {"on": {"enabled": True}, "off": {"enabled": False}, "speed": {"speed": value}, "voice": {"voice": value}}[action]
     await service.set_voice_preferences(session, member=member, now=clock.now(), **change)
+    await presynthesis.queue_recent(session, member=member, now=clock.now())  # the new variant, made before the next «🔊»
     text, markup = _voice_settings(member)
     await show(query, bot, text, markup)
     await query.answer(R.VOICE_SAVED)

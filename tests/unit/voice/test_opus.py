@@ -85,3 +85,40 @@ def test_long_audio_is_cut_inside_pauses_into_parts_of_at_most_three_minutes() -
     for piece in pieces[1:]:  # every cut falls in silence
         assert float(np.abs(piece.samples[:frame]).max()) == 0.0
     assert split_at_pauses(Pcm(tone(3, rate=rate), rate), MAX_PART_SECONDS)[0].seconds == pytest.approx(3)
+
+
+def _crc_bit_by_bit(data: bytes) -> int:
+    crc = 0
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) & 0xFFFFFFFF if crc & 0x80000000 else (crc << 1) & 0xFFFFFFFF
+    return crc
+
+
+def test_the_ogg_page_checksum_is_the_one_rfc_3533_defines() -> None:
+    from voice.ogg import ogg_crc
+
+    for data in (b"", b"OggS", bytes(range(256)) * 3):
+        assert ogg_crc(data) == _crc_bit_by_bit(data)
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["libopus", "libsndfile"])
+def test_both_encoders_give_a_note_that_decodes_to_the_same_speech(direct: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voice import ogg
+
+    if direct and not ogg.available():
+        pytest.skip("no libopus on this machine")
+    monkeypatch.setattr(ogg, "available", lambda: direct)
+    source = np.concatenate([tone(1.5, frequency=300), np.zeros(11025, np.float32), tone(1.0, frequency=700)])
+    note = encode_voice(Pcm(source, 22050))
+    decoded, rate = soundfile.read(io.BytesIO(note.data), dtype="float32")  # libogg checks every page's checksum
+    assert rate == 24_000 and abs(len(decoded) / rate - len(source) / 22050) < 0.03
+    assert ogg_opus_duration(note.data) == pytest.approx(len(source) / 22050, abs=0.03)
+    assert (b"sotay (libopus)" in note.data) is direct
+    expected = resample(even_loudness(resample(source, 22050, 24000), 24000), 24000, rate)
+    length = min(len(expected), len(decoded))
+    # The same sound, in time: a codec delay left in (a wrong pre-skip) would shift it by ~6 ms.
+    correlation = float(np.corrcoef(expected[:length], decoded[:length])[0, 1])
+    assert correlation > 0.9
+    assert dominant_frequency(decoded[: int(1.4 * rate)], rate) == pytest.approx(300, abs=5)

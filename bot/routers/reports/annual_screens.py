@@ -1,0 +1,60 @@
+"""📘 Báo cáo năm: the year's figures and the year's ratings (core.reporting.annual), with CSV and Excel.
+
+Reached from 📈 Số liệu tổng hợp (its «📘 Báo cáo năm» button). The buttons are figures buttons
+(`rf:<action>:<org_id>:<yyyy>`) whose last number is the year: year | ycsv | yxlsx.
+"""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Bot
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards as kb
+from bot.keyboards_reports import FiguresButton
+from bot.routers.reports.common import T, b
+from bot.screens import show
+from core.clock import Clock
+from core.orgs.service import Actor
+from core.ports import Button
+from core.reporting import annual, export, figures
+
+
+def annual_markup(report: annual.AnnualReport, last_year: int) -> InlineKeyboardMarkup:
+    org_id, year = report.org.id, report.year
+    nav = [b(T.BTN_PREV_YEAR, FiguresButton(action="year", org_id=org_id, month=year - 1))] if year > annual.FIRST_YEAR else []
+    if year < last_year:
+        nav.append(b(T.BTN_NEXT_YEAR, FiguresButton(action="year", org_id=org_id, month=year + 1)))
+    rows: list[tuple[Button, ...]] = [tuple(nav)] if nav else []
+    rows.append((b(T.BTN_CSV, FiguresButton(action="ycsv", org_id=org_id, month=year)),
+                 b(T.BTN_XLSX, FiguresButton(action="yxlsx", org_id=org_id, month=year))))
+    rows.append((b(T.BTN_BACK_FIGURES, FiguresButton(action="show", org_id=org_id, month=0)),))
+    return kb.inline(rows)
+
+
+async def _report(callback_data: FiguresButton, session: AsyncSession, actor: Actor, clock: Clock) -> annual.AnnualReport:
+    """The button's year (0: the default one); a year out of range is refused politely by core."""
+    year = callback_data.month or annual.default_year(clock.now())
+    return await annual.annual_report(session, actor=actor, org_id=callback_data.org_id, year=year, now=clock.now())
+
+
+async def show_annual(query: CallbackQuery, callback_data: FiguresButton, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
+    report = await _report(callback_data, session, actor, clock)
+    await show(query, bot, annual.annual_text(report), annual_markup(report, figures.local_month(clock.now()).year))
+    await query.answer()
+
+
+async def send_annual_file(query: CallbackQuery, callback_data: FiguresButton, session: AsyncSession, actor: Actor, clock: Clock,
+                           bot: Bot) -> None:
+    """«CSV» or «Excel» of the annual report."""
+    report = await _report(callback_data, session, actor, clock)
+    name = T.ANNUAL_FILENAME.format(org=report.org.id, year=report.year)
+    if callback_data.action == "ycsv":
+        payload, filename = export.annual_csv(report), f"{name}.csv"
+    else:
+        payload, filename = await export.annual_workbook(session, report), f"{name}.xlsx"
+    await query.answer()
+    await bot.send_document(query.from_user.id, BufferedInputFile(payload, filename=filename),
+                            caption=T.ANNUAL_CAPTION.format(org=html.escape(report.org.name), year=report.year))
