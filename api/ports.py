@@ -4,6 +4,7 @@ hands api what it needs)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,6 +38,9 @@ class ApiSettings(Protocol):
 
     @property
     def tts_engine(self) -> str: ...
+
+    @property
+    def paid_broadcast_price(self) -> Decimal | None: ...
 
 
 class ApiRuntime(Protocol):

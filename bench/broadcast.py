@@ -2,6 +2,12 @@
 
     python -m bench.broadcast --recipients 3000 --rate 30 [--faults 0.1] [--kill-after 20]
                               [--database-url URL] [--redis-url URL] [--workers 2] [--no-baseline]
+                              [--alongside] [--peer-time-limit S] [--paid [--paid-rate 1000]]
+
+`--alongside` runs each peer in its own process at the moment our broadcast is queued (instead of
+after it); a peer still sending after `--peer-time-limit` stops (or is killed a minute later) and is
+counted as far as it got. `--paid` queues the broadcast as a paid one (allow_paid_broadcast, our
+worker with SOTAY_PAID_BROADCAST=0.1 and its 1,000/s lane) and gives the peers the flag too.
 
 1. Starts the sandbox (a subprocess, Telegram's limits on: 30/s per bot, 1/s per chat) with two bots.
 2. Seeds N linked members in a fresh database (a temporary SQLite file unless --database-url, whose
@@ -44,6 +50,7 @@ import httpx
 from sqlalchemy import func, select, text
 
 OUR_TOKEN = "7000001:BENCHbroadcastOutboxWorker0000000000"
+PAID_PRICE = "0.1"  # Stars per message (Telegram's fee for allow_paid_broadcast)
 NAIVE_TOKEN = "7000002:BENCHbroadcastNaiveGather00000000000"
 AIOGRAM_TOKEN = "7000003:BENCHbroadcastAiogramLoop000000000000"
 PTB_TOKEN = "7000004:BENCHbroadcastPtbRateLimiter0000000000"
@@ -108,6 +115,12 @@ async def received(sandbox: Sandbox, token: str) -> dict[int, int]:
     return {int(chat): int(n) for chat, n in counts.items()}
 
 
+async def paid_sends(sandbox: Sandbox, token: str) -> int:
+    async with httpx.AsyncClient(timeout=60) as client:
+        stats = (await client.get(f"{sandbox.base_url}/sandbox/bots/{token}/stats")).json()
+    return int(stats["calls"].get("paid_broadcast", 0))
+
+
 async def http_429(sandbox: Sandbox, token: str) -> int:
     async with httpx.AsyncClient(timeout=60) as client:
         stats = (await client.get(f"{sandbox.base_url}/sandbox/bots/{token}/stats")).json()
@@ -169,7 +182,7 @@ async def seed(database_url: str, recipients: int) -> list[int]:
     return chats
 
 
-async def enqueue_broadcast(database_url: str) -> None:
+async def enqueue_broadcast(database_url: str, *, paid: bool = False) -> None:
     """One message to each member, queued in one transaction, as a notice is."""
     from core.db import create_engine, create_session_factory, transaction
     from core.delivery.outbox import enqueue_many
@@ -179,7 +192,7 @@ async def enqueue_broadcast(database_url: str) -> None:
     engine = create_engine(database_url)
     async with transaction(create_session_factory(engine)) as session:
         member_ids = list((await session.execute(select(Member.id).order_by(Member.id))).scalars())
-        await enqueue_many(session, member_ids=member_ids, kind=KIND, source=SOURCE, message=OutboundMessage(text=MESSAGE))
+        await enqueue_many(session, member_ids=member_ids, kind=KIND, source=SOURCE, message=OutboundMessage(text=MESSAGE), paid=paid)
     await engine.dispose()
 
 
@@ -227,6 +240,8 @@ class Workers:
             sys.executable, "-m", "bench.broadcast", "worker", "--database-url", self.args.database_url, "--api-base", self.api_base,
             "--rate", str(self.args.rate), "--lease", str(self.args.lease), "--out", str(out),
         ]
+        if self.args.paid:
+            command += ["--paid-price", str(PAID_PRICE), "--paid-rate", str(self.args.paid_rate)]
         if self.args.redis_url:
             command += ["--redis-url", self.args.redis_url]
         process = subprocess.Popen(command, env=_env(), stdout=(self.log_dir / f"worker-{n}.log").open("wb"), stderr=subprocess.STDOUT)
@@ -257,6 +272,8 @@ async def run_worker(argv: list[str]) -> None:
     parser.add_argument("--lease", type=float, required=True)
     parser.add_argument("--redis-url")
     parser.add_argument("--out", required=True)
+    parser.add_argument("--paid-price")
+    parser.add_argument("--paid-rate", type=float, default=1000.0)
     args = parser.parse_args(argv)
 
     from bot.dispatcher import create_bot
@@ -268,6 +285,7 @@ async def run_worker(argv: list[str]) -> None:
     settings = Settings(
         demo=True, data_dir=Path(tempfile.gettempdir()), database_url=args.database_url, redis_url=args.redis_url,
         telegram_token=OUR_TOKEN, telegram_api_base=args.api_base, send_rate_per_second=args.rate,
+        paid_broadcast=args.paid_price, paid_broadcast_rate=args.paid_rate,
     )
     engine = create_engine(args.database_url)
     bot = create_bot(OUR_TOKEN, args.api_base)
@@ -276,10 +294,14 @@ async def run_worker(argv: list[str]) -> None:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     Path(args.out + ".ready").touch()  # imported and wired: the broadcast may be queued
+    cpu_at_ready = time.process_time()
     try:
         await worker.run(stop)
     finally:
-        Path(args.out).write_text(json.dumps(worker.stats.as_dict() | {"in_flight_high_water": worker.in_flight_high_water}))
+        Path(args.out).write_text(json.dumps(worker.stats.as_dict() | {
+            "in_flight_high_water": worker.in_flight_high_water, "cpu_seconds": round(time.process_time(), 2), "cpu_seconds_after_ready": round(time.process_time() - cpu_at_ready, 2),
+            "concurrency": worker.concurrency, "batch_size": worker.batch_size,
+        }))
         await worker.budget.close()
         await bot.session.close()
         await engine.dispose()
@@ -295,8 +317,9 @@ async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int
         if all(Path(str(out) + ".ready").exists() for out in workers.outputs):
             break
         await asyncio.sleep(0.1)
-    await enqueue_broadcast(args.database_url)
+    await enqueue_broadcast(args.database_url, paid=args.paid)
     started = time.monotonic()
+    peers = start_peers_alongside(args, sandbox, log_dir) if args.alongside else []
     kill: dict[str, Any] | None = None
     n = len(chats)
     try:
@@ -327,6 +350,7 @@ async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int
         seconds = time.monotonic() - started
     finally:
         workers.stop_all()
+    rate = args.limit
     states, _, first, last = await outbox_snapshot(args.database_url)
     counts = await received(sandbox, OUR_TOKEN)
     duplicates, lost = delivery_counts(counts, chats)
@@ -336,9 +360,10 @@ async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int
         "recipients": n,
         "seconds": round(seconds, 2),
         "achieved_rate": round(achieved, 2),
-        "configured_rate": args.rate,
-        "ratio": round(achieved / args.rate, 3),
+        "configured_rate": rate,
+        "ratio": round(achieved / rate, 3),
         "http_429": await http_429(sandbox, OUR_TOKEN),
+        "paid_sends": await paid_sends(sandbox, OUR_TOKEN),
         "duplicates": duplicates,
         "lost": lost,
         "outbox": states,
@@ -346,6 +371,8 @@ async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int
     }
     if kill is not None:
         result["kill"] = kill
+    if peers:
+        result["alongside"] = await finish_peers(args, sandbox, chats, started, peers)
     return result
 
 
@@ -406,7 +433,8 @@ def _peer_result(chats: list[int], counts: dict[int, int], seconds: float, sent_
     achieved = (len(sent_times) - 1) / window if window > 0 else 0.0
     return {
         "recipients": len(chats), "seconds": round(seconds, 2), "achieved_rate": round(achieved, 2),
-        "ratio": round(achieved / args.rate, 3), "delivered_per_s_wall": round(delivered / seconds, 2) if seconds else 0.0,
+        "ratio": round(achieved / args.limit, 3), "delivered_per_s_wall": round(delivered / seconds, 2) if seconds else 0.0,
+        "delivered": delivered, "finished": delivered + extra.get("gave_up", 0) >= len(chats),
         "http_429": http_429, "duplicates": duplicates, "lost": lost, **extra,
     }
 
@@ -429,7 +457,7 @@ async def run_aiogram_loop(args: argparse.Namespace, sandbox: Sandbox, chats: li
         tries = 0
         while True:
             try:
-                await bot.send_message(chat, MESSAGE, parse_mode="HTML")
+                await bot.send_message(chat, MESSAGE, parse_mode="HTML", allow_paid_broadcast=True if args.paid else None)
                 sent_times.append(time.monotonic())
                 return
             except TelegramRetryAfter as exc:
@@ -447,8 +475,10 @@ async def run_aiogram_loop(args: argparse.Namespace, sandbox: Sandbox, chats: li
     started = time.monotonic()
     try:
         for chat in chats:
+            if time.monotonic() - started > args.peer_time_limit:
+                break  # out of time: counted as far as it got (`finished` false)
             await send(chat)
-            await asyncio.sleep(1 / args.rate)
+            await asyncio.sleep(1 / args.limit)
     finally:
         await bot.session.close()
     seconds = time.monotonic() - started
@@ -467,6 +497,7 @@ async def run_ptb(args: argparse.Namespace, sandbox: Sandbox, chats: list[int]) 
     except ImportError:
         return {"skipped": "python-telegram-bot is not installed: pip install -e '.[bench]'"}
 
+    # Paid: the limiter's own 1,000/s lane for sends that carry allow_paid_broadcast.
     limiter = AIORateLimiter(overall_max_rate=args.rate, overall_time_period=1, max_retries=5)
     request = HTTPXRequest(connection_pool_size=64, pool_timeout=600, read_timeout=60, write_timeout=60, connect_timeout=30)
     bot = ExtBot(PTB_TOKEN, base_url=f"{sandbox.base_url}/bot", request=request, rate_limiter=limiter)
@@ -477,7 +508,7 @@ async def run_ptb(args: argparse.Namespace, sandbox: Sandbox, chats: list[int]) 
         nonlocal failed
         for _ in range(5):
             try:
-                await bot.send_message(chat, MESSAGE, parse_mode="HTML")
+                await bot.send_message(chat, MESSAGE, parse_mode="HTML", allow_paid_broadcast=args.paid or None)
                 sent_times.append(time.monotonic())
                 return
             except RetryAfter:  # the limiter's own retries are spent
@@ -490,7 +521,11 @@ async def run_ptb(args: argparse.Namespace, sandbox: Sandbox, chats: list[int]) 
 
     async with bot:  # getMe first, as PTB does, outside the clock
         started = time.monotonic()
-        await asyncio.gather(*(send(chat) for chat in chats))
+        tasks = [asyncio.ensure_future(send(chat)) for chat in chats]
+        _, unfinished = await asyncio.wait(tasks, timeout=args.peer_time_limit)
+        for task in unfinished:  # out of time: counted as far as it got (`finished` false)
+            task.cancel()
+        await asyncio.gather(*unfinished, return_exceptions=True)
         seconds = time.monotonic() - started
     return _peer_result(chats, await received(sandbox, PTB_TOKEN), seconds, sent_times, await http_429(sandbox, PTB_TOKEN), args,
                         gave_up=failed, loadavg=_load())
@@ -499,6 +534,71 @@ async def run_ptb(args: argparse.Namespace, sandbox: Sandbox, chats: list[int]) 
 def _load() -> list[float]:
     with open("/proc/loadavg") as file:
         return [float(x) for x in file.read().split()[:3]]
+
+
+# ---------------------------------------------------------------- peers in their own processes, alongside ours
+
+RUNNERS = {"aiogram_loop": "run_aiogram_loop", "ptb_rate_limiter": "run_ptb", "naive_gather": "run_naive"}
+
+
+def start_peers_alongside(args: argparse.Namespace, sandbox: Sandbox, log_dir: Path) -> list[tuple[str, subprocess.Popen[bytes], Path]]:
+    """Each fair peer in its own process, started when our broadcast is queued: the same sandbox, the
+    same machine at the same moment (the sandbox serves three bots at once), each with its own bot."""
+    started = []
+    for name in [] if args.no_baseline else args.peers:
+        out = log_dir / f"peer-{name}.json"
+        command = [sys.executable, "-m", "bench.broadcast", "peer", name, "--api-base", sandbox.base_url, "--out", str(out),
+                   "--recipients", str(args.recipients), "--rate", str(args.rate), "--peer-time-limit", str(args.peer_time_limit)]
+        if args.paid:
+            command += ["--paid", "--paid-rate", str(args.paid_rate)]
+        process = subprocess.Popen(command, env=_env(), stdout=(log_dir / f"peer-{name}.log").open("wb"), stderr=subprocess.STDOUT)
+        started.append((name, process, out))
+    return started
+
+
+async def finish_peers(args: argparse.Namespace, sandbox: Sandbox, chats: list[int], started: float,
+                       peers: list[tuple[str, subprocess.Popen[bytes], Path]]) -> dict[str, Any]:
+    """Each peer's own count; a peer that does not stop within a minute of its time limit (PTB with
+    30,000 requests gathered spends it in httpcore's pool and never answers its cancellation) is
+    killed and counted from what the sandbox received."""
+    results: dict[str, Any] = {}
+    for name, process, out in peers:
+        while process.poll() is None and time.monotonic() - started < args.peer_time_limit + 60:
+            await asyncio.sleep(1)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+            counts = await received(sandbox, PEER_TOKENS[name])
+            delivered = sum(1 for chat in chats if counts.get(chat, 0))
+            results[name] = {"killed_after_seconds": round(time.monotonic() - started), "delivered": delivered, "finished": False,
+                             "delivered_per_s_wall": round(delivered / (time.monotonic() - started), 2), "loadavg": _load()}
+            continue
+        results[name] = json.loads(out.read_text()) if out.exists() else {"error": f"exit {process.returncode}"}
+    return results
+
+
+async def run_peer(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("name", choices=list(RUNNERS))
+    parser.add_argument("--api-base", required=True)
+    parser.add_argument("--out", required=True)
+    add_rate_arguments(parser)
+    args = parser.parse_args(argv)
+    args.limit = args.paid_rate if args.paid else args.rate
+    args.naive_retries = 5
+    sandbox = Sandbox(process=None, base_url=args.api_base)  # type: ignore[arg-type]
+    chats = [USER_BASE + i for i in range(args.recipients)]
+    Path(args.out).write_text(json.dumps(await globals()[RUNNERS[args.name]](args, sandbox, chats)))
+
+
+def add_rate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--recipients", type=int, default=3000)
+    parser.add_argument("--rate", type=float, default=30.0, help="the worker's configured messages per second")
+    parser.add_argument("--paid", action="store_true",
+                        help="a paid broadcast: allow_paid_broadcast on every send, our paid lane at --paid-rate (peers alike)")
+    parser.add_argument("--paid-rate", type=float, default=1000.0)
+    parser.add_argument("--peer-time-limit", type=float, default=TIMEOUT_SECONDS,
+                        help="a peer still sending after this many seconds stops and is counted as far as it got")
 
 
 # ---------------------------------------------------------------- main
@@ -529,9 +629,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             # Ours counted like the peers: every delivered message over the wall time from the start
             # (worker processes starting, importing and connecting included).
             result["delivered_per_s_wall"] = round((args.recipients - result["lost"]) / result["seconds"], 2) if result["seconds"] else 0.0
-            peers: dict[str, Any] = {}
+            peers: dict[str, Any] = result.pop("alongside", {})
             runners = {"aiogram_loop": run_aiogram_loop, "ptb_rate_limiter": run_ptb, "naive_gather": run_naive}
-            for name in ([] if args.no_baseline else args.peers):
+            for name in ([] if args.no_baseline or args.alongside else args.peers):
                 peers[name] = await runners[name](args, sandbox, chats)
             result["peers"] = peers
             fair = [p["delivered_per_s_wall"] for name, p in peers.items() if name != "naive_gather" and "seconds" in p]
@@ -548,8 +648,9 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.broadcast", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--recipients", type=int, default=3000)
-    parser.add_argument("--rate", type=float, default=30.0, help="the worker's configured messages per second")
+    add_rate_arguments(parser)
+    parser.add_argument("--alongside", action="store_true",
+                        help="run the peers at the same time as ours, each in its own process, instead of after it")
     parser.add_argument("--faults", type=float, default=0.0, help="share of sends answered 429/500/502 by the sandbox")
     parser.add_argument("--kill-after", type=float, help="SIGKILL the first worker after this many seconds, then restart it")
     parser.add_argument("--restart-after", type=float, default=2.0, help="seconds between the kill and the restart (at least 2: the in-flight count)")
@@ -563,6 +664,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--keep-logs", help="copy the sandbox and worker logs to this directory")
     args = parser.parse_args(argv)
+    args.limit = args.paid_rate if args.paid else args.rate
     if args.workers > 1 and (args.database_url is None or args.database_url.startswith("sqlite")):
         parser.error("several workers need PostgreSQL (--database-url)")
     return args
@@ -571,6 +673,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def cli() -> None:
     if sys.argv[1:2] == ["worker"]:
         asyncio.run(run_worker(sys.argv[2:]))
+        return
+    if sys.argv[1:2] == ["peer"]:
+        asyncio.run(run_peer(sys.argv[2:]))
         return
     print(json.dumps(asyncio.run(main(parse(sys.argv[1:]))), ensure_ascii=False), flush=True)
 

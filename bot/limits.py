@@ -97,6 +97,7 @@ class FitToLimits(BaseRequestMiddleware):
             follow = SendMessage(
                 chat_id=method.chat_id, text=part, parse_mode=method.parse_mode,  # type: ignore[arg-type]
                 reply_markup=markup if index == len(parts) - 1 else None,
+                allow_paid_broadcast=getattr(method, "allow_paid_broadcast", None),  # a paid broadcast's parts go paid too
             )
             last = await make_request(bot, follow)
         # A sent message answers with its last part (the one carrying the keyboard); an edit with the edited one.
@@ -116,6 +117,7 @@ class FitToLimits(BaseRequestMiddleware):
             await make_request(bot, SendMessage(
                 chat_id=chat_id, text=part, parse_mode=getattr(method, "parse_mode", None),
                 reply_markup=markup if index == len(rest) - 1 else None,
+                allow_paid_broadcast=getattr(method, "allow_paid_broadcast", None),
             ))
         return media
 

@@ -47,12 +47,15 @@ def stale_file_id(exc: Exception) -> bool:
 async def send_stored(
     bot: Bot, chat_id: int | str, kind: str, file_id: str | None, *, upload: InputFile | None = None,
     caption: str | None = None, reply_markup: InlineKeyboardMarkup | None = None, duration: int | None = None,
+    paid_broadcast: bool = False,
 ) -> tuple[Message, str | None]:
     """Send a voice note, document, photo or audio by its stored file id, uploading `upload` instead when
     there is no id or Telegram rejects it. Returns the message and the new file id to store (None when the
     stored id worked). With nothing to upload, a rejected id is raised as it was."""
     send = {"voice": bot.send_voice, "photo": bot.send_photo, "audio": bot.send_audio}.get(kind, bot.send_document)
-    extra = {"duration": duration} if kind in ("voice", "audio") else {}
+    extra: dict[str, object] = {"duration": duration} if kind in ("voice", "audio") else {}
+    if paid_broadcast:
+        extra["allow_paid_broadcast"] = True
     if file_id:
         try:
             return await send(chat_id, file_id, caption=caption, reply_markup=reply_markup, **extra), None
@@ -126,7 +129,10 @@ class TelegramMessenger:
             return SendReceipt(message_id=str(result.message_id if isinstance(result, Message) else message.edit_message_id))
         attachment = message.attachment
         if attachment is None:
-            sent = await self.bot.send_message(chat_id=chat_id, text=message.text, parse_mode=message.parse_mode, reply_markup=markup)
+            sent = await self.bot.send_message(
+                chat_id=chat_id, text=message.text, parse_mode=message.parse_mode, reply_markup=markup,
+                allow_paid_broadcast=True if message.paid_broadcast else None,
+            )
             return SendReceipt(message_id=str(sent.message_id))
         upload: InputFile | None = None
         if attachment.path:
@@ -138,7 +144,7 @@ class TelegramMessenger:
         # By the stored id when there is one; uploaded again from the kept file when Telegram rejects it.
         sent, uploaded = await send_stored(
             self.bot, chat_id, attachment.kind, attachment.file_id, upload=upload, caption=message.text or None,
-            reply_markup=markup, duration=attachment.duration,
+            reply_markup=markup, duration=attachment.duration, paid_broadcast=message.paid_broadcast,
         )
         return SendReceipt(
             message_id=str(sent.message_id), file_id=uploaded or _file_id_of(sent), reuploaded=bool(attachment.file_id and uploaded),

@@ -38,6 +38,9 @@ class OutboundMessage:
     parse_mode: str | None = "HTML"
     # When set, edit this earlier message instead of sending a new one.
     edit_message_id: str | None = None
+    # Set by the delivery worker, never stored in the payload: send as a paid broadcast (Telegram's
+    # `allow_paid_broadcast`, up to 1,000 messages a second for a fee in Stars). Other platforms ignore it.
+    paid_broadcast: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         return {

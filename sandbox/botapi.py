@@ -209,10 +209,14 @@ class BotApi:
         return replied
 
     @staticmethod
-    def _spend_rate(bot: BotAccount, chat_id: int) -> None:
-        retry_after = bot.rate.retry_after(chat_id)
+    def _spend_rate(bot: BotAccount, chat_id: int, params: Params | None = None) -> None:
+        """Telegram's flood limits; `allow_paid_broadcast` spends the paid bucket (counted with its Stars)."""
+        paid = params is not None and params.flag("allow_paid_broadcast")
+        retry_after = bot.rate.retry_after(chat_id, paid=paid)
         if retry_after:
             raise too_many_requests(retry_after)
+        if paid:
+            bot.stats.events["paid_broadcast"] += 1
 
     def _new_message(self, bot: BotAccount, chat: Chat, reply_to: dict[str, Any] | None) -> dict[str, Any]:
         person = self.world.person(chat.person_id)
@@ -459,7 +463,7 @@ class BotApi:
         text = self._formatted(bot, params, "text", required=True)
         markup = parse_reply_markup(params.get("reply_markup"), bot.limits)
         reply_to = self._reply_to(chat, params)
-        self._spend_rate(bot, chat.person_id)
+        self._spend_rate(bot, chat.person_id, params)
         message = self._new_message(bot, chat, reply_to)
         self._set_text(message, text, "text")
         return self._post(bot, chat, message, markup)
@@ -470,7 +474,7 @@ class BotApi:
         markup = parse_reply_markup(params.get("reply_markup"), bot.limits)
         reply_to = self._reply_to(chat, params)
         stored, uploaded = self._media(bot, params, kind)
-        self._spend_rate(bot, chat.person_id)
+        self._spend_rate(bot, chat.person_id, params)
         if uploaded:
             bot.stats.events["uploads"] += 1
         message = self._new_message(bot, chat, reply_to)
@@ -483,7 +487,7 @@ class BotApi:
         poll = self._new_poll(params)
         markup = parse_reply_markup(params.get("reply_markup"), bot.limits)
         reply_to = self._reply_to(chat, params)
-        self._spend_rate(bot, chat.person_id)
+        self._spend_rate(bot, chat.person_id, params)
         message = self._new_message(bot, chat, reply_to)
         message["poll"] = poll
         self.world.polls[poll["id"]] = PollRecord(bot.token, chat.person_id, message["message_id"], poll)

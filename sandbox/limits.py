@@ -44,6 +44,10 @@ class Limits(RateLimits):
     """What Telegram allows."""
 
     per_group_per_minute: float = 20.0
+    # Paid broadcasts: a send with `allow_paid_broadcast` ignores the bot's 30/s and spends this
+    # bucket instead (Telegram: up to 1,000 a second, 0.1 Star each); chats are paced as ever.
+    paid_per_second: float = 1000.0
+    paid_burst: float = 1000.0
     max_callback_data: int = 64
     max_callback_answer: int = 200
     max_inline_buttons: int = 100
@@ -109,6 +113,7 @@ class RateLimiter:
         self.limits = limits
         self._clock = clock
         self._overall = TokenBucket(limits.per_bot_per_second, limits.per_bot_burst, clock)
+        self._paid = TokenBucket(limits.paid_per_second, limits.paid_burst, clock)
         self._chats: dict[int, TokenBucket] = {}
 
     def _chat_bucket(self, chat_id: int) -> TokenBucket:
@@ -121,18 +126,19 @@ class RateLimiter:
             self._chats[chat_id] = bucket
         return bucket
 
-    def retry_after(self, chat_id: int) -> int:
+    def retry_after(self, chat_id: int, *, paid: bool = False) -> int:
         """0 and a message is counted when one may be sent now; else whole seconds to wait.
 
         Both buckets are checked before either is spent, so a refusal costs the bot nothing,
-        as with Telegram.
+        as with Telegram. A paid broadcast spends the paid bucket instead of the bot's.
         """
         if not self.limits.enabled:
             return 0
         chat = self._chat_bucket(chat_id)
-        wait = max(self._overall.wait_time(), chat.wait_time())
+        overall = self._paid if paid else self._overall
+        wait = max(overall.wait_time(), chat.wait_time())
         if wait > 0:
             return max(1, math.ceil(wait))
-        self._overall.take()
+        overall.take()
         chat.take()
         return 0

@@ -97,6 +97,7 @@ def build_runtime(
             storage=create_storage(settings.redis_url),
             shared_turns=runtime.shared_turns,
             settings=settings,
+            paid_broadcast_price=settings.paid_broadcast_price,  # urgent notices' paid broadcasts (core/notices/paid.py)
             console_base=settings.resolved_public_url,  # sign-in links to the web console (bot/routers/home.py)
             # The process's one renderer for DATA_DIR/audio (the API uses the same): shared per-text locks.
             voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts),

@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import re
 import secrets
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -75,8 +76,21 @@ class Settings(BaseSettings):
     send_rate_per_chat: float = Field(1.0, gt=0)
     send_burst_per_chat: int = Field(3, ge=1)
     delivery_batch_size: int = Field(100, ge=1)
-    delivery_concurrency: int = Field(30, ge=1)
+    # Sends on their way at once. The rate budget, not this, sets the pace; this must cover the pace ×
+    # the platform's answer time (60 keeps 30/s while answers take up to 2 s on a loaded machine).
+    delivery_concurrency: int = Field(60, ge=1)
     delivery_max_attempts: int = Field(8, ge=1)
+    # Paid broadcasts (Telegram's allow_paid_broadcast): the price of one message in Stars, e.g. 0.1;
+    # unset or 0 = off. When set, urgent notices of a committee may be sent at up to
+    # SOTAY_PAID_BROADCAST_RATE messages a second (Telegram: 1,000), each paid from the bot's Stars
+    # balance; nothing else ever is (docs/delivery.md, Paid broadcasts).
+    paid_broadcast: Decimal | None = Field(None, ge=0, le=1000, decimal_places=4)
+    paid_broadcast_rate: float = Field(1000.0, gt=0, le=1000)
+
+    @property
+    def paid_broadcast_price(self) -> Decimal | None:
+        """Stars per paid message, or None when paid broadcasts are off."""
+        return self.paid_broadcast if self.paid_broadcast else None
 
     # Scheduling.
     tick_seconds: float = Field(15.0, gt=0)

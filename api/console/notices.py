@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
@@ -19,6 +20,7 @@ from core import texts
 from core.clock import local_tz
 from core.errors import DomainError, NotFound
 from core.notices import files, service
+from core.notices.paid import PaidQuote, format_stars
 from core.orgs import management
 from core.recordings.models import SubjectKind
 
@@ -27,17 +29,20 @@ T = texts.console
 NONCE = r"^[0-9a-f]{32}$"
 
 
-async def _compose(request: Request, user, session, *, problem: str | None = None, text: str = "") -> HTMLResponse:  # type: ignore[no-untyped-def]
+async def _compose(request: Request, user, session, runtime, *, problem: str | None = None, text: str = "",  # type: ignore[no-untyped-def]
+                   paid: PaidQuote | None = None, org_id: int | None = None) -> HTMLResponse:
+    """The form; with `paid`, the cost of sending it urgent and paid, to confirm before anything is sent."""
     targets = await service.targets_for(session, actor=user.actor)
     recent = await service.recent_notices(session, actor=user.actor, limit=20)
     # One nonce per form shown: a double click or a resent form makes one notice (core's request_key).
     return render(request, "notices.html", user, nav="notices", targets=targets, recent=recent, problem=problem, text=text,
-                  nonce=secrets.token_hex(16), max_chars=service.MAX_TEXT_CHARS)
+                  nonce=secrets.token_hex(16), max_chars=service.MAX_TEXT_CHARS, org_id=org_id,
+                  paid_on=runtime.settings.paid_broadcast_price is not None, paid=paid, format_stars=format_stars)
 
 
 @router.get("", name="console_notices")
-async def notices_page(request: Request, user: ConsoleUser, session: SessionDep) -> HTMLResponse:
-    return await _compose(request, user, session)
+async def notices_page(request: Request, user: ConsoleUser, session: SessionDep, runtime: RuntimeDep) -> HTMLResponse:
+    return await _compose(request, user, session, runtime)
 
 
 @router.post("", name="console_notice_create")
@@ -45,7 +50,10 @@ async def create_notice(
     request: Request, user: CsrfChecked, session: SessionDep, clock: ClockDep, runtime: RuntimeDep,
     org: Annotated[int, Form(ge=1, le=management.MAX_ID)], nonce: Annotated[str, Form(pattern=NONCE)],
     text: Annotated[str, Form(max_length=service.MAX_TEXT_CHARS)] = "", file: UploadFile | None = None,
+    urgent: Annotated[bool, Form()] = False,
+    confirm_paid_stars: Annotated[Decimal | None, Form(ge=0, max_digits=18, decimal_places=4)] = None,
 ) -> Response:
+    price = runtime.settings.paid_broadcast_price
     try:
         async with session.begin_nested():
             await service.preview(session, actor=user.actor, org_id=org)  # scope first: nothing is stored for others
@@ -56,13 +64,16 @@ async def create_notice(
                     raise HTTPException(413, texts.api.TOO_LARGE.format(megabytes=files.MAX_FILE_BYTES // 1024 // 1024))
                 attachment = await asyncio.to_thread(files.store_upload, files_dir_of(runtime), data, filename=file.filename)
             notice = await service.create_notice(session, actor=user.actor, org_id=org, text=text, attachment=attachment, now=clock.now(),
-                                                 request_key=f"console:{user.member.id}:{nonce}")
+                                                 request_key=f"console:{user.member.id}:{nonce}",
+                                                 urgent=urgent, paid_price=price, confirmed_stars=confirm_paid_stars)
     except NotFound:
         raise
     except DomainError as refused:
-        if refused.status == 403:
+        if refused.status == 403 and not urgent:
             raise
-        return await _compose(request, user, session, problem=refused.message, text=text)
+        # An urgent notice not confirmed at its cost yet: the form again, with the cost to confirm.
+        quote = (await service.preview(session, actor=user.actor, org_id=org, paid_price=price)).paid if urgent else None
+        return await _compose(request, user, session, runtime, problem=refused.message, text=text, paid=quote, org_id=org)
     return RedirectResponse(request.url_for("console_notice", notice_id=notice.id).path, status_code=303)
 
 

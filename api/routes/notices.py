@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Form, Header, HTTPException, Query, UploadFile, status
@@ -55,6 +56,14 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 class NoticeCreate(BaseModel):
     org_id: Id = Field(description="A cell, or a committee meaning its whole subtree", examples=[12])
     text: str = Field(min_length=1, max_length=service.MAX_TEXT_CHARS, examples=["Họp chi bộ lúc 8 giờ sáng Chủ Nhật tại nhà văn hóa thôn."])
+    urgent: bool = Field(False, description="An urgent notice (a committee member to a committee's whole subtree only). With paid "
+                                            "broadcasts on (SOTAY_PAID_BROADCAST) it is sent as a paid broadcast, up to 1,000 messages/s")
+    confirm_paid_stars: Decimal | None = Field(
+        None, ge=0, max_digits=18, decimal_places=4,
+        description="For an urgent notice with paid broadcasts on: the cost in Telegram Stars from GET /notices/audience "
+                    "(`paid.stars`), confirming it. Missing or different from the cost now: 409 with the cost in `message`",
+        examples=["1234.5"],
+    )
 
 
 class OrgRef(BaseModel):
@@ -88,6 +97,8 @@ class NoticeOut(BaseModel):
         examples=[True],
     )
     status: Literal["sending", "done", "cancelled"]
+    urgent: bool = Field(False, description="Sent as an urgent notice")
+    paid_stars: Decimal | None = Field(None, description="The cost confirmed in Telegram Stars when sent as a paid broadcast; null: free")
     author_member_id: int | None = Field(examples=[3])
     created_at: dt.datetime
     cancelled_at: dt.datetime | None
@@ -119,6 +130,8 @@ async def _out(session: SessionDep, notice: Notice) -> NoticeOut:
         attachment_name=notice.attachment_filename,
         attachment_downloadable=bool(notice.attachment_path),
         status=notice.status.value,
+        urgent=bool(notice.urgent),
+        paid_stars=notice.paid_stars,
         author_member_id=notice.author_member_id,
         created_at=notice.created_at,
         cancelled_at=notice.cancelled_at,
@@ -155,10 +168,12 @@ async def create_notice(
     session: SessionDep,
     actor: AuditedActor,
     clock: ClockDep,
+    runtime: RuntimeDep,
     idempotency_key: IdempotencyKey = None,
 ) -> NoticeOut:
     notice = await service.create_notice(
-        session, actor=actor, org_id=body.org_id, text=body.text, now=clock.now(), request_key=_request_key(actor, idempotency_key)
+        session, actor=actor, org_id=body.org_id, text=body.text, now=clock.now(), request_key=_request_key(actor, idempotency_key),
+        urgent=body.urgent, paid_price=runtime.settings.paid_broadcast_price, confirmed_stars=body.confirm_paid_stars,
     )
     return await _out(session, notice)
 
@@ -196,19 +211,31 @@ async def create_notice_with_file(
     return await _out(session, notice)
 
 
+class PaidOut(BaseModel):
+    messages: int = Field(description="Recipients who get it on Telegram: the messages paid for", examples=[12345])
+    price_stars: Decimal = Field(description="Telegram Stars per message (SOTAY_PAID_BROADCAST)", examples=["0.1"])
+    stars: Decimal = Field(description="The cost of sending it urgent and paid: confirm it as `confirm_paid_stars`", examples=["1234.5"])
+
+
 class AudienceOut(BaseModel):
     org: OrgRef
     recipients: int = Field(description="Members the notice would be for (not the sender)", examples=[16])
     unlinked: int = Field(description="Of those, members without a Telegram account: phone them", examples=[2])
+    paid: PaidOut | None = Field(None, description="What an urgent notice would cost as a paid broadcast; null when paid "
+                                                   "broadcasts are off or the caller may not send one here")
 
 
 @router.get("/audience", summary="Preview: who a notice to this organisation would reach, before sending",
             responses=_errors(401, 403, 404, 422))
 async def notice_audience(
-    session: SessionDep, actor: CurrentActor, org_id: Annotated[int, id_query("A cell, or a committee meaning its whole subtree")]
+    session: SessionDep, actor: CurrentActor, runtime: RuntimeDep, org_id: Annotated[int, id_query("A cell, or a committee meaning its whole subtree")]
 ) -> AudienceOut:
-    preview = await service.preview(session, actor=actor, org_id=org_id)
-    return AudienceOut(org=OrgRef(id=preview.org.id, name=preview.org.name), recipients=preview.total, unlinked=preview.unlinked)
+    preview = await service.preview(session, actor=actor, org_id=org_id, paid_price=runtime.settings.paid_broadcast_price)
+    cost = preview.paid
+    return AudienceOut(
+        org=OrgRef(id=preview.org.id, name=preview.org.name), recipients=preview.total, unlinked=preview.unlinked,
+        paid=PaidOut(messages=cost.messages, price_stars=cost.price, stars=cost.stars) if cost else None,
+    )
 
 
 @router.get("", summary="The latest notices of the organisations the caller manages, and their own", responses=_errors(401))

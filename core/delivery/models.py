@@ -7,7 +7,8 @@ import datetime as dt
 import enum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -37,6 +38,9 @@ class OutboxMessage(Base):
     idempotency_key: Mapped[str] = mapped_column(String(160))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(Integer, default=0)  # higher first: a reply beats a broadcast
+    # A paid broadcast (Telegram's allow_paid_broadcast, for urgent notices only): sent in the budget's
+    # paid lane when the operator's SOTAY_PAID_BROADCAST is set, as an ordinary message when it is not.
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[OutboxState] = mapped_column(_enum(OutboxState, "outbox_state"), default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

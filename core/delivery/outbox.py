@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, String, Text, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -91,6 +91,7 @@ class Queued:
     message: OutboundMessage
     key_suffix: str = ""
     priority: int = 0
+    paid: bool = False  # a paid broadcast (an urgent notice): `core.notices.paid` decides, never a caller alone
 
 
 async def enqueue_batch(
@@ -128,6 +129,7 @@ async def enqueue_batch(
                     "idempotency_key": idempotency_key(item.kind, item.source, item.member_id, item.key_suffix),
                     "payload": item.message.to_payload(),
                     "priority": item.priority,
+                    "paid": item.paid,
                     "state": OutboxState.PENDING.value,
                     "attempts": 0,
                     "next_attempt_at": not_before or now,
@@ -145,7 +147,7 @@ async def enqueue_batch(
 
 _PER_ROW: dict[str, Any] = {
     "member_id": BigInteger, "platform": String, "chat_id": String, "kind": String, "source": String, "idempotency_key": String,
-    "payload": Text, "priority": Integer,
+    "payload": Text, "priority": Integer, "paid": Boolean,
 }
 
 
@@ -186,6 +188,7 @@ async def _insert_unnest(
                 for item in chunk
             ],
             "priority": [item.priority for item in chunk],
+            "paid": [item.paid for item in chunk],
             "state": OutboxState.PENDING.value,
             # Stored as naive UTC, like core.db.UTCDateTime.
             "not_before": not_before.astimezone(dt.timezone.utc).replace(tzinfo=None),
@@ -206,11 +209,12 @@ async def enqueue_many(
     not_before: dt.datetime | None = None,
     priority: int = 0,
     platform: str | None = None,
+    paid: bool = False,
 ) -> EnqueueResult:
     """Queue one message per linked member of one source, on each member's channel (or on `platform`).
-    `message` is one for all, or one per member id."""
+    `message` is one for all, or one per member id. `paid` marks the rows as a paid broadcast."""
     items = [
-        Queued(member_id=member_id, kind=kind, source=source, key_suffix=key_suffix, priority=priority,
+        Queued(member_id=member_id, kind=kind, source=source, key_suffix=key_suffix, priority=priority, paid=paid,
                message=message[member_id] if isinstance(message, dict) else message)
         for member_id in dict.fromkeys(member_ids)
     ]

@@ -116,6 +116,7 @@ class _Row:
     attempts: int
     message: OutboundMessage
     platform: str = "telegram"
+    paid: bool = False  # queued as a paid broadcast (an urgent notice): sent so when the budget has a paid lane
 
     @property
     def chat(self) -> tuple[str, str]:
@@ -183,6 +184,7 @@ class DeliveryWorker:
         lease: dt.timedelta = DEFAULT_LEASE,
         idle_interval: float = 1.0,
         quiet_kinds: Iterable[str] = (),
+        record_gather: float = 0.0,
     ) -> None:
         self.session_factory = session_factory
         self.messengers: dict[str, Messenger] = (
@@ -204,6 +206,7 @@ class DeliveryWorker:
         self.max_attempts = max_attempts
         self.lease = lease
         self.idle_interval = idle_interval
+        self.record_gather = record_gather
         # Kinds whose own flow reports unreachable members (a broadcast's final report): no extra alert.
         self.quiet_kinds = frozenset(quiet_kinds)
         self.stats = WorkerStats()
@@ -216,7 +219,8 @@ class DeliveryWorker:
         self._file_ids: dict[tuple[str, str], str] = {}  # by (platform, cache key)
         self._uploads: dict[tuple[str, str], _Upload] = {}
         self._stopping = False
-        self._budget_turn = {platform: asyncio.Lock() for platform in platforms}
+        # One sender at a time waits for each lane of each platform's budget (free and paid).
+        self._budget_turn = {(platform, paid): asyncio.Lock() for platform in platforms for paid in (False, True)}
         # While a budget cannot be reached: no claiming until this loop time, held rows released.
         self._budget_down_until = 0.0
         self._budget_backoff = 0.0
@@ -397,6 +401,7 @@ class DeliveryWorker:
                 .returning(
                     OutboxMessage.id, OutboxMessage.member_id, OutboxMessage.chat_id, OutboxMessage.kind,
                     OutboxMessage.attempts, OutboxMessage.payload, OutboxMessage.priority, OutboxMessage.platform,
+                    OutboxMessage.paid,
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -404,7 +409,7 @@ class DeliveryWorker:
         found.sort(key=lambda r: (-r.priority, r.id))
         rows = [
             _Row(id=r.id, token=token, member_id=r.member_id, chat_id=r.chat_id, kind=r.kind, attempts=r.attempts,
-                 message=OutboundMessage.from_payload(r.payload), platform=r.platform)
+                 message=OutboundMessage.from_payload(r.payload), platform=r.platform, paid=bool(r.paid))
             for r in found
         ]
         for row in rows:
@@ -515,6 +520,8 @@ class DeliveryWorker:
                 self._results.put_nowait(_Result(row, "defer", self.clock.now(), retry_at=retry_at))
                 return
             await asyncio.sleep(verdict.retry_in)
+        if self._sends_paid(row):
+            message = replace(message, paid_broadcast=True)
         self._in_flight += 1
         self.in_flight_high_water = max(self.in_flight_high_water, self._in_flight + self._unrecorded)
         try:
@@ -524,15 +531,23 @@ class DeliveryWorker:
         self._unrecorded += 1
         self._results.put_nowait(replace(result, answered=True))
 
+    def _sends_paid(self, row: _Row) -> bool:
+        """A paid broadcast only for a row queued as one, and only while the budget has a paid lane
+        (the operator's setting): with the setting off, no message ever carries the flag."""
+        config = getattr(self.budgets[row.platform], "config", None)
+        return row.paid and bool(getattr(config, "paid_rate", 0))
+
     async def _take_token(self, row: _Row) -> Verdict:
-        """Wait for the bot's budget, one sender at a time: the others queue behind it instead of all
-        asking the budget (Redis) at once. A busy chat is answered at once, never holding the queue."""
-        async with self._budget_turn[row.platform]:
+        """Wait for the bot's budget, one sender at a time per lane: the others queue behind it instead
+        of all asking the budget (Redis) at once. A busy chat is answered at once, never holding the queue."""
+        paid = self._sends_paid(row)
+        async with self._budget_turn[(row.platform, paid)]:
             while True:
                 if self._budget_down():
                     raise _BudgetUnreachable
                 try:
-                    verdict = await self.budgets[row.platform].try_acquire(row.chat_id)
+                    budget = self.budgets[row.platform]
+                    verdict = await (budget.try_acquire(row.chat_id, paid=True) if paid else budget.try_acquire(row.chat_id))
                 except Exception as exc:  # Redis down or unreachable: never a dead task holding a row
                     self._budget_failed(row.platform, exc)
                     raise _BudgetUnreachable from None
@@ -654,6 +669,11 @@ class DeliveryWorker:
     async def _record_loop(self) -> None:
         while True:
             batch = [await self._results.get()]
+            # Group commit: gather what comes back within a moment rather than one transaction per answer
+            # (at 30/s answers arrive one by one, and a transaction each was a third of the worker's CPU).
+            # The answers waiting here are "in flight" for a crash: RECORD_GATHER × the rate of them.
+            if self.record_gather > 0:
+                await asyncio.sleep(self.record_gather)
             while not self._results.empty() and len(batch) < 500:
                 batch.append(self._results.get_nowait())
             delay = 0.05

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -40,6 +41,10 @@ class Notice(Base):
     attachment_path: Mapped[str | None] = mapped_column(String(512))
     attachment_filename: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[NoticeStatus] = mapped_column(_enum(NoticeStatus, "notice_status"), default=NoticeStatus.SENDING)
+    # An urgent notice of a committee; with paid broadcasts on, sent at up to 1,000 messages a second.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # What the author confirmed it costs in Telegram Stars (recipients on Telegram × the price): None = free.
+    paid_stars: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     # The same request twice (a double tap, an API retry) creates one notice.
     request_key: Mapped[str | None] = mapped_column(String(96), unique=True)
     recipients_total: Mapped[int] = mapped_column(Integer, default=0)

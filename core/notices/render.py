@@ -33,9 +33,10 @@ def report_button(notice_id: int) -> Button:
     return Button(texts.notices.BTN_WHO_SEEN, f"{REPORT_PREFIX}:{notice_id}")
 
 
-def body(*, org_name: str, text: str, author_name: str | None) -> str:
+def body(*, org_name: str, text: str, author_name: str | None, urgent: bool = False) -> str:
     """What a member reads (also the preview). The author's own words are escaped."""
-    content = texts.notices.NOTICE.format(org=html.escape(org_name), text=html.escape(text.strip())).rstrip()
+    template = texts.notices.NOTICE_URGENT if urgent else texts.notices.NOTICE
+    content = template.format(org=html.escape(org_name), text=html.escape(text.strip())).rstrip()
     if author_name:
         content += texts.notices.NOTICE_FOOTER.format(author=html.escape(author_name))
     return content
@@ -53,7 +54,8 @@ def notice_message(notice: Notice, *, org_name: str, author_name: str | None) ->
     buttons: tuple[tuple[Button, ...], ...] = ((seen_button(notice.id),),)
     if notice.text.strip():  # «🔊 Nghe»: a person's reading by language, else the machine voice (core.recordings.subjects)
         buttons += ((listen_button(SubjectKind.NOTICE, notice.id),),)
-    return OutboundMessage(text=body(org_name=org_name, text=notice.text, author_name=author_name), buttons=buttons, attachment=attachment)
+    return OutboundMessage(text=body(org_name=org_name, text=notice.text, author_name=author_name, urgent=bool(notice.urgent)),
+                           buttons=buttons, attachment=attachment)
 
 
 def excerpt(notice: Notice) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import Select, and_, exists, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit, texts
 from core.delivery.models import OutboxMessage, OutboxState
 from core.delivery.outbox import cancel_pending, enqueue, enqueue_many, state_counts
-from core.errors import Conflict, InvalidInput, NotFound
-from core.notices import render
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.notices import paid, render
 from core.notices.files import NoticeAttachment, StoredFile, stored_file
+from core.notices.paid import PaidQuote
 from core.notices.models import Notice, NoticeRecipient, NoticeStatus
 from core.orgs.models import ChannelLink, Member, Org, OrgKind
 from core.orgs.service import Actor, get_org, in_any_subtree, managed_org, in_subtree, receives_notices
@@ -57,6 +59,7 @@ class Preview:
     org: Org
     total: int
     unlinked: int
+    paid: PaidQuote | None = None  # what it would cost sent urgent and paid; None when it cannot be
 
 
 @dataclass(frozen=True)
@@ -136,12 +139,14 @@ def _audience_query(org: Org, *, author_id: int | None) -> Select[tuple[int, str
     return query
 
 
-async def preview(session: AsyncSession, *, actor: Actor, org_id: int) -> Preview:
+async def preview(session: AsyncSession, *, actor: Actor, org_id: int, paid_price: Decimal | None = None) -> Preview:
+    """Who a notice would reach; with `paid_price` (paid broadcasts on), also what it would cost paid."""
     org = await managed_org(session, actor, org_id)
     rows = (await session.execute(_audience_query(org, author_id=actor.member.id))).all()
     if not rows:
         raise InvalidInput(texts.notices.NO_RECIPIENTS.format(org=html.escape(org.name)))
-    return Preview(org=org, total=len(rows), unlinked=sum(1 for row in rows if not row.linked))
+    cost = await paid.quote(session, actor=actor, org=org, member_ids=[row.id for row in rows if row.linked], price=paid_price)
+    return Preview(org=org, total=len(rows), unlinked=sum(1 for row in rows if not row.linked), paid=cost)
 
 
 def clean_text(text: str | None, *, with_attachment: bool, org_name: str = "", author_name: str = "") -> str:
@@ -179,12 +184,19 @@ async def create_notice(
     request_key: str | None = None,
     status_chat_id: str | None = None,
     status_message_id: str | None = None,
+    urgent: bool = False,
+    paid_price: Decimal | None = None,
+    confirmed_stars: Decimal | None = None,
 ) -> Notice:
     """Create the notice, freeze its audience and queue one message per linked member, in one transaction.
 
     The same `request_key` again returns the notice already created (a double tap, an API retry).
+    `urgent`: only a committee member to a committee's subtree; with `paid_price` (paid broadcasts
+    on) it goes as a paid broadcast, and only if `confirmed_stars` is the cost as it is now.
     """
     org = await managed_org(session, actor, org_id)
+    if urgent and not paid.may_send_paid(actor, org):
+        raise PermissionDenied(texts.notices.URGENT_NOT_ALLOWED)
     cleaned = clean_text(text, with_attachment=attachment is not None, org_name=org.name, author_name=actor.member.full_name)
     if request_key is not None:
         existing = await _by_request_key(session, actor, request_key)
@@ -193,7 +205,14 @@ async def create_notice(
     audience = (await session.execute(_audience_query(org, author_id=actor.member.id))).all()
     if not audience:
         raise InvalidInput(texts.notices.NO_RECIPIENTS.format(org=html.escape(org.name)))
+    linked_ids = [row.id for row in audience if row.linked]
+    cost = await paid.quote(session, actor=actor, org=org, member_ids=linked_ids, price=paid_price) if urgent else None
+    if cost is not None and confirmed_stars != cost.stars:
+        # Shown one cost, about to pay another (or none shown): ask again with the cost as it is now.
+        raise Conflict(texts.notices.PAID_COST_CHANGED.format(stars=paid.format_stars(cost.stars), messages=cost.messages))
     notice = Notice(
+        urgent=urgent,
+        paid_stars=cost.stars if cost is not None else None,
         author_member_id=actor.member.id,
         org_id=org.id,
         text=cleaned,
@@ -223,15 +242,16 @@ async def create_notice(
         await session.execute(insert(NoticeRecipient), rows[start : start + 1000])
     message = render.notice_message(notice, org_name=org.name, author_name=actor.member.full_name)
     result = await enqueue_many(
-        session, member_ids=[row.id for row in audience if row.linked], kind=KIND, source=notice.source, message=message,
-        priority=BROADCAST_PRIORITY, not_before=now,
+        session, member_ids=linked_ids, kind=KIND, source=notice.source, message=message,
+        priority=BROADCAST_PRIORITY, not_before=now, paid=cost is not None,
     )
     notice.recipients_linked = result.queued + result.already_queued
     if cleaned:  # its machine reading is made before anyone taps «🔊 Nghe»
         await presynthesis.queue(session, kind=SubjectKind.NOTICE, subject_id=notice.id, now=now)
     await audit.record(
         session, "notice.created", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=org.id, target=notice.source,
-        detail={"recipients": len(audience), "linked": notice.recipients_linked, "attachment": attachment.kind.value if attachment else None},
+        detail={"recipients": len(audience), "linked": notice.recipients_linked, "attachment": attachment.kind.value if attachment else None,
+                "urgent": urgent, "paid_stars": str(notice.paid_stars) if notice.paid_stars is not None else None},
         at=now,
     )
     await session.flush()

@@ -161,6 +161,12 @@ NOTICE_TARGET_SUBTREE = "{name} (toàn đảng bộ)"
 NOTICE_TEXT = "Nội dung thông báo"
 NOTICE_FILE = "Tệp đính kèm (không bắt buộc: ảnh, PDF, Word, Excel)"
 NOTICE_SEND = "Gửi thông báo"
+NOTICE_URGENT = "🚨 Gửi khẩn có trả phí (chỉ cấp ủy, tới toàn đảng bộ; nhanh tới 1.000 tin mỗi giây, trả bằng Sao Telegram)"
+NOTICE_PAID_COST = (
+    "Chi phí gửi khẩn: <b>{stars} Sao Telegram</b> ({messages} tin qua Telegram × {price} Sao). "
+    "Bấm nút dưới để xác nhận và gửi; bỏ chọn «Gửi khẩn» để gửi thường, không mất phí. Tệp đính kèm (nếu có) cần chọn lại."
+)
+NOTICE_SEND_PAID = "🚨 Xác nhận gửi khẩn — {stars} Sao"
 NOTICE_RECENT = "Thông báo gần đây"
 NOTICE_NONE = "Chưa có thông báo nào."
 NOTICE_SUMMARY = "{org} — đã gửi {sent}, đã xem {seen}"

@@ -34,6 +34,20 @@ PREVIEW_UNLINKED = (
 PREVIEW_EXEMPT = "\n(Đảng viên miễn sinh hoạt chỉ nhận nếu đã đăng ký nhận thông báo.)"
 PREVIEW_REPLACE = "\nMuốn sửa, đồng chí gửi lại nội dung mới."
 BTN_SEND = "✅ Gửi đi"
+# Paid broadcasts of urgent notices (Telegram Stars), shown before the author confirms.
+PREVIEW_PAID = (
+    "\n\n🚨 <b>Gửi khẩn có trả phí</b>: nhanh hơn khoảng 30 lần (tới 1.000 tin mỗi giây). "
+    "Chi phí: <b>{stars} Sao Telegram</b> ({messages} tin qua Telegram × {price} Sao), trừ vào tài khoản Sao của bot. "
+    "Chỉ dùng cho thông báo khẩn; bấm «✅ Gửi đi» để gửi thường, không mất phí."
+)
+BTN_SEND_PAID = "🚨 Gửi khẩn — {stars} Sao"
+URGENT_NOT_ALLOWED = "Chỉ cấp ủy mới gửi được thông báo khẩn, và chỉ tới toàn đảng bộ mình phụ trách."
+PAID_COST_CHANGED = (
+    "Chi phí gửi khẩn đã thay đổi: nay là <b>{stars} Sao Telegram</b> ({messages} tin). "
+    "Đồng chí vui lòng xem lại và xác nhận lại."
+)
+PAID_OFF = "Gửi khẩn có trả phí đang tắt. Thông báo sẽ được gửi theo cách thường, không mất phí."
+NOTICE_URGENT = "🚨 <b>THÔNG BÁO KHẨN</b> — {org}\n\n{text}"
 DRAFT_DROPPED = "Đã hủy, thông báo chưa được gửi."
 
 # What members receive.

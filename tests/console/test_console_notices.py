@@ -86,3 +86,26 @@ async def test_another_cell_and_a_missing_token_change_nothing(api_client, conso
         assert (await api_client.get(url)).status_code in (403, 404)
     assert "Họp chi bộ B." not in (await api_client.get("/console/notices")).text
     assert page
+
+
+async def test_an_urgent_paid_notice_shows_its_cost_before_it_is_sent(api_client, console_harness, runtime, session, cipher) -> None:
+    from decimal import Decimal
+
+    commune = await make_commune(session, cipher)
+    await session.commit()
+    await sign_in(api_client, console_harness, 5001)  # the commune's committee member
+    page = await api_client.get("/console/notices")
+    assert T.NOTICE_URGENT not in page.text  # paid broadcasts off: not offered
+    runtime.settings = runtime.settings.model_copy(update={"paid_broadcast": Decimal("0.1")})
+    page = await api_client.get("/console/notices")
+    assert T.NOTICE_URGENT in page.text
+    csrf, nonce = csrf_of(page.text), re.search(r'name="nonce" value="([0-9a-f]{32})"', page.text).group(1)  # type: ignore[union-attr]
+    body = {"csrf": csrf, "nonce": nonce, "org": str(commune.commune.id), "text": "Khẩn: sơ tán trước bão.", "urgent": "true"}
+    asked = await api_client.post("/console/notices", data=body)
+    assert asked.status_code == 200 and "1,2 Sao Telegram" in asked.text and 'name="confirm_paid_stars" value="1.2"' in asked.text
+    assert (await session.scalar(select(func.count()).select_from(Notice))) == 0  # shown, not sent
+    nonce = re.search(r'name="nonce" value="([0-9a-f]{32})"', asked.text).group(1)  # type: ignore[union-attr]
+    sent = await api_client.post("/console/notices", data=body | {"nonce": nonce, "confirm_paid_stars": "1.2"})
+    assert sent.status_code == 303
+    notice = await session.scalar(select(Notice))
+    assert notice is not None and notice.urgent and notice.paid_stars == Decimal("1.2")

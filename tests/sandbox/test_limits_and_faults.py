@@ -177,3 +177,36 @@ async def test_auto_registration_can_be_switched_off() -> None:
     async with SandboxServer(bots={TOKEN: "only_bot"}, auto_register=False) as server, httpx.AsyncClient(base_url=server.base_url) as http:
         assert (await http.get("/bot777:AUTO_registered_token_abcdef/getMe")).status_code == 401
         assert (await http.get(f"/bot{TOKEN}/getMe")).json()["result"]["username"] == "only_bot"
+
+
+async def test_paid_broadcasts_pass_the_bots_limit_only_with_the_flag(people: SandboxClient, http: httpx.AsyncClient,
+                                                                     server: SandboxServer) -> None:
+    """Telegram: about 30 messages a second, or up to 1,000 with allow_paid_broadcast (paid in Stars)."""
+    await people.create_users([{"id": uid, "first_name": f"Người {uid}"} for uid in range(1001, 1041)])
+    await people.set_limits(enabled=True, per_bot_per_second=30, per_bot_burst=30)
+    stop_the_refill(server)
+    free = [(await http.post(f"/bot{TOKEN}/sendMessage", json=send("x", uid))).status_code for uid in range(1001, 1041)]
+    assert free == [200] * 30 + [429] * 10  # more than 30 in a second without the flag: refused
+    paid = [(await http.post(f"/bot{TOKEN}/sendMessage", json=send("y", uid) | {"allow_paid_broadcast": True})).status_code
+            for uid in range(1001, 1041)]
+    assert paid == [200] * 40
+    again = [(await http.post(f"/bot{TOKEN}/sendMessage", json=send("z", 1001) | {"allow_paid_broadcast": True})).status_code
+             for _ in range(2)]
+    assert again == [200, 429]  # a chat is paced as ever: its burst of 3 is spent
+    assert (await people.stats())["calls"]["paid_broadcast"] == 41
+
+
+async def test_aiogram_sends_the_paid_flag(people: SandboxClient, server: SandboxServer) -> None:
+    from bot.dispatcher import create_bot
+    from bot.messenger import TelegramMessenger
+    from core.ports import OutboundMessage
+
+    await people.create_users([{"id": 1001, "first_name": "Mai"}, {"id": 1002, "first_name": "Lan"}])
+    bot = create_bot(TOKEN, server.base_url)
+    try:
+        messenger = TelegramMessenger(bot)
+        await messenger.send("1001", OutboundMessage(text="thường"))
+        await messenger.send("1002", OutboundMessage(text="khẩn", paid_broadcast=True))
+    finally:
+        await bot.session.close()
+    assert (await people.stats())["calls"]["paid_broadcast"] == 1

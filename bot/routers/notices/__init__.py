@@ -5,7 +5,7 @@ Callback data (every id is re-checked by core.notices.service; bot/routers/notic
     ntm:<action>               menu: new | list
     ntp:<page>                 a page of target organisations
     ntt:<org_id>               target chosen
-    ntd:<action>:<draft>       the previewed draft: send | drop (draft = a token kept in the FSM)
+    ntd:<action>:<draft>       the previewed draft: send | urgent (paid, cost shown) | drop (draft = a token kept in the FSM)
     ntx:<action>:<notice_id>   stop a running notice: ask | ok | no
     ntr:<notice_id>            who has seen it
     nts:<notice_id>            a member's «Đã xem»
@@ -57,7 +57,7 @@ def build() -> Router:
     router.callback_query.register(writing.targets_page, manager, NoticeTargetsPage.filter())
     router.callback_query.register(writing.choose_target, manager, NoticeTarget.filter())
     router.callback_query.register(writing.drop_draft, manager, NoticeDraft.filter(F.action == DraftAction.DROP))
-    router.callback_query.register(writing.send_draft, manager, NoticeDraft.filter(F.action == DraftAction.SEND))
+    router.callback_query.register(writing.send_draft, manager, NoticeDraft.filter(F.action.in_({DraftAction.SEND, DraftAction.URGENT})))
     router.callback_query.register(running.ask_stop, manager, NoticeStop.filter(F.action == StopAction.ASK))
     router.callback_query.register(running.confirm_stop, manager, NoticeStop.filter(F.action == StopAction.OK))
     router.callback_query.register(running.keep_sending, manager, NoticeStop.filter(F.action == StopAction.NO))

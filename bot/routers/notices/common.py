@@ -34,6 +34,7 @@ class MenuAction(str, enum.Enum):
 
 class DraftAction(str, enum.Enum):
     SEND = "send"
+    URGENT = "urgent"  # urgent and paid: only offered with the cost shown (core.notices.paid)
     DROP = "drop"
 
 

@@ -19,6 +19,7 @@ from bot.routers.notices.common import (
 )
 from core import texts
 from core.notices import service
+from core.notices.paid import PaidQuote, format_stars
 from core.ports import Button
 
 TARGETS_PER_PAGE = 8
@@ -55,15 +56,17 @@ def cancel_keyboard() -> InlineKeyboardMarkup:
     return kb.inline([(_button(texts.common.CANCEL, NoticeDraft(action=DraftAction.DROP, draft="-")),)])
 
 
-def draft_keyboard(draft: str) -> InlineKeyboardMarkup:
-    return kb.inline(
-        [
-            (
-                _button(texts.notices.BTN_SEND, NoticeDraft(action=DraftAction.SEND, draft=draft)),
-                _button(texts.common.CANCEL, NoticeDraft(action=DraftAction.DROP, draft=draft)),
-            )
-        ]
-    )
+def draft_keyboard(draft: str, paid: PaidQuote | None = None) -> InlineKeyboardMarkup:
+    rows: list[tuple[Button, ...]] = [
+        (
+            _button(texts.notices.BTN_SEND, NoticeDraft(action=DraftAction.SEND, draft=draft)),
+            _button(texts.common.CANCEL, NoticeDraft(action=DraftAction.DROP, draft=draft)),
+        )
+    ]
+    if paid is not None:  # urgent and paid: its own button, with the cost on it
+        label = texts.notices.BTN_SEND_PAID.format(stars=format_stars(paid.stars))
+        rows.append((_button(label, NoticeDraft(action=DraftAction.URGENT, draft=draft)),))
+    return kb.inline(rows)
 
 
 def stop_keyboard(notice_id: int) -> InlineKeyboardMarkup:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import secrets
+from decimal import Decimal
 from typing import Any
 
 from aiogram import Bot
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards as kb
 from bot.flow import expired
-from bot.routers.notices.common import FLOW_TTL, NoticeDraft, NoticeFlow, NoticeTarget, NoticeTargetsPage
+from bot.routers.notices.common import FLOW_TTL, DraftAction, NoticeDraft, NoticeFlow, NoticeTarget, NoticeTargetsPage
 from bot.routers.notices.keyboards import cancel_keyboard, draft_keyboard, list_keyboard, menu_keyboard, targets_keyboard
 from bot.screens import show
 from core import texts
@@ -21,7 +22,16 @@ from core.clock import Clock, local_tz
 from core.errors import InvalidInput
 from core.notices import render, service
 from core.notices.models import AttachmentKind
+from core.notices.paid import PaidQuote, format_stars
 from core.orgs.service import Actor, get_org
+
+
+def _urgency(action: DraftAction, data: dict[str, Any], price: Decimal | None) -> dict[str, Any]:
+    """«🚨 Gửi khẩn»: urgent and paid, with the cost the author was shown (core checks it is still the cost)."""
+    if action != DraftAction.URGENT:
+        return {}
+    shown = data.get("paid_stars")
+    return {"urgent": True, "paid_price": price, "confirmed_stars": Decimal(shown) if shown else None}
 
 
 def _content_of(message: Message) -> tuple[str | None, service.NoticeAttachment | None] | None:
@@ -110,7 +120,15 @@ async def _show_preview(message: Message, choice: service.Preview, cleaned: str,
     summary = texts.notices.PREVIEW.format(count=choice.total, org=html.escape(choice.org.name))
     if choice.unlinked:
         summary += texts.notices.PREVIEW_UNLINKED.format(unlinked=choice.unlinked)
-    await message.answer(summary + texts.notices.PREVIEW_REPLACE, reply_markup=draft_keyboard(draft))
+    summary += paid_line(choice.paid)
+    await message.answer(summary + texts.notices.PREVIEW_REPLACE, reply_markup=draft_keyboard(draft, choice.paid))
+
+
+def paid_line(cost: PaidQuote | None) -> str:
+    """The cost of sending it urgent and paid, before the author confirms (nothing when it cannot be)."""
+    if cost is None:
+        return ""
+    return texts.notices.PREVIEW_PAID.format(stars=format_stars(cost.stars), messages=cost.messages, price=format_stars(cost.price))
 
 
 async def _flow_or_expired(message: Message, state: FSMContext, clock: Clock) -> dict[str, Any] | None:
@@ -122,7 +140,8 @@ async def _flow_or_expired(message: Message, state: FSMContext, clock: Clock) ->
     return data
 
 
-async def receive_content(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
+async def receive_content(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock,
+                          paid_broadcast_price: Decimal | None = None) -> None:
     data = await _flow_or_expired(message, state, clock)
     if data is None:
         return
@@ -131,7 +150,7 @@ async def receive_content(message: Message, state: FSMContext, session: AsyncSes
         await message.answer(texts.notices.UNSUPPORTED)
         return
     text, attachment = content
-    choice = await service.preview(session, actor=actor, org_id=int(data["org_id"]))
+    choice = await service.preview(session, actor=actor, org_id=int(data["org_id"]), paid_price=paid_broadcast_price)
     author = actor.member.full_name
     try:
         cleaned = service.clean_text(text, with_attachment=attachment is not None, org_name=choice.org.name, author_name=author)
@@ -140,7 +159,8 @@ async def receive_content(message: Message, state: FSMContext, session: AsyncSes
         return
     draft = secrets.token_hex(4)
     await state.set_state(NoticeFlow.preview)
-    await state.update_data(draft=draft, text=cleaned, kind=attachment and attachment.kind.value, file_id=attachment and attachment.file_id)
+    await state.update_data(draft=draft, text=cleaned, kind=attachment and attachment.kind.value, file_id=attachment and attachment.file_id,
+                            paid_stars=str(choice.paid.stars) if choice.paid else None)  # the cost shown: what «Gửi khẩn» confirms
     await _show_preview(message, choice, cleaned, attachment, author, draft)
 
 
@@ -152,7 +172,7 @@ async def drop_draft(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
 
 async def send_draft(
     query: CallbackQuery, callback_data: NoticeDraft, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot,
-    platform_chat_id: str | None = None,
+    platform_chat_id: str | None = None, paid_broadcast_price: Decimal | None = None,
 ) -> None:
     data = await state.get_data()
     if await state.get_state() != NoticeFlow.preview.state or data.get("draft") != callback_data.draft or expired(data, clock.now(), FLOW_TTL):
@@ -166,6 +186,7 @@ async def send_draft(
         request_key=f"tg:{actor.member.id}:{callback_data.draft}",
         status_chat_id=platform_chat_id or str(query.from_user.id),  # the messenger's own chat id (Zalo's are strings)
         status_message_id=str(status_message_id) if status_message_id is not None else None,
+        **_urgency(callback_data.action, data, paid_broadcast_price),
     )
     await state.clear()
     status = render.status_message(notice, org_name=(await get_org(session, notice.org_id)).name, sent=0)

@@ -14,7 +14,7 @@ from core.delivery.budget import BudgetConfig, LocalTokenBucket
 from core.delivery.models import MediaFile, OutboxMessage, OutboxState
 from core.delivery.outbox import cancel_pending, enqueue_many
 from core.delivery.reports import ALERT_KIND
-from core.delivery.worker import DeliveryWorker, backoff
+from core.delivery.worker import BACKOFF_CAP, DeliveryWorker, backoff
 from core.orgs.models import ChannelLink
 from core.ports import (
     Attachment,
@@ -30,6 +30,7 @@ from tests.conftest import TEST_NOW
 from tests.factories import Commune
 
 UNLIMITED = BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6)
+BACKOFF_CAP_SECONDS = BACKOFF_CAP
 
 
 
@@ -470,3 +471,44 @@ async def test_one_busy_chat_does_not_hold_up_the_others(session, session_factor
     stop.set()
     await running
     assert to_secretary() == [f"Xin vắng {n}" for n in range(len(to_secretary()))]  # and the secretary's stay in order
+
+
+@dataclass
+class FlakyMessenger(CollectingMessenger):
+    """One send in ten refused before it reaches anyone: a 429 or a 5xx, as the benchmark's --faults 0.1."""
+
+    seed: int = 7
+    refused: int = 0
+
+    def __post_init__(self) -> None:
+        import random
+
+        self._rng = random.Random(self.seed)
+
+    async def send(self, chat_id: str, message: OutboundMessage) -> SendReceipt:
+        roll = self._rng.random()
+        if roll < 0.1:
+            self.refused += 1
+            raise RateLimitedError("Too Many Requests", retry_after=0.01) if roll < 0.033 else TemporaryError("502 Bad Gateway")
+        return await super().send(chat_id, message)
+
+
+async def test_under_faults_nothing_is_lost_or_doubled_free_or_paid(session, session_factory, commune, clock) -> None:
+    ids = [m.id for m in commune.cells[0].everyone + commune.cells[1].everyone]
+    await queue(session, ids, source="free")
+    await enqueue_many(session, member_ids=ids, kind="test", source="paid", message=OutboundMessage(text="khẩn"),
+                       not_before=TEST_NOW, paid=True)
+    await session.commit()
+    messenger = FlakyMessenger()
+    budget = LocalTokenBucket(BudgetConfig(rate=1e6, burst=1e6, chat_rate=1e6, chat_burst=1e6, window=1.0, paid_rate=1e6))
+    worker = make_worker(session_factory, messenger, clock, budget=budget, max_attempts=50)
+    for _ in range(60):
+        await worker.drain()
+        if not any(r.state == OutboxState.PENDING for r in await rows(session)):
+            break
+        clock.advance(seconds=BACKOFF_CAP_SECONDS)  # the retries' time comes
+    assert messenger.refused > 0
+    assert {r.state for r in await rows(session)} == {OutboxState.SENT}
+    received = [(chat, m.text, m.paid_broadcast) for chat, m in messenger.sent]
+    assert len(received) == len(set(received)) == 2 * len(ids)  # each message once, none twice
+    assert all(paid == (text == "khẩn") for _, text, paid in received)  # the flag on the paid rows only
