@@ -16,6 +16,7 @@ from bot.callback_guard import ImpossibleIds, gate_buttons_by_prefix
 from bot.filters import run_filters_inline
 from bot.middlewares import CommitBeforeSending, DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
+from bot.response_models import KeepResponseModels
 from bot.zalo.files import PortableFiles
 from bot.routers import account, fallback, home, placeholders
 from bot.routers import feedback
@@ -36,6 +37,7 @@ def create_bot(token: str, api_base: str) -> Bot:
     session.middleware(limits.FitToLimits())
     session.middleware(PatientReplies())
     session.middleware(PortableFiles())  # a Zalo member's photo shown to someone on Telegram
+    session.middleware(KeepResponseModels())  # aiogram's answer models are not rebuilt after each garbage collection
     return Bot(token=token, session=session, default=DefaultBotProperties(parse_mode="HTML"))
 
 
