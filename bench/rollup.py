@@ -11,13 +11,19 @@ else the local server) and fills it with INSERT … SELECT generate_series (all 
   measured month), every obliged member assigned, ~70 % studied, ~60 % finished a 5-question quiz;
 - feedback: ~one item per 8 members over the year, ~70 % answered.
 
-Then measures, each in its own (rolled back) transaction, on the last full month:
+Then keeps the months (tick job `keep_figures`: the last twelve, the current and the next month
+built once from the raw rows) and measures, each in its own (rolled back) transaction, on the last
+full month:
 
-- `province_rollup_*`: `core.reporting.figures.rollup` for the province — every source (members,
-  linked accounts, meetings and attendance, study, feedback) grouped by cell and summed up to the
-  province and its communes: what 📈 Số liệu tổng hợp and GET /orgs/{id}/figures compute live;
-- `cell_report_*`: `core.reporting.reports.report_for` for random cells (the figures of one
-  cell, written into its draft report).
+- `province_rollup_*`: `core.reporting.figures.rollup` for the province: the stored rows of its
+  20,000 cells (kept exact by every counted change) summed up to the province and its communes:
+  what 📈 Số liệu tổng hợp, GET /orgs/{id}/figures, the console and the CSV/XLSX files show;
+- `province_live_rollup_*`: the same month computed from the raw rows (a month not kept);
+- `cell_report_*`: `core.reporting.reports.report_for` for random cells (live, always);
+- `rsvp_settle_added_*`, `member_move_settle_added_*`: what keeping the figures adds to a write
+  (an invitation's answer changed; a member moved to another cell): `figures.settle`, which the
+  commit runs;
+- `stored_equals_live`: after one committed change, `figures.check` finds no difference.
 
 Prints one JSON object. Goals: province rollup < 2 s, one cell's report < 50 ms.
 The scratch database is dropped at the end unless --keep.
@@ -42,6 +48,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.db import create_engine, create_session_factory, transaction
 from core.models import metadata
+from core.meetings.models import Answer, Invitation, Meeting
+from core.orgs.membership import sync_membership
 from core.orgs.models import Member, Org
 from core.orgs.service import load_actor
 from core.reporting import figures, reports
@@ -182,26 +190,34 @@ async def measure(url: str, month: dt.date, now: dt.datetime) -> dict[str, Any]:
         cell_ids = list((await session.execute(select(Org.id).where(Org.kind == "cell"))).scalars())
     result: dict[str, Any] = {}
 
-    # The background refresh (tick job `refresh_figures`): every organisation's own row for the month.
+    # Keeping the months (tick job `keep_figures`): each kept month built once from the raw rows.
     started = time.perf_counter()
-    async with transaction(factory) as session:
-        stored_rows = await figures.refresh_month(session, month=month, now=now, force=True)
-    result["refresh_seconds"] = round(time.perf_counter() - started, 2)
-    result["refresh_rows"] = stored_rows
+    built_rows, builds = 0, []
+    while True:
+        one = time.perf_counter()
+        async with transaction(factory) as session:
+            rows = await figures.keep_months(session, now=now)
+        if not rows:
+            break
+        built_rows += rows
+        builds.append(time.perf_counter() - one)
+    result["keep_window_seconds"] = round(time.perf_counter() - started, 1)
+    result["kept_months"] = len(figures.kept_window(now))
+    result["build_month_median_seconds"] = round(statistics.median(builds), 2) if builds else None
+    result["stored_rows"] = built_rows
 
     async def province_rollup(session: AsyncSession) -> None:
         org = await session.get(Org, 1)
         assert org is not None
-        rolled = await figures.rollup(session, org=org, months=[month], now=now)
-        assert rolled.as_of is not None
+        await figures.rollup(session, org=org, months=[month], now=now)
 
     async def province_live(session: AsyncSession) -> None:
         org = await session.get(Org, 1)
         assert org is not None
-        await figures.rollup(session, org=org, months=[month])
+        await figures.collect(session, figures.Scope(org), [month])  # what a month not kept costs
 
     picks = random.Random(7).sample(cell_ids, min(50, len(cell_ids)))
-    pick = iter(picks * 2)
+    pick = iter(picks * 4)
 
     async def cell_report(session: AsyncSession) -> None:
         cell_id = next(pick)
@@ -209,21 +225,60 @@ async def measure(url: str, month: dt.date, now: dt.datetime) -> dict[str, Any]:
         actor = await load_actor(session, secretary)
         await reports.report_for(session, actor=actor, cell_id=cell_id, month=month, now=now)
 
+    async def rsvp_settle(session: AsyncSession) -> float:
+        """An answer to an invitation changes; what settling it adds to that transaction."""
+        cell_id = next(pick)
+        invitation = (await session.execute(
+            select(Invitation).join(Meeting, Meeting.id == Invitation.meeting_id).where(Meeting.cell_id == cell_id).limit(1)
+        )).scalar_one()
+        invitation.answer = Answer.EXCUSED if invitation.answer != Answer.EXCUSED else Answer.ATTENDING
+        await session.flush()
+        started = time.perf_counter()
+        await figures.settle(session)
+        return (time.perf_counter() - started) * 1000
+
+    async def move_settle(session: AsyncSession) -> float:
+        """A member moves to another cell (two cells' membership counts change)."""
+        cell_id, target = next(pick), next(pick)
+        member = (await session.execute(select(Member).where(Member.org_id == cell_id).order_by(Member.id.desc()).limit(1))).scalar_one()
+        member.org_id = target
+        await sync_membership(session, member, on=figures.local_month(now))
+        started = time.perf_counter()
+        await figures.settle(session)
+        return (time.perf_counter() - started) * 1000
+
+    async def settle_costs(work: Any, repeat: int) -> list[float]:
+        costs = []
+        for _ in range(repeat):
+            async with factory() as session:
+                costs.append(await work(session))
+                await session.rollback()
+        return costs
+
     await timed(factory, province_rollup, 1)  # warm the caches
     result |= summary("province_rollup", await timed(factory, province_rollup, 10))
     result |= summary("cell_report", await timed(factory, cell_report, len(picks)))
     result |= summary("province_live_rollup", await timed(factory, province_live, 3))
+    result |= summary("rsvp_settle_added", await settle_costs(rsvp_settle, 30))
+    result |= summary("member_move_settle_added", await settle_costs(move_settle, 20))
+    # One committed change (settled by the commit itself), then the stored month against the raw rows.
+    async with transaction(factory) as session:
+        await rsvp_settle(session)
+    started = time.perf_counter()
+    async with factory() as session:
+        differences = await figures.check(session, months=[month])
+    result["check_seconds"] = round(time.perf_counter() - started, 1)
+    result["stored_equals_live"] = not differences
     async with factory() as session:
         check = await figures.rollup(session, org=province, months=[month], now=now)
-        live = await figures.rollup(session, org=province, months=[month])
     totals = check.totals[0]
-    result["stored_equals_live"] = totals.to_dict() == live.totals[0].to_dict()
     result["check"] = {
         "members": totals.members, "linked": totals.linked, "meetings_held": totals.meetings_held, "invited": totals.invited,
         "attendance_rate": round(totals.attendance_rate or 0, 3), "study_assigned": totals.study_assigned,
         "study_rate": round(totals.study_rate or 0, 3), "average_score": round(totals.average_score or 0, 2),
         "feedback_received": totals.feedback_received, "feedback_answered": totals.feedback_answered, "communes": len(check.children),
     }
+    result["load_after"] = os.getloadavg()[0]
     await engine.dispose()
     return result
 
@@ -250,6 +305,7 @@ async def main() -> None:
     url = args.database_url.rsplit("/", 1)[0] + f"/{name}"
     build_times: dict[str, float] = {}
     build_seconds = 0.0
+    load_before = os.getloadavg()[0]
     try:
         if not args.reuse:
             started = time.perf_counter()
@@ -263,8 +319,9 @@ async def main() -> None:
                 await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
     print(json.dumps({
-        "members": args.members, "cells": args.cells, "month": f"{months[-1]:%Y-%m}", "build_seconds": round(build_seconds, 1),
+        "members": args.members, "cells": args.cells, "month": f"{months[-1]:%Y-%m}", "build_seconds": round(build_seconds, 1), "load_before": load_before,
         **build_times, **result, "database": name if (args.keep or args.reuse) else None, "goals": {"province_rollup_ms": 2000, "cell_report_ms": 50},
+        "load_1min_at_end": os.getloadavg()[0],
     }, ensure_ascii=False))
 
 

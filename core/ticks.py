@@ -57,7 +57,7 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         # Study-deadline reminders: the study domain's job goes here, built on core.scheduling.study.
         ("enqueue_study_reminders", resolutions_scheduled.enqueue_study_reminders),
         ("draft_monthly_reports", reporting_scheduled.draft_monthly_reports),
-        ("refresh_figures", reporting_scheduled.refresh_figures),
+        ("keep_figures", reporting_scheduled.keep_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
         ("remind_to_record", recordings_scheduled.remind_to_record),
         ("close_due_votes", votes_service.close_due_votes),

@@ -246,7 +246,7 @@ class BotApi:
             chat.reply_keyboard = markup.markup if markup.kind == "keyboard" else None
             chat.keyboard_collapsed = False
         chat.action = None  # a message ends the "typing…" shown before it
-        chat.add(ChatEntry(message=message, sender="bot", version=self.world.touch(), reply_keyboard=reply_keyboard))
+        chat.add(ChatEntry(message=message, sender="bot", version=self.world.touch(chat.key), reply_keyboard=reply_keyboard))
         bot.stats.events["messages_sent"] += 1
         return snapshot(message)
 
@@ -263,7 +263,7 @@ class BotApi:
 
     def _changed(self, entry: ChatEntry) -> dict[str, Any]:
         entry.message["edit_date"] = int(time.time())
-        entry.version = self.world.touch()
+        entry.version = self.world.touch(entry.chat_key)
         return snapshot(entry.message)
 
     # ------------------------------------------------------------------------ files
@@ -548,7 +548,7 @@ class BotApi:
             raise bad_request("wrong parameter action in request")
         chat.action = action
         chat.action_until = time.monotonic() + CHAT_ACTION_SECONDS
-        self.world.touch()
+        self.world.touch(chat.key)
         return True
 
     # ------------------------------------------------------------------------ methods: changing
@@ -638,7 +638,7 @@ class BotApi:
 
     def _delete(self, entry: ChatEntry) -> None:
         entry.deleted = True
-        entry.version = self.world.touch()
+        entry.version = self.world.touch(entry.chat_key)
 
     async def answer_callback_query(self, bot: BotAccount, params: Params) -> Any:
         pending = bot.pending_queries.get(params.string("callback_query_id") or "")
@@ -652,7 +652,7 @@ class BotApi:
         if params.get("url") is not None:
             answer["url"] = params.string("url")
         pending.entry.callback_answers.append(answer)
-        pending.entry.version = self.world.touch()
+        pending.entry.version = self.world.touch(pending.entry.chat_key)
         if not pending.answered.done():
             pending.answered.set_result(answer)
         return True

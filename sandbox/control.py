@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import math
+import time
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from aiohttp import web
@@ -19,16 +21,33 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 MAX_CHAT_WAIT = 30.0
 
 
-async def follow_chat(world: Any, request: web.Request) -> int:
-    """A chat read's `after=<version>` (only what changed since) and `wait=<s>` (hold until something
-    does, at most MAX_CHAT_WAIT): waits as asked and returns `after`."""
+async def follow_chat(world: Any, request: web.Request, chat: Hashable | None = None) -> int:
+    """A chat read's `after=<version>` (only what changed since) and `wait=<s>` (a long poll: hold the
+    answer until something changes, at most MAX_CHAT_WAIT): waits as asked and returns `after`.
+
+    With `chat` (the key of the chat read) only a change to that chat answers the long poll, the moment
+    it happens; changes to other people's chats do not wake it. While the chat shows what the bot is
+    doing ("typing…"), the wait ends when that would fade, so the page clears it. Without `chat`, any
+    change in the sandbox answers."""
     after = as_int(request.query.get("after", 0), "after")
+    if after < 0:
+        raise bad_request("after must be a version, 0 or more")
     try:
-        wait = min(max(float(request.query.get("wait", 0)), 0.0), MAX_CHAT_WAIT)
+        wait = float(request.query.get("wait", 0))
     except ValueError:
         raise bad_request("wait must be a number of seconds") from None
-    if wait:
+    if not math.isfinite(wait) or wait < 0:
+        raise bad_request("wait must be a number of seconds, 0 or more")
+    wait = min(wait, MAX_CHAT_WAIT)
+    if not wait:
+        return after
+    if chat is None:
         await world.wait_for_change(after, wait)
+        return after
+    shown = world.chats.get(chat)
+    if shown is not None and shown.current_action():
+        wait = min(wait, max(0.0, shown.action_until - time.monotonic()) + 0.05)
+    await world.wait_for_chat(chat, after, wait)
     return after
 
 

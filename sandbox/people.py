@@ -48,7 +48,7 @@ class People:
 
     def _deliver(self, bot: BotAccount, chat: Chat, message: dict[str, Any]) -> dict[str, Any]:
         """The person's message appears in the chat and reaches the bot as an update."""
-        chat.add(ChatEntry(message=message, sender="user", version=self.world.touch()))
+        chat.add(ChatEntry(message=message, sender="user", version=self.world.touch(chat.key)))
         if chat.reply_keyboard and chat.reply_keyboard.get("one_time_keyboard"):
             chat.keyboard_collapsed = True
         update = bot.updates.push("message", snapshot(message))
@@ -181,7 +181,7 @@ class People:
             record.votes.pop(person_id, None)
         poll["total_voter_count"] = len(record.votes)
         entry.poll_choice = sorted(option_ids) or None
-        entry.version = self.world.touch()
+        entry.version = self.world.touch(entry.chat_key)
         if not poll["is_anonymous"]:
             bot.updates.push("poll_answer", {
                 "poll_id": poll_id, "user": person.telegram_user(), "option_ids": sorted(option_ids),
@@ -201,7 +201,7 @@ class People:
         if chat.blocked == blocked:
             return {"blocked": blocked}
         chat.blocked = blocked
-        self.world.touch()
+        self.world.touch(chat.key)
         old, new = ("member", "kicked") if blocked else ("kicked", "member")
         bot.updates.push("my_chat_member", {
             "chat": person.private_chat(), "from": person.telegram_user(), "date": int(time.time()),

@@ -177,6 +177,7 @@ class SandboxServer(FaultRoutes):
     async def stop(self) -> None:
         self.world.closing = True
         self.world.changed.fire()
+        self.world.wake_chats()
         for bot in self.world.bots.values():
             bot.updates.arrived.fire()  # long polls return at once
             for pending in bot.pending_queries.values():
@@ -404,7 +405,7 @@ class SandboxServer(FaultRoutes):
         bot = self._bot(request)
         user_id = self._int(request.match_info["user_id"], "user id")
         self.world.person(user_id)
-        after = await follow_chat(self.world, request)
+        after = await follow_chat(self.world, request, (bot.token, user_id))
         return _json(self.people.chat_view(bot, user_id, after=after))
 
     async def received(self, request: web.Request) -> web.Response:

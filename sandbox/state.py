@@ -16,6 +16,7 @@ import random
 import re
 import time
 from collections import Counter
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -32,6 +33,9 @@ DEFAULT_UPDATE_TYPES = frozenset({
     "shipping_query", "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member",
     "chat_join_request", "chat_boost", "removed_chat_boost",
 })
+
+
+EVERY_CHAT = object()  # BotWorld.touch: a change that may concern any chat (wake every long poll)
 
 
 class Signal:
@@ -182,6 +186,8 @@ class ChatEntry:
     deleted: bool = False
     callback_answers: list[dict[str, Any]] = field(default_factory=list)
     poll_choice: list[int] | None = None  # what the person voted, for polls
+    # (bot token, person id) of the chat it is in, set by Chat.add: a change wakes that chat's long polls
+    chat_key: tuple[str, int] | None = field(default=None, compare=False, repr=False)
 
     @property
     def message_id(self) -> int:
@@ -203,7 +209,12 @@ class Chat:
     action: str | None = None
     action_until: float = 0.0
 
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.bot_token, self.person_id)
+
     def add(self, entry: ChatEntry) -> ChatEntry:
+        entry.chat_key = self.key
         self.entries.append(entry)
         self.by_id[entry.message_id] = entry
         return entry
@@ -492,20 +503,68 @@ class BotWorld(Generic[BotT]):
         self.version = 0
         self.changed = Signal()
         self.closing = False
+        self._chat_versions: dict[Hashable, int] = {}  # chat key → version of its last change
+        self._every_chat_version = 0  # the last change that may concern any chat
+        self._chat_signals: dict[Hashable, Signal] = {}  # only chats someone is waiting on
+        self._chat_waiters: dict[Hashable, int] = {}
 
     # ------------------------------------------------------------------ change feed
 
-    def touch(self) -> int:
-        """Note a change people can see; returns the new version for the changed entry."""
+    def touch(self, chat: Hashable | None | object = EVERY_CHAT) -> int:
+        """Note a change people can see; returns the new version for the changed entry.
+
+        `chat` is the key (bot token, person id) of the one chat that changed: only the long polls of
+        that chat wake. None: no chat changed (a person was added); by default every chat's wake."""
         self.version += 1
         self.changed.fire()
+        if chat is EVERY_CHAT:
+            self._every_chat_version = self.version
+            for signal in self._chat_signals.values():
+                signal.fire()
+        elif chat is not None:
+            self._chat_versions[chat] = self.version
+            signal = self._chat_signals.get(chat)
+            if signal is not None:
+                signal.fire()
         return self.version
+
+    def wake_chats(self) -> None:
+        """Every long poll of a chat looks again (the sandbox is stopping)."""
+        for signal in list(self._chat_signals.values()):
+            signal.fire()
 
     async def wait_for_change(self, after: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while self.version <= after and not self.closing:
             if not await wait_for_signal(self.changed.listen(), deadline - time.monotonic()):
                 return
+
+    def chat_version(self, chat: Hashable) -> int:
+        """The version of the last change to this chat (a chat restored from a snapshot: its newest entry's)."""
+        known = self._chat_versions.get(chat)
+        if known is None:
+            shown = getattr(self, "chats", {}).get(chat)
+            known = self._chat_versions[chat] = max((entry.version for entry in shown.entries), default=0) if shown else 0
+        return max(known, self._every_chat_version)
+
+    async def wait_for_chat(self, chat: Hashable, after: int, timeout: float) -> bool:
+        """A long poll of one chat: returns at once if it changed after version `after`, else when it does
+        (True) or after `timeout` seconds (False). Changes to other chats do not wake it."""
+        deadline = time.monotonic() + timeout
+        signal = self._chat_signals.get(chat)
+        if signal is None:
+            signal = self._chat_signals[chat] = Signal()
+        self._chat_waiters[chat] = self._chat_waiters.get(chat, 0) + 1
+        try:
+            while self.chat_version(chat) <= after and not self.closing:
+                if not await wait_for_signal(signal.listen(), deadline - time.monotonic()):
+                    return False
+            return True
+        finally:
+            self._chat_waiters[chat] -= 1
+            if not self._chat_waiters[chat]:
+                del self._chat_waiters[chat]
+                self._chat_signals.pop(chat, None)
 
     # ------------------------------------------------------------------ bots
 
@@ -583,7 +642,7 @@ class World(BotWorld["BotAccount"]):
         person = Person(person_id, str(first_name), last_name or None, username or None, phone_number or None,
                         label or None, language_code or "vi")
         self.people[person_id] = person
-        self.touch()
+        self.touch(None)  # no chat changed: nobody's long poll wakes
         return person
 
     def add_user(self, **fields: Any) -> Person:

@@ -19,11 +19,13 @@ members_app = typer.Typer(help="Member records.", no_args_is_help=True)
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 voice_app = typer.Typer(help="Text to speech.", no_args_is_help=True)
 keys_app = typer.Typer(help="The key that encrypts citizen IDs and phones.", no_args_is_help=True)
+figures_app = typer.Typer(help="The stored monthly figures.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(members_app, name="members")
 app.add_typer(token_app, name="token")
 app.add_typer(voice_app, name="voice")
 app.add_typer(keys_app, name="keys")
+app.add_typer(figures_app, name="figures")
 
 
 def load_settings_or_exit(**overrides: object) -> Settings:
@@ -289,6 +291,26 @@ def token_revoke(token_id: int) -> None:
         typer.secho(f"no active token with id {token_id}", fg="red", err=True)
         raise typer.Exit(1)
     typer.echo(f"token {token_id} revoked")
+
+
+@figures_app.command("check")
+def figures_check(repair: Annotated[bool, typer.Option(help="Rewrite the organisations whose stored figures differ")] = False) -> None:
+    """Recompute every kept month from the raw rows and list where the stored figures differ
+    (exit 1 when any does, even after --repair)."""
+    from core.reporting.figures import check
+
+    settings = load_settings_or_exit()
+
+    async def work(session, cipher):  # type: ignore[no-untyped-def]
+        return await check(session, repair=repair)
+
+    differences = asyncio.run(_with_session(settings, work))
+    for d in differences:
+        typer.echo(f"{d.month:%Y-%m} org {d.org_id} {d.field}: stored {d.stored}, live {d.live}")
+    if differences:
+        typer.secho(f"{len(differences)} differences" + (", repaired" if repair else ""), fg="red", err=True)
+        raise typer.Exit(1)
+    typer.echo("stored figures equal the live ones")
 
 
 @keys_app.command("status")

@@ -307,12 +307,15 @@ async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration
         token = await _api_token(settings)
         trainer_key = _trainer_key(settings)
 
+        rooms: list[Any] = []
+
         def training_room(runtime: Any) -> Any:
             from sotay.training import Phones, Room
 
             room = Room(session_factory=runtime.session_factory, cipher=runtime.cipher, phones=Phones(sandbox, DEMO_TOKEN, DEMO_ZALO_TOKEN),
                         folder=settings.data_dir, key=trainer_key)
             room.restore_phones()
+            rooms.append(room)
             return room
         shown_host = shown_lan_address(lan_address) if lan else settings.http_host
         page = f"http://{shown_host}:{port}/"
@@ -342,6 +345,8 @@ async def run_demo(settings: Settings, *, port: int, sandbox_port: int, duration
                                                      "training": training_room})
         finally:
             announcing.cancel()
+            for room in rooms:
+                room.flush()  # lesson progress not yet written
     finally:
         stop.set()
         with contextlib.suppress(Exception):

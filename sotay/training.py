@@ -17,7 +17,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ STUCK_AFTER_ATTEMPTS = 3
 STUCK_AFTER_SECONDS = 180.0
 CHECK_EVERY = 3.0  # seconds between two database checks of one trainee's lesson while they do nothing
 CHECKS_AT_ONCE = 3
+SAVE_AFTER = 1.0  # seconds: lesson progress is written to training.json at most this late
 GUIDE_CARD = "TAP-000"
 SAMPLE_CARD = "TAP-001"
 
@@ -245,6 +246,7 @@ class Room:
         self._lock = asyncio.Lock()
         self._checks = asyncio.Semaphore(CHECKS_AT_ONCE)
         self._checked: dict[int, tuple[str, float]] = {}  # user id → (lesson, when last checked)
+        self._save_at: asyncio.TimerHandle | None = None
         self._load()
 
     # -------------------------------------------------------------- persistence
@@ -261,11 +263,25 @@ class Room:
         self.trainees = {int(t["user_id"]): Trainee(**t) for t in data.get("trainees", [])}
 
     def _save(self) -> None:
+        self._save_at = None
+        # vars(), not asdict(): asdict deep-copies every trainee, and the file is rewritten for the whole hall
         data = {"track": self.track, "platform": self.platform, "unlocked": self.unlocked, "group": self.group,
-                "next_number": self.next_number, "trainees": [asdict(t) for t in self.trainees.values()]}
+                "next_number": self.next_number, "trainees": [vars(t) for t in self.trainees.values()]}
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(data, ensure_ascii=False))
         temporary.replace(self.path)
+
+    def _save_soon(self) -> None:
+        """A lesson's progress is written within SAVE_AFTER seconds, once for all the phones that moved
+        meanwhile: a hall of 300 checking their lessons does not rewrite the room's file 300 times."""
+        if self._save_at is None:
+            self._save_at = asyncio.get_running_loop().call_later(SAVE_AFTER, self._save)
+
+    def flush(self) -> None:
+        """Write what is waiting for `_save_soon` now (the demo is stopping)."""
+        if self._save_at is not None:
+            self._save_at.cancel()
+            self._save()
 
     def restore_phones(self) -> None:
         """After a restart: the trainees' phones come back (their chats are restored by the sandbox)."""
@@ -326,13 +342,13 @@ class Room:
             if passed:
                 trainee.done[lesson.key] = time.time()
                 just_done = lesson
-                self._save()
+                self._save_soon()
                 lesson = self.current(trainee)
                 if lesson is not None:
                     trainee.started.setdefault(lesson.key, time.time())
             elif acted:
                 trainee.attempts[lesson.key] = trainee.attempts.get(lesson.key, 0) + 1
-                self._save()
+                self._save_soon()
         body: dict[str, Any] = {"trainee": True, "name": trainee.name, "track": trainee.track, "platform": trainee.platform,
                                 "total": len(lessons),
                                 "done": [key for key in (x.key for x in lessons) if key in trainee.done]}

@@ -29,10 +29,10 @@ YearQuery = Annotated[int | None, Query(ge=annual.FIRST_YEAR, le=2100)]
 
 
 async def _rollup(session: AsyncSession, user: SignedIn, now: dt.datetime, org: int | None, month: str | None,
-                  months: int) -> tuple[figures.Rollup, dt.date]:
+                  months: int, cells: bool = False) -> tuple[figures.Rollup, dt.date]:
     last = chosen_month(month, now)
     org_id = org if org is not None else leading(user)[0].id
-    rollup = await figures.org_figures(session, actor=user.actor, org_id=org_id, month=last, history=months, now=now)
+    rollup = await figures.org_figures(session, actor=user.actor, org_id=org_id, month=last, history=months, now=now, cells=cells)
     return rollup, last
 
 
@@ -51,16 +51,17 @@ async def figures_page(request: Request, user: ConsoleUser, session: SessionDep,
 @router.get("/export", name="console_figures_export")
 async def figures_export(user: ConsoleUser, session: SessionDep, clock: ClockDep, format: Literal["csv", "xlsx"],
                          org: OrgQuery = None, month: MonthQuery = None, months: MonthsQuery = 6) -> Response:
-    rollup, last = await _rollup(session, user, clock.now(), org, month, months)
+    rollup, last = await _rollup(session, user, clock.now(), org, month, months, cells=format == "xlsx")
     response = await figures_file(session, rollup, last, format)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 
-async def _annual(session: AsyncSession, user: SignedIn, now: dt.datetime, org: int | None, year: int | None) -> annual.AnnualReport:
+async def _annual(session: AsyncSession, user: SignedIn, now: dt.datetime, org: int | None, year: int | None,
+                  cells: bool = False) -> annual.AnnualReport:
     org_id = org if org is not None else leading(user)[0].id
-    return await annual.annual_report(session, actor=user.actor, org_id=org_id, year=year or annual.default_year(now), now=now)
+    return await annual.annual_report(session, actor=user.actor, org_id=org_id, year=year or annual.default_year(now), now=now, cells=cells)
 
 
 @router.get("/year", name="console_annual")
@@ -76,7 +77,7 @@ async def annual_page(request: Request, user: ConsoleUser, session: SessionDep, 
 @router.get("/year/export", name="console_annual_export")
 async def annual_export(user: ConsoleUser, session: SessionDep, clock: ClockDep, format: Literal["csv", "xlsx"], org: OrgQuery = None,
                         year: YearQuery = None) -> Response:
-    report = await _annual(session, user, clock.now(), org, year)
+    report = await _annual(session, user, clock.now(), org, year, cells=format == "xlsx")
     response = await annual_file(session, report, format)
     response.headers["Cache-Control"] = "no-store"
     return response

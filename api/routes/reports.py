@@ -80,7 +80,7 @@ class RollupOut(BaseModel):
     months: list[MonthFigures] = Field(description="The organisation's whole subtree, month by month")
     children: list[ChildFigures] = Field(description="Each direct sub-organisation's subtree")
     own: list[MonthFigures] = Field(description="Rows addressed to the organisation itself (feedback sent to a committee)")
-    as_of: AwareDatetime | None = Field(description="null: computed now; else the time of the stored refresh it was read from")
+    as_of: AwareDatetime | None = Field(description="always null: the figures are exact to the last change (kept in the transaction that makes it)")
 
 
 class ReportOut(BaseModel):
@@ -187,13 +187,14 @@ async def org_figures(
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file (csv: the last month; xlsx: every month)")] = "json",
 ) -> Response | RollupOut:
     last = _month(month, clock.now())
-    rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=last, history=months, now=clock.now())
+    rollup = await figures.org_figures(session, actor=actor, org_id=org_id, month=last, history=months, now=clock.now(),
+                                       cells=format == "xlsx")
     if format != "json":
         return await figures_file(session, rollup, last, format)
     return RollupOut(
         org_id=rollup.org.id, name=rollup.org.name, months=_months(rollup.totals, rollup.months),
         children=[ChildFigures(org_id=ref.id, name=ref.name, kind=ref.kind, months=_months(rows, rollup.months)) for ref, rows in rollup.children],
-        own=_months(rollup.own, rollup.months), as_of=rollup.as_of,
+        own=_months(rollup.own, rollup.months), as_of=None,
     )
 
 
@@ -272,7 +273,7 @@ async def annual_report(
     format: Annotated[Literal["json", "csv", "xlsx"], Query()] = "json",
 ) -> Response | AnnualOut:
     chosen = year or annual.default_year(clock.now())
-    report = await annual.annual_report(session, actor=actor, org_id=org_id, year=chosen, now=clock.now())
+    report = await annual.annual_report(session, actor=actor, org_id=org_id, year=chosen, now=clock.now(), cells=format == "xlsx")
     if format != "json":
         return await annual_file(session, report, format)
     return AnnualOut(

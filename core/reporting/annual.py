@@ -77,10 +77,13 @@ def year_total(rows: list[Figures]) -> Figures:
     return total
 
 
-async def annual_report(session: AsyncSession, *, actor: Actor, org_id: int, year: int, now: dt.datetime) -> AnnualReport:
+async def annual_report(
+    session: AsyncSession, *, actor: Actor, org_id: int, year: int, now: dt.datetime, cells: bool = False
+) -> AnnualReport:
+    """`cells`: every cell's rows too (the XLSX file's sheet of cells)."""
     org = await monthly.viewable(session, actor=actor, org_id=org_id)
     months = year_months(year, now)
-    rollup = await monthly.rollup(session, org=org, months=months, now=now)
+    rollup = await monthly.rollup(session, org=org, months=months, now=now, cells=cells)
     ratings = await review.subtree_figures(session, org=org, year=year)
     return AnnualReport(org=org, year=year, rollup=rollup, ratings=ratings)
 

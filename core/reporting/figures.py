@@ -21,13 +21,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, case, delete, func, insert, literal_column, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy import ColumnElement, Table, and_, case, delete, event, func, insert, literal_column, select, text
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.ext.asyncio import AsyncSession, async_session
+from sqlalchemy.orm import QueryableAttribute, Session, SessionTransaction
+from sqlalchemy.util import await_only
 
+from core import counted as changes_noted
 from core import texts
 from core.clock import local_tz
-from core.db import insert_for, rows_affected
+from core.db import insert_for
 from core.errors import InvalidInput
 from core.feedback.models import FeedbackItem
 from core.meetings.models import Attendance, Invitation, Meeting, MeetingStatus
@@ -35,9 +38,9 @@ from core.meetings.models import Attendance, Invitation, Meeting, MeetingStatus
 # The meetings domain's rule for present / excused / without leave, used as is.
 from core.meetings.stats import _attendance_join, _excused, _present, _unexcused, counted
 from core.orgs.membership import members_on, month_last_days
-from core.orgs.models import Membership, Org, OrgKind
+from core.orgs.models import ChannelLink, Member, Membership, Org, OrgKind
 from core.orgs.service import Actor, in_subtree, managed_org
-from core.reporting.models import FiguresRefresh, OrgMonthFigures
+from core.reporting.models import FiguresMonth, OrgMonthFigures
 from core.resolutions.models import StudyAssignment, StudyCampaign
 
 MAX_MONTHS = 24
@@ -113,7 +116,6 @@ class Rollup:
     children: list[tuple[OrgRef, list[Figures]]] = field(default_factory=list)  # each direct sub-organisation's subtree
     own: list[Figures] = field(default_factory=list)  # rows addressed to the organisation itself (feedback to a committee)
     cells: dict[int, list[Figures]] = field(default_factory=dict)  # every cell of the subtree with data
-    as_of: dt.datetime | None = None  # computed now (None), or read from the refresh made at this time
 
     def month(self, index: int = -1) -> Figures:
         return self.totals[index]
@@ -187,11 +189,15 @@ def _bucket(column: ColumnElement[dt.datetime] | QueryableAttribute[dt.datetime]
 
 @dataclass(frozen=True)
 class Scope:
-    """Which organisations' rows to read: one cell, a subtree, or everything (drafting all reports)."""
+    """Which organisations' rows to read: one cell, a subtree, everything (drafting all reports,
+    building a month's stored rows), or a list of organisations (those a transaction changed)."""
 
     org: Org | None
+    ids: tuple[int, ...] | None = None
 
     def where(self, column: ColumnElement[int] | QueryableAttribute[int]) -> ColumnElement[bool]:
+        if self.ids is not None:
+            return column.in_(self.ids)
         if self.org is None:
             return column.is_not(None)
         if self.org.kind == OrgKind.CELL:
@@ -286,45 +292,184 @@ async def feedback_source(session: AsyncSession, scope: Scope, edges: Sequence[d
     return out
 
 
-SOURCES: tuple[Source, ...] = (members_source, meetings_source, study_source, feedback_source)
+# Each source by the name writers use to say what they changed (core.counted), and the fields it fills.
+SOURCE_BY_NAME: dict[changes_noted.Source, Source] = {
+    "members": members_source, "meetings": meetings_source, "study": study_source, "feedback": feedback_source,
+}
+SOURCE_FIELDS: dict[changes_noted.Source, tuple[str, ...]] = {
+    "members": ("members", "exempt", "linked"),
+    "meetings": ("meetings_held", "invited", "present", "absent_excused", "absent_unexcused"),
+    "study": ("study_assigned", "study_done", "quiz_done", "quiz_correct", "quiz_questions"),
+    "feedback": ("feedback_received", "feedback_answered"),
+}
+SOURCES: tuple[Source, ...] = tuple(SOURCE_BY_NAME.values())
 
 
-async def collect(session: AsyncSession, scope: Scope, months: Sequence[dt.date]) -> dict[int, list[Figures]]:
-    """Every source for these months: organisation id → one Figures per month."""
+async def collect(
+    session: AsyncSession, scope: Scope, months: Sequence[dt.date], sources: Sequence[Source] = SOURCES
+) -> dict[int, list[Figures]]:
+    """Every source (or these) for these months: organisation id → one Figures per month."""
     edges = bounds(months)
     by_org: dict[int, list[Figures]] = {}
-    for source in SOURCES:
+    for source in sources:
         for (org_id, index), values in (await source(session, scope, edges)).items():
             row = by_org.setdefault(org_id, [Figures() for _ in months])
             row[index].add(values)
     return by_org
 
 
-# ---------------------------------------------------------------- stored figures
+# ---------------------------------------------------------------- stored figures, kept exact
+#
+# `OrgMonthFigures` holds each organisation's own figures for the months listed in `FiguresMonth`
+# (the kept months: the last KEPT_BEFORE months, the current one and the next). A kept month is
+# built once from the raw rows (`build_month`); from then on every transaction that changes a
+# counted row recomputes, before it commits, the changed organisations' rows of every kept month
+# with the same sources a live report uses (`settle`), one source at a time. So a committee's
+# figures are a sum over ≤ 20,000 small rows and are never older than the last commit.
+#
+# Concurrency on PostgreSQL (READ COMMITTED, each statement sees what was committed before it):
+# a transaction settling organisation X holds an advisory lock on X until it ends, taken before it
+# recomputes; a second one changing X waits, then recomputes from the raw rows including the
+# first one's commit, so no change is lost. Building or dropping a month takes the kept months'
+# lock exclusively; settling takes it shared, so a month being built never misses a change made
+# meanwhile. SQLite has one writer at a time: the settling transaction already holds the lock.
 
-# The current month's stored rows serve for this long after a refresh; a closed month's serve for
-# good once refreshed this long after its end (late attendance and answers have come in by then).
-MAX_AGE = dt.timedelta(minutes=20)
-SETTLE = dt.timedelta(days=10)
-REFRESH_EVERY = dt.timedelta(minutes=10)
+KEPT_BEFORE = 12  # months before the current one kept exact (the next month is kept too)
+BULK = 64  # more changed organisations than this: lock the kept months whole instead of each one
+CHUNK = 2000  # organisations per recomputation
+LOCK_CLASS = 0x5071  # advisory locks: (LOCK_CLASS, 0) the kept months, (LOCK_CLASS + 1, org id) one organisation
 
 
-async def snapshot_time(session: AsyncSession, months: Sequence[dt.date], *, now: dt.datetime) -> dt.datetime | None:
-    """When the stored rows of all these months were computed, if they may be used now; else None."""
-    rows = dict((await session.execute(select(FiguresRefresh.month, FiguresRefresh.refreshed_at).where(FiguresRefresh.month.in_(list(months))))).tuples().all())
-    if len(rows) < len(set(months)):
+def kept_window(now: dt.datetime) -> list[dt.date]:
+    """The months that should be kept exact at this moment."""
+    current = local_month(now)
+    return [add_months(current, offset) for offset in range(-KEPT_BEFORE, 2)]
+
+
+async def kept_months(session: AsyncSession) -> list[dt.date]:
+    return sorted((await session.execute(select(FiguresMonth.month))).scalars())
+
+
+async def _lock(session: AsyncSession, *, whole: bool = False, shared: bool = False, orgs: Sequence[int] = ()) -> None:
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite: the writing transaction holds the database's one write lock
+    if whole:
+        function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        await session.execute(text(f"SELECT {function}(:c, 0)"), {"c": LOCK_CLASS})
+    for org_id in sorted(orgs):  # one order everywhere: two settling transactions never deadlock
+        await session.execute(text("SELECT pg_advisory_xact_lock(:c, :k)"), {"c": LOCK_CLASS + 1, "k": org_id % 2**31})
+
+
+async def _changed_orgs(session: AsyncSession, changes: changes_noted.Changes) -> dict[changes_noted.Source, set[int]]:
+    """The organisations whose rows changed, by source (members, meetings and campaigns resolved)."""
+    orgs = {source: set(ids) for source, ids in changes.orgs.items()}
+    if changes.meetings:
+        orgs["meetings"] |= set((await session.execute(select(Meeting.cell_id).where(Meeting.id.in_(changes.meetings)))).scalars())
+    if changes.members:
+        query = select(Membership.org_id).where(Membership.member_id.in_(changes.members)).distinct()
+        orgs["members"] |= set((await session.execute(query)).scalars())
+    if changes.campaigns:
+        query = select(StudyAssignment.cell_id).where(StudyAssignment.campaign_id.in_(changes.campaigns)).distinct()
+        orgs["study"] |= set((await session.execute(query)).scalars())
+    return orgs
+
+
+async def _store(session: AsyncSession, source: changes_noted.Source, org_ids: Sequence[int], months: Sequence[dt.date]) -> None:
+    """Recompute one source for these organisations and months, and write its fields (zero included)."""
+    names = SOURCE_FIELDS[source]
+    for start in range(0, len(org_ids), CHUNK):
+        chunk = tuple(org_ids[start : start + CHUNK])
+        by_org = await collect(session, Scope(None, ids=chunk), months, sources=(SOURCE_BY_NAME[source],))
+        rows = []
+        for org_id in chunk:
+            values = by_org.get(org_id) or [Figures() for _ in months]
+            rows += [{"month": month, "org_id": org_id, **{n: getattr(values[i], n) for n in names}} for i, month in enumerate(months)]
+        statement = insert_for(session, OrgMonthFigures)
+        statement = statement.on_conflict_do_update(index_elements=["month", "org_id"], set_={n: getattr(statement.excluded, n) for n in names})
+        await session.execute(statement, rows)
+
+
+async def settle(session: AsyncSession) -> int:
+    """Bring the kept months' stored rows up to this transaction's changes (core.counted): run
+    before every commit (`_settle_before_commit`) and before a committee's figures are read in a
+    transaction that changed something. Returns how many organisations were recomputed."""
+    changes = changes_noted.take(session.info)
+    if not changes:
+        return 0
+    orgs = await _changed_orgs(session, changes)
+    everyone = set().union(*orgs.values())
+    if not everyone:
+        return 0
+    bulk = len(everyone) > BULK
+    await _lock(session, whole=True, shared=not bulk, orgs=() if bulk else sorted(everyone))
+    months = await kept_months(session)
+    if not months:
+        return 0
+    for source, ids in orgs.items():
+        if ids:
+            await _store(session, source, sorted(ids), months)
+    return len(everyone)
+
+
+async def build_month(session: AsyncSession, *, month: dt.date, now: dt.datetime) -> int | None:
+    """Start keeping a month: every organisation's own row, computed from the raw rows. None when
+    it is kept already. Holds the kept months' lock, so no change made meanwhile is missed."""
+    await _lock(session, whole=True)
+    # The claim is the transaction's first write: on SQLite it takes the write lock before any read.
+    table = FiguresMonth.__table__
+    claimed = await session.execute(
+        insert_for(session, table).on_conflict_do_nothing(index_elements=["month"]).returning(table.c.month), [{"month": month, "built_at": now}]
+    )
+    if claimed.first() is None:
         return None
-    for month in months:
-        refreshed = rows[month]
-        settled = refreshed >= bounds([month])[-1] + SETTLE
-        if not settled and now - refreshed > MAX_AGE:
-            return None
-    return min(rows.values())
+    by_org = await collect(session, Scope(None), [month])
+    await session.execute(delete(OrgMonthFigures).where(OrgMonthFigures.month == month))
+    rows = [{"month": month, "org_id": org_id, **row[0].to_dict()} for org_id, row in by_org.items()]
+    connection = await session.connection()
+    for start in range(0, len(rows), 5000):
+        await connection.execute(insert(cast(Table, OrgMonthFigures.__table__)), rows[start : start + 5000])
+    return len(rows)
 
 
-async def is_settled(session: AsyncSession, month: dt.date) -> bool:
-    refreshed = await session.scalar(select(FiguresRefresh.refreshed_at).where(FiguresRefresh.month == month))
-    return refreshed is not None and refreshed >= bounds([month])[-1] + SETTLE
+async def drop_month(session: AsyncSession, *, month: dt.date) -> None:
+    """Stop keeping a month (it is computed live from then on)."""
+    await _lock(session, whole=True)
+    await session.execute(delete(FiguresMonth).where(FiguresMonth.month == month))
+    await session.execute(delete(OrgMonthFigures).where(OrgMonthFigures.month == month))
+
+
+@dataclass(frozen=True)
+class Difference:
+    org_id: int
+    month: dt.date
+    field: str
+    stored: int
+    live: int
+
+
+async def check(session: AsyncSession, *, months: Sequence[dt.date] | None = None, repair: bool = False) -> list[Difference]:
+    """Recompute the kept months (or these of them) from the raw rows and list where the stored
+    rows differ. With `repair`, rewrite the differing organisations' rows (under the kept months'
+    lock). `sotay figures check [--repair]`; a difference means a writer changed counted rows
+    without noting it (core.counted)."""
+    await _lock(session, whole=True, shared=not repair)
+    kept = await kept_months(session)
+    chosen = [m for m in kept if months is None or m in months]
+    if not chosen:
+        return []
+    live = await collect(session, Scope(None), chosen)
+    have = await stored(session, Scope(None), chosen)
+    out: list[Difference] = []
+    for org_id in sorted(set(live) | set(have)):
+        for index, month in enumerate(chosen):
+            a = (have.get(org_id) or [Figures()] * len(chosen))[index].to_dict()
+            b = (live.get(org_id) or [Figures()] * len(chosen))[index].to_dict()
+            out += [Difference(org_id, month, name, a[name], b[name]) for name in FIELD_NAMES if a[name] != b[name]]
+    if repair and out:
+        wrong = sorted({d.org_id for d in out})
+        for source in SOURCE_BY_NAME:
+            await _store(session, source, wrong, chosen)
+    return out
 
 
 async def stored(session: AsyncSession, scope: Scope, months: Sequence[dt.date]) -> dict[int, list[Figures]]:
@@ -341,47 +486,101 @@ async def stored(session: AsyncSession, scope: Scope, months: Sequence[dt.date])
     return by_org
 
 
-async def refresh_month(session: AsyncSession, *, month: dt.date, now: dt.datetime, force: bool = False) -> int | None:
-    """Recompute and store every organisation's own figures for the month (the whole database).
+async def keep_months(session: AsyncSession, *, now: dt.datetime) -> int:
+    """The tick job: drop kept months that left the window, build at most one missing month
+    (newest first: the next month is ready before it begins). Returns the rows built."""
+    window = kept_window(now)
+    kept = await kept_months(session)
+    for month in kept:
+        if month not in window:
+            await drop_month(session, month=month)
+    missing = [month for month in reversed(window) if month not in kept]
+    if not missing:
+        return 0
+    return await build_month(session, month=missing[0], now=now) or 0
 
-    Claims the month first (one instance at a time: the claim is an UPDATE guarded by the last
-    start, or the first INSERT), so two schedulers never compute it twice at once. Returns the
-    rows stored, or None when another instance has it or it is fresh enough."""
-    table = FiguresRefresh.__table__
-    stale = now - REFRESH_EVERY
-    claimed = await session.execute(
-        update(FiguresRefresh).where(FiguresRefresh.month == month, FiguresRefresh.started_at <= (now if force else stale)).values(started_at=now)
-    )
-    if not rows_affected(claimed):
-        inserted = await session.execute(
-            insert_for(session, table).on_conflict_do_nothing(index_elements=["month"]).returning(table.c.month),
-            [{"month": month, "started_at": now, "refreshed_at": now - dt.timedelta(days=3650)}],
-        )
-        if inserted.first() is None:
-            return None
-    by_org = await collect(session, Scope(None), [month])
-    await session.execute(delete(OrgMonthFigures).where(OrgMonthFigures.month == month))
-    rows = [{"month": month, "org_id": org_id, **row[0].to_dict()} for org_id, row in by_org.items()]
-    connection = await session.connection()
-    for start in range(0, len(rows), 5000):
-        await connection.execute(insert(cast(Table, OrgMonthFigures.__table__)), rows[start : start + 5000])
-    await session.execute(update(FiguresRefresh).where(FiguresRefresh.month == month).values(refreshed_at=now))
-    return len(rows)
+
+# ---------------------------------------------------------------- noting and settling changes
+
+# Every ORM change to a row one of the sources counts, by the source that counts it.
+_COUNTED: tuple[tuple[type, changes_noted.Source], ...] = (
+    (Membership, "members"), (ChannelLink, "members"), (Member, "members"), (Meeting, "meetings"), (Invitation, "meetings"),
+    (Attendance, "meetings"), (StudyAssignment, "study"), (StudyCampaign, "study"), (FeedbackItem, "feedback"),
+)
+# The column naming the organisation a row is counted under (its old value counts too: a move).
+_ORG_COLUMN = {Membership: "org_id", Member: "org_id", Meeting: "cell_id", StudyAssignment: "cell_id", FeedbackItem: "addressed_org_id"}
+
+
+def _values(obj: object, name: str) -> list[int | None]:
+    state = sa_inspect(obj)
+    assert state is not None
+    history = state.attrs[name].history
+    return [getattr(obj, name), *history.deleted]
+
+
+@event.listens_for(Session, "after_flush")
+def _note_counted_changes(session: Session, _context: object) -> None:
+    """Note (core.counted) every flushed change to a counted row: `settle` recomputes its organisation."""
+    dirty = [obj for obj in session.dirty if session.is_modified(obj, include_collections=False)]
+    for obj in (*session.new, *dirty, *session.deleted):
+        source = next((name for kind, name in _COUNTED if isinstance(obj, kind)), None)
+        if source is None:
+            continue
+        if isinstance(obj, Member) and obj not in session.deleted:
+            continue  # a member's cell and exemption are counted from the membership spans
+        column = _ORG_COLUMN.get(type(obj))
+        if column is not None:
+            changes_noted.changed(session, source=source, org_ids=_values(obj, column))
+        elif isinstance(obj, ChannelLink):
+            changes_noted.changed(session, source=source, member_ids=_values(obj, "member_id"))
+        elif isinstance(obj, Invitation | Attendance):
+            changes_noted.changed(session, source=source, meeting_ids=_values(obj, "meeting_id"))
+        elif isinstance(obj, StudyCampaign) and obj not in session.new:  # a new campaign has no assignments yet
+            changes_noted.changed(session, source=source, campaign_ids=[obj.id])
+
+
+@event.listens_for(Session, "before_commit")
+def _settle_before_commit(session: Session) -> None:
+    """The stored figures change in the transaction that changes what they count: settle before
+    the final COMMIT (a savepoint's release waits for the outer commit)."""
+    if session.in_nested_transaction():
+        return
+    owner = async_session(session)
+    if owner is None:  # a plain synchronous session (migrations, scripts): nothing of ours settles there
+        return
+    session.flush()
+    if changes_noted.is_pending(session.info):
+        await_only(settle(owner))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_changes(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (settled) or rolled back: nothing is pending any more
+        changes_noted.forget(session.info)
 
 
 # ---------------------------------------------------------------- rolling up
 
 
-async def rollup(session: AsyncSession, *, org: Org, months: Sequence[dt.date], now: dt.datetime | None = None) -> Rollup:
+async def rollup(
+    session: AsyncSession, *, org: Org, months: Sequence[dt.date], now: dt.datetime | None = None, cells: bool = False
+) -> Rollup:
     """The organisation's figures, and each direct sub-organisation's, summed from the per-organisation rows.
 
-    A cell is always computed live (a handful of indexed queries). A committee reads the stored
-    per-organisation rows when every month asked for has a usable refresh (see `snapshot_time`),
-    and is computed live otherwise (a small deployment, or before the first refresh).
+    A cell is always computed live (a handful of indexed queries: the rule itself). A committee
+    reads the stored rows when every month asked for is kept (exact to the last commit, this
+    transaction's own changes settled first), summed by the database per direct sub-organisation;
+    it is computed live otherwise (an old month, or before the months are first built). `cells`:
+    fill `Rollup.cells` from the stored rows too (the XLSX file lists every cell); computed live,
+    it is always filled. `now` is accepted for the callers' sake and not needed.
     """
-    as_of = None if org.kind == OrgKind.CELL or now is None else await snapshot_time(session, months, now=now)
-    by_org = await collect(session, Scope(org), months) if as_of is None else await stored(session, Scope(org), months)
-    result = Rollup(org=org, months=list(months), totals=[Figures() for _ in months], own=[Figures() for _ in months], as_of=as_of)
+    del now
+    if org.kind != OrgKind.CELL:
+        await settle(session)
+        if set(months) <= set(await kept_months(session)):
+            return await _stored_rollup(session, org, months, cells=cells)
+    by_org = await collect(session, Scope(org), months)
+    result = Rollup(org=org, months=list(months), totals=[Figures() for _ in months], own=[Figures() for _ in months])
     if not by_org:
         result.children = [(child, [Figures() for _ in months]) for child in await _children(session, org)]
         return result
@@ -407,6 +606,39 @@ async def rollup(session: AsyncSession, *, org: Org, months: Sequence[dt.date], 
     return result
 
 
+def _first_segment(session: AsyncSession, value: ColumnElement[str]) -> ColumnElement[str]:
+    """The text before the first "/" ("" for ""): "12/340/" → "12"."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.split_part(value, "/", 1)
+    return func.substr(value, 1, func.instr(value, "/") - 1)
+
+
+async def _stored_rollup(session: AsyncSession, org: Org, months: Sequence[dt.date], *, cells: bool) -> Rollup:
+    """The stored rows of the subtree, summed by the database per direct sub-organisation (the
+    first id of each row's path below the organisation's; none: the organisation's own rows)."""
+    index = {month: position for position, month in enumerate(months)}
+    child = _first_segment(session, func.substr(Org.path, len(org.path) + 1)).label("child")
+    rows = await session.execute(
+        select(child, OrgMonthFigures.month, *(func.sum(getattr(OrgMonthFigures, name)) for name in FIELD_NAMES))
+        .join(Org, Org.id == OrgMonthFigures.org_id)
+        .where(OrgMonthFigures.month.in_(list(months)), in_subtree(org.path))
+        .group_by(child, OrgMonthFigures.month)
+    )
+    result = Rollup(org=org, months=list(months), totals=[Figures() for _ in months], own=[Figures() for _ in months])
+    refs = await _children(session, org)
+    by_child = {ref.id: [Figures() for _ in months] for ref in refs}
+    for key, month, *values in rows:
+        figures = Figures(*(int(value or 0) for value in values))
+        target = result.own if not key else by_child.get(int(key))
+        if target is not None:  # (a row of an organisation moved away meanwhile is not in the subtree)
+            target[index[month]].add(figures)
+        result.totals[index[month]].add(figures)
+    result.children = [(ref, by_child[ref.id]) for ref in refs]
+    if cells:
+        result.cells = await stored(session, Scope(org), months)
+    return result
+
+
 async def _children(session: AsyncSession, org: Org) -> list[OrgRef]:
     if org.kind == OrgKind.CELL:
         return []
@@ -425,14 +657,14 @@ def check_months(months: Sequence[dt.date]) -> None:
 
 
 async def org_figures(
-    session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, history: int = 1, now: dt.datetime | None = None
+    session: AsyncSession, *, actor: Actor, org_id: int, month: dt.date, history: int = 1, now: dt.datetime | None = None,
+    cells: bool = False,
 ) -> Rollup:
-    """`history` months ending with `month` (the chart uses 6). With `now`, a committee's figures may
-    come from the stored rows of a recent refresh (`Rollup.as_of` says when)."""
+    """`history` months ending with `month` (the chart uses 6); `cells`: every cell's own rows too (the XLSX file)."""
     org = await viewable(session, actor=actor, org_id=org_id)
     months = months_until(check_month(month), history)
     check_months(months)
-    return await rollup(session, org=org, months=months, now=now)
+    return await rollup(session, org=org, months=months, now=now, cells=cells)
 
 
 async def cell_figures(session: AsyncSession, *, months: Sequence[dt.date], org: Org | None = None) -> dict[int, list[Figures]]:

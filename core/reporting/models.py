@@ -45,11 +45,13 @@ class MonthlyReport(Base):
 
 class OrgMonthFigures(Base):
     """One organisation's own figures for one local month (rows of its own: a cell's members,
-    meetings and studies; feedback addressed to a committee), as computed by the last refresh.
+    meetings and studies; feedback addressed to a committee).
 
-    A committee's figures are the sum over its subtree; reading 20,000 of these rows is what lets
-    a province's monthly rollup answer in milliseconds instead of scanning a year of invitations.
-    Refreshed in the background (core/reporting/scheduled.py); see core.reporting.figures.
+    A committee's figures are the sum over its subtree: reading 20,000 of these rows is what lets
+    a province's monthly rollup answer in a fraction of a second instead of scanning a year of
+    invitations. Kept exact, never a snapshot: a month's rows are built once from the raw rows
+    (`FiguresMonth`), then every transaction that changes what they count recomputes the changed
+    organisations' rows before it commits (core.reporting.figures, `settle`).
     """
 
     __tablename__ = "org_month_figures"
@@ -76,14 +78,14 @@ class OrgMonthFigures(Base):
     __table_args__ = (UniqueConstraint("month", "org_id"),)
 
 
-class FiguresRefresh(Base):
-    """When a month's `OrgMonthFigures` were last recomputed for the whole database."""
+class FiguresMonth(Base):
+    """A month whose `OrgMonthFigures` are complete and kept fresh (built at `built_at`, changed
+    with every counted change since). Months without a row are computed live."""
 
-    __tablename__ = "figures_refreshes"
+    __tablename__ = "figures_months"
 
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    refreshed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-__all__ = ["FiguresRefresh", "MonthlyReport", "OrgMonthFigures", "ReportState"]
+__all__ = ["FiguresMonth", "MonthlyReport", "OrgMonthFigures", "ReportState"]

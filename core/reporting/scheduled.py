@@ -28,14 +28,8 @@ async def draft_monthly_reports(session: AsyncSession, context: TickContext) -> 
     return await reports.draft_reports(session, month=month, now=context.now)
 
 
-async def refresh_figures(session: AsyncSession, context: TickContext) -> int:
-    """Recompute the stored monthly figures (core.reporting.figures): the current month every
-    ten minutes, and the previous month until it has settled (ten days after its end). One
-    instance at a time per month; returns the rows stored."""
-    current = figures.local_month(context.now)
-    stored = 0
-    for month in (figures.add_months(current, -1), current):
-        if month != current and await figures.is_settled(session, month):
-            continue
-        stored += await figures.refresh_month(session, month=month, now=context.now) or 0
-    return stored
+async def keep_figures(session: AsyncSession, context: TickContext) -> int:
+    """Keep the stored monthly figures' months (core.reporting.figures, `keep_months`): the
+    window moves with the calendar, one month built per tick. The figures themselves are kept
+    exact by the transactions that change them, not by this job. Returns the rows built."""
+    return await figures.keep_months(session, now=context.now)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import local_date
 from core.db import rows_affected
+from core import counted as changes_noted
 from core import texts
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -580,12 +581,14 @@ async def confirm_studied(session: AsyncSession, *, actor: Actor, document_id: i
         return False
     session.add(DocumentStudy(member_id=actor.member.id, document_id=document.id, studied_at=now))
     campaigns = select(StudyCampaign.id).where(StudyCampaign.document_id == document.id, StudyCampaign.closed_at.is_(None))
-    await session.execute(
+    cells = await session.execute(
         update(StudyAssignment)
         .where(StudyAssignment.member_id == actor.member.id, StudyAssignment.campaign_id.in_(campaigns), StudyAssignment.studied_at.is_(None))
         .values(studied_at=now)
+        .returning(StudyAssignment.cell_id)
         .execution_options(synchronize_session=False)
     )
+    changes_noted.changed(session, source="study", org_ids=cells.scalars())
     await session.flush()
     return True
 

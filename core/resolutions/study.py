@@ -29,6 +29,7 @@ from sqlalchemy import and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import counted as changes_noted
 from core import texts
 from core.clock import local_tz
 from core.db import UTCDateTime, insert_for
@@ -296,6 +297,7 @@ async def open_campaign(
     )
     columns = ["campaign_id", "member_id", "cell_id", "assigned_at", "studied_at", "quiz_answered", "quiz_correct"]
     await session.execute(insert(StudyAssignment).from_select(columns, members))
+    changes_noted.changed(session, source="study", campaign_ids=[campaign.id])  # a bulk insert: no ORM flush notes it
     assigned = int(await session.scalar(select(func.count(StudyAssignment.id)).where(StudyAssignment.campaign_id == campaign.id)) or 0)
     member_ids = list((await session.execute(select(StudyAssignment.member_id).where(StudyAssignment.campaign_id == campaign.id))).scalars())
     message = OutboundMessage(text=_notice_text(document, org, campaign), buttons=_notice_buttons(document, campaign))
@@ -452,6 +454,7 @@ async def answer(
         )
         .execution_options(synchronize_session=False)
     )
+    changes_noted.changed(session, source="study", org_ids=[assignment.cell_id])
     await session.refresh(assignment)
     finished = assignment.quiz_completed_at is not None and assignment.quiz_answered == campaign.question_count
     return outcome(True, finished, correct)

@@ -12,7 +12,6 @@ SHOW = "Xem"
 # Figures
 FIGURES_TITLE = "Số liệu"
 FIGURES_INTRO = "Số liệu của {org} và các tổ chức trực thuộc, theo từng tháng (đến hết {month})."
-FIGURES_AS_OF = "Số liệu đã chốt lúc {time}."
 CHART_TITLE = "Tỷ lệ theo tháng — {org}"
 CHART_DESC = "Biểu đồ cột: tỷ lệ dự sinh hoạt và tỷ lệ học tập nghị quyết của {org}, {first} đến {last}. Số liệu đầy đủ ở bảng bên dưới."
 CHART_NO_DATA = "chưa có"

@@ -16,7 +16,6 @@ LINE_STUDY = "📚 Học tập: {done}/{assigned} đã nghiên cứu (<b>{rate}<
 LINE_REVIEW = ("📋 Xếp loại năm {year}: {total} ĐV — XS {excellent}, Tốt {good}, HT {complete}, KHT {incomplete}, "
                "chưa xếp loại {pending}")
 LINE_FEEDBACK = "✍️ Góp ý nhận: {received}, đã trả lời: {answered}"
-AS_OF = "\n<i>Số liệu tính lúc {at}.</i>"
 CHILDREN_TITLE = "\n<b>Theo đơn vị trực thuộc:</b>"
 CHILD_LINE = "• {name}: {members} ĐV, dự họp {attendance}, học tập {study}"
 CHILDREN_MORE = "… và {count} đơn vị khác (xem tệp Excel)."

@@ -8,7 +8,7 @@
   const phone = window.SandboxPhone;
   const { params, API, call } = phone;
   const BOT = encodeURIComponent(params.get("bot") || "default");
-  const POLL_MS = 1000;
+  const PEOPLE_MS = 5000;
   const $ = (id) => document.getElementById(id);
 
   const state = {
@@ -373,8 +373,9 @@
   const poll = phone.chatPoller({
     box: () => $("messages"),
     person: () => state.current,
-    load: async (person) => {
-      const data = await call(`/sandbox/bots/${BOT}/chats/${person.id}?after=${state.version}`);
+    version: () => state.version,
+    load: async (person, after, signal) => {
+      const data = await call(`/sandbox/bots/${BOT}/chats/${person.id}?after=${after}&wait=${phone.WAIT_S}`, undefined, signal);
       $("connection").hidden = true;
       return data;
     },
@@ -626,6 +627,9 @@
   window.SotayChat = { current: () => state.current, splitLongText };
   loadBot();
   loadPeople();
-  setInterval(poll, POLL_MS);
-  setInterval(loadPeople, 5000);
+  poll.follow();
+  // The list of people changes when someone is added; a trainee's phone shows one person only and needs it once.
+  setInterval(() => {
+    if (!(document.body.classList.contains("training") && (state.current || state.zaloOnly))) loadPeople();
+  }, PEOPLE_MS);
 })();

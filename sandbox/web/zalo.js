@@ -7,7 +7,6 @@
 
   const phone = window.SandboxPhone;
   const BOT = encodeURIComponent(phone.params.get("zalo_bot") || "default");
-  const POLL_MS = 1000;
   const $ = (id) => document.getElementById(id);
   const state = { person: null, version: 0, seen: new Set(), botLoaded: false };
 
@@ -83,7 +82,9 @@
   const poll = phone.chatPoller({
     box: () => $("zalo-messages"),
     person: () => state.person,
-    load: (person) => phone.call(`/sandbox/zalo/bots/${BOT}/chats/${encodeURIComponent(person.id)}?after=${state.version}`),
+    version: () => state.version,
+    load: (person, after, signal) => phone.call(
+      `/sandbox/zalo/bots/${BOT}/chats/${encodeURIComponent(person.id)}?after=${after}&wait=${phone.WAIT_S}`, undefined, signal),
     apply,
     failed: () => { $("zalo-who").textContent = "Mất kết nối…"; },
   });
@@ -146,6 +147,6 @@
   });
   $("zalo-sticker").addEventListener("click", () => act("sticker", {}));
 
-  setInterval(poll, POLL_MS);
+  poll.follow();
   window.ZaloPhone = { show };
 })();

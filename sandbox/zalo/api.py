@@ -120,7 +120,7 @@ class ZaloApi:
 
     def _post(self, bot: ZaloBot, chat: ZaloChat, method: str, params: dict[str, Any], **content: Any) -> dict[str, Any]:
         """The bot's message appears in the chat; → what the platform answers, {message_id, date}."""
-        entry = ZaloEntry(message_id=self.world.new_message_id(), sender="bot", date=now_ms(), version=self.world.touch(),
+        entry = ZaloEntry(message_id=self.world.new_message_id(), sender="bot", date=now_ms(), version=self.world.touch(chat.key),
                           ignored_fields=sorted(set(params) - KNOWN_FIELDS[method]), **content)
         chat.entries.append(entry)
         chat.action = None
@@ -227,7 +227,7 @@ class ZaloApi:
             raise bad_request("action is invalid")
         chat.action = str(params["action"])
         chat.action_until = time.monotonic() + CHAT_ACTION_SECONDS
-        self.world.touch()
+        self.world.touch(chat.key)
         return NO_RESULT
 
     # ------------------------------------------------------------------------ photos

@@ -35,7 +35,7 @@ class ZaloPeople:
         person = self.world.person(person_id)
         chat = self.world.chat(bot, person_id)
         entry = ZaloEntry(message_id=self.world.new_message_id(), sender="user", date=now_ms(),
-                          version=self.world.touch(), **entry_fields)
+                          version=self.world.touch(chat.key), **entry_fields)
         chat.entries.append(entry)
         chat.contacted = True
         message = {"message_id": entry.message_id, "date": entry.date, "from": person.sender(), "chat": person.chat()}

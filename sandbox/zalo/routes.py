@@ -48,6 +48,7 @@ class ZaloSide(FaultRoutes):
     async def stop(self) -> None:
         self.world.closing = True
         self.world.changed.fire()
+        self.world.wake_chats()
         for bot in self.world.bots.values():
             bot.updates.arrived.fire()  # long polls end at once
         await self.webhooks.close()
@@ -199,7 +200,7 @@ class ZaloSide(FaultRoutes):
         bot = self._bot(request)
         user_id = request.match_info["user_id"]
         self.world.person(user_id)
-        after = await follow_chat(self.world, request)
+        after = await follow_chat(self.world, request, (bot.token, user_id))
         return _json(self.people.chat_view(bot, user_id, after=after))
 
     async def pending_updates(self, request: web.Request) -> web.Response:

@@ -132,6 +132,10 @@ class ZaloChat:
     action: str | None = None
     action_until: float = 0.0
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.bot_token, self.person_id)
+
     def current_action(self) -> str | None:
         return self.action if self.action and time.monotonic() < self.action_until else None
 
@@ -266,7 +270,7 @@ class ZaloWorld(BotWorld["ZaloBot"]):
             raise bad_request("a Zalo user id is 8 to 40 letters or digits (Zalo's look like e4ea2cd5189df1c3a88c)")
         person = ZaloPerson(str(person_id), name, label or None, telegram_id)
         self.people[person.id] = person
-        self.touch()
+        self.touch(None)  # no chat changed: nobody's long poll wakes
         return person
 
     def person(self, person_id: str) -> ZaloPerson:

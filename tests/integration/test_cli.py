@@ -128,3 +128,23 @@ def test_the_trainer_given_lan_address_is_the_one_shown(monkeypatch) -> None:
     assert demo.shown_lan_address(None) == "10.0.0.5"
     monkeypatch.setattr(demo, "lan_addresses", list)
     assert demo.shown_lan_address(None) == "127.0.0.1"
+
+
+def test_figures_check_finds_and_repairs_a_stored_row(env, tmp_path) -> None:
+    import sqlite3
+
+    assert run(env, "members", "import", str(FIXTURE)).exit_code == 0
+    assert "stored figures equal the live ones" in run(env, "figures", "check").output  # nothing kept yet
+    database = sqlite3.connect(tmp_path / "data" / "sotay.db")
+    cell = database.execute("SELECT org_id FROM members LIMIT 1").fetchone()[0]
+    members = database.execute("SELECT count(*) FROM members WHERE org_id = ?", (cell,)).fetchone()[0]
+    database.execute("INSERT INTO figures_months (month, built_at) VALUES ('2026-11-01', '2026-11-01 00:00:00')")
+    database.execute("INSERT INTO org_month_figures (month, org_id, members, exempt, linked, meetings_held, invited, present, absent_excused, "
+                     "absent_unexcused, study_assigned, study_done, quiz_done, quiz_correct, quiz_questions, feedback_received, "
+                     "feedback_answered) VALUES ('2026-11-01', ?, 999, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)", (cell,))
+    database.commit()
+    found = run(env, "figures", "check")
+    assert found.exit_code == 1 and f"2026-11 org {cell} members: stored 999, live {members}" in found.output
+    assert run(env, "figures", "check", "--repair").exit_code == 1
+    assert database.execute("SELECT members FROM org_month_figures WHERE org_id = ?", (cell,)).fetchone()[0] == members
+    assert run(env, "figures", "check").exit_code == 0

@@ -86,3 +86,54 @@ async def test_membership_history_is_backfilled(database_url, tmp_path) -> None:
     assert [(s[0], s[2].lower() in ("true", "1"), s[3], s[4]) for s in spans] == [
         ("1", False, "1980-05-01", "None"), ("2", True, "1980-05-01", "None"), ("3", False, "1980-05-01", "2026-11-10")]
     assert follows in (True, 1)  # exempt members follow their cell by default now
+
+
+def _kept_figures_round_trip(connection, url: str) -> list:  # type: ignore[no-untyped-def]
+    """The figures kept exact replace the periodic snapshot's table; down and up again leave no stale rows."""
+    from sqlalchemy import inspect
+
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "d4a8c2f6b1e3")
+    connection.execute(text("INSERT INTO orgs (id, kind, name, path, depth, show_lunar_date, settings, created_at) "
+                            "VALUES (1, 'cell', 'Chi bộ', '/1/', 0, false, '{}', '2026-12-01 00:00:00')"))
+    connection.execute(text("INSERT INTO figures_refreshes (month, refreshed_at, started_at) VALUES ('2026-11-01', '2026-11-20 00:00:00', '2026-11-20 00:00:00')"))
+    figures_row = ("INSERT INTO org_month_figures (month, org_id, members, exempt, linked, meetings_held, invited, present, absent_excused, "
+                   "absent_unexcused, study_assigned, study_done, quiz_done, quiz_correct, quiz_questions, feedback_received, feedback_answered) "
+                   "VALUES ('2026-11-01', 1, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)")
+    connection.execute(text(figures_row))
+    seen = []
+    command.upgrade(config, "head")  # the snapshot's rows are dropped: the kept months are built anew
+    seen.append((sorted(t for t in inspect(connection).get_table_names() if t.startswith("figures")),
+                 connection.execute(text("SELECT count(*) FROM org_month_figures")).scalar_one()))
+    connection.execute(text("INSERT INTO figures_months (month, built_at) VALUES ('2026-11-01', '2026-11-20 00:00:00')"))
+    connection.execute(text(figures_row))
+    command.downgrade(config, "d4a8c2f6b1e3")
+    seen.append((sorted(t for t in inspect(connection).get_table_names() if t.startswith("figures")),
+                 connection.execute(text("SELECT count(*) FROM org_month_figures")).scalar_one()))
+    command.upgrade(config, "head")
+    seen.append((sorted(t for t in inspect(connection).get_table_names() if t.startswith("figures")),
+                 connection.execute(text("SELECT count(*) FROM figures_months")).scalar_one()))
+    return seen
+
+
+async def test_kept_figures_migrate_up_and_down(database_url, tmp_path) -> None:
+    if is_sqlite(database_url):
+        url = f"sqlite+aiosqlite:///{tmp_path / 'kept.db'}"
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            seen = await connection.run_sync(_kept_figures_round_trip, url)
+        await engine.dispose()
+    else:
+        admin = create_engine(database_url)
+        async with admin.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS kept_check CASCADE"))
+            await connection.execute(text("CREATE SCHEMA kept_check"))
+        engine = create_async_engine(database_url, connect_args={"server_settings": {"search_path": "kept_check"}})
+        async with engine.begin() as connection:
+            seen = await connection.run_sync(_kept_figures_round_trip, database_url)
+        await engine.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text("DROP SCHEMA kept_check CASCADE"))
+        await admin.dispose()
+    assert seen == [(["figures_months"], 0), (["figures_refreshes"], 0), (["figures_months"], 0)]

@@ -4,6 +4,7 @@ checked against the database — what a core service recorded, not what a page s
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 from sqlalchemy import select
@@ -94,3 +95,17 @@ async def test_a_secretary_trainee_has_a_cell_of_their_own_with_an_absence_to_ap
         assert await LESSONS["secretary"][1].check(session, first, practice)
         assert not await LESSONS["secretary"][1].check(session, second, practice)
         assert not await LESSONS["secretary"][0].check(session, first, practice)  # the enrolment's meeting is not theirs to count
+
+
+async def test_lesson_progress_is_written_once_for_many_checks_and_on_flush(session_factory, cipher, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    room, phones = await _room(session_factory, cipher, tmp_path)
+    trainee = await room.join(track="member")
+    await room.status(trainee.user_id, acted=True)  # a step that did not do it: an attempt, written soon, not now
+    assert room.trainees[trainee.user_id].attempts == {"rsvp": 1}
+    assert json.loads((tmp_path / "training.json").read_text())["trainees"][0]["attempts"] == {}
+    room.flush()  # the demo stops: what waits is written
+    saved = json.loads((tmp_path / "training.json").read_text())["trainees"][0]
+    assert saved["attempts"] == {"rsvp": 1} and saved["user_id"] == trainee.user_id
+    again = Room(session_factory=session_factory, cipher=cipher, phones=phones, folder=tmp_path, key="k")  # type: ignore[arg-type]
+    assert again.trainees[trainee.user_id].attempts == {"rsvp": 1}
+    room.flush()  # nothing waits: nothing happens

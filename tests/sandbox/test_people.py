@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from sandbox.client import SandboxClient, SandboxError
 from sandbox.media import make_sample_voice
+from sandbox.server import SandboxServer
 from sandbox.web import INDEX_HTML_PATH
 from tests.sandbox.conftest import MAI, MAI_PHONE, TOKEN
 
@@ -219,3 +220,49 @@ def test_command_line_prints_its_address_and_serves() -> None:
     finally:
         process.terminate()
         assert process.wait(10) == 0  # SIGTERM is a clean stop
+
+
+async def test_a_chat_long_poll_wakes_only_for_its_own_chat(bot: Bot, people: SandboxClient, server: SandboxServer) -> None:
+    other = (await people.create_user("Páo", user_id=503))["id"]
+    version = (await people.chat(MAI))["version"]
+    waiting = asyncio.create_task(people.chat(MAI, after=version, wait=600))
+    await asyncio.sleep(0.2)
+    await bot.send_message(other, "cho người khác")  # another person's chat changed: Mai's long poll keeps waiting
+    await bot.send_chat_action(other, "typing")
+    await people.send_text(other, "xin chào")
+    await asyncio.sleep(0.2)
+    assert not waiting.done()
+    await bot.send_message(MAI, "cho Mai")
+    answered = await asyncio.wait_for(waiting, 60)  # at once, long before the ten minutes
+    assert [m["text"] for m in answered["messages"]] == ["cho Mai"]
+    assert not server.world._chat_signals  # nobody waits now: no signal is kept for an idle chat
+
+
+async def test_a_chat_long_poll_answers_at_once_when_the_chat_changed_before_it(bot: Bot, people: SandboxClient) -> None:
+    version = (await people.chat(MAI))["version"]
+    await bot.send_message(MAI, "đã có")
+    first = await asyncio.wait_for(people.chat(MAI, wait=600), 60)  # a page's first read: what is there, at once
+    assert [m["text"] for m in first["messages"]] == ["đã có"]
+    later = await asyncio.wait_for(people.chat(MAI, after=version, wait=600), 60)  # missed while not polling
+    assert [m["text"] for m in later["messages"]] == ["đã có"]
+
+
+async def test_a_chat_long_poll_sees_edits_presses_answered_and_deletions(bot: Bot, people: SandboxClient) -> None:
+    sent = await bot.send_message(MAI, "mời họp", reply_markup=BUTTONS)
+    version = (await people.chat(MAI))["version"]
+    waiting = asyncio.create_task(people.chat(MAI, after=version, wait=600))
+    await asyncio.sleep(0.1)
+    await bot.edit_message_text("mời họp (sửa)", chat_id=MAI, message_id=sent.message_id)
+    edited = await asyncio.wait_for(waiting, 60)
+    assert [m["text"] for m in edited["messages"]] == ["mời họp (sửa)"]
+    waiting = asyncio.create_task(people.chat(MAI, after=edited["version"], wait=600))
+    await asyncio.sleep(0.1)
+    await bot.delete_message(MAI, sent.message_id)
+    deleted = await asyncio.wait_for(waiting, 60)
+    assert [m["deleted"] for m in deleted["messages"]] == [True]
+
+
+@pytest.mark.parametrize("query", ["wait=-1", "wait=nan", "wait=inf", "wait=soon", "after=-5", "after=x&wait=1"])
+async def test_a_chat_read_with_bad_parameters_is_refused(http: httpx.AsyncClient, people: SandboxClient, query: str) -> None:
+    refused = await http.get(f"/sandbox/bots/default/chats/{MAI}?{query}")
+    assert refused.status_code == 400 and refused.json()["ok"] is False and refused.json()["description"]

@@ -200,3 +200,20 @@ async def test_python_m_sandbox_serves_a_zalo_bot_next_to_telegram() -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_a_zalo_chat_long_poll_wakes_only_for_its_own_chat(server: SandboxServer, people: ZaloSandboxClient) -> None:
+    lan = await people.create_user("Trần Thị Lan")
+    await people.send_text(lan["id"], "Xin chào")
+    other = await people.create_user("Lò Văn Pấng")  # a person added: nobody's chat changed
+    await people.send_text(other["id"], "Chào")
+    version = (await people.chat(lan["id"]))["version"]
+    waiting = asyncio.create_task(people.chat(lan["id"], after=version, wait=600))
+    await asyncio.sleep(0.2)
+    await people.create_user("Hà Thị Mỷ")
+    await bot_sends(server, other["id"], "Cho người khác")
+    await asyncio.sleep(0.2)
+    assert not waiting.done()
+    await bot_sends(server, lan["id"], "Cho Lan")
+    answered = await asyncio.wait_for(waiting, 60)
+    assert [m["text"] for m in answered["messages"]] == ["Cho Lan"]

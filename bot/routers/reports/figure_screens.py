@@ -16,7 +16,7 @@ from bot import keyboards as kb
 from bot.keyboards_reports import FiguresButton
 from bot.routers.reports.common import MAX_CHILD_LINES, ReportButton, T, b, month_code, month_of
 from bot.screens import show
-from core.clock import Clock, local_tz
+from core.clock import Clock
 from core.orgs.models import Org, OrgKind
 from core.orgs.service import Actor
 from core.ports import Button
@@ -40,8 +40,6 @@ def figures_text(rollup: figures.Rollup) -> str:
              *reports.figures_lines(rollup.totals[-1])]
     if rollup.children:
         lines += _child_lines(rollup)
-    if rollup.as_of is not None:
-        lines.append(T.AS_OF.format(at=rollup.as_of.astimezone(local_tz()).strftime("%H:%M %d/%m/%Y")))
     return "\n".join(lines)
 
 

@@ -15,7 +15,7 @@ from core.feedback.models import FeedbackItem, FeedbackKind
 from core.meetings.models import Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.orgs.models import ChannelLink, Member, OrgKind, OrgRole, RoleKind
 from core.orgs.service import create_org, load_actor
-from core.reporting import figures, reports
+from core.reporting import annual, figures, reports
 from core.reporting.models import MonthlyReport, ReportState
 from core.resolutions import service, study
 from core.resolutions.models import DocumentKind
@@ -170,37 +170,60 @@ async def test_reports_drafted_sent_and_received(session, commune, clock) -> Non
     assert current.report.state == ReportState.DRAFT and current.figures.meetings_held == 1
 
 
-async def test_stored_figures_match_the_live_ones_and_expire(session, commune, clock) -> None:
+async def test_kept_figures_are_the_live_ones_and_follow_each_change(session, commune, clock) -> None:
     from core.reporting import scheduled
-    from core.reporting.models import FiguresRefresh, OrgMonthFigures
+    from core.reporting.models import FiguresMonth, OrgMonthFigures
     from core.ticks import TickContext, tick_jobs
 
     await seed(session, commune, clock)
     committee = await load_actor(session, commune.committee_member)
-    now = clock.now()  # 23 November: October is still settling, November is current
+    now = clock.now()  # 23 November
     live = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, history=2, now=now)
-    assert live.as_of is None  # nothing stored yet: computed live
-    job = dict(tick_jobs())["refresh_figures"]
-    assert job is scheduled.refresh_figures
-    stored_rows = await job(session, TickContext(now=now, tz=local_tz()))
-    assert stored_rows > 0 and await job(session, TickContext(now=now, tz=local_tz())) == 0  # fresh: not again
+    job = dict(tick_jobs())["keep_figures"]
+    assert job is scheduled.keep_figures
+    built = [await job(session, TickContext(now=now, tz=local_tz())) for _ in range(len(figures.kept_window(now)) + 1)]
     await session.commit()
-    assert {r.month for r in (await session.execute(select(FiguresRefresh))).scalars()} == {OCTOBER, NOVEMBER}
-    snap = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, history=2, now=now)
-    assert snap.as_of == now
-    assert [t.to_dict() for t in snap.totals] == [t.to_dict() for t in live.totals]
-    assert [(ref.id, [f.to_dict() for f in rows]) for ref, rows in snap.children] == [(ref.id, [f.to_dict() for f in rows]) for ref, rows in live.children]
-    assert snap.own[0].feedback_received == 1  # October's feedback to the commune committee
-    # A cell is always live; a committee's stored rows expire (current month) after MAX_AGE.
-    secretary = await load_actor(session, commune.cells[0].secretary)
-    assert (await figures.org_figures(session, actor=secretary, org_id=commune.cells[0].org.id, month=OCTOBER, now=now)).as_of is None
-    later = now + figures.MAX_AGE + dt.timedelta(minutes=1)
-    assert (await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, now=later)).as_of is None
-    # October was refreshed more than ten days after its end: settled, stored for good; November is not.
-    assert await figures.is_settled(session, OCTOBER) and not await figures.is_settled(session, NOVEMBER)
-    much_later = now + dt.timedelta(days=40)
-    assert (await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=OCTOBER, now=much_later)).as_of == now
+    assert built[-1] == 0 and sum(built) > 0  # one month per tick, then nothing more to build
+    kept = {r.month for r in (await session.execute(select(FiguresMonth))).scalars()}
+    assert kept == set(figures.kept_window(now)) and {OCTOBER, NOVEMBER, dt.date(2026, 12, 1), dt.date(2025, 11, 1)} <= kept
+    stored = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, history=2, now=now)
+    assert [t.to_dict() for t in stored.totals] == [t.to_dict() for t in live.totals]
+    assert [(ref.id, [f.to_dict() for f in rows]) for ref, rows in stored.children] == [(ref.id, [f.to_dict() for f in rows]) for ref, rows in live.children]
+    assert stored.own[0].feedback_received == 1  # October's feedback to the commune committee
+    # Every cell's own rows (the XLSX files' sheet of cells) come from the kept rows only when asked for.
+    assert stored.cells == {}
+    with_cells = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=NOVEMBER, history=2, now=now, cells=True)
+    assert {k: [f.to_dict() for f in v] for k, v in with_cells.cells.items()} == {k: [f.to_dict() for f in v] for k, v in live.cells.items()}
+    year = await annual.annual_report(session, actor=committee, org_id=commune.commune.id, year=2026, now=now, cells=True)
+    assert set(year.rollup.cells) == set(live.cells) and year.totals.meetings_held == 3
     assert (await session.execute(select(func.count(OrgMonthFigures.id)).where(OrgMonthFigures.month == OCTOBER))).scalar_one() == 4  # 3 cells + the commune (its feedback)
+
+    # An absence accepted for October's meeting: the committee sees it at once, no refresh.
+    a = commune.cells[0]
+    present = (await session.execute(select(Attendance).where(Attendance.member_id == a.members[0].id))).scalars().first()
+    assert present is not None and present.present
+    present.present = False
+    await session.commit()
+    after = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=OCTOBER, now=now)
+    assert after.totals[0].present == live.totals[0].present - 1 and after.totals[0].absent_unexcused == live.totals[0].absent_unexcused + 1
+    # The committee's figures come from the stored rows: a row spoilt by hand shows, and `check` finds and repairs it.
+    await session.execute(update(OrgMonthFigures).where(OrgMonthFigures.org_id == a.org.id, OrgMonthFigures.month == OCTOBER).values(present=99))
+    await session.commit()
+    spoilt = await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=OCTOBER, now=now)
+    assert [rows[0].present for ref, rows in spoilt.children if ref.id == a.org.id] == [99]
+    differences = await figures.check(session, repair=True)
+    assert [(d.org_id, d.month, d.field, d.stored) for d in differences] == [(a.org.id, OCTOBER, "present", 99)]
+    await session.commit()
+    assert await figures.check(session) == []
+    # A month that is not kept (two years ago) is computed live; a cell always is.
+    old = dt.date(2024, 10, 1)
+    assert old not in kept
+    assert (await figures.org_figures(session, actor=committee, org_id=commune.commune.id, month=old, now=now)).totals[0].meetings_held == 0
+    # The window moves: a month later, the oldest kept month is dropped and the new next month built.
+    later = dt.datetime(2026, 12, 23, 3, 0, tzinfo=dt.timezone.utc)
+    await job(session, TickContext(now=later, tz=local_tz()))
+    await session.commit()
+    assert {r.month for r in (await session.execute(select(FiguresMonth))).scalars()} == set(figures.kept_window(later))
 
 
 async def test_members_linked_on_zalo_count_once(session, cipher, commune, clock) -> None:
