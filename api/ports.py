@@ -16,6 +16,7 @@ from core.crypto import FieldCipher
 
 if TYPE_CHECKING:
     from core.media_links import MediaLinks
+    from voice.engines import EngineConfig
 
 
 class ApiSettings(Protocol):
@@ -38,6 +39,12 @@ class ApiSettings(Protocol):
 
     @property
     def tts_engine(self) -> str: ...
+
+    @property
+    def tts(self) -> EngineConfig: ...
+
+    @property
+    def telegram_token(self) -> SecretStr | None: ...
 
     @property
     def paid_broadcast_price(self) -> Decimal | None: ...

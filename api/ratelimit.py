@@ -54,7 +54,7 @@ class FixedWindowLimiter:
     async def _increment(self, name: str, window: int) -> int:
         if self.redis_url:
             try:
-                return await self._increment_in_redis(name)
+                return await self._increment_in_redis(name, self.redis_url)
             except Exception as exc:  # noqa: BLE001 — any Redis failure: fall back rather than refuse every request
                 log.warning("rate limiter: Redis unavailable (%s); counting in memory", type(exc).__name__)
         if self._window != window:
@@ -63,12 +63,12 @@ class FixedWindowLimiter:
         self._counts[name] = self._counts.get(name, 0) + 1
         return self._counts[name]
 
-    async def _increment_in_redis(self, name: str) -> int:
+    async def _increment_in_redis(self, name: str, redis_url: str) -> int:
         if self._redis is None:
             from core.redis_clients import connect
 
             # Short: a request waits on this; on a timeout it is counted in memory instead.
-            self._redis = connect(self.redis_url, read_timeout=1, connect_timeout=1)
+            self._redis = connect(redis_url, read_timeout=1, connect_timeout=1)
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.incr(name)
             pipe.expire(name, self.window_seconds * 2)

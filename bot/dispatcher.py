@@ -12,7 +12,8 @@ from aiogram.types import BotCommand
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import limits
-from bot.callback_guard import ImpossibleIds
+from bot.callback_guard import ImpossibleIds, gate_buttons_by_prefix
+from bot.filters import run_filters_inline
 from bot.middlewares import CommitBeforeSending, DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
 from bot.response_models import KeepResponseModels
@@ -87,6 +88,8 @@ def build_dispatcher(
 
     dispatcher.callback_query.outer_middleware(ImpossibleIds())  # forged button data, refused once for every router
     dispatcher.include_routers(account.build(), home.build(), zalo_limits.build(), *domain_routers(), placeholders.build(), fallback.build())
+    gate_buttons_by_prefix(dispatcher)  # a press is checked only by the routers that take its prefix
+    run_filters_inline(dispatcher)  # not one thread hand-off per `F.…` filter tried
     return dispatcher
 
 

@@ -289,7 +289,7 @@ def times(last_time: dt.time | None) -> InlineKeyboardMarkup:
 
 
 def places(choices: Sequence[str]) -> InlineKeyboardMarkup:
-    rows = [(_b("📍 " + place[:60], FormPlace(index=index)),) for index, place in enumerate(choices)]
+    rows: list[tuple[Button, ...]] = [(_b("📍 " + place[:60], FormPlace(index=index)),) for index, place in enumerate(choices)]
     rows.append(cancel_row())
     return kb.inline(rows)
 

@@ -31,7 +31,7 @@ from aiogram.methods import (
     SendVoice,
     TelegramMethod,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, InputPollOption
 
 from core import render
 from core.limits import TELEGRAM, PlatformLimits
@@ -49,6 +49,8 @@ class FitToLimits(BaseRequestMiddleware):
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]) -> Response[Any]:
         method = self._fit_keyboard(method)
         if isinstance(method, SendMessage | EditMessageText):
+            if method.text is None:  # an edit of the markup alone (EditMessageText.text is optional)
+                return await make_request(bot, method)
             parts = render.fit(method.text, self.limits.text, markup=_is_html(bot, method.parse_mode))
             if len(parts) > 1:
                 return await self._in_parts(make_request, bot, method, parts)
@@ -129,7 +131,7 @@ def _is_html(bot: Bot, parse_mode: Any) -> bool:
 
 
 def _fit_poll(method: SendPoll) -> SendPoll:
-    options = []
+    options: list[str | InputPollOption] = []
     for option in method.options:
         if isinstance(option, str):
             options.append(render.shorten(option, POLL_OPTION))

@@ -9,6 +9,7 @@ keep (the audio cache, the stored file) and the new id is returned, so the calle
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from aiogram import Bot
@@ -52,7 +53,9 @@ async def send_stored(
     """Send a voice note, document, photo or audio by its stored file id, uploading `upload` instead when
     there is no id or Telegram rejects it. Returns the message and the new file id to store (None when the
     stored id worked). With nothing to upload, a rejected id is raised as it was."""
-    send = {"voice": bot.send_voice, "photo": bot.send_photo, "audio": bot.send_audio}.get(kind, bot.send_document)
+    # The four senders share (chat_id, file, caption=, reply_markup=, duration=) but not one signature type.
+    senders: dict[str, Callable[..., Awaitable[Message]]] = {"voice": bot.send_voice, "photo": bot.send_photo, "audio": bot.send_audio}
+    send = senders.get(kind, bot.send_document)
     extra: dict[str, object] = {"duration": duration} if kind in ("voice", "audio") else {}
     if paid_broadcast:
         extra["allow_paid_broadcast"] = True

@@ -34,7 +34,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import Response, TelegramMethod
 from aiogram.types import Chat, TelegramObject, Update, User
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -189,6 +189,16 @@ class RedisTurns:
         await self.redis.aclose()
 
 
+# Built once: run for every update (PostgreSQL claims the update, SQLite looks for it).
+_CLAIM = (
+    pg_insert(ProcessedUpdate)
+    .values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
+    .on_conflict_do_nothing()
+    .returning(ProcessedUpdate.update_id)
+)
+_HANDLED = select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bindparam("bot_id"), ProcessedUpdate.update_id == bindparam("update_id"))
+
+
 class DatabaseMiddleware(BaseMiddleware):
     def __init__(self, session_factory: async_sessionmaker[AsyncSession], *, shared_turns: RedisTurns | None = None) -> None:
         self.session_factory = session_factory
@@ -227,16 +237,11 @@ class DatabaseMiddleware(BaseMiddleware):
             if claimed_first:
                 # One round trip: the update is claimed before it is handled. A redelivery finds the row
                 # (or waits for the first handler's commit, then finds it) and changes nothing.
-                claimed = await session.scalar(
-                    pg_insert(ProcessedUpdate).values(bot_id=bot_id, update_id=event.update_id, processed_at=utcnow())
-                    .on_conflict_do_nothing().returning(ProcessedUpdate.update_id)
-                )
+                claimed = await session.scalar(_CLAIM, {"bot_id": bot_id, "update_id": event.update_id, "processed_at": utcnow()})
                 already = claimed is None
             else:
                 # SQLite: a write here would hold the database's one write lock for the whole update.
-                already = await session.scalar(
-                    select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == event.update_id)
-                ) is not None
+                already = await session.scalar(_HANDLED, {"bot_id": bot_id, "update_id": event.update_id}) is not None
             if already:
                 log.info("update %s already handled; ignoring redelivery", event.update_id)
                 await session.rollback()

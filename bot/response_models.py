@@ -23,5 +23,6 @@ class KeepResponseModels(BaseRequestMiddleware):
     async def __call__(self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]) -> Response[Any]:
         kind = type(method)
         if kind not in self.kept:
-            self.kept[kind] = Response[method.__returning__]
+            # Parametrised by a value at run time, as aiogram does: no static type for mypy to check.
+            self.kept[kind] = Response[method.__returning__]  # type: ignore[name-defined]
         return await make_request(bot, method)

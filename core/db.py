@@ -21,6 +21,8 @@ from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import in_greenlet
 from sqlalchemy.types import TypeDecorator
 
+from core.sqlite_driver import one_hop_dbapi
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -164,7 +166,8 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
     if is_sqlite(url):
         # Connections stay open between updates (each has its own aiosqlite thread): pool_size of them
         # are kept; a burst may open as many again. Writers queue in SqliteWriters, not in the pool.
-        engine = create_async_engine(url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size)
+        # module: statements run in one hand-off to aiosqlite's thread each, not four (core/sqlite_driver.py).
+        engine = create_async_engine(url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size, module=one_hop_dbapi())
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "savepoint", _begin_before_savepoint)
         SqliteWriters().install(engine)

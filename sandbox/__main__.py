@@ -74,8 +74,9 @@ async def serve(args: argparse.Namespace) -> None:
     for person_id, name in args.zalo_user:
         server.zalo.world.add_person(person_id=person_id, display_name=name)
     if args.fault_rate:
-        for bot in [*server.world.bots.values(), *server.zalo.world.bots.values()]:
-            bot.faults.set_rate(args.fault_rate, (429, 500, 502), seed=7)
+        plans = [bot.faults for bot in server.world.bots.values()] + [bot.faults for bot in server.zalo.world.bots.values()]
+        for faults in plans:
+            faults.set_rate(args.fault_rate, (429, 500, 502), seed=7)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

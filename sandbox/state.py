@@ -523,9 +523,9 @@ class BotWorld(Generic[BotT]):
                 signal.fire()
         elif chat is not None:
             self._chat_versions[chat] = self.version
-            signal = self._chat_signals.get(chat)
-            if signal is not None:
-                signal.fire()
+            waiting = self._chat_signals.get(chat)
+            if waiting is not None:
+                waiting.fire()
         return self.version
 
     def wake_chats(self) -> None:

@@ -63,8 +63,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if getattr(record, "request_id", "-") != "-":
-            entry["request_id"] = record.request_id
+        request_id = getattr(record, "request_id", "-")  # set by the request-id filter, absent elsewhere
+        if request_id != "-":
+            entry["request_id"] = request_id
         if record.exc_info and record.exc_info[0] is not None:
             entry["exception"] = record.exc_info[0].__name__
             entry["traceback"] = describe_exception(record.exc_info)

@@ -9,7 +9,7 @@ import errno
 import logging
 import signal
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any
 
 import uvicorn
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 ROLES = ("api", "bot", "worker")
 
 # A background job runs until the event is set. Domains (delivery, scheduling) register theirs here.
-BackgroundJob = Callable[[Runtime, asyncio.Event], Awaitable[None]]
+BackgroundJob = Callable[[Runtime, asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def worker_jobs() -> list[BackgroundJob]:
@@ -106,14 +106,16 @@ async def _run_zalo(runtime: Runtime, stop: asyncio.Event) -> None:
 async def _run_telegram(runtime: Runtime, stop: asyncio.Event) -> None:
     from bot.dispatcher import register_commands
 
-    assert runtime.bot is not None and runtime.dispatcher is not None
+    bot, dispatcher = runtime.bot, runtime.dispatcher
+    assert bot is not None and dispatcher is not None
     settings = runtime.settings
-    await _retry_until_stopped(lambda: register_commands(runtime.bot), stop, what="setMyCommands")  # type: ignore[arg-type]
-    if settings.webhook_url:
-        assert settings.webhook_secret is not None
+    await _retry_until_stopped(lambda: register_commands(bot), stop, what="setMyCommands")
+    webhook_url, webhook_secret = settings.webhook_url, settings.webhook_secret
+    if webhook_url:
+        assert webhook_secret is not None
         await _retry_until_stopped(
-            lambda: runtime.bot.set_webhook(  # type: ignore[union-attr]
-                url=settings.webhook_url, secret_token=settings.webhook_secret.get_secret_value(), allowed_updates=runtime.dispatcher.resolve_used_update_types()  # type: ignore[union-attr]
+            lambda: bot.set_webhook(
+                url=webhook_url, secret_token=webhook_secret.get_secret_value(), allowed_updates=dispatcher.resolve_used_update_types()
             ),
             stop,
             what="setWebhook",
@@ -121,15 +123,15 @@ async def _run_telegram(runtime: Runtime, stop: asyncio.Event) -> None:
         log.info("webhook set; updates arrive at the API")
         await stop.wait()
         return
-    await _retry_until_stopped(lambda: runtime.bot.delete_webhook(), stop, what="deleteWebhook")  # type: ignore[union-attr]
+    await _retry_until_stopped(lambda: bot.delete_webhook(), stop, what="deleteWebhook")
     if stop.is_set():  # stopped while Telegram was still unreachable: polling never began
         return
     polling = asyncio.create_task(
-        runtime.dispatcher.start_polling(runtime.bot, handle_signals=False, close_bot_session=False, polling_timeout=10)
+        dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False, polling_timeout=10)
     )
     await stop.wait()
     try:
-        await runtime.dispatcher.stop_polling()
+        await dispatcher.stop_polling()
     except RuntimeError:  # stopped in the moment before polling had begun: nothing to end gracefully
         polling.cancel()
     with contextlib.suppress(asyncio.CancelledError, RuntimeError):
@@ -166,7 +168,7 @@ async def serve(
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         await upgrade_async(settings.resolved_database_url)
-    jobs: list[Awaitable[None]] = []
+    jobs: list[Coroutine[Any, Any, None]] = []
     # Every role answers health checks and serves its own metrics on SOTAY_HTTP_PORT.
     jobs.append(_run_api(runtime, stop, operations_only="api" not in roles))
     if "bot" in roles:

@@ -6,7 +6,7 @@ core.meetings.service's; a recording of the conclusions gets its own place on th
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -56,7 +56,7 @@ def _counts(lines: list[service.MarkLine]) -> dict[str, int]:
 
 
 async def _sheet(request: Request, user: SignedIn, session: AsyncSession, now: dt.datetime, meeting_id: int, *,
-                 template: str, **extra: object) -> HTMLResponse:
+                 template: str, **extra: Any) -> HTMLResponse:
     meeting, cell, lines = await service.attendance_marks(session, actor=user.actor, meeting_id=meeting_id, now=now)
     return render(request, template, user, nav="meetings", meeting=meeting, cell=cell, lines=lines, counts=_counts(lines),
                   when=dates.format_when(meeting.starts_at), M=M, marks=list(service.Mark), **extra)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -124,7 +124,7 @@ async def create_meeting(
 
 
 async def card_page(request: Request, user: SignedIn, session, meeting_id: int, now: dt.datetime, *,  # type: ignore[no-untyped-def]
-                    note: str | None = None, problem: str | None = None, **extra: object) -> HTMLResponse:
+                    note: str | None = None, problem: str | None = None, **extra: Any) -> HTMLResponse:
     card = await service.meeting_card(session, actor=user.actor, meeting_id=meeting_id)
     meeting = card.meeting
     local = dates.local(meeting.starts_at)

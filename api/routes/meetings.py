@@ -7,7 +7,7 @@ Every route calls one core service, which checks what the token's holder may do.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import asyncio
 
@@ -55,19 +55,19 @@ Format = Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a
 FromDate = Annotated[Day | None, Query(alias="from", description="First local day (default: 6 months back)")]
 ToDate = Annotated[Day | None, Query(alias="to", description="Last local day, included (default: today)")]
 
-REFUSALS = {
+REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The caller may not do this"},
     404: {"description": "No such meeting"},
     409: {"description": "Not possible in the meeting's current state (cancelled, started, already decided)"},
     422: {"description": "Invalid input, with a message to show people"},
 }
-OVERLAP = {
+OVERLAP: dict[int | str, dict[str, Any]] = {
     409: {
         "description": "`meeting_overlap`: the cell already has a meeting within two hours of `starts_at` (listed in `clashing`); "
                        "send `allow_overlap: true` to go on deliberately. Otherwise the meeting's state forbids it.",
     },
 }
-FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
+FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
 
 
 DOCUMENTS_PATH = "/api/v1/meetings/{meeting_id}/documents"

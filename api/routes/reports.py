@@ -8,7 +8,7 @@ member above it; anyone else gets 403 (another province, a sibling commune).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -33,7 +33,7 @@ CellId = Annotated[int, id_path("Cell id")]
 MonthPath = Annotated[str, month_path()]
 MonthQuery = Annotated[str | None, month_query()]
 ReportMonthQuery = Annotated[str | None, month_query("Local month YYYY-MM (default: last month in a month's first ten days, this month after)")]
-FILES = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
+FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}, "text/csv": {}, export.XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
 
 
 class FiguresOut(BaseModel):
@@ -59,7 +59,7 @@ class FiguresOut(BaseModel):
         def r(value: float | None) -> float | None:
             return None if value is None else round(value, 4)
 
-        return cls(**f.to_dict() | {"attendance_rate": r(f.attendance_rate), "study_rate": r(f.study_rate), "average_score": r(f.average_score)})
+        return cls.model_validate(f.to_dict() | {"attendance_rate": r(f.attendance_rate), "study_rate": r(f.study_rate), "average_score": r(f.average_score)})
 
 
 class MonthFigures(BaseModel):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
 from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from api.deps import AuditDep, CipherDep, ClockDep, CurrentActor, SessionDep
 from api.downloads import download_headers
@@ -30,7 +31,7 @@ OrgId = Annotated[int, id_path("Organisation id")]
 
 
 OPENS_EXAMPLE = "2026-12-05T21:00:00+07:00"
-RATING_COUNTS_EXAMPLE = {"org_id": 4, "name": "Chi bộ thôn Khe Gầy", "total": 8,
+RATING_COUNTS_EXAMPLE: JsonDict = {"org_id": 4, "name": "Chi bộ thôn Khe Gầy", "total": 8,
                          "ratings": {"excellent": 1, "good": 5, "complete": 2, "incomplete": 0}, "pending": 0, "reconsidering": 1}
 # A fraction's numerator and denominator: small whole numbers (1/2, 2/3), never a 64-bit overflow.
 RulePart = Annotated[int, Field(strict=True, ge=0, le=1000)]
@@ -310,7 +311,7 @@ def figures_out(result: review.Figures) -> FiguresOut:
                       children=[rating_line(c) for c in result.children])
 
 
-FILES = {200: {"content": {"application/json": {}, "text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
+FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"application/json": {}, "text/csv": {}, XLSX_MEDIA_TYPE: {}}, "description": "JSON, or the file asked for"}}
 
 
 @router.get("/orgs/{org_id}/review-figures", responses=FILES, response_model=FiguresOut,

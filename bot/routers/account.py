@@ -56,11 +56,11 @@ async def typed_code(
     await _redeem(message, message.text or "", session, clock, platform, platform_user_id, platform_chat_id)
 
 
-def _unlinked(message: Message, member: Member | None) -> bool:
+async def _unlinked(message: Message, member: Member | None) -> bool:
     return member is None
 
 
-def _unlinked_without_buttons(message: Message, member: Member | None, platform: str) -> bool:
+async def _unlinked_without_buttons(message: Message, member: Member | None, platform: str) -> bool:
     return member is None and platform != "telegram"
 
 

@@ -119,7 +119,7 @@ async def send_digest(message: Message, session: AsyncSession, result: linking.L
         await message.answer(screen.text, reply_markup=kb.inline(screen.buttons) if screen.buttons else None)
 
 
-def _not_manager(message: Message, actor: Actor) -> bool:
+async def _not_manager(message: Message, actor: Actor) -> bool:
     return not actor.is_manager  # a secretary's 📢 is the notices menu (bot/routers/notices/)
 
 

@@ -49,8 +49,10 @@ def wall_clock() -> dt.datetime:
 
 
 def from_ms(value: object, fallback: dt.datetime) -> dt.datetime:
+    if not isinstance(value, int | float | str):  # JSON's other values (None, lists, objects) are no time
+        return fallback
     try:
-        return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.timezone.utc)  # type: ignore[arg-type]
+        return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.timezone.utc)
     except (TypeError, ValueError, OverflowError):
         return fallback
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from aiogram import Bot, Dispatcher
 from sqlalchemy import select as sql_select
@@ -29,6 +30,15 @@ from core.orgs.models import ProcessedUpdate
 
 log = logging.getLogger(__name__)
 MAX_TEXT = TELEGRAM.text  # what a Telegram text may hold: the routers were written for that
+
+
+class MessageBase(TypedDict):
+    """What every translated `Message` carries, typed so `Message(**base, ...)` is checked."""
+
+    message_id: int
+    date: datetime
+    chat: Chat
+    from_user: User
 
 
 def update_id_of(message_id: str) -> int:
@@ -86,7 +96,7 @@ class ZaloInbound:
         self.courier.remember_peer(peer, zalo_user)
         user = User(id=peer, is_bot=False, first_name=name or "Zalo", language_code="vi")
         chat = Chat(id=peer, type="private")
-        base = {"message_id": update_id % 2_000_000_000, "date": written_at, "chat": chat, "from_user": user}
+        base = MessageBase(message_id=update_id % 2_000_000_000, date=written_at, chat=chat, from_user=user)
         event = str(update.get("event_name") or "")
         if event == "message.image.received" or (message.get("photo") and not message.get("text")):
             url = str(message.get("photo") or message.get("photo_url") or message.get("url") or "")
@@ -119,7 +129,7 @@ class ZaloInbound:
             return await self._chosen(update_id, base, user, screen, selection.choice)
         return Update(update_id=update_id, message=Message(**base, text=text))
 
-    async def _chosen(self, update_id: int, base: dict[str, Any], user: User, screen: ChannelScreen, choice: Choice) -> Update:
+    async def _chosen(self, update_id: int, base: MessageBase, user: User, screen: ChannelScreen, choice: Choice) -> Update:
         if choice.kind == "reply":
             return Update(update_id=update_id, message=Message(**base, text=choice.value))
         if choice.kind == "poll":

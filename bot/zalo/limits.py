@@ -16,7 +16,7 @@ NEEDS_FILES = ("rm:publish",)
 NEEDS_VOICE = ("rec:pick:", "rs:pick:")
 
 
-def _without_files(query: CallbackQuery, platform: str) -> bool:
+async def _without_files(query: CallbackQuery, platform: str) -> bool:
     return platform == "zalo"
 
 

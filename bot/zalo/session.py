@@ -56,11 +56,11 @@ def choices_of_markup(markup: Any) -> tuple[list[Choice], list[tuple[str, str]]]
                 elif button.callback_data:
                     items.append(("callback", button.callback_data, button.text))
     elif isinstance(markup, ReplyKeyboardMarkup):
-        for row in markup.keyboard:
-            for button in row:
-                if button.request_contact or button.request_location or button.request_poll:
+        for keys in markup.keyboard:
+            for key in keys:
+                if key.request_contact or key.request_location or key.request_poll:
                     continue
-                items.append(("reply", button.text, button.text))
+                items.append(("reply", key.text, key.text))
     return numbered(items), links
 
 
@@ -88,6 +88,7 @@ class ZaloSession(BaseSession):
         return response.result
 
     def _refused(self, bot: Bot, method: TelegramMethod[Any], error: SendError) -> Any:
+        body: dict[str, Any]  # a Bot API error body, as JSON
         if isinstance(error, RateLimitedError):
             body = {"ok": False, "error_code": 429, "description": f"Too Many Requests: {error.reason}",
                     "parameters": {"retry_after": max(1, int(error.retry_after))}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
@@ -133,20 +133,39 @@ async def _invitation(session: AsyncSession, invitation_id: int, *, for_update: 
 
 
 
+_INVITATION_WITH_MEETING = (
+    select(Invitation, Meeting).join(Meeting, Meeting.id == Invitation.meeting_id).where(Invitation.id == bindparam("invitation_id"))
+)
+_INVITATION_WITH_MEETING_LOCKED = _INVITATION_WITH_MEETING.with_for_update(of=Invitation)
+
+
 async def _own_invitation(
     session: AsyncSession, *, actor: Actor, invitation_id: int, for_update: bool = False
 ) -> tuple[Invitation, Meeting, Org]:
-    invitation = await _invitation(session, invitation_id, for_update=for_update)
-    meeting, cell = await _load(session, invitation.meeting_id)
+    """One query for the invitation and its meeting (every RSVP and absence press runs it); without
+    a lock, an invitation this transaction already loaded comes from the session (no query). Only the
+    invitation's row is locked: answers to one meeting never wait for each other."""
+    known = None if for_update else session.identity_map.get(session.identity_key(Invitation, invitation_id))
+    if isinstance(known, Invitation):
+        invitation = known
+        meeting, cell = await _load(session, invitation.meeting_id)
+    else:
+        query = _INVITATION_WITH_MEETING_LOCKED if for_update else _INVITATION_WITH_MEETING
+        row = (await session.execute(query, {"invitation_id": invitation_id})).one_or_none()
+        if row is None:
+            raise NotFound(texts.common.NOT_FOUND)
+        invitation, meeting = row
+        cell = await get_org(session, meeting.cell_id)
     if invitation.member_id != actor.member.id:
         raise actor.refusal(cell, texts.meetings.NOT_YOUR_INVITATION)
     return invitation, meeting, cell
 
 
+_DOCUMENTS_OF = select(MeetingDocument).where(MeetingDocument.meeting_id == bindparam("meeting_id")).order_by(MeetingDocument.id)
+
 
 async def documents_of(session: AsyncSession, meeting_id: int) -> list[MeetingDocument]:
-    query = select(MeetingDocument).where(MeetingDocument.meeting_id == meeting_id).order_by(MeetingDocument.id)
-    return list((await session.execute(query)).scalars())
+    return list((await session.execute(_DOCUMENTS_OF, {"meeting_id": meeting_id})).scalars())
 
 
 

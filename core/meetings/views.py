@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.meetings import dates
@@ -24,28 +24,32 @@ from core.orgs.models import Member, Org
 from core.orgs.service import Actor, get_org
 
 
+# Built once: both run on every 📅 Lịch họp.
+_UPCOMING_FOR_MEMBER = (
+    select(Meeting, Invitation)
+    .join(Invitation, Invitation.meeting_id == Meeting.id)
+    .where(Invitation.member_id == bindparam("member_id"), Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("since"))
+    .order_by(Meeting.starts_at, Meeting.id)
+    .limit(bindparam("limit"))
+)
+_LAST_CONCLUSIONS = (
+    select(Meeting, Invitation)
+    .join(Invitation, Invitation.meeting_id == Meeting.id)
+    .where(Invitation.member_id == bindparam("member_id"), Meeting.conclusions_sent_at.is_not(None))
+    .order_by(Meeting.starts_at.desc())
+    .limit(1)
+)
+
+
 async def upcoming_for_member(session: AsyncSession, *, actor: Actor, now: dt.datetime, limit: int = 5) -> list[tuple[Meeting, Invitation]]:
-    query = (
-        select(Meeting, Invitation)
-        .join(Invitation, Invitation.meeting_id == Meeting.id)
-        .where(Invitation.member_id == actor.member.id, Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > now - UPCOMING_GRACE)
-        .order_by(Meeting.starts_at, Meeting.id)
-        .limit(limit)
-    )
-    return [(meeting, invitation) for meeting, invitation in (await session.execute(query)).all()]
+    rows = await session.execute(_UPCOMING_FOR_MEMBER, {"member_id": actor.member.id, "since": now - UPCOMING_GRACE, "limit": limit})
+    return [(meeting, invitation) for meeting, invitation in rows.all()]
 
 
 
 async def last_conclusions(session: AsyncSession, *, actor: Actor) -> tuple[Meeting, Invitation] | None:
     """The latest meeting this member was invited to that has conclusions, with their invitation."""
-    query = (
-        select(Meeting, Invitation)
-        .join(Invitation, Invitation.meeting_id == Meeting.id)
-        .where(Invitation.member_id == actor.member.id, Meeting.conclusions_sent_at.is_not(None))
-        .order_by(Meeting.starts_at.desc())
-        .limit(1)
-    )
-    row = (await session.execute(query)).first()
+    row = (await session.execute(_LAST_CONCLUSIONS, {"member_id": actor.member.id})).first()
     return None if row is None else (row[0], row[1])
 
 

@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit, texts
@@ -180,22 +181,28 @@ async def load_actor(session: AsyncSession, member: Member, *, via: str | None =
     return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in rows), via=via)
 
 
+_ROLE_ORG = aliased(Org, name="role_org")
+# Built once (a statement's construction and its cache key cost more than running it on a warm cache):
+# member, cell and every role with its organisation, a row per role.
+_ACTOR_BY_PLATFORM_USER = (
+    select(Member, Org, OrgRole.role, _ROLE_ORG)
+    .join(ChannelLink, ChannelLink.member_id == Member.id)
+    .join(Org, Org.id == Member.org_id)
+    .outerjoin(OrgRole, OrgRole.member_id == Member.id)
+    .outerjoin(_ROLE_ORG, _ROLE_ORG.id == OrgRole.org_id)
+    .where(ChannelLink.platform == bindparam("platform"), ChannelLink.platform_user_id == bindparam("platform_user_id"), Member.active)
+    .order_by(OrgRole.id)
+)
+
+
 async def actor_by_platform_user(session: AsyncSession, *, platform: str, platform_user_id: str) -> Actor | None:
-    """Who is asking, in two queries (member with cell, then roles): run for every update."""
-    query = (
-        select(Member, Org)
-        .join(ChannelLink, ChannelLink.member_id == Member.id)
-        .join(Org, Org.id == Member.org_id)
-        .where(ChannelLink.platform == platform, ChannelLink.platform_user_id == platform_user_id, Member.active)
-    )
-    row = (await session.execute(query)).one_or_none()
-    if row is None:
+    """Who is asking, in one query: run for every update, so one round trip instead of two."""
+    rows = (await session.execute(_ACTOR_BY_PLATFORM_USER, {"platform": platform, "platform_user_id": platform_user_id})).all()
+    if not rows:
         return None
-    member, cell = row
-    roles = (
-        await session.execute(select(OrgRole.role, Org).join(Org, OrgRole.org_id == Org.id).where(OrgRole.member_id == member.id))
-    ).all()
-    return Actor(member=member, cell=cell, roles=tuple((role, org) for role, org in roles), via=f"{platform}:{platform_user_id}")
+    member, cell = rows[0][0], rows[0][1]
+    roles = tuple((role, org) for _, _, role, org in rows if role is not None)
+    return Actor(member=member, cell=cell, roles=roles, via=f"{platform}:{platform_user_id}")
 
 
 async def member_by_platform_user(session: AsyncSession, *, platform: str, platform_user_id: str) -> Member | None:

@@ -8,7 +8,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from core.db import SqliteWriters, create_engine, create_session_factory
 
@@ -56,13 +56,18 @@ async def test_a_transaction_ended_without_commit_hands_the_lock_on(tmp_path: Pa
     engine = await _engine(tmp_path)
     factory = create_session_factory(engine)
     order: list[str] = []
+    # The moment the abandoned transaction ends (the session's close rolls it back): the next writer
+    # may write only after it. What the abandoned task does after its close races with the next writer.
+    def rolled_back(connection: object) -> None:
+        order.append("abandoned rolled back")
+
+    event.listen(engine.sync_engine, "rollback", rolled_back)
 
     async def abandoned() -> None:
         async with factory() as session:  # closed without commit: rolled back when the connection returns
             await session.execute(text("INSERT INTO taps (n) VALUES (1)"))
             order.append("abandoned wrote")
             await asyncio.sleep(0.05)
-        order.append("abandoned closed")
 
     async def next_writer() -> None:
         while "abandoned wrote" not in order:
@@ -74,11 +79,12 @@ async def test_a_transaction_ended_without_commit_hands_the_lock_on(tmp_path: Pa
 
     try:
         await asyncio.wait_for(asyncio.gather(abandoned(), next_writer()), 60)  # a hang detector, not a speed goal
+        event.remove(engine.sync_engine, "rollback", rolled_back)
         async with factory() as session:  # and nothing is left holding it
             await session.execute(text("INSERT INTO taps (n) VALUES (3)"))
             await session.commit()
             stored = list((await session.execute(text("SELECT n FROM taps ORDER BY rowid"))).scalars())
     finally:
         await engine.dispose()
-    assert order == ["abandoned wrote", "abandoned closed", "next wrote"]
+    assert order == ["abandoned wrote", "abandoned rolled back", "next wrote"]
     assert stored == [2, 3]

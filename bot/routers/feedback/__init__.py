@@ -13,6 +13,9 @@ items.py (one item and its reply).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter, or_f
 
@@ -34,14 +37,15 @@ from core import texts
 
 __all__ = ["FeedbackItemAction", "ItemAction", "build"]
 
-_MENU = {
+# Handlers of different signatures (aiogram injects what each asks for).
+_MENU: dict[MenuAction, Callable[..., Any]] = {
     MenuAction.NEW: sending.start_new,
     MenuAction.MINE: lists.open_mine,
     MenuAction.INBOX: lists.open_inbox,
     MenuAction.CANCEL: sending.cancel,
     MenuAction.BACK: sending.back_to_menu,
 }
-_ITEM = {
+_ITEM: dict[ItemAction, Callable[..., Any]] = {
     ItemAction.OPEN: items.open_item,
     ItemAction.REPLY: items.ask_reply,
     ItemAction.CLOSE: items.ask_close,

@@ -43,10 +43,11 @@ def day_step(data: dict[str, Any], now: dt.datetime) -> tuple[str, InlineKeyboar
     today = local_today(now)
     usual_dom = data.get("usual_dom")
     kind = MeetingKind(data["kind"])
-    usual = dates.next_monthly(int(usual_dom), today + dt.timedelta(days=1)) if usual_dom and kind == MeetingKind.REGULAR else None
-    suggestions = dates.suggest_dates(today, usual_day_of_month=int(usual_dom) if usual else None)
+    usual_day = int(usual_dom) if usual_dom and kind == MeetingKind.REGULAR else None
+    usual = dates.next_monthly(usual_day, today + dt.timedelta(days=1)) if usual_day is not None else None
+    suggestions = dates.suggest_dates(today, usual_day_of_month=usual_day if usual else None)
     text = texts.meetings.ASK_DATE.format(kind=texts.meetings.KINDS[kind.value], example=dates.example_day(today))
-    return text, kbm.days(suggestions, usual=usual, usual_day_of_month=int(usual_dom) if usual else None)
+    return text, kbm.days(suggestions, usual=usual, usual_day_of_month=usual_day if usual else None)
 
 
 def time_step(data: dict[str, Any]) -> tuple[str, InlineKeyboardMarkup]:

@@ -109,7 +109,7 @@ async def _show_preview(message: Message, choice: service.Preview, cleaned: str,
     """The notice as members will get it, then how many will get it and the «Gửi đi» button."""
     await message.answer(texts.notices.PREVIEW_TITLE)
     body = render.body(org_name=choice.org.name, text=cleaned, author_name=author_name)
-    if attachment is None:
+    if attachment is None or attachment.file_id is None:  # a file received by the bot always has its id
         await message.answer(body)
     elif attachment.kind == AttachmentKind.PHOTO:
         await message.answer_photo(attachment.file_id, caption=body)

@@ -31,7 +31,7 @@ from core.resolutions.voice import remember_file_id
 
 async def _language_screen(session: AsyncSession, document: Document) -> tuple[str, InlineKeyboardMarkup]:
     recorded = await service.recordings_of(session, document_id=document.id)
-    rows = [
+    rows: list[tuple[Button, ...]] = [
         (Button(T.BTN_LANGUAGE.format(mark="✅ " if language.code in recorded else "", name=language.name),
                 RecCb(action="pick", document_id=document.id, language=language.code).pack()),)
         for language in await service.languages(session)
@@ -67,7 +67,7 @@ async def pick_language(
 async def list_readers(query: CallbackQuery, callback_data: RecCb, session: AsyncSession, actor: Actor, bot: Bot) -> None:
     document = await service.recordable(session, actor=actor, document_id=callback_data.document_id)
     members = await service.reader_choices(session, actor=actor, document_id=document.id)
-    rows = [(Button(member.full_name, RecCb(action="reader", document_id=document.id, language=str(member.id)).pack()),)
+    rows: list[tuple[Button, ...]] = [(Button(member.full_name, RecCb(action="reader", document_id=document.id, language=str(member.id)).pack()),)
             for member in members]
     rows.append(cancel_row())
     await show(query, bot, T.CHOOSE_READER.format(kind=kind_word(document), code=code(document)), kb.inline(rows))

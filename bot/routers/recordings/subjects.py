@@ -53,7 +53,7 @@ class SubjectCb(CallbackData, prefix=subjects.SUBJECT_PREFIX):
 
 async def _language_screen(session: AsyncSession, subject: subjects.Subject) -> tuple[str, InlineKeyboardMarkup]:
     recorded = await service.recordings_of_subject(session, kind=subject.kind, subject_id=subject.id)
-    rows = [
+    rows: list[tuple[Button, ...]] = [
         (Button(T.BTN_LANGUAGE.format(mark="✅ " if language.code in recorded else "", name=language.name),
                 SubjectCb(action="pick", kind=subject.kind, subject_id=subject.id, language=language.code).pack()),)
         for language in await service.languages(session)

@@ -99,6 +99,7 @@ def _rows(view: SettingsView, words: dict[str, str]) -> list[tuple[Button, ...]]
     def button(label: str, field: str, value: str = "") -> Button:
         return Button(label, ReminderSettingsButton(org_id=org.id, field=field, value=value).pack())
 
+    rows: list[tuple[Button, ...]]
     if view.settings.enabled:
         rows = [(button(label.format(value=words[field]), field),) for field, label in BUTTONS.items()]
         rows.append((button(T.BTN_TURN_OFF, "enabled", "0"),))

@@ -15,6 +15,9 @@ One small handler per button action or typed step: figure_screens.py, annual_scr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 
@@ -26,9 +29,12 @@ from bot.routers.reports import figure_screens as fig
 from bot.routers.reports import report_screens as rep
 from bot.routers.reports.common import NoteFlow, ReportButton
 
-_FIGURES = {"show": fig.show_figures, "chart": fig.send_chart, "csv": fig.send_export, "xlsx": fig.send_export, "kids": fig.list_children,
-            "year": year.show_annual, "ycsv": year.send_annual_file, "yxlsx": year.send_annual_file}
-_REPORTS = {
+# Handlers of different signatures (aiogram injects what each asks for).
+_FIGURES: dict[str, Callable[..., Any]] = {
+    "show": fig.show_figures, "chart": fig.send_chart, "csv": fig.send_export, "xlsx": fig.send_export, "kids": fig.list_children,
+    "year": year.show_annual, "ycsv": year.send_annual_file, "yxlsx": year.send_annual_file,
+}
+_REPORTS: dict[str, Callable[..., Any]] = {
     "open": rep.show_report, "send": rep.send_report, "note": rep.ask_note, "read": rep.read_report, "ack": rep.acknowledge,
     "ret": rep.ask_return, "remind": rep.remind, "list": rep.list_received,
 }

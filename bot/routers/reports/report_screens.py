@@ -90,10 +90,10 @@ async def _received_screen(session: AsyncSession, actor: Actor, org_id: int, mon
     if missing:
         text += _missing_text(missing)
     code = month_code(month)
+    opened = [cell for cell, report in box.cells if report is not None and report.state in reports.FINAL_STATES][:20]
     rows: list[tuple[Button, ...]] = [
-        (b(T.BTN_OPEN_REPORT.format(cell=cell.name)[:60], ReportButton(action="read", cell_id=cell.id, month=code)),)
-        for cell, report in box.cells if report is not None and report.state in reports.FINAL_STATES
-    ][:20]
+        (b(T.BTN_OPEN_REPORT.format(cell=cell.name)[:60], ReportButton(action="read", cell_id=cell.id, month=code)),) for cell in opened
+    ]
     if missing:
         rows.append((b(T.BTN_REMIND, ReportButton(action="remind", cell_id=org_id, month=code)),))
     rows.append((

@@ -59,7 +59,8 @@ async def open_preferences(query: CallbackQuery, member: Member, bot: Bot) -> No
 async def change_preference(query: CallbackQuery, callback_data: VoicePref, session: AsyncSession, member: Member, clock: Clock, bot: Bot) -> None:
     """on | off | speed:<normal|slow> | voice:<name>: saved, and the settings shown again."""
     action, value = callback_data.action, callback_data.value
-    change: dict[str, Any] = {"on": {"enabled": True}, "off": {"enabled": False}, "speed": {"speed": value}, "voice": {"voice": value}}[action]
+    changes: dict[str, dict[str, Any]] = {"on": {"enabled": True}, "off": {"enabled": False}, "speed": {"speed": value}, "voice": {"voice": value}}
+    change = changes[action]
     await service.set_voice_preferences(session, member=member, now=clock.now(), **change)
     await presynthesis.queue_recent(session, member=member, now=clock.now())  # the new variant, made before the next «🔊»
     text, markup = _voice_settings(member)
