@@ -65,5 +65,6 @@ async def test_a_batched_job_runs_again_while_it_finds_work_and_the_others_once(
         return 5
 
     monkeypatch.setattr("sotay.scheduler.tick_jobs", lambda: [("plan_reminders", once), ("send_due_reminders", batched)])
+    monkeypatch.setattr(runtime.settings, "tick_seconds", 3600.0)  # only the empty batch ends the drain, never the clock
     assert await run_tick(runtime) == {"plan_reminders": 5, "send_due_reminders": 7}
     assert calls == {"send_due_reminders": 4, "plan_reminders": 1}  # stopped at the empty batch
