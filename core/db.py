@@ -194,6 +194,13 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
             raise
 
 
+async def flush_pending(session: AsyncSession) -> None:
+    """Flush what ORM objects still hold before a Core statement reads or writes their tables: the
+    session's autoflush runs for ORM statements only. Costs nothing when nothing is pending."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+
+
 def sync_engine_of(engine: AsyncEngine) -> Engine:
     return engine.sync_engine
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,10 +47,9 @@ async def recipients_for(
     that platform (a message that must reach one particular chat, e.g. an edit of an earlier one).
     """
     wanted = list(dict.fromkeys(member_ids))
-    links: dict[int, list[LinkView]] = {}
-    preferred: dict[int, str | None] = {}
     # One array parameter on PostgreSQL whatever the count; IN lists of 5,000 on SQLite.
     step = max(1, len(wanted)) if session.get_bind().dialect.name == "postgresql" else 5000
+    rows: list[Any] = []
     for start in range(0, len(wanted), step):
         chunk = wanted[start : start + step]
         query = (
@@ -63,17 +62,30 @@ async def recipients_for(
         )
         if platform is not None:
             query = query.where(ChannelLink.platform == platform)
-        for member_id, link_platform, chat_id, linked_at, unreachable_since, chosen in await session.execute(query):
-            links.setdefault(member_id, []).append(
-                LinkView(platform=link_platform, chat_id=chat_id, linked_at=linked_at, unreachable=unreachable_since is not None)
-            )
-            preferred[member_id] = chosen
+        rows += (await session.execute(query)).all()
+    found = chats_of(rows)
+    return [found[m] for m in wanted if m in found], [m for m in wanted if m not in found]
+
+
+def chats_of(rows: Iterable[Sequence[Any]]) -> dict[int, Recipient]:
+    """Each member's one chat (`core.orgs.routing`) from rows of (member id, platform, chat id,
+    linked at, unreachable since, the member's preferred channel), one row per account; rows
+    without a platform (a member read with no account, outer-joined) give none."""
+    links: dict[int, list[LinkView]] = {}
+    preferred: dict[int, str | None] = {}
+    for member_id, link_platform, chat_id, linked_at, unreachable_since, chosen in rows:
+        if link_platform is None:
+            continue
+        links.setdefault(member_id, []).append(
+            LinkView(platform=link_platform, chat_id=chat_id, linked_at=linked_at, unreachable=unreachable_since is not None)
+        )
+        preferred[member_id] = chosen
     found: dict[int, Recipient] = {}
     for member_id, member_links in links.items():
         link = choose_link(member_links, preferred.get(member_id))
         if link is not None:
             found[member_id] = Recipient(member_id=member_id, chat_id=link.chat_id, platform=link.platform)
-    return [found[m] for m in wanted if m in found], [m for m in wanted if m not in found]
+    return found
 
 
 def _insert_ignoring_duplicates(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -210,15 +222,17 @@ async def enqueue_many(
     priority: int = 0,
     platform: str | None = None,
     paid: bool = False,
+    chats: Mapping[int, Recipient] | None = None,
 ) -> EnqueueResult:
     """Queue one message per linked member of one source, on each member's channel (or on `platform`).
-    `message` is one for all, or one per member id. `paid` marks the rows as a paid broadcast."""
+    `message` is one for all, or one per member id. `paid` marks the rows as a paid broadcast.
+    `chats`: the members' chats read already (`chats_of`), see `enqueue_batch`."""
     items = [
         Queued(member_id=member_id, kind=kind, source=source, key_suffix=key_suffix, priority=priority, paid=paid,
                message=message[member_id] if isinstance(message, dict) else message)
         for member_id in dict.fromkeys(member_ids)
     ]
-    return await enqueue_batch(session, items, not_before=not_before, platform=platform)
+    return await enqueue_batch(session, items, not_before=not_before, platform=platform, chats=chats)
 
 
 async def enqueue(
