@@ -50,10 +50,30 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
+    """Also: COMMIT and ROLLBACK with no transaction open take no hand-off. sqlite3 does nothing then
+    (it checks the same flag), and such calls are most of them: a press that only read is committed
+    before its answer goes out, and the pool rolls back every connection handed back to it."""
+
     __slots__ = ()
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         return super().cursor(server_side) if server_side else OneHopCursor(self)
+
+    def _nothing_open(self) -> bool:
+        # Read between statements on this connection (SQLAlchemy uses it from one task at a time),
+        # never while its thread runs one; a closed connection answers "something": the call raises as before.
+        try:
+            return not self._connection._conn.in_transaction
+        except ValueError:
+            return False
+
+    def commit(self) -> None:
+        if not self._nothing_open():
+            super().commit()
+
+    def rollback(self) -> None:
+        if not self._nothing_open():
+            super().rollback()
 
 
 class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
