@@ -24,7 +24,8 @@ temporary folder. `--redis-url` adds runs with the production FSM storage and cr
 in Redis.
 
 Prints one JSON line per (database, concurrency, dispatcher) with p50/p95/p99 in ms, updates per
-second, the ratio to the bare handler's throughput from the same run, and the machine's load.
+second, the ratio to the bare handler's throughput from the same run, the bot's CPU per update, the
+SQL statements per update of each kind (ours; COMMIT not counted), and the machine's load.
 Goals: p95 < 50 ms, throughput ≥ 0.3 × bare.
 """
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import datetime as dt
 import itertools
 import json
@@ -51,7 +53,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import texts
@@ -102,6 +104,26 @@ class InstantSession(BaseSession):
     async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - no files in this bench
         raise NotImplementedError
         yield b""
+
+
+PRESS: contextvars.ContextVar[str | None] = contextvars.ContextVar("bench_press", default=None)  # the kind being handled
+
+
+class Statements:
+    """SQL statements the product's engine runs, by the kind of press being handled (the driver sets PRESS)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.counts: dict[str, int] = {}
+        event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_: Any) -> None:
+        kind = PRESS.get()
+        if kind is not None:
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def take(self) -> dict[str, int]:
+        counts, self.counts = self.counts, {}
+        return counts
 
 
 UPDATE_IDS = itertools.count(1)  # one sequence for the whole run: a repeated update_id would be ignored as a redelivery
@@ -217,10 +239,13 @@ async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]
         for kind, make in script(updates, user_id, invitation_id, rounds):
             update = make()
             started = time.perf_counter()
+            token = PRESS.set(kind)
             try:
                 await dispatcher.feed_update(bot, update)
             except Exception as error:  # counted, not fatal: the figure must show it
                 errors.append(f"{kind}: {type(error).__name__}: {error}")
+            finally:
+                PRESS.reset(token)
             timings[kind].append((time.perf_counter() - started) * 1000)
             if think:  # a person reads the screen before the next press
                 await asyncio.sleep(think * random.uniform(0.5, 1.5))
@@ -243,7 +268,7 @@ async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]
         return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
 
     return {
-        "updates": len(every), "seconds": round(wall, 3), "updates_per_s": round(len(every) / wall, 1),
+        "updates": len(every), "seconds": round(wall, 3), "updates_per_s": round(len(every) / wall, 1), "per_kind": len(timings["menu"]),
         "cpu_ms_per_update": round(cpu * 1000 / len(every), 2),  # this process's CPU (the bot's); the PG server's is apart
         "p50_ms": round(statistics.median(every), 2), "p95_ms": pct(every, 0.95), "p99_ms": pct(every, 0.99), "max_ms": round(every[-1], 2),
         "p95_by_kind_ms": {kind: pct(values, 0.95) for kind, values in timings.items() if values},
@@ -252,6 +277,7 @@ async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]
 
 
 async def product_dispatcher(url: str, redis_url: str | None) -> tuple[Dispatcher, AsyncEngine, Callable[[], Awaitable[None]]]:
+    """The product's dispatcher on its own engine (returned: `Statements` listens on it)."""
     from bot.dispatcher import build_dispatcher, create_storage
     from bot.middlewares import RedisTurns
 
@@ -286,14 +312,17 @@ async def run_database(label: str, url: str, args: argparse.Namespace) -> list[d
 
             async with Redis.from_url(redis_url) as redis:
                 await redis.flushdb()
-        ours, _, close = await product_dispatcher(url, redis_url)
+        ours, engine, close = await product_dispatcher(url, redis_url)
+        statements = Statements(engine)
         bot = install_limits(Bot(TOKEN, session=InstantSession(), default=DefaultBotProperties(parse_mode="HTML")))
         bare_bot = Bot(TOKEN, session=InstantSession(), default=DefaultBotProperties(parse_mode="HTML"))
         group = pressers[:concurrency]
         await drive(ours, bot, group[:1], 1)  # warm-up: imports, statement caches, pool
         for think_ms in args.think_ms:
             bare = await drive(bare_dispatcher(), bare_bot, group, args.rounds, think_ms / 1000)
+            statements.take()
             product = await drive(ours, bot, group, args.rounds, think_ms / 1000)
+            product["statements_per_update"] = {kind: round(n / product["per_kind"], 1) for kind, n in sorted(statements.take().items())}
             for name, figures in (("bare_aiogram", bare), ("sotay", product)):
                 row = {"bench": "buttons", "database": label, "redis": bool(redis_url), "concurrency": concurrency, "think_ms": think_ms,
                        "dispatcher": name, **figures}
