@@ -6,14 +6,15 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+import functools
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Table, Text, TextClause, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core import metrics
-from core.db import among, insert_for, rows_affected
+from core.db import among, insert_ignoring_duplicates, rows_affected
 from core.delivery.models import OutboxMessage, OutboxState
 from core.orgs.routing import LinkView, choose_link
 from core.orgs.models import ChannelLink, Member
@@ -88,9 +89,10 @@ def chats_of(rows: Iterable[Sequence[Any]]) -> dict[int, Recipient]:
     return found
 
 
-def _insert_ignoring_duplicates(session: AsyncSession):  # type: ignore[no-untyped-def]
-    table = OutboxMessage.__table__
-    return insert_for(session, table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
+_COLUMNS = (
+    "member_id", "platform", "chat_id", "kind", "source", "idempotency_key", "payload", "priority", "paid", "state", "attempts",
+    "next_attempt_at", "created_at",
+)
 
 
 @dataclass(frozen=True)
@@ -149,11 +151,10 @@ async def enqueue_batch(
                 }
                 for item in sendable
             ]
-            statement = _insert_ignoring_duplicates(session)
+            statement = insert_ignoring_duplicates(cast(Table, OutboxMessage.__table__), _COLUMNS, ("idempotency_key",))
             for start in range(0, len(rows), 1000):
-                # RETURNING yields only the rows really inserted: duplicates are skipped silently.
-                result = await connection.execute(statement, rows[start : start + 1000])
-                queued += len(result.all())
+                # Duplicates are skipped silently; the rows changed are the rows really inserted.
+                queued += rows_affected(await connection.execute(statement, rows[start : start + 1000]))
     return EnqueueResult(queued=queued, already_queued=len(sendable) - queued, unlinked_member_ids=unlinked)
 
 
@@ -161,6 +162,22 @@ _PER_ROW: dict[str, Any] = {
     "member_id": BigInteger, "platform": String, "chat_id": String, "kind": String, "source": String, "idempotency_key": String,
     "payload": Text, "priority": Integer, "paid": Boolean,
 }
+
+
+@functools.cache
+def _unnest_statement() -> TextClause:
+    """Built once: a text is cached by SQLAlchemy once compiled, but building it costs too."""
+    columns = list(_PER_ROW)
+    selected = ", ".join(f"u.{name}::json" if name == "payload" else f"u.{name}" for name in columns)
+    return text(
+        f"INSERT INTO {OutboxMessage.__tablename__} ({', '.join(columns)}, state, attempts, next_attempt_at, created_at) "
+        f"SELECT {selected}, :state, 0, :not_before, :now "
+        f"FROM unnest({', '.join(':' + name for name in columns)}) AS u({', '.join(columns)}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    ).bindparams(
+        *(bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in _PER_ROW.items()),
+        bindparam("not_before", type_=DateTime), bindparam("now", type_=DateTime),
+    )
 
 
 async def _insert_unnest(
@@ -173,17 +190,7 @@ async def _insert_unnest(
     message serialised once: queueing 100,000 reminders costs the database's time, not Python's.
     Same semantics as the multi-row VALUES path (RETURNING counts only rows really inserted).
     """
-    columns = list(_PER_ROW)
-    selected = ", ".join(f"u.{name}::json" if name == "payload" else f"u.{name}" for name in columns)
-    statement = text(
-        f"INSERT INTO {OutboxMessage.__tablename__} ({', '.join(columns)}, state, attempts, next_attempt_at, created_at) "
-        f"SELECT {selected}, :state, 0, :not_before, :now "
-        f"FROM unnest({', '.join(':' + name for name in columns)}) AS u({', '.join(columns)}) "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
-    ).bindparams(
-        *(bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in _PER_ROW.items()),
-        bindparam("not_before", type_=DateTime), bindparam("now", type_=DateTime),
-    )
+    statement = _unnest_statement()
     payloads: dict[int, str] = {}  # by message object: many rows often share one message
     queued = 0
     for start in range(0, len(items), 10_000):
