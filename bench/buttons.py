@@ -23,6 +23,9 @@ $SOTAY_TEST_DATABASE_URL, else the local server) and dropped at the end. SQLite:
 temporary folder. `--redis-url` adds runs with the production FSM storage and cross-process turns
 in Redis.
 
+`--per-kind N` instead measures each kind of press on its own (one member, N of each, one after
+another): the bot's CPU, SQL statements and SQLite thread hand-offs per press.
+
 Prints one JSON line per (database, concurrency, dispatcher) with p50/p95/p99 in ms, updates per
 second, the ratio to the bare handler's throughput from the same run, the bot's CPU per update, the
 SQL statements per update of each kind (ours; COMMIT not counted), and the machine's load.
@@ -336,11 +339,80 @@ async def run_database(label: str, url: str, args: argparse.Namespace) -> list[d
     return results
 
 
+class ThreadHops:
+    """SQLite: calls handed to aiosqlite's thread (each wakes it and the event loop), by kind of press."""
+
+    def __init__(self) -> None:
+        import aiosqlite
+
+        self.counts: dict[str, int] = {}
+        self._real = real = aiosqlite.Connection._execute
+        hops = self
+
+        async def counted(connection: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
+            kind = PRESS.get()
+            if kind is not None:
+                hops.counts[kind] = hops.counts.get(kind, 0) + 1
+            return await real(connection, function, *args, **kwargs)
+
+        setattr(aiosqlite.Connection, "_execute", counted)
+
+    def close(self) -> None:
+        import aiosqlite
+
+        setattr(aiosqlite.Connection, "_execute", self._real)
+
+
+async def per_kind(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """`--per-kind N`: one member presses menu, RSVP, absence N times each, one after another; the
+    bot's CPU, SQL statements and (SQLite) thread hand-offs per press of each kind."""
+    from bot.limits import install as install_limits
+
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    (user_id, invitation_id), *_ = await seed(engine, 1, FieldCipher(SECRET), dt.datetime.now(dt.timezone.utc))
+    await engine.dispose()
+    ours, engine, close = await product_dispatcher(url, None)
+    bot = install_limits(Bot(TOKEN, session=InstantSession(), default=DefaultBotProperties(parse_mode="HTML")))
+    updates = Updates()
+    for _, make in script(updates, user_id, invitation_id, 3):  # warm-up
+        await ours.feed_update(bot, make())
+    statements, hops = Statements(engine), ThreadHops()
+    cpu: dict[str, float] = {}
+    load_before = load()
+    try:
+        for kind, make in script(updates, user_id, invitation_id, args.per_kind):
+            update = make()
+            token = PRESS.set(kind)
+            started = time.process_time()
+            try:
+                await ours.feed_update(bot, update)
+            finally:
+                cpu[kind] = cpu.get(kind, 0.0) + time.process_time() - started
+                PRESS.reset(token)
+    finally:
+        hops.close()
+        await close()
+    n = args.per_kind
+    row = {
+        "bench": "buttons", "mode": "per_kind", "database": label, "presses_of_each_kind": n,
+        "cpu_ms_per_press": {kind: round(seconds * 1000 / n, 2) for kind, seconds in cpu.items()},
+        "statements_per_press": {kind: round(count / n, 1) for kind, count in statements.take().items()},
+        "loadavg_before": load_before, "loadavg_after": load(),
+    }
+    if label == "sqlite":
+        row["thread_hand_offs_per_press"] = {kind: round(count / n, 1) for kind, count in hops.counts.items()}
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return row
+
+
 async def main(args: argparse.Namespace) -> None:
+    run = per_kind if args.per_kind else run_database
     for database in args.databases:
         if database == "sqlite":
             folder = tempfile.mkdtemp(prefix="sotay-bench-buttons-")
-            await run_database("sqlite", f"sqlite+aiosqlite:///{folder}/bench.db", args)
+            await run("sqlite", f"sqlite+aiosqlite:///{folder}/bench.db", args)
         elif database == "postgres":
             name = f"sotay_bench_buttons_{uuid.uuid4().hex[:8]}"
             admin = create_engine(args.database_url)
@@ -349,7 +421,7 @@ async def main(args: argparse.Namespace) -> None:
                 await connection.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 url = args.database_url.rsplit("/", 1)[0] + f"/{name}"
-                await run_database("postgres", url, args)
+                await run("postgres", url, args)
             finally:
                 async with admin.connect() as connection:
                     await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -368,6 +440,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         help="pause between one member's presses: 0 = back to back (saturation), 1000 = a quick person")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="a PostgreSQL server; the scratch database is created next to it")
     parser.add_argument("--redis-url", default=None, help="also run with FSM storage and per-person turns in Redis (as in production)")
+    parser.add_argument("--per-kind", type=int, default=0, metavar="N",
+                        help="instead: one member, N presses of each kind; CPU, statements (and SQLite thread hand-offs) per press")
     return parser.parse_args(argv)
 
 
