@@ -355,12 +355,12 @@ class ThreadHops:
                 hops.counts[kind] = hops.counts.get(kind, 0) + 1
             return await real(connection, function, *args, **kwargs)
 
-        setattr(aiosqlite.Connection, "_execute", counted)
+        aiosqlite.Connection._execute = counted  # type: ignore[method-assign,assignment]
 
     def close(self) -> None:
         import aiosqlite
 
-        setattr(aiosqlite.Connection, "_execute", self._real)
+        aiosqlite.Connection._execute = self._real  # type: ignore[method-assign]
 
 
 async def per_kind(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
