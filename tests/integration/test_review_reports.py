@@ -38,7 +38,7 @@ async def test_the_monthly_report_carries_the_years_ratings(api_client, session,
     draft = await api_client.get(f"/api/v1/reports/{a.org.id}/2026-11", headers=secretary)
     ratings = draft.json()["ratings"]
     assert ratings == {"year": 2026, "total": len(rest) + 2, "excellent": 1, "good": 1, "complete": 0,
-                                                       "incomplete": 0, "pending": len(rest)}
+                                                       "incomplete": 0, "pending": len(rest), "reconsidering": 0}
     # Another cell's report counts its own members only.
     other = await api_client.get(f"/api/v1/reports/{b.org.id}/2026-11", headers=await bearer(b.secretary))
     assert other.json()["ratings"]["total"] == 6 and other.json()["ratings"]["pending"] == 6
@@ -54,3 +54,43 @@ async def test_the_monthly_report_carries_the_years_ratings(api_client, session,
     await session.commit()
     again = await api_client.get(f"/api/v1/reports/{a.org.id}/2026-11", headers=secretary)
     assert again.json()["ratings"] == ratings
+
+
+async def test_the_monthly_report_counts_reconsiderations_like_the_live_figures(api_client, session, commune, bearer, clock) -> None:
+    a, _ = commune.cells
+    now = clock.now()
+    committee = await load_actor(session, commune.committee_member)
+    await review.open_cycle(session, actor=committee, org_id=commune.commune.id, year=2026, self_deadline=now + dt.timedelta(days=1),
+                            cell_deadline=now + dt.timedelta(days=2), decide_deadline=now + dt.timedelta(days=3), now=now)
+    first, second, *rest = await entries_of(session, a.org.id)
+    await review.decide(session, actor=committee, entry_id=first.id, rating=Rating.GOOD, now=now)
+    await review.decide(session, actor=committee, entry_id=second.id, rating=Rating.COMPLETE, now=now)
+    asking = next(m for m in [a.secretary, a.deputy, *a.members] if m.id == first.member_id)
+    await review.request_reconsideration(session, actor=await load_actor(session, asking), entry_id=first.id,
+                                         reason="Đồng chí xin cấp ủy xem lại kết quả.", now=now)
+    await session.commit()
+
+    live = (await review.subtree_figures(session, org=a.org, year=2026)).totals
+    assert live.reconsidering == 1
+    secretary = await bearer(a.secretary)
+    draft = (await api_client.get(f"/api/v1/reports/{a.org.id}/2026-11", headers=secretary)).json()["ratings"]
+    assert draft["reconsidering"] == live.reconsidering and draft["good"] == 1 and draft["pending"] == live.pending == len(rest)
+
+    sent = await api_client.post(f"/api/v1/reports/{a.org.id}/2026-11/send", json={}, headers=secretary)
+    assert sent.status_code == 200, sent.text
+    [received] = (await session.execute(select(OutboxMessage).where(OutboxMessage.kind == reports.SENT_KIND))).scalars().all()
+    assert texts.reports.LINE_REVIEW_RECONSIDERING.format(count=1) in received.payload["text"]
+
+    # Decided again after sending: the sent report keeps the reconsideration it was sent with.
+    await review.decide(session, actor=committee, entry_id=first.id, rating=Rating.EXCELLENT, now=now)
+    await session.commit()
+    assert (await review.subtree_figures(session, org=a.org, year=2026)).totals.reconsidering == 0
+    kept = (await api_client.get(f"/api/v1/reports/{a.org.id}/2026-11", headers=secretary)).json()["ratings"]
+    assert kept == draft
+
+
+def test_a_report_stored_before_reconsiderations_were_counted_shows_none() -> None:
+    old = {"year": 2026, "total": 3, "excellent": 0, "good": 1, "complete": 0, "incomplete": 0, "pending": 2}
+    line = reports.review_line(old)
+    assert line is not None and texts.reports.LINE_REVIEW_RECONSIDERING.format(count=0) not in line
+    assert reports.review_line({**old, "reconsidering": 2}) == line + texts.reports.LINE_REVIEW_RECONSIDERING.format(count=2)

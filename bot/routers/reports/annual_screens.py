@@ -1,6 +1,8 @@
 """📘 Báo cáo năm: the year's figures and the year's ratings (core.reporting.annual), with CSV and Excel.
 
-Reached from 📈 Số liệu tổng hợp (its «📘 Báo cáo năm» button). The buttons are figures buttons
+Reached from 📈 Số liệu tổng hợp (its «📘 Báo cáo năm» button). Where the report stands with the committee
+above is shown under it, with «📤 Gửi báo cáo năm lên cấp trên» for the organisation's own leaders
+(annual_sent_screens.py). The buttons are figures buttons
 (`rf:<action>:<org_id>:<yyyy>`) whose last number is the year: year | ycsv | yxlsx.
 """
 
@@ -19,10 +21,12 @@ from bot.screens import show
 from core.clock import Clock
 from core.orgs.service import Actor
 from core.ports import Button
-from core.reporting import annual, export, figures
+from bot.routers.reports import annual_sent_screens as sent_screens
+from core.reporting import annual, annual_sent, export, figures
+from core.reporting.models import AnnualReportSent
 
 
-def annual_markup(report: annual.AnnualReport, last_year: int) -> InlineKeyboardMarkup:
+def annual_markup(report: annual.AnnualReport, last_year: int, actor: Actor, sent: AnnualReportSent | None) -> InlineKeyboardMarkup:
     org_id, year = report.org.id, report.year
     nav = [b(T.BTN_PREV_YEAR, FiguresButton(action="year", org_id=org_id, month=year - 1))] if year > annual.FIRST_YEAR else []
     if year < last_year:
@@ -30,6 +34,10 @@ def annual_markup(report: annual.AnnualReport, last_year: int) -> InlineKeyboard
     rows: list[tuple[Button, ...]] = [tuple(nav)] if nav else []
     rows.append((b(T.BTN_CSV, FiguresButton(action="ycsv", org_id=org_id, month=year)),
                  b(T.BTN_XLSX, FiguresButton(action="yxlsx", org_id=org_id, month=year))))
+    if annual_sent.may_send(actor, report.org):
+        rows.append((sent_screens.send_button(org_id, year, again=sent is not None),))
+    if sent is not None:
+        rows.append((b(T.BTN_ANNUAL_OPEN_SENT, sent_screens.AnnualButton(action="open", org_id=org_id, year=year)),))
     rows.append((b(T.BTN_BACK_FIGURES, FiguresButton(action="show", org_id=org_id, month=0)),))
     return kb.inline(rows)
 
@@ -42,7 +50,9 @@ async def _report(callback_data: FiguresButton, session: AsyncSession, actor: Ac
 
 async def show_annual(query: CallbackQuery, callback_data: FiguresButton, session: AsyncSession, actor: Actor, clock: Clock, bot: Bot) -> None:
     report = await _report(callback_data, session, actor, clock)
-    await show(query, bot, annual.annual_text(report), annual_markup(report, figures.local_month(clock.now()).year))
+    sent = await annual_sent.status(session, org=report.org, year=report.year)
+    text = annual.annual_text(report) + "\n\n" + annual_sent.status_line(sent, report.year)
+    await show(query, bot, text, annual_markup(report, figures.local_month(clock.now()).year, actor, sent))
     await query.answer()
 
 
