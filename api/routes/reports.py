@@ -96,8 +96,10 @@ class ReportOut(BaseModel):
     reviewed_at: AwareDatetime | None = Field(None, description="When the committee above acknowledged or returned it")
     review_comment: str = Field("", description="The committee's reason when it returned the report")
     ratings: dict[str, int] = Field(
-        default_factory=dict, description="The year's quality review of the cell's members (empty: none): year, total, each rating, pending",
-        examples=[{"year": 2026, "total": 8, "excellent": 1, "good": 5, "complete": 2, "incomplete": 0, "pending": 0}])
+        default_factory=dict,
+        description=("The year's quality review of the cell's members (empty: none): year, total, each rating, pending, and reconsidering "
+                     "(decided, a reconsideration pending; counted under its rating too; absent from reports stored before it was kept)"),
+        examples=[{"year": 2026, "total": 8, "excellent": 1, "good": 5, "complete": 2, "incomplete": 0, "pending": 0, "reconsidering": 1}])
 
     @classmethod
     def of(cls, view: reports.ReportView) -> ReportOut:
