@@ -150,6 +150,12 @@ async def test_the_annual_report_sent_and_acknowledged_in_the_bot(harness, sessi
     [notice] = await _outbox(session, annual_sent.SENT_KIND)
     ack = f"ra:ack:{a.org.id}:2026:1"
     assert [b["callback_data"] for row in notice.payload["buttons"] for b in row] == [ack]
+    # The commune's own annual report screen shows what arrived from below, with the waiting one to open.
+    commune_screen = await harness.press(COMMITTEE, f"rf:year:{commune.commune.id}:2026")
+    assert R.ANNUAL_RECEIVED_LINE.format(sent=1, total=2) in "\n".join(texts_of(commune_screen))
+    assert f"ra:open:{a.org.id}:2026:0" in [d for call in commune_screen for _, d in inline_buttons(call)]
+    opened_above = await harness.press(COMMITTEE, f"ra:open:{a.org.id}:2026:0")
+    assert ack in [d for call in opened_above for _, d in inline_buttons(call)]
     # A forged button for another province's cell changes nothing.
     forged = await harness.press(COMMITTEE, f"ra:ack:{commune.other_cell.org.id}:2026:1")
     assert R.ANNUAL_ACKNOWLEDGED not in texts_of(forged)
