@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -76,7 +76,7 @@ async def _votes_page(request: Request, user: ConsoleUser, session: SessionDep, 
                   max_question=service.MAX_QUESTION_CHARS, draft=draft or {}, **_options_context(options or list(V.DEFAULT_OPTIONS)))
 
 
-def _options_context(options: list[str], added: bool = False) -> dict[str, object]:
+def _options_context(options: list[str], added: bool = False) -> dict[str, Any]:
     return {"options": options, "min_options": service.MIN_OPTIONS, "max_options": service.MAX_OPTIONS,
             "max_option_chars": service.MAX_OPTION_CHARS, "added": added}
 

@@ -242,7 +242,7 @@ CONSOLE_OPTIONS = "Các lựa chọn"
 CONSOLE_OPTIONS_HINT = ("Từ {min} đến {max} lựa chọn, mỗi lựa chọn khác nhau. Lựa chọn thứ nhất là lựa chọn tán thành "
                         "(dùng để tính thông qua).")
 CONSOLE_OPTION_LABEL = "Lựa chọn {n}"
-CONSOLE_OPTION_ADD = "＋ Thêm lựa chọn"
+CONSOLE_OPTION_ADD = "+ Thêm lựa chọn"
 CONSOLE_OPTION_REMOVE = "Bỏ"
 CONSOLE_OPTION_REMOVE_LABEL = "Bỏ lựa chọn {n}"
 CONSOLE_OPTIONS_FULL = "Đã đủ {max} lựa chọn."

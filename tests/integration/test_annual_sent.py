@@ -167,3 +167,36 @@ async def test_the_annual_report_sent_and_acknowledged_in_the_bot(harness, sessi
     assert [m.member_id for m in await _outbox(session, annual_sent.ACK_KIND)] == sorted([a.secretary.id, a.deputy.id])
     opened = "\n".join(texts_of(await harness.press(SECRETARY_A, f"ra:open:{a.org.id}:2026:0")))
     assert R.ANNUAL_ACKNOWLEDGED_FOOTER.split("{")[0] in opened
+
+
+async def test_two_leaders_sending_at_once_on_postgres_make_one_version(require_postgres, session, commune, clock) -> None:
+    """The secretary and the deputy press «Gửi» at the same moment: the row of (cell, year) serialises them,
+    so one sends version 1 and the other is told nothing changed — no unique-key failure, no version 2."""
+    import asyncio
+
+    from core.db import create_engine, create_session_factory
+    from core.errors import Conflict
+
+    a = commune.cells[0]
+    engines = [create_engine(require_postgres) for _ in range(2)]
+
+    async def send_as(engine, member) -> str:  # type: ignore[no-untyped-def]
+        async with create_session_factory(engine)() as own:
+            actor = await load_actor(own, member)
+            try:
+                view = await annual_sent.send(own, actor=actor, org_id=a.org.id, year=2026, now=clock.now())
+                await own.commit()
+                return f"v{view.sent.version}"
+            except Conflict as refused:
+                await own.rollback()
+                return str(refused)
+
+    try:
+        results = await asyncio.gather(send_as(engines[0], a.secretary), send_as(engines[1], a.deputy))
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert sorted(results) == sorted(["v1", R.ANNUAL_UNCHANGED.format(version=1)])
+    row = await _row(session, a.org.id)
+    assert row is not None and row.version == 1
+    assert len(await _outbox(session, annual_sent.SENT_KIND)) == 1
