@@ -200,10 +200,24 @@ async def org_figures(
     )
 
 
-@router.get("/orgs/{org_id}/reports", summary="A committee's received monthly reports: every cell below it and its report's state")
-async def received_reports(org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep, month: ReportMonthQuery = None) -> ReceivedOut:
+def received_file(box: reports.Received, format: Literal["csv", "xlsx"]) -> Response:
+    """The received reports as stored (the API and the web console): state, figures and ratings as each cell sent them."""
+    name = texts.reports.RECEIVED_FILENAME.format(org=box.org.id, month=f"{box.month:%Y-%m}")
+    if format == "csv":
+        return _file(export.received_csv(box), export.CSV_MEDIA_TYPE, f"{name}.csv")
+    return _file(export.received_xlsx(box), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+
+
+@router.get("/orgs/{org_id}/reports", responses=FILES, response_model=ReceivedOut,
+            summary="A committee's received monthly reports: every cell below it and its report's state (CSV/XLSX: with the stored figures)")
+async def received_reports(
+    org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep, month: ReportMonthQuery = None,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file: one row per cell, the figures and ratings as sent")] = "json",
+) -> Response | ReceivedOut:
     chosen = figures.parse_month(month) if month else reports.default_month(clock.now())
     box = await reports.received(session, actor=actor, org_id=org_id, month=chosen)
+    if format != "json":
+        return received_file(box, format)
     return ReceivedOut(
         org_id=box.org.id, month=f"{chosen:%Y-%m}", sent=box.sent, total=len(box.cells),
         cells=[ReceivedItem(cell_id=c.id, cell=c.name, state=r.state if r else None, sent_at=r.sent_at if r else None) for c, r in box.cells],

@@ -108,6 +108,11 @@ BTN_ACKNOWLEDGE = "✅ Tiếp nhận"
 BTN_RETURN = "↩️ Trả lại để sửa"
 BTN_REMIND = "🔔 Nhắc chi bộ chưa gửi"
 BTN_REVIEW_OPEN = "📄 Xem báo cáo"
+RECEIVED_HEADERS = ("Chi bộ", "Tình trạng", "Gửi lúc")
+RECEIVED_STATES = {"draft": "Bản nháp, chưa gửi", "sent": "Đã gửi, chờ tiếp nhận", "acknowledged": "Đã tiếp nhận",
+                   "returned": "Trả lại để sửa", "none": "Chưa có"}
+SHEET_RECEIVED = "Báo cáo tháng {month}-{year}"
+RECEIVED_FILENAME = "bao-cao-nhan-{org}-{month}"
 RECEIVED_MISSING_MORE = " và {count} chi bộ khác"
 
 # The annual report sent up (core/reporting/annual_sent.py): frozen as sent, a new version when sent again

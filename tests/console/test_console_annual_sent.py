@@ -6,7 +6,9 @@ shows the stored ratings with those under reconsideration."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 from sqlalchemy import select
 
@@ -96,3 +98,15 @@ async def test_the_monthly_report_page_shows_the_stored_ratings_with_reconsidera
     ratings = page.text.split('id="report-ratings"')[1]
     assert f"<dt>{texts.votes.RATING_RECONSIDERING}</dt><dd>1</dd>" in ratings
     assert f"<dt>{texts.votes.RATINGS['good']}</dt><dd>1</dd>" in ratings
+    sent = await api_client.post(f"/console/reports/{a.org.id}/2026-11", data={"csrf": csrf_of(page.text), "action": "send", "note": ""})
+    assert sent.status_code == 303
+    api_client.cookies.clear()
+
+    # The committee downloads what it received, as stored: the cell's row carries the reconsideration.
+    await sign_in(api_client, console_harness, COMMITTEE)
+    box = await api_client.get(f"/console/reports?org={commune.commune.id}&month=2026-11")
+    assert D.RECEIVED_DOWNLOAD_CSV in box.text
+    got = await api_client.get(f"/console/reports/export?org={commune.commune.id}&month=2026-11&format=csv")
+    assert got.status_code == 200 and got.headers["cache-control"] == "no-store"
+    [row] = [r for r in csv.reader(io.StringIO(got.content.decode("utf-8-sig"))) if r[0] == a.org.name]
+    assert row[1] == texts.reports.RECEIVED_STATES["sent"] and row[-1] == "1"

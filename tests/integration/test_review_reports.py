@@ -3,7 +3,11 @@ the committee above receives them with the report, and a sent report keeps what 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+
+from openpyxl import load_workbook
 
 from sqlalchemy import select
 
@@ -87,6 +91,25 @@ async def test_the_monthly_report_counts_reconsiderations_like_the_live_figures(
     assert (await review.subtree_figures(session, org=a.org, year=2026)).totals.reconsidering == 0
     kept = (await api_client.get(f"/api/v1/reports/{a.org.id}/2026-11", headers=secretary)).json()["ratings"]
     assert kept == draft
+
+    # The committee's received reports as files: each cell's row as stored, its reconsideration included.
+    above = await bearer(commune.committee_member)
+    url = f"/api/v1/orgs/{commune.commune.id}/reports?month=2026-11"
+    got = await api_client.get(f"{url}&format=csv", headers=above)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    table = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    header, rows = table[0], {row[0]: row for row in table[1:]}
+    assert header[-1] == texts.reports.ANNUAL_RATING_HEADERS[-1]
+    row = rows[a.org.name]
+    assert row[1] == texts.reports.RECEIVED_STATES["sent"]
+    stored = dict(zip(header[-7:], row[-7:], strict=True))
+    assert stored[texts.reports.ANNUAL_RATING_HEADERS[-1]] == "1" and stored["Tốt"] == "1" and stored["Xuất sắc"] == "0"
+    assert rows[commune.cells[1].org.name][1:] == [texts.reports.RECEIVED_STATES["none"], ""]
+    book = load_workbook(io.BytesIO((await api_client.get(f"{url}&format=xlsx", headers=above)).content))
+    sheet = book[texts.reports.SHEET_RECEIVED.format(month=11, year=2026)]
+    assert [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))][-1] == 1
+    # A cell's secretary is not the committee: refused.
+    assert (await api_client.get(f"{url}&format=csv", headers=secretary)).status_code == 403
 
 
 def test_a_report_stored_before_reconsiderations_were_counted_shows_none() -> None:
