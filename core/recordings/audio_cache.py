@@ -2,7 +2,8 @@
 
 Every `PRUNE_EVERY` (the last pass is a shared watermark, so two schedulers do not both scan), the
 scheduler removes what a crash left and, while the folder holds more than the budget
-(SOTAY_VOICE_CACHE_MAX_MB), the least recently used entries. Kept whatever the budget: an entry
+(SOTAY_VOICE_CACHE_MAX_MB), the least recently used entries — for at most `PASS_SECONDS`; a pass
+cut short leaves the watermark, so the next tick goes on. Kept whatever the budget: an entry
 used in the last SOTAY_VOICE_CACHE_KEEP_HOURS — a hit touches it, so a subject members are tapping,
 or one read ahead after publishing (core.recordings.presynthesis renders, or finds and touches,
 every variant its listeners need), stays — and a voice note that an outbox message not yet sent
@@ -33,6 +34,10 @@ from voice.cache import PruneResult, prune, survey
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = dt.timedelta(minutes=10)
+# Removing stops after this long (a tick's other jobs wait meanwhile); an unfinished pass leaves the
+# watermark where it was, so the next tick goes on. At 2 ms an unlink (a busy VM disk mounted with
+# `discard`, bench.voice_cache) that is ~800 entries a tick.
+PASS_SECONDS = 5.0
 WATERMARK = "voice_cache_pruned"
 _CACHED_NOTE = re.compile(r"([0-9a-f]{64})\.\d+\.ogg")  # voice.cache's part files (recordings are <sha256>.ogg)
 
@@ -53,13 +58,14 @@ async def prune_audio_cache(session: AsyncSession, context: TickContext) -> int:
     last = await session.scalar(select(Watermark.value).where(Watermark.name == WATERMARK))
     if last is not None and last > context.now - PRUNE_EVERY:
         return 0
-    result = await prune_now(session, context)
-    statement = insert_for(session, Watermark).values(name=WATERMARK, value=context.now)
-    await session.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"value": statement.excluded.value}))
+    result = await prune_now(session, context, time_budget=PASS_SECONDS)
+    if not result.unfinished:
+        statement = insert_for(session, Watermark).values(name=WATERMARK, value=context.now)
+        await session.execute(statement.on_conflict_do_update(index_elements=["name"], set_={"value": statement.excluded.value}))
     return result.evicted + result.leftovers
 
 
-async def prune_now(session: AsyncSession, context: TickContext) -> PruneResult:
+async def prune_now(session: AsyncSession, context: TickContext, *, time_budget: float = PASS_SECONDS) -> PruneResult:
     """One pass, due or not: the outbox is asked which notes it still needs only when over budget.
     Files' ages are measured on the system clock, the one their mtimes were written with."""
     assert context.voice_cache_dir is not None
@@ -67,12 +73,14 @@ async def prune_now(session: AsyncSession, context: TickContext) -> PruneResult:
     found = await asyncio.to_thread(survey, directory, now=now)
     protected = await notes_waiting_to_be_sent(session) if found.total > context.voice_cache_max_bytes else set()
     result = await asyncio.to_thread(prune, directory, max_bytes=context.voice_cache_max_bytes,
-                                     keep_since=now - context.voice_cache_keep.total_seconds(), protected=protected, surveyed=found)
+                                     keep_since=now - context.voice_cache_keep.total_seconds(), protected=protected, surveyed=found,
+                                     time_budget=time_budget)
     metrics.VOICE_CACHE_BYTES.set(result.bytes_after)
     metrics.VOICE_CACHE_EVICTED.inc(result.evicted)
     if result.evicted or result.leftovers:
-        log.info("audio cache: %d entries evicted (%.1f MB), %d leftovers removed, %.1f MB left, in %.2fs", result.evicted,
-                 result.evicted_bytes / 2**20, result.leftovers, result.bytes_after / 2**20, result.seconds)
+        log.info("audio cache: %d entries evicted (%.1f MB), %d leftovers removed, %.1f MB left, in %.2fs%s", result.evicted,
+                 result.evicted_bytes / 2**20, result.leftovers, result.bytes_after / 2**20, result.seconds,
+                 "; more at the next tick" if result.unfinished else "")
     if result.over_budget:
         log.warning("audio cache: %.1f MB, over its budget of %.1f MB, and all of it used in the last %s or waiting to be sent: "
                     "raise SOTAY_VOICE_CACHE_MAX_MB or lower SOTAY_VOICE_CACHE_KEEP_HOURS", result.bytes_after / 2**20,

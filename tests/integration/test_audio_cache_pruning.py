@@ -99,6 +99,22 @@ async def test_the_tick_evicts_the_oldest_but_never_a_note_waiting_in_the_outbox
     assert cache.load(later) is None and cache.load(waiting) is not None
 
 
+async def test_a_pass_out_of_time_is_taken_up_at_the_next_tick(session_factory, clock, tmp_path, monkeypatch) -> None:
+    from core.recordings import audio_cache
+
+    cache = AudioCache(tmp_path / "audio")
+    old = stored(cache, "old", used_hours_ago=300)
+    job = dict(tick_jobs())["prune_audio_cache"]
+    monkeypatch.setattr(audio_cache, "PASS_SECONDS", -1.0)  # the disk is so slow that nothing gets removed in time
+    async with transaction(session_factory) as tick:
+        assert await job(tick, context(clock.now(), cache.directory, max_bytes=0)) == 0
+    age(cache.directory, old, 300)
+    monkeypatch.setattr(audio_cache, "PASS_SECONDS", 5.0)
+    async with transaction(session_factory) as tick:  # the next tick, 15 s later: the watermark was left, so it is due
+        assert await job(tick, context(clock.now() + dt.timedelta(seconds=15), cache.directory, max_bytes=0)) == 1
+    assert cache.load(old) is None
+
+
 async def test_no_folder_no_pass_and_the_settings_reach_the_job(session, tmp_path) -> None:
     job = dict(tick_jobs())["prune_audio_cache"]
     assert await job(session, TickContext(now=dt.datetime.now(dt.timezone.utc), tz=local_tz())) == 0

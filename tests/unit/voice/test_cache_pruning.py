@@ -130,3 +130,16 @@ def test_nothing_the_cache_did_not_name_is_touched(tmp_path: Path) -> None:
 def test_a_missing_folder_is_an_empty_cache(tmp_path: Path) -> None:
     result = prune(tmp_path / "none", max_bytes=0, keep_since=NOW)
     assert (result.entries, result.bytes_before, result.evicted) == (0, 0, 0)
+
+
+def test_a_pass_out_of_time_stops_and_the_next_one_goes_on(tmp_path: Path) -> None:
+    """Unlinking costs what the disk makes it cost: a pass stops at its time budget, unfinished."""
+    cache = AudioCache(tmp_path)
+    keys = [stored(cache, f"text {n}", used_hours_ago=100 - n) for n in range(4)]
+    cut = prune(tmp_path, max_bytes=0, keep_since=NOW - 24 * HOUR, now=NOW, time_budget=-1)
+    assert cut.unfinished and cut.evicted == 0 and not cut.over_budget
+    assert all(cache.load(k) is not None for k in keys)
+    for key in keys:
+        age(cache, key, 100)  # the loads above were uses
+    done = prune(tmp_path, max_bytes=0, keep_since=NOW - 24 * HOUR, now=NOW)
+    assert not done.unfinished and done.evicted == 4
