@@ -43,7 +43,7 @@ from bot.patience import answering_a_person
 from core import metrics
 from core.db import utcnow
 from core.orgs.models import ProcessedUpdate
-from core.orgs.service import actor_by_platform_user
+from core.orgs.actor_cache import DIRECTORY_VERSION, ActorCache
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"  # a bot without a `platform` attribute is aiogram's Telegram bot
@@ -189,14 +189,22 @@ class RedisTurns:
         await self.redis.aclose()
 
 
-# Built once: run for every update (PostgreSQL claims the update, SQLite looks for it).
-_CLAIM = (
+# Built once: run for every update. PostgreSQL claims the update, SQLite looks for it; both read the
+# directory's version in the same statement (who is asking comes from memory while it is unchanged:
+# core.orgs.actor_cache).
+_CLAIM_CTE = (
     pg_insert(ProcessedUpdate)
     .values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
     .on_conflict_do_nothing()
     .returning(ProcessedUpdate.update_id)
+    .cte("claim")
 )
-_HANDLED = select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bindparam("bot_id"), ProcessedUpdate.update_id == bindparam("update_id"))
+_CLAIM = select(select(_CLAIM_CTE.c.update_id).scalar_subquery(), DIRECTORY_VERSION)
+_HANDLED = select(
+    select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bindparam("bot_id"), ProcessedUpdate.update_id == bindparam("update_id"))
+    .scalar_subquery(),
+    DIRECTORY_VERSION,
+)
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -204,6 +212,7 @@ class DatabaseMiddleware(BaseMiddleware):
         self.session_factory = session_factory
         self.queue = PersonQueue()
         self.shared_turns = shared_turns
+        self.actors = ActorCache()
 
     async def __call__(
         self,
@@ -237,11 +246,13 @@ class DatabaseMiddleware(BaseMiddleware):
             if claimed_first:
                 # One round trip: the update is claimed before it is handled. A redelivery finds the row
                 # (or waits for the first handler's commit, then finds it) and changes nothing.
-                claimed = await session.scalar(_CLAIM, {"bot_id": bot_id, "update_id": event.update_id, "processed_at": utcnow()})
+                claimed, version = (await session.execute(_CLAIM, {"bot_id": bot_id, "update_id": event.update_id,
+                                                                    "processed_at": utcnow()})).one()
                 already = claimed is None
             else:
                 # SQLite: a write here would hold the database's one write lock for the whole update.
-                already = await session.scalar(_HANDLED, {"bot_id": bot_id, "update_id": event.update_id}) is not None
+                handled, version = (await session.execute(_HANDLED, {"bot_id": bot_id, "update_id": event.update_id})).one()
+                already = handled is not None
             if already:
                 log.info("update %s already handled; ignoring redelivery", event.update_id)
                 await session.rollback()
@@ -260,7 +271,7 @@ class DatabaseMiddleware(BaseMiddleware):
             if user is not None:
                 platform_user_id = await to_platform_id(user.id) if to_platform_id is not None else str(user.id)
                 data["platform_user_id"] = platform_user_id
-                actor = await actor_by_platform_user(session, platform=platform, platform_user_id=platform_user_id)
+                actor = await self.actors.actor(session, platform=platform, platform_user_id=platform_user_id, version=version)
                 if actor is not None:
                     data["member"] = actor.member
                     data["actor"] = actor
