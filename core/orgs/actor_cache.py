@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
+from core import metrics
 from core.orgs.models import DirectoryVersion, Member, Org, RoleKind
 from core.orgs.service import Actor, actor_by_platform_user
 
@@ -72,11 +73,14 @@ class ActorCache:
     """Actors by (platform, account id) for one database; at most `size` of them (least recently used
     go first)."""
 
-    SIZE = 20_000
+    SIZE = 10_000
 
     def __init__(self, size: int = SIZE) -> None:
         self.size = size
         self._kept: OrderedDict[tuple[str, str], _Kept] = OrderedDict()
+        # Organisations' templates are shared by the actors kept at the same version (a cell's members).
+        self._orgs: dict[int, Org] = {}
+        self._orgs_version: int | None = None
         self.hits = 0
         self.misses = 0
 
@@ -90,18 +94,28 @@ class ActorCache:
         kept = self._kept.get(key)
         if kept is not None and version is not None and kept.version == version:
             self.hits += 1
+            metrics.ACTORS_FROM_MEMORY.inc()
             self._kept.move_to_end(key)
             return self._rebuild(session, kept, via=f"{platform}:{platform_user_id}")
         self.misses += 1
+        metrics.ACTORS_LOADED.inc()
         actor = await actor_by_platform_user(session, platform=platform, platform_user_id=platform_user_id)
         if version is None:
             return actor
         if actor is None:
             self._keep(key, _Kept(version=version, member=None, cell=None, roles=()))
         else:
-            self._keep(key, _Kept(version=version, member=_template(actor.member), cell=_template(actor.cell),
-                                  roles=tuple((role, _template(org)) for role, org in actor.roles)))
+            self._keep(key, _Kept(version=version, member=_template(actor.member), cell=self._org_template(actor.cell, version),
+                                  roles=tuple((role, self._org_template(org, version)) for role, org in actor.roles)))
         return actor
+
+    def _org_template(self, org: Org, version: int) -> Org:
+        if self._orgs_version != version:
+            self._orgs, self._orgs_version = {}, version
+        template = self._orgs.get(org.id)
+        if template is None:
+            template = self._orgs[org.id] = _template(org)
+        return template
 
     def _keep(self, key: tuple[str, str], kept: _Kept) -> None:
         self._kept[key] = kept
