@@ -34,7 +34,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import Response, TelegramMethod
 from aiogram.types import Chat, TelegramObject, Update, User
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -85,9 +85,14 @@ async def commit_before_sending() -> None:
     if not session.in_transaction():
         return
     if not update.recorded and await _has_written(session):
-        session.add(ProcessedUpdate(bot_id=update.bot_id, update_id=update.update_id))
-        update.recorded = True
+        await _record(session, update)
     await session.commit()  # also hands the connection back to the pool until the next statement
+
+
+async def _record(session: AsyncSession, update: _OpenUpdate) -> None:
+    """SQLite: the update is handled (a plain INSERT: the unit of work's flush cost more than the row)."""
+    await session.execute(_RECORD, {"bot_id": update.bot_id, "update_id": update.update_id, "processed_at": utcnow()})
+    update.recorded = True
 
 
 async def _has_written(session: AsyncSession) -> bool:
@@ -200,6 +205,8 @@ _CLAIM_CTE = (
     .cte("claim")
 )
 _CLAIM = select(select(_CLAIM_CTE.c.update_id).scalar_subquery(), DIRECTORY_VERSION)
+_RECORD = insert(ProcessedUpdate).values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"),
+                                         processed_at=bindparam("processed_at"))
 _HANDLED = select(
     select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bindparam("bot_id"), ProcessedUpdate.update_id == bindparam("update_id"))
     .scalar_subquery(),
@@ -282,8 +289,7 @@ class DatabaseMiddleware(BaseMiddleware):
             try:
                 result = await handler(event, data)
                 if not update.recorded:
-                    session.add(ProcessedUpdate(bot_id=bot_id, update_id=event.update_id))
-                    update.recorded = True
+                    await _record(session, update)
                 await session.commit()
             except IntegrityError:
                 # The same update handled concurrently by another worker won the race; ours rolls back.
