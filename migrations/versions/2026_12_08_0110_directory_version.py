@@ -2,8 +2,8 @@
 (database triggers), so a process may keep who is asking in memory and know at once when it is stale
 
 Revision ID: 7b3e91d04c52
-Revises: 4d2a8c6e1f37
-Create Date: 2026-12-08 01:00:00.000000
+Revises: 9c5e2a7d4b13
+Create Date: 2026-12-08 01:10:00.000000
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from alembic import op
 from core.orgs.models import directory_trigger_ddl, directory_trigger_drop_ddl
 
 revision: str = '7b3e91d04c52'
-down_revision: str | None = '4d2a8c6e1f37'
+down_revision: str | None = '9c5e2a7d4b13'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
