@@ -5,7 +5,7 @@ calls for a query (open a cursor, execute, fetch the rows, close the cursor) and
 Every hand-off wakes the thread and the event loop and passes the GIL twice: on a button press of 7–10
 statements that was ~30 hand-offs, a third of the bot's CPU on SQLite (docs/scaling.md). This cursor
 does the four in one call on the same thread (and executemany's three); results, errors and the
-cursor's life are as before."""
+cursor's life are as before. A COMMIT or ROLLBACK with no transaction open makes no hand-off at all."""
 
 from __future__ import annotations
 
@@ -69,30 +69,26 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    """Also: COMMIT and ROLLBACK with no transaction open take no hand-off. sqlite3 does nothing then
-    (it checks the same flag), and such calls are most of them: a press that only read is committed
-    before its answer goes out, and the pool rolls back every connection handed back to it."""
-
     __slots__ = ()
 
-    def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
-        return super().cursor(server_side) if server_side else OneHopCursor(self)
-
-    def _nothing_open(self) -> bool:
-        # Read between statements on this connection (SQLAlchemy uses it from one task at a time),
-        # never while its thread runs one; a closed connection answers "something": the call raises as before.
-        try:
-            return not self._connection._conn.in_transaction
-        except ValueError:
-            return False
-
     def commit(self) -> None:
-        if not self._nothing_open():
+        if not self._idle():
             super().commit()
 
     def rollback(self) -> None:
-        if not self._nothing_open():
+        if not self._idle():
             super().rollback()
+
+    def _idle(self) -> bool:
+        """No transaction is open on the sqlite3 connection: COMMIT and ROLLBACK do nothing there
+        (sqlite3's own rule), so the hand-off to the connection's thread is skipped. A read-only update
+        used to make four such empty hand-offs per connection checkout (the commit, then the pool's
+        rollback on return), as many as its statements."""
+        raw = self._connection._connection  # the sqlite3 connection; None once closed (then as before)
+        return raw is not None and not raw.in_transaction
+
+    def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
+        return super().cursor(server_side) if server_side else OneHopCursor(self)
 
 
 class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):
