@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import limits
 from bot.callback_guard import ImpossibleIds, gate_buttons_by_prefix
 from bot.filters import run_filters_inline
+from bot.handler_index import gate_routers, index_handlers
 from bot.middlewares import CommitBeforeSending, DatabaseMiddleware, RedisTurns
 from bot.patience import PatientReplies
 from bot.response_models import KeepResponseModels
@@ -90,6 +91,8 @@ def build_dispatcher(
     dispatcher.include_routers(account.build(), home.build(), zalo_limits.build(), *domain_routers(), placeholders.build(), fallback.build())
     gate_buttons_by_prefix(dispatcher)  # a press is checked only by the routers that take its prefix
     run_filters_inline(dispatcher)  # not one thread hand-off per `F.…` filter tried
+    index_handlers(dispatcher)  # a menu text or a button tries only the handlers that can take it
+    gate_routers(dispatcher)  # and only the routers that have one of them
     return dispatcher
 
 
