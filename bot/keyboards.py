@@ -39,11 +39,18 @@ def home(actor: Actor | None) -> ReplyKeyboardMarkup:
     if actor is not None and actor.is_manager:
         labels += [texts.account.BTN_STATS, texts.console.BTN_OPEN_CONSOLE]
     labels += [texts.votes.BTN_VOTES, texts.account.BTN_HELP]
-    return ReplyKeyboardMarkup(
-        keyboard=rows_of([KeyboardButton(text=label) for label in labels]),
-        resize_keyboard=True,
-        is_persistent=True,
-    )
+    key = tuple(labels)
+    markup = _HOMES.get(key)
+    if markup is None:  # built once per set of labels: most answers carry it, and nothing changes it after
+        markup = _HOMES[key] = ReplyKeyboardMarkup(
+            keyboard=rows_of([KeyboardButton(text=label) for label in labels]),
+            resize_keyboard=True,
+            is_persistent=True,
+        )
+    return markup
+
+
+_HOMES: dict[tuple[str, ...], ReplyKeyboardMarkup] = {}  # the main menu, by its labels (a member's, a manager's)
 
 
 def inline(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
