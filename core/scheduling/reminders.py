@@ -525,11 +525,19 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
     outbox's idempotency key and marked in one UPDATE per outcome, all in the tick's transaction: a
     scheduler that dies mid-batch leaves nothing behind (its locks go with its connection), and the
     next tick, on any instance, claims the batch again.
+
+    On PostgreSQL the batch is handled per group of alike reminders (`_send_due_grouped`, nothing
+    in Python per reminder); elsewhere per reminder (`_send_due_rows`). Same rules, texts and rows.
     """
-    now, tz = context.now, context.tz
+    limit = SEND_BATCH if limit is None else limit
     if session.get_bind().dialect.name == "postgresql":
-        return await _send_due_grouped(session, now, tz, SEND_BATCH if limit is None else limit)
-    claimed, chats = await _claim(session, now, SEND_BATCH if limit is None else limit)
+        return await _send_due_grouped(session, context.now, context.tz, limit)
+    return await _send_due_rows(session, context.now, context.tz, limit)
+
+
+async def _send_due_rows(session: AsyncSession, now: dt.datetime, tz: ZoneInfo, limit: int) -> int:
+    """`send_due_reminders` a reminder at a time (SQLite; PostgreSQL too, but slower there)."""
+    claimed, chats = await _claim(session, now, limit)
     if not claimed:
         return 0
     meetings = await _meetings(session, {due.meeting_id for due in claimed})
@@ -661,8 +669,8 @@ async def _send_due_grouped(session: AsyncSession, now: dt.datetime, tz: ZoneInf
         await _set(session, ids, state=ReminderState.DROPPED, reason=reason)
     for morning, ids in deferred.items():
         await _set(session, ids, due_at=morning)
-    for due, group in sending:
-        _observe_lag(max(0.0, (now - due.due_at).total_seconds()), len(group[0]))
+    for due, group in sending:  # one observation per reminder (the histogram counts reminders), at once per group
+        metrics.observe_many(metrics.REMINDER_LAG, max(0.0, (now - due.due_at).total_seconds()), len(group[0]))
     return len(sent_ids)
 
 
@@ -684,11 +692,6 @@ def _variant_message(
             raise ValueError("reminder text contains the outbox fill marker")
         message = OutboundMessage(text=text_, buttons=render.answer_buttons(FILL))
     return source_of(meeting.id), f"{kind.value}:{meeting.starts_at.isoformat()}", message
-
-
-def _observe_lag(seconds: float, count: int) -> None:
-    for _ in range(count):  # one observation per reminder: the histogram counts reminders
-        metrics.REMINDER_LAG.observe(seconds)
 
 
 def _messages(
