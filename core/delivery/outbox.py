@@ -198,8 +198,9 @@ async def _insert_unnest(
     return queued
 
 
-# `enqueue_rows` (PostgreSQL): a row's payload is its variant's JSON with this number (in the JSON
-# text) replaced by the row's `fill` value, e.g. the invitation id in per-member answer buttons.
+# `enqueue_rows` (PostgreSQL): a row's payload is its variant's, with this number replaced by the
+# row's `fill` value (e.g. the invitation id in per-member answer buttons) everywhere but in the
+# text: words someone typed (a place, a cell's name) are never touched.
 FILL = 918_273_645_546_372_819
 
 
@@ -212,19 +213,25 @@ async def enqueue_rows(
 
     `variants` are (source, key suffix, message); row i goes to `member_ids[i]` on its account
     (`platforms[i]`, `chat_ids[i]`, as `recipients_for` or `ROUTE_SQL` chose it) with variant
-    `variant_of[i]` (0-based), its message's payload serialised once and `FILL` in it replaced by
-    `fills[i]`. Same rows and idempotency keys as `enqueue_batch` (a key already queued is a no-op).
+    `variant_of[i]` (0-based), its message's payload serialised once and `FILL` in it (but not in
+    its text) replaced by `fills[i]`. Same rows, keys and payloads (byte for byte) as
+    `enqueue_batch`; a key already queued is a no-op.
     """
     if not member_ids:
         return
-    payloads = [json.dumps(message.to_payload(), ensure_ascii=False) for _, _, message in variants]
+    texts, rests = [], []
+    for _, _, message in variants:
+        payload = message.to_payload()
+        # {"text": …, the rest}: the text's JSON as is, the rest's with the fill (see _INSERT_ROWS).
+        texts.append(json.dumps({"text": payload.pop("text")}, ensure_ascii=False)[:-1])
+        rests.append(json.dumps(payload, ensure_ascii=False)[1:])
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # naive UTC, like core.db.UTCDateTime
     await connection.execute(_INSERT_ROWS, {
         "kind": kind, "priority": priority, "state": OutboxState.PENDING.value, "fill": str(FILL),
         "not_before": not_before.astimezone(dt.timezone.utc).replace(tzinfo=None), "now": now,
         "member_ids": list(member_ids), "platforms": list(platforms), "chat_ids": list(chat_ids),
         "variants": [index + 1 for index in variant_of] if variant_of else [], "fills": list(fills),
-        "sources": [source for source, _, _ in variants], "suffixes": [suffix for _, suffix, _ in variants], "payloads": payloads,
+        "sources": [source for source, _, _ in variants], "suffixes": [suffix for _, suffix, _ in variants], "texts": texts, "rests": rests,
     })
 
 
@@ -234,12 +241,13 @@ _INSERT_ROWS = text(
     "priority, paid, state, attempts, next_attempt_at, created_at) "
     "SELECT u.member_id, u.platform, u.chat_id, CAST(:kind AS text), v.source, "
     "CAST(:kind AS text) || '|' || v.source || '|' || u.member_id::text || CASE WHEN v.suffix = '' THEN '' ELSE '|' || v.suffix END, "
-    "CAST(replace(v.payload, CAST(:fill AS text), u.fill::text) AS json), CAST(:priority AS int), false, CAST(:state AS text), 0, "
+    "CAST(v.text || ', ' || replace(v.rest, CAST(:fill AS text), u.fill::text) AS json), CAST(:priority AS int), false, "
+    "CAST(:state AS text), 0, "
     ":not_before, :now "
     "FROM unnest(CAST(:member_ids AS bigint[]), CAST(:platforms AS text[]), CAST(:chat_ids AS text[]), "
     "CAST(:variants AS int[]), CAST(:fills AS bigint[])) AS u(member_id, platform, chat_id, variant, fill) "
-    "JOIN unnest(CAST(:sources AS text[]), CAST(:suffixes AS text[]), CAST(:payloads AS text[])) "
-    "WITH ORDINALITY AS v(source, suffix, payload, n) ON v.n = u.variant "
+    "JOIN unnest(CAST(:sources AS text[]), CAST(:suffixes AS text[]), CAST(:texts AS text[]), CAST(:rests AS text[])) "
+    "WITH ORDINALITY AS v(source, suffix, text, rest, n) ON v.n = u.variant "
     "ON CONFLICT (idempotency_key) DO NOTHING"
 ).bindparams(bindparam("not_before", type_=DateTime), bindparam("now", type_=DateTime))
 

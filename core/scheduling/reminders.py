@@ -688,8 +688,6 @@ def _variant_message(
     text_ = render_text(kind, meeting, answer=answer, now=now, tz=tz, documents=documents.get(meeting.id, 0))
     message = OutboundMessage(text=text_)
     if answer == Answer.NONE:
-        if str(FILL) in text_:  # never in a reminder's words; if ever, the fill would corrupt them
-            raise ValueError("reminder text contains the outbox fill marker")
         message = OutboundMessage(text=text_, buttons=render.answer_buttons(FILL))
     return source_of(meeting.id), f"{kind.value}:{meeting.starts_at.isoformat()}", message
 

@@ -531,6 +531,7 @@ async def test_on_postgres_the_grouped_path_queues_and_drops_exactly_as_the_per_
     """`send_due_reminders` on PostgreSQL decides per group of alike reminders in SQL
     (`_send_due_grouped`); the per-reminder path (`_send_due_rows`, SQLite's) must give the same
     outbox rows, byte for byte, and the same states, at every kind of moment."""
+    from core.delivery.outbox import FILL
     from core.orgs.models import ChannelLink
 
     s = await setup(session, cipher, clock)
@@ -547,6 +548,8 @@ async def test_on_postgres_the_grouped_path_queues_and_drops_exactly_as_the_per_
     # The deputy prefers Zalo: routed there, the invitation id in the buttons all the same.
     session.add(ChannelLink(member_id=s.cell.deputy.id, platform="zalo", platform_user_id="z-deputy", chat_id="z-deputy"))
     await session.execute(update(Member).where(Member.id == s.cell.deputy.id).values(preferred_channel="zalo"))
+    # Typed words that happen to hold the number the buttons are filled at stay as typed.
+    await session.execute(update(Meeting).where(Meeting.id == s.meeting.id).values(place=f"Nhà văn hóa số {FILL}"))
     await session.commit()
 
     async def outcome(path, moment: dt.datetime) -> tuple[int, list[tuple], list[tuple]]:  # type: ignore[no-untyped-def]
@@ -567,7 +570,7 @@ async def test_on_postgres_the_grouped_path_queues_and_drops_exactly_as_the_per_
         return queued, [tuple(row) for row in rows], [tuple(row) for row in states]
 
     seen_reasons: set[str | None] = set()
-    deferred = zalo = 0
+    deferred = zalo = typed = 0
     for moment in (NUDGE_AT + dt.timedelta(seconds=5), EVE_AT + dt.timedelta(seconds=5), at(2026, 12, 4, 23, 0), at(2026, 12, 5, 18, 0),
                    at(2026, 12, 5, 19, 20)):
         per_reminder = await outcome(reminders._send_due_rows, moment)
@@ -576,6 +579,7 @@ async def test_on_postgres_the_grouped_path_queues_and_drops_exactly_as_the_per_
         seen_reasons |= {reason for _, _, reason, _, _ in grouped[2]}
         deferred += sum(1 for _, state, _, due_at, _ in grouped[2] if state == ReminderState.PENDING and due_at.hour == 23)
         zalo += sum(1 for row in grouped[1] if row[2] == "zalo" and str(s.invitations[s.cell.deputy.id].id) in row[6])
+        typed += sum(1 for row in grouped[1] if f"Nhà văn hóa số {FILL}" in row[6])
     # Every rule was exercised: who answered is not nudged, excused, unlinked, superseded, stale, deferred at night.
     assert {"answered", "excused", "unlinked", "superseded", "stale"} <= seen_reasons
-    assert deferred > 0 and zalo > 0
+    assert deferred > 0 and zalo > 0 and typed > 0
