@@ -4,6 +4,11 @@
                               [--database-url URL] [--redis-url URL] [--workers 2] [--no-baseline]
                               [--alongside] [--peer-time-limit S] [--paid [--paid-rate 1000]]
 
+`--round-trip-ms` makes the sandbox answer every call that much later (half on the way in, half on the
+way out), as Telegram does from a server far from its data centres (Vietnam ↔ Telegram: ~100–250 ms);
+a sender that waits for each answer before the next (aiogram's loop) is bounded by it, one that keeps
+many sends on the wire (ours, `AIORateLimiter`) is not.
+
 `--alongside` runs each peer in its own process at the moment our broadcast is queued (instead of
 after it); a peer still sending after `--peer-time-limit` stops (or is killed a minute later) and is
 counted as far as it got. `--paid` queues the broadcast as a paid one (allow_paid_broadcast, our
@@ -83,10 +88,10 @@ class Sandbox:
     base_url: str
 
     @classmethod
-    async def start(cls, log: Path) -> Sandbox:
+    async def start(cls, log: Path, *, round_trip_ms: float = 0.0) -> Sandbox:
         port = free_port()
         process = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "--port", str(port), "--token", OUR_TOKEN,
+            [sys.executable, "-m", "sandbox", "--port", str(port), "--token", OUR_TOKEN, "--round-trip-ms", str(round_trip_ms),
              *[arg for token in PEER_TOKENS.values() for arg in ("--token", token)]],
             env=_env(), stdout=log.open("wb"), stderr=subprocess.STDOUT,
         )
@@ -609,7 +614,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         tmp_dir = Path(tmp)
         if args.database_url is None:
             args.database_url = f"sqlite+aiosqlite:///{tmp_dir / 'bench.db'}"
-        sandbox = await Sandbox.start(tmp_dir / "sandbox.log")
+        sandbox = await Sandbox.start(tmp_dir / "sandbox.log", round_trip_ms=args.round_trip_ms)
         try:
             async with httpx.AsyncClient(timeout=60) as client:
                 users = [{"id": USER_BASE + i, "first_name": f"Đảng viên {i + 1}"} for i in range(args.recipients)]
@@ -624,6 +629,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             result |= await run_outbox(args, sandbox, chats, tmp_dir)
             result["loadavg"] = _load()
             result["faults"] = args.faults
+            result["round_trip_ms"] = args.round_trip_ms
             result["database"] = args.database_url.split(":", 1)[0]
             result["budget"] = "redis" if args.redis_url else "local"
             # Ours counted like the peers: every delivered message over the wall time from the start
@@ -651,6 +657,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     add_rate_arguments(parser)
     parser.add_argument("--alongside", action="store_true",
                         help="run the peers at the same time as ours, each in its own process, instead of after it")
+    parser.add_argument("--round-trip-ms", type=float, default=0.0,
+                        help="network round trip the sandbox adds to every Bot API call, as Telegram is far away (0: loopback)")
     parser.add_argument("--faults", type=float, default=0.0, help="share of sends answered 429/500/502 by the sandbox")
     parser.add_argument("--kill-after", type=float, help="SIGKILL the first worker after this many seconds, then restart it")
     parser.add_argument("--restart-after", type=float, default=2.0, help="seconds between the kill and the restart (at least 2: the in-flight count)")

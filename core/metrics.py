@@ -40,6 +40,28 @@ RATE_LIMITED = Counter("rate_limited", "Flood-control answers (429) by platform 
                        namespace=NAMESPACE, registry=REGISTRY)
 TTS_CACHE_HITS = Counter("tts_cache_hits", "Voice notes served from the audio cache", namespace=NAMESPACE, registry=REGISTRY)
 TTS_CACHE_MISSES = Counter("tts_cache_misses", "Voice notes that had to be synthesised", namespace=NAMESPACE, registry=REGISTRY)
+# Read ahead (core.recordings.presynthesis, the worker role): the queue is the whole table, counted
+# when scraped like the outbox (aggregate with max()); the rest are each worker process's own.
+PRESYNTHESIS_QUEUE = Gauge("presynthesis_queue_depth", "Subjects to read ahead (the whole table), counted when scraped: "
+                           "due (waiting or under way) and given_up (attempts spent)", ["state"], namespace=NAMESPACE, registry=REGISTRY)
+PRESYNTHESIS_DONE = Counter("presynthesis_subjects_done", "Subjects read ahead: every variant tried", namespace=NAMESPACE,
+                            registry=REGISTRY)
+PRESYNTHESIS_VARIANTS = Counter("presynthesis_variants", "Variants read ahead by result: made (synthesised), cached (found made), "
+                                "failed (left for the tap)", ["result"], namespace=NAMESPACE, registry=REGISTRY)
+PRESYNTHESIS_SECONDS = Histogram(
+    "presynthesis_variant_seconds",
+    "Wall time to make one variant ahead (synthesis, encoding on the background thread, caching); cached ones excluded",
+    buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300),
+    namespace=NAMESPACE,
+    registry=REGISTRY,
+)
+# The audio cache's housekeeping (core.recordings.audio_cache, the scheduler): what the last pass left.
+VOICE_CACHE_BYTES = Gauge("voice_cache_bytes", "Bytes in the audio cache after the scheduler's last pass", namespace=NAMESPACE,
+                          registry=REGISTRY)
+VOICE_CACHE_EVICTED = Counter("voice_cache_evicted", "Audio cache entries evicted, least recently used first", namespace=NAMESPACE,
+                              registry=REGISTRY)
+for _result in ("made", "cached", "failed"):  # every series at 0 from the start: rate() and alerts work at once
+    PRESYNTHESIS_VARIANTS.labels(result=_result)
 REMINDER_LAG = Histogram(
     "reminder_lag_seconds",
     "Delay between when a reminder was due and when it was queued",

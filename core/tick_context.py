@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 
@@ -20,3 +21,9 @@ class TickContext:
     # SOTAY_RECORDING_REMINDER_MINUTES and SOTAY_RECORDING_REMINDER_WINDOW_DAYS (docs/voices.md).
     recording_reminder_delay: dt.timedelta = dt.timedelta(minutes=30)
     recording_reminder_window: dt.timedelta = dt.timedelta(days=7)
+    # The synthetic voice's audio cache (core.recordings.audio_cache): its folder (None: not pruned),
+    # its size budget and how long an entry used is never evicted. Settings SOTAY_VOICE_CACHE_MAX_MB
+    # and SOTAY_VOICE_CACHE_KEEP_HOURS (docs/voices.md).
+    voice_cache_dir: Path | None = None
+    voice_cache_max_bytes: int = 2048 * 1024 * 1024
+    voice_cache_keep: dt.timedelta = dt.timedelta(hours=72)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.db import rows_affected
 from core.meetings import scheduled as meetings_scheduled
 from core.orgs.models import ProcessedUpdate
+from core.recordings import audio_cache
 from core.recordings import scheduled as recordings_scheduled
 from core.reporting import scheduled as reporting_scheduled
 from core.resolutions import scheduled as resolutions_scheduled
@@ -60,6 +61,8 @@ def tick_jobs() -> list[tuple[str, TickJob]]:
         ("keep_figures", reporting_scheduled.keep_figures),
         ("create_recurring_meetings", meetings_scheduled.create_recurring_meetings),
         ("remind_to_record", recordings_scheduled.remind_to_record),
+        # The synthetic voice's audio cache within SOTAY_VOICE_CACHE_MAX_MB (every 10 minutes, a shared watermark).
+        ("prune_audio_cache", audio_cache.prune_audio_cache),
         ("close_due_votes", votes_service.close_due_votes),
         ("remind_self_assessment", votes_review.remind_self_assessment),
     ]

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-limits", action="store_true", help="switch Telegram's and Zalo's rate limits off")
     parser.add_argument("--no-auto-register", action="store_true", help="answer 401 to tokens not given with --token")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of send* calls answered 429/500/502")
+    parser.add_argument("--round-trip-ms", type=float, default=0.0,
+                        help="network round trip added to every Telegram Bot API call (benchmarks: Telegram is not on loopback)")
     parser.add_argument("--log-level", default="WARNING")
     return parser
 
@@ -73,6 +75,7 @@ async def serve(args: argparse.Namespace) -> None:
         server.world.add_person(user_id=user_id, first_name=name, phone_number=phone)
     for person_id, name in args.zalo_user:
         server.zalo.world.add_person(person_id=person_id, display_name=name)
+    server.api.round_trip = max(0.0, args.round_trip_ms) / 1000
     if args.fault_rate:
         plans = [bot.faults for bot in server.world.bots.values()] + [bot.faults for bot in server.zalo.world.bots.values()]
         for faults in plans:

@@ -6,6 +6,8 @@ the world, so a refused call never leaves a trace in the chat.
 
 from __future__ import annotations
 
+import asyncio
+
 import copy
 import json
 import logging
@@ -123,11 +125,29 @@ class BotApi:
     def __init__(self, world: World, on_webhook_change: Callable[[BotAccount], None] | None = None) -> None:
         self.world = world
         self._on_webhook_change = on_webhook_change or (lambda bot: None)
+        # Seconds of network round trip added to every call (half before Telegram sees it, half on the
+        # way back): on loopback a call takes ~1 ms, from a server in Vietnam to Telegram's ~100-250 ms,
+        # and a client that waits for each answer (a send loop) is bounded by it. 0: loopback.
+        self.round_trip = 0.0
 
     # ------------------------------------------------------------------------ dispatch
 
     async def execute(self, bot: BotAccount, method: str, params: Params) -> tuple[int, dict[str, Any]]:
         """One Bot API call → (HTTP status, Telegram's answer body), counted in the bot's stats."""
+        if self.round_trip:
+            await self._travel()
+        try:
+            status, body = await self._execute(bot, method, params)
+        finally:
+            if self.round_trip:
+                await self._travel()
+        return status, body
+
+    async def _travel(self) -> None:
+        """Half the round trip: the request on its way in, or the answer on its way back."""
+        await asyncio.sleep(self.round_trip / 2)
+
+    async def _execute(self, bot: BotAccount, method: str, params: Params) -> tuple[int, dict[str, Any]]:
         try:
             result = await self.call(bot, method, params)
         except ApiError as error:

@@ -14,7 +14,7 @@ async def run_presynthesis(runtime: Runtime, stop: asyncio.Event) -> None:
     from core.resolutions.voice import default_renderer
 
     settings = runtime.settings
-    renderer = runtime.services.get("voice_renderer") or default_renderer(str(settings.data_dir / "audio"), settings.tts)
+    renderer = runtime.services.get("voice_renderer") or default_renderer(str(settings.voice_cache_dir), settings.tts)
     worker = Presynthesiser(runtime.session_factory, renderer, runtime.clock)
     runtime.services["presynthesiser"] = worker
     await worker.run(stop)

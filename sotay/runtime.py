@@ -100,7 +100,7 @@ def build_runtime(
             paid_broadcast_price=settings.paid_broadcast_price,  # urgent notices' paid broadcasts (core/notices/paid.py)
             console_base=settings.resolved_public_url,  # sign-in links to the web console (bot/routers/home.py)
             # The process's one renderer for DATA_DIR/audio (the API uses the same): shared per-text locks.
-            voice_renderer=default_renderer(str(settings.data_dir / "audio"), settings.tts),
+            voice_renderer=default_renderer(str(settings.voice_cache_dir), settings.tts),
         )
         if settings.zalo_token is not None:
             _build_zalo(runtime)

@@ -108,7 +108,9 @@ class Settings(BaseSettings):
     def tick_context(self, now: dt.datetime) -> TickContext:
         """What every periodic job is given at `now`, with the timings set here."""
         return TickContext(now=now, tz=self.tz, recording_reminder_delay=dt.timedelta(minutes=self.recording_reminder_minutes),
-                           recording_reminder_window=dt.timedelta(days=self.recording_reminder_window_days))
+                           recording_reminder_window=dt.timedelta(days=self.recording_reminder_window_days),
+                           voice_cache_dir=self.voice_cache_dir, voice_cache_max_bytes=int(self.voice_cache_max_mb * 1024 * 1024),
+                           voice_cache_keep=dt.timedelta(hours=self.voice_cache_keep_hours))
 
     # Voice.
     # "auto" (production): Google's voice through gTTS when reachable, espeak-ng when not, decided
@@ -119,6 +121,16 @@ class Settings(BaseSettings):
     tts_engine_options: str = ""
     tts_online_timeout: float = Field(4.0, gt=0, le=60)
     tts_recheck_seconds: float = Field(300.0, ge=0)
+    # The audio cache (DATA_DIR/audio, synthetic voice only; people's recordings are elsewhere and
+    # never pruned): the scheduler evicts the least recently used notes while it holds more than
+    # this, never one used in the last voice_cache_keep_hours (docs/voices.md, The audio cache).
+    voice_cache_max_mb: float = Field(TickContext.voice_cache_max_bytes / 1024 / 1024, gt=0)
+    voice_cache_keep_hours: float = Field(TickContext.voice_cache_keep.total_seconds() / 3600, ge=0, le=24 * 365)
+
+    @property
+    def voice_cache_dir(self) -> Path:
+        """Where the synthetic voice notes are cached (voice.cache), for every process."""
+        return self.data_dir / "audio"
 
     @property
     def tts(self) -> EngineConfig:

@@ -13,6 +13,7 @@ from api.console.desk import back, chosen_month, leading, record
 from api.console.deps import ConsoleUser, CsrfChecked
 from api.console.pages import render
 from api.deps import ClockDep, SessionDep
+from api.routes.reports import received_file
 from core.orgs import management
 from core.orgs.models import OrgKind
 from core.orgs.service import get_org
@@ -46,6 +47,17 @@ async def reports_home(request: Request, user: ConsoleUser, session: SessionDep,
     box = await reports.received(session, actor=user.actor, org_id=current.id, month=chosen)
     return render(request, "reports.html", user, nav="reports", orgs=orgs, current=current, box=box, month_value=f"{chosen:%Y-%m}",
                   may_remind=reports.may_remind(user.actor, current), ok=ok if ok in OK else None, n=n)
+
+
+@router.get("/export", name="console_reports_export")
+async def reports_export(user: ConsoleUser, session: SessionDep, clock: ClockDep, format: Literal["csv", "xlsx"], org: OrgQuery = None,
+                         month: Annotated[str | None, Query(max_length=7)] = None) -> Response:
+    """The committee's received reports as stored: one row per cell, its state, figures and ratings as sent."""
+    current = await get_org(session, org) if org is not None else leading(user)[0]
+    box = await reports.received(session, actor=user.actor, org_id=current.id, month=chosen_month(month, clock.now()))
+    response = received_file(box, format)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/{cell_id}/{month}", name="console_report")

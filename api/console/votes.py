@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -61,16 +61,55 @@ def _ok(ok: str | None, sent: int | None = None) -> str | None:
     return OK.get(ok or "")
 
 
-@router.get("", name="console_votes")
-async def votes_page(request: Request, user: ConsoleUser, session: SessionDep, clock: ClockDep, org: OrgQuery = None, ok: OkQuery = None,
-                     n: Annotated[int | None, Query(ge=0, le=100_000)] = None) -> HTMLResponse:
+OptionsForm = Annotated[list[str], Form(max_length=service.MAX_OPTIONS * 3)]
+EditForm = Annotated[str, Form(pattern=r"^(add|remove-[0-9])$")]
+Draft = dict[str, object]
+
+
+async def _votes_page(request: Request, user: ConsoleUser, session: SessionDep, now: dt.datetime, org: int | None, *,
+                      ok: str | None = None, draft: Draft | None = None, options: list[str] | None = None) -> HTMLResponse:
     cells = _cells(user)
     current = await get_org(session, org) if org is not None else (cells[0] if cells else None)
     cards = await service.cell_votes(session, actor=user.actor, cell_id=current.id) if current is not None else []
-    found = await service.meetings_for_vote(session, actor=user.actor, cell_id=current.id, now=clock.now()) if current is not None else []
-    meetings = _meeting_choices(found)
-    return render(request, "votes.html", user, nav="votes", cells=cells, current=current, cards=cards, ok=_ok(ok, n), meetings=meetings,
-                  max_question=service.MAX_QUESTION_CHARS)
+    found = await service.meetings_for_vote(session, actor=user.actor, cell_id=current.id, now=now) if current is not None else []
+    return render(request, "votes.html", user, nav="votes", cells=cells, current=current, cards=cards, ok=ok, meetings=_meeting_choices(found),
+                  max_question=service.MAX_QUESTION_CHARS, draft=draft or {}, **_options_context(options or list(V.DEFAULT_OPTIONS)))
+
+
+def _options_context(options: list[str], added: bool = False) -> dict[str, Any]:
+    return {"options": options, "min_options": service.MIN_OPTIONS, "max_options": service.MAX_OPTIONS,
+            "max_option_chars": service.MAX_OPTION_CHARS, "added": added}
+
+
+def edited_options(options: list[str], edit: str) -> list[str]:
+    """One more empty field, or one field fewer, within the bounds core sets (its `clean_options` judges the words)."""
+    fields = list(options)[: service.MAX_OPTIONS] or list(V.DEFAULT_OPTIONS)
+    if edit == "add":
+        return fields + [""] if len(fields) < service.MAX_OPTIONS else fields
+    index = int(edit.removeprefix("remove-"))
+    return fields[:index] + fields[index + 1:] if len(fields) > service.MIN_OPTIONS and index < len(fields) else fields
+
+
+@router.get("", name="console_votes")
+async def votes_page(request: Request, user: ConsoleUser, session: SessionDep, clock: ClockDep, org: OrgQuery = None, ok: OkQuery = None,
+                     n: Annotated[int | None, Query(ge=0, le=100_000)] = None) -> HTMLResponse:
+    return await _votes_page(request, user, session, clock.now(), org, ok=_ok(ok, n))
+
+
+@router.post("/options", name="console_vote_options")
+async def vote_options(
+    request: Request, user: CsrfChecked, session: SessionDep, clock: ClockDep, cell_id: IdForm, edit: EditForm, option: OptionsForm = [],  # noqa: B006
+    question: Annotated[str, Form(max_length=service.MAX_QUESTION_CHARS + 100)] = "", kind: Annotated[str, Form(max_length=10)] = "",
+    meeting_id: Annotated[int, Form(ge=0, le=management.MAX_ID)] = 0, voters: Annotated[str, Form(max_length=10)] = "",
+    closes_in: Annotated[int, Form(ge=0, le=1440)] = 0,
+) -> HTMLResponse:
+    """«Thêm lựa chọn» / «Bỏ»: with htmx, the options' fieldset again; without script, the whole page with what was typed kept.
+    Nothing is stored: the vote opens only through «Mở biểu quyết»."""
+    options = edited_options(option, edit)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "_vote_options.html", user, **_options_context(options, added=edit == "add"))
+    draft: Draft = {"question": question, "kind": kind, "meeting_id": meeting_id, "voters": voters, "closes_in": closes_in}
+    return await _votes_page(request, user, session, clock.now(), cell_id, draft=draft, options=options)
 
 
 @router.post("/open", name="console_vote_open")
@@ -78,15 +117,16 @@ async def open_vote(
     user: CsrfChecked, session: SessionDep, clock: ClockDep, cell_id: IdForm,
     question: Annotated[str, Form(max_length=service.MAX_QUESTION_CHARS + 100)], kind: Annotated[BallotKind, Form()] = BallotKind.OPEN,
     meeting_id: Annotated[int, Form(ge=0, le=management.MAX_ID)] = 0, voters: Annotated[Voters, Form()] = Voters.MEMBERS,
-    closes_in: Annotated[int, Form(ge=0, le=1440)] = 0,
+    closes_in: Annotated[int, Form(ge=0, le=1440)] = 0, option: OptionsForm = [],  # noqa: B006
 ) -> Response:
-    """The API's POST /api/v1/votes from a form: the default options, closing by hand or after one of the form's delays."""
+    """The API's POST /api/v1/votes from a form: the options typed (2 to 6, judged by core), closing by hand or after one of the
+    form's delays."""
     if closes_in not in V.CONSOLE_CLOSES_CHOICES:
         raise InvalidInput(V.CONSOLE_CLOSES_INVALID)
     now = clock.now()
     closes_at = now + dt.timedelta(minutes=closes_in) if closes_in else None
     opened = await service.open_vote(session, actor=user.actor, cell_id=cell_id, question=question, now=now, meeting_id=meeting_id or None,
-                                     kind=kind, voters=voters, closes_at=closes_at)
+                                     kind=kind, voters=voters, closes_at=closes_at, options=option or None)
     await record(session, user, "console.vote.open", org_id=cell_id, target=service.source_of(opened.vote.id), now=now)
     return back(f"/console/votes?org={cell_id}&ok=opened" + ("" if kind == BallotKind.HAND else f"&n={opened.sent}"))
 

@@ -11,6 +11,7 @@ from api.deps import RuntimeDep
 from api.ports import ApiSettings
 from core import metrics, texts
 from core.delivery import outbox
+from core.recordings import presynthesis
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["operations"])
@@ -37,7 +38,8 @@ async def prometheus_metrics(request: Request, runtime: RuntimeDep) -> Response:
     try:
         async with runtime.session_factory() as session:
             await outbox.observe_depth(session)
+            await presynthesis.observe_depth(session)
     except Exception as exc:  # noqa: BLE001 — the database being down must not hide every other metric
-        log.warning("metrics: outbox depth unavailable (%s)", type(exc).__name__)
+        log.warning("metrics: outbox or read-ahead depth unavailable (%s)", type(exc).__name__)
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)

@@ -22,9 +22,9 @@ from api.routes.votes import figures_out
 from api.schemas.common import id_path, month_path, month_query
 from core import texts
 from core.orgs.models import OrgKind
-from core.reporting import annual, export, figures, reports
+from core.reporting import annual, annual_sent, export, figures, reports
 from core.reporting.figures import Figures
-from core.reporting.models import ReportState
+from core.reporting.models import AnnualState, ReportState
 
 router = APIRouter(tags=["reports"])
 
@@ -96,8 +96,10 @@ class ReportOut(BaseModel):
     reviewed_at: AwareDatetime | None = Field(None, description="When the committee above acknowledged or returned it")
     review_comment: str = Field("", description="The committee's reason when it returned the report")
     ratings: dict[str, int] = Field(
-        default_factory=dict, description="The year's quality review of the cell's members (empty: none): year, total, each rating, pending",
-        examples=[{"year": 2026, "total": 8, "excellent": 1, "good": 5, "complete": 2, "incomplete": 0, "pending": 0}])
+        default_factory=dict,
+        description=("The year's quality review of the cell's members (empty: none): year, total, each rating, pending, and reconsidering "
+                     "(decided, a reconsideration pending; counted under its rating too; absent from reports stored before it was kept)"),
+        examples=[{"year": 2026, "total": 8, "excellent": 1, "good": 5, "complete": 2, "incomplete": 0, "pending": 0, "reconsidering": 1}])
 
     @classmethod
     def of(cls, view: reports.ReportView) -> ReportOut:
@@ -198,10 +200,24 @@ async def org_figures(
     )
 
 
-@router.get("/orgs/{org_id}/reports", summary="A committee's received monthly reports: every cell below it and its report's state")
-async def received_reports(org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep, month: ReportMonthQuery = None) -> ReceivedOut:
+def received_file(box: reports.Received, format: Literal["csv", "xlsx"]) -> Response:
+    """The received reports as stored (the API and the web console): state, figures and ratings as each cell sent them."""
+    name = texts.reports.RECEIVED_FILENAME.format(org=box.org.id, month=f"{box.month:%Y-%m}")
+    if format == "csv":
+        return _file(export.received_csv(box), export.CSV_MEDIA_TYPE, f"{name}.csv")
+    return _file(export.received_xlsx(box), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+
+
+@router.get("/orgs/{org_id}/reports", responses=FILES, response_model=ReceivedOut,
+            summary="A committee's received monthly reports: every cell below it and its report's state (CSV/XLSX: with the stored figures)")
+async def received_reports(
+    org_id: OrgId, session: SessionDep, actor: CurrentActor, clock: ClockDep, month: ReportMonthQuery = None,
+    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file: one row per cell, the figures and ratings as sent")] = "json",
+) -> Response | ReceivedOut:
     chosen = figures.parse_month(month) if month else reports.default_month(clock.now())
     box = await reports.received(session, actor=actor, org_id=org_id, month=chosen)
+    if format != "json":
+        return received_file(box, format)
     return ReceivedOut(
         org_id=box.org.id, month=f"{chosen:%Y-%m}", sent=box.sent, total=len(box.cells),
         cells=[ReceivedItem(cell_id=c.id, cell=c.name, state=r.state if r else None, sent_at=r.sent_at if r else None) for c, r in box.cells],
@@ -289,3 +305,100 @@ async def annual_file(session: AsyncSession, report: annual.AnnualReport, format
     if format == "csv":
         return _file(export.annual_csv(report), export.CSV_MEDIA_TYPE, f"{name}.csv")
     return _file(await export.annual_workbook(session, report), export.XLSX_MEDIA_TYPE, f"{name}.xlsx")
+
+
+# ---------------------------------------------------------------- the annual report sent up (core.reporting.annual_sent)
+
+YearQuery = Annotated[int, Query(ge=annual.FIRST_YEAR, le=2100, description="The report's year", examples=[2026])]
+
+
+class AnnualSendIn(BaseModel):
+    year: int = Field(ge=annual.FIRST_YEAR, le=2100, examples=[2026])
+    note: str | None = Field(None, max_length=annual_sent.MAX_NOTE_CHARS, description="The organisation's words sent with it (null: keep the last ones)",
+                             examples=["Chi bộ đề nghị biểu dương 2 đồng chí hoàn thành xuất sắc nhiệm vụ."])
+
+
+class AnnualAckIn(BaseModel):
+    year: int = Field(ge=annual.FIRST_YEAR, le=2100, examples=[2026])
+    version: int = Field(0, ge=0, le=1_000_000, description="The version read (0: the current one); an older one is refused with 409")
+
+
+class AnnualSentChild(BaseModel):
+    org_id: int
+    name: str
+    figures: FiguresOut
+    ratings: dict[str, int]
+
+
+class AnnualSentOut(BaseModel):
+    org_id: int
+    name: str
+    year: int
+    version: int = Field(description="1 for the first sending; each sending after a change is a new version")
+    state: AnnualState
+    through: str = Field(description="The last month the frozen figures cover", examples=["2026-12"])
+    figures: FiguresOut = Field(description="The year's figures as sent (frozen)")
+    ratings: dict[str, int] = Field(description="The year's ratings as sent: total, each rating, pending, reconsidering (empty: no review)")
+    children: list[AnnualSentChild]
+    note: str
+    sent_at: AwareDatetime
+    read_at: AwareDatetime | None
+    acknowledged_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, view: annual_sent.SentView) -> AnnualSentOut:
+        row = view.sent
+        return cls(org_id=view.org.id, name=view.org.name, year=row.year, version=row.version, state=row.state, through=row.figures["through"],
+                   figures=FiguresOut.of(view.figures), ratings=view.ratings, note=row.note, sent_at=row.sent_at, read_at=row.read_at,
+                   acknowledged_at=row.acknowledged_at,
+                   children=[AnnualSentChild(org_id=c["org_id"], name=c["name"], figures=FiguresOut.of(Figures.from_dict(c["figures"])),
+                                             ratings=c["ratings"]) for c in view.children])
+
+
+class AnnualReceivedItem(BaseModel):
+    org_id: int
+    name: str
+    version: int | None = Field(description="null: not sent")
+    state: AnnualState | None
+    sent_at: AwareDatetime | None
+
+
+class AnnualReceivedOut(BaseModel):
+    org_id: int
+    year: int
+    sent: int
+    total: int
+    children: list[AnnualReceivedItem]
+
+
+@router.post("/orgs/{org_id}/annual-report/send", responses=error_responses(409),
+             summary="Send the annual report to the committee directly above (frozen as sent; again after a change: a new version)")
+async def send_annual_report(org_id: OrgId, body: AnnualSendIn, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+                             audit_trail: AuditDep) -> AnnualSentOut:
+    view = await annual_sent.send(session, actor=actor, org_id=org_id, year=body.year, now=clock.now(), note=body.note)
+    await audit_trail("api.annual_report.send", org_id=org_id, target=f"annual_report:{org_id}:{body.year}")
+    return AnnualSentOut.of(view)
+
+
+@router.get("/orgs/{org_id}/annual-report/sent", summary="The annual report as sent (its frozen figures) and where it stands")
+async def sent_annual_report(org_id: OrgId, year: YearQuery, session: SessionDep, actor: CurrentActor, clock: ClockDep) -> AnnualSentOut:
+    return AnnualSentOut.of(await annual_sent.sent_report(session, actor=actor, org_id=org_id, year=year, now=clock.now()))
+
+
+@router.post("/orgs/{org_id}/annual-report/acknowledge", responses=error_responses(409),
+             summary="The committee directly above takes the sent annual report in; the sender is told")
+async def acknowledge_annual_report(org_id: OrgId, body: AnnualAckIn, session: SessionDep, actor: CurrentActor, clock: ClockDep,
+                                    audit_trail: AuditDep) -> AnnualSentOut:
+    view = await annual_sent.acknowledge(session, actor=actor, org_id=org_id, year=body.year, version=body.version, now=clock.now())
+    await audit_trail("api.annual_report.acknowledge", org_id=org_id, target=f"annual_report:{org_id}:{body.year}")
+    return AnnualSentOut.of(view)
+
+
+@router.get("/orgs/{org_id}/annual-reports", summary="A committee's received annual reports: each direct sub-organisation and its report's state")
+async def received_annual_reports(org_id: OrgId, year: YearQuery, session: SessionDep, actor: CurrentActor) -> AnnualReceivedOut:
+    box = await annual_sent.received(session, actor=actor, org_id=org_id, year=year)
+    return AnnualReceivedOut(
+        org_id=box.org.id, year=year, sent=box.sent, total=len(box.children),
+        children=[AnnualReceivedItem(org_id=c.id, name=c.name, version=r.version if r else None, state=r.state if r else None,
+                                     sent_at=r.sent_at if r else None) for c, r in box.children],
+    )

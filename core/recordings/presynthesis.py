@@ -16,14 +16,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import metrics
 from core.clock import Clock
 from core.db import rows_affected, transaction
-from core.errors import DomainError
 from core.listening import presynthesis
 from core.listening.choice import choose, recordings_of_subject
 from core.listening.models import SubjectKind, VoicePresynthesis
@@ -81,20 +82,10 @@ async def plan(session: AsyncSession, *, kind: str, subject_id: int) -> Plan | N
         if document is None or org is None or document.state != DocumentState.PUBLISHED or not document.summary.strip():
             return None
         text, listeners = document.summary, listeners_query(document, org)
-    elif kind == SubjectKind.NOTICE:
-        try:
-            subject, notice = await subjects._notice(session, subject_id)
-        except DomainError:
+    elif kind in subjects.KINDS:
+        subject = await subjects.spoken_subject(session, kind=kind, subject_id=subject_id)
+        if subject is None:  # conclusions sent by voice are a person's Vietnamese reading: every listener hears it
             return None
-        if notice.status == NoticeStatus.CANCELLED:
-            return None
-        text, listeners = subject.text, subject.listeners
-    elif kind == SubjectKind.CONCLUSIONS:
-        meeting = await session.get(Meeting, subject_id)
-        cell = await session.get(Org, meeting.cell_id) if meeting is not None else None
-        if meeting is None or cell is None or meeting.conclusions_sent_at is None or meeting.conclusions_voice_file_id:
-            return None  # conclusions sent by voice are a person's Vietnamese reading: every listener hears it
-        subject = await subjects._conclusions(session, meeting, cell)
         text, listeners = subject.text, subject.listeners
     else:
         return None
@@ -195,17 +186,30 @@ class Presynthesiser:
         async with self.session_factory() as session:
             work = await plan(session, kind=claim.kind, subject_id=claim.subject_id) or Plan(text="", variants=())
         for voice, speed in work.variants:
-            try:
-                await self.renderer.render(work.text, voice=voice, speed=speed, background=True)
-                self.stats.variants += 1
-            except (SpeechError, OSError, RuntimeError, ValueError) as exc:  # those members still get it on a tap
-                self.stats.failed += 1
-                log.warning("presynthesis of %s %s (%s/%s) failed: %s", claim.kind, claim.subject_id, voice, speed, type(exc).__name__)
+            await self._render(claim, work.text, voice, speed)
             await self._finish(claim, renew=True)
         await self._finish(claim)
         self.stats.done += 1
+        metrics.PRESYNTHESIS_DONE.inc()
         self.stats.seconds += (self.clock.now() - started).total_seconds()
         return True
+
+    async def _render(self, claim: _Claim, text: str, voice: str, speed: str) -> None:
+        """One variant: made, found cached (a hit touches it, so the cache keeps it), or failed."""
+        misses, started = self.renderer.stats.cache_misses, time.perf_counter()
+        try:
+            await self.renderer.render(text, voice=voice, speed=speed, background=True)
+        except (SpeechError, OSError, RuntimeError, ValueError) as exc:  # those members still get it on a tap
+            self.stats.failed += 1
+            metrics.PRESYNTHESIS_VARIANTS.labels(result="failed").inc()
+            log.warning("presynthesis of %s %s (%s/%s) failed: %s", claim.kind, claim.subject_id, voice, speed, type(exc).__name__)
+            return
+        self.stats.variants += 1
+        if self.renderer.stats.cache_misses == misses:
+            metrics.PRESYNTHESIS_VARIANTS.labels(result="cached").inc()
+            return
+        metrics.PRESYNTHESIS_VARIANTS.labels(result="made").inc()
+        metrics.PRESYNTHESIS_SECONDS.observe(time.perf_counter() - started)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -219,3 +223,14 @@ class Presynthesiser:
                     await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
                 except asyncio.TimeoutError:
                     pass
+
+
+async def observe_depth(session: AsyncSession, *, max_attempts: int = MAX_ATTEMPTS) -> None:
+    """Set the queue gauge from the table itself (every process reports the same truth): subjects
+    due (waiting, or under way) and those given up after `max_attempts`."""
+    row = VoicePresynthesis
+    given_up = row.attempts >= max_attempts
+    rows = await session.execute(select(given_up, func.count()).select_from(row).where(row.done_at.is_(None)).group_by(given_up))
+    counts = {bool(spent): int(count) for spent, count in rows}
+    metrics.PRESYNTHESIS_QUEUE.labels(state="due").set(counts.get(False, 0))
+    metrics.PRESYNTHESIS_QUEUE.labels(state="given_up").set(counts.get(True, 0))

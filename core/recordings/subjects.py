@@ -113,6 +113,24 @@ async def _conclusions(session: AsyncSession, meeting: Meeting, cell: Org) -> Su
     )
 
 
+async def spoken_subject(session: AsyncSession, *, kind: str, subject_id: int) -> Subject | None:
+    """A notice or a meeting's conclusions as the synthetic voice reads it (its text and its
+    listeners), or None when there is nothing for it to read: the subject is gone, the notice was
+    stopped, the conclusions are not sent yet or were sent by voice (a person's Vietnamese reading,
+    which every listener hears). Read ahead by core.recordings.presynthesis."""
+    if check_kind(kind) == SubjectKind.NOTICE:
+        try:
+            subject, notice = await _notice(session, subject_id)
+        except NotFound:
+            return None
+        return None if notice.status == NoticeStatus.CANCELLED else subject
+    meeting = await session.get(Meeting, subject_id)
+    cell = await session.get(Org, meeting.cell_id) if meeting is not None else None
+    if meeting is None or cell is None or meeting.conclusions_sent_at is None or meeting.conclusions_voice_file_id:
+        return None
+    return await _conclusions(session, meeting, cell)
+
+
 async def recordable(session: AsyncSession, *, actor: Actor, kind: str, subject_id: int) -> Subject:
     """A notice or conclusions this person may record; NotFound or PermissionDenied otherwise."""
     if check_kind(kind) == SubjectKind.NOTICE:

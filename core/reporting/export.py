@@ -25,6 +25,7 @@ from core.votes import review
 
 if TYPE_CHECKING:
     from core.reporting.annual import AnnualReport
+    from core.reporting.reports import Received
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -164,6 +165,58 @@ def annual_xlsx(report: AnnualReport, cell_names: dict[int, str]) -> bytes:
         for name, rows in sorted(_named(report.rollup.cells.items(), cell_names), key=lambda item: item[0]):
             cells.append(values(name, year_total(rows)))
     ratings_sheet(book, report.ratings)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------- the monthly reports a committee received, as stored
+
+
+STORED_RATINGS = ("total", "excellent", "good", "complete", "incomplete", "pending", "reconsidering")
+
+
+def received_headers() -> list[str]:
+    r = texts.reports
+    return [*r.RECEIVED_HEADERS, *r.EXPORT_HEADERS[1:], *r.ANNUAL_RATING_HEADERS]
+
+
+def received_rows(box: Received) -> list[list[object]]:
+    """One row per cell below the committee: its report's state and, once sent, the figures and the year's
+    ratings exactly as stored when it was sent (a report stored before reconsiderations were kept leaves
+    that column blank); a cell that has not sent leaves the numbers blank."""
+    from core.clock import local_tz
+    from core.reporting.reports import FINAL_STATES, review_of
+
+    r, rows = texts.reports, []
+    for cell, report in box.cells:
+        state = r.RECEIVED_STATES[report.state.value if report else "none"]
+        if report is None or report.state not in FINAL_STATES:
+            rows.append([safe_cell(cell.name), state, ""])
+            continue
+        sent = report.sent_at.astimezone(local_tz()).strftime("%d/%m/%Y %H:%M") if report.sent_at else ""
+        rated = review_of(report.figures)
+        ratings = [rated.get(key, "") for key in STORED_RATINGS] if rated else []
+        rows.append([safe_cell(cell.name), state, sent, *values("", Figures.from_dict(report.figures))[1:], *ratings])
+    return rows
+
+
+def received_csv(box: Received) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(received_headers())
+    writer.writerows(received_rows(box))
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def received_xlsx(box: Received) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(texts.reports.SHEET_RECEIVED.format(month=box.month.month, year=box.month.year))
+    sheet.append(received_headers())
+    for row in received_rows(box):
+        sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -43,6 +43,34 @@ class MonthlyReport(Base):
     __table_args__ = (UniqueConstraint("cell_id", "month"), Index("ix_monthly_reports_month_state", "month", "state"))
 
 
+class AnnualState(str, enum.Enum):
+    SENT = "sent"  # sent to the committee above, waiting for it
+    ACKNOWLEDGED = "acknowledged"  # the committee above took this version in
+
+
+class AnnualReportSent(Base):
+    """An organisation's annual report (báo cáo năm) as sent to the committee directly above: one row per
+    (organisation, year), its figures frozen as sent. Sending again after the figures or the note changed
+    replaces them and raises `version`; the committee acknowledges one version (the audit trail keeps each)."""
+
+    __tablename__ = "annual_reports"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[AnnualState] = mapped_column(_enum(AnnualState, "annual_report_state"), default=AnnualState.SENT)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # core.reporting.annual_sent.snapshot
+    note: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # this version, by the committee above
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+
+    __table_args__ = (UniqueConstraint("org_id", "year"), Index("ix_annual_reports_year_state", "year", "state"))
+
+
 class OrgMonthFigures(Base):
     """One organisation's own figures for one local month (rows of its own: a cell's members,
     meetings and studies; feedback addressed to a committee).
@@ -88,4 +116,4 @@ class FiguresMonth(Base):
     built_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
-__all__ = ["FiguresMonth", "MonthlyReport", "OrgMonthFigures", "ReportState"]
+__all__ = ["AnnualReportSent", "AnnualState", "FiguresMonth", "MonthlyReport", "OrgMonthFigures", "ReportState"]

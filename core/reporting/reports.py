@@ -81,10 +81,11 @@ def review_of(stored: dict[str, int] | None) -> dict[str, int]:
 
 
 async def _review_figures(session: AsyncSession, cell: Org, month: dt.date) -> dict[str, int]:
-    counts = await review.cell_counts(session, cell_id=cell.id, year=month.year)
+    counts = await review.cell_counts(session, cell=cell, year=month.year)
     if counts is None:
         return {}
-    values = {"year": month.year, "total": counts.total, "pending": counts.pending, **counts.by_rating}
+    values = {"year": month.year, "total": counts.total, "pending": counts.pending, "reconsidering": counts.reconsidering,
+              **counts.by_rating}
     return {REVIEW_PREFIX + k: v for k, v in values.items()}
 
 
@@ -413,10 +414,14 @@ def figures_lines(figures: Figures) -> list[str]:
 
 
 def review_line(values: dict[str, int]) -> str | None:
+    """The report's ratings line; a report stored before reconsiderations were counted has no `reconsidering` and
+    shows none."""
     if not values:
         return None
-    return texts.reports.LINE_REVIEW.format(**{r.value: values.get(r.value, 0) for r in Rating}, year=values.get("year", ""),
+    line = texts.reports.LINE_REVIEW.format(**{r.value: values.get(r.value, 0) for r in Rating}, year=values.get("year", ""),
                                             total=values.get("total", 0), pending=values.get("pending", 0))
+    waiting = values.get("reconsidering", 0)
+    return line + texts.reports.LINE_REVIEW_RECONSIDERING.format(count=waiting) if waiting else line
 
 
 def report_text(cell: Org, month: dt.date, figures: Figures, note: str, review_comment: str = "", *, review: dict[str, int] | None = None) -> str:

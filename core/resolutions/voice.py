@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import metrics
 from core.db import insert_for
 from core.delivery.models import MediaFile
 from voice.engines import EngineConfig, SpeechError
@@ -39,10 +40,14 @@ async def render_variants(renderer: VoiceRenderer, text: str, variants: Iterable
     """Each variant once. A variant that cannot be spoken is left out (its members get text only)."""
     notes: dict[Variant, list[VoiceNote]] = {}
     for voice, speed in sorted(set(variants)):
+        misses = renderer.stats.cache_misses
         try:
             notes[(voice, speed)] = await renderer.render(text, voice=voice, speed=speed)
         except (SpeechError, OSError, RuntimeError, ValueError) as exc:
             log.warning("voice %s/%s could not be rendered: %s", voice, speed, type(exc).__name__)
+            continue
+        # What a member (or a publisher) waited for: served from the cache, or synthesised there and then.
+        (metrics.TTS_CACHE_HITS if renderer.stats.cache_misses == misses else metrics.TTS_CACHE_MISSES).inc()
     return notes
 
 

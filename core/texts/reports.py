@@ -15,6 +15,7 @@ LINE_ABSENCES = "🚫 Vắng có phép: {excused} · không phép: {unexcused}"
 LINE_STUDY = "📚 Học tập: {done}/{assigned} đã nghiên cứu (<b>{rate}</b>), điểm kiểm tra TB {score}"
 LINE_REVIEW = ("📋 Xếp loại năm {year}: {total} ĐV — XS {excellent}, Tốt {good}, HT {complete}, KHT {incomplete}, "
                "chưa xếp loại {pending}")
+LINE_REVIEW_RECONSIDERING = ", đang xem xét lại {count}"
 LINE_FEEDBACK = "✍️ Góp ý nhận: {received}, đã trả lời: {answered}"
 CHILDREN_TITLE = "\n<b>Theo đơn vị trực thuộc:</b>"
 CHILD_LINE = "• {name}: {members} ĐV, dự họp {attendance}, học tập {study}"
@@ -107,4 +108,34 @@ BTN_ACKNOWLEDGE = "✅ Tiếp nhận"
 BTN_RETURN = "↩️ Trả lại để sửa"
 BTN_REMIND = "🔔 Nhắc chi bộ chưa gửi"
 BTN_REVIEW_OPEN = "📄 Xem báo cáo"
+RECEIVED_HEADERS = ("Chi bộ", "Tình trạng", "Gửi lúc")
+RECEIVED_STATES = {"draft": "Bản nháp, chưa gửi", "sent": "Đã gửi, chờ tiếp nhận", "acknowledged": "Đã tiếp nhận",
+                   "returned": "Trả lại để sửa", "none": "Chưa có"}
+SHEET_RECEIVED = "Báo cáo tháng {month}-{year}"
+RECEIVED_FILENAME = "bao-cao-nhan-{org}-{month}"
 RECEIVED_MISSING_MORE = " và {count} chi bộ khác"
+
+# The annual report sent up (core/reporting/annual_sent.py): frozen as sent, a new version when sent again
+# after a change, acknowledged by the committee directly above.
+ANNUAL_SENT_VERSION = "📤 Đã gửi lên cấp trên lúc {at} (lần gửi thứ {version})."
+ANNUAL_ACKNOWLEDGED_FOOTER = "✅ Cấp trên đã tiếp nhận lần gửi thứ {version} lúc {at}."
+ANNUAL_WAITING_FOOTER = "⏳ Đang chờ cấp trên tiếp nhận."
+ANNUAL_NOT_SENT_STATUS = "Báo cáo năm {year} chưa gửi lên cấp trên."
+ANNUAL_SENT = "✅ Đã gửi báo cáo năm {year} lên cấp trên (lần gửi thứ {version})."
+ANNUAL_UNCHANGED = "Báo cáo năm này đã gửi (lần thứ {version}) và số liệu chưa thay đổi, nên chưa cần gửi lại."
+ANNUAL_NO_ABOVE = "Tổ chức này không có cấp ủy cấp trên để gửi báo cáo năm."
+ANNUAL_ONLY_SENDER = ("Chỉ bí thư, phó bí thư của chi bộ (hoặc cấp ủy viên của đảng bộ) mới gửi được báo cáo năm "
+                      "của tổ chức mình. Đồng chí vẫn xem và tải được báo cáo.")
+ANNUAL_ONLY_ABOVE_ACKS = "Chỉ cấp ủy viên của cấp ủy trực tiếp cấp trên mới tiếp nhận báo cáo năm này."
+ANNUAL_NOT_SENT = "Tổ chức này chưa gửi báo cáo năm {year}."
+ANNUAL_ALREADY_ACKNOWLEDGED = "Cấp trên đã tiếp nhận lần gửi này rồi."
+ANNUAL_NEWER_VERSION = "Tổ chức vừa gửi lại báo cáo (lần thứ {version}). Đồng chí xem bản mới rồi tiếp nhận."
+ANNUAL_RECEIVED_NOTICE = "📥 <b>{org}</b> đã gửi báo cáo năm {year} (lần gửi thứ {version})."
+ANNUAL_ACKNOWLEDGED_NOTICE = "✅ Cấp trên đã tiếp nhận báo cáo năm {year} của {org} (lần gửi thứ {version})."
+ANNUAL_ACKNOWLEDGED = "✅ Đã tiếp nhận báo cáo năm. Tổ chức gửi đã được báo."
+BTN_ANNUAL_SEND = "📤 Gửi báo cáo năm lên cấp trên"
+BTN_ANNUAL_RESEND = "📤 Gửi lại (bản mới)"
+BTN_ANNUAL_OPEN_SENT = "📄 Xem báo cáo năm đã gửi"
+BTN_ANNUAL_ACK = "✅ Tiếp nhận"
+ANNUAL_RECEIVED_LINE = "📥 Đơn vị trực thuộc đã gửi báo cáo năm: {sent}/{total}."
+ANNUAL_NOTE = "<b>Ý kiến kèm theo:</b>\n{note}"

@@ -97,6 +97,8 @@ CLOSES_IN_PAST = "Thời điểm kết thúc phải ở sau bây giờ."
 NOT_LEADER = "Chỉ bí thư, phó bí thư chi bộ (hoặc cấp ủy cấp trên) mới mở và kết thúc biểu quyết."
 MEETING_OTHER_CELL = "Cuộc họp này không thuộc chi bộ."
 TOO_FEW_OPTIONS = "Cần ít nhất hai lựa chọn."
+TOO_MANY_OPTIONS = "Tối đa {limit} lựa chọn."
+OPTIONS_DUPLICATE = "Lựa chọn «{option}» bị trùng. Mỗi lựa chọn cần khác nhau."
 BAD_RULE = "Tỷ lệ không hợp lệ (phải từ 1/2 đến dưới 1)."
 
 # ---- the annual review
@@ -236,6 +238,14 @@ CONSOLE_CLOSES_PICK = "Kết thúc"
 CONSOLE_CLOSES_CHOICES = {0: "Khi bí thư kết thúc", 15: "Sau 15 phút", 60: "Sau 1 giờ", 1440: "Sau 1 ngày"}
 CONSOLE_CLOSES_INVALID = "Thời gian kết thúc chưa đúng. Đồng chí chọn một mục trong danh sách."
 CONSOLE_OPEN_VOTE = "Mở biểu quyết"
+CONSOLE_OPTIONS = "Các lựa chọn"
+CONSOLE_OPTIONS_HINT = ("Từ {min} đến {max} lựa chọn, mỗi lựa chọn khác nhau. Lựa chọn thứ nhất là lựa chọn tán thành "
+                        "(dùng để tính thông qua).")
+CONSOLE_OPTION_LABEL = "Lựa chọn {n}"
+CONSOLE_OPTION_ADD = "+ Thêm lựa chọn"
+CONSOLE_OPTION_REMOVE = "Bỏ"
+CONSOLE_OPTION_REMOVE_LABEL = "Bỏ lựa chọn {n}"
+CONSOLE_OPTIONS_FULL = "Đã đủ {max} lựa chọn."
 CONSOLE_OPENED_OK = "Đã mở biểu quyết; phiếu đã gửi tới {sent} đảng viên."
 CONSOLE_OPENED_HAND_OK = "Đã mở biểu quyết giơ tay; ghi kết quả khi chi bộ biểu quyết xong."
 # Opening the year's review from the console.

@@ -446,21 +446,12 @@ async def subtree_figures(session: AsyncSession, *, org: Org, year: int) -> Figu
                    children=sorted(rolled.values(), key=lambda c: c.name))
 
 
-async def cell_counts(session: AsyncSession, *, cell_id: int, year: int) -> RatingCounts | None:
-    """One cell's final ratings of a year's review (None: no review of that year covers the cell), for its
-    monthly report; the caller has checked who asks."""
-    rows = (await session.execute(
-        select(ReviewEntry.final_rating, func.count()).join(ReviewCycle, ReviewCycle.id == ReviewEntry.cycle_id)
-        .where(ReviewEntry.cell_id == cell_id, ReviewCycle.year == year).group_by(ReviewEntry.final_rating)
-    )).all()
-    if not rows:
-        return None
-    counts = RatingCounts(org_id=cell_id, name="")
-    for rating, count in rows:
-        counts.total += count
-        if rating is not None:
-            counts.by_rating[Rating(rating).value] += count
-    return counts
+async def cell_counts(session: AsyncSession, *, cell: Org, year: int) -> RatingCounts | None:
+    """One cell's ratings of a year's review (None: no review of that year covers the cell), for its monthly
+    report: `subtree_figures` over the cell, so the report counts what the live figures count (those whose
+    reconsideration is pending included); the caller has checked who asks."""
+    counts = (await subtree_figures(session, org=cell, year=year)).totals
+    return counts if counts.total else None
 
 
 def counts_row(line: RatingCounts, name: str | None = None) -> list[object]:

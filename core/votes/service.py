@@ -20,6 +20,7 @@ choice, and no row written for a secret ballot carries the member, a time or a s
 from __future__ import annotations
 
 import datetime as dt
+import html
 import random
 import secrets
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from core import audit, texts
 from core.crypto import FieldCipher
 from core.delivery.outbox import enqueue_many
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.folding import strip_accents
 from core.listening import presynthesis
 from core.listening.models import SubjectKind
 from core.meetings import dates, render
@@ -58,7 +60,8 @@ if TYPE_CHECKING:
 
 T = texts.votes
 MAX_QUESTION_CHARS = 300
-MAX_OPTIONS = 6
+MIN_OPTIONS, MAX_OPTIONS = 2, 6
+MAX_OPTION_CHARS = 60
 MAX_AHEAD = dt.timedelta(days=30)
 RECEIPT_CONTEXT = "secret_ballot"
 KIND_BALLOT = "vote_ballot"
@@ -215,12 +218,21 @@ def _clean_question(question: str) -> str:
     return cleaned
 
 
-def _clean_options(options: list[str] | None) -> list[str]:
+def clean_options(options: list[str] | None) -> list[str]:
+    """The one rule for a vote's options (the API, the console's form, the bot's defaults): none given,
+    the default three; otherwise 2 to 6 non-blank options (spaces tidied, 60 characters at most), no two
+    the same when case and accents are set aside (a count split between twins means nothing)."""
     if not options:
         return list(T.DEFAULT_OPTIONS)
-    cleaned = [" ".join(o.split())[:60] for o in options if o and o.strip()]
-    if not 2 <= len(cleaned) <= MAX_OPTIONS:
+    cleaned = [" ".join(o.split())[:MAX_OPTION_CHARS] for o in options if o and o.strip()]
+    if len(cleaned) < MIN_OPTIONS:
         raise InvalidInput(T.TOO_FEW_OPTIONS)
+    if len(cleaned) > MAX_OPTIONS:
+        raise InvalidInput(T.TOO_MANY_OPTIONS.format(limit=MAX_OPTIONS))
+    folded = [strip_accents(o).casefold() for o in cleaned]
+    twins = next((cleaned[i] for i, f in enumerate(folded) if f in folded[:i]), None)
+    if twins is not None:
+        raise InvalidInput(T.OPTIONS_DUPLICATE.format(option=html.escape(twins)))
     return cleaned
 
 
@@ -289,7 +301,7 @@ async def open_vote(
         raise InvalidInput(T.CLOSES_IN_PAST)
     (qn, qd), (mn, md) = cell_rule(cell)
     vote = Vote(
-        cell_id=cell.id, meeting_id=meeting_id, question=_clean_question(question), options=_clean_options(options), kind=kind,
+        cell_id=cell.id, meeting_id=meeting_id, question=_clean_question(question), options=clean_options(options), kind=kind,
         voters=voters, closes_at=None if kind == BallotKind.HAND else closes_at, quorum_num=qn, quorum_den=qd, majority_num=mn,
         majority_den=md, subject=subject, subject_value=subject_value, opened_by_id=actor.member.id, opened_at=now,
     )

@@ -106,3 +106,57 @@ async def test_a_hand_vote_is_recorded_with_its_counts(api_client, console_harne
     vote = await _vote(session, opened.vote.id)
     assert (vote.status, vote.counts, vote.valid, vote.passed) == (VoteStatus.CLOSED, [5, 1, 1], True, True)
     assert "Tán thành 5, Không tán thành 1, Không biểu quyết 1" in (await api_client.get(recorded.headers["location"])).text
+
+
+async def _vote_count(session) -> int:  # type: ignore[no-untyped-def]
+    return len((await session.execute(select(Vote.id))).scalars().all())
+
+
+async def test_the_new_vote_form_takes_two_to_six_options_of_the_secretarys_own(api_client, console_harness, session, cipher) -> None:
+    commune = await make_commune(session, cipher)
+    a = commune.cells[0]
+    await session.commit()
+    home = await sign_in(api_client, console_harness, SECRETARY_A)
+    page = await api_client.get("/console/votes")
+    assert page.text.count('name="option"') == 3 and V.CONSOLE_OPTION_ADD in page.text
+    for option in V.DEFAULT_OPTIONS:
+        assert f'value="{option}"' in page.text
+    token = csrf_of(home)
+    hx = {"HX-Request": "true", "X-CSRF-Token": token}
+
+    # «Thêm lựa chọn» through htmx: the fieldset comes back with one more empty field, up to six, then no more.
+    options = ["Đồng chí Hoàng Văn Sáng", "Đồng chí Lò Thị Hoa", "Không biểu quyết"]
+    grown = await api_client.post("/console/votes/options", data={"cell_id": a.org.id, "edit": "add", "option": options}, headers=hx)
+    assert grown.status_code == 200 and grown.text.count('name="option"') == 4 and "<html" not in grown.text
+    assert 'value="Đồng chí Lò Thị Hoa"' in grown.text and "autofocus" in grown.text
+    six = options + ["a", "b", "c"]
+    full = await api_client.post("/console/votes/options", data={"cell_id": a.org.id, "edit": "add", "option": six}, headers=hx)
+    assert full.text.count('name="option"') == 6 and V.CONSOLE_OPTION_ADD not in full.text and V.CONSOLE_OPTIONS_FULL.format(max=6) in full.text
+    # «Bỏ»: that field goes; two is the least, with no «Bỏ» left.
+    fewer = await api_client.post("/console/votes/options", data={"cell_id": a.org.id, "edit": "remove-1", "option": options}, headers=hx)
+    assert fewer.text.count('name="option"') == 2 and "Lò Thị Hoa" not in fewer.text and V.CONSOLE_OPTION_REMOVE_LABEL.format(n=1) not in fewer.text
+    # Without script: the same buttons post the whole form, and the page comes back with what was typed.
+    plain = await api_client.post("/console/votes/options", data={"csrf": token, "cell_id": a.org.id, "edit": "add", "option": options,
+                                                                   "question": "Bầu bí thư chi bộ", "kind": "secret"})
+    assert plain.status_code == 200 and "<html" in plain.text and "Bầu bí thư chi bộ</textarea>" in plain.text
+    assert plain.text.count('name="option"') == 4 and '<option value="secret" selected>' in plain.text
+    # No form token: refused.
+    assert (await api_client.post("/console/votes/options", data={"cell_id": a.org.id, "edit": "add", "option": options})).status_code == 403
+
+    # Opened with the options typed; core judges them: twins (case and accents aside) and a seventh are refused politely.
+    form = {"csrf": token, "cell_id": a.org.id, "question": "Bầu bí thư chi bộ", "kind": "secret", "closes_in": 0}
+    twins = await api_client.post("/console/votes/open", data={**form, "option": ["Đồng ý", "dong y"]})
+    assert twins.status_code == 422 and V.OPTIONS_DUPLICATE.format(option="dong y") in twins.text
+    seven = await api_client.post("/console/votes/open", data={**form, "option": [*six, "d"]})
+    assert seven.status_code == 422 and V.TOO_MANY_OPTIONS.format(limit=6) in seven.text
+    one = await api_client.post("/console/votes/open", data={**form, "option": ["Đồng ý", "  "]})
+    assert one.status_code == 422 and V.TOO_FEW_OPTIONS in one.text
+    assert await _vote_count(session) == 0
+    opened = await api_client.post("/console/votes/open", data={**form, "option": ["  Đồng chí Hoàng Văn Sáng ", *options[1:]]})
+    assert opened.status_code == 303
+    [vote] = (await session.execute(select(Vote))).scalars().all()
+    assert vote.options == options and vote.kind == BallotKind.SECRET
+    after = await api_client.get(opened.headers["location"])
+    assert "Bầu bí thư chi bộ" in after.text
+    events = (await session.execute(select(AuditEvent).where(AuditEvent.action == "console.vote.open"))).scalars().all()
+    assert [e.target for e in events] == [f"vote:{vote.id}"]

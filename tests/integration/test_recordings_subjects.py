@@ -203,3 +203,30 @@ async def test_conclusions_read_aloud_reach_the_absent_and_start_over_when_sent_
 async def test_the_buttons_carry_the_subject(session) -> None:
     assert subjects.record_button(SubjectKind.NOTICE, 7).callback_data == "rs:open:notice:7:"
     assert subjects.listen_button(SubjectKind.CONCLUSIONS, 9).callback_data == "rs:listen:conclusions:9:"
+
+
+async def test_the_spoken_subject_is_what_the_synthetic_voice_reads_or_none(session, commune, clock) -> None:
+    """core.recordings.subjects.spoken_subject, which reading ahead uses: a notice's words and its
+    listeners, conclusions sent as text; nothing for a stopped notice, conclusions not sent or sent
+    by voice, or a subject that is not there."""
+    notice_id = await notice_of(session, commune, clock)
+    spoken = await subjects.spoken_subject(session, kind=SubjectKind.NOTICE, subject_id=notice_id)
+    assert spoken is not None and spoken.text == NOTICE_TEXT
+    listeners = {member_id for member_id, _ in (await session.execute(spoken.listeners)).all()}
+    assert {m.id for m in commune.cells[0].members} <= listeners  # its recipients with voice on
+    meeting_id, _ = await held_meeting(session, commune, clock, text="Chi bộ thống nhất trồng rừng.")
+    conclusions = await subjects.spoken_subject(session, kind=SubjectKind.CONCLUSIONS, subject_id=meeting_id)
+    assert conclusions is not None and conclusions.text == "Chi bộ thống nhất trồng rừng." and conclusions.revision == 1
+
+    secretary = await load_actor(session, commune.cells[0].secretary)
+    await notices.cancel_notice(session, actor=secretary, notice_id=notice_id, now=clock.now())
+    await meetings.send_conclusions(session, actor=secretary, meeting_id=meeting_id, voice_file_id="voice-1", voice_duration=20,
+                                    now=clock.now() + dt.timedelta(days=2))
+    await session.commit()
+    assert await subjects.spoken_subject(session, kind=SubjectKind.NOTICE, subject_id=notice_id) is None
+    assert await subjects.spoken_subject(session, kind=SubjectKind.CONCLUSIONS, subject_id=meeting_id) is None
+    assert await subjects.spoken_subject(session, kind=SubjectKind.NOTICE, subject_id=10**6) is None
+    assert await subjects.spoken_subject(session, kind=SubjectKind.CONCLUSIONS, subject_id=10**6) is None
+    unsent = await meetings.create_meeting(session, actor=secretary, cell_id=commune.cells[0].org.id, kind=MeetingKind.REGULAR,
+                                           starts_at=clock.now() + dt.timedelta(days=3), place="Nhà văn hóa", agenda="", now=clock.now())
+    assert await subjects.spoken_subject(session, kind=SubjectKind.CONCLUSIONS, subject_id=unsent.meeting.id) is None

@@ -210,3 +210,21 @@ async def test_aiogram_sends_the_paid_flag(people: SandboxClient, server: Sandbo
     finally:
         await bot.session.close()
     assert (await people.stats())["calls"]["paid_broadcast"] == 1
+
+
+async def test_a_round_trip_delays_the_call_on_its_way_in_and_its_answer_on_the_way_out(
+    people: SandboxClient, http: httpx.AsyncClient, server: SandboxServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[list[str]] = []  # what Mai's chat held at each half of the trip
+
+    async def travel() -> None:
+        seen.append([e.message.get("text", "") for e in server.world.chat(server.world.bot(TOKEN), MAI).entries if e.sender == "bot"])
+
+    monkeypatch.setattr(server.api, "_travel", travel)
+    server.api.round_trip = 0.2
+    answer = await http.post(f"/bot{TOKEN}/sendMessage", json=send("xin chào"))
+    assert answer.status_code == 200
+    assert seen == [[], ["xin chào"]]  # not yet delivered on the way in, delivered before the answer came back
+    server.api.round_trip = 0.0
+    await http.post(f"/bot{TOKEN}/sendMessage", json=send("lần hai"))
+    assert len(seen) == 2  # loopback: no trip

@@ -17,6 +17,7 @@ from core.reporting.reports import default_month
 from core.resolutions.service import check_issued_on, parse_day
 from core.scheduling.models import Watermark
 from core.spreadsheets import safe_cell
+from core.votes import service as votes_service
 
 UTC = dt.timezone.utc
 
@@ -106,3 +107,32 @@ def test_a_formula_typed_by_a_person_is_written_as_text(typed: str) -> None:
 @pytest.mark.parametrize("value", ["Nguyễn Văn An", "", 12, None, 0.5])
 def test_anything_else_is_written_as_it_is(value: object) -> None:
     assert safe_cell(value) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (None, list(texts.votes.DEFAULT_OPTIONS)),
+        ([], list(texts.votes.DEFAULT_OPTIONS)),
+        (["  Đồng ý   phương án A ", "", "Không đồng ý"], ["Đồng ý phương án A", "Không đồng ý"]),
+        (["x" * 80, "Khác"], ["x" * 60, "Khác"]),
+    ],
+)
+def test_a_votes_options_are_tidied_in_one_place(typed: list[str] | None, expected: list[str]) -> None:
+    assert votes_service.clean_options(typed) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (["Chỉ một"], texts.votes.TOO_FEW_OPTIONS),
+        (["Đồng ý", " ", ""], texts.votes.TOO_FEW_OPTIONS),
+        ([str(i) for i in range(7)], texts.votes.TOO_MANY_OPTIONS.format(limit=6)),
+        (["Tán thành", "TÁN THÀNH"], texts.votes.OPTIONS_DUPLICATE.format(option="TÁN THÀNH")),
+        (["Đồng ý", "Không", "dong  y"], texts.votes.OPTIONS_DUPLICATE.format(option="dong y")),
+    ],
+)
+def test_a_votes_options_are_refused_in_one_place(typed: list[str], message: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        votes_service.clean_options(typed)
+    assert str(refused.value) == message

@@ -8,6 +8,7 @@ the reports received. Every id is re-checked by core.reporting (figures / report
 Callback data:
     rf:<action>:<org_id>:<yyyymm>    figures: show | chart | csv | xlsx | kids
     rf:<action>:<org_id>:<yyyy>      the annual report: year | ycsv | yxlsx (annual_screens.py)
+    ra:<action>:<org_id>:<yyyy>:<v>  the annual report sent up: send | open | ack (annual_sent_screens.py)
     rr:<action>:<cell_id>:<yyyymm>   reports: open | note | send | read | ack | ret;  list | remind (org_id: a committee)
 
 One small handler per button action or typed step: figure_screens.py, annual_screens.py, report_screens.py.
@@ -25,6 +26,7 @@ from bot.filters import Linked
 from bot.flow import menu_or_command
 from bot.keyboards_reports import FiguresButton
 from bot.routers.reports import annual_screens as year
+from bot.routers.reports import annual_sent_screens as sent
 from bot.routers.reports import figure_screens as fig
 from bot.routers.reports import report_screens as rep
 from bot.routers.reports.common import NoteFlow, ReportButton
@@ -38,6 +40,7 @@ _REPORTS: dict[str, Callable[..., Any]] = {
     "open": rep.show_report, "send": rep.send_report, "note": rep.ask_note, "read": rep.read_report, "ack": rep.acknowledge,
     "ret": rep.ask_return, "remind": rep.remind, "list": rep.list_received,
 }
+_ANNUAL_SENT: dict[str, Callable[..., Any]] = {"send": sent.send_annual, "open": sent.open_sent, "ack": sent.acknowledge}
 
 
 def build() -> Router:
@@ -52,4 +55,6 @@ def build() -> Router:
         router.callback_query.register(figures_handler, FiguresButton.filter(F.action == action))
     for action, report_handler in _REPORTS.items():
         router.callback_query.register(report_handler, ReportButton.filter(F.action == action))
+    for action, sent_handler in _ANNUAL_SENT.items():
+        router.callback_query.register(sent_handler, sent.AnnualButton.filter(F.action == action))
     return router

@@ -216,3 +216,13 @@ def test_codes_dates_and_kinds() -> None:
     for bad in ("31/2/2022", "hôm qua", "1/1/2027"):
         with pytest.raises(InvalidInput):
             service.parse_day(bad, today=today)
+
+
+async def test_renders_count_cache_hits_and_misses_on_metrics(tmp_path: Path) -> None:
+    from core import metrics
+
+    renderer = VoiceRenderer(CountingSpeaker(), tmp_path / "voice")
+    hits, misses = metrics.TTS_CACHE_HITS._value.get(), metrics.TTS_CACHE_MISSES._value.get()
+    await render_variants(renderer, TEXT, [("vi", "normal"), ("vi", "slow")])  # both synthesised
+    await render_variants(renderer, TEXT, [("vi", "normal")])  # from the cache
+    assert (metrics.TTS_CACHE_HITS._value.get() - hits, metrics.TTS_CACHE_MISSES._value.get() - misses) == (1, 2)
