@@ -34,7 +34,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import Response, TelegramMethod
 from aiogram.types import Chat, TelegramObject, Update, User
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -43,7 +43,7 @@ from bot.patience import answering_a_person
 from core import metrics
 from core.db import utcnow
 from core.orgs.models import ProcessedUpdate
-from core.orgs.service import actor_by_platform_user
+from core.orgs.actor_cache import DIRECTORY_VERSION, ActorCache
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"  # a bot without a `platform` attribute is aiogram's Telegram bot
@@ -85,9 +85,14 @@ async def commit_before_sending() -> None:
     if not session.in_transaction():
         return
     if not update.recorded and await _has_written(session):
-        session.add(ProcessedUpdate(bot_id=update.bot_id, update_id=update.update_id))
-        update.recorded = True
+        await _record(session, update)
     await session.commit()  # also hands the connection back to the pool until the next statement
+
+
+async def _record(session: AsyncSession, update: _OpenUpdate) -> None:
+    """SQLite: the update is handled (a plain INSERT: the unit of work's flush cost more than the row)."""
+    await session.execute(_RECORD, {"bot_id": update.bot_id, "update_id": update.update_id, "processed_at": utcnow()})
+    update.recorded = True
 
 
 async def _has_written(session: AsyncSession) -> bool:
@@ -189,14 +194,24 @@ class RedisTurns:
         await self.redis.aclose()
 
 
-# Built once: run for every update (PostgreSQL claims the update, SQLite looks for it).
-_CLAIM = (
+# Built once: run for every update. PostgreSQL claims the update, SQLite looks for it; both read the
+# directory's version in the same statement (who is asking comes from memory while it is unchanged:
+# core.orgs.actor_cache).
+_CLAIM_CTE = (
     pg_insert(ProcessedUpdate)
     .values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"), processed_at=bindparam("processed_at"))
     .on_conflict_do_nothing()
     .returning(ProcessedUpdate.update_id)
+    .cte("claim")
 )
-_HANDLED = select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bindparam("bot_id"), ProcessedUpdate.update_id == bindparam("update_id"))
+_CLAIM = select(select(_CLAIM_CTE.c.update_id).scalar_subquery(), DIRECTORY_VERSION)
+_RECORD = insert(ProcessedUpdate).values(bot_id=bindparam("bot_id"), update_id=bindparam("update_id"),
+                                         processed_at=bindparam("processed_at"))
+_HANDLED = select(
+    select(ProcessedUpdate.update_id).where(ProcessedUpdate.bot_id == bindparam("bot_id"), ProcessedUpdate.update_id == bindparam("update_id"))
+    .scalar_subquery(),
+    DIRECTORY_VERSION,
+)
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -204,6 +219,7 @@ class DatabaseMiddleware(BaseMiddleware):
         self.session_factory = session_factory
         self.queue = PersonQueue()
         self.shared_turns = shared_turns
+        self.actors = ActorCache()
 
     async def __call__(
         self,
@@ -237,11 +253,13 @@ class DatabaseMiddleware(BaseMiddleware):
             if claimed_first:
                 # One round trip: the update is claimed before it is handled. A redelivery finds the row
                 # (or waits for the first handler's commit, then finds it) and changes nothing.
-                claimed = await session.scalar(_CLAIM, {"bot_id": bot_id, "update_id": event.update_id, "processed_at": utcnow()})
+                claimed, version = (await session.execute(_CLAIM, {"bot_id": bot_id, "update_id": event.update_id,
+                                                                    "processed_at": utcnow()})).one()
                 already = claimed is None
             else:
                 # SQLite: a write here would hold the database's one write lock for the whole update.
-                already = await session.scalar(_HANDLED, {"bot_id": bot_id, "update_id": event.update_id}) is not None
+                handled, version = (await session.execute(_HANDLED, {"bot_id": bot_id, "update_id": event.update_id})).one()
+                already = handled is not None
             if already:
                 log.info("update %s already handled; ignoring redelivery", event.update_id)
                 await session.rollback()
@@ -260,7 +278,7 @@ class DatabaseMiddleware(BaseMiddleware):
             if user is not None:
                 platform_user_id = await to_platform_id(user.id) if to_platform_id is not None else str(user.id)
                 data["platform_user_id"] = platform_user_id
-                actor = await actor_by_platform_user(session, platform=platform, platform_user_id=platform_user_id)
+                actor = await self.actors.actor(session, platform=platform, platform_user_id=platform_user_id, version=version)
                 if actor is not None:
                     data["member"] = actor.member
                     data["actor"] = actor
@@ -271,8 +289,7 @@ class DatabaseMiddleware(BaseMiddleware):
             try:
                 result = await handler(event, data)
                 if not update.recorded:
-                    session.add(ProcessedUpdate(bot_id=bot_id, update_id=event.update_id))
-                    update.recorded = True
+                    await _record(session, update)
                 await session.commit()
             except IntegrityError:
                 # The same update handled concurrently by another worker won the race; ours rolls back.

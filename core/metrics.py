@@ -39,6 +39,9 @@ TELEGRAM_429 = Counter("telegram_429", "Flood-control answers (429) from Telegra
 RATE_LIMITED = Counter("rate_limited", "Flood-control answers (429) by platform (Telegram's are also telegram_429)", ["platform"],
                        namespace=NAMESPACE, registry=REGISTRY)
 TTS_CACHE_HITS = Counter("tts_cache_hits", "Voice notes served from the audio cache", namespace=NAMESPACE, registry=REGISTRY)
+ACTORS_FROM_MEMORY = Counter("actors_from_memory", "Updates whose asker came from memory (the directory unchanged since)",
+                             namespace=NAMESPACE, registry=REGISTRY)
+ACTORS_LOADED = Counter("actors_loaded", "Updates whose asker was loaded from the database", namespace=NAMESPACE, registry=REGISTRY)
 TTS_CACHE_MISSES = Counter("tts_cache_misses", "Voice notes that had to be synthesised", namespace=NAMESPACE, registry=REGISTRY)
 # Read ahead (core.recordings.presynthesis, the worker role): the queue is the whole table, counted
 # when scraped like the outbox (aggregate with max()); the rest are each worker process's own.

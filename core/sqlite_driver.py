@@ -4,7 +4,8 @@ aiosqlite runs each SQLite call on the connection's own thread; SQLAlchemy's ada
 calls for a query (open a cursor, execute, fetch the rows, close the cursor) and three for a write.
 Every hand-off wakes the thread and the event loop and passes the GIL twice: on a button press of 7–10
 statements that was ~30 hand-offs, a third of the bot's CPU on SQLite (docs/scaling.md). This cursor
-does the four in one call on the same thread; results, errors and the cursor's life are as before."""
+does the four in one call on the same thread; results, errors and the cursor's life are as before.
+A COMMIT or ROLLBACK with no transaction open makes no hand-off at all."""
 
 from __future__ import annotations
 
@@ -51,6 +52,22 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
+
+    def commit(self) -> None:
+        if not self._idle():
+            super().commit()
+
+    def rollback(self) -> None:
+        if not self._idle():
+            super().rollback()
+
+    def _idle(self) -> bool:
+        """No transaction is open on the sqlite3 connection: COMMIT and ROLLBACK do nothing there
+        (sqlite3's own rule), so the hand-off to the connection's thread is skipped. A read-only update
+        used to make four such empty hand-offs per connection checkout (the commit, then the pool's
+        rollback on return), as many as its statements."""
+        raw = self._connection._connection  # the sqlite3 connection; None once closed (then as before)
+        return raw is not None and not raw.in_transaction
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         return super().cursor(server_side) if server_side else OneHopCursor(self)

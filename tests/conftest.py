@@ -111,8 +111,10 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
             await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
             # Reference data a migration writes (and create_all, through its table's event) comes back.
             from core.listening.models import insert_default_languages
+            from core.orgs.models import directory_row_sql
 
             await connection.run_sync(insert_default_languages)
+            await connection.execute(text(directory_row_sql("postgresql")))
     yield engine
     await engine.dispose()
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy import event
+from sqlalchemy import BigInteger, event, text
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -239,9 +239,100 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class DirectoryVersion(Base):
+    """One row: a number that changes, in the same transaction, with every change to what "who is
+    asking" is made of (members, organisations, roles, which account belongs to whom).
+
+    Database triggers change it (`directory_trigger_ddl`), so no code path — the ORM, a bulk UPDATE, the
+    importer, a migration, psql — can change the directory without it. A process may keep who is
+    asking in memory only while this number is the one it read with that copy (core.orgs.actor_cache).
+    The number is at least the time in microseconds (a restored or re-seeded row never repeats a number
+    a process saw before)."""
+
+    __tablename__ = "directory_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+# What an actor is made of. channel_links: only which account is whose (`unreachable_since`, written
+# by delivery after every send, is not).
+DIRECTORY_TABLES = {
+    "members": "",
+    "orgs": "",
+    "org_roles": "",
+    "channel_links": " OF member_id, platform, platform_user_id",
+}
+_SQLITE_NOW_US = "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)"
+_PG_NOW_US = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+
+
+def directory_row_sql(dialect: str) -> str:
+    """The one row, unless it is there (idempotent)."""
+    if dialect == "postgresql":
+        return f"INSERT INTO directory_version (id, version) VALUES (1, {_PG_NOW_US}) ON CONFLICT (id) DO NOTHING"
+    return f"INSERT OR IGNORE INTO directory_version (id, version) VALUES (1, {_SQLITE_NOW_US})"
+
+
+def directory_trigger_ddl(dialect: str) -> list[str]:
+    """The statements that make every change to the directory tables change `directory_version`
+    (idempotent: the migration and `create_all` both run them)."""
+    if dialect == "postgresql":
+        # A deferred constraint trigger runs at COMMIT (the row stays unlocked while the transaction
+        # works) and once per transaction (a transaction-local setting remembers it ran); a change
+        # rolled back to a savepoint takes its pending trigger with it.
+        statements = [
+            "CREATE OR REPLACE FUNCTION sotay_directory_changed() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            "BEGIN\n"
+            "  IF current_setting('sotay.directory_changed', true) IS DISTINCT FROM 'yes' THEN\n"
+            "    PERFORM set_config('sotay.directory_changed', 'yes', true);\n"
+            f"    UPDATE directory_version SET version = greatest(version + 1, {_PG_NOW_US}) WHERE id = 1;\n"
+            "  END IF;\n"
+            "  RETURN NULL;\n"
+            "END $$",
+            directory_row_sql(dialect),
+        ]
+        for table, columns in DIRECTORY_TABLES.items():
+            statements += [
+                f"DROP TRIGGER IF EXISTS directory_changed ON {table}",
+                f"CREATE CONSTRAINT TRIGGER directory_changed AFTER INSERT OR DELETE OR UPDATE{columns} ON {table} "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION sotay_directory_changed()",
+                f"DROP TRIGGER IF EXISTS directory_truncated ON {table}",
+                f"CREATE TRIGGER directory_truncated AFTER TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION sotay_directory_changed()",
+            ]
+        return statements
+    bump = f"UPDATE directory_version SET version = max(version + 1, {_SQLITE_NOW_US}) WHERE id = 1"
+    statements = [directory_row_sql(dialect)]
+    for table, columns in DIRECTORY_TABLES.items():
+        for event_name in ("INSERT", "DELETE", f"UPDATE{columns}"):
+            name = f"directory_{table}_{event_name.split()[0].lower()}"
+            statements.append(f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event_name} ON {table} BEGIN {bump}; END")
+    return statements
+
+
+def directory_trigger_drop_ddl(dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        statements = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for table in DIRECTORY_TABLES for name in ("directory_changed", "directory_truncated")]
+        return [*statements, "DROP FUNCTION IF EXISTS sotay_directory_changed()"]
+    return [f"DROP TRIGGER IF EXISTS directory_{table}_{kind}" for table in DIRECTORY_TABLES for kind in ("insert", "delete", "update")]
+
+
+def install_directory_triggers(connection: Any) -> None:
+    """On a synchronous connection: the row and the triggers (a schema made from the models)."""
+    for statement in directory_trigger_ddl(connection.dialect.name):
+        connection.execute(text(statement))
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _directory_triggers(_metadata: Any, connection: Any, **_: Any) -> None:
+    """A schema made from the models (tests, benches, `create_all`) has the triggers the migration makes."""
+    install_directory_triggers(connection)
+
+
 __all__ = [
     "ApiToken",
     "ChannelLink",
+    "DirectoryVersion",
     "Gender",
     "InviteCode",
     "Member",

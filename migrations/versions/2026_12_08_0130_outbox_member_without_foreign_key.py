@@ -1,7 +1,7 @@
 """outbox.member_id without a foreign key: members are never deleted, and the check locked the member's row for every message queued
 
 Revision ID: 7b3e9d2a4c18
-Revises: 9c5e2a7d4b13
+Revises: 7b3e91d04c52
 Create Date: 2026-12-08 01:30:00.000000
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '7b3e9d2a4c18'
-down_revision: str | None = '9c5e2a7d4b13'
+down_revision: str | None = '7b3e91d04c52'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -137,3 +137,48 @@ async def test_kept_figures_migrate_up_and_down(database_url, tmp_path) -> None:
             await connection.execute(text("DROP SCHEMA kept_check CASCADE"))
         await admin.dispose()
     assert seen == [(["figures_months"], 0), (["figures_refreshes"], 0), (["figures_months"], 0)]
+
+
+def _directory_version_check(connection, url: str) -> list:  # type: ignore[no-untyped-def]
+    """The migration's triggers change the directory version with a change to the directory (and only
+    then); its downgrade leaves tables that take changes without them."""
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+    postgres = connection.dialect.name == "postgresql"
+    version = "SELECT version FROM directory_version WHERE id = 1"
+    seen = [connection.execute(text(version)).scalar_one() > 1_700_000_000_000_000]  # at least the time in µs
+    before = connection.execute(text(version)).scalar_one()
+    connection.execute(text("INSERT INTO orgs (id, kind, name, path, depth, show_lunar_date, settings, created_at) "
+                            "VALUES (1, 'cell', 'Chi bộ', '/1/', 0, false, '{}', '2026-12-01 00:00:00')"))
+    if postgres:
+        connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))  # the deferred trigger runs now, not at COMMIT
+    seen.append(connection.execute(text(version)).scalar_one() > before)
+    command.downgrade(config, "-1")
+    connection.execute(text("UPDATE orgs SET name = 'Chi bộ 2' WHERE id = 1"))
+    if postgres:
+        connection.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+    seen.append(connection.execute(text("SELECT name FROM orgs")).scalar_one())
+    return seen
+
+
+async def test_directory_version_triggers_migrate_up_and_down(database_url, tmp_path) -> None:
+    if is_sqlite(database_url):
+        url = f"sqlite+aiosqlite:///{tmp_path / 'directory.db'}"
+        engine = create_engine(url)
+        async with engine.begin() as connection:
+            seen = await connection.run_sync(_directory_version_check, url)
+        await engine.dispose()
+    else:
+        admin = create_engine(database_url)
+        async with admin.begin() as connection:
+            await connection.execute(text("DROP SCHEMA IF EXISTS directory_check CASCADE"))
+            await connection.execute(text("CREATE SCHEMA directory_check"))
+        engine = create_async_engine(database_url, connect_args={"server_settings": {"search_path": "directory_check"}})
+        async with engine.begin() as connection:
+            seen = await connection.run_sync(_directory_version_check, database_url)
+        await engine.dispose()
+        async with admin.begin() as connection:
+            await connection.execute(text("DROP SCHEMA directory_check CASCADE"))
+        await admin.dispose()
+    assert seen == [True, True, "Chi bộ 2"]
