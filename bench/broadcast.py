@@ -201,6 +201,43 @@ async def enqueue_broadcast(database_url: str, *, paid: bool = False) -> None:
     await engine.dispose()
 
 
+class OutboxProgress:
+    """How many rows are finished, asked every quarter second on one connection pool: the watch loop
+    must not cost the database a new connection (a PostgreSQL backend) and a scan of every sent row
+    each time, nor take the CPU the worker and the sandbox are measured on."""
+
+    def __init__(self, database_url: str) -> None:
+        from core.db import create_engine
+
+        self.engine = create_engine(database_url)
+
+    async def finished(self) -> int:
+        from core.delivery.models import OutboxMessage
+
+        done = OutboxMessage.state.in_(["sent", "failed", "unreachable", "cancelled"])
+        async with self.engine.connect() as connection:
+            return int((await connection.execute(select(func.count()).where(done))).scalar_one())
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def sandbox_answers(sandbox: Sandbox) -> int:
+    """Every Bot API answer the sandbox has given, all bots together (ours and the peers')."""
+    async with httpx.AsyncClient(timeout=60) as client:
+        total = 0
+        for token in (OUR_TOKEN, *PEER_TOKENS.values()):
+            stats = (await client.get(f"{sandbox.base_url}/sandbox/bots/{token}/stats")).json()
+            total += sum(int(n) for n in stats["responses"].values())
+    return total
+
+
 async def outbox_snapshot(database_url: str) -> tuple[dict[str, int], set[int], float | None, float | None]:
     """Counts by state, the chats recorded as sent, and the first and last `sent_at` (epoch seconds)."""
     from core.db import create_engine
@@ -324,9 +361,11 @@ async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int
         await asyncio.sleep(0.1)
     await enqueue_broadcast(args.database_url, paid=args.paid)
     started = time.monotonic()
+    sandbox_cpu, sandbox_answered = cpu_seconds(sandbox.process.pid), await sandbox_answers(sandbox)
     peers = start_peers_alongside(args, sandbox, log_dir) if args.alongside else []
     kill: dict[str, Any] | None = None
     n = len(chats)
+    progress = OutboxProgress(args.database_url)
     try:
         while True:
             await asyncio.sleep(0.25)
@@ -349,11 +388,13 @@ async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int
                         "in_flight_at_kill": len(delivered_unrecorded - recorded_later)}
                 await asyncio.sleep(max(0.0, args.restart_after - 2.0))
                 workers.start_one()
-            states, _, _, _ = await outbox_snapshot(args.database_url)
-            if sum(states.get(s, 0) for s in ("sent", "failed", "unreachable", "cancelled")) >= n:
+            if await progress.finished() >= n:
                 break
         seconds = time.monotonic() - started
+        sandbox_cpu = cpu_seconds(sandbox.process.pid) - sandbox_cpu
+        sandbox_answered = await sandbox_answers(sandbox) - sandbox_answered
     finally:
+        await progress.close()
         workers.stop_all()
     rate = args.limit
     states, _, first, last = await outbox_snapshot(args.database_url)
@@ -373,6 +414,15 @@ async def run_outbox(args: argparse.Namespace, sandbox: Sandbox, chats: list[int
         "lost": lost,
         "outbox": states,
         "workers": workers.stats(),
+    }
+    # CPU per message: our workers' over every message they recorded as sent (from the moment they
+    # were ready), and the sandbox's (Telegram's stand-in: its cost is not ours) over every answer
+    # it gave meanwhile, the peers' included.
+    sent = sum(int(w.get("sent", 0)) for w in result["workers"])
+    worker_cpu = sum(float(w.get("cpu_seconds_after_ready", 0.0)) for w in result["workers"])
+    result["cpu_ms_per_message"] = {
+        "workers": round(1000 * worker_cpu / sent, 3) if sent else None,
+        "sandbox": round(1000 * sandbox_cpu / sandbox_answered, 3) if sandbox_answered else None,
     }
     if kill is not None:
         result["kill"] = kill

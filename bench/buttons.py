@@ -23,8 +23,12 @@ $SOTAY_TEST_DATABASE_URL, else the local server) and dropped at the end. SQLite:
 temporary folder. `--redis-url` adds runs with the production FSM storage and cross-process turns
 in Redis.
 
+`--per-kind N` instead measures each kind of press on its own (one member, N of each, one after
+another): the bot's CPU, SQL statements and SQLite thread hand-offs per press.
+
 Prints one JSON line per (database, concurrency, dispatcher) with p50/p95/p99 in ms, updates per
-second, the ratio to the bare handler's throughput from the same run, and the machine's load.
+second, the ratio to the bare handler's throughput from the same run, the bot's CPU per update, the
+SQL statements per update of each kind (ours; COMMIT not counted), and the machine's load.
 Goals: p95 < 50 ms, throughput ≥ 0.3 × bare.
 """
 
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextvars
 import datetime as dt
 import itertools
 import json
@@ -51,7 +56,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, Update, User
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core import texts
@@ -102,6 +107,26 @@ class InstantSession(BaseSession):
     async def stream_content(self, *args: Any, **kwargs: Any) -> Any:  # pragma: no cover - no files in this bench
         raise NotImplementedError
         yield b""
+
+
+PRESS: contextvars.ContextVar[str | None] = contextvars.ContextVar("bench_press", default=None)  # the kind being handled
+
+
+class Statements:
+    """SQL statements the product's engine runs, by the kind of press being handled (the driver sets PRESS)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.counts: dict[str, int] = {}
+        event.listen(engine.sync_engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_: Any) -> None:
+        kind = PRESS.get()
+        if kind is not None:
+            self.counts[kind] = self.counts.get(kind, 0) + 1
+
+    def take(self) -> dict[str, int]:
+        counts, self.counts = self.counts, {}
+        return counts
 
 
 UPDATE_IDS = itertools.count(1)  # one sequence for the whole run: a repeated update_id would be ignored as a redelivery
@@ -217,10 +242,13 @@ async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]
         for kind, make in script(updates, user_id, invitation_id, rounds):
             update = make()
             started = time.perf_counter()
+            token = PRESS.set(kind)
             try:
                 await dispatcher.feed_update(bot, update)
             except Exception as error:  # counted, not fatal: the figure must show it
                 errors.append(f"{kind}: {type(error).__name__}: {error}")
+            finally:
+                PRESS.reset(token)
             timings[kind].append((time.perf_counter() - started) * 1000)
             if think:  # a person reads the screen before the next press
                 await asyncio.sleep(think * random.uniform(0.5, 1.5))
@@ -243,7 +271,7 @@ async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]
         return round(ordered[min(len(ordered) - 1, int(p * len(ordered)))], 2)
 
     return {
-        "updates": len(every), "seconds": round(wall, 3), "updates_per_s": round(len(every) / wall, 1),
+        "updates": len(every), "seconds": round(wall, 3), "updates_per_s": round(len(every) / wall, 1), "per_kind": len(timings["menu"]),
         "cpu_ms_per_update": round(cpu * 1000 / len(every), 2),  # this process's CPU (the bot's); the PG server's is apart
         "p50_ms": round(statistics.median(every), 2), "p95_ms": pct(every, 0.95), "p99_ms": pct(every, 0.99), "max_ms": round(every[-1], 2),
         "p95_by_kind_ms": {kind: pct(values, 0.95) for kind, values in timings.items() if values},
@@ -252,6 +280,7 @@ async def drive(dispatcher: Dispatcher, bot: Bot, pressers: list[tuple[int, int]
 
 
 async def product_dispatcher(url: str, redis_url: str | None) -> tuple[Dispatcher, AsyncEngine, Callable[[], Awaitable[None]]]:
+    """The product's dispatcher on its own engine (returned: `Statements` listens on it)."""
     from bot.dispatcher import build_dispatcher, create_storage
     from bot.middlewares import RedisTurns
 
@@ -286,14 +315,17 @@ async def run_database(label: str, url: str, args: argparse.Namespace) -> list[d
 
             async with Redis.from_url(redis_url) as redis:
                 await redis.flushdb()
-        ours, _, close = await product_dispatcher(url, redis_url)
+        ours, engine, close = await product_dispatcher(url, redis_url)
+        statements = Statements(engine)
         bot = install_limits(Bot(TOKEN, session=InstantSession(), default=DefaultBotProperties(parse_mode="HTML")))
         bare_bot = Bot(TOKEN, session=InstantSession(), default=DefaultBotProperties(parse_mode="HTML"))
         group = pressers[:concurrency]
         await drive(ours, bot, group[:1], 1)  # warm-up: imports, statement caches, pool
         for think_ms in args.think_ms:
             bare = await drive(bare_dispatcher(), bare_bot, group, args.rounds, think_ms / 1000)
+            statements.take()
             product = await drive(ours, bot, group, args.rounds, think_ms / 1000)
+            product["statements_per_update"] = {kind: round(n / product["per_kind"], 1) for kind, n in sorted(statements.take().items())}
             for name, figures in (("bare_aiogram", bare), ("sotay", product)):
                 row = {"bench": "buttons", "database": label, "redis": bool(redis_url), "concurrency": concurrency, "think_ms": think_ms,
                        "dispatcher": name, **figures}
@@ -307,11 +339,80 @@ async def run_database(label: str, url: str, args: argparse.Namespace) -> list[d
     return results
 
 
+class ThreadHops:
+    """SQLite: calls handed to aiosqlite's thread (each wakes it and the event loop), by kind of press."""
+
+    def __init__(self) -> None:
+        import aiosqlite
+
+        self.counts: dict[str, int] = {}
+        self._real = real = aiosqlite.Connection._execute
+        hops = self
+
+        async def counted(connection: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
+            kind = PRESS.get()
+            if kind is not None:
+                hops.counts[kind] = hops.counts.get(kind, 0) + 1
+            return await real(connection, function, *args, **kwargs)
+
+        aiosqlite.Connection._execute = counted  # type: ignore[method-assign,assignment]
+
+    def close(self) -> None:
+        import aiosqlite
+
+        aiosqlite.Connection._execute = self._real  # type: ignore[method-assign]
+
+
+async def per_kind(label: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    """`--per-kind N`: one member presses menu, RSVP, absence N times each, one after another; the
+    bot's CPU, SQL statements and (SQLite) thread hand-offs per press of each kind."""
+    from bot.limits import install as install_limits
+
+    engine = create_engine(url)
+    async with engine.begin() as connection:
+        await connection.run_sync(metadata.create_all)
+    (user_id, invitation_id), *_ = await seed(engine, 1, FieldCipher(SECRET), dt.datetime.now(dt.timezone.utc))
+    await engine.dispose()
+    ours, engine, close = await product_dispatcher(url, None)
+    bot = install_limits(Bot(TOKEN, session=InstantSession(), default=DefaultBotProperties(parse_mode="HTML")))
+    updates = Updates()
+    for _, make in script(updates, user_id, invitation_id, 3):  # warm-up
+        await ours.feed_update(bot, make())
+    statements, hops = Statements(engine), ThreadHops()
+    cpu: dict[str, float] = {}
+    load_before = load()
+    try:
+        for kind, make in script(updates, user_id, invitation_id, args.per_kind):
+            update = make()
+            token = PRESS.set(kind)
+            started = time.process_time()
+            try:
+                await ours.feed_update(bot, update)
+            finally:
+                cpu[kind] = cpu.get(kind, 0.0) + time.process_time() - started
+                PRESS.reset(token)
+    finally:
+        hops.close()
+        await close()
+    n = args.per_kind
+    row = {
+        "bench": "buttons", "mode": "per_kind", "database": label, "presses_of_each_kind": n,
+        "cpu_ms_per_press": {kind: round(seconds * 1000 / n, 2) for kind, seconds in cpu.items()},
+        "statements_per_press": {kind: round(count / n, 1) for kind, count in statements.take().items()},
+        "loadavg_before": load_before, "loadavg_after": load(),
+    }
+    if label == "sqlite":
+        row["thread_hand_offs_per_press"] = {kind: round(count / n, 1) for kind, count in hops.counts.items()}
+    print(json.dumps(row, ensure_ascii=False), flush=True)
+    return row
+
+
 async def main(args: argparse.Namespace) -> None:
+    run = per_kind if args.per_kind else run_database
     for database in args.databases:
         if database == "sqlite":
             folder = tempfile.mkdtemp(prefix="sotay-bench-buttons-")
-            await run_database("sqlite", f"sqlite+aiosqlite:///{folder}/bench.db", args)
+            await run("sqlite", f"sqlite+aiosqlite:///{folder}/bench.db", args)
         elif database == "postgres":
             name = f"sotay_bench_buttons_{uuid.uuid4().hex[:8]}"
             admin = create_engine(args.database_url)
@@ -320,7 +421,7 @@ async def main(args: argparse.Namespace) -> None:
                 await connection.execute(text(f'CREATE DATABASE "{name}"'))
             try:
                 url = args.database_url.rsplit("/", 1)[0] + f"/{name}"
-                await run_database("postgres", url, args)
+                await run("postgres", url, args)
             finally:
                 async with admin.connect() as connection:
                     await connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -339,6 +440,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         help="pause between one member's presses: 0 = back to back (saturation), 1000 = a quick person")
     parser.add_argument("--database-url", default=DEFAULT_URL, help="a PostgreSQL server; the scratch database is created next to it")
     parser.add_argument("--redis-url", default=None, help="also run with FSM storage and per-person turns in Redis (as in production)")
+    parser.add_argument("--per-kind", type=int, default=0, metavar="N",
+                        help="instead: one member, N presses of each kind; CPU, statements (and SQLite thread hand-offs) per press")
     return parser.parse_args(argv)
 
 

@@ -198,7 +198,7 @@ def cancel_row() -> tuple[Button, ...]:
 # ---------------------------------------------------------------- menu
 
 
-def menu(upcoming: Sequence[tuple[Meeting, int, bool]], *, leads: bool, hear_invitation_id: int | None) -> InlineKeyboardMarkup | None:
+def menu(upcoming: Sequence[tuple[render.MeetingLike, int, bool]], *, leads: bool, hear_invitation_id: int | None) -> InlineKeyboardMarkup | None:
     """`upcoming`: (meeting, invitation id, answered already) of each meeting still open for answers."""
     rows: list[tuple[Button, ...]] = []
     for meeting, invitation_id, answered in upcoming:

@@ -9,10 +9,14 @@ keep (the audio cache, the stored file) and the new id is returned, so the calle
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -22,10 +26,13 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods import SendMessage
 from aiogram.types import BufferedInputFile, FSInputFile, InlineKeyboardMarkup, InputFile, Message
 
 from bot.keyboards import inline
-from core import texts
+from bot.middlewares import commit_before_sending
+from core import render, texts
+from core.limits import TELEGRAM
 from core.ports import (
     OutboundMessage,
     PermanentError,
@@ -100,10 +107,22 @@ def _file_id_of(sent: Message) -> str | None:
 
 
 class TelegramMessenger:
+    """Core's messages through one aiogram bot.
+
+    A text message that needs nothing the bot session's middlewares do (it fits in one message, its
+    buttons' labels and data fit: `bot.limits.FitToLimits` would leave it as it is) goes out as one
+    JSON POST on the bot's own aiohttp session, and only `message_id` is read from the answer: no
+    aiogram method model, form encoding or answer model (about half of a broadcast's CPU per message).
+    Anything else, and every answer that is not `ok`, takes aiogram's path, so errors become the
+    same aiogram exceptions and the same port errors as before. `direct_text=False`, or a bot whose
+    session is not aiogram's aiohttp one (a test's recording session), sends everything through aiogram.
+    """
+
     platform = "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, direct_text: bool = True) -> None:
         self.bot = bot
+        self.direct_text = direct_text
 
     async def send(self, chat_id: str, message: OutboundMessage) -> SendReceipt:
         try:
@@ -131,12 +150,17 @@ class TelegramMessenger:
             )
             return SendReceipt(message_id=str(result.message_id if isinstance(result, Message) else message.edit_message_id))
         attachment = message.attachment
+        if attachment is None and self.direct_text and isinstance(self.bot.session, AiohttpSession):
+            body = direct_text_body(self.bot, chat_id, message)
+            if body is not None:
+                return await self._post_text(chat_id, message, body)
         if attachment is None:
             sent = await self.bot.send_message(
                 chat_id=chat_id, text=message.text, parse_mode=message.parse_mode, reply_markup=markup,
                 allow_paid_broadcast=True if message.paid_broadcast else None,
             )
             return SendReceipt(message_id=str(sent.message_id))
+        assert attachment is not None
         upload: InputFile | None = None
         if attachment.path:
             upload = FSInputFile(attachment.path, filename=attachment.filename)
@@ -152,3 +176,61 @@ class TelegramMessenger:
         return SendReceipt(
             message_id=str(sent.message_id), file_id=uploaded or _file_id_of(sent), reuploaded=bool(attachment.file_id and uploaded),
         )
+
+    async def _post_text(self, chat_id: str, message: OutboundMessage, body: bytes) -> SendReceipt:
+        """One sendMessage as JSON on the bot's session (its connection pool and timeout); an answer
+        that is not `ok` is read by aiogram's own `check_response`, which raises what it always raised."""
+        await commit_before_sending()  # as the session's outermost middleware does (nothing outside a handler)
+        session = self.bot.session
+        assert isinstance(session, AiohttpSession)
+        http = await session.create_session()
+        url = session.api.api_url(token=self.bot.token, method="sendMessage")
+        async with http.post(url, data=body, headers=_JSON_HEADERS, timeout=aiohttp.ClientTimeout(total=session.timeout)) as response:
+            raw = await response.text()
+            status = response.status
+        if status == 200:
+            with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):  # aiogram reads what we cannot
+                answer = json.loads(raw)
+                if answer.get("ok") is True:
+                    return SendReceipt(message_id=str(answer["result"]["message_id"]))
+        method = SendMessage(
+            chat_id=chat_id, text=message.text, parse_mode=message.parse_mode,
+            reply_markup=inline(message.buttons) if message.buttons else None,
+            allow_paid_broadcast=True if message.paid_broadcast else None,
+        )
+        session.check_response(bot=self.bot, method=method, status_code=status, content=raw)  # raises on an error
+        raise TemporaryError("unreadable answer to sendMessage")  # ok, yet no message id: send again later
+
+
+_JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+def direct_text_body(bot: Bot, chat_id: str, message: OutboundMessage) -> bytes | None:
+    """The JSON body of a sendMessage that the bot session's middlewares would send unchanged, or None
+    when aiogram's path is needed (an edit, a text over one message, a button label or data to fit)."""
+    if message.edit_message_id or message.attachment is not None:
+        return None
+    limits = TELEGRAM
+    html = isinstance(message.parse_mode, str) and message.parse_mode.upper() == "HTML"
+    if len(render.fit(message.text, limits.text, markup=html)) > 1:
+        return None
+    body: dict[str, Any] = {"chat_id": chat_id, "text": message.text}
+    if message.parse_mode is not None:
+        body["parse_mode"] = message.parse_mode
+    if message.buttons:
+        rows = []
+        for row in message.buttons:
+            buttons = []
+            for button in row:
+                data = button.callback_data
+                if render.shorten(button.text, limits.button_text) != button.text or (
+                    data is not None and len(data.encode()) > limits.callback_data_bytes
+                ):
+                    return None  # FitToLimits would change the keyboard: let it
+                buttons.append({"text": button.text} | ({"callback_data": data} if data is not None else {})
+                               | ({"url": button.url} if button.url is not None else {}))
+            rows.append(buttons)
+        body["reply_markup"] = {"inline_keyboard": rows}
+    if message.paid_broadcast:
+        body["allow_paid_broadcast"] = True
+    return json.dumps(body, ensure_ascii=False).encode()

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table, TextClause, bindparam, event, text
 from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.util import await_only
@@ -174,7 +177,47 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Async
         return engine
     # hide_parameters: statement parameters (names, birth dates, documents) never appear in SQLAlchemy's
     # log lines or in the text of its errors.
-    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, hide_parameters=True)
+    engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, hide_parameters=True,
+                                 pool_use_lifo=True, pool_recycle=RECYCLE_AFTER)
+    ping_when_idle(engine)
+    return engine
+
+
+# PostgreSQL connections: a pooled connection idle for longer than PING_AFTER_IDLE seconds is pinged
+# before it is handed out, and replaced if it does not answer; one in use moments ago is not. The
+# pool is last in, first out, so a busy process keeps reusing the few connections it just used and
+# pings none (pool_pre_ping pinged on every checkout: for asyncpg a BEGIN, `;`, ROLLBACK — three
+# round trips per button press). No connection lives longer than RECYCLE_AFTER seconds (a server's
+# or a proxy's idle timeout, backend memory).
+#
+# What a dropped connection costs: one that died while idle for longer than PING_AFTER_IDLE is
+# replaced before use, as with pre-ping. One that died less than PING_AFTER_IDLE after its last use
+# (a backend killed by hand; a server restart is slower than that and fails the statements running
+# through it) fails the first statement run on it: SQLAlchemy then discards every pooled connection
+# older than the failure, so only that one use fails — the update is answered with the apology and
+# the next one gets a fresh connection (tests/unit/test_db.py).
+PING_AFTER_IDLE = 2.0
+RECYCLE_AFTER = 1800
+_IDLE_SINCE = "sotay_idle_since"
+
+
+def ping_when_idle(engine: AsyncEngine, after: float = PING_AFTER_IDLE) -> None:
+    sync_engine = engine.sync_engine
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)  # none: a connection just opened
+        if since is None or time.monotonic() - since < after:
+            return
+        try:
+            sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # the pool replaces it (and tries up to three connections)
+            raise DisconnectionError(f"no answer to a ping after {time.monotonic() - since:.0f} s idle") from error
+
+    event.listen(sync_engine, "checkin", checked_in)
+    event.listen(sync_engine, "checkout", checked_out)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -192,6 +235,13 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
         except BaseException:
             await session.rollback()
             raise
+
+
+async def flush_pending(session: AsyncSession) -> None:
+    """Flush what ORM objects still hold before a Core statement reads or writes their tables: the
+    session's autoflush runs for ORM statements only. Costs nothing when nothing is pending."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
 
 
 def sync_engine_of(engine: AsyncEngine) -> Engine:
@@ -216,11 +266,27 @@ def among(session_or_dialect: Any, column: Any, ids: list[int]) -> Any:
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """The one place that picks the INSERT for `INSERT … ON CONFLICT`: PostgreSQL's or SQLite's
     `insert()` (they share the `on_conflict_do_*` API), for this session's database. `table`: a
-    Table or a mapped class."""
+    Table or a mapped class.
+
+    SQLAlchemy 2.0 compiles these dialect inserts again on every execution (they have no cache key):
+    ~1 ms each. A statement run on every button press uses `insert_ignoring_duplicates` instead."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     return module.insert(getattr(table, "__table__", table))
+
+
+@functools.cache
+def insert_ignoring_duplicates(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...]) -> TextClause:
+    """`INSERT INTO table (columns) VALUES (:column, …) ON CONFLICT (conflict) DO NOTHING`, the same
+    text on SQLite and PostgreSQL, its parameters typed as the columns are (JSON, UTC times, enums):
+    built once and compiled once, unlike `insert_for(...).on_conflict_do_nothing(...)`. Run it with one
+    row or many (executemany); `rows_affected` counts the rows really inserted."""
+    names = ", ".join(columns)
+    return text(
+        f"INSERT INTO {table.name} ({names}) VALUES ({', '.join(':' + name for name in columns)}) "
+        f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    ).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
 
 
 def rows_affected(result: Result[Any]) -> int:

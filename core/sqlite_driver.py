@@ -4,8 +4,8 @@ aiosqlite runs each SQLite call on the connection's own thread; SQLAlchemy's ada
 calls for a query (open a cursor, execute, fetch the rows, close the cursor) and three for a write.
 Every hand-off wakes the thread and the event loop and passes the GIL twice: on a button press of 7–10
 statements that was ~30 hand-offs, a third of the bot's CPU on SQLite (docs/scaling.md). This cursor
-does the four in one call on the same thread; results, errors and the cursor's life are as before.
-A COMMIT or ROLLBACK with no transaction open makes no hand-off at all."""
+does the four in one call on the same thread (and executemany's three); results, errors and the
+cursor's life are as before. A COMMIT or ROLLBACK with no transaction open makes no hand-off at all."""
 
 from __future__ import annotations
 
@@ -35,8 +35,26 @@ def _run(connection: aiosqlite.Connection, operation: Any, parameters: Any) -> t
         cursor.close()
 
 
+def _run_many(connection: aiosqlite.Connection, operation: Any, parameters: Any) -> tuple[Any, int]:
+    """On aiosqlite's thread: executemany (an INSERT of many rows), then close the cursor."""
+    cursor = connection._conn.cursor()
+    try:
+        cursor.executemany(operation, parameters)
+        return cursor.lastrowid, cursor.rowcount
+    finally:
+        cursor.close()
+
+
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        try:
+            lastrowid, rowcount = self.await_(self._connection._execute(_run_many, self._connection, operation, seq_of_parameters))
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self.description = None
+        self.lastrowid, self.rowcount = lastrowid, rowcount
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
         try:

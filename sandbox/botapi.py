@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.errors import FORBIDDEN_BLOCKED, ApiError, bad_request, too_many_requests
-from sandbox.formatting import FormattedText, parse_formatted
+from sandbox.formatting import FormattedText, json_copy, parse_formatted
 from sandbox.keyboards import ReplyMarkup, parse_reply_markup
 from sandbox.media import DEFAULT_MIME, EXTENSIONS, image_size, ogg_duration
 from sandbox.state import (
@@ -118,7 +118,8 @@ def command_scope(params: Params) -> str:
 
 def snapshot(message: dict[str, Any]) -> dict[str, Any]:
     """A copy for an update or an answer: later edits must not change what was already sent."""
-    return copy.deepcopy(message)
+    copied: dict[str, Any] = json_copy(message)
+    return copied
 
 
 class BotApi:

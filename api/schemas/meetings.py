@@ -152,7 +152,7 @@ class InvitationOut(BaseModel):
                                          "only to the request as it was read", examples=[2])
 
     @classmethod
-    def of(cls, invitation: Invitation, name: str, present: bool | None) -> InvitationOut:
+    def of(cls, invitation: Invitation | service.InvitationFacts, name: str, present: bool | None) -> InvitationOut:
         return cls(
             id=invitation.id, member_id=invitation.member_id, member_name=name, obliged=invitation.obliged, answer=invitation.answer,
             reason_kind=invitation.reason_kind, reason_text=invitation.reason_text, revision=invitation.revision,

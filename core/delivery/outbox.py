@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+import functools
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Text, bindparam, func, select, text, update
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, String, Table, Text, TextClause, bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core import metrics
-from core.db import among, insert_for, rows_affected
+from core.db import among, insert_ignoring_duplicates, rows_affected
 from core.delivery.models import OutboxMessage, OutboxState
 from core.orgs.routing import LinkView, choose_link
 from core.orgs.models import ChannelLink, Member
@@ -47,10 +48,9 @@ async def recipients_for(
     that platform (a message that must reach one particular chat, e.g. an edit of an earlier one).
     """
     wanted = list(dict.fromkeys(member_ids))
-    links: dict[int, list[LinkView]] = {}
-    preferred: dict[int, str | None] = {}
     # One array parameter on PostgreSQL whatever the count; IN lists of 5,000 on SQLite.
     step = max(1, len(wanted)) if session.get_bind().dialect.name == "postgresql" else 5000
+    rows: list[Any] = []
     for start in range(0, len(wanted), step):
         chunk = wanted[start : start + step]
         query = (
@@ -63,22 +63,36 @@ async def recipients_for(
         )
         if platform is not None:
             query = query.where(ChannelLink.platform == platform)
-        for member_id, link_platform, chat_id, linked_at, unreachable_since, chosen in await session.execute(query):
-            links.setdefault(member_id, []).append(
-                LinkView(platform=link_platform, chat_id=chat_id, linked_at=linked_at, unreachable=unreachable_since is not None)
-            )
-            preferred[member_id] = chosen
+        rows += (await session.execute(query)).all()
+    found = chats_of(rows)
+    return [found[m] for m in wanted if m in found], [m for m in wanted if m not in found]
+
+
+def chats_of(rows: Iterable[Sequence[Any]]) -> dict[int, Recipient]:
+    """Each member's one chat (`core.orgs.routing`) from rows of (member id, platform, chat id,
+    linked at, unreachable since, the member's preferred channel), one row per account; rows
+    without a platform (a member read with no account, outer-joined) give none."""
+    links: dict[int, list[LinkView]] = {}
+    preferred: dict[int, str | None] = {}
+    for member_id, link_platform, chat_id, linked_at, unreachable_since, chosen in rows:
+        if link_platform is None:
+            continue
+        links.setdefault(member_id, []).append(
+            LinkView(platform=link_platform, chat_id=chat_id, linked_at=linked_at, unreachable=unreachable_since is not None)
+        )
+        preferred[member_id] = chosen
     found: dict[int, Recipient] = {}
     for member_id, member_links in links.items():
         link = choose_link(member_links, preferred.get(member_id))
         if link is not None:
             found[member_id] = Recipient(member_id=member_id, chat_id=link.chat_id, platform=link.platform)
-    return [found[m] for m in wanted if m in found], [m for m in wanted if m not in found]
+    return found
 
 
-def _insert_ignoring_duplicates(session: AsyncSession):  # type: ignore[no-untyped-def]
-    table = OutboxMessage.__table__
-    return insert_for(session, table).on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(table.c.id)
+_COLUMNS = (
+    "member_id", "platform", "chat_id", "kind", "source", "idempotency_key", "payload", "priority", "paid", "state", "attempts",
+    "next_attempt_at", "created_at",
+)
 
 
 @dataclass(frozen=True)
@@ -137,11 +151,10 @@ async def enqueue_batch(
                 }
                 for item in sendable
             ]
-            statement = _insert_ignoring_duplicates(session)
+            statement = insert_ignoring_duplicates(cast(Table, OutboxMessage.__table__), _COLUMNS, ("idempotency_key",))
             for start in range(0, len(rows), 1000):
-                # RETURNING yields only the rows really inserted: duplicates are skipped silently.
-                result = await connection.execute(statement, rows[start : start + 1000])
-                queued += len(result.all())
+                # Duplicates are skipped silently; the rows changed are the rows really inserted.
+                queued += rows_affected(await connection.execute(statement, rows[start : start + 1000]))
     return EnqueueResult(queued=queued, already_queued=len(sendable) - queued, unlinked_member_ids=unlinked)
 
 
@@ -149,6 +162,22 @@ _PER_ROW: dict[str, Any] = {
     "member_id": BigInteger, "platform": String, "chat_id": String, "kind": String, "source": String, "idempotency_key": String,
     "payload": Text, "priority": Integer, "paid": Boolean,
 }
+
+
+@functools.cache
+def _unnest_statement() -> TextClause:
+    """Built once: a text is cached by SQLAlchemy once compiled, but building it costs too."""
+    columns = list(_PER_ROW)
+    selected = ", ".join(f"u.{name}::json" if name == "payload" else f"u.{name}" for name in columns)
+    return text(
+        f"INSERT INTO {OutboxMessage.__tablename__} ({', '.join(columns)}, state, attempts, next_attempt_at, created_at) "
+        f"SELECT {selected}, :state, 0, :not_before, :now "
+        f"FROM unnest({', '.join(':' + name for name in columns)}) AS u({', '.join(columns)}) "
+        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+    ).bindparams(
+        *(bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in _PER_ROW.items()),
+        bindparam("not_before", type_=DateTime), bindparam("now", type_=DateTime),
+    )
 
 
 async def _insert_unnest(
@@ -161,17 +190,7 @@ async def _insert_unnest(
     message serialised once: queueing 100,000 reminders costs the database's time, not Python's.
     Same semantics as the multi-row VALUES path (RETURNING counts only rows really inserted).
     """
-    columns = list(_PER_ROW)
-    selected = ", ".join(f"u.{name}::json" if name == "payload" else f"u.{name}" for name in columns)
-    statement = text(
-        f"INSERT INTO {OutboxMessage.__tablename__} ({', '.join(columns)}, state, attempts, next_attempt_at, created_at) "
-        f"SELECT {selected}, :state, 0, :not_before, :now "
-        f"FROM unnest({', '.join(':' + name for name in columns)}) AS u({', '.join(columns)}) "
-        "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
-    ).bindparams(
-        *(bindparam(name, type_=postgresql.ARRAY(kind)) for name, kind in _PER_ROW.items()),
-        bindparam("not_before", type_=DateTime), bindparam("now", type_=DateTime),
-    )
+    statement = _unnest_statement()
     payloads: dict[int, str] = {}  # by message object: many rows often share one message
     queued = 0
     for start in range(0, len(items), 10_000):
@@ -281,15 +300,17 @@ async def enqueue_many(
     priority: int = 0,
     platform: str | None = None,
     paid: bool = False,
+    chats: Mapping[int, Recipient] | None = None,
 ) -> EnqueueResult:
     """Queue one message per linked member of one source, on each member's channel (or on `platform`).
-    `message` is one for all, or one per member id. `paid` marks the rows as a paid broadcast."""
+    `message` is one for all, or one per member id. `paid` marks the rows as a paid broadcast.
+    `chats`: the members' chats read already (`chats_of`), see `enqueue_batch`."""
     items = [
         Queued(member_id=member_id, kind=kind, source=source, key_suffix=key_suffix, priority=priority, paid=paid,
                message=message[member_id] if isinstance(message, dict) else message)
         for member_id in dict.fromkeys(member_ids)
     ]
-    return await enqueue_batch(session, items, not_before=not_before, platform=platform)
+    return await enqueue_batch(session, items, not_before=not_before, platform=platform, chats=chats)
 
 
 async def enqueue(

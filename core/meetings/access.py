@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, Table, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import texts
+from core.db import flush_pending
+from core.delivery.outbox import Recipient, chats_of
 from core.errors import Conflict, InvalidInput, NotFound
 from core.meetings import dates
 from core.meetings import documents as docs
-from core.meetings.common import MAX_AGENDA_CHARS, MAX_AHEAD, MAX_PLACE_CHARS, MAX_VOICE_SECONDS
+from core.meetings.common import (
+    MAX_AGENDA_CHARS,
+    MAX_AHEAD,
+    MAX_PLACE_CHARS,
+    MAX_VOICE_SECONDS,
+    InvitationFacts,
+    InvitationView,
+    MeetingFacts,
+)
 from core.meetings.models import (
     DocumentKind,
     Invitation,
@@ -20,7 +31,7 @@ from core.meetings.models import (
     MeetingDocument,
     MeetingStatus,
 )
-from core.orgs.models import Member, Org, OrgKind, OrgRole, RoleKind
+from core.orgs.models import ChannelLink, Member, Org, OrgKind, OrgRole, RoleKind
 from core.orgs.service import Actor, get_org
 
 
@@ -100,7 +111,7 @@ def _require_editable(meeting: Meeting, now: dt.datetime) -> None:
 
 
 
-def _require_answerable(meeting: Meeting, now: dt.datetime) -> None:
+def _require_answerable(meeting: Meeting | MeetingFacts, now: dt.datetime) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
         raise Conflict(texts.meetings.MEETING_CANCELLED)
     if meeting.status == MeetingStatus.HELD or now >= meeting.starts_at:
@@ -133,32 +144,69 @@ async def _invitation(session: AsyncSession, invitation_id: int, *, for_update: 
 
 
 
-_INVITATION_WITH_MEETING = (
-    select(Invitation, Meeting).join(Meeting, Meeting.id == Invitation.meeting_id).where(Invitation.id == bindparam("invitation_id"))
+# ---------------------------------------------------------------- a member's own invitation, as rows
+#
+# The member's hottest presses (📅 Lịch họp, ✅ Tôi sẽ dự họp, a reason for leave) read and write
+# through these Core statements on the tables' columns: no ORM objects, identity map or unit of work.
+
+INVITATIONS = cast(Table, Invitation.__table__)
+MEETINGS = cast(Table, Meeting.__table__)
+_ORGS = cast(Table, Org.__table__)
+_DOCUMENTS = cast(Table, MeetingDocument.__table__)
+
+# In the order of InvitationFacts' and MeetingFacts' fields.
+INVITATION_COLUMNS = tuple(INVITATIONS.c[name] for name in InvitationFacts.__dataclass_fields__)
+MEETING_COLUMNS = tuple(MEETINGS.c[name] for name in MeetingFacts.__dataclass_fields__)
+_SPLIT = len(INVITATION_COLUMNS)
+_END = _SPLIT + len(MEETING_COLUMNS)
+
+
+def facts_of(row: Row[Any] | Sequence[Any]) -> tuple[InvitationFacts, MeetingFacts]:
+    """An invitation's and its meeting's facts from a row that starts with INVITATION_COLUMNS, MEETING_COLUMNS."""
+    return InvitationFacts(*row[:_SPLIT]), MeetingFacts(*row[_SPLIT:_END])
+
+
+_OWN_INVITATION_VIEW = (
+    select(
+        *INVITATION_COLUMNS, *MEETING_COLUMNS, _ORGS.c.name, _ORGS.c.show_lunar_date,
+        select(func.count()).select_from(_DOCUMENTS).where(_DOCUMENTS.c.meeting_id == MEETINGS.c.id).scalar_subquery(),
+    )
+    .select_from(INVITATIONS.join(MEETINGS, MEETINGS.c.id == INVITATIONS.c.meeting_id).join(_ORGS, _ORGS.c.id == MEETINGS.c.cell_id))
+    .where(INVITATIONS.c.id == bindparam("invitation_id"))
 )
-_INVITATION_WITH_MEETING_LOCKED = _INVITATION_WITH_MEETING.with_for_update(of=Invitation)
 
 
-async def _own_invitation(
-    session: AsyncSession, *, actor: Actor, invitation_id: int, for_update: bool = False
-) -> tuple[Invitation, Meeting, Org]:
-    """One query for the invitation and its meeting (every RSVP and absence press runs it); without
-    a lock, an invitation this transaction already loaded comes from the session (no query). Only the
-    invitation's row is locked: answers to one meeting never wait for each other."""
-    known = None if for_update else session.identity_map.get(session.identity_key(Invitation, invitation_id))
-    if isinstance(known, Invitation):
-        invitation = known
-        meeting, cell = await _load(session, invitation.meeting_id)
-    else:
-        query = _INVITATION_WITH_MEETING_LOCKED if for_update else _INVITATION_WITH_MEETING
-        row = (await session.execute(query, {"invitation_id": invitation_id})).one_or_none()
-        if row is None:
-            raise NotFound(texts.common.NOT_FOUND)
-        invitation, meeting = row
-        cell = await get_org(session, meeting.cell_id)
+async def own_invitation_view(session: AsyncSession, *, actor: Actor, invitation_id: int) -> InvitationView:
+    """The member's own invitation with its meeting, the cell's name and lunar setting and the
+    meeting's document count, in one query. Anyone else's: refused as `actor.refusal` says."""
+    await flush_pending(session)
+    row = (await session.execute(_OWN_INVITATION_VIEW, {"invitation_id": invitation_id})).first()
+    if row is None:
+        raise NotFound(texts.common.NOT_FOUND)
+    invitation, meeting = facts_of(row)
     if invitation.member_id != actor.member.id:
-        raise actor.refusal(cell, texts.meetings.NOT_YOUR_INVITATION)
-    return invitation, meeting, cell
+        raise actor.refusal(await get_org(session, meeting.cell_id), texts.meetings.NOT_YOUR_INVITATION)
+    cell_name, show_lunar, document_count = row[_END:]
+    return InvitationView(invitation=invitation, meeting=meeting, cell_name=cell_name, show_lunar=bool(show_lunar), document_count=document_count)
+
+
+_ROLES = cast(Table, OrgRole.__table__)
+_MEMBERS = cast(Table, Member.__table__)
+_LINKS = cast(Table, ChannelLink.__table__)
+_LEADERS_WITH_CHATS = (
+    select(_ROLES.c.member_id, _LINKS.c.platform, _LINKS.c.chat_id, _LINKS.c.linked_at, _LINKS.c.unreachable_since, _MEMBERS.c.preferred_channel)
+    .select_from(
+        _ROLES.join(_MEMBERS, _MEMBERS.c.id == _ROLES.c.member_id).outerjoin(_LINKS, _LINKS.c.member_id == _ROLES.c.member_id)
+    )
+    .where(_ROLES.c.org_id == bindparam("cell_id"), _ROLES.c.role.in_((RoleKind.SECRETARY, RoleKind.DEPUTY)), _MEMBERS.c.active)
+)
+
+
+async def leaders_with_chats(session: AsyncSession, cell_id: int, *, besides: int) -> tuple[list[int], dict[int, Recipient]]:
+    """`leaders_of` the cell but `besides` (the member asking), with the chat each is reached on
+    (`core.delivery.outbox.chats_of`: a leader with no account has none), in one query."""
+    rows = [row for row in (await session.execute(_LEADERS_WITH_CHATS, {"cell_id": cell_id})).all() if row[0] != besides]
+    return sorted({row[0] for row in rows}), chats_of(rows)
 
 
 _DOCUMENTS_OF = select(MeetingDocument).where(MeetingDocument.meeting_id == bindparam("meeting_id")).order_by(MeetingDocument.id)

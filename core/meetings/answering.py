@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
+from typing import Any
 
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import audit, texts
 from core.delivery.outbox import enqueue, enqueue_many
 from core.errors import Conflict, InvalidInput, PermissionDenied
 from core.meetings import render
 from core.meetings.access import (
+    INVITATIONS,
+    MEETINGS,
     _check_voice,
     _invitation,
     _load,
-    _own_invitation,
     _require_answerable,
     _require_editable,
-    documents_of,
-    leaders_of,
+    leaders_with_chats,
     managed_meeting,
     names_of,
+    own_invitation_view,
     require_leads,
 )
 from core.meetings.common import (
@@ -30,7 +35,9 @@ from core.meetings.common import (
     NOTIFY_PRIORITY,
     AbsenceRequestChanged,
     AbsenceResult,
+    InvitationFacts,
     InvitationView,
+    MeetingFacts,
     source_of,
 )
 from core.meetings.models import (
@@ -64,8 +71,7 @@ async def cancellable_meeting(session: AsyncSession, *, actor: Actor, meeting_id
 
 
 async def my_invitation(session: AsyncSession, *, actor: Actor, invitation_id: int) -> InvitationView:
-    invitation, meeting, cell = await _own_invitation(session, actor=actor, invitation_id=invitation_id)
-    return InvitationView(invitation=invitation, meeting=meeting, cell=cell, documents=await documents_of(session, meeting.id))
+    return await own_invitation_view(session, actor=actor, invitation_id=invitation_id)
 
 
 
@@ -76,29 +82,81 @@ async def open_invitation(session: AsyncSession, *, actor: Actor, invitation_id:
     return view
 
 
+# An answer is written by one UPDATE that also re-checks what the rules were checked on: the row is
+# still at the revision read, and its meeting is still open (scheduled, not started). Nothing is
+# locked while the rules run; a write that finds the row or the meeting changed meanwhile (another
+# process, the API) writes nothing, and the press is read and judged again.
+#
+# The meeting is read FOR SHARE (PostgreSQL; SQLite's one writer needs nothing): answers to one
+# meeting do not wait for each other, but a transaction changing the meeting itself (cancelling it,
+# recording attendance) waits for the answer's commit, and an answer waits for its commit. So an
+# answer is only ever written to a meeting that is not held, and the kept monthly figures
+# (core.reporting.figures) count invitations of held meetings only: an answer changes no stored
+# figure, and nothing is noted to settle (tests/unit/resolutions/test_kept_figures.py holds this).
+_OPEN_MEETING = (
+    select(MEETINGS.c.id)
+    .where(MEETINGS.c.id == bindparam("for_meeting"), MEETINGS.c.status == MeetingStatus.SCHEDULED, MEETINGS.c.starts_at > bindparam("now"))
+    .with_for_update(read=True)
+)
+_ANSWER_FIELDS = (
+    "answer", "reason_kind", "reason_text", "reason_voice_file_id", "reason_voice_duration", "decided_by_id", "decided_at", "answered_at",
+)
+_WRITE_ANSWER = (
+    update(INVITATIONS)
+    .where(
+        INVITATIONS.c.id == bindparam("for_invitation"), INVITATIONS.c.member_id == bindparam("for_member"),
+        INVITATIONS.c.revision == bindparam("seen_revision"), INVITATIONS.c.meeting_id.in_(_OPEN_MEETING),
+    )
+    .values(
+        {**{name: bindparam(f"new_{name}", type_=INVITATIONS.c[name].type) for name in _ANSWER_FIELDS}, "revision": INVITATIONS.c.revision + 1}
+    )
+    .returning(INVITATIONS.c.revision)
+)
+ATTEMPTS = 3  # reads and writes of one press when other writers keep changing the same invitation
+
+
+async def _write_answer(session: AsyncSession, view: InvitationView, now: dt.datetime, **answer: Any) -> InvitationFacts | None:
+    """Write an answer (every one of _ANSWER_FIELDS but `answered_at`, which is `now`) if the
+    invitation and its meeting are still as `view` read them; the invitation as it is now, or None."""
+    invitation = view.invitation
+    values = {**answer, "answered_at": now}
+    revision = await session.scalar(_WRITE_ANSWER, {
+        "for_invitation": invitation.id, "for_member": invitation.member_id, "seen_revision": invitation.revision,
+        "for_meeting": invitation.meeting_id, "now": now, **{f"new_{name}": value for name, value in values.items()},
+    })
+    if revision is None:
+        return None
+    written = replace(invitation, **values, revision=revision)
+    # An Invitation object this session loaded earlier (a caller's, a test's) shows the answer too.
+    loaded = session.identity_map.get(session.identity_key(Invitation, invitation.id))
+    if loaded is not None:
+        for name in (*_ANSWER_FIELDS, "revision"):
+            set_committed_value(loaded, name, getattr(written, name))
+    return written
+
 
 async def answer_attending(session: AsyncSession, *, actor: Actor, invitation_id: int, now: dt.datetime) -> AbsenceResult:
-    invitation, meeting, _ = await _own_invitation(session, actor=actor, invitation_id=invitation_id, for_update=True)
-    _require_answerable(meeting, now)
-    if invitation.answer == Answer.ATTENDING:
-        return AbsenceResult(invitation=invitation, meeting=meeting, changed=False)
-    invitation.answer = Answer.ATTENDING
-    invitation.reason_kind = None
-    invitation.reason_text = None
-    invitation.reason_voice_file_id = None
-    invitation.reason_voice_duration = None
-    invitation.decided_by_id = None
-    invitation.decided_at = None
-    invitation.answered_at = now
-    invitation.revision += 1
-    await _record_answer(session, actor, invitation, meeting, now)
-    return AbsenceResult(invitation=invitation, meeting=meeting, changed=True)
+    for _ in range(ATTEMPTS):
+        view = await own_invitation_view(session, actor=actor, invitation_id=invitation_id)
+        _require_answerable(view.meeting, now)
+        if view.invitation.answer == Answer.ATTENDING:
+            return AbsenceResult(view=view, changed=False)
+        written = await _write_answer(
+            session, view, now, answer=Answer.ATTENDING, reason_kind=None, reason_text=None, reason_voice_file_id=None,
+            reason_voice_duration=None, decided_by_id=None, decided_at=None,
+        )
+        if written is not None:
+            await _record_answer(session, actor, written, view.meeting, Answer.ATTENDING, now)
+            return AbsenceResult(view=replace(view, invitation=written), changed=True)
+    raise Conflict(texts.common.TOO_FAST)
 
 
-async def _record_answer(session: AsyncSession, actor: Actor, invitation: Invitation, meeting: Meeting, now: dt.datetime) -> None:
-    await audit.record(
+async def _record_answer(
+    session: AsyncSession, actor: Actor, invitation: InvitationFacts, meeting: MeetingFacts, answer: Answer, now: dt.datetime
+) -> None:
+    await audit.add(
         session, "meeting.answered", actor_member_id=actor.member.id, actor_platform_user=actor.via, org_id=meeting.cell_id,
-        target=f"invitation:{invitation.id}", detail={"answer": Answer(invitation.answer).value}, at=now,
+        target=f"invitation:{invitation.id}", detail={"answer": answer.value}, at=now,
     )
 
 
@@ -115,50 +173,48 @@ async def request_absence(
     now: dt.datetime,
 ) -> AbsenceResult:
     """The member asks leave; the cell's leaders get the request with Đồng ý / Không đồng ý."""
-    invitation, meeting, cell = await _own_invitation(session, actor=actor, invitation_id=invitation_id, for_update=True)
-    _require_answerable(meeting, now)
     cleaned = (text or "").strip() or None
-    if reason == AbsenceReason.OTHER and cleaned is None and voice_file_id is None:
-        raise InvalidInput(texts.meetings.REASON_EMPTY)
-    if cleaned is not None and len(cleaned) > MAX_REASON_CHARS:
-        raise InvalidInput(texts.meetings.REASON_TOO_LONG.format(length=len(cleaned), limit=MAX_REASON_CHARS))
-    _check_voice(voice_duration)
-    same = (
-        invitation.answer in (Answer.ABSENCE_REQUESTED, Answer.EXCUSED)
-        and invitation.reason_kind == reason
-        and invitation.reason_text == cleaned
-        and invitation.reason_voice_file_id == voice_file_id
-    )
-    if same:  # a second press of the same reason: nothing new for the secretary
-        return AbsenceResult(invitation=invitation, meeting=meeting, changed=False)
-    invitation.answer = Answer.ABSENCE_REQUESTED
-    invitation.reason_kind = reason
-    invitation.reason_text = cleaned
-    invitation.reason_voice_file_id = voice_file_id
-    invitation.reason_voice_duration = voice_duration if voice_file_id else None
-    invitation.decided_by_id = None
-    invitation.decided_at = None
-    invitation.answered_at = now
-    invitation.revision += 1
-    await _record_answer(session, actor, invitation, meeting, now)  # flushes
-
-    leaders = [member_id for member_id in await leaders_of(session, cell) if member_id != actor.member.id]
-    if not leaders:  # the only leader asks leave of their own meeting: nobody to ask, noted as excused
-        invitation.answer = Answer.EXCUSED
-        invitation.decided_by_id = actor.member.id
-        invitation.decided_at = now
-        await session.flush()
-        return AbsenceResult(invitation=invitation, meeting=meeting, changed=True, auto_excused=True)
-    message = OutboundMessage(
-        text=render.absence_request_text(actor.member.full_name, meeting, invitation),
-        buttons=render.decision_buttons(invitation),
-        attachment=Attachment(kind="voice", file_id=voice_file_id, duration=voice_duration) if voice_file_id else None,
-    )
-    await enqueue_many(
-        session, member_ids=leaders, kind=KIND_ABSENCE_REQUEST, source=source_of(meeting.id), message=message,
-        key_suffix=f"{invitation.id}r{invitation.revision}", priority=NOTIFY_PRIORITY, not_before=now,
-    )
-    return AbsenceResult(invitation=invitation, meeting=meeting, changed=True)
+    for _ in range(ATTEMPTS):
+        view = await own_invitation_view(session, actor=actor, invitation_id=invitation_id)
+        invitation, meeting = view.invitation, view.meeting
+        _require_answerable(meeting, now)
+        if reason == AbsenceReason.OTHER and cleaned is None and voice_file_id is None:
+            raise InvalidInput(texts.meetings.REASON_EMPTY)
+        if cleaned is not None and len(cleaned) > MAX_REASON_CHARS:
+            raise InvalidInput(texts.meetings.REASON_TOO_LONG.format(length=len(cleaned), limit=MAX_REASON_CHARS))
+        _check_voice(voice_duration)
+        same = (
+            invitation.answer in (Answer.ABSENCE_REQUESTED, Answer.EXCUSED)
+            and invitation.reason_kind == reason
+            and invitation.reason_text == cleaned
+            and invitation.reason_voice_file_id == voice_file_id
+        )
+        if same:  # a second press of the same reason: nothing new for the secretary
+            return AbsenceResult(view=view, changed=False)
+        leaders, chats = await leaders_with_chats(session, meeting.cell_id, besides=actor.member.id)
+        # The only leader asks leave of their own meeting: nobody to ask, noted as excused.
+        alone = not leaders
+        written = await _write_answer(
+            session, view, now, answer=Answer.EXCUSED if alone else Answer.ABSENCE_REQUESTED, reason_kind=reason, reason_text=cleaned,
+            reason_voice_file_id=voice_file_id, reason_voice_duration=voice_duration if voice_file_id else None,
+            decided_by_id=actor.member.id if alone else None, decided_at=now if alone else None,
+        )
+        if written is None:
+            continue
+        await _record_answer(session, actor, written, meeting, Answer.ABSENCE_REQUESTED, now)
+        result = AbsenceResult(view=replace(view, invitation=written), changed=True, auto_excused=alone)
+        if not alone:
+            message = OutboundMessage(
+                text=render.absence_request_text(actor.member.full_name, meeting, written),
+                buttons=render.decision_buttons(written),
+                attachment=Attachment(kind="voice", file_id=voice_file_id, duration=voice_duration) if voice_file_id else None,
+            )
+            await enqueue_many(
+                session, member_ids=leaders, kind=KIND_ABSENCE_REQUEST, source=source_of(meeting.id), message=message,
+                key_suffix=f"{written.id}r{written.revision}", priority=NOTIFY_PRIORITY, not_before=now, chats=chats,
+            )
+        return result
+    raise Conflict(texts.common.TOO_FAST)
 
 
 

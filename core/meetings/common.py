@@ -10,10 +10,13 @@ from core import texts
 from core.errors import Conflict
 from core.meetings import render
 from core.meetings.models import (
+    AbsenceReason,
     Answer,
     Invitation,
     Meeting,
     MeetingDocument,
+    MeetingKind,
+    MeetingStatus,
     RecurrenceRule,
 )
 from core.orgs.models import Org
@@ -111,12 +114,71 @@ class EditResult:
 
 
 
+@dataclass(slots=True)
+class MeetingFacts:
+    """A meeting as the member's screens show it, read as a plain row (no ORM object, no identity map):
+    what the hot presses (📅 Lịch họp, ✅ Tôi sẽ dự họp, a reason for leave) need, and no more."""
+
+    id: int
+    cell_id: int
+    kind: MeetingKind
+    starts_at: dt.datetime
+    place: str
+    agenda: str
+    status: MeetingStatus
+    conclusions_text: str | None
+    conclusions_voice_file_id: str | None
+
+
+
+@dataclass(slots=True)
+class InvitationFacts:
+    """An invitation and its answer as a plain row (see `MeetingFacts`)."""
+
+    id: int
+    meeting_id: int
+    member_id: int
+    obliged: bool
+    answer: Answer
+    reason_kind: AbsenceReason | None
+    reason_text: str | None
+    reason_voice_file_id: str | None
+    reason_voice_duration: int | None
+    answered_at: dt.datetime | None
+    revision: int
+    decided_by_id: int | None
+    decided_at: dt.datetime | None
+
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """A member's own invitation as their screen shows it: the meeting, its cell's name and lunar-date
+    setting, and how many documents it has."""
+
+    invitation: InvitationFacts
+    meeting: MeetingFacts
+    cell_name: str
+    show_lunar: bool
+    document_count: int
+
+
+
 @dataclass(frozen=True)
 class AbsenceResult:
-    invitation: Invitation
-    meeting: Meeting
+    """An answer given: the invitation as it is now (`view`: with what the member's screen shows)."""
+
+    view: InvitationView
     changed: bool
     auto_excused: bool = False
+
+    @property
+    def invitation(self) -> InvitationFacts:
+        return self.view.invitation
+
+    @property
+    def meeting(self) -> MeetingFacts:
+        return self.view.meeting
 
 
 
@@ -141,12 +203,6 @@ class AttendanceSheet:
 
 
 
-@dataclass(frozen=True)
-class InvitationView:
-    invitation: Invitation
-    meeting: Meeting
-    cell: Org
-    documents: list[MeetingDocument]
 
 
 

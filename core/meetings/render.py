@@ -5,13 +5,15 @@ Templates live in core.texts.meetings; text people typed is always escaped here.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Sequence
+from typing import Protocol
 
 from core import render as shared_render
 from core import texts
 from core.meetings import dates
-from core.meetings.models import AbsenceReason, Answer, Invitation, Meeting, MeetingDocument
+from core.meetings.models import AbsenceReason, Answer, Meeting, MeetingDocument, MeetingKind
 from core.ports import Button
 
 # Button data carried by outbox messages. The bot's CallbackData factories pack to the same
@@ -19,6 +21,35 @@ from core.ports import Button
 ANSWER_PREFIX = "mti"  # mti:<yes|no|show>:<invitation_id>
 DECISION_PREFIX = "mta"  # mta:<ok|no>:<invitation_id>:<revision>
 MEETING_PREFIX = "mto"  # mto:<action>:<meeting_id>
+
+
+class MeetingLike(Protocol):
+    """What a meeting's text is made of: a `Meeting` row object, or the plain `MeetingFacts` the
+    member's hot screens read (core.meetings.common)."""
+
+    @property
+    def kind(self) -> MeetingKind: ...
+    @property
+    def starts_at(self) -> dt.datetime: ...
+    @property
+    def place(self) -> str: ...
+    @property
+    def agenda(self) -> str: ...
+
+
+class InvitationLike(Protocol):
+    """What an answer's text is made of: an `Invitation` or the plain `InvitationFacts`."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def revision(self) -> int: ...
+    @property
+    def reason_kind(self) -> AbsenceReason | None: ...
+    @property
+    def reason_text(self) -> str | None: ...
+    @property
+    def reason_voice_file_id(self) -> str | None: ...
 
 
 def answer_data(action: str, invitation_id: int) -> str:
@@ -30,7 +61,7 @@ def decision_data(action: str, invitation_id: int, revision: int) -> str:
     return f"{DECISION_PREFIX}:{action}:{invitation_id}:{revision}"
 
 
-def decision_buttons(invitation: Invitation) -> tuple[tuple[Button, ...], ...]:
+def decision_buttons(invitation: InvitationLike) -> tuple[tuple[Button, ...], ...]:
     return (
         (
             Button(texts.meetings.BTN_APPROVE, decision_data("ok", invitation.id, invitation.revision)),
@@ -47,37 +78,37 @@ def escape(value: str) -> str:
     return html.escape(value, quote=False)
 
 
-def title(meeting: Meeting) -> str:
+def title(meeting: MeetingLike) -> str:
     return texts.meetings.KINDS[meeting.kind.value]
 
 
-def when(meeting: Meeting) -> str:
+def when(meeting: MeetingLike) -> str:
     return dates.format_when(meeting.starts_at)
 
 
-def identity_line(meeting: Meeting) -> str:
+def identity_line(meeting: MeetingLike) -> str:
     """"• Sinh hoạt thường kỳ — Thứ Năm, 10/12/2026 — 19:30 — 📍 Nhà văn hóa": one meeting told apart from another."""
     return texts.meetings.IDENTITY_LINE.format(title=title(meeting), when=when(meeting), place=escape(meeting.place))
 
 
-def still_standing(others: Sequence[Meeting]) -> str:
+def still_standing(others: Sequence[MeetingLike]) -> str:
     """After a notice about one meeting: the cell's other meetings at that time, which still stand."""
     if not others:
         return ""
     return texts.meetings.STILL_STANDING.format(lines="\n".join(identity_line(m) for m in others))
 
 
-def short_date(meeting: Meeting) -> str:
+def short_date(meeting: MeetingLike) -> str:
     return dates.local(meeting.starts_at).strftime("%d/%m")
 
 
-def lunar_line(meeting: Meeting, show_lunar: bool) -> str:
+def lunar_line(meeting: MeetingLike, show_lunar: bool) -> str:
     if not show_lunar:
         return ""
     return texts.meetings.LUNAR_LINE.format(lunar=dates.format_lunar(dates.local(meeting.starts_at).date()))
 
 
-def agenda_block(meeting: Meeting) -> str:
+def agenda_block(meeting: MeetingLike) -> str:
     return texts.meetings.AGENDA_BLOCK.format(agenda=escape(meeting.agenda)) if meeting.agenda else ""
 
 
@@ -85,7 +116,7 @@ def answer_label(answer: Answer) -> str:
     return texts.meetings.ANSWERS[answer.value]
 
 
-def reason_label(invitation: Invitation, *, limit: int | None = None) -> str:
+def reason_label(invitation: InvitationLike, *, limit: int | None = None) -> str:
     """The reason as one line; a typed reason cut to `limit` characters (a summary line) when given."""
     if invitation.reason_kind is None:
         return ""
@@ -108,7 +139,7 @@ def answer_buttons(invitation_id: int) -> tuple[tuple[Button, ...], ...]:
 
 
 def invitation_text(
-    meeting: Meeting, *, cell_name: str, show_lunar: bool, document_count: int, obliged: bool = True
+    meeting: MeetingLike, *, cell_name: str, show_lunar: bool, document_count: int, obliged: bool = True
 ) -> str:
     return texts.meetings.INVITATION.format(
         title=title(meeting),
@@ -122,7 +153,7 @@ def invitation_text(
     )
 
 
-def absence_request_text(name: str, meeting: Meeting, invitation: Invitation) -> str:
+def absence_request_text(name: str, meeting: MeetingLike, invitation: InvitationLike) -> str:
     """What the secretary reads about one absence request (the voice, if any, travels with it)."""
     reason = invitation.reason_kind or AbsenceReason.OTHER
     detail = ""

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import flush_pending
 from core.meetings import dates
-from core.meetings.access import documents_of, managed_meeting, require_leads
-from core.meetings.common import UPCOMING_GRACE, AnswerLine, MeetingCard
+from core.meetings.access import (
+    INVITATION_COLUMNS,
+    INVITATIONS,
+    MEETING_COLUMNS,
+    MEETINGS,
+    documents_of,
+    facts_of,
+    managed_meeting,
+    require_leads,
+)
+from core.meetings.common import UPCOMING_GRACE, AnswerLine, InvitationFacts, MeetingCard, MeetingFacts
 from core.meetings.creating import eligible_members
 from core.meetings.models import (
     Invitation,
@@ -24,33 +35,53 @@ from core.orgs.models import Member, Org
 from core.orgs.service import Actor, get_org
 
 
-# Built once: both run on every 📅 Lịch họp.
-_UPCOMING_FOR_MEMBER = (
-    select(Meeting, Invitation)
-    .join(Invitation, Invitation.meeting_id == Meeting.id)
-    .where(Invitation.member_id == bindparam("member_id"), Meeting.status == MeetingStatus.SCHEDULED, Meeting.starts_at > bindparam("since"))
-    .order_by(Meeting.starts_at, Meeting.id)
-    .limit(bindparam("limit"))
+# Built once, on the tables' columns (rows, no ORM objects): 📅 Lịch họp runs it on every press.
+_PARTS = (
+    select(literal_column("0").label("part"), *INVITATION_COLUMNS, *MEETING_COLUMNS)
+    .select_from(INVITATIONS.join(MEETINGS, MEETINGS.c.id == INVITATIONS.c.meeting_id))
+    .where(INVITATIONS.c.member_id == bindparam("member_id"))
 )
+# The member's coming meetings, soonest first (`limit` of them)…
+_UPCOMING = (
+    _PARTS.where(MEETINGS.c.status == MeetingStatus.SCHEDULED, MEETINGS.c.starts_at > bindparam("since"))
+    .order_by(MEETINGS.c.starts_at, MEETINGS.c.id).limit(bindparam("limit"))
+)
+# … and the latest meeting they were invited to that has conclusions: both in one round trip.
 _LAST_CONCLUSIONS = (
-    select(Meeting, Invitation)
-    .join(Invitation, Invitation.meeting_id == Meeting.id)
-    .where(Invitation.member_id == bindparam("member_id"), Meeting.conclusions_sent_at.is_not(None))
-    .order_by(Meeting.starts_at.desc())
-    .limit(1)
+    _PARTS.with_only_columns(literal_column("1").label("part"), *INVITATION_COLUMNS, *MEETING_COLUMNS)
+    .where(MEETINGS.c.conclusions_sent_at.is_not(None)).order_by(MEETINGS.c.starts_at.desc()).limit(1)
 )
+_MEMBER_MENU = union_all(select(_UPCOMING.subquery()), select(_LAST_CONCLUSIONS.subquery()))
 
 
-async def upcoming_for_member(session: AsyncSession, *, actor: Actor, now: dt.datetime, limit: int = 5) -> list[tuple[Meeting, Invitation]]:
-    rows = await session.execute(_UPCOMING_FOR_MEMBER, {"member_id": actor.member.id, "since": now - UPCOMING_GRACE, "limit": limit})
-    return [(meeting, invitation) for meeting, invitation in rows.all()]
+@dataclass(frozen=True)
+class MemberMeetings:
+    upcoming: list[tuple[MeetingFacts, InvitationFacts]]  # soonest first
+    last_conclusions: tuple[MeetingFacts, InvitationFacts] | None
 
 
+async def member_meetings(session: AsyncSession, *, actor: Actor, now: dt.datetime, limit: int = 5) -> MemberMeetings:
+    """What 📅 Lịch họp shows a member, in one query: their coming meetings (still shown for
+    UPCOMING_GRACE after the start) with their invitation, and the latest meeting they were invited
+    to that has conclusions."""
+    await flush_pending(session)
+    rows = await session.execute(_MEMBER_MENU, {"member_id": actor.member.id, "since": now - UPCOMING_GRACE, "limit": limit})
+    upcoming: list[tuple[MeetingFacts, InvitationFacts]] = []
+    last = None
+    for row in rows:
+        invitation, meeting = facts_of(row[1:])
+        if row[0] == 0:
+            upcoming.append((meeting, invitation))
+        else:
+            last = (meeting, invitation)
+    upcoming.sort(key=lambda pair: (pair[0].starts_at, pair[0].id))  # a UNION keeps no order
+    return MemberMeetings(upcoming=upcoming, last_conclusions=last)
 
-async def last_conclusions(session: AsyncSession, *, actor: Actor) -> tuple[Meeting, Invitation] | None:
-    """The latest meeting this member was invited to that has conclusions, with their invitation."""
-    row = (await session.execute(_LAST_CONCLUSIONS, {"member_id": actor.member.id})).first()
-    return None if row is None else (row[0], row[1])
+
+async def upcoming_for_member(
+    session: AsyncSession, *, actor: Actor, now: dt.datetime, limit: int = 5
+) -> list[tuple[MeetingFacts, InvitationFacts]]:
+    return (await member_meetings(session, actor=actor, now=now, limit=limit)).upcoming
 
 
 

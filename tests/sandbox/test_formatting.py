@@ -76,3 +76,31 @@ def test_entities_people_clients_detect() -> None:
     assert [(e["type"], e["offset"], e["length"]) for e in found] == [
         ("bot_command", 0, 6), ("bot_command", 17, 15), ("url", 38, 14), ("mention", 58, 10), ("hashtag", 69, 4)]
     assert detect_entities("a/b không phải lệnh") == []
+
+
+def test_a_text_parsed_again_is_the_same_yet_each_message_owns_its_entities() -> None:
+    """A broadcast's one text is parsed once; no message's entities are another's (an edit of one
+    must not change the others)."""
+    raw = '<b>Họp</b> <a href="tg://user?id=7">Mai</a>'
+    first, second = parse_formatted(raw, "HTML"), parse_formatted(raw, "html")
+    assert first == second
+    first.entities[0]["length"] = 99
+    first.entities[1].clear()
+    assert parse_formatted(raw, "HTML").entities == second.entities and second.entities[0]["length"] == 3
+
+
+def test_an_unknown_parse_mode_is_refused_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(ApiError, match="unsupported parse_mode 'Fancy'"):
+            parse_formatted("x", "Fancy")
+
+
+def test_json_copy_copies_every_level() -> None:
+    from sandbox.formatting import json_copy
+
+    message = {"text": "x", "entities": [{"type": "bold", "user": {"id": 1}}], "n": 1.5, "ok": True, "none": None}
+    copied = json_copy(message)
+    assert copied == message
+    copied["entities"][0]["user"]["id"] = 2
+    copied["entities"].append({})
+    assert message == {"text": "x", "entities": [{"type": "bold", "user": {"id": 1}}], "n": 1.5, "ok": True, "none": None}

@@ -60,3 +60,18 @@ async def test_writes_are_still_committed_and_rolled_back(tmp_path: Path, hand_o
         assert (await connection.execute(text("SELECT n FROM taps"))).scalars().all() == [1]
     await other.dispose()
     await engine.dispose()
+
+
+async def test_many_rows_in_one_statement_are_one_hand_off_and_count_what_was_inserted(tmp_path: Path, hand_offs: list[str]) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'driver.db'}")
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE taps (n INTEGER NOT NULL UNIQUE)"))
+        await connection.execute(text("INSERT INTO taps (n) VALUES (2)"))
+    hand_offs.clear()
+    async with engine.begin() as connection:
+        result = await connection.execute(text("INSERT INTO taps (n) VALUES (:n) ON CONFLICT (n) DO NOTHING"), [{"n": 1}, {"n": 2}, {"n": 3}])
+        assert result.rowcount == 2  # 2 was there already
+    assert hand_offs.count("_run_many") == 1 and "_run" not in hand_offs
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT n FROM taps ORDER BY n"))).scalars().all() == [1, 2, 3]
+    await engine.dispose()

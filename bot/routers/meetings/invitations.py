@@ -33,7 +33,7 @@ from core.orgs.service import Actor
 
 def _my_invitation_text(view: service.InvitationView) -> str:
     invitation_text = render.invitation_text(
-        view.meeting, cell_name=view.cell.name, show_lunar=view.cell.show_lunar_date, document_count=len(view.documents),
+        view.meeting, cell_name=view.cell_name, show_lunar=view.show_lunar, document_count=view.document_count,
         obliged=view.invitation.obliged,
     )
     return texts.meetings.MY_INVITATION.format(invitation=invitation_text, answer=render.answer_label(view.invitation.answer))
@@ -44,11 +44,8 @@ async def answer_yes(
 ) -> None:
     invitation_id = callback_data.invitation_id
     await state.clear()
-    # Kept while the screen is built: the session holds loaded rows only while something refers
-    # to them, and the invitation and its meeting are then read again without a query.
     answered = await service.answer_attending(session, actor=actor, invitation_id=invitation_id, now=clock.now())
-    view = await service.my_invitation(session, actor=actor, invitation_id=answered.invitation.id)
-    await show(query, bot, _my_invitation_text(view), kbm.answers(invitation_id))
+    await show(query, bot, _my_invitation_text(answered.view), kbm.answers(invitation_id))
     await query.answer(texts.meetings.TOAST_ATTENDING)
 
 
@@ -74,7 +71,7 @@ async def hear_conclusions(query: CallbackQuery, callback_data: InvitationButton
     view = await service.my_invitation(session, actor=actor, invitation_id=callback_data.invitation_id)
     if view.meeting.conclusions_voice_file_id is None:
         raise InvalidInput(texts.common.NOT_FOUND)
-    caption = texts.meetings.CONCLUSIONS_NOTICE_VOICE.format(when=render.when(view.meeting), cell=render.escape(view.cell.name))
+    caption = texts.meetings.CONCLUSIONS_NOTICE_VOICE.format(when=render.when(view.meeting), cell=render.escape(view.cell_name))
     await send_received(bot, query.from_user.id, "voice", view.meeting.conclusions_voice_file_id, caption=caption)
     await query.answer()
 
@@ -93,19 +90,18 @@ async def choose_reason(
         return
     await state.clear()
     result = await service.request_absence(session, actor=actor, invitation_id=invitation_id, reason=callback_data.reason, now=now)
-    await show(query, bot, await _absence_answer(session, actor, result), kbm.answers(invitation_id))
+    await show(query, bot, _absence_answer(result), kbm.answers(invitation_id))
     await query.answer(texts.meetings.TOAST_ABSENCE_SENT if not result.auto_excused else None)
 
 
-async def _absence_answer(session: AsyncSession, actor: Actor, result: service.AbsenceResult) -> str:
+def _absence_answer(result: service.AbsenceResult) -> str:
     """The invitation itself (date, place, agenda) stays on screen, with what was just done under it."""
     reason = render.reason_label(result.invitation)
-    view = await service.my_invitation(session, actor=actor, invitation_id=result.invitation.id)
     if result.auto_excused:
         done = texts.meetings.ABSENCE_AUTO_EXCUSED.format(when=render.when(result.meeting), reason=reason)
     else:
         done = texts.meetings.ABSENCE_SENT.format(reason=reason)
-    return _my_invitation_text(view) + "\n\n" + done
+    return _my_invitation_text(result.view) + "\n\n" + done
 
 
 async def typed_reason(message: Message, state: FSMContext, session: AsyncSession, actor: Actor, clock: Clock) -> None:
@@ -119,7 +115,7 @@ async def typed_reason(message: Message, state: FSMContext, session: AsyncSessio
             session, actor=actor, invitation_id=invitation_id, reason=AbsenceReason.OTHER, now=now, **text_or_voice(message)
         )
     await state.clear()
-    await message.answer(await _absence_answer(session, actor, result), reply_markup=kbm.answers(invitation_id))
+    await message.answer(_absence_answer(result), reply_markup=kbm.answers(invitation_id))
 
 
 def build() -> Router:

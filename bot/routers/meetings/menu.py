@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
@@ -33,7 +32,7 @@ from core.orgs.models import Org
 from core.orgs.service import Actor
 
 
-def _upcoming_lines(upcoming: list[tuple[Meeting, Any]]) -> list[str]:
+def _upcoming_lines(upcoming: list[tuple[service.MeetingFacts, service.InvitationFacts]]) -> list[str]:
     if not upcoming:
         return [texts.meetings.NO_UPCOMING]
     return [texts.meetings.UPCOMING_TITLE] + [
@@ -45,9 +44,10 @@ def _upcoming_lines(upcoming: list[tuple[Meeting, Any]]) -> list[str]:
     ]
 
 
-async def _conclusions_lines(session: AsyncSession, actor: Actor, now: dt.datetime) -> tuple[list[str], int | None]:
+async def _conclusions_lines(
+    session: AsyncSession, actor: Actor, now: dt.datetime, last: tuple[service.MeetingFacts, service.InvitationFacts] | None
+) -> tuple[list[str], int | None]:
     """The last meeting's conclusions (noted as seen), and the invitation whose voice conclusions can be heard."""
-    last = await service.last_conclusions(session, actor=actor)
     if last is None:
         return [], None
     meeting, invitation = last
@@ -61,8 +61,9 @@ async def _conclusions_lines(session: AsyncSession, actor: Actor, now: dt.dateti
 
 
 async def _menu(session: AsyncSession, actor: Actor, now: dt.datetime) -> tuple[str, InlineKeyboardMarkup | None]:
-    upcoming = await service.upcoming_for_member(session, actor=actor, now=now)
-    conclusions, hear = await _conclusions_lines(session, actor, now)
+    mine = await service.member_meetings(session, actor=actor, now=now)
+    upcoming = mine.upcoming
+    conclusions, hear = await _conclusions_lines(session, actor, now, mine.last_conclusions)
     lines = [texts.meetings.MENU_TITLE, "", *_upcoming_lines(upcoming), *conclusions]
     open_ones = [(m, inv.id, inv.answer != Answer.NONE) for m, inv in upcoming if m.status == MeetingStatus.SCHEDULED and now < m.starts_at]
     markup = kbm.menu(open_ones, leads=bool(service.manageable_cells(actor)), hear_invitation_id=hear)

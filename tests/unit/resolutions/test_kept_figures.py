@@ -13,7 +13,8 @@ from sqlalchemy import select, text, update
 
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.feedback.models import FeedbackItem, FeedbackKind
-from core.meetings.models import Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
+from core.meetings import service as meetings
+from core.meetings.models import AbsenceReason, Answer, Attendance, Invitation, Meeting, MeetingKind, MeetingStatus
 from core.orgs.membership import sync_membership
 from core.orgs.models import ChannelLink, Member
 from core.orgs.service import load_actor
@@ -247,3 +248,87 @@ async def test_a_change_recomputes_only_the_months_it_can_affect(session, commun
     assert await recomputed_months(session, cell, move) == [m for m in kept if m >= current]  # from today on
     # Every value recomputed equals the live one; the months left alone still hold the mark.
     assert {d.stored for d in await figures.check(session)} == {-999}
+
+
+# ---------------------------------------------------------------- a member's answers (Core writes, no ORM flush)
+
+COMING = dt.datetime(2026, 11, 30, 12, 30, tzinfo=UTC)  # a week after the test clock's day: in the kept window
+
+
+async def coming_meeting(session, commune: Commune, clock, *, cell_index: int = 0) -> Meeting:  # type: ignore[no-untyped-def]
+    secretary = await load_actor(session, commune.cells[cell_index].secretary)
+    created = await meetings.create_meeting(session, actor=secretary, cell_id=secretary.cell.id, kind=MeetingKind.REGULAR, starts_at=COMING,
+                                            place="Nhà văn hóa", now=clock.now())
+    return created.meeting
+
+
+async def invitation_of(session, meeting: Meeting, member: Member) -> int:  # type: ignore[no-untyped-def]
+    return int(await session.scalar(select(Invitation.id).where(Invitation.meeting_id == meeting.id, Invitation.member_id == member.id)))
+
+
+async def test_answers_to_a_coming_meeting_leave_the_stored_figures_exact(session, commune, clock) -> None:
+    """A member's answers are Core UPDATEs that note nothing to settle: right only because the kept
+    figures count invitations of held meetings alone. If they ever count a coming meeting's answers,
+    this fails."""
+    await seed(session, commune, clock)
+    meeting = await coming_meeting(session, commune, clock)
+    await keep_all(session, clock.now())
+    assert figures.local_month(COMING) in await figures.kept_months(session)
+    a = commune.cells[0]
+    yes, sick, excused = a.members[0], a.members[1], a.members[2]
+    await meetings.answer_attending(session, actor=await load_actor(session, yes), invitation_id=await invitation_of(session, meeting, yes),
+                                    now=clock.now())
+    await meetings.request_absence(session, actor=await load_actor(session, sick), invitation_id=await invitation_of(session, meeting, sick),
+                                   reason=AbsenceReason.SICK, now=clock.now())
+    asked = await meetings.request_absence(session, actor=await load_actor(session, excused),
+                                           invitation_id=await invitation_of(session, meeting, excused), reason=AbsenceReason.FAMILY, now=clock.now())
+    await meetings.decide_absence(session, actor=await load_actor(session, a.secretary), invitation_id=asked.invitation.id, approve=True,
+                                  revision=asked.invitation.revision, now=clock.now())
+    await session.commit()
+    assert await figures.check(session) == []
+    # Held: now the answers count (present from «I will come», excused from the approved leave).
+    await meetings.set_attendance(session, actor=await load_actor(session, a.secretary), meeting_id=meeting.id, present_member_ids=[yes.id],
+                                  now=COMING)
+    await session.commit()
+    assert await figures.check(session) == []
+    row = (await figures.stored(session, figures.Scope(a.org), [figures.local_month(COMING)]))[a.org.id][0]
+    assert (row.meetings_held, row.present, row.absent_excused) == (2, 1, 1)  # the seed's November meeting (nobody came) and this one
+
+
+async def test_an_answer_and_the_meeting_held_at_the_same_moment_lose_nothing(session_factory, commune, clock, require_postgres) -> None:
+    """The answer's UPDATE reads the meeting FOR SHARE: recording attendance (which marks it held and
+    settles its cell) waits for the answer's commit, and counts it."""
+    async with session_factory() as session:
+        await seed(session, commune, clock)
+        meeting = await coming_meeting(session, commune, clock)
+        member = commune.cells[0].members[0]
+        invitation_id = await invitation_of(session, meeting, member)
+        asked = await meetings.request_absence(session, actor=await load_actor(session, member), invitation_id=invitation_id,
+                                               reason=AbsenceReason.FAMILY, now=clock.now())
+        await meetings.decide_absence(session, actor=await load_actor(session, commune.cells[0].secretary), invitation_id=invitation_id,
+                                      approve=True, revision=asked.invitation.revision, now=clock.now())
+        await keep_all(session, clock.now())
+    at_the_door = COMING - dt.timedelta(minutes=30)  # answers still open, attendance already open
+    async with session_factory() as answering, session_factory() as holding, session_factory() as watcher:
+        # Excused → coming: were it lost, the cell would keep one «absent with leave» too many.
+        await meetings.answer_attending(answering, actor=await load_actor(answering, member), invitation_id=invitation_id, now=at_the_door)
+        secretary = await load_actor(holding, commune.cells[0].secretary)
+
+        async def hold() -> None:
+            await meetings.set_attendance(holding, actor=secretary, meeting_id=meeting.id, present_member_ids=[], now=at_the_door)
+            await holding.commit()
+
+        held = asyncio.create_task(hold())
+        for _ in range(200):
+            waiting = await watcher.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"))
+            await watcher.rollback()
+            if waiting or held.done():
+                break
+            await asyncio.sleep(0.05)
+        assert waiting and not held.done()
+        await answering.commit()
+        await held
+        assert await figures.check(watcher) == []
+        row = (await figures.stored(watcher, figures.Scope(commune.cells[0].org), [figures.local_month(COMING)]))[commune.cells[0].org.id][0]
+        assert (row.meetings_held, row.absent_excused) == (2, 0)  # the seed's November meeting (nobody excused) and this one
