@@ -11,8 +11,9 @@ rows per invitation) — and measures:
   as `sotay.scheduler.run_tick` runs them, nothing to do (the steady state);
 - `due_batch_query_*`: the claim query when a full batch (20,000) is due;
 - `enqueue_seconds`: queueing `--due` due reminders into the outbox through the real tick job
-  (claim, invitations and accounts by key, render once per text, INSERT … ON CONFLICT DO NOTHING,
-  state updates), tick after tick; `enqueue_two_schedulers_*`: the same with two schedulers
+  (on PostgreSQL: the batch claimed, joined to invitations and accounts and grouped in one
+  statement, each distinct text rendered once, one INSERT … SELECT unnest(arrays) ON CONFLICT DO
+  NOTHING, state updates by array), tick after tick; `enqueue_two_schedulers_*`: the same with two schedulers
   draining at once (two engines in this one process: their Python shares one core, their
   database work does not).
 

@@ -84,3 +84,18 @@ API_REQUESTS = Counter(
 def render() -> tuple[bytes, str]:
     """The exposition text and its content type."""
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+
+
+def observe_many(histogram: Histogram, amount: float, count: int) -> None:
+    """`count` observations of one `amount` (the lag of a whole group of reminders queued at once):
+    the same count, sum and buckets as `observe` called `count` times, without a loop per observation.
+    Uses the client's own fields (`_sum`, `_buckets`, `_upper_bounds`); tests/unit/test_metrics_many.py
+    holds it to `observe`."""
+    if count <= 0:
+        return
+    histogram._raise_if_not_observable()
+    histogram._sum.inc(amount * count)
+    for index, bound in enumerate(histogram._upper_bounds):
+        if amount <= bound:
+            histogram._buckets[index].inc(count)
+            break

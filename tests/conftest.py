@@ -82,8 +82,11 @@ def postgres_schema() -> str | None:
         await admin.dispose()
         engine = create_engine(POSTGRES_URL)
         async with engine.begin() as connection:
-            await connection.run_sync(metadata.drop_all)
-            await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            # Every table there is, whatever schema built it: another branch's foreign keys (one the
+            # models no longer have) must not stop `drop_all`, nor its tables linger.
+            tables = (await connection.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))).scalars()
+            for table in list(tables):
+                await connection.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
             await connection.run_sync(metadata.create_all)
         await engine.dispose()
 

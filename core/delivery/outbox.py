@@ -217,6 +217,77 @@ async def _insert_unnest(
     return queued
 
 
+# `enqueue_rows` (PostgreSQL): a row's payload is its variant's, with this number replaced by the
+# row's `fill` value (e.g. the invitation id in per-member answer buttons) everywhere but in the
+# text: words someone typed (a place, a cell's name) are never touched.
+FILL = 918_273_645_546_372_819
+
+
+async def enqueue_rows(
+    connection: AsyncConnection, *, kind: str, priority: int, variants: Sequence[tuple[str, str, OutboundMessage]],
+    member_ids: Sequence[int], platforms: Sequence[str], chat_ids: Sequence[str], variant_of: Sequence[int],
+    fills: Sequence[int], not_before: dt.datetime,
+) -> None:
+    """PostgreSQL: queue many rows of few distinct messages in one statement, nothing per row in Python.
+
+    `variants` are (source, key suffix, message); row i goes to `member_ids[i]` on its account
+    (`platforms[i]`, `chat_ids[i]`, as `recipients_for` or `ROUTE_SQL` chose it) with variant
+    `variant_of[i]` (0-based), its message's payload serialised once and `FILL` in it (but not in
+    its text) replaced by `fills[i]`. Same rows, keys and payloads (byte for byte) as
+    `enqueue_batch`; a key already queued is a no-op.
+    """
+    if not member_ids:
+        return
+    texts, rests = [], []
+    for _, _, message in variants:
+        payload = message.to_payload()
+        # {"text": …, the rest}: the text's JSON as is, the rest's with the fill (see _INSERT_ROWS).
+        texts.append(json.dumps({"text": payload.pop("text")}, ensure_ascii=False)[:-1])
+        rests.append(json.dumps(payload, ensure_ascii=False)[1:])
+    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)  # naive UTC, like core.db.UTCDateTime
+    await connection.execute(_INSERT_ROWS, {
+        "kind": kind, "priority": priority, "state": OutboxState.PENDING.value, "fill": str(FILL),
+        "not_before": not_before.astimezone(dt.timezone.utc).replace(tzinfo=None), "now": now,
+        "member_ids": list(member_ids), "platforms": list(platforms), "chat_ids": list(chat_ids),
+        "variants": [index + 1 for index in variant_of] if variant_of else [], "fills": list(fills),
+        "sources": [source for source, _, _ in variants], "suffixes": [suffix for _, suffix, _ in variants], "texts": texts, "rests": rests,
+    })
+
+
+# The idempotency key as `idempotency_key` builds it.
+_INSERT_ROWS = text(
+    f"INSERT INTO {OutboxMessage.__tablename__} (member_id, platform, chat_id, kind, source, idempotency_key, payload, "
+    "priority, paid, state, attempts, next_attempt_at, created_at) "
+    "SELECT u.member_id, u.platform, u.chat_id, CAST(:kind AS text), v.source, "
+    "CAST(:kind AS text) || '|' || v.source || '|' || u.member_id::text || CASE WHEN v.suffix = '' THEN '' ELSE '|' || v.suffix END, "
+    "CAST(v.text || ', ' || replace(v.rest, CAST(:fill AS text), u.fill::text) AS json), CAST(:priority AS int), false, "
+    "CAST(:state AS text), 0, "
+    ":not_before, :now "
+    "FROM unnest(CAST(:member_ids AS bigint[]), CAST(:platforms AS text[]), CAST(:chat_ids AS text[]), "
+    "CAST(:variants AS int[]), CAST(:fills AS bigint[])) AS u(member_id, platform, chat_id, variant, fill) "
+    "JOIN unnest(CAST(:sources AS text[]), CAST(:suffixes AS text[]), CAST(:texts AS text[]), CAST(:rests AS text[])) "
+    "WITH ORDINALITY AS v(source, suffix, text, rest, n) ON v.n = u.variant "
+    "ON CONFLICT (idempotency_key) DO NOTHING"
+).bindparams(bindparam("not_before", type_=DateTime), bindparam("now", type_=DateTime))
+
+
+# PostgreSQL: `LEFT JOIN LATERAL (ROUTE_SQL) AS link ON true` gives, per row with a `member_id`
+# column in scope as `{member}`, the one account `recipients_for` would choose (`platform`,
+# `chat_id`; none for an inactive or unlinked member): `core.orgs.routing.choose_link` in SQL —
+# reachable first, then the chosen channel (preferred if linked there, else the latest linked),
+# then by platform name. tests/integration/test_routing_sql.py holds the two to the same answers.
+ROUTE_SQL = """
+    SELECT cl.platform, cl.chat_id FROM channel_links cl JOIN members lm ON lm.id = cl.member_id AND lm.active
+    WHERE cl.member_id = {member}
+    ORDER BY cl.unreachable_since IS NOT NULL,
+        cl.platform <> COALESCE(
+            (SELECT p.platform FROM channel_links p WHERE p.member_id = cl.member_id AND p.platform = lm.preferred_channel),
+            (SELECT q.platform FROM channel_links q WHERE q.member_id = cl.member_id
+             ORDER BY q.linked_at DESC NULLS LAST, q.platform COLLATE "C" DESC LIMIT 1)),
+        cl.platform COLLATE "C"
+    LIMIT 1"""
+
+
 async def enqueue_many(
     session: AsyncSession,
     *,

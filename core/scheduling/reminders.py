@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, String, delete, func, or_, select, type_coerce, update
+from sqlalchemy import DateTime, String, bindparam, delete, func, or_, select, text, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import metrics, texts
 from core.db import among, insert_for, rows_affected
-from core.delivery.outbox import Queued, Recipient, cancel_pending, enqueue_batch, recipients_for
+from core.delivery.outbox import FILL, ROUTE_SQL, Queued, Recipient, cancel_pending, enqueue_batch, enqueue_rows, recipients_for
 from core.meetings import dates, render
 from core.meetings.models import Answer, Invitation, Meeting, MeetingDocument, MeetingStatus
 from core.meetings.service import source_of
@@ -525,9 +525,19 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
     outbox's idempotency key and marked in one UPDATE per outcome, all in the tick's transaction: a
     scheduler that dies mid-batch leaves nothing behind (its locks go with its connection), and the
     next tick, on any instance, claims the batch again.
+
+    On PostgreSQL the batch is handled per group of alike reminders (`_send_due_grouped`, nothing
+    in Python per reminder); elsewhere per reminder (`_send_due_rows`). Same rules, texts and rows.
     """
-    now, tz = context.now, context.tz
-    claimed, chats = await _claim(session, now, SEND_BATCH if limit is None else limit)
+    limit = SEND_BATCH if limit is None else limit
+    if session.get_bind().dialect.name == "postgresql":
+        return await _send_due_grouped(session, context.now, context.tz, limit)
+    return await _send_due_rows(session, context.now, context.tz, limit)
+
+
+async def _send_due_rows(session: AsyncSession, now: dt.datetime, tz: ZoneInfo, limit: int) -> int:
+    """`send_due_reminders` a reminder at a time (SQLite; PostgreSQL too, but slower there)."""
+    claimed, chats = await _claim(session, now, limit)
     if not claimed:
         return 0
     meetings = await _meetings(session, {due.meeting_id for due in claimed})
@@ -569,6 +579,123 @@ async def send_due_reminders(session: AsyncSession, context: TickContext, *, lim
     return len(to_send)
 
 
+# PostgreSQL: the batch claimed (the same scan and lock as `claim_query`) and grouped in one statement.
+# A group is the reminders of one meeting and kind, due and planned at the same moments, whose
+# members answered alike and are alike superseded and linked (`_drop_reason`'s inputs): the rules
+# run once per group, and each reminder is only an element of the group's arrays (ids, invitations,
+# members, the account `ROUTE_SQL` chose), which go back into the outbox INSERT and the UPDATEs as
+# array parameters: no Python per reminder.
+def _rank_sql(alias: str) -> str:
+    return f"CASE {alias}.kind " + " ".join(f"WHEN '{kind.value}' THEN {rank}" for kind, rank in RANK.items()) + " END"
+
+
+_CLAIM_GROUPED = text(
+    "WITH claimed AS ("
+    " SELECT id, kind, due_at, planned_for, meeting_id, invitation_id FROM meeting_reminders"
+    " WHERE state = :pending AND due_at <= :now ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED) "
+    "SELECT c.meeting_id, c.kind, c.due_at, c.planned_for, i.answer, i.id IS NOT NULL AS invited, "
+    # Superseded: a later reminder (an eve or before) of the same invitation is due too (see `_latest_due`).
+    " EXISTS (SELECT 1 FROM meeting_reminders l WHERE l.invitation_id = c.invitation_id AND l.state = :pending"
+    "  AND l.due_at <= :now AND l.kind IN (:eve, :before)"
+    f"  AND (l.due_at > c.due_at OR (l.due_at = c.due_at AND {_rank_sql('l')} > {_rank_sql('c')}))) AS superseded, "
+    " link.chat_id IS NOT NULL AS linked, "
+    " array_agg(c.id), array_agg(c.invitation_id), array_agg(i.member_id), array_agg(link.platform), array_agg(link.chat_id) "
+    "FROM claimed c LEFT JOIN meeting_invitations i ON i.id = c.invitation_id "
+    f"LEFT JOIN LATERAL ({ROUTE_SQL.format(member='i.member_id')}) AS link ON true "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8"
+).bindparams(bindparam("now", type_=DateTime))
+_NO_JIT = text("SET LOCAL jit = off")  # for the rest of this transaction (the tick job's) only
+
+
+async def _send_due_grouped(session: AsyncSession, now: dt.datetime, tz: ZoneInfo, limit: int) -> int:
+    """`send_due_reminders` on PostgreSQL: the same rules and texts, per group (`_CLAIM_GROUPED`)."""
+    connection = await session.connection()
+    # The planner prices the claim's LIMIT inside the CTE as the whole range, far above jit_above_cost:
+    # compiling it took 1.4 s of a 2.1 s statement at 1M invitations. Nothing here runs long enough to gain.
+    await connection.execute(_NO_JIT)
+    groups = (await connection.execute(_CLAIM_GROUPED, {
+        "now": now.astimezone(dt.timezone.utc).replace(tzinfo=None), "limit": limit, "pending": ReminderState.PENDING.value,
+        "eve": ReminderKind.EVE.value, "before": ReminderKind.BEFORE.value,
+    })).all()
+    if not groups:
+        return 0
+    meetings = await _meetings(session, {group[0] for group in groups})
+    utc, kinds, answers = dt.timezone.utc, {k.value: k for k in ReminderKind}, {a.value: a for a in Answer}
+    dropped: dict[str, list[int]] = defaultdict(list)
+    deferred: dict[dt.datetime, list[int]] = defaultdict(list)
+    sending: list[tuple[_Due, Sequence[Any]]] = []  # a representative reminder and the group's arrays
+    for meeting_id, kind, due_at, planned_for, answer, invited, superseded, linked, *arrays in groups:
+        ids = arrays[0]
+        if not invited:  # an invitation deletes its reminders (ON DELETE CASCADE): only a stray row
+            dropped["invitation_gone"].extend(ids)
+            continue
+        due = _Due(0, kinds[kind], due_at.replace(tzinfo=utc), planned_for.replace(tzinfo=utc), meeting_id, 0, 0, answers[answer])
+        meeting = meetings.get(meeting_id)
+        reason = _drop_reason(due, meeting, now, superseded=superseded, linked=linked)
+        if reason is not None:
+            dropped[reason].extend(ids)
+        elif meeting is not None and meeting.settings.quiet.contains(now, tz):
+            morning = meeting.settings.quiet.place(now, deadline=meeting.starts_at - MIN_LEAD, tz=tz)
+            if morning is None:
+                dropped["quiet_hours"].extend(ids)
+            else:
+                deferred[morning].extend(ids)
+        else:
+            sending.append((due, arrays))
+    documents = await _document_counts(session, sorted({due.meeting_id for due, _ in sending if due.kind == ReminderKind.EVE}))
+    variants: dict[tuple[int, ReminderKind, Answer], int] = {}
+    messages: list[tuple[str, str, OutboundMessage]] = []
+    sent_ids: list[int] = []
+    member_ids: list[int] = []
+    platforms: list[str] = []
+    chat_ids: list[str] = []
+    variant_of: list[int] = []
+    fills: list[int] = []
+    for due, (ids, invitation_ids, members, group_platforms, group_chats) in sending:
+        meeting = meetings[due.meeting_id]
+        key = _variant(meeting.id, due.kind, due.answer)
+        number = variants.get(key)
+        if number is None:
+            number = variants[key] = len(messages)
+            messages.append(_variant_message(key, meeting, documents, now=now, tz=tz))
+        sent_ids.extend(ids)
+        member_ids.extend(members)
+        platforms.extend(group_platforms)
+        chat_ids.extend(group_chats)
+        fills.extend(invitation_ids)
+        variant_of.extend([number] * len(ids))
+    await enqueue_rows(
+        connection, kind=OUTBOX_KIND, priority=PRIORITY, variants=messages, member_ids=member_ids, platforms=platforms,
+        chat_ids=chat_ids, variant_of=variant_of, fills=fills, not_before=now,
+    )
+    await _set(session, sent_ids, state=ReminderState.SENT, sent_at=now)
+    for reason, ids in dropped.items():
+        await _set(session, ids, state=ReminderState.DROPPED, reason=reason)
+    for morning, ids in deferred.items():
+        await _set(session, ids, due_at=morning)
+    for due, group in sending:  # one observation per reminder (the histogram counts reminders), at once per group
+        metrics.observe_many(metrics.REMINDER_LAG, max(0.0, (now - due.due_at).total_seconds()), len(group[0]))
+    return len(sent_ids)
+
+
+def _variant(meeting_id: int, kind: ReminderKind, answer: Answer) -> tuple[int, ReminderKind, Answer]:
+    """Which text a reminder gets: one per (meeting, kind, answer), the answers that change no words as one."""
+    return meeting_id, kind, answer if answer in (Answer.NONE, Answer.ABSENCE_REQUESTED) else Answer.ATTENDING
+
+
+def _variant_message(
+    variant: tuple[int, ReminderKind, Answer], meeting: _Meeting, documents: dict[int, int], *, now: dt.datetime, tz: ZoneInfo,
+) -> tuple[str, str, OutboundMessage]:
+    """(source, key suffix, message) of a variant for `enqueue_rows`; a member who has not answered
+    gets the two answer buttons, their invitation id filled in per row (`FILL`)."""
+    _, kind, answer = variant
+    text_ = render_text(kind, meeting, answer=answer, now=now, tz=tz, documents=documents.get(meeting.id, 0))
+    message = OutboundMessage(text=text_)
+    if answer == Answer.NONE:
+        message = OutboundMessage(text=text_, buttons=render.answer_buttons(FILL))
+    return source_of(meeting.id), f"{kind.value}:{meeting.starts_at.isoformat()}", message
+
+
 def _messages(
     to_send: Sequence[_Due], meetings: dict[int, _Meeting], documents: dict[int, int], *, now: dt.datetime, tz: ZoneInfo,
 ) -> list[Queued]:
@@ -579,7 +706,7 @@ def _messages(
     queued: list[Queued] = []
     for due in to_send:
         meeting = meetings[due.meeting_id]
-        variant = (meeting.id, due.kind, due.answer if due.answer in (Answer.NONE, Answer.ABSENCE_REQUESTED) else Answer.ATTENDING)
+        variant = _variant(meeting.id, due.kind, due.answer)
         message = rendered.get(variant)
         if message is None:
             message = rendered[variant] = OutboundMessage(

@@ -23,6 +23,7 @@ class SlowRenderer:
 
     def __init__(self, inner: VoiceRenderer) -> None:
         self.inner = inner
+        self.stats = inner.stats  # what callers read after a render (cache hits and misses)
         self.release = asyncio.Event()
         self.started = asyncio.Event()
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Text, cast, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from core import metrics
@@ -523,3 +523,63 @@ async def test_one_tick_queues_every_due_reminder_a_batch_at_a_time(runtime, ses
     done = await tick_at(runtime, clock, NUDGE_AT + dt.timedelta(seconds=5))
     assert done["send_due_reminders"] == s.count
     assert await nudges_per_member(session) == {member_id: 1 for member_id in s.invitations}
+
+
+async def test_on_postgres_the_grouped_path_queues_and_drops_exactly_as_the_per_reminder_path(
+    require_postgres, runtime, session, session_factory, cipher, clock
+) -> None:
+    """`send_due_reminders` on PostgreSQL decides per group of alike reminders in SQL
+    (`_send_due_grouped`); the per-reminder path (`_send_due_rows`, SQLite's) must give the same
+    outbox rows, byte for byte, and the same states, at every kind of moment."""
+    from core.delivery.outbox import FILL
+    from core.orgs.models import ChannelLink
+
+    s = await setup(session, cipher, clock)
+    await tick_at(runtime, clock, at(2026, 12, 1, 9, 1))
+    attending, waiting, excused, gone = s.cell.members[:4]
+    await service.answer_attending(session, actor=await load_actor(session, attending), invitation_id=s.invitations[attending.id].id,
+                                   now=clock.now())
+    for member in (waiting, excused):
+        await service.request_absence(session, actor=await load_actor(session, member), invitation_id=s.invitations[member.id].id,
+                                      reason=AbsenceReason.SICK, now=clock.now())
+    await service.decide_absence(session, actor=await load_actor(session, s.cell.secretary), invitation_id=s.invitations[excused.id].id,
+                                 approve=True, now=clock.now())
+    await session.execute(update(Member).where(Member.id == gone.id).values(active=False))
+    # The deputy prefers Zalo: routed there, the invitation id in the buttons all the same.
+    session.add(ChannelLink(member_id=s.cell.deputy.id, platform="zalo", platform_user_id="z-deputy", chat_id="z-deputy"))
+    await session.execute(update(Member).where(Member.id == s.cell.deputy.id).values(preferred_channel="zalo"))
+    # Typed words that happen to hold the number the buttons are filled at stay as typed.
+    await session.execute(update(Meeting).where(Meeting.id == s.meeting.id).values(place=f"Nhà văn hóa số {FILL}"))
+    await session.commit()
+
+    async def outcome(path, moment: dt.datetime) -> tuple[int, list[tuple], list[tuple]]:  # type: ignore[no-untyped-def]
+        async with session_factory() as other:
+            queued = await path(other, moment, HANOI, 1000)
+            rows = (await other.execute(
+                select(OutboxMessage.idempotency_key, OutboxMessage.member_id, OutboxMessage.platform, OutboxMessage.chat_id,
+                       OutboxMessage.kind, OutboxMessage.source, cast(OutboxMessage.payload, Text),
+                       OutboxMessage.priority, OutboxMessage.paid, OutboxMessage.state, OutboxMessage.attempts,
+                       OutboxMessage.next_attempt_at)
+                .where(OutboxMessage.kind == "reminder").order_by(OutboxMessage.idempotency_key)
+            )).all()
+            states = (await other.execute(
+                select(MeetingReminder.id, MeetingReminder.state, MeetingReminder.reason, MeetingReminder.due_at, MeetingReminder.sent_at)
+                .order_by(MeetingReminder.id)
+            )).all()
+            await other.rollback()
+        return queued, [tuple(row) for row in rows], [tuple(row) for row in states]
+
+    seen_reasons: set[str | None] = set()
+    deferred = zalo = typed = 0
+    for moment in (NUDGE_AT + dt.timedelta(seconds=5), EVE_AT + dt.timedelta(seconds=5), at(2026, 12, 4, 23, 0), at(2026, 12, 5, 18, 0),
+                   at(2026, 12, 5, 19, 20)):
+        per_reminder = await outcome(reminders._send_due_rows, moment)
+        grouped = await outcome(reminders._send_due_grouped, moment)
+        assert grouped == per_reminder, moment
+        seen_reasons |= {reason for _, _, reason, _, _ in grouped[2]}
+        deferred += sum(1 for _, state, _, due_at, _ in grouped[2] if state == ReminderState.PENDING and due_at.hour == 23)
+        zalo += sum(1 for row in grouped[1] if row[2] == "zalo" and str(s.invitations[s.cell.deputy.id].id) in row[6])
+        typed += sum(1 for row in grouped[1] if f"Nhà văn hóa số {FILL}" in row[6])
+    # Every rule was exercised: who answered is not nudged, excused, unlinked, superseded, stale, deferred at night.
+    assert {"answered", "excused", "unlinked", "superseded", "stale"} <= seen_reasons
+    assert deferred > 0 and zalo > 0 and typed > 0
