@@ -143,6 +143,10 @@ class TelegramMessenger:
             raise TemporaryError(type(exc).__name__) from exc
 
     async def _send(self, chat_id: str, message: OutboundMessage) -> SendReceipt:
+        if self.direct_text and isinstance(self.bot.session, AiohttpSession):
+            body = direct_text_body(self.bot, chat_id, message)  # None for an edit, a file, or what must be fitted
+            if body is not None:
+                return await self._post_text(chat_id, message, body)
         markup = inline(message.buttons) if message.buttons else None
         if message.edit_message_id:
             result = await self.bot.edit_message_text(
@@ -150,17 +154,12 @@ class TelegramMessenger:
             )
             return SendReceipt(message_id=str(result.message_id if isinstance(result, Message) else message.edit_message_id))
         attachment = message.attachment
-        if attachment is None and self.direct_text and isinstance(self.bot.session, AiohttpSession):
-            body = direct_text_body(self.bot, chat_id, message)
-            if body is not None:
-                return await self._post_text(chat_id, message, body)
         if attachment is None:
             sent = await self.bot.send_message(
                 chat_id=chat_id, text=message.text, parse_mode=message.parse_mode, reply_markup=markup,
                 allow_paid_broadcast=True if message.paid_broadcast else None,
             )
             return SendReceipt(message_id=str(sent.message_id))
-        assert attachment is not None
         upload: InputFile | None = None
         if attachment.path:
             upload = FSInputFile(attachment.path, filename=attachment.filename)
